@@ -1,0 +1,100 @@
+/**
+ * The command line: the only module that reads arguments, prints errors and exits the process.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { SETTINGS, flagName, type FlagValues } from './config/config.js';
+import { DbsyncError, messageOf } from './errors/dbsync-error.js';
+import { ExitCode } from './errors/exit-codes.js';
+import { commandContext } from './cli/context.js';
+import { restoreCommand } from './cli/restore-command.js';
+import { statusCommand } from './cli/status-command.js';
+import { syncCommand } from './cli/sync-command.js';
+import { watchCommand } from './cli/watch-command.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    ok (also when nothing changed)
+  1    an operation failed (database, git, disk); safe to retry
+  2    bad configuration or usage; nothing was touched
+  3    another git-dbsync process holds the lock on this repository or database
+  4    committed locally, but the push failed or the remote has commits this computer lacks
+  130  stopped by a second SIGINT/SIGTERM`;
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Every configuration setting that has a flag, on every command; help names the environment variable too. */
+function addConfigOptions(cmd: Command): Command {
+  for (const s of Object.values(SETTINGS) as Array<{ flag?: string; env: readonly string[]; default?: string; doc: string }>) {
+    if (!s.flag) continue;
+    const extra = [`env ${s.env.join(', ')}`, s.default !== undefined && s.default !== '' ? `default ${s.default}` : ''].filter(Boolean).join('; ');
+    cmd.addOption(new Option(`${flagName(s.flag)} <value>`, `${s.doc} (${extra})`));
+  }
+  return cmd;
+}
+
+function flagsOf(cmd: Command): FlagValues {
+  const o = cmd.opts() as Record<string, unknown>;
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(o)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+function errorLine(err: unknown): { line: string; code: number } {
+  if (err instanceof DbsyncError) return { line: err.toLine(), code: err.exitCode };
+  return { line: `unexpected error: ${messageOf(err)} -- please report this with the log`, code: ExitCode.Failure };
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let exitCode: number = ExitCode.Ok;
+  const program = new Command('git-dbsync')
+    .description('Keep a live MariaDB/MySQL database under version control in git: deterministic per-table snapshots, committed and pushed automatically.')
+    .version(version())
+    .addHelpText('after', EXIT_CODES_HELP + '\n\nSettings come from flags, then environment variables, then defaults; see the README for the full table.')
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(`git-dbsync: ${s.trim()} (see git-dbsync --help)\n`) });
+
+  const run = (fn: (cmd: Command) => Promise<number>) => async (...args: unknown[]) => {
+    exitCode = await fn(args[args.length - 1] as Command);
+  };
+
+  addConfigOptions(program.command('sync').description('One pass: snapshot the database, commit what changed, push if a remote is configured.')).action(
+    run(async (cmd) => syncCommand(await commandContext(flagsOf(cmd), env, process.cwd()))),
+  );
+  addConfigOptions(program.command('watch').description('Run passes every POLL_INTERVAL seconds until SIGINT/SIGTERM.')).action(
+    run(async (cmd) => watchCommand(await commandContext(flagsOf(cmd), env, process.cwd()), process, (code) => process.exit(code))),
+  );
+  addConfigOptions(
+    program
+      .command('restore')
+      .description('Make the database equal to the snapshot at REV (default: the latest). Unsaved changes are committed first.')
+      .argument('[rev]', 'commit, tag or branch to restore')
+      .option('--yes', 'do it (without: only print what would be done)')
+      .option('--drop-extra', 'also drop tables, views, routines, triggers and events that the snapshot lacks'),
+  ).action(async (rev: string | undefined, _opts: unknown, cmd: Command) => {
+    const o = cmd.opts() as { yes?: boolean; dropExtra?: boolean };
+    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, process.cwd()), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true });
+  });
+  addConfigOptions(program.command('status').description('Last snapshot, unsaved database changes, remote ahead/behind, last error.').option('--json', 'machine-readable output')).action(
+    run(async (cmd) => statusCommand(await commandContext(flagsOf(cmd), env, process.cwd()), { json: (cmd.opts() as { json?: boolean }).json === true })),
+  );
+
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Config;
+    } else {
+      const { line, code } = errorLine(err);
+      process.stderr.write(`git-dbsync: ${line}\n`);
+      exitCode = code;
+    }
+  }
+  process.exit(exitCode);
+}

@@ -1,0 +1,18 @@
+import { loadConfig, type Config, type FlagValues } from '../config/config.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { openProject, type Project } from '../project/project.js';
+
+/** What every command gets: validated config, a logger, the opened project. */
+export interface CommandContext {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly project: Project;
+  readonly out: (line: string) => void;
+}
+
+export async function commandContext(flags: FlagValues, env: NodeJS.ProcessEnv, cwd: string): Promise<CommandContext> {
+  const config = loadConfig({ env, flags, cwd });
+  const log = createLogger({ level: config.log.level, format: config.log.format });
+  const project = await openProject(config, env);
+  return { config, log, project, out: (line) => process.stdout.write(line + '\n') };
+}

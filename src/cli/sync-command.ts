@@ -1,0 +1,26 @@
+import { ExitCode } from '../errors/exit-codes.js';
+import { updateState } from '../state/state-store.js';
+import { runPass } from '../sync/sync-pass.js';
+import type { CommandContext } from './context.js';
+import { recordFailure } from './record.js';
+import { renderPass } from './render.js';
+
+/** `git-dbsync sync`: one pass; exit 0 whether or not anything changed, 4 when the commit could not be pushed. */
+export async function syncCommand(ctx: CommandContext): Promise<number> {
+  try {
+    const r = await runPass(ctx.project);
+    await updateState(ctx.project.stateDir, {
+      lastPassAt: new Date().toISOString(),
+      lastCommit: r.commit.commit,
+      lastResult: renderPass(r),
+      lastError: null,
+      consecutiveFailures: 0,
+      ...(r.push ? { push: { at: new Date().toISOString(), status: r.push.status, message: r.push.message } } : {}),
+    });
+    ctx.out(renderPass(r));
+    return r.push && (r.push.status === 'failed' || r.push.status === 'diverged') ? ExitCode.NotPushed : ExitCode.Ok;
+  } catch (err) {
+    await recordFailure(ctx.project.stateDir, err);
+    throw err;
+  }
+}

@@ -1,0 +1,63 @@
+import { WatchLoop } from '../daemon/watch-loop.js';
+import { ExitCode } from '../errors/exit-codes.js';
+import { updateState } from '../state/state-store.js';
+import { runPass } from '../sync/sync-pass.js';
+import type { CommandContext } from './context.js';
+import { recordFailure } from './record.js';
+import { renderPass } from './render.js';
+
+/**
+ * `git-dbsync watch`: the daemon. The first SIGINT/SIGTERM lets a running pass finish and then
+ * exits 0; a second one exits at once (130) -- safe, because files are renamed into place and
+ * commits are made by git atomically, so an interrupted pass leaves only temporary files that the
+ * next pass removes.
+ */
+export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmitter, forceExit: (code: number) => void): Promise<number> {
+  const { project, log, config } = ctx;
+  const loop = new WatchLoop({ runPass: ({ push }) => runPass(project, { push }), intervalMs: config.pollIntervalMs, maxBackoffMs: config.maxBackoffMs });
+  const since = () => new Date().toISOString();
+  const daemonState = (state: string) => updateState(project.stateDir, { daemon: { pid: process.pid, state, since: since() } }).catch(() => undefined);
+
+  loop.on('state', (s) => void daemonState(s));
+  loop.on('pass:success', (r) => {
+    if (r.commit.commit || (r.push && r.push.status === 'pushed')) log.info(renderPass(r));
+    else log.debug({ ms: r.durationMs, lockMs: r.lockMs }, 'no changes');
+    void updateState(project.stateDir, {
+      lastPassAt: since(),
+      lastCommit: r.commit.commit,
+      lastResult: renderPass(r),
+      lastError: null,
+      consecutiveFailures: 0,
+      ...(r.push ? { push: { at: since(), status: r.push.status, message: r.push.message } } : {}),
+    }).catch(() => undefined);
+  });
+  loop.on('pass:failure', (err, failures, retryIn) => {
+    // The first failure is an error; repeats are logged less loudly until recovery.
+    const line = `${err.toLine()} (failure ${failures}, retrying in ${Math.round(retryIn / 1000)} s)`;
+    if (failures === 1 || failures % 10 === 0) log.error(line);
+    else log.warn(line);
+    void recordFailure(project.stateDir, err);
+  });
+  loop.on('pass:recovered', (failures) => log.info(`recovered after ${failures} failed pass(es)`));
+  loop.on('push:failure', (message, failures, retryIn) => log.warn(`${message} (push failure ${failures}, next push attempt in ${Math.round(retryIn / 1000)} s)`));
+
+  let signalled = 0;
+  const onSignal = (sig: string) => {
+    signalled++;
+    if (signalled === 1) {
+      log.info(`${sig} received: stopping after the current pass (send again to stop at once)`);
+      loop.stop();
+    } else {
+      log.warn(`${sig} received again: exiting now; the next start completes any interrupted pass`);
+      forceExit(ExitCode.Interrupted);
+    }
+  };
+  signals.on('SIGINT', () => onSignal('SIGINT'));
+  signals.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  log.info(`watching database ${config.db.database} every ${config.pollIntervalMs / 1000} s into ${project.top}/${project.snapshotPath}`);
+  await loop.run();
+  await updateState(project.stateDir, { daemon: null }).catch(() => undefined);
+  log.info('stopped');
+  return ExitCode.Ok;
+}

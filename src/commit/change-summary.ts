@@ -1,0 +1,62 @@
+import type { RowCounts } from './row-diff.js';
+
+/** What one commit changed in one table or object. */
+export interface TableChange {
+  readonly table: string;
+  /** 'added' / 'dropped' table, or its definition changed. */
+  readonly schema: 'added' | 'dropped' | 'changed' | null;
+  readonly rows: RowCounts;
+}
+
+export interface ObjectChange {
+  /** view, procedure, function, trigger, event */
+  readonly type: string;
+  readonly name: string;
+  readonly change: 'added' | 'dropped' | 'changed';
+}
+
+export interface ChangeSummary {
+  readonly tables: readonly TableChange[];
+  readonly objects: readonly ObjectChange[];
+}
+
+function rowsShort(r: RowCounts): string {
+  return [r.added ? `+${r.added}` : '', r.changed ? `~${r.changed}` : '', r.deleted ? `-${r.deleted}` : ''].filter(Boolean).join(' ');
+}
+
+function tableShort(t: TableChange): string {
+  const parts = [t.table];
+  if (t.schema === 'added') parts.push('(new table)');
+  else if (t.schema === 'dropped') parts.push('(dropped)');
+  else if (t.schema === 'changed') parts.push('(schema)');
+  const r = rowsShort(t.rows);
+  if (r && t.schema !== 'dropped') parts.push(r);
+  return parts.join(' ');
+}
+
+const SUBJECT_MAX = 100;
+
+/** First line: e.g. `ip_payments +1, ip_invoice_amounts ~1`; kept short with "and N more". */
+export function commitSubject(s: ChangeSummary): string {
+  const items = [...s.tables.map(tableShort), ...s.objects.map((o) => `${o.type} ${o.name}${o.change === 'changed' ? '' : ` (${o.change})`}`)];
+  if (items.length === 0) return 'snapshot';
+  let subject = '';
+  for (let i = 0; i < items.length; i++) {
+    const next = subject ? `${subject}, ${items[i]}` : items[i]!;
+    const rest = items.length - i - 1;
+    if (next.length > SUBJECT_MAX && subject) return `${subject} and ${rest + 1} more`;
+    subject = next;
+  }
+  return subject;
+}
+
+/** The whole message: subject, one line per table/object with its counts, and the time. */
+export function commitMessage(s: ChangeSummary, takenAt: Date): string {
+  const body: string[] = [];
+  for (const t of s.tables) {
+    const what = t.schema === 'added' ? 'new table, ' : t.schema === 'dropped' ? 'table dropped, ' : t.schema === 'changed' ? 'schema changed, ' : '';
+    body.push(`${t.table}: ${what}${t.rows.added} added, ${t.rows.changed} changed, ${t.rows.deleted} deleted`);
+  }
+  for (const o of s.objects) body.push(`${o.type} ${o.name}: ${o.change}`);
+  return `${commitSubject(s)}\n\n${body.join('\n')}\n\nSnapshot taken ${takenAt.toISOString()}\n`;
+}

@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Git, GitIdentity } from '../git/git.js';
+import { DATA_DIR, encodeTableFileName, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
+import { parseObjectFile } from '../snapshot/object-file.js';
+import { readQuotedId } from '../snapshot/sql-text.js';
+import type { TableInfo } from '../snapshot/table-info.js';
+import { commitMessage, commitSubject, type ChangeSummary, type ObjectChange, type TableChange } from './change-summary.js';
+import { diffRows } from './row-diff.js';
+
+export interface CommitResult {
+  /** The new commit, or null when the snapshot equals the last commit. */
+  readonly commit: string | null;
+  readonly subject: string;
+  readonly summary: ChangeSummary;
+}
+
+export interface CommitOptions {
+  readonly git: Git;
+  /** Snapshot folder relative to the top of the working tree. */
+  readonly snapshotPath: string;
+  readonly snapshotAbs: string;
+  /** Tables of the snapshot being committed (for names and keys). */
+  readonly tables: readonly TableInfo[];
+  readonly author: GitIdentity;
+  readonly takenAt: Date;
+  readonly subjectPrefix?: string;
+}
+
+/** The table name stated in a schema file (`CREATE TABLE `name` ...`). */
+export function tableNameFromCreate(text: string): string | null {
+  const m = /^CREATE (?:TABLE|SEQUENCE) /.exec(text);
+  if (!m) return null;
+  try {
+    return readQuotedId(text, m[0].length).name;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Stage and commit the snapshot folder only. Compares against HEAD (not just against the files
+ * just written), so work left uncommitted by an interrupted pass is committed by the next one.
+ */
+export async function commitSnapshot(opts: CommitOptions): Promise<CommitResult> {
+  const { git } = opts;
+  await git.addAll(opts.snapshotPath);
+  const head = await git.head();
+  const base = head ?? (await git.emptyTree());
+  const staged = await git.stagedChanges(base, opts.snapshotPath);
+  const empty = { tables: [], objects: [] };
+  if (staged.length === 0) return { commit: null, subject: 'no changes', summary: empty };
+
+  const summary = await summarize(opts, head, staged);
+  const prefix = opts.subjectPrefix ? opts.subjectPrefix + ' ' : '';
+  const message = prefix + commitMessage(summary, opts.takenAt);
+  const commit = await git.commitOnly(opts.snapshotPath, message, opts.author);
+  return { commit, subject: prefix + commitSubject(summary), summary };
+}
+
+async function summarize(opts: CommitOptions, head: string | null, staged: ReadonlyArray<{ status: string; path: string }>): Promise<ChangeSummary> {
+  const prefix = opts.snapshotPath ? opts.snapshotPath + '/' : '';
+  const byFile = new Map(opts.tables.map((t) => [encodeTableFileName(t.name), t]));
+  const tables = new Map<string, { name: string; schema: TableChange['schema']; rows: TableChange['rows'] }>();
+  const objects: ObjectChange[] = [];
+  const oldText = async (p: string) => (head ? ((await opts.git.readBlob(head, p))?.toString('utf8') ?? '') : '');
+  const newText = async (rel: string) => readFile(path.join(opts.snapshotAbs, rel), 'utf8').catch(() => '');
+
+  for (const { status, path: full } of staged) {
+    const rel = full.slice(prefix.length);
+    const m = /^(tables|data)\/(.+)\.sql$/.exec(rel);
+    if (m) {
+      const info = byFile.get(m[2]!);
+      let name = info?.name;
+      if (!name) name = tableNameFromCreate(await oldText(`${prefix}${TABLES_DIR}/${m[2]}.sql`)) ?? m[2]!;
+      const entry = tables.get(m[2]!) ?? { name, schema: null, rows: { added: 0, changed: 0, deleted: 0 } };
+      if (m[1] === TABLES_DIR) entry.schema = status === 'A' ? 'added' : status === 'D' ? 'dropped' : 'changed';
+      else {
+        const keys = info ? info.orderKey.map((k) => info.columns.findIndex((c) => c.name === k)) : [];
+        entry.rows = diffRows(status === 'A' ? '' : await oldText(full), status === 'D' ? '' : await newText(`${DATA_DIR}/${m[2]}.sql`), keys);
+      }
+      tables.set(m[2]!, entry);
+      continue;
+    }
+    const kind = (Object.keys(OBJECT_FILES) as ObjectKind[]).find((k) => OBJECT_FILES[k] === rel);
+    if (kind) objects.push(...diffObjects(kind, await oldText(full), status === 'D' ? '' : await newText(rel)));
+  }
+  const list = [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { tables: list.map((t) => ({ table: t.name, schema: t.schema, rows: t.rows })), objects };
+}
+
+function diffObjects(kind: ObjectKind, before: string, after: string): ObjectChange[] {
+  const key = (o: { type: string; name: string }) => `${o.type}\0${o.name}`;
+  const a = new Map(safeParse(kind, before).map((o) => [key(o), o]));
+  const b = new Map(safeParse(kind, after).map((o) => [key(o), o]));
+  const out: ObjectChange[] = [];
+  for (const [k, o] of b) {
+    const old = a.get(k);
+    if (!old) out.push({ type: o.type, name: o.name, change: 'added' });
+    else if (old.create !== o.create || old.settings !== o.settings) out.push({ type: o.type, name: o.name, change: 'changed' });
+  }
+  for (const [k, o] of a) if (!b.has(k)) out.push({ type: o.type, name: o.name, change: 'dropped' });
+  return out;
+}
+
+function safeParse(kind: ObjectKind, text: string) {
+  try {
+    return parseObjectFile(kind, text);
+  } catch {
+    return [];
+  }
+}

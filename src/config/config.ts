@@ -1,0 +1,235 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DbsyncError } from '../errors/dbsync-error.js';
+import { ExitCode } from '../errors/exit-codes.js';
+
+/** The validated, frozen configuration every stage reads. Built only by `loadConfig`. */
+export interface Config {
+  readonly db: {
+    readonly host: string;
+    readonly port: number;
+    readonly socket: string | undefined;
+    readonly user: string;
+    /** Never logged, never put on a command line. */
+    readonly password: string | undefined;
+    readonly database: string;
+    readonly connectTimeoutMs: number;
+  };
+  readonly projectDir: string;
+  /** Snapshot folder, relative to projectDir, POSIX separators. */
+  readonly snapshotDir: string;
+  readonly pollIntervalMs: number;
+  readonly maxBackoffMs: number;
+  readonly lockTimeoutMs: number;
+  readonly includeTables: readonly string[];
+  readonly excludeTables: readonly string[];
+  readonly git: {
+    /** Remote URL with any credentials removed; what goes into .git/config. */
+    readonly remoteUrl: string | undefined;
+    readonly remoteName: string;
+    /** Credentials for an https remote, from the URL's user-info or DBSYNC_GIT_TOKEN. Never logged. */
+    readonly username: string | undefined;
+    readonly token: string | undefined;
+    readonly authorName: string;
+    readonly authorEmail: string;
+  };
+  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'text' | 'json' };
+}
+
+/** Flag values as the CLI parsed them (strings or undefined); the CLI owns argument parsing. */
+export type FlagValues = Readonly<Record<string, string | undefined>>;
+
+interface Setting {
+  /** Key in the flags object given by the CLI (camelCase of the long flag). */
+  readonly flag?: string;
+  /** Environment variable names, first match wins. */
+  readonly env: readonly string[];
+  readonly default?: string;
+  readonly schema: z.ZodType;
+  /** One line for the README table and --help. */
+  readonly doc: string;
+}
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+const port = z.coerce
+  .number({ message: 'must be a number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+const seconds = (min: number) =>
+  z.coerce
+    .number({ message: 'must be a number of seconds' })
+    .refine((n) => Number.isFinite(n), 'must be a number of seconds')
+    .refine((n) => n >= min, `must be at least ${min} (seconds)`);
+const tableList = z
+  .string()
+  .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0));
+const relativeDir = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .refine((s) => !path.isAbsolute(s), 'must be a folder relative to PROJECT_DIR, not an absolute path')
+  .transform((s) => path.posix.normalize(s.replaceAll('\\', '/')).replace(/\/+$/, ''))
+  .refine((s) => s !== '.' && !s.startsWith('..'), 'must be a folder inside PROJECT_DIR')
+  .refine((s) => !s.split('/').includes('.git'), 'must not be inside .git');
+
+/**
+ * Every setting: flag, environment names, default, validation, documentation. The README's
+ * configuration table is generated from the same facts (see `settingsTable`).
+ */
+export const SETTINGS = {
+  dbHost: { flag: 'dbHost', env: ['DB_HOST'], default: '127.0.0.1', schema: nonEmpty, doc: 'Database host (ignored when DB_SOCKET is set).' },
+  dbPort: { flag: 'dbPort', env: ['DB_PORT'], default: '3306', schema: port, doc: 'Database TCP port.' },
+  dbSocket: { flag: 'dbSocket', env: ['DB_SOCKET'], schema: nonEmpty, doc: 'Unix socket path; used instead of host/port when set.' },
+  dbUser: { flag: 'dbUser', env: ['DB_USER'], schema: nonEmpty, doc: 'Database user (required).' },
+  dbPassword: { env: ['DB_PASSWORD'], schema: z.string(), doc: 'Database password. Environment only: a flag would show it in `ps`.' },
+  dbPasswordFile: { flag: 'dbPasswordFile', env: ['DB_PASSWORD_FILE'], schema: nonEmpty, doc: 'File holding the password (Docker secrets); trailing newline ignored. Wins over DB_PASSWORD.' },
+  dbName: { flag: 'dbName', env: ['DB_NAME'], schema: nonEmpty, doc: 'Database (schema) to snapshot (required).' },
+  connectTimeout: { flag: 'connectTimeout', env: ['DBSYNC_CONNECT_TIMEOUT'], default: '10', schema: seconds(1), doc: 'Seconds to wait for the database connection.' },
+  projectDir: { flag: 'projectDir', env: ['PROJECT_DIR'], schema: nonEmpty, doc: 'Git working tree (created with `git init` if it has no repository). Default: current directory.' },
+  snapshotDir: { flag: 'dir', env: ['DBSYNC_DIR'], default: 'database', schema: relativeDir, doc: 'Snapshot folder inside PROJECT_DIR; git-dbsync owns it and commits only it.' },
+  pollInterval: { flag: 'pollInterval', env: ['POLL_INTERVAL'], default: '30', schema: seconds(0.1), doc: 'Seconds between passes of `watch`.' },
+  maxBackoff: { flag: 'maxBackoff', env: ['DBSYNC_MAX_BACKOFF'], default: '300', schema: seconds(1), doc: 'Longest wait (seconds) between retries after failures in `watch`.' },
+  lockTimeout: { flag: 'lockTimeout', env: ['DBSYNC_LOCK_TIMEOUT'], default: '60', schema: seconds(0), doc: 'Seconds to wait for another git-dbsync process working on the same repository or database before giving up (exit 3).' },
+  includeTables: { flag: 'includeTables', env: ['DBSYNC_INCLUDE_TABLES'], default: '', schema: tableList, doc: 'Comma-separated table names or `*` patterns to snapshot; empty means all.' },
+  excludeTables: { flag: 'excludeTables', env: ['DBSYNC_EXCLUDE_TABLES'], default: '', schema: tableList, doc: 'Comma-separated table names or `*` patterns to leave out (applied after include).' },
+  remoteUrl: { flag: 'remoteUrl', env: ['GIT_REMOTE_URL'], schema: nonEmpty, doc: 'Remote to push to (ssh, https or a path). Credentials in an https URL are used but never written to .git/config. Optional: without it an existing remote named DBSYNC_REMOTE is used, or nothing is pushed.' },
+  remoteName: { flag: 'remote', env: ['DBSYNC_REMOTE'], default: 'origin', schema: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain git remote name such as origin'), doc: 'Name of the git remote to push to.' },
+  gitToken: { env: ['DBSYNC_GIT_TOKEN'], schema: nonEmpty, doc: 'Token (password) for an https remote; environment only. Given to git through a credential helper, never on a command line.' },
+  authorName: { flag: 'authorName', env: ['DBSYNC_AUTHOR_NAME'], default: 'git-dbsync', schema: nonEmpty, doc: 'Author and committer name of snapshot commits.' },
+  authorEmail: { flag: 'authorEmail', env: ['DBSYNC_AUTHOR_EMAIL'], default: 'git-dbsync@localhost', schema: z.string().trim().regex(/^[^<>\s]+@[^<>\s]+$/, 'must look like an e-mail address (name@host)'), doc: 'Author and committer e-mail of snapshot commits.' },
+  logLevel: { flag: 'logLevel', env: ['DBSYNC_LOG_LEVEL'], default: 'info', schema: z.enum(['debug', 'info', 'warn', 'error'], { message: 'must be one of debug, info, warn, error' }), doc: 'Log level: debug, info, warn or error.' },
+  logFormat: { flag: 'logFormat', env: ['DBSYNC_LOG_FORMAT'], default: 'text', schema: z.enum(['text', 'json'], { message: 'must be text or json' }), doc: 'Log format on stderr: text (one line per event) or json (one JSON object per line).' },
+} as const satisfies Record<string, Setting>;
+
+type SettingKey = keyof typeof SETTINGS;
+
+/** What the CLI flag is called on the command line, for messages. */
+export function flagName(key: string): string {
+  return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+function sourceName(key: SettingKey, from: 'flag' | string): string {
+  const s: Setting = SETTINGS[key];
+  return from === 'flag' ? flagName(s.flag ?? key) : from;
+}
+
+function configError(message: string): DbsyncError {
+  return new DbsyncError({ operation: 'configuration', message, hint: 'fix the setting (see `git-dbsync --help` or the README configuration table)', exitCode: ExitCode.Config });
+}
+
+/**
+ * Defaults, then environment, then flags; each value validated on its own so the message names
+ * the variable or flag and the value's problem. Throws a DbsyncError (exit 2) before anything is touched.
+ */
+export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cwd: string; requireDatabase?: boolean }): Config {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+    const s: Setting = SETTINGS[key];
+    let raw: string | undefined;
+    let from = '';
+    const flagValue = s.flag ? opts.flags[s.flag] : undefined;
+    if (flagValue !== undefined) {
+      raw = flagValue;
+      from = 'flag';
+    } else {
+      for (const name of s.env) {
+        const v = opts.env[name];
+        if (v !== undefined && v !== '') {
+          raw = v;
+          from = name;
+          break;
+        }
+      }
+    }
+    if (raw === undefined) raw = s.default;
+    if (raw === undefined) continue;
+    const parsed = s.schema.safeParse(raw);
+    if (parsed.success) values[key] = parsed.data;
+    else {
+      const shown = key === 'dbPassword' || key === 'gitToken' ? '(hidden)' : JSON.stringify(raw);
+      const where = from ? sourceName(key, from) : `default of ${s.env[0]}`;
+      problems.push(`${where}=${shown}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
+    }
+  }
+  if (opts.requireDatabase !== false) {
+    if (values.dbUser === undefined && !problems.some((p) => p.includes('DB_USER'))) problems.push('DB_USER is not set: set DB_USER or --db-user to the database user');
+    if (values.dbName === undefined && !problems.some((p) => p.includes('DB_NAME'))) problems.push('DB_NAME is not set: set DB_NAME or --db-name to the database to snapshot');
+  }
+  if (problems.length > 0) throw configError(problems.join('; '));
+
+  let password = values.dbPassword as string | undefined;
+  if (values.dbPasswordFile !== undefined) {
+    const file = path.resolve(opts.cwd, values.dbPasswordFile as string);
+    try {
+      password = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      throw configError(`DB_PASSWORD_FILE=${JSON.stringify(values.dbPasswordFile)}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+
+  const remote = values.remoteUrl === undefined ? undefined : splitRemoteCredentials(values.remoteUrl as string);
+  return Object.freeze({
+    db: Object.freeze({
+      host: values.dbHost as string,
+      port: values.dbPort as number,
+      socket: values.dbSocket === undefined ? undefined : path.resolve(opts.cwd, values.dbSocket as string),
+      user: (values.dbUser as string | undefined) ?? '',
+      password,
+      database: (values.dbName as string | undefined) ?? '',
+      connectTimeoutMs: Math.round((values.connectTimeout as number) * 1000),
+    }),
+    projectDir: path.resolve(opts.cwd, (values.projectDir as string | undefined) ?? '.'),
+    snapshotDir: values.snapshotDir as string,
+    pollIntervalMs: Math.round((values.pollInterval as number) * 1000),
+    maxBackoffMs: Math.round((values.maxBackoff as number) * 1000),
+    lockTimeoutMs: Math.round((values.lockTimeout as number) * 1000),
+    includeTables: Object.freeze(values.includeTables as string[]),
+    excludeTables: Object.freeze(values.excludeTables as string[]),
+    git: Object.freeze({
+      remoteUrl: remote?.url,
+      remoteName: values.remoteName as string,
+      username: remote?.username,
+      token: (values.gitToken as string | undefined) ?? remote?.password,
+      authorName: values.authorName as string,
+      authorEmail: values.authorEmail as string,
+    }),
+    log: Object.freeze({ level: values.logLevel as Config['log']['level'], format: values.logFormat as Config['log']['format'] }),
+  });
+}
+
+/**
+ * Split `https://user:token@host/repo.git` into a URL safe to store and its credentials.
+ * scp-like SSH addresses (`git@host:repo.git`) and paths are returned unchanged.
+ */
+export function splitRemoteCredentials(raw: string): { url: string; username?: string; password?: string } {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    if (/\s/.test(raw)) throw configError(`GIT_REMOTE_URL=${JSON.stringify(raw)}: must not contain spaces`);
+    return { url: raw };
+  }
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw configError('GIT_REMOTE_URL: not a valid URL (expected e.g. https://host/owner/repo.git or git@host:owner/repo.git)');
+  }
+  if (!['https:', 'http:', 'ssh:', 'git:', 'file:'].includes(u.protocol)) {
+    throw configError(`GIT_REMOTE_URL: unsupported scheme ${u.protocol} (use https://, ssh://, git@host:path or a local path)`);
+  }
+  if (u.protocol === 'ssh:' || u.protocol === 'file:' || (!u.password && !u.username)) return { url: raw };
+  const username = decodeURIComponent(u.username) || undefined;
+  const password = decodeURIComponent(u.password) || undefined;
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), username, password };
+}
+
+/** The README / --help table of settings: variable, flag, default, meaning. */
+export function settingsTable(): Array<{ env: string; flag: string; default: string; doc: string }> {
+  return (Object.keys(SETTINGS) as SettingKey[]).map((key) => {
+    const s: Setting = SETTINGS[key];
+    return { env: s.env.join(', '), flag: s.flag ? flagName(s.flag) : '', default: s.default ?? '', doc: s.doc };
+  });
+}

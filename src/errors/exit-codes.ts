@@ -1,0 +1,20 @@
+/**
+ * Exit codes with fixed meanings. They are part of the public interface (documented in the README);
+ * never renumber them.
+ */
+export const ExitCode = {
+  /** Success, including "no changes". */
+  Ok: 0,
+  /** An operation failed (database unreachable, git failure, disk full, ...). Safe to retry. */
+  Failure: 1,
+  /** Bad configuration or command-line usage; nothing was touched. */
+  Config: 2,
+  /** Another git-dbsync process holds the lock on this repository or database. */
+  Busy: 3,
+  /** The snapshot was committed locally but could not be pushed (kept and retried later). */
+  NotPushed: 4,
+  /** Stopped by SIGINT/SIGTERM before finishing (a second signal forced the exit). */
+  Interrupted: 130,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,29 @@
+import { open } from 'node:fs/promises';
+
+/** Byte-for-byte comparison of two files; a missing file equals nothing. Reads in chunks, so any size is fine. */
+export async function filesEqual(a: string, b: string): Promise<boolean> {
+  let fa, fb;
+  try {
+    fa = await open(a, 'r');
+    fb = await open(b, 'r');
+  } catch (err) {
+    await fa?.close();
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  try {
+    const [sa, sb] = await Promise.all([fa.stat(), fb.stat()]);
+    if (sa.size !== sb.size) return false;
+    const size = 1 << 20;
+    const ba = Buffer.allocUnsafe(size);
+    const bb = Buffer.allocUnsafe(size);
+    for (let pos = 0; pos < sa.size; pos += size) {
+      const [ra, rb] = await Promise.all([fa.read(ba, 0, size, pos), fb.read(bb, 0, size, pos)]);
+      if (ra.bytesRead !== rb.bytesRead || !ba.subarray(0, ra.bytesRead).equals(bb.subarray(0, rb.bytesRead))) return false;
+    }
+    return true;
+  } finally {
+    await fa.close();
+    await fb.close();
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The only module that runs `git`. The system git is used on purpose: users' SSH keys,
+ * GIT_SSH_COMMAND, credential helpers and config work as they expect.
+ */
+import { spawn } from 'node:child_process';
+import { PassThrough, type Readable } from 'node:stream';
+import { DbsyncError } from '../errors/dbsync-error.js';
+
+export interface GitIdentity {
+  readonly name: string;
+  readonly email: string;
+}
+
+export interface GitCredentials {
+  readonly username: string | undefined;
+  readonly token: string | undefined;
+}
+
+export interface GitResult {
+  readonly code: number;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+/** Environment variables that hold secrets: never handed to git or its hooks and helpers. */
+const SECRET_ENV = ['DB_PASSWORD', 'DB_PASSWORD_FILE', 'DBSYNC_GIT_TOKEN', 'GIT_REMOTE_URL'];
+/** Private names under which the credential helper below finds an https token. */
+const CRED_USER = 'DBSYNC_CREDENTIAL_USERNAME';
+const CRED_PASS = 'DBSYNC_CREDENTIAL_PASSWORD';
+/**
+ * The helper script is on git's command line, but it only names the variables; the token
+ * itself travels in the environment of this one git process.
+ */
+const CREDENTIAL_HELPER = `!f() { test "$1" = get || exit 0; echo "username=\${${CRED_USER}}"; echo "password=\${${CRED_PASS}}"; }; f`;
+
+export class Git {
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(
+    /** Top of the working tree; every path given to this class is relative to it. */
+    readonly workTree: string,
+    baseEnv: NodeJS.ProcessEnv,
+    private readonly credentials: GitCredentials = { username: undefined, token: undefined },
+  ) {
+    const env: NodeJS.ProcessEnv = { ...baseEnv };
+    for (const k of SECRET_ENV) delete env[k];
+    // A daemon must never wait for a password prompt.
+    env.GIT_TERMINAL_PROMPT = '0';
+    env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes -o ConnectTimeout=20';
+    // Parseable messages whatever the user's locale.
+    env.LC_ALL = 'C';
+    env.LANGUAGE = 'C';
+    this.env = env;
+  }
+
+  /** Run git; resolves with the exit code (never rejects for a non-zero exit). */
+  run(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<GitResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('git', args, { cwd: this.workTree, env: { ...this.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs);
+      child.stdout.on('data', (d: Buffer) => out.push(d));
+      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(
+          e.code === 'ENOENT'
+            ? new DbsyncError({ operation: 'run git', message: 'git is not installed', hint: 'install git (for example `apt-get install git`)', cause: e })
+            : e,
+        );
+      });
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.input ?? '');
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
+      });
+    });
+  }
+
+  /** Run git and fail with a one-line DbsyncError on a non-zero exit. */
+  async ok(args: readonly string[], operation: string, opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number; hint?: string } = {}): Promise<string> {
+    const r = await this.run(args, opts);
+    if (r.code !== 0) throw gitError(operation, r, opts.hint);
+    return r.stdout.toString('utf8');
+  }
+
+  /** A blob's bytes as a stream (for large data files). */
+  streamBlob(rev: string, path: string): Readable {
+    const child = spawn('git', ['cat-file', 'blob', `${rev}:${path}`], { cwd: this.workTree, env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Piped at once: Node drains (and drops) a child's unread stdout when the child exits, so a
+    // consumer that starts reading a moment later would otherwise see nothing.
+    const out = new PassThrough();
+    child.stdout.pipe(out, { end: false });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', (e) => out.destroy(e));
+    child.on('close', (code) => {
+      if (code === 0) out.end();
+      else out.destroy(new DbsyncError({ operation: 'read snapshot from git', message: `${rev}:${path}: ${lastLine(stderr)}`, hint: 'check the revision name' }));
+    });
+    return out;
+  }
+
+  // --- repository -------------------------------------------------------------------------
+
+  /** The top of the repository containing `dir`, or null when there is none. */
+  async topLevel(): Promise<string | null> {
+    const r = await this.run(['rev-parse', '--show-toplevel']);
+    return r.code === 0 ? r.stdout.toString().trim() : null;
+  }
+
+  async init(): Promise<void> {
+    await this.ok(['init', '-q', '--initial-branch=main'], 'create git repository', { hint: 'check that PROJECT_DIR is writable' });
+  }
+
+  async gitDir(): Promise<string> {
+    return (await this.ok(['rev-parse', '--absolute-git-dir'], 'find .git folder')).trim();
+  }
+
+  /** HEAD's commit id, or null in a repository without commits. */
+  async head(): Promise<string | null> {
+    return this.resolve('HEAD');
+  }
+
+  async resolve(rev: string): Promise<string | null> {
+    const r = await this.run(['rev-parse', '-q', '--verify', `${rev}^{commit}`]);
+    return r.code === 0 ? r.stdout.toString().trim() : null;
+  }
+
+  /** The checked-out branch, or null when HEAD is detached. */
+  async branch(): Promise<string | null> {
+    const r = await this.run(['symbolic-ref', '-q', '--short', 'HEAD']);
+    return r.code === 0 ? r.stdout.toString().trim() : null;
+  }
+
+  async emptyTree(): Promise<string> {
+    return (await this.ok(['hash-object', '-t', 'tree', '--stdin'], 'hash empty tree')).trim();
+  }
+
+  // --- staging and committing ---------------------------------------------------------------
+
+  /** Stage the folder exactly as it is in the working tree (new, changed and deleted files; ignored files too). */
+  async addAll(path: string): Promise<void> {
+    await this.ok(['add', '-A', '-f', '--', path], 'stage snapshot', { hint: 'another git command may hold .git/index.lock; retry when it is done' });
+  }
+
+  /** Name and status (A, M, D) of each staged change under `path` against `base`. */
+  async stagedChanges(base: string, path: string): Promise<Array<{ status: string; path: string }>> {
+    const out = await this.ok(['diff', '--cached', '--name-status', '-z', '--no-renames', base, '--', path], 'list staged changes');
+    const parts = out.split('\0');
+    const res: Array<{ status: string; path: string }> = [];
+    for (let i = 0; i + 1 < parts.length; i += 2) res.push({ status: parts[i]!, path: parts[i + 1]! });
+    return res;
+  }
+
+  /**
+   * Commit only `path` (`git commit --only`): whatever the user has staged elsewhere stays staged
+   * and out of this commit. Hooks are skipped: the snapshot is not the user's code.
+   */
+  async commitOnly(path: string, message: string, author: GitIdentity): Promise<string> {
+    const env = {
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_COMMITTER_NAME: author.name,
+      GIT_COMMITTER_EMAIL: author.email,
+    };
+    await this.ok(['commit', '--only', '--no-verify', '--quiet', '--allow-empty-message', '-F', '-', '--', path], 'commit snapshot', {
+      input: message,
+      env,
+      hint: 'check the repository (git status); another git command may hold .git/index.lock',
+    });
+    return (await this.head())!;
+  }
+
+  async readBlob(rev: string, path: string): Promise<Buffer | null> {
+    const r = await this.run(['cat-file', 'blob', `${rev}:${path}`]);
+    return r.code === 0 ? r.stdout : null;
+  }
+
+  /** Files under `path` at `rev`: path -> blob id. */
+  async listTree(rev: string, path: string): Promise<Map<string, string>> {
+    const out = await this.ok(['ls-tree', '-r', '-z', '--full-tree', rev, '--', path], `list snapshot files at ${rev}`, { hint: 'check the revision name' });
+    const m = new Map<string, string>();
+    for (const rec of out.split('\0')) {
+      if (!rec) continue;
+      const tab = rec.indexOf('\t');
+      const [, type, sha] = rec.slice(0, tab).split(' ');
+      if (type === 'blob') m.set(rec.slice(tab + 1), sha!);
+    }
+    return m;
+  }
+
+  /** Blob ids of files in the working tree (no filters: the bytes as they are). */
+  async hashFiles(paths: readonly string[]): Promise<string[]> {
+    if (paths.length === 0) return [];
+    const out = await this.ok(['hash-object', '--no-filters', '--stdin-paths'], 'hash snapshot files', { input: paths.join('\n') + '\n' });
+    return out.trim().split('\n');
+  }
+
+  /** The newest commit that touched `path`: id and committer time. */
+  async lastCommitTouching(path: string): Promise<{ commit: string; time: string; subject: string } | null> {
+    const r = await this.run(['log', '-1', '--format=%H%x00%cI%x00%s', '--', path]);
+    const s = r.stdout.toString().trim();
+    if (r.code !== 0 || !s) return null;
+    const [commit, time, subject] = s.split('\0');
+    return { commit: commit!, time: time!, subject: subject ?? '' };
+  }
+
+  /** Commits in a but not in b, and in b but not in a. */
+  async aheadBehind(a: string, b: string): Promise<{ ahead: number; behind: number }> {
+    const out = await this.ok(['rev-list', '--left-right', '--count', `${a}...${b}`], 'compare with remote');
+    const [ahead, behind] = out.trim().split(/\s+/).map(Number);
+    return { ahead: ahead ?? 0, behind: behind ?? 0 };
+  }
+
+  async isAncestor(a: string, b: string): Promise<boolean> {
+    return (await this.run(['merge-base', '--is-ancestor', a, b])).code === 0;
+  }
+
+  // --- remotes ------------------------------------------------------------------------------
+
+  async remoteUrl(name: string): Promise<string | null> {
+    const r = await this.run(['remote', 'get-url', name]);
+    return r.code === 0 ? r.stdout.toString().trim() : null;
+  }
+
+  async setRemote(name: string, url: string): Promise<void> {
+    const current = await this.remoteUrl(name);
+    if (current === url) return;
+    if (current === null) await this.ok(['remote', 'add', name, url], 'add git remote');
+    else await this.ok(['remote', 'set-url', name, url], 'set git remote URL');
+  }
+
+  private remoteEnv(): { args: string[]; env: NodeJS.ProcessEnv } {
+    if (!this.credentials.token) return { args: [], env: {} };
+    return {
+      args: ['-c', 'credential.helper=', '-c', `credential.helper=${CREDENTIAL_HELPER}`],
+      env: { [CRED_USER]: this.credentials.username ?? 'git-dbsync', [CRED_PASS]: this.credentials.token },
+    };
+  }
+
+  /** Push without force; never rewrites the remote. */
+  async push(remote: string, branch: string): Promise<GitResult> {
+    const { args, env } = this.remoteEnv();
+    return this.run([...args, 'push', '--porcelain', remote, `HEAD:refs/heads/${branch}`], { env, timeoutMs: 300_000 });
+  }
+
+  /** Update refs/remotes/<remote>/<branch>; returns the remote branch's commit or null if it has none. */
+  async fetch(remote: string, branch: string): Promise<GitResult> {
+    const { args, env } = this.remoteEnv();
+    return this.run([...args, 'fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], { env, timeoutMs: 300_000 });
+  }
+}
+
+export function lastLine(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !l.startsWith('hint:'));
+  return lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[lines.length - 1] ?? 'git failed';
+}
+
+export function gitError(operation: string, r: GitResult, hint = 'check the repository with `git status`'): DbsyncError {
+  return new DbsyncError({ operation, message: lastLine(r.stderr).replace(/^(fatal|error): /, ''), hint });
+}

@@ -1,0 +1,60 @@
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+import { Database } from '../db/database.js';
+import { DbsyncError } from '../errors/dbsync-error.js';
+import { ExitCode } from '../errors/exit-codes.js';
+import { Git } from '../git/git.js';
+
+/** Everything a stage needs to find: the repository, its paths, the database. Built once per command. */
+export interface Project {
+  readonly config: Config;
+  readonly git: Git;
+  /** Top of the git working tree. */
+  readonly top: string;
+  /** Snapshot folder relative to `top`, POSIX separators (git pathspec). */
+  readonly snapshotPath: string;
+  /** Snapshot folder, absolute. */
+  readonly snapshotAbs: string;
+  /** git-dbsync's private folder inside .git: staging area, state, lock. */
+  readonly stateDir: string;
+  /** Opens a new database session. */
+  readonly connect: () => Promise<Database>;
+}
+
+/**
+ * Open (and if needed create) the repository at PROJECT_DIR. Checks PROJECT_DIR before touching
+ * anything, so a wrong path fails with exit 2 instead of creating a repository somewhere.
+ */
+export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: { create?: boolean } = {}): Promise<Project> {
+  const dir = config.projectDir;
+  const st = await stat(dir).catch(() => null);
+  if (!st || !st.isDirectory()) {
+    throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} does not exist or is not a folder`, hint: 'create it or set PROJECT_DIR to the git working tree', exitCode: ExitCode.Config });
+  }
+  const credentials = { username: config.git.username, token: config.git.token };
+  let git = new Git(dir, env, credentials);
+  let top = await git.topLevel();
+  if (top === null) {
+    if (opts.create === false) {
+      throw new DbsyncError({ operation: 'open project', message: `${dir} is not a git repository`, hint: 'run `git-dbsync sync` first, or set PROJECT_DIR', exitCode: ExitCode.Config });
+    }
+    await git.init();
+    top = dir;
+  }
+  top = path.resolve(top);
+  git = new Git(top, env, credentials);
+  const snapshotAbs = path.resolve(dir, config.snapshotDir);
+  const snapshotPath = path.relative(top, snapshotAbs).split(path.sep).join('/');
+  const stateDir = path.join(await git.gitDir(), 'dbsync');
+  try {
+    await mkdir(stateDir, { recursive: true });
+    await mkdir(snapshotAbs, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DbsyncError({ operation: 'open project', message: `cannot create folders in ${dir} (${code})`, hint: 'make PROJECT_DIR writable by this user', exitCode: ExitCode.Config, cause: err });
+  }
+  if (config.git.remoteUrl) await git.setRemote(config.git.remoteName, config.git.remoteUrl);
+  const dbOptions = { ...config.db, database: config.db.database };
+  return { config, git, top, snapshotPath, snapshotAbs, stateDir, connect: () => Database.connect(dbOptions) };
+}

@@ -1,0 +1,38 @@
+import { lastLine, type Git } from '../git/git.js';
+
+export type PushStatus = 'no-remote' | 'up-to-date' | 'pushed' | 'failed' | 'diverged';
+
+export interface PushResult {
+  readonly status: PushStatus;
+  /** One line for the user: what happened and, on failure, what to do. */
+  readonly message: string;
+  /** Commits still waiting to be pushed after this attempt (when known). */
+  readonly pending?: number;
+}
+
+/**
+ * Push the current branch when it is ahead of what the remote is known to have. Never forces:
+ * if the remote has commits this computer lacks, nothing is overwritten and the result says so.
+ * A failed push keeps the commits; the next pass tries again.
+ */
+export async function pushCommits(git: Git, remote: string): Promise<PushResult> {
+  if ((await git.remoteUrl(remote)) === null) return { status: 'no-remote', message: 'no remote configured' };
+  const branch = await git.branch();
+  const head = await git.head();
+  if (!branch || !head) return { status: 'up-to-date', message: 'nothing to push' };
+  const tracking = await git.resolve(`refs/remotes/${remote}/${branch}`);
+  if (tracking === head) return { status: 'up-to-date', message: `${remote}/${branch} is up to date` };
+
+  const r = await git.push(remote, branch);
+  if (r.code === 0) return { status: 'pushed', message: `pushed to ${remote}/${branch}`, pending: 0 };
+
+  const out = r.stdout.toString() + '\n' + r.stderr;
+  if (/\[rejected\]|non-fast-forward|fetch first|\(stale info\)/.test(out)) {
+    return {
+      status: 'diverged',
+      message: `${remote}/${branch} has commits this computer lacks; nothing was overwritten. Merge them (git pull in ${git.workTree}) and the next pass pushes again`,
+    };
+  }
+  const pending = tracking && (await git.isAncestor(tracking, head)) ? (await git.aheadBehind(head, tracking)).ahead : undefined;
+  return { status: 'failed', message: `push to ${remote} failed: ${lastLine(r.stderr).replace(/^(fatal|error): /, '')}`, pending };
+}

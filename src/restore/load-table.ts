@@ -1,0 +1,42 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { Database } from '../db/database.js';
+import { DbsyncError } from '../errors/dbsync-error.js';
+import { prefixOf, tupleOf } from '../snapshot/row-line.js';
+
+/**
+ * Load a data file (one INSERT per line) as multi-row INSERTs of at most `maxBytes`, in one
+ * transaction per table where the engine has them. Returns the number of rows loaded.
+ */
+export async function loadRows(db: Database, table: string, lines: Readable, maxBytes: number): Promise<number> {
+  let prefix: string | null = null;
+  let batch: string[] = [];
+  let size = 0;
+  let rows = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await db.execute(prefix + batch.join(','), `load rows into ${table}`);
+    batch = [];
+    size = 0;
+  };
+  await db.execute('START TRANSACTION', `load rows into ${table}`);
+  for await (const line of createInterface({ input: lines, crlfDelay: Infinity })) {
+    if (line.length === 0) continue;
+    prefix ??= prefixOf(line);
+    const tuple = tupleOf(line, prefix);
+    if (prefix.length + tuple.length > maxBytes) {
+      throw new DbsyncError({
+        operation: `load rows into ${table}`,
+        message: `a row of ${tuple.length} bytes is larger than the server's max_allowed_packet`,
+        hint: 'raise max_allowed_packet on the server (e.g. SET GLOBAL max_allowed_packet=1073741824) and restore again',
+      });
+    }
+    if (size + tuple.length + 1 > maxBytes - prefix.length) await flush();
+    batch.push(tuple);
+    size += tuple.length + 1;
+    rows++;
+  }
+  await flush();
+  await db.execute('COMMIT', `load rows into ${table}`);
+  return rows;
+}

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Where each part of a snapshot lives, relative to the snapshot folder. One schema file and one
+ * data file per table; the other object kinds each in one file, in an order that loads.
+ * Plain `cat` in the order of LOAD_ORDER restores the whole snapshot with the stock client.
+ */
+export const HEADER_FILE = 'header.sql';
+export const TABLES_DIR = 'tables';
+export const DATA_DIR = 'data';
+export const OBJECT_FILES = {
+  view: 'views.sql',
+  routine: 'routines.sql',
+  trigger: 'triggers.sql',
+  event: 'events.sql',
+} as const;
+export type ObjectKind = keyof typeof OBJECT_FILES;
+
+/** The shell words that list the snapshot files in load order (used in the README and header). */
+export const LOAD_ORDER = [HEADER_FILE, `${TABLES_DIR}/*.sql`, `${DATA_DIR}/*.sql`, OBJECT_FILES.view, OBJECT_FILES.routine, OBJECT_FILES.trigger, OBJECT_FILES.event];
+
+/** Session settings that make loading exact; the same text the tool's own restore uses. */
+export const LOAD_SETTINGS = [
+  'SET NAMES utf8mb4',
+  "SET time_zone = '+00:00'",
+  "SET sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'",
+  'SET foreign_key_checks = 0',
+  'SET unique_checks = 0',
+] as const;
+
+export const HEADER_TEXT =
+  [
+    '-- git-dbsync snapshot. Load it into an empty database with the stock client, from this folder:',
+    `--   cat ${LOAD_ORDER.join(' ')} | mariadb --binary-mode DBNAME`,
+    ...LOAD_SETTINGS.map((s) => s + ';'),
+  ].join('\n') + '\n';
+
+/** File names keep [a-z0-9_-]; any other character (upper case too, so that names never collide on case-insensitive file systems) becomes %XX per UTF-8 byte. */
+export function encodeTableFileName(table: string): string {
+  let out = '';
+  for (const ch of table) {
+    if (/^[a-z0-9_-]$/.test(ch)) out += ch;
+    else
+      for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+  }
+  // File names are limited to 255 bytes; long encodings keep a readable prefix plus a hash.
+  if (out.length > 200) out = out.slice(0, 150).replace(/%[0-9A-F]?$/, '') + '~' + createHash('sha256').update(table).digest('hex').slice(0, 16);
+  return out;
+}
+
+export function tableSchemaPath(table: string): string {
+  return `${TABLES_DIR}/${encodeTableFileName(table)}.sql`;
+}
+
+export function tableDataPath(table: string): string {
+  return `${DATA_DIR}/${encodeTableFileName(table)}.sql`;
+}
+
+/** True for a path (relative to the snapshot folder) that this layout writes. */
+export function isSnapshotPath(rel: string): boolean {
+  if (rel === HEADER_FILE || Object.values(OBJECT_FILES).includes(rel as never)) return true;
+  return /^(tables|data)\/[^/]+\.sql$/.test(rel);
+}

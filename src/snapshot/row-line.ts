@@ -1,0 +1,84 @@
+import type { RawCell } from '../db/database.js';
+import { columnFormat, type ColumnFormat } from './column-format.js';
+import { quoteId, readQuotedId } from './sql-text.js';
+import type { TableInfo } from './table-info.js';
+
+/**
+ * One row is one line: `INSERT INTO `t` VALUES (...);`. Self-contained lines make a diff of a
+ * data file a list of changed rows, and any line can be loaded on its own.
+ */
+export class RowWriter {
+  readonly prefix: string;
+  readonly selectSql: string;
+  private readonly formats: readonly ColumnFormat[];
+  /** Index into the selected cells for each column, or -1 when the column is not read. */
+  private readonly cellIndex: readonly number[];
+
+  constructor(table: TableInfo) {
+    this.formats = table.columns.map(columnFormat);
+    let n = 0;
+    this.cellIndex = this.formats.map((f) => (f.select === null ? -1 : n++));
+    const named = table.columns.some((c) => c.invisible);
+    const list = named ? ` (${table.columns.map((c) => quoteId(c.name)).join(',')})` : '';
+    this.prefix = `INSERT INTO ${quoteId(table.name)}${list} VALUES `;
+    const selected = this.formats.map((f) => f.select).filter((s): s is string => s !== null);
+    const order = table.orderKey.length > 0 ? ` ORDER BY ${table.orderKey.map(quoteId).join(',')}` : '';
+    // A table whose every column is generated still has rows; select a constant to count them.
+    this.selectSql = `SELECT ${selected.length > 0 ? selected.join(',') : '1'} FROM ${quoteId(table.name)}${order}`;
+  }
+
+  line(cells: readonly RawCell[]): string {
+    const parts = this.formats.map((f, i) => f.literal(this.cellIndex[i] === -1 ? null : (cells[this.cellIndex[i]!] ?? null)));
+    return `${this.prefix}(${parts.join(',')});\n`;
+  }
+}
+
+/** The `(...)` tuple of a row line, for batching many rows into one INSERT on restore. */
+export function tupleOf(line: string, prefix: string): string {
+  if (!line.startsWith(prefix) || !line.endsWith(';')) throw new Error(`not a row line of this table: ${line.slice(0, 60)}`);
+  return line.slice(prefix.length, -1);
+}
+
+/** The statement prefix (`INSERT INTO `t` [(cols)] VALUES `) of a row line. */
+export function prefixOf(line: string): string {
+  const head = 'INSERT INTO ';
+  if (!line.startsWith(head)) throw new Error(`not a row line: ${line.slice(0, 60)}`);
+  let pos = readQuotedId(line, head.length).end;
+  if (line.startsWith(' (', pos)) {
+    pos += 2;
+    for (;;) {
+      pos = readQuotedId(line, pos).end;
+      if (line[pos] === ',') pos += 1;
+      else if (line[pos] === ')') {
+        pos += 1;
+        break;
+      } else throw new Error('malformed column list');
+    }
+  }
+  if (!line.startsWith(' VALUES ', pos)) throw new Error('missing VALUES');
+  return line.slice(0, pos + ' VALUES '.length);
+}
+
+/** Split a row line into its cell literals (as written), e.g. ["1", "'a\\'b'", "NULL"]. */
+export function cellsOf(line: string): string[] {
+  const body = line.trimEnd();
+  const tuple = tupleOf(body, prefixOf(body));
+  const cells: string[] = [];
+  let i = 1;
+  let start = 1;
+  let inString = false;
+  const end = tuple.length - 1;
+  for (; i < end; i++) {
+    const c = tuple[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === "'") inString = false;
+    } else if (c === "'") inString = true;
+    else if (c === ',') {
+      cells.push(tuple.slice(start, i));
+      start = i + 1;
+    }
+  }
+  cells.push(tuple.slice(start, end));
+  return cells;
+}

@@ -1,0 +1,28 @@
+/** What the snapshot needs to know about a table, read from information_schema. */
+export interface ColumnInfo {
+  readonly name: string;
+  /** information_schema DATA_TYPE, lower case (int, varchar, geometry, ...). */
+  readonly dataType: string;
+  /** Character set of a text column, or null. */
+  readonly charset: string | null;
+  /** Generated (virtual or stored) columns get DEFAULT on restore. */
+  readonly generated: boolean;
+  /** INVISIBLE columns are left out of `INSERT ... VALUES` unless named, so tables with them name every column. */
+  readonly invisible: boolean;
+}
+
+export interface TableInfo {
+  readonly name: string;
+  readonly engine: string;
+  readonly columns: readonly ColumnInfo[];
+  /**
+   * Columns of the primary key (or of a unique key over NOT NULL columns when there is no primary
+   * key): rows are written in this key's order. Empty: no such key; rows are sorted by their whole text.
+   */
+  readonly orderKey: readonly string[];
+}
+
+/** Engines that give a consistent read inside START TRANSACTION WITH CONSISTENT SNAPSHOT. Every other engine is read under the table lock. */
+export function isMvccEngine(engine: string): boolean {
+  return /^(innodb|xtradb|rocksdb)$/i.test(engine);
+}

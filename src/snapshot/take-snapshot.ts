@@ -1,0 +1,153 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { once } from 'node:events';
+import type { Database } from '../db/database.js';
+import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
+import { DATA_DIR, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, TABLES_DIR, tableDataPath, tableSchemaPath } from './layout.js';
+import { formatObjectFile } from './object-file.js';
+import { RowWriter } from './row-line.js';
+import { describeTables, listTables, readEvents, readRoutines, readTriggers, readViews, showCreateTable, type TableFilter } from './schema-reader.js';
+import { quoteId } from './sql-text.js';
+import { isMvccEngine, type TableInfo } from './table-info.js';
+
+/** A complete snapshot written to a staging folder, not yet in the working tree. */
+export interface StagedSnapshot {
+  /** Folder holding the files, laid out like the snapshot folder. */
+  readonly dir: string;
+  /** Every file of the snapshot, relative to `dir`, POSIX separators, sorted. */
+  readonly files: readonly string[];
+  readonly tables: readonly TableInfo[];
+  readonly rowCounts: ReadonlyMap<string, number>;
+  /** How long the table locks were held (ms): what writers to non-transactional tables waited at most. */
+  readonly lockMs: number;
+}
+
+export interface TakeSnapshotOptions {
+  /** Opens a new session; two are used: one holds the table locks, one reads. */
+  readonly connect: () => Promise<Database>;
+  readonly schema: string;
+  readonly filter: TableFilter;
+  readonly stagingDir: string;
+  readonly signal?: AbortSignal;
+}
+
+/** Session settings for reading: canonical SHOW CREATE output, UTC timestamps, patient network. */
+const READ_SESSION = [
+  "SET SESSION sql_mode = ''",
+  'SET SESSION sql_quote_show_create = 1',
+  "SET SESSION time_zone = '+00:00'",
+  'SET SESSION net_write_timeout = 600',
+  // Never queue behind a long transaction for long: queued LOCK TABLES would stall the application's writers too.
+  'SET SESSION lock_wait_timeout = 5',
+  'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ',
+];
+
+/**
+ * Read the whole database at one point in time, also when it mixes engines:
+ *  1. session L takes `LOCK TABLES ... READ` on every selected table (writers wait; readers don't);
+ *  2. session R starts a consistent-snapshot transaction, so InnoDB tables are frozen at this point;
+ *  3. R reads all definitions and every non-transactional (MyISAM, Aria, ...) table while L holds the lock;
+ *  4. L unlocks; R reads the InnoDB tables from its snapshot, writers go on meanwhile.
+ * The lock is held for the definitions plus the non-transactional data only.
+ */
+export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSnapshot> {
+  await rm(opts.stagingDir, { recursive: true, force: true });
+  await mkdir(path.join(opts.stagingDir, TABLES_DIR), { recursive: true });
+  await mkdir(path.join(opts.stagingDir, DATA_DIR), { recursive: true });
+
+  const locker = await opts.connect();
+  let reader: Database | undefined;
+  const abort = () => {
+    locker.destroy();
+    reader?.destroy();
+  };
+  opts.signal?.addEventListener('abort', abort, { once: true });
+  try {
+    reader = await opts.connect();
+    for (const sql of READ_SESSION) {
+      await locker.execute(sql, 'prepare snapshot session');
+      await reader.execute(sql, 'prepare snapshot session');
+    }
+    const { tables: listed, views } = await listTables(reader, opts.schema, opts.filter);
+
+    const lockStart = Date.now();
+    if (listed.length > 0) {
+      await locker.execute(`LOCK TABLES ${listed.map((t) => `${quoteId(t.name)} READ`).join(', ')}`, 'lock tables for a consistent snapshot');
+    }
+    await reader.execute('START TRANSACTION WITH CONSISTENT SNAPSHOT', 'start consistent snapshot');
+
+    const tables = await describeTables(reader, opts.schema, listed);
+    const files: string[] = [HEADER_FILE];
+    await writeFile(path.join(opts.stagingDir, HEADER_FILE), HEADER_TEXT);
+    for (const t of tables) {
+      const create = await showCreateTable(reader, t.name);
+      await writeFile(path.join(opts.stagingDir, tableSchemaPath(t.name)), create + ';\n');
+      files.push(tableSchemaPath(t.name));
+    }
+    const objects = {
+      view: await readViews(reader, views),
+      routine: await readRoutines(reader, opts.schema),
+      trigger: await readTriggers(reader, opts.schema, new Set(listed.map((t) => t.name))),
+      event: await readEvents(reader, opts.schema),
+    };
+    for (const [kind, file] of Object.entries(OBJECT_FILES)) {
+      await writeFile(path.join(opts.stagingDir, file), formatObjectFile(objects[kind as keyof typeof objects]));
+      files.push(file);
+    }
+
+    const rowCounts = new Map<string, number>();
+    const dump = async (t: TableInfo) => {
+      rowCounts.set(t.name, await dumpTable(reader!, t, path.join(opts.stagingDir, tableDataPath(t.name)), opts.signal));
+      files.push(tableDataPath(t.name));
+    };
+    for (const t of tables) if (!isMvccEngine(t.engine)) await dump(t);
+    if (listed.length > 0) await locker.execute('UNLOCK TABLES', 'unlock tables');
+    const lockMs = Date.now() - lockStart;
+    for (const t of tables) if (isMvccEngine(t.engine)) await dump(t);
+    await reader.execute('COMMIT', 'end consistent snapshot');
+
+    files.sort();
+    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs };
+  } catch (err) {
+    if (opts.signal?.aborted) throw new DbsyncError({ operation: 'take snapshot', message: 'cancelled', hint: 'nothing was written; the next pass starts over', cause: err });
+    if (err instanceof DbsyncError) throw err;
+    throw new DbsyncError({ operation: 'take snapshot', message: messageOf(err), hint: 'the pass will be retried; if it keeps failing, report the table named here', cause: err });
+  } finally {
+    opts.signal?.removeEventListener('abort', abort);
+    await Promise.all([locker.close(), reader?.close()]);
+  }
+}
+
+/** Stream one table's rows into its data file, in key order; returns the row count. */
+async function dumpTable(db: Database, table: TableInfo, file: string, signal?: AbortSignal): Promise<number> {
+  const writer = new RowWriter(table);
+  const out = createWriteStream(file);
+  // A write error (disk full, read-only) rejects `closed`; it is awaited below, never left unhandled.
+  const closed = once(out, 'close');
+  closed.catch(() => undefined);
+  let rows = 0;
+  try {
+    if (table.orderKey.length > 0) {
+      for await (const cells of db.streamRaw(writer.selectSql, `read table ${table.name}`)) {
+        if (signal?.aborted) throw new Error('cancelled');
+        if (!out.write(writer.line(cells))) await once(out, 'drain');
+        rows++;
+      }
+    } else {
+      // No usable key: a total order over all columns, by sorting the finished lines.
+      const lines: string[] = [];
+      for await (const cells of db.streamRaw(writer.selectSql, `read table ${table.name}`)) {
+        if (signal?.aborted) throw new Error('cancelled');
+        lines.push(writer.line(cells));
+      }
+      lines.sort();
+      for (const l of lines) if (!out.write(l)) await once(out, 'drain');
+      rows = lines.length;
+    }
+  } finally {
+    out.end();
+    await closed;
+  }
+  return rows;
+}

@@ -1,0 +1,41 @@
+import { rm, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { ChangeSet } from '../detect/detect-changes.js';
+import { fsyncDir, moveIntoPlace } from '../fs/atomic-file.js';
+import { DbsyncError } from '../errors/dbsync-error.js';
+import type { StagedSnapshot } from './take-snapshot.js';
+
+/**
+ * Put a staged snapshot into the working tree: each changed file is renamed into place (atomic
+ * per file), gone files are removed. Only called once the whole snapshot was read successfully,
+ * so a failed read never touches the working tree, and the commit only ever sees complete passes.
+ */
+export async function writeSnapshot(staged: StagedSnapshot, changes: ChangeSet, snapshotAbs: string): Promise<void> {
+  try {
+    const dirs = new Set<string>();
+    for (const rel of changes.write) {
+      const to = path.join(snapshotAbs, rel);
+      await moveIntoPlace(path.join(staged.dir, rel), to);
+      dirs.add(path.dirname(to));
+    }
+    for (const rel of changes.remove) {
+      await unlink(path.join(snapshotAbs, rel)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      dirs.add(path.dirname(path.join(snapshotAbs, rel)));
+    }
+    for (const d of dirs) await fsyncDir(d);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    throw new DbsyncError({
+      operation: 'write snapshot',
+      message: `cannot write to ${snapshotAbs} (${code || (err as Error).message})`,
+      hint: code === 'ENOSPC' ? 'free disk space; the last commit is intact and the next pass completes the snapshot' : 'make the snapshot folder writable; the last commit is intact',
+      cause: err,
+    });
+  }
+}
+
+export async function discardStaging(staged: { dir: string }): Promise<void> {
+  await rm(staged.dir, { recursive: true, force: true });
+}

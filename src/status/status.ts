@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { messageOf } from '../errors/dbsync-error.js';
+import { lastLine } from '../git/git.js';
+import type { Project } from '../project/project.js';
+import { takeSnapshot } from '../snapshot/take-snapshot.js';
+import { discardStaging } from '../snapshot/write-snapshot.js';
+import { readState, type RunState } from '../state/state-store.js';
+
+export interface StatusReport {
+  readonly repository: string;
+  readonly snapshotDir: string;
+  readonly branch: string | null;
+  readonly lastSnapshot: { readonly commit: string; readonly time: string; readonly subject: string } | null;
+  /** differs: the live database holds changes no commit has (null when it could not be read). */
+  readonly database: { readonly name: string; readonly reachable: boolean; readonly differs: boolean | null; readonly error: string | null };
+  readonly remote: { readonly name: string; readonly url: string; readonly ahead: number | null; readonly behind: number | null; readonly error: string | null } | null;
+  readonly lastError: RunState['lastError'] | null;
+  readonly consecutiveFailures: number;
+  readonly lastPush: RunState['push'] | null;
+  readonly daemon: RunState['daemon'] | null;
+}
+
+/** Everything `status` shows. Reads the database and the remote, writes nothing the user can see. */
+export async function collectStatus(project: Project): Promise<StatusReport> {
+  const { git, config } = project;
+  const branch = await git.branch();
+  const last = await git.lastCommitTouching(project.snapshotPath || '.');
+  const state = await readState(project.stateDir);
+
+  let database: StatusReport['database'] = { name: config.db.database, reachable: false, differs: null, error: null };
+  const staging = path.join(project.stateDir, `status-${process.pid}`);
+  try {
+    const staged = await takeSnapshot({ connect: project.connect, schema: config.db.database, filter: { include: config.includeTables, exclude: config.excludeTables }, stagingDir: staging });
+    try {
+      const shas = await git.hashFiles(staged.files.map((f) => path.join(staged.dir, f)));
+      const head = await git.head();
+      const prefix = project.snapshotPath ? project.snapshotPath + '/' : '';
+      const tree = head ? await git.listTree(head, project.snapshotPath) : new Map<string, string>();
+      const differs = tree.size !== staged.files.length || staged.files.some((f, i) => tree.get(prefix + f) !== shas[i]);
+      database = { ...database, reachable: true, differs };
+    } finally {
+      await discardStaging(staged);
+    }
+  } catch (err) {
+    database = { ...database, error: messageOf(err) };
+  }
+
+  let remote: StatusReport['remote'] = null;
+  const url = await git.remoteUrl(config.git.remoteName);
+  if (url !== null) {
+    remote = { name: config.git.remoteName, url, ahead: null, behind: null, error: null };
+    if (branch) {
+      const r = await git.fetch(config.git.remoteName, branch);
+      const tracking = await git.resolve(`refs/remotes/${config.git.remoteName}/${branch}`);
+      const head = await git.head();
+      const error = r.code === 0 ? null : `cannot reach the remote: ${lastLine(r.stderr).replace(/^(fatal|error): /, '')}`;
+      if (head && tracking) remote = { ...remote, ...(await git.aheadBehind(head, tracking)), error };
+      else if (head && r.code === 0) remote = { ...remote, ahead: null, behind: 0, error: 'the remote has no such branch yet' };
+      else remote = { ...remote, error };
+    }
+  }
+  return {
+    repository: project.top,
+    snapshotDir: project.snapshotPath,
+    branch,
+    lastSnapshot: last,
+    database,
+    remote,
+    lastError: state.lastError ?? null,
+    consecutiveFailures: state.consecutiveFailures ?? 0,
+    lastPush: state.push ?? null,
+    daemon: state.daemon ?? null,
+  };
+}
+
+/** Human-readable lines for `status` without --json. */
+export function formatStatus(s: StatusReport): string {
+  const lines: string[] = [];
+  lines.push(`repository: ${s.repository} (snapshot folder ${s.snapshotDir}/, branch ${s.branch ?? '(detached)'})`);
+  lines.push(s.lastSnapshot ? `last snapshot: ${s.lastSnapshot.commit.slice(0, 12)} at ${s.lastSnapshot.time}: ${s.lastSnapshot.subject}` : 'last snapshot: none yet');
+  if (!s.database.reachable) lines.push(`database ${s.database.name}: unreachable: ${s.database.error}`);
+  else lines.push(`database ${s.database.name}: ${s.database.differs ? 'has changes not yet committed' : 'equals the last snapshot'}`);
+  if (!s.remote) lines.push('remote: none configured');
+  else {
+    const parts: string[] = [];
+    if (s.remote.ahead !== null) parts.push(`${s.remote.ahead} commit(s) to push`);
+    if (s.remote.behind !== null) parts.push(`${s.remote.behind} commit(s) on the remote not here`);
+    lines.push(`remote ${s.remote.name} (${s.remote.url}): ${parts.join(', ') || 'unknown'}${s.remote.error ? `; ${s.remote.error}` : ''}`);
+    if (s.remote.behind) lines.push('  the remote has commits this computer lacks: nothing is overwritten; merge them (git pull) to push again');
+  }
+  if (s.lastPush && s.lastPush.status !== 'pushed' && s.lastPush.status !== 'up-to-date' && s.lastPush.status !== 'no-remote') lines.push(`last push: ${s.lastPush.message} (${s.lastPush.at})`);
+  if (s.lastError) lines.push(`last error (${s.lastError.at}, ${s.consecutiveFailures} in a row): ${s.lastError.operation}: ${s.lastError.message} -- ${s.lastError.hint}`);
+  else lines.push('last error: none');
+  if (s.daemon) lines.push(`watch: pid ${s.daemon.pid}, ${s.daemon.state} since ${s.daemon.since}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,73 @@
+/** Helpers shared by integration tests: temporary repositories, running the CLI, git queries. */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(ROOT, 'bin', 'git-dbsync.js');
+
+export function tempDir(prefix = 'dbsync-test-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Base environment for the CLI: the machine's, minus anything that would leak into tests. */
+export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (/^(DB_|DBSYNC_|GIT_|PROJECT_DIR|POLL_INTERVAL)/.test(k)) delete env[k];
+  env.DBSYNC_LOCK_TIMEOUT = '10';
+  // Tests use repositories with no git identity of their own.
+  env.GIT_CONFIG_GLOBAL = '/dev/null';
+  env.GIT_CONFIG_NOSYSTEM = '1';
+  return { ...env, ...extra };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `git-dbsync ARGS` synchronously. */
+export function cli(args: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; timeoutMs?: number } = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Run `git-dbsync ARGS` in the background. */
+export function cliAsync(args: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string } = {}) {
+  return spawn(process.execPath, [CLI, ...args], { env, cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function git(cwd: string, args: string[], input?: string): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', input, env: baseEnv({ GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }), maxBuffer: 1 << 30 });
+}
+
+export function commitCount(repo: string): number {
+  const r = spawnSync('git', ['rev-list', '--count', 'HEAD'], { cwd: repo, encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout.trim()) : 0;
+}
+
+export function lastSubject(repo: string): string {
+  return git(repo, ['log', '-1', '--format=%s']).trim();
+}
+
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Equal texts, or a failure that shows the first differing line (long dumps make unreadable diffs). */
+export function assertSameText(actual: string, expected: string, label: string): void {
+  if (actual === expected) return;
+  const a = actual.split('\n');
+  const e = expected.split('\n');
+  let i = 0;
+  while (i < a.length && i < e.length && a[i] === e[i]) i++;
+  const cut = (s: string | undefined) => (s === undefined ? '(missing)' : s.length > 400 ? s.slice(0, 400) + '...' : s);
+  throw new Error(`${label}: first difference at line ${i + 1}\n  actual:   ${cut(a[i])}\n  expected: ${cut(e[i])}`);
+}
