@@ -20,8 +20,8 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
 
   loop.on('state', (s) => void daemonState(s));
   loop.on('pass:success', (r) => {
+    log.debug({ ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows }, 'pass done');
     if (r.commit.commit || (r.push && r.push.status === 'pushed')) log.info(renderPass(r));
-    else log.debug({ ms: r.durationMs, lockMs: r.lockMs }, 'no changes');
     void updateState(project.stateDir, {
       lastPassAt: since(),
       lastCommit: r.commit.commit,

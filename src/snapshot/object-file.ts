@@ -39,7 +39,7 @@ const DELIM = ';;';
  */
 export function formatObjectFile(objects: readonly DbObject[]): string {
   if (objects.length === 0) return '';
-  const parts = objects.map((o) => `/* git-dbsync: ${o.type} ${quoteId(o.name)} */\n${o.settings}${DELIM}\n${o.create}\n${DELIM}\n`);
+  const parts = objects.map((o) => `/* git-dbsync: ${o.type} ${quoteId(o.name)} */\n${o.settings ? o.settings + DELIM + '\n' : ''}${o.create}\n${DELIM}\n`);
   return `DELIMITER ${DELIM}\n${parts.join('')}DELIMITER ;\n`;
 }
 
@@ -55,11 +55,13 @@ export function parseObjectFile(kind: ObjectKind, text: string): DbObject[] {
     if (!m) throw new Error(`${kind} file: missing object marker`);
     const { name, end } = readQuotedId(chunk, m[0].length);
     const nl = chunk.indexOf('\n', end);
-    // Second line: the settings statement, ended by the delimiter on the same line.
+    // Optional second line: the settings statement, ended by the delimiter on the same line.
     const nl2 = chunk.indexOf('\n', nl + 1);
-    const settingsLine = chunk.slice(nl + 1, nl2);
-    if (!settingsLine.endsWith(DELIM)) throw new Error(`${kind} file: missing settings line for ${name}`);
-    return { kind, type: m[1]!, name, settings: settingsLine.slice(0, -DELIM.length), create: chunk.slice(nl2 + 1) };
+    const line2 = nl2 < 0 ? '' : chunk.slice(nl + 1, nl2);
+    if (line2.startsWith('SET ') && line2.endsWith(DELIM)) {
+      return { kind, type: m[1]!, name, settings: line2.slice(0, -DELIM.length), create: chunk.slice(nl2 + 1) };
+    }
+    return { kind, type: m[1]!, name, settings: '', create: chunk.slice(nl + 1) };
   });
 }
 
