@@ -136,6 +136,10 @@ export class Git {
     return r.code === 0 ? r.stdout.toString().trim() : null;
   }
 
+  async emptyBlob(): Promise<string> {
+    return (await this.ok(['hash-object', '--stdin'], 'hash empty blob')).trim();
+  }
+
   async emptyTree(): Promise<string> {
     return (await this.ok(['hash-object', '-t', 'tree', '--stdin'], 'hash empty tree')).trim();
   }

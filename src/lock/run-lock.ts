@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { Database } from '../db/database.js';
+import type { Project } from '../project/project.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 
@@ -52,5 +53,20 @@ export async function acquireRunLock(opts: { stateDir: string; db: Database; sch
   } catch (err) {
     await releaseRepo().catch(() => undefined);
     throw err;
+  }
+}
+
+/** Run `fn` holding the run lock of the project's repository and database; always released. */
+export async function withRunLock<T>(project: Project, fn: () => Promise<T>): Promise<T> {
+  const lockDb = await project.connect();
+  try {
+    const lock = await acquireRunLock({ stateDir: project.stateDir, db: lockDb, schema: project.config.db.database, timeoutMs: project.config.lockTimeoutMs });
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    await lockDb.close();
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { Database } from '../db/database.js';
@@ -32,6 +32,9 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
   if (!st || !st.isDirectory()) {
     throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} does not exist or is not a folder`, hint: 'create it or set PROJECT_DIR to the git working tree', exitCode: ExitCode.Config });
   }
+  if (!(await access(dir, constants.W_OK).then(() => true, () => false))) {
+    throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} is not writable by this user`, hint: 'fix its permissions or ownership, or set PROJECT_DIR to a writable folder', exitCode: ExitCode.Config });
+  }
   const credentials = { username: config.git.username, token: config.git.token };
   let git = new Git(dir, env, credentials);
   let top = await git.topLevel();
@@ -39,6 +42,8 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
     if (opts.create === false) {
       throw new DbsyncError({ operation: 'open project', message: `${dir} is not a git repository`, hint: 'run `git-dbsync sync` first, or set PROJECT_DIR', exitCode: ExitCode.Config });
     }
+    // Reach the database before creating anything: a wrong password or a stopped server must not leave a new repository behind.
+    await (await Database.connect({ ...config.db })).close();
     await git.init();
     top = dir;
   }

@@ -4,7 +4,7 @@ import { tableNameFromCreate } from '../commit/commit-snapshot.js';
 import type { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
-import { acquireRunLock } from '../lock/run-lock.js';
+import { withRunLock } from '../lock/run-lock.js';
 import type { Project } from '../project/project.js';
 import { DATA_DIR, LOAD_SETTINGS, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile, type DbObject } from '../snapshot/object-file.js';
@@ -56,17 +56,7 @@ export async function restoreSnapshot(project: Project, opts: RestoreOptions): P
       exitCode: ExitCode.Config,
     });
   }
-  const lockDb = await project.connect();
-  try {
-    const lock = await acquireRunLock({ stateDir: project.stateDir, db: lockDb, schema: project.config.db.database, timeoutMs: project.config.lockTimeoutMs });
-    try {
-      return await restoreLocked(project, commit, opts);
-    } finally {
-      await lock.release();
-    }
-  } finally {
-    await lockDb.close();
-  }
+  return withRunLock(project, () => restoreLocked(project, commit, opts));
 }
 
 async function restoreLocked(project: Project, commit: string, opts: RestoreOptions): Promise<RestoreResult> {
@@ -95,7 +85,7 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
   if (!opts.apply) return { plan, saved: null, after: null, applied: false };
 
   await applyPlan(project, commit, plan, target, prefix);
-  const after = await passLocked(project, { push: false, subjectPrefix: `Restore of ${commit.slice(0, 12)}:` });
+  const after = await passLocked(project, { push: false, allowEmpty: true, subjectPrefix: `Restore of ${commit.slice(0, 12)}:` });
   await verify(project, commit, target, prefix);
   return { plan, saved, after, applied: true };
 }

@@ -69,8 +69,18 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     lastError: state.lastError ?? null,
     consecutiveFailures: state.consecutiveFailures ?? 0,
     lastPush: state.push ?? null,
-    daemon: state.daemon ?? null,
+    daemon: state.daemon && isAlive(state.daemon.pid) ? state.daemon : null,
   };
+}
+
+/** A daemon that was killed cannot clear its state; check that its process still exists. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Human-readable lines for `status` without --json. */

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { commitSnapshot, type CommitResult } from '../commit/commit-snapshot.js';
 import { detectChanges } from '../detect/detect-changes.js';
-import { acquireRunLock } from '../lock/run-lock.js';
+import { withRunLock } from '../lock/run-lock.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { takeSnapshot, type StagedSnapshot } from '../snapshot/take-snapshot.js';
 import { discardStaging, writeSnapshot } from '../snapshot/write-snapshot.js';
+import { DATA_DIR } from '../snapshot/layout.js';
+import { DbsyncError } from '../errors/dbsync-error.js';
 
 export interface PassResult {
   readonly tables: number;
@@ -25,6 +27,8 @@ export interface PassOptions {
   readonly signal?: AbortSignal;
   /** Put before the commit subject, e.g. "Restore of 1a2b3c4d:". */
   readonly subjectPrefix?: string;
+  /** Commit even an empty database over a snapshot with rows (restore of an empty snapshot). */
+  readonly allowEmpty?: boolean;
 }
 
 /** Where a pass stages its files: inside .git, so renames into the working tree stay on one file system. */
@@ -39,23 +43,42 @@ export function stagingDir(project: Project): string {
  */
 export async function runPass(project: Project, opts: PassOptions = {}): Promise<PassResult> {
   const started = Date.now();
-  const lockDb = await project.connect();
-  try {
-    const lock = await acquireRunLock({ stateDir: project.stateDir, db: lockDb, schema: project.config.db.database, timeoutMs: project.config.lockTimeoutMs });
-    try {
-      return await passLocked(project, opts, started);
-    } finally {
-      await lock.release();
-    }
-  } finally {
-    await lockDb.close();
-  }
+  return withRunLock(project, () => passLocked(project, opts, started));
 }
 
 /** A pass for a caller that already holds the run lock (restore). */
 export async function passLocked(project: Project, opts: PassOptions, started = Date.now()): Promise<PassResult> {
   const staged = await stageSnapshot(project, opts.signal);
+  try {
+    if (!opts.allowEmpty) await refuseEmptyOverData(project, staged);
+  } catch (err) {
+    await discardStaging(staged);
+    throw err;
+  }
   return commitStaged(project, staged, opts, started);
+}
+
+/**
+ * A database without a single row, while the last snapshot has rows, is almost always a new
+ * computer or a failed import, not the user deleting everything: committing it would record
+ * "everything deleted" (and push it). Refuse, and say how to load the snapshot instead.
+ */
+async function refuseEmptyOverData(project: Project, staged: StagedSnapshot): Promise<void> {
+  let rows = 0;
+  for (const n of staged.rowCounts.values()) rows += n;
+  if (rows > 0) return;
+  const head = await project.git.head();
+  if (!head) return;
+  const prefix = project.snapshotPath ? project.snapshotPath + '/' : '';
+  const empty = await project.git.emptyBlob();
+  const tree = await project.git.listTree(head, project.snapshotPath);
+  const withRows = [...tree].filter(([p, sha]) => p.startsWith(`${prefix}${DATA_DIR}/`) && sha !== empty).length;
+  if (withRows === 0) return;
+  throw new DbsyncError({
+    operation: 'take snapshot',
+    message: `database ${project.config.db.database} holds no rows, but the last snapshot has data in ${withRows} table(s); nothing was committed`,
+    hint: 'load the snapshot with `git-dbsync restore --yes`; to record an empty database on purpose, `git rm -r` the snapshot folder and commit first',
+  });
 }
 
 /** detect -> write -> commit -> push for a staged snapshot; the staging folder is removed in any case. */
