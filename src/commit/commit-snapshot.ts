@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DbsyncError } from '../errors/dbsync-error.js';
 import type { Git, GitIdentity } from '../git/git.js';
 import { DATA_DIR, encodeTableFileName, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile } from '../snapshot/object-file.js';
@@ -46,6 +47,9 @@ export async function commitSnapshot(opts: CommitOptions): Promise<CommitResult>
   const { git } = opts;
   await git.addAll(opts.snapshotPath);
   const head = await git.head();
+  if (head && (await git.branch()) === null) {
+    throw new DbsyncError({ operation: 'commit snapshot', message: `HEAD is detached in ${git.workTree}`, hint: 'check out a branch (git switch main); commits on a detached HEAD are easily lost' });
+  }
   const base = head ?? (await git.emptyTree());
   const staged = await git.stagedChanges(base, opts.snapshotPath);
   const empty = { tables: [], objects: [] };

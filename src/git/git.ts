@@ -246,10 +246,10 @@ export class Git {
     };
   }
 
-  /** Push without force; never rewrites the remote. */
+  /** Push without force; never rewrites the remote. Hooks are skipped: they would see the token in the environment. */
   async push(remote: string, branch: string): Promise<GitResult> {
     const { args, env } = this.remoteEnv();
-    return this.run([...args, 'push', '--porcelain', remote, `HEAD:refs/heads/${branch}`], { env, timeoutMs: 300_000 });
+    return this.run([...args, 'push', '--porcelain', '--no-verify', remote, `HEAD:refs/heads/${branch}`], { env, timeoutMs: 300_000 });
   }
 
   /** Update refs/remotes/<remote>/<branch>; returns the remote branch's commit or null if it has none. */
