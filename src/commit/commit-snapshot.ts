@@ -39,6 +39,20 @@ export function tableNameFromCreate(text: string): string | null {
   }
 }
 
+/** Column names, in order, of a `SHOW CREATE TABLE` text (each column line starts with two spaces and a quoted name). */
+export function columnsFromCreate(text: string): string[] {
+  const cols: string[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    if (!line.startsWith('  `')) continue;
+    try {
+      cols.push(readQuotedId(line, 2).name);
+    } catch {
+      return [];
+    }
+  }
+  return cols;
+}
+
 /**
  * Stage and commit the snapshot folder only. Compares against HEAD (not just against the files
  * just written), so work left uncommitted by an interrupted pass is committed by the next one.
@@ -81,7 +95,11 @@ async function summarize(opts: CommitOptions, head: string | null, staged: Reado
       if (m[1] === TABLES_DIR) entry.schema = status === 'A' ? 'added' : status === 'D' ? 'dropped' : 'changed';
       else {
         const keys = info ? info.orderKey.map((k) => info.columns.findIndex((c) => c.name === k)) : [];
-        entry.rows = diffRows(status === 'A' ? '' : await oldText(full), status === 'D' ? '' : await newText(`${DATA_DIR}/${m[2]}.sql`), keys);
+        // After a schema change the old rows' key cells may sit elsewhere: find them by name in the old definition.
+        const oldColumns = columnsFromCreate(await oldText(`${prefix}${TABLES_DIR}/${m[2]}.sql`));
+        const oldKeys = info && oldColumns.length > 0 ? info.orderKey.map((k) => oldColumns.indexOf(k)) : keys;
+        const newRows = status === 'D' ? '' : await newText(`${DATA_DIR}/${m[2]}.sql`);
+        entry.rows = diffRows(status === 'A' ? '' : await oldText(full), newRows, keys, oldKeys.includes(-1) ? [] : oldKeys);
       }
       tables.set(m[2]!, entry);
       continue;

@@ -20,11 +20,12 @@ function keyOf(line: string, keyPositions: readonly number[]): string {
 /**
  * Rows added, changed and deleted between two data files, matched by key (the ordering key's
  * cells). Without a key, rows are matched as whole lines: a change shows as one deleted and one added.
+ * `oldKeyPositions` differ from `keyPositions` when a schema change moved the key columns.
  */
-export function diffRows(oldText: string, newText: string, keyPositions: readonly number[]): RowCounts {
+export function diffRows(oldText: string, newText: string, keyPositions: readonly number[], oldKeyPositions: readonly number[] = keyPositions): RowCounts {
   const before = new Map<string, string[]>();
   for (const l of lines(oldText)) {
-    const k = keyOf(l, keyPositions);
+    const k = keyOf(l, oldKeyPositions);
     const list = before.get(k);
     if (list) list.push(l);
     else before.set(k, [l]);

@@ -47,7 +47,9 @@ const READ_SESSION = [
  * Read the whole database at one point in time, also when it mixes engines:
  *  1. session L takes `LOCK TABLES ... READ` on every selected table (writers wait; readers don't);
  *  2. session R starts a consistent-snapshot transaction, so InnoDB tables are frozen at this point;
- *  3. R reads all definitions and every non-transactional (MyISAM, Aria, ...) table while L holds the lock;
+ *  3. R reads all definitions; L itself reads every non-transactional (MyISAM, Aria, ...) table
+ *     under its lock (another session would need a new metadata lock, which queues behind any
+ *     writer already waiting for `LOCK TABLES ... WRITE` or DDL: that writer waits for L, L for the read);
  *  4. L unlocks; R reads the InnoDB tables from its snapshot, writers go on meanwhile.
  * The lock is held for the definitions plus the non-transactional data only.
  */
@@ -97,14 +99,14 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     }
 
     const rowCounts = new Map<string, number>();
-    const dump = async (t: TableInfo) => {
-      rowCounts.set(t.name, await dumpTable(reader!, t, path.join(opts.stagingDir, tableDataPath(t.name)), opts.signal));
+    const dump = async (db: Database, t: TableInfo) => {
+      rowCounts.set(t.name, await dumpTable(db, t, path.join(opts.stagingDir, tableDataPath(t.name)), opts.signal));
       files.push(tableDataPath(t.name));
     };
-    for (const t of tables) if (!isMvccEngine(t.engine)) await dump(t);
+    for (const t of tables) if (!isMvccEngine(t.engine)) await dump(locker, t);
     if (listed.length > 0) await locker.execute('UNLOCK TABLES', 'unlock tables');
     const lockMs = Date.now() - lockStart;
-    for (const t of tables) if (isMvccEngine(t.engine)) await dump(t);
+    for (const t of tables) if (isMvccEngine(t.engine)) await dump(reader, t);
     await reader.execute('COMMIT', 'end consistent snapshot');
 
     files.sort();

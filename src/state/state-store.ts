@@ -25,9 +25,21 @@ export async function readState(stateDir: string): Promise<RunState> {
   }
 }
 
-/** Merge `patch` into the stored state (atomic write; concurrent writers are excluded by the run lock or are the one daemon). */
-export async function updateState(stateDir: string, patch: Partial<RunState>): Promise<RunState> {
-  const next = { ...(await readState(stateDir)), ...patch };
-  await writeFileAtomic(statePath(stateDir), JSON.stringify(next, null, 2) + '\n');
-  return next;
+/** This process's updates, applied one after another (the daemon fires several at once). */
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Merge `patch` (or what it computes from the stored state) into the stored state (atomic write;
+ * concurrent writers are excluded by the run lock or are the one daemon). Updates from one process
+ * are serialised: overlapping read-modify-writes would drop each other's fields.
+ */
+export function updateState(stateDir: string, patch: Partial<RunState> | ((prev: RunState) => Partial<RunState>)): Promise<RunState> {
+  const run = queue.then(async () => {
+    const prev = await readState(stateDir);
+    const next = { ...prev, ...(typeof patch === 'function' ? patch(prev) : patch) };
+    await writeFileAtomic(statePath(stateDir), JSON.stringify(next, null, 2) + '\n');
+    return next;
+  });
+  queue = run.catch(() => undefined);
+  return run;
 }

@@ -43,6 +43,9 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     }
   } catch (err) {
     database = { ...database, error: messageOf(err) };
+  } finally {
+    // A failed read (database down) leaves a partial staging folder; this one is never reused.
+    await discardStaging({ dir: staging });
   }
 
   let remote: StatusReport['remote'] = null;

@@ -56,3 +56,13 @@ describe('commit message', () => {
     assert.equal(tableNameFromCreate('garbage'), null);
   });
 });
+
+describe('row diff across a schema change', () => {
+  it('finds the old key cells by column name when an ALTER moved them', async () => {
+    const { columnsFromCreate } = await import('../../src/commit/commit-snapshot.js');
+    assert.deepEqual(columnsFromCreate('CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `a``b` text,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB;'), ['id', 'a`b']);
+    const before = "INSERT INTO `t` VALUES (1,'x');\nINSERT INTO `t` VALUES (2,'y');\n";
+    const after = "INSERT INTO `t` VALUES (NULL,1,'x');\nINSERT INTO `t` VALUES (NULL,2,'y');\n";
+    assert.deepEqual(diffRows(before, after, [1], [0]), { added: 0, changed: 2, deleted: 0 });
+  });
+});
