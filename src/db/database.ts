@@ -66,7 +66,10 @@ export function databaseError(operation: string, err: unknown, opts?: DatabaseOp
       hint = 'check DB_NAME, or create the database first';
       break;
     case 'ER_DBACCESS_DENIED_ERROR':
-      message = `user ${JSON.stringify(opts?.user ?? '')} may not use database ${JSON.stringify(db)}`;
+      message =
+        operation === 'connect to database'
+          ? `user ${JSON.stringify(opts?.user ?? '')} may not use database ${JSON.stringify(db)}`
+          : `user ${JSON.stringify(opts?.user ?? '')} lacks a privilege on database ${JSON.stringify(db)} needed to ${operation}`;
       hint = `grant access: ${REQUIRED_GRANT.replace('<db>', db).replace('<user>', opts?.user ?? '<user>')}`;
       break;
     case 'ER_TABLEACCESS_DENIED_ERROR':

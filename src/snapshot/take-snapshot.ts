@@ -6,6 +6,7 @@ import type { Database } from '../db/database.js';
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 import { DATA_DIR, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, TABLES_DIR, tableDataPath, tableSchemaPath } from './layout.js';
 import { formatObjectFile } from './object-file.js';
+import { checkSilentPrivileges } from './privilege-check.js';
 import { RowWriter } from './row-line.js';
 import { describeTables, listTables, readEvents, readRoutines, readTriggers, readViews, showCreateTable, type TableFilter } from './schema-reader.js';
 import { quoteId } from './sql-text.js';
@@ -71,6 +72,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       await locker.execute(sql, 'prepare snapshot session');
       await reader.execute(sql, 'prepare snapshot session');
     }
+    await checkSilentPrivileges(reader, opts.schema, reader.options.user);
     const { tables: listed, views } = await listTables(reader, opts.schema, opts.filter);
 
     const lockStart = Date.now();
@@ -112,8 +114,19 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     files.sort();
     return { dir: opts.stagingDir, files, tables, rowCounts, lockMs };
   } catch (err) {
+    // Nothing of a failed read is kept: the working tree was not touched, the staging folder goes.
+    await rm(opts.stagingDir, { recursive: true, force: true }).catch(() => undefined);
     if (opts.signal?.aborted) throw new DbsyncError({ operation: 'take snapshot', message: 'cancelled', hint: 'nothing was written; the next pass starts over', cause: err });
     if (err instanceof DbsyncError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO'].includes(code)) {
+      throw new DbsyncError({
+        operation: 'write snapshot',
+        message: `cannot write the staging files in ${opts.stagingDir} (${code})`,
+        hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free disk space; the last commit is intact and the next pass starts over' : 'make the repository writable; the last commit is intact',
+        cause: err,
+      });
+    }
     throw new DbsyncError({ operation: 'take snapshot', message: messageOf(err), hint: 'the pass will be retried; if it keeps failing, report the table named here', cause: err });
   } finally {
     opts.signal?.removeEventListener('abort', abort);

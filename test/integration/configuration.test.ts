@@ -279,6 +279,15 @@ describe('configuration errors', () => {
     assert.ok(l1.includes(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT ON \`${db}\`.* TO locker`), l1);
     assert.equal(commitCount(dir), 0);
 
+    // Everything but TRIGGER and EVENT: information_schema would hide triggers and events silently, so it is refused.
+    await createUser('viewer', 'viewer-pw-1', 'SELECT, LOCK TABLES, SHOW VIEW', db);
+    const r3 = cli(['sync'], baseEnv({ DB_SOCKET: server.socket, DB_USER: 'viewer', DB_PASSWORD: 'viewer-pw-1', DB_NAME: db, PROJECT_DIR: dir }));
+    assert.equal(r3.code, 1, r3.stderr);
+    const l3 = oneLine(r3);
+    assert.match(l3, /lacks TRIGGER and EVENT .* triggers and events would be silently missing from the snapshot/);
+    assert.ok(l3.includes(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT ON \`${db}\`.* TO viewer`), l3);
+    assert.equal(commitCount(dir), 0);
+
     // A user with no access to the database at all.
     await createUser('stranger', 'stranger-pw-1', 'SELECT', `${db}_other`);
     const r2 = cli(['sync'], baseEnv({ DB_SOCKET: server.socket, DB_USER: 'stranger', DB_PASSWORD: 'stranger-pw-1', DB_NAME: db, PROJECT_DIR: dir }));

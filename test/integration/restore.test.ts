@@ -173,6 +173,14 @@ describe('restore', () => {
       const before = commitCount(clone);
       const headBefore = head(clone);
 
+      // A pass (sync or watch) on the empty database refuses to record "everything deleted".
+      const pass = cli(['sync'], newEnv);
+      assert.equal(pass.code, 1, pass.stdout + pass.stderr);
+      assert.match(pass.stderr, /holds no rows, but the last snapshot has data in 3 table\(s\); nothing was committed -- load the snapshot with `git-dbsync restore --yes`/);
+      assert.equal(pass.stderr.trim().split('\n').length, 1);
+      assert.equal(commitCount(clone), before);
+      assert.equal(git(clone, ['status', '--porcelain']).trim(), '', 'the working tree is untouched');
+
       const plan = restore([], newEnv);
       assert.equal(plan.code, 0, plan.stderr);
       assert.match(plan.stdout, /- the database holds no rows: nothing to save first/);

@@ -118,3 +118,17 @@ describe('table filter', () => {
     assert.equal(tableSelected('a.b', { include: ['a.b'], exclude: [] }), true);
   });
 });
+
+describe('privilege check', () => {
+  it('reads database-level privileges from SHOW GRANTS lines, with LIKE patterns', async () => {
+    const { privilegesOn } = await import('../../src/snapshot/privilege-check.js');
+    assert.deepEqual([...privilegesOn('GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost` WITH GRANT OPTION', 'shop')], ['*']);
+    assert.deepEqual([...privilegesOn('GRANT SELECT, LOCK TABLES, TRIGGER ON `shop`.* TO `u`@`%`', 'shop')], ['SELECT', 'LOCK TABLES', 'TRIGGER']);
+    assert.deepEqual([...privilegesOn('GRANT SELECT, EVENT ON `shop\\_%`.* TO `u`@`%`', 'shop_eu')], ['SELECT', 'EVENT']);
+    assert.equal(privilegesOn('GRANT SELECT, EVENT ON `shop\\_%`.* TO `u`@`%`', 'shopx').size, 0, 'escaped _ is literal');
+    assert.equal(privilegesOn('GRANT ALL PRIVILEGES ON `other`.* TO `u`@`%`', 'shop').size, 0);
+    assert.equal(privilegesOn('GRANT TRIGGER ON `shop`.`t1` TO `u`@`%`', 'shop').size, 0, 'a single table does not cover all triggers');
+    assert.deepEqual([...privilegesOn('GRANT SELECT (`a`, `b`), TRIGGER ON `shop`.* TO `u`@`%`', 'shop')], ['SELECT', 'TRIGGER']);
+    assert.equal(privilegesOn('GRANT USAGE ON *.* TO `u`@`%` IDENTIFIED BY PASSWORD \'*AB\'', 'shop').has('TRIGGER'), false);
+  });
+});
