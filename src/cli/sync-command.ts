@@ -9,6 +9,7 @@ import { renderPass } from './render.js';
 export async function syncCommand(ctx: CommandContext): Promise<number> {
   try {
     const r = await runPass(ctx.project);
+    if (r.removedLocks) ctx.log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
     await updateState(ctx.project.stateDir, {
       lastPassAt: new Date().toISOString(),
       lastCommit: r.commit.commit,

@@ -21,6 +21,7 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   loop.on('state', (s) => void daemonState(s));
   loop.on('pass:success', (r) => {
     log.debug({ ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows }, 'pass done');
+    if (r.removedLocks) log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
     if (r.commit.commit || (r.push && r.push.status === 'pushed')) log.info(renderPass(r));
     void updateState(project.stateDir, {
       lastPassAt: since(),

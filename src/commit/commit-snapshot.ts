@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import type { Git, GitIdentity } from '../git/git.js';
+import { snapshotPrefix } from '../project/project.js';
 import { DATA_DIR, encodeTableFileName, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile } from '../snapshot/object-file.js';
-import { readQuotedId } from '../snapshot/sql-text.js';
+import { columnsFromCreate, tableNameFromCreate } from '../snapshot/create-table-text.js';
 import type { TableInfo } from '../snapshot/table-info.js';
 import { commitMessage, commitSubject, type ChangeSummary, type ObjectChange, type TableChange } from './change-summary.js';
 import { diffRows } from './row-diff.js';
@@ -26,31 +27,6 @@ export interface CommitOptions {
   readonly author: GitIdentity;
   readonly takenAt: Date;
   readonly subjectPrefix?: string;
-}
-
-/** The table name stated in a schema file (`CREATE TABLE `name` ...`). */
-export function tableNameFromCreate(text: string): string | null {
-  const m = /^CREATE (?:TABLE|SEQUENCE) /.exec(text);
-  if (!m) return null;
-  try {
-    return readQuotedId(text, m[0].length).name;
-  } catch {
-    return null;
-  }
-}
-
-/** Column names, in order, of a `SHOW CREATE TABLE` text (each column line starts with two spaces and a quoted name). */
-export function columnsFromCreate(text: string): string[] {
-  const cols: string[] = [];
-  for (const line of text.split('\n').slice(1)) {
-    if (!line.startsWith('  `')) continue;
-    try {
-      cols.push(readQuotedId(line, 2).name);
-    } catch {
-      return [];
-    }
-  }
-  return cols;
 }
 
 /**
@@ -77,7 +53,7 @@ export async function commitSnapshot(opts: CommitOptions): Promise<CommitResult>
 }
 
 async function summarize(opts: CommitOptions, head: string | null, staged: ReadonlyArray<{ status: string; path: string }>): Promise<ChangeSummary> {
-  const prefix = opts.snapshotPath ? opts.snapshotPath + '/' : '';
+  const prefix = snapshotPrefix(opts);
   const byFile = new Map(opts.tables.map((t) => [encodeTableFileName(t.name), t]));
   const tables = new Map<string, { name: string; schema: TableChange['schema']; rows: TableChange['rows'] }>();
   const objects: ObjectChange[] = [];

@@ -205,18 +205,28 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
  * scp-like SSH addresses (`git@host:repo.git`) and paths are returned unchanged.
  */
 export function splitRemoteCredentials(raw: string): { url: string; username?: string; password?: string } {
+  const example = '(expected e.g. https://host/owner/repo.git or git@host:owner/repo.git)';
+  const invalid = `GIT_REMOTE_URL: not a valid URL ${example}`;
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    // `ht!tp://host/r.git` is a mistyped URL, not a path (git would reject it at the first push).
+    if (/^[^/]*:\/\//.test(raw)) throw configError(invalid);
     if (/\s/.test(raw)) throw configError(`GIT_REMOTE_URL=${JSON.stringify(raw)}: must not contain spaces`);
     return { url: raw };
   }
+  // Not echoed: the URL may hold a token. new URL() would accept spaces in the path; git would not.
+  if (/\s/.test(raw)) throw configError('GIT_REMOTE_URL: a URL must not contain spaces (write them as %20)');
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    throw configError('GIT_REMOTE_URL: not a valid URL (expected e.g. https://host/owner/repo.git or git@host:owner/repo.git)');
+    throw configError(invalid);
   }
   if (!['https:', 'http:', 'ssh:', 'git:', 'file:'].includes(u.protocol)) {
     throw configError(`GIT_REMOTE_URL: unsupported scheme ${u.protocol} (use https://, ssh://, git@host:path or a local path)`);
+  }
+  if (u.protocol !== 'file:' && !u.hostname) throw configError(`GIT_REMOTE_URL: the URL names no host ${example}`);
+  if ((u.protocol === 'ssh:' && u.pathname === '') || (u.protocol === 'file:' && u.pathname === '/')) {
+    throw configError(`GIT_REMOTE_URL: the URL names no repository path ${example}`);
   }
   if (u.protocol === 'ssh:' || u.protocol === 'file:' || (!u.password && !u.username)) return { url: raw };
   const username = decodeURIComponent(u.username) || undefined;

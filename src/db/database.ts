@@ -190,10 +190,21 @@ export class Database {
    */
   async *streamRaw(sql: string, operation = 'read rows'): AsyncGenerator<RawCell[]> {
     const stream = this.conn.query({ sql, rowsAsArray: true, typeCast: rawTypeCast as never }).stream({ highWaterMark: 256 });
+    // mysql2 tells a streaming query nothing when the connection drops mid-result (KILL, server
+    // shutdown or crash, network cut): only the connection emits 'error'. Without this the read
+    // would wait forever (and `sync` would exit 0 with nothing printed once no handle is left).
+    const lost = (err?: Error) =>
+      stream.destroy(err ?? Object.assign(new Error('Connection lost: the server closed the connection'), { code: 'PROTOCOL_CONNECTION_LOST' }));
+    const ended = () => lost();
+    this.conn.on('error', lost);
+    this.conn.on('end', ended);
     try {
       for await (const row of stream) yield row as RawCell[];
     } catch (err) {
       throw databaseError(operation, err, this.options);
+    } finally {
+      this.conn.off('error', lost);
+      this.conn.off('end', ended);
     }
   }
 

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Suffix of temporary files; a crash may leave one, the next pass removes it. */
@@ -53,4 +53,45 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
+}
+
+/** Age after which a temporary file of a process that seems alive is taken for abandoned anyway (its pid may be reused). */
+const ABANDONED_TEMP_MS = 60_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the temporary files that writeFileAtomic calls of killed processes left in `dir`
+ * (`<file>.<pid>.dbsync-tmp`): those of a process that no longer runs, and any older than a minute
+ * (after a container restart the pid may belong to someone else, even to this process).
+ * Returns the names removed.
+ */
+export async function removeAbandonedTemps(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = /\.(\d+)\.dbsync-tmp$/.exec(name);
+    if (!m) continue;
+    const file = path.join(dir, name);
+    const pid = Number(m[1]);
+    // A live process (this one included) may be writing it right now: only a minute-old one is left over.
+    if (pid === process.pid || processAlive(pid)) {
+      const st = await stat(file).catch(() => null);
+      if (!st || Date.now() - st.mtimeMs < ABANDONED_TEMP_MS) continue;
+    }
+    await unlink(file).then(
+      () => removed.push(name),
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      },
+    );
+  }
+  return removed;
 }

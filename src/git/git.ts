@@ -179,6 +179,11 @@ export class Git {
     return (await this.head())!;
   }
 
+  /** Size in bytes of a blob, by id. */
+  async blobSize(sha: string): Promise<number> {
+    return Number((await this.ok(['cat-file', '-s', sha], 'read snapshot from git')).trim());
+  }
+
   async readBlob(rev: string, path: string): Promise<Buffer | null> {
     const r = await this.run(['cat-file', 'blob', `${rev}:${path}`]);
     return r.code === 0 ? r.stdout : null;
@@ -267,6 +272,15 @@ export function lastLine(stderr: string): string {
   return lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[lines.length - 1] ?? 'git failed';
 }
 
+/** When git failed because of the file system (full, read-only), that is the fix, whatever git was doing. */
+function fileSystemHint(stderr: string): string | null {
+  if (/No space left on device|Out of diskspace|Disk quota exceeded/i.test(stderr)) {
+    return 'free disk space on the file system of the repository; nothing half-done was committed, so retry (watch retries by itself)';
+  }
+  if (/Read-only file system/i.test(stderr)) return 'make the repository writable; nothing half-done was committed, so retry (watch retries by itself)';
+  return null;
+}
+
 export function gitError(operation: string, r: GitResult, hint = 'check the repository with `git status`'): DbsyncError {
-  return new DbsyncError({ operation, message: lastLine(r.stderr).replace(/^(fatal|error): /, ''), hint });
+  return new DbsyncError({ operation, message: lastLine(r.stderr).replace(/^(fatal|error): /, ''), hint: fileSystemHint(r.stderr) ?? hint });
 }

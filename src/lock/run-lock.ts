@@ -3,7 +3,7 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import type { Database } from '../db/database.js';
 import type { Project } from '../project/project.js';
-import { DbsyncError } from '../errors/dbsync-error.js';
+import { DbsyncError, describeFsError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 
 export interface RunLock {
@@ -37,8 +37,15 @@ export async function acquireRunLock(opts: { stateDir: string; db: Database; sch
       onCompromised: opts.onCompromised ?? (() => undefined),
     });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') throw busy('repository', opts.timeoutMs);
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (code === 'ELOCKED') throw busy('repository', opts.timeoutMs);
+    // The lock is a folder in .git/dbsync: a full or read-only file system fails here first.
+    throw new DbsyncError({
+      operation: 'acquire lock',
+      message: `cannot create the lock folder in ${opts.stateDir} (${describeFsError(err)})`,
+      hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free disk space; the last commit is intact' : 'make the repository writable; the last commit is intact',
+      cause: err,
+    });
   }
   try {
     const name = 'git-dbsync:' + createHash('sha256').update(opts.schema).digest('hex').slice(0, 40);

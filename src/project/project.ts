@@ -32,7 +32,11 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
   if (!st || !st.isDirectory()) {
     throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} does not exist or is not a folder`, hint: 'create it or set PROJECT_DIR to the git working tree', exitCode: ExitCode.Config });
   }
-  if (!(await access(dir, constants.W_OK).then(() => true, () => false))) {
+  const denied = await access(dir, constants.W_OK).then(() => null, (err: NodeJS.ErrnoException) => err.code ?? 'EACCES');
+  if (denied === 'EROFS') {
+    throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} is on a read-only file system`, hint: 'remount it read-write, or set PROJECT_DIR to a writable folder', exitCode: ExitCode.Config });
+  }
+  if (denied) {
     throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} is not writable by this user`, hint: 'fix its permissions or ownership, or set PROJECT_DIR to a writable folder', exitCode: ExitCode.Config });
   }
   const credentials = { username: config.git.username, token: config.git.token };
@@ -62,4 +66,9 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
   if (config.git.remoteUrl) await git.setRemote(config.git.remoteName, config.git.remoteUrl);
   const dbOptions = { ...config.db, database: config.db.database };
   return { config, git, top, snapshotPath, snapshotAbs, stateDir, connect: () => Database.connect(dbOptions) };
+}
+
+/** The snapshot folder as a path prefix relative to the top of the repository ('' or 'dir/'). */
+export function snapshotPrefix(project: Pick<Project, 'snapshotPath'>): string {
+  return project.snapshotPath ? project.snapshotPath + '/' : '';
 }

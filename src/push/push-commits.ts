@@ -34,5 +34,23 @@ export async function pushCommits(git: Git, remote: string): Promise<PushResult>
     };
   }
   const pending = tracking && (await git.isAncestor(tracking, head)) ? (await git.aheadBehind(head, tracking)).ahead : undefined;
-  return { status: 'failed', message: `push to ${remote} failed: ${lastLine(r.stderr).replace(/^(fatal|error): /, '')}`, pending };
+  const { cause, hint } = pushFailure(r.stderr);
+  return { status: 'failed', message: `push to ${remote} failed: ${cause} -- ${hint}`, pending };
+}
+
+/** Why a push failed, in git's own words, and what to do about it. */
+export function pushFailure(stderr: string): { cause: string; hint: string } {
+  const lines = stderr.split('\n').map((l) => l.trim());
+  // ssh states the real cause on a line of its own, before git's generic "Could not read from remote repository."
+  const specific = lines.find((l) => /^ssh: |Permission denied \(|Host key verification failed/.test(l));
+  const cause = (specific ?? lastLine(stderr)).replace(/^(fatal|error): /, '');
+  let hint = 'check GIT_REMOTE_URL and that the remote is reachable';
+  if (/Permission denied \(|Host key verification failed/.test(stderr)) {
+    hint = 'give ssh a key the remote accepts and the host key in known_hosts (or set GIT_SSH_COMMAND)';
+  } else if (/could not read (Username|Password)|Authentication failed|requested URL returned error: 40[13]/i.test(stderr)) {
+    hint = 'give credentials the remote accepts: DBSYNC_GIT_TOKEN, or https://user:token@host/... in GIT_REMOTE_URL';
+  } else if (/does not appear to be a git repository|repository .* not found|requested URL returned error: 404/i.test(stderr)) {
+    hint = 'check GIT_REMOTE_URL; the repository must already exist on the remote';
+  }
+  return { cause, hint: `${hint}; the commit is kept and pushed by a later pass` };
 }

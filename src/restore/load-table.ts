@@ -4,11 +4,19 @@ import type { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { prefixOf, tupleOf } from '../snapshot/row-line.js';
 
+/** The length of the longest line of a data file (to check rows against max_allowed_packet before changing anything). */
+export async function longestLine(lines: Readable): Promise<number> {
+  let longest = 0;
+  for await (const line of createInterface({ input: lines, crlfDelay: Infinity })) longest = Math.max(longest, Buffer.byteLength(line));
+  return longest;
+}
+
 /**
- * Load a data file (one INSERT per line) as multi-row INSERTs of at most `maxBytes`, in one
- * transaction per table where the engine has them. Returns the number of rows loaded.
+ * Load a data file (one INSERT per line) as multi-row INSERTs of at most `maxBytes` (a single row
+ * of up to `maxRowBytes` goes alone), in one transaction per table where the engine has them.
+ * Returns the number of rows loaded.
  */
-export async function loadRows(db: Database, table: string, lines: Readable, maxBytes: number): Promise<number> {
+export async function loadRows(db: Database, table: string, lines: Readable, maxBytes: number, maxRowBytes = maxBytes): Promise<number> {
   let prefix: string | null = null;
   let batch: string[] = [];
   let size = 0;
@@ -24,7 +32,7 @@ export async function loadRows(db: Database, table: string, lines: Readable, max
     if (line.length === 0) continue;
     prefix ??= prefixOf(line);
     const tuple = tupleOf(line, prefix);
-    if (prefix.length + tuple.length > maxBytes) {
+    if (prefix.length + tuple.length > maxRowBytes) {
       throw new DbsyncError({
         operation: `load rows into ${table}`,
         message: `a row of ${tuple.length} bytes is larger than the server's max_allowed_packet`,

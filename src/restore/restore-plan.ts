@@ -8,6 +8,8 @@ export interface RestorePlan {
   readonly create: readonly string[];
   /** Tables the database has and the snapshot lacks: dropped with --drop-extra, else left alone. */
   readonly extra: readonly string[];
+  /** Tables of the snapshot that DBSYNC_INCLUDE_TABLES/DBSYNC_EXCLUDE_TABLES now leave out: never touched. */
+  readonly outOfScope: readonly string[];
   readonly dropExtra: boolean;
   /** Views, routines, triggers, events to (re)create or drop, as "type name". */
   readonly objects: readonly string[];
@@ -25,6 +27,7 @@ export function describePlan(p: RestorePlan, dryRun: boolean): string {
   if (p.create.length) lines.push(`- ${would}create ${p.create.length} table(s): ${list(p.create)}`);
   if (p.objects.length) lines.push(`- ${would}recreate: ${list(p.objects)}`);
   if (p.extra.length) lines.push(p.dropExtra ? `- ${would}drop tables the snapshot lacks: ${list(p.extra)}` : `- leave alone tables the snapshot lacks: ${list(p.extra)} (--drop-extra drops them)`);
+  if (p.outOfScope.length) lines.push(`- leave alone tables outside DBSYNC_INCLUDE_TABLES/DBSYNC_EXCLUDE_TABLES: ${list(p.outOfScope)}`);
   if (p.objectsToDrop.length) lines.push(p.dropExtra ? `- ${would}drop: ${list(p.objectsToDrop)}` : `- leave alone: ${list(p.objectsToDrop)} (--drop-extra drops them)`);
   if (!p.replace.length && !p.create.length && !p.objects.length && !(p.dropExtra && (p.extra.length || p.objectsToDrop.length))) lines.push('- the database already equals this snapshot');
   if (dryRun) lines.push('Run again with --yes to do it.');

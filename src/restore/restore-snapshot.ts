@@ -1,18 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tableNameFromCreate } from '../commit/commit-snapshot.js';
 import type { Database } from '../db/database.js';
+import { sameTree, stagedTree, treeAt, type SnapshotTree } from '../detect/compare-with-commit.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { withRunLock } from '../lock/run-lock.js';
-import type { Project } from '../project/project.js';
-import { DATA_DIR, LOAD_SETTINGS, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
+import { snapshotPrefix, type Project } from '../project/project.js';
+import { tableNameFromCreate } from '../snapshot/create-table-text.js';
+import { DATA_DIR, LOAD_SETTINGS, OBJECT_FILES, OBJECT_LOAD_ORDER, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile, type DbObject } from '../snapshot/object-file.js';
 import { quoteId } from '../snapshot/sql-text.js';
+import { tableSelected } from '../snapshot/table-filter.js';
 import type { StagedSnapshot } from '../snapshot/take-snapshot.js';
 import { discardStaging } from '../snapshot/write-snapshot.js';
+import { emptyOverSnapshot } from '../sync/empty-database.js';
 import { commitStaged, passLocked, stageSnapshot, type PassResult } from '../sync/sync-pass.js';
-import { loadRows } from './load-table.js';
+import { loadRows, longestLine } from './load-table.js';
 import type { RestorePlan } from './restore-plan.js';
 
 export interface RestoreOptions {
@@ -32,11 +35,14 @@ export interface RestoreResult {
   readonly applied: boolean;
 }
 
-type Tree = Map<string, string>;
-
-interface SnapshotTables {
-  /** file stem -> table name */
-  readonly names: Map<string, string>;
+/** What restore needs to know about the target commit. */
+interface Target {
+  readonly commit: string;
+  readonly tree: SnapshotTree;
+  /** file stem -> table name, for the tables inside the current include/exclude filter */
+  readonly tables: Map<string, string>;
+  /** tables of the snapshot that the current filter leaves out: never touched */
+  readonly outOfScope: string[];
 }
 
 /**
@@ -60,136 +66,153 @@ export async function restoreSnapshot(project: Project, opts: RestoreOptions): P
 }
 
 async function restoreLocked(project: Project, commit: string, opts: RestoreOptions): Promise<RestoreResult> {
-  const prefix = project.snapshotPath ? project.snapshotPath + '/' : '';
-  const target = stripPrefix(await project.git.listTree(commit, project.snapshotPath), prefix);
-  if (![...target.keys()].some((p) => p.startsWith(TABLES_DIR + '/'))) {
-    throw new DbsyncError({ operation: 'restore', message: `commit ${commit.slice(0, 12)} has no snapshot in ${project.snapshotPath}/`, hint: 'check DBSYNC_DIR and the revision', exitCode: ExitCode.Config });
-  }
+  const target = await readTarget(project, commit);
   const staged = await stageSnapshot(project);
   let saved: PassResult | null = null;
   let plan: RestorePlan;
   try {
-    const live = await hashStaged(project, staged);
+    const live = await stagedTree(project, staged);
     const head = await project.git.head();
-    const headTree = head ? stripPrefix(await project.git.listTree(head, project.snapshotPath), prefix) : new Map();
-    let rows = 0;
-    for (const n of staged.rowCounts.values()) rows += n;
-    const saveFirst = rows === 0 ? 'empty' : sameTree(live, headTree) ? 'none' : 'commit';
-    plan = await makePlan(project, commit, target, live, staged, saveFirst, opts.dropExtra);
-    if (opts.apply && saveFirst === 'commit') {
-      saved = await commitStaged(project, staged, { push: false });
-    }
+    let saveFirst: RestorePlan['saveFirst'] = 'commit';
+    if (head && sameTree(live, await treeAt(project, head))) saveFirst = 'none';
+    else if (await emptyOverSnapshot(project, staged)) saveFirst = 'empty';
+    plan = await makePlan(project, target, live, staged, saveFirst, opts.dropExtra);
+    if (opts.apply && saveFirst === 'commit') saved = await commitStaged(project, staged, { push: false });
   } finally {
     await discardStaging(staged);
   }
   if (!opts.apply) return { plan, saved: null, after: null, applied: false };
 
-  await applyPlan(project, commit, plan, target, prefix);
+  await applyPlan(project, target, plan);
   const after = await passLocked(project, { push: false, allowEmpty: true, subjectPrefix: `Restore of ${commit.slice(0, 12)}:` });
-  await verify(project, commit, target, prefix);
+  await verify(project, target);
   return { plan, saved, after, applied: true };
 }
 
-function stripPrefix(tree: Tree, prefix: string): Tree {
-  const out: Tree = new Map();
-  for (const [p, sha] of tree) if (p.startsWith(prefix)) out.set(p.slice(prefix.length), sha);
-  return out;
-}
-
-function sameTree(a: Tree, b: Tree): boolean {
-  if (a.size !== b.size) return false;
-  for (const [p, sha] of a) if (b.get(p) !== sha) return false;
-  return true;
-}
-
-async function hashStaged(project: Project, staged: StagedSnapshot): Promise<Tree> {
-  const shas = await project.git.hashFiles(staged.files.map((f) => path.join(staged.dir, f)));
-  return new Map(staged.files.map((f, i) => [f, shas[i]!]));
-}
-
-function stemsOf(tree: Tree): string[] {
+function stemsOf(tree: SnapshotTree): string[] {
   return [...tree.keys()].filter((p) => p.startsWith(TABLES_DIR + '/')).map((p) => p.slice(TABLES_DIR.length + 1, -'.sql'.length));
 }
 
-async function objectsAt(project: Project, commit: string, prefix: string, kind: ObjectKind): Promise<DbObject[]> {
-  const text = (await project.git.readBlob(commit, prefix + OBJECT_FILES[kind]))?.toString('utf8') ?? '';
+const schemaFile = (stem: string) => `${TABLES_DIR}/${stem}.sql`;
+const dataFile = (stem: string) => `${DATA_DIR}/${stem}.sql`;
+
+async function readTarget(project: Project, commit: string): Promise<Target> {
+  const tree = await treeAt(project, commit);
+  if (stemsOf(tree).length === 0) {
+    throw new DbsyncError({ operation: 'restore', message: `commit ${commit.slice(0, 12)} has no snapshot in ${project.snapshotPath}/`, hint: 'check DBSYNC_DIR and the revision', exitCode: ExitCode.Config });
+  }
+  const filter = { include: project.config.includeTables, exclude: project.config.excludeTables };
+  const tables = new Map<string, string>();
+  const outOfScope: string[] = [];
+  for (const stem of stemsOf(tree)) {
+    const create = (await project.git.readBlob(commit, snapshotPrefix(project) + schemaFile(stem)))?.toString('utf8') ?? '';
+    const name = tableNameFromCreate(create);
+    if (!name) throw new DbsyncError({ operation: 'restore', message: `${schemaFile(stem)} holds no CREATE TABLE`, hint: 'the snapshot was edited by hand; restore another revision' });
+    // A table the current filter leaves out is not in the live snapshot either: its live rows were never saved, so it is not touched.
+    if (tableSelected(name, filter)) tables.set(stem, name);
+    else outOfScope.push(name);
+  }
+  return { commit, tree, tables, outOfScope };
+}
+
+async function objectsAt(project: Project, commit: string, kind: ObjectKind): Promise<DbObject[]> {
+  const text = (await project.git.readBlob(commit, snapshotPrefix(project) + OBJECT_FILES[kind]))?.toString('utf8') ?? '';
   return parseObjectFile(kind, text);
 }
 
-async function makePlan(project: Project, commit: string, target: Tree, live: Tree, staged: StagedSnapshot, saveFirst: RestorePlan['saveFirst'], dropExtra: boolean): Promise<RestorePlan> {
-  const prefix = project.snapshotPath ? project.snapshotPath + '/' : '';
-  const names = await tableNames(project, commit, prefix, target);
+const keyOf = (o: { type: string; name: string }) => `${o.type} ${o.name}`;
+const sameObject = (a: DbObject | undefined, b: DbObject) => a !== undefined && a.create === b.create && a.settings === b.settings;
+
+async function makePlan(project: Project, target: Target, live: SnapshotTree, staged: StagedSnapshot, saveFirst: RestorePlan['saveFirst'], dropExtra: boolean): Promise<RestorePlan> {
   const liveStems = new Set(stemsOf(live));
   const replace: string[] = [];
   const create: string[] = [];
-  for (const stem of stemsOf(target)) {
-    const name = names.names.get(stem)!;
+  for (const [stem, name] of target.tables) {
     if (!liveStems.has(stem)) create.push(name);
-    else if (target.get(`${TABLES_DIR}/${stem}.sql`) !== live.get(`${TABLES_DIR}/${stem}.sql`) || target.get(`${DATA_DIR}/${stem}.sql`) !== live.get(`${DATA_DIR}/${stem}.sql`)) replace.push(name);
+    else if (target.tree.get(schemaFile(stem)) !== live.get(schemaFile(stem)) || target.tree.get(dataFile(stem)) !== live.get(dataFile(stem))) replace.push(name);
   }
-  const targetStems = new Set(stemsOf(target));
-  const extra = staged.tables.filter((t) => ![...targetStems].some((s) => names.names.get(s) === t.name)).map((t) => t.name);
+  const wantedNames = new Set([...target.tables.values(), ...target.outOfScope]);
+  const extra = staged.tables.filter((t) => !wantedNames.has(t.name)).map((t) => t.name);
 
   const objects: string[] = [];
   const objectsToDrop: string[] = [];
-  for (const kind of Object.keys(OBJECT_FILES) as ObjectKind[]) {
-    const want = await objectsAt(project, commit, prefix, kind);
-    const have = parseObjectFile(kind, await readStagedText(staged, OBJECT_FILES[kind]));
-    const haveByKey = new Map(have.map((o) => [`${o.type} ${o.name}`, o]));
+  for (const kind of OBJECT_LOAD_ORDER) {
+    const want = await objectsAt(project, target.commit, kind);
+    const have = parseObjectFile(kind, await readFile(path.join(staged.dir, OBJECT_FILES[kind]), 'utf8').catch(() => ''));
+    const haveByKey = new Map(have.map((o) => [keyOf(o), o]));
     // Dropping a table drops its triggers: when tables are replaced, every trigger is recreated.
     const all = kind === 'trigger' && replace.length + create.length > 0;
-    const same = (a: DbObject | undefined, b: DbObject) => a !== undefined && a.create === b.create && a.settings === b.settings;
-    for (const o of want) if (all || !same(haveByKey.get(`${o.type} ${o.name}`), o)) objects.push(`${o.type} ${o.name}`);
-    const wantKeys = new Set(want.map((o) => `${o.type} ${o.name}`));
-    for (const o of have) if (!wantKeys.has(`${o.type} ${o.name}`)) objectsToDrop.push(`${o.type} ${o.name}`);
+    for (const o of want) if (all || !sameObject(haveByKey.get(keyOf(o)), o)) objects.push(keyOf(o));
+    const wantKeys = new Set(want.map(keyOf));
+    for (const o of have) if (!wantKeys.has(keyOf(o))) objectsToDrop.push(keyOf(o));
   }
-  return { commit, saveFirst, replace, create, extra, dropExtra, objects, objectsToDrop };
-}
-
-async function readStagedText(staged: StagedSnapshot, rel: string): Promise<string> {
-  return readFile(path.join(staged.dir, rel), 'utf8').catch(() => '');
-}
-
-async function tableNames(project: Project, commit: string, prefix: string, target: Tree): Promise<SnapshotTables> {
-  const names = new Map<string, string>();
-  for (const stem of stemsOf(target)) {
-    const create = (await project.git.readBlob(commit, `${prefix}${TABLES_DIR}/${stem}.sql`))?.toString('utf8') ?? '';
-    const name = tableNameFromCreate(create);
-    if (!name) throw new DbsyncError({ operation: 'restore', message: `${TABLES_DIR}/${stem}.sql holds no CREATE TABLE`, hint: 'the snapshot was edited by hand; restore another revision' });
-    names.set(stem, name);
-  }
-  return { names };
+  return { commit: target.commit, saveFirst, replace, create, extra, outOfScope: target.outOfScope, dropExtra, objects, objectsToDrop };
 }
 
 const withoutSemicolon = (s: string) => s.replace(/;\s*$/, '');
 
-async function applyPlan(project: Project, commit: string, plan: RestorePlan, target: Tree, prefix: string): Promise<void> {
+/** Statements run by restore fail for reasons of the snapshot or the server, not of the DB_* settings: say what state that leaves. */
+async function step<T>(what: () => Promise<T>): Promise<T> {
+  try {
+    return await what();
+  } catch (err) {
+    if (!(err instanceof DbsyncError)) throw err;
+    throw new DbsyncError({
+      operation: err.operation,
+      message: err.message,
+      hint: 'the restore stopped part-way; the state before it is in git (git log), so fix the cause and run restore again',
+      exitCode: err.exitCode,
+      cause: err,
+    });
+  }
+}
+
+async function applyPlan(project: Project, target: Target, plan: RestorePlan): Promise<void> {
+  const prefix = snapshotPrefix(project);
   const db = await project.connect();
   try {
     for (const s of LOAD_SETTINGS) await db.execute(s, 'prepare restore session');
     const packet = Number((await db.queryArrays('SELECT @@max_allowed_packet'))[0]?.[0] ?? 4194304);
-    const maxBytes = Math.max(64 * 1024, Math.min(packet - 1024, 8 * 1024 * 1024));
-    const names = (await tableNames(project, commit, prefix, target)).names;
+    // Batches stay small; a single row may use the whole packet.
+    const maxRow = packet - 1024;
+    const maxBatch = Math.max(64 * 1024, Math.min(maxRow, 8 * 1024 * 1024));
     const wanted = new Set([...plan.replace, ...plan.create]);
-    for (const [stem, name] of names) {
+    const toLoad = [...target.tables].filter(([stem, name]) => wanted.has(name) && target.tree.has(dataFile(stem)));
+
+    // Check every row fits in a packet before anything is dropped (only files larger than a packet can hold such a row).
+    for (const [stem, name] of toLoad) {
+      if ((await project.git.blobSize(target.tree.get(dataFile(stem))!)) <= maxRow) continue;
+      const longest = await longestLine(project.git.streamBlob(target.commit, prefix + dataFile(stem)));
+      if (longest > maxRow) {
+        throw new DbsyncError({
+          operation: 'restore',
+          message: `table ${name} has a row of ${longest} bytes, more than the server's max_allowed_packet (${packet}); nothing was changed`,
+          hint: 'raise max_allowed_packet on the server (e.g. SET GLOBAL max_allowed_packet=1073741824) and restore again',
+        });
+      }
+    }
+
+    for (const [stem, name] of target.tables) {
       if (!wanted.has(name)) continue;
-      const create = (await project.git.readBlob(commit, `${prefix}${TABLES_DIR}/${stem}.sql`))!.toString('utf8');
-      await db.execute(`DROP TABLE IF EXISTS ${quoteId(name)}`, `drop table ${name}`);
-      await db.execute(withoutSemicolon(create), `create table ${name}`);
-      if (target.has(`${DATA_DIR}/${stem}.sql`)) await loadRows(db, name, project.git.streamBlob(commit, `${prefix}${DATA_DIR}/${stem}.sql`), maxBytes);
+      const create = (await project.git.readBlob(target.commit, prefix + schemaFile(stem)))!.toString('utf8');
+      await step(() => db.execute(`DROP TABLE IF EXISTS ${quoteId(name)}`, `drop table ${name}`));
+      await step(() => db.execute(withoutSemicolon(create), `create table ${name}`));
+      if (target.tree.has(dataFile(stem))) {
+        await step(() => loadRows(db, name, project.git.streamBlob(target.commit, prefix + dataFile(stem)), maxBatch, maxRow));
+      }
     }
     if (plan.dropExtra) {
-      for (const t of plan.extra) await db.execute(`DROP TABLE IF EXISTS ${quoteId(t)}`, `drop table ${t}`);
-      for (const o of plan.objectsToDrop) await dropObject(db, o);
+      for (const t of plan.extra) await step(() => db.execute(`DROP TABLE IF EXISTS ${quoteId(t)}`, `drop table ${t}`));
+      for (const o of plan.objectsToDrop) await step(() => dropObject(db, o));
     }
     const recreate = new Set(plan.objects);
-    for (const kind of ['view', 'routine', 'trigger', 'event'] as ObjectKind[]) {
-      for (const o of await objectsAt(project, commit, prefix, kind)) {
-        const key = `${o.type} ${o.name}`;
+    for (const kind of OBJECT_LOAD_ORDER) {
+      for (const o of await objectsAt(project, target.commit, kind)) {
+        const key = keyOf(o);
         if (!recreate.has(key)) continue;
-        await dropObject(db, key);
-        if (o.settings) await db.execute(o.settings, `prepare session for ${key}`);
-        await db.execute(withoutSemicolon(o.create), `create ${key}`);
+        await step(() => dropObject(db, key));
+        if (o.settings) await step(() => db.execute(o.settings, `prepare session for ${key}`));
+        await step(() => db.execute(withoutSemicolon(o.create), `create ${key}`));
       }
     }
   } finally {
@@ -205,25 +228,22 @@ async function dropObject(db: Database, key: string): Promise<void> {
 }
 
 /** Read-back check: the restored tables and objects must equal the snapshot byte for byte. */
-async function verify(project: Project, commit: string, target: Tree, prefix: string): Promise<void> {
+async function verify(project: Project, target: Target): Promise<void> {
   const head = await project.git.head();
   if (!head) return;
-  const now = stripPrefix(await project.git.listTree(head, project.snapshotPath), prefix);
+  const now = await treeAt(project, head);
   const differs: string[] = [];
-  for (const [p, sha] of target) {
-    if (p.startsWith(TABLES_DIR + '/') || p.startsWith(DATA_DIR + '/')) {
-      if (now.get(p) !== sha) differs.push(p);
-    }
+  for (const stem of target.tables.keys()) {
+    for (const f of [schemaFile(stem), dataFile(stem)]) if (now.get(f) !== target.tree.get(f)) differs.push(f);
   }
-  for (const kind of Object.keys(OBJECT_FILES) as ObjectKind[]) {
-    const want = await objectsAt(project, commit, prefix, kind);
-    const have = new Map((await objectsAt(project, head, prefix, kind)).map((o) => [`${o.type} ${o.name}`, o.create + '\0' + o.settings]));
-    for (const o of want) if (have.get(`${o.type} ${o.name}`) !== o.create + '\0' + o.settings) differs.push(`${o.type} ${o.name}`);
+  for (const kind of OBJECT_LOAD_ORDER) {
+    const have = new Map((await objectsAt(project, head, kind)).map((o) => [keyOf(o), o]));
+    for (const o of await objectsAt(project, target.commit, kind)) if (!sameObject(have.get(keyOf(o)), o)) differs.push(keyOf(o));
   }
   if (differs.length > 0) {
     throw new DbsyncError({
       operation: 'verify restore',
-      message: `after restoring, the database differs from snapshot ${commit.slice(0, 12)} in: ${differs.slice(0, 10).join(', ')}${differs.length > 10 ? ', ...' : ''}`,
+      message: `after restoring, the database differs from snapshot ${target.commit.slice(0, 12)} in: ${differs.slice(0, 10).join(', ')}${differs.length > 10 ? ', ...' : ''}`,
       hint: 'the restored state was committed; compare with `git diff` and report this as a bug',
     });
   }

@@ -20,8 +20,12 @@ const BINARY = new Set([
   'binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob',
   'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection',
 ]);
-/** Character sets whose conversion to the connection's utf8mb4 and back is lossless. */
-const UNICODE_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ascii', 'ucs2', 'utf16', 'utf16le', 'utf32']);
+/**
+ * Character sets whose conversion to the connection's utf8mb4 and back is lossless. Not ascii: the
+ * server stores any byte in an ascii column (from `_ascii x'..'` or old data) and converts bytes
+ * above 0x7F to '?' on the way out.
+ */
+const UNICODE_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ucs2', 'utf16', 'utf16le', 'utf32']);
 
 const nullOr = (f: (b: Buffer) => string) => (cell: RawCell) => (cell === null ? 'NULL' : f(cell));
 
@@ -36,15 +40,40 @@ export function columnFormat(col: ColumnInfo): ColumnFormat {
   if (col.generated) return { select: null, literal: () => 'DEFAULT' };
   if (NUMERIC.has(t)) return { select: id, literal: nullOr((b) => b.toString('latin1')) };
   // FLOAT is printed by the server with 6 significant digits, which loses precision; as DOUBLE it
-  // prints the exact stored value, which converts back to the same FLOAT.
-  if (t === 'float') return { select: `CAST(${id} AS DOUBLE)`, literal: nullOr((b) => b.toString('latin1')) };
+  // prints the exact stored value, which converts back to the same FLOAT. A FLOAT can hold -0 (a
+  // tiny negative value rounded), which prints as 0 and is stored as +0 when written so: it is
+  // read as -1e-50, which rounds to the FLOAT -0 again.
+  if (t === 'float') return { select: `IF(${id} = 0 AND ATAN2(${id}, -1) < 0, -1e-50, CAST(${id} AS DOUBLE))`, literal: nullOr((b) => b.toString('latin1')) };
   if (TEMPORAL.has(t)) return { select: id, literal: nullOr((b) => `'${b.toString('latin1')}'`) };
   if (BINARY.has(t) || t === 'bit') return { select: id, literal: nullOr(hexLiteral) };
-  if (col.charset && !UNICODE_CHARSETS.has(col.charset.toLowerCase())) {
+  const plain = textFormat(id, col.charset?.toLowerCase() ?? null);
+  if (t === 'enum' || t === 'set') return enumOrSetFormat(id, t, plain);
+  return plain;
+}
+
+/** char, varchar, text, enum, set, json, uuid, inet4/6 and anything else: a quoted string. */
+function textFormat(id: string, cs: string | null): ColumnFormat {
+  if (cs === 'ascii') {
+    // The bytes: ASCII as a quoted string, anything else (bytes above 0x7F) as hex with the character set.
+    return { select: `CAST(${id} AS BINARY)`, literal: nullOr((b) => (b.every((x) => x < 0x80) ? quoteString(b.toString('latin1')) : `_ascii ${hexLiteral(b)}`)) };
+  }
+  if (cs && !UNICODE_CHARSETS.has(cs)) {
     // Non-Unicode text (latin1, cp1251, sjis, ...): the exact bytes with their character set.
-    const cs = col.charset.toLowerCase();
     return { select: `CAST(${id} AS BINARY)`, literal: nullOr((b) => (b.length === 0 ? "''" : `_${cs} ${hexLiteral(b)}`)) };
   }
-  // char, varchar, text, enum, set, json, uuid, inet4/6 and anything else: a quoted string.
   return { select: id, literal: nullOr(text) };
+}
+
+/**
+ * ENUM's error value (index 0, what an invalid value inserted in non-strict mode becomes) and a SET
+ * holding only a '' member read as '', like an empty label or set, yet '' loads back as something
+ * else. Those values are read as their number plus a space (no label ends with a space: the server
+ * strips it) and written as the number, which loads back exactly.
+ */
+function enumOrSetFormat(id: string, type: 'enum' | 'set', plain: ColumnFormat): ColumnFormat {
+  const asNumber = type === 'enum' ? `${id} + 0 = 0` : `${id} = '' AND ${id} + 0 <> 0`;
+  return {
+    select: `IF(${asNumber}, CONCAT(${id} + 0, ' '), ${plain.select})`,
+    literal: (cell) => (cell !== null && /^[0-9]+ $/.test(cell.toString('latin1')) ? cell.toString('latin1').trimEnd() : plain.literal(cell)),
+  };
 }

@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { once } from 'node:events';
 import type { Database } from '../db/database.js';
-import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
+import { DbsyncError, describeFsError, messageOf } from '../errors/dbsync-error.js';
 import { DATA_DIR, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, TABLES_DIR, tableDataPath, tableSchemaPath } from './layout.js';
 import { formatObjectFile } from './object-file.js';
 import { checkSilentPrivileges } from './privilege-check.js';
@@ -80,12 +80,18 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       await locker.execute(`LOCK TABLES ${listed.map((t) => `${quoteId(t.name)} READ`).join(', ')}`, 'lock tables for a consistent snapshot');
     }
     await reader.execute('START TRANSACTION WITH CONSISTENT SNAPSHOT', 'start consistent snapshot');
+    // A table created, dropped, renamed or converted between the listing and the lock would be
+    // missing (or read the wrong way) in a snapshot whose rows are from after it: list again.
+    checkSameTables(await listTables(reader, opts.schema, opts.filter), { tables: listed, views });
 
     const tables = await describeTables(reader, opts.schema, listed);
+    refuseLineBreaks(tables);
     const files: string[] = [HEADER_FILE];
     await writeFile(path.join(opts.stagingDir, HEADER_FILE), HEADER_TEXT);
+    const creates = new Map<string, string>();
     for (const t of tables) {
       const create = await showCreateTable(reader, t.name);
+      creates.set(t.name, create);
       await writeFile(path.join(opts.stagingDir, tableSchemaPath(t.name)), create + ';\n');
       files.push(tableSchemaPath(t.name));
     }
@@ -108,7 +114,16 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     for (const t of tables) if (!isMvccEngine(t.engine)) await dump(locker, t);
     if (listed.length > 0) await locker.execute('UNLOCK TABLES', 'unlock tables');
     const lockMs = Date.now() - lockStart;
-    for (const t of tables) if (isMvccEngine(t.engine)) await dump(reader, t);
+    for (const t of tables) {
+      if (!isMvccEngine(t.engine)) continue;
+      await dump(reader, t);
+      // Once read, R holds the table until COMMIT; before that, DDL may have replaced it after the
+      // unlock (RENAME of a shadow table over it, as online schema change tools do): the rows would
+      // belong to another definition.
+      if ((await showCreateTable(reader, t.name)) !== creates.get(t.name)) {
+        throw new DbsyncError({ operation: 'take snapshot', message: `table ${t.name} was altered, renamed or replaced while it was being read`, hint: 'nothing was written; the pass will be retried' });
+      }
+    }
     await reader.execute('COMMIT', 'end consistent snapshot');
 
     files.sort();
@@ -122,7 +137,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     if (['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO'].includes(code)) {
       throw new DbsyncError({
         operation: 'write snapshot',
-        message: `cannot write the staging files in ${opts.stagingDir} (${code})`,
+        message: `cannot write the staging files in ${opts.stagingDir} (${describeFsError(err)})`,
         hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free disk space; the last commit is intact and the next pass starts over' : 'make the repository writable; the last commit is intact',
         cause: err,
       });
@@ -131,6 +146,29 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
   } finally {
     opts.signal?.removeEventListener('abort', abort);
     await Promise.all([locker.close(), reader?.close()]);
+  }
+}
+
+/** Fail the pass when the tables (or their engines) or views differ from the first listing. */
+function checkSameTables(now: Awaited<ReturnType<typeof listTables>>, before: Awaited<ReturnType<typeof listTables>>): void {
+  const key = (l: typeof now) => JSON.stringify([l.tables.map((t) => [t.name, t.engine]), l.views]);
+  if (key(now) !== key(before)) {
+    throw new DbsyncError({ operation: 'take snapshot', message: 'tables or views were created, dropped or renamed while the snapshot started', hint: 'nothing was written; the pass will be retried' });
+  }
+}
+
+/** A name with a line break cannot be part of a one-row-per-line data file: such a snapshot is refused, never written wrong. */
+function refuseLineBreaks(tables: readonly TableInfo[]): void {
+  for (const t of tables) {
+    // Column names are part of the row lines only in tables with INVISIBLE columns.
+    const names = [t.name, ...(t.columns.some((c) => c.invisible) ? t.columns.map((c) => c.name) : [])];
+    const bad = names.find((n) => /[\r\n]/.test(n));
+    if (bad === undefined) continue;
+    throw new DbsyncError({
+      operation: 'take snapshot',
+      message: `table ${JSON.stringify(t.name)}${bad === t.name ? '' : ` column ${JSON.stringify(bad)}`}: a name with a line break cannot be written one row per line`,
+      hint: 'rename it, or leave the table out with DBSYNC_EXCLUDE_TABLES',
+    });
   }
 }
 
@@ -163,6 +201,17 @@ async function dumpTable(db: Database, table: TableInfo, file: string, signal?: 
   } finally {
     out.end();
     await closed;
+  }
+  // A warning means a value did not come back as stored, e.g. a non-Unicode text value larger than
+  // max_allowed_packet, which CAST(... AS BINARY) turns into NULL.
+  const warnings = await db.queryArrays('SHOW WARNINGS', [], `read table ${table.name}`);
+  if (warnings.length > 0) {
+    const [, code, message] = warnings[0]!;
+    throw new DbsyncError({
+      operation: `read table ${table.name}`,
+      message: `the server warned "${message}" (${code}), so a value was not read exactly`,
+      hint: String(code) === '1301' ? 'raise max_allowed_packet on the server above the largest value (e.g. SET GLOBAL max_allowed_packet=1073741824)' : 'report this with the table definition',
+    });
   }
   return rows;
 }

@@ -2,7 +2,7 @@ import { rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChangeSet } from '../detect/detect-changes.js';
 import { fsyncDir, moveIntoPlace } from '../fs/atomic-file.js';
-import { DbsyncError } from '../errors/dbsync-error.js';
+import { DbsyncError, describeFsError } from '../errors/dbsync-error.js';
 import type { StagedSnapshot } from './take-snapshot.js';
 
 /**
@@ -29,8 +29,8 @@ export async function writeSnapshot(staged: StagedSnapshot, changes: ChangeSet, 
     const code = (err as NodeJS.ErrnoException).code ?? '';
     throw new DbsyncError({
       operation: 'write snapshot',
-      message: `cannot write to ${snapshotAbs} (${code || (err as Error).message})`,
-      hint: code === 'ENOSPC' ? 'free disk space; the last commit is intact and the next pass completes the snapshot' : 'make the snapshot folder writable; the last commit is intact',
+      message: `cannot write to ${snapshotAbs} (${describeFsError(err)})`,
+      hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free disk space; the last commit is intact and the next pass completes the snapshot' : 'make the snapshot folder writable; the last commit is intact',
       cause: err,
     });
   }

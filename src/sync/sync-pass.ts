@@ -6,8 +6,10 @@ import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { takeSnapshot, type StagedSnapshot } from '../snapshot/take-snapshot.js';
 import { discardStaging, writeSnapshot } from '../snapshot/write-snapshot.js';
-import { DATA_DIR } from '../snapshot/layout.js';
+import { removeAbandonedTemps } from '../fs/atomic-file.js';
+import { emptyOverSnapshot, totalRows } from './empty-database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
+import { removeStaleGitLocks } from '../git/stale-locks.js';
 
 export interface PassResult {
   readonly tables: number;
@@ -20,6 +22,8 @@ export interface PassResult {
   /** null when pushing was not asked for. */
   readonly push: PushResult | null;
   readonly durationMs: number;
+  /** Lock files a killed git had left in .git, removed by this pass (see stale-locks.ts). */
+  readonly removedLocks?: readonly string[];
 }
 
 export interface PassOptions {
@@ -58,25 +62,13 @@ export async function passLocked(project: Project, opts: PassOptions, started = 
   return commitStaged(project, staged, opts, started);
 }
 
-/**
- * A database without a single row, while the last snapshot has rows, is almost always a new
- * computer or a failed import, not the user deleting everything: committing it would record
- * "everything deleted" (and push it). Refuse, and say how to load the snapshot instead.
- */
+/** Refuse to record an empty database over a snapshot with data (see empty-database.ts). */
 async function refuseEmptyOverData(project: Project, staged: StagedSnapshot): Promise<void> {
-  let rows = 0;
-  for (const n of staged.rowCounts.values()) rows += n;
-  if (rows > 0) return;
-  const head = await project.git.head();
-  if (!head) return;
-  const prefix = project.snapshotPath ? project.snapshotPath + '/' : '';
-  const empty = await project.git.emptyBlob();
-  const tree = await project.git.listTree(head, project.snapshotPath);
-  const withRows = [...tree].filter(([p, sha]) => p.startsWith(`${prefix}${DATA_DIR}/`) && sha !== empty).length;
-  if (withRows === 0) return;
+  const reason = await emptyOverSnapshot(project, staged);
+  if (!reason) return;
   throw new DbsyncError({
     operation: 'take snapshot',
-    message: `database ${project.config.db.database} holds no rows, but the last snapshot has data in ${withRows} table(s); nothing was committed`,
+    message: `database ${project.config.db.database} holds no rows, but ${reason}; nothing was committed`,
     hint: 'load the snapshot with `git-dbsync restore --yes`; to record an empty database on purpose, `git rm -r` the snapshot folder and commit first',
   });
 }
@@ -92,6 +84,8 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
   } finally {
     await discardStaging(staged);
   }
+  // A crash leaves index.lock (which would fail every later pass) and temporary state files behind.
+  const removedLocks = await clearCrashLeftovers(project);
   const commit = await commitSnapshot({
     git: project.git,
     snapshotPath: project.snapshotPath,
@@ -102,9 +96,31 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
     subjectPrefix: opts.subjectPrefix,
   });
   const push = opts.push === false ? null : await pushCommits(project.git, project.config.git.remoteName);
-  let rows = 0;
-  for (const n of staged.rowCounts.values()) rows += n;
-  return { tables: staged.tables.length, rows, lockMs: staged.lockMs, filesChanged, commit, push, durationMs: Date.now() - started };
+  const rows = totalRows(staged);
+  return { tables: staged.tables.length, rows, lockMs: staged.lockMs, filesChanged, commit, push, durationMs: Date.now() - started, ...(removedLocks.length > 0 ? { removedLocks } : {}) };
+}
+
+/**
+ * Remove what killed processes left (the caller holds the run lock): the index and ref locks of a
+ * killed git, and temporary files of killed state writes in .git/dbsync. Returns the relative
+ * paths of the git locks removed.
+ */
+async function clearCrashLeftovers(project: Project): Promise<string[]> {
+  const gitDir = path.dirname(project.stateDir);
+  const branch = await project.git.branch();
+  const refs = ['HEAD', ...(branch ? [`refs/heads/${branch}`, `refs/remotes/${project.config.git.remoteName}/${branch}`] : [])];
+  try {
+    await removeAbandonedTemps(project.stateDir);
+    const removed = await removeStaleGitLocks({ gitDir, workTree: project.top, refs });
+    return removed.map((f) => path.relative(project.top, f));
+  } catch (err) {
+    throw new DbsyncError({
+      operation: 'remove files left by a crash',
+      message: `cannot remove a lock or temporary file in ${gitDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      hint: 'make the .git folder writable by this user; when no git command is running, *.lock files left in it can be removed by hand',
+      cause: err,
+    });
+  }
 }
 
 /** Read the database into the staging folder (a consistent snapshot, not yet in the working tree). */

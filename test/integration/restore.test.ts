@@ -278,4 +278,76 @@ describe('restore', () => {
       await c.end();
     }
   });
+
+  it('saves schema-only changes of a database without rows before restoring', async () => {
+    const { db, dir, c, env } = await fresh();
+    try {
+      await c.query('CREATE TABLE a (id INT PRIMARY KEY) ENGINE=InnoDB');
+      sync(env);
+      await c.query('ALTER TABLE a ADD COLUMN important_col INT; CREATE TABLE newt (x INT); CREATE PROCEDURE p() SELECT 1');
+      const before = commitCount(dir);
+      const r = restore(['--yes', '--drop-extra'], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /saved unsaved changes first/);
+      assert.equal(commitCount(dir), before + 2, 'one commit saving the changes, one recording the restore');
+      const saved = git(dir, ['show', 'HEAD~1', '--', 'database']);
+      assert.match(saved, /important_col/);
+      assert.match(saved, /CREATE TABLE `newt`/);
+      assert.match(saved, /PROCEDURE `p`/);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('never touches tables that DBSYNC_EXCLUDE_TABLES now leaves out', async () => {
+    const { db, dir, c, env } = await fresh();
+    try {
+      await c.query("CREATE TABLE sess (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO sess VALUES (1, 'old'); CREATE TABLE keep (id INT PRIMARY KEY); INSERT INTO keep VALUES (1)");
+      sync(env);
+      const excluded = { ...env, DBSYNC_EXCLUDE_TABLES: 'sess' };
+      await c.query('INSERT INTO keep VALUES (2)');
+      sync(excluded);
+      await c.query("INSERT INTO sess VALUES (2, 'live-only')");
+      const plan = restore(['HEAD~1'], excluded);
+      assert.match(plan.stdout, /leave alone tables outside DBSYNC_INCLUDE_TABLES\/DBSYNC_EXCLUDE_TABLES: sess/);
+      const r = restore(['HEAD~1', '--yes'], excluded);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const [rows] = (await c.query('SELECT id, v FROM sess ORDER BY id')) as unknown as [Array<{ id: number; v: string }>];
+      assert.deepEqual(rows.map((x) => x.v), ['old', 'live-only'], 'the excluded table keeps its live rows');
+      const [keep] = (await c.query('SELECT id FROM keep ORDER BY id')) as unknown as [Array<{ id: number }>];
+      assert.deepEqual(keep.map((x) => x.id), [1], 'the included table is restored');
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('restores rows larger than one batch, and refuses rows larger than max_allowed_packet before changing anything', async () => {
+    const { db, c, env } = await fresh();
+    try {
+      await c.query('CREATE TABLE b (id INT PRIMARY KEY, data LONGBLOB) ENGINE=InnoDB');
+      await c.query('INSERT INTO b VALUES (1, ?), (2, ?)', [Buffer.alloc(6 * 1024 * 1024, 0xab), Buffer.from('small')]);
+      sync(env);
+      await c.query('DELETE FROM b WHERE id = 1');
+      const r = restore(['HEAD', '--yes'], env);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const [rows] = (await c.query('SELECT id, LENGTH(data) AS n FROM b ORDER BY id')) as unknown as [Array<{ id: number; n: number }>];
+      assert.deepEqual(rows.map((x) => [x.id, Number(x.n)]), [[1, 6 * 1024 * 1024], [2, 5]]);
+
+      // With a packet smaller than the row, nothing is dropped.
+      await c.query('DELETE FROM b WHERE id = 2');
+      sync(env);
+      await c.query('SET GLOBAL max_allowed_packet = 4194304');
+      try {
+        const refused = restore(['HEAD~1', '--yes'], env);
+        assert.equal(refused.code, 1, refused.stdout + refused.stderr);
+        assert.match(refused.stderr, /table b has a row of \d+ bytes, more than the server's max_allowed_packet \(4194304\); nothing was changed -- raise max_allowed_packet/);
+        const [left] = (await c.query('SELECT id FROM b ORDER BY id')) as unknown as [Array<{ id: number }>];
+        assert.deepEqual(left.map((x) => x.id), [1], 'the table was not dropped');
+      } finally {
+        await c.query('SET GLOBAL max_allowed_packet = 67108864');
+      }
+    } finally {
+      await c.end();
+    }
+  });
 });

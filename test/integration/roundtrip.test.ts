@@ -76,6 +76,8 @@ export async function fill(c: import('mysql2/promise').Connection): Promise<void
   await c.query("CREATE TRIGGER trg_bi BEFORE INSERT ON uniq FOR EACH ROW BEGIN IF NEW.c IS NULL THEN SET NEW.c = 0; END IF; END");
   await c.query("CREATE PROCEDURE p_count(OUT n INT) BEGIN SELECT COUNT(*) INTO n FROM everything; SELECT n; END");
   await c.query("CREATE FUNCTION f_twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2");
+  // A view that calls a stored function: routines must load before views.
+  await c.query('CREATE VIEW v_fn AS SELECT id, f_twice(id) AS twice FROM everything');
   await c.query("CREATE EVENT ev_noop ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABLE DO SELECT 1");
 }
 
@@ -133,7 +135,7 @@ describe('round trip of every type and edge value', () => {
     assert.equal(commitCount(repo), 1, 'restoring into an empty database makes no commit');
 
     // The README's stock-client command.
-    execSync(`cat header.sql tables/*.sql data/*.sql views.sql routines.sql triggers.sql events.sql | mariadb --no-defaults --socket=${server.socket} -uroot --binary-mode copy2`, {
+    execSync(`cat header.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | mariadb --no-defaults --socket=${server.socket} -uroot --binary-mode copy2`, {
       cwd: path.join(repo, 'database'),
       shell: '/bin/bash',
     });

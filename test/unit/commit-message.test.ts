@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { commitMessage, commitSubject } from '../../src/commit/change-summary.js';
 import { diffRows } from '../../src/commit/row-diff.js';
-import { tableNameFromCreate } from '../../src/commit/commit-snapshot.js';
+import { tableNameFromCreate } from '../../src/snapshot/create-table-text.js';
 
 const row = (id: number, v: string) => `INSERT INTO \`t\` VALUES (${id},'${v}');`;
 
@@ -59,7 +59,7 @@ describe('commit message', () => {
 
 describe('row diff across a schema change', () => {
   it('finds the old key cells by column name when an ALTER moved them', async () => {
-    const { columnsFromCreate } = await import('../../src/commit/commit-snapshot.js');
+    const { columnsFromCreate } = await import('../../src/snapshot/create-table-text.js');
     assert.deepEqual(columnsFromCreate('CREATE TABLE `t` (\n  `id` int(11) NOT NULL,\n  `a``b` text,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB;'), ['id', 'a`b']);
     const before = "INSERT INTO `t` VALUES (1,'x');\nINSERT INTO `t` VALUES (2,'y');\n";
     const after = "INSERT INTO `t` VALUES (NULL,1,'x');\nINSERT INTO `t` VALUES (NULL,2,'y');\n";

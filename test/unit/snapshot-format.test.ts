@@ -44,7 +44,7 @@ describe('column formats', () => {
   });
 
   it('reads FLOAT as DOUBLE (the server prints FLOAT with 6 digits) and skips generated columns', () => {
-    assert.equal(columnFormat(col('f', 'float')).select, 'CAST(`f` AS DOUBLE)');
+    assert.match(columnFormat(col('f', 'float')).select ?? '', /CAST\(`f` AS DOUBLE\)/);
     const g = columnFormat(col('g', 'int', { generated: true }));
     assert.equal(g.select, null);
     assert.equal(g.literal(null), 'DEFAULT');
