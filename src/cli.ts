@@ -79,10 +79,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .option('--drop-extra', 'also drop tables, views, routines, triggers and events that the snapshot lacks'),
   ).action(async (rev: string | undefined, _opts: unknown, cmd: Command) => {
     const o = cmd.opts() as { yes?: boolean; dropExtra?: boolean };
-    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, process.cwd()), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true });
+    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, process.cwd(), { create: false }), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true });
   });
   addConfigOptions(program.command('status').description('Last snapshot, unsaved database changes, remote ahead/behind, last error.').option('--json', 'machine-readable output')).action(
-    run(async (cmd) => statusCommand(await commandContext(flagsOf(cmd), env, process.cwd()), { json: (cmd.opts() as { json?: boolean }).json === true })),
+    run(async (cmd) => statusCommand(await commandContext(flagsOf(cmd), env, process.cwd(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),
   );
 
   try {

@@ -10,9 +10,10 @@ export interface CommandContext {
   readonly out: (line: string) => void;
 }
 
-export async function commandContext(flags: FlagValues, env: NodeJS.ProcessEnv, cwd: string): Promise<CommandContext> {
+/** `create: false` for commands that only read or restore: they never create a repository. */
+export async function commandContext(flags: FlagValues, env: NodeJS.ProcessEnv, cwd: string, opts: { create?: boolean } = {}): Promise<CommandContext> {
   const config = loadConfig({ env, flags, cwd });
   const log = createLogger({ level: config.log.level, format: config.log.format });
-  const project = await openProject(config, env);
+  const project = await openProject(config, env, opts);
   return { config, log, project, out: (line) => process.stdout.write(line + '\n') };
 }

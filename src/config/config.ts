@@ -243,3 +243,8 @@ export function settingsTable(): Array<{ env: string; flag: string; default: str
     return { env: s.env.join(', '), flag: s.flag ? flagName(s.flag) : '', default: s.default ?? '', doc: s.doc };
   });
 }
+
+/** A remote URL safe to print: the password or token of `https://user:token@host/...` replaced. */
+export function redactRemoteUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@').replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@:]+)@(?=[^/]*\/)/i, (m, scheme: string, user: string) => (/^(https?|git):\/\//i.test(scheme) ? `${scheme}***@` : m));
+}

@@ -3,7 +3,7 @@
  * interface, so upgrading or swapping the driver touches one file.
  */
 import mysql from 'mysql2';
-import type { Connection, ConnectionOptions, FieldPacket, QueryError } from 'mysql2';
+import type { Connection, ConnectionOptions, QueryError } from 'mysql2';
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 
 export interface DatabaseOptions {
@@ -21,7 +21,7 @@ export interface DatabaseOptions {
 export type RawCell = Buffer | null;
 
 /** The privileges the tool needs, named in messages when the server refuses one. */
-export const REQUIRED_GRANT = 'GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT ON `<db>`.* TO <user>';
+export const REQUIRED_GRANT = 'GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON `<db>`.* TO <user>';
 const RESTORE_GRANT = 'GRANT ALL ON `<db>`.* TO <user> (restore creates, drops and fills tables)';
 
 function describe(opts: DatabaseOptions): string {
@@ -130,7 +130,7 @@ export class Database {
     });
   }
 
-  static async connect(options: DatabaseOptions, sessionSql: readonly string[] = []): Promise<Database> {
+  static async connect(options: DatabaseOptions): Promise<Database> {
     const conn = mysql.createConnection(driverOptions(options));
     try {
       await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
@@ -138,13 +138,7 @@ export class Database {
       conn.destroy();
       throw databaseError('connect to database', err, options);
     }
-    const db = new Database(conn, options);
-    for (const sql of sessionSql) await db.execute(sql, 'prepare database session');
-    return db;
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
+    return new Database(conn, options);
   }
 
   /** Rows as objects, for metadata queries (small results). */
@@ -206,13 +200,6 @@ export class Database {
       this.conn.off('error', lost);
       this.conn.off('end', ended);
     }
-  }
-
-  /** Column metadata of a query without reading rows. */
-  async fields(sql: string): Promise<FieldPacket[]> {
-    return new Promise((resolve, reject) =>
-      this.conn.query({ sql: `${sql} LIMIT 0` }, (err, _rows, fields) => (err ? reject(databaseError('read column metadata', err, this.options)) : resolve(fields ?? []))),
-    );
   }
 
   async close(): Promise<void> {

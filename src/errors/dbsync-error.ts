@@ -23,10 +23,6 @@ export class DbsyncError extends Error {
   }
 }
 
-export function isDbsyncError(err: unknown): err is DbsyncError {
-  return err instanceof DbsyncError;
-}
-
 /** The message of any thrown value, without stack. */
 export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;

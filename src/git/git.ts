@@ -31,6 +31,12 @@ const CRED_PASS = 'DBSYNC_CREDENTIAL_PASSWORD';
  * The helper script is on git's command line, but it only names the variables; the token
  * itself travels in the environment of this one git process.
  */
+/**
+ * No hook of the user's repository runs for git-dbsync's own git commands: `--no-verify` skips
+ * only some of them (prepare-commit-msg, post-commit and reference-transaction would still run,
+ * rewrite the snapshot's message or see a token in the environment).
+ */
+const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
 const CREDENTIAL_HELPER = `!f() { test "$1" = get || exit 0; echo "username=\${${CRED_USER}}"; echo "password=\${${CRED_PASS}}"; }; f`;
 
 export class Git {
@@ -46,7 +52,8 @@ export class Git {
     for (const k of SECRET_ENV) delete env[k];
     // A daemon must never wait for a password prompt.
     env.GIT_TERMINAL_PROMPT = '0';
-    env.GIT_SSH_COMMAND ??= 'ssh -o BatchMode=yes -o ConnectTimeout=20';
+    // DBSYNC_DIR is a path, never a pattern: `db*` must not stage `db-private/`.
+    env.GIT_LITERAL_PATHSPECS = '1';
     // Parseable messages whatever the user's locale.
     env.LC_ALL = 'C';
     env.LANGUAGE = 'C';
@@ -56,7 +63,7 @@ export class Git {
   /** Run git; resolves with the exit code (never rejects for a non-zero exit). */
   run(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<GitResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', args, { cwd: this.workTree, env: { ...this.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('git', [...NO_HOOKS, ...args], { cwd: this.workTree, env: { ...this.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timer: NodeJS.Timeout | undefined;
@@ -243,25 +250,39 @@ export class Git {
     else await this.ok(['remote', 'set-url', name, url], 'set git remote URL');
   }
 
-  private remoteEnv(): { args: string[]; env: NodeJS.ProcessEnv } {
-    if (!this.credentials.token) return { args: [], env: {} };
+  /**
+   * Arguments and environment for commands that reach the remote: the token through the credential
+   * helper, and ssh in batch mode (a daemon must never wait for a password or host-key prompt)
+   * unless the user chose their own ssh command (GIT_SSH_COMMAND, GIT_SSH or core.sshCommand).
+   */
+  private async remoteEnv(): Promise<{ args: string[]; env: NodeJS.ProcessEnv }> {
+    const env: NodeJS.ProcessEnv = {};
+    if (this.env.GIT_SSH_COMMAND === undefined && this.env.GIT_SSH === undefined && (await this.run(['config', '--get', 'core.sshCommand'])).code !== 0) {
+      env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes -o ConnectTimeout=20';
+    }
+    if (!this.credentials.token) return { args: [], env };
     return {
       args: ['-c', 'credential.helper=', '-c', `credential.helper=${CREDENTIAL_HELPER}`],
-      env: { [CRED_USER]: this.credentials.username ?? 'git-dbsync', [CRED_PASS]: this.credentials.token },
+      env: { ...env, [CRED_USER]: this.credentials.username ?? 'git-dbsync', [CRED_PASS]: this.credentials.token },
     };
   }
 
   /** Push without force; never rewrites the remote. Hooks are skipped: they would see the token in the environment. */
   async push(remote: string, branch: string): Promise<GitResult> {
-    const { args, env } = this.remoteEnv();
+    const { args, env } = await this.remoteEnv();
     return this.run([...args, 'push', '--porcelain', '--no-verify', remote, `HEAD:refs/heads/${branch}`], { env, timeoutMs: 300_000 });
   }
 
   /** Update refs/remotes/<remote>/<branch>; returns the remote branch's commit or null if it has none. */
   async fetch(remote: string, branch: string): Promise<GitResult> {
-    const { args, env } = this.remoteEnv();
+    const { args, env } = await this.remoteEnv();
     return this.run([...args, 'fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], { env, timeoutMs: 300_000 });
   }
+}
+
+/** git's last error line without its `fatal:`/`error:` prefix: the cause, for one-line messages. */
+export function gitMessage(stderr: string): string {
+  return lastLine(stderr).replace(/^(fatal|error): /, '');
 }
 
 export function lastLine(stderr: string): string {
@@ -282,5 +303,5 @@ function fileSystemHint(stderr: string): string | null {
 }
 
 export function gitError(operation: string, r: GitResult, hint = 'check the repository with `git status`'): DbsyncError {
-  return new DbsyncError({ operation, message: lastLine(r.stderr).replace(/^(fatal|error): /, ''), hint: fileSystemHint(r.stderr) ?? hint });
+  return new DbsyncError({ operation, message: gitMessage(r.stderr), hint: fileSystemHint(r.stderr) ?? hint });
 }

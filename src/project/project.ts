@@ -64,8 +64,7 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
     throw new DbsyncError({ operation: 'open project', message: `cannot create folders in ${dir} (${code})`, hint: 'make PROJECT_DIR writable by this user', exitCode: ExitCode.Config, cause: err });
   }
   if (config.git.remoteUrl) await git.setRemote(config.git.remoteName, config.git.remoteUrl);
-  const dbOptions = { ...config.db, database: config.db.database };
-  return { config, git, top, snapshotPath, snapshotAbs, stateDir, connect: () => Database.connect(dbOptions) };
+  return { config, git, top, snapshotPath, snapshotAbs, stateDir, connect: () => Database.connect(config.db) };
 }
 
 /** The snapshot folder as a path prefix relative to the top of the repository ('' or 'dir/'). */

@@ -1,4 +1,4 @@
-import { lastLine, type Git } from '../git/git.js';
+import { gitMessage, lastLine, type Git } from '../git/git.js';
 
 export type PushStatus = 'no-remote' | 'up-to-date' | 'pushed' | 'failed' | 'diverged';
 
@@ -43,7 +43,7 @@ export function pushFailure(stderr: string): { cause: string; hint: string } {
   const lines = stderr.split('\n').map((l) => l.trim());
   // ssh states the real cause on a line of its own, before git's generic "Could not read from remote repository."
   const specific = lines.find((l) => /^ssh: |Permission denied \(|Host key verification failed/.test(l));
-  const cause = (specific ?? lastLine(stderr)).replace(/^(fatal|error): /, '');
+  const cause = specific?.replace(/^(fatal|error): /, '') ?? gitMessage(stderr);
   let hint = 'check GIT_REMOTE_URL and that the remote is reachable';
   if (/Permission denied \(|Host key verification failed/.test(stderr)) {
     hint = 'give ssh a key the remote accepts and the host key in known_hosts (or set GIT_SSH_COMMAND)';

@@ -32,16 +32,19 @@ export async function loadRows(db: Database, table: string, lines: Readable, max
     if (line.length === 0) continue;
     prefix ??= prefixOf(line);
     const tuple = tupleOf(line, prefix);
-    if (prefix.length + tuple.length > maxRowBytes) {
+    // Sizes in bytes, as the server counts them: text of 3-byte characters is 3 times its length.
+    const prefixBytes = Buffer.byteLength(prefix);
+    const tupleBytes = Buffer.byteLength(tuple);
+    if (prefixBytes + tupleBytes > maxRowBytes) {
       throw new DbsyncError({
         operation: `load rows into ${table}`,
-        message: `a row of ${tuple.length} bytes is larger than the server's max_allowed_packet`,
+        message: `a row of ${tupleBytes} bytes is larger than the server's max_allowed_packet`,
         hint: 'raise max_allowed_packet on the server (e.g. SET GLOBAL max_allowed_packet=1073741824) and restore again',
       });
     }
-    if (size + tuple.length + 1 > maxBytes - prefix.length) await flush();
+    if (size + tupleBytes + 1 > maxBytes - prefixBytes) await flush();
     batch.push(tuple);
-    size += tuple.length + 1;
+    size += tupleBytes + 1;
     rows++;
   }
   await flush();

@@ -1,4 +1,5 @@
-import type { ObjectKind } from './layout.js';
+import { DbsyncError } from '../errors/dbsync-error.js';
+import { OBJECT_FILES, type ObjectKind } from './layout.js';
 import { quoteId, readQuotedId } from './sql-text.js';
 
 /** A view, routine, trigger or event as stored in the snapshot. */
@@ -36,11 +37,25 @@ const DELIM = ';;';
  *   ;;
  *   DELIMITER ;
  * Bodies of routines and triggers contain `;`, hence the delimiter. An empty kind is an empty file.
+ * A name containing `*\/` would end the marker comment early: its marker is a `-- ` line comment.
  */
 export function formatObjectFile(objects: readonly DbObject[]): string {
   if (objects.length === 0) return '';
-  const parts = objects.map((o) => `/* git-dbsync: ${o.type} ${quoteId(o.name)} */\n${o.settings ? o.settings + DELIM + '\n' : ''}${o.create}\n${DELIM}\n`);
+  const parts = objects.map((o) => `${marker(o)}\n${o.settings ? o.settings + DELIM + '\n' : ''}${o.create}\n${DELIM}\n`);
   return `DELIMITER ${DELIM}\n${parts.join('')}DELIMITER ;\n`;
+}
+
+function marker(o: DbObject): string {
+  const text = `git-dbsync: ${o.type} ${quoteId(o.name)}`;
+  if (!o.name.includes('*/')) return `/* ${text} */`;
+  if (/[\r\n]/.test(o.name)) {
+    throw new DbsyncError({
+      operation: 'take snapshot',
+      message: `${o.type} ${JSON.stringify(o.name)}: a name with both "*/" and a line break cannot be written to ${OBJECT_FILES[o.kind]}`,
+      hint: `rename the ${o.type}`,
+    });
+  }
+  return `-- ${text}`;
 }
 
 export function parseObjectFile(kind: ObjectKind, text: string): DbObject[] {
@@ -51,7 +66,7 @@ export function parseObjectFile(kind: ObjectKind, text: string): DbObject[] {
   const body = text.slice(head.length, text.length - tail.length);
   const chunks = body.split(`\n${DELIM}\n`).filter((c) => c.length > 0);
   return chunks.map((chunk) => {
-    const m = /^\/\* git-dbsync: (\w+) /.exec(chunk);
+    const m = /^(?:\/\*|--) git-dbsync: (\w+) /.exec(chunk);
     if (!m) throw new Error(`${kind} file: missing object marker`);
     const { name, end } = readQuotedId(chunk, m[0].length);
     const nl = chunk.indexOf('\n', end);

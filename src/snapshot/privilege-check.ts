@@ -4,10 +4,11 @@ import { readQuotedId } from './sql-text.js';
 
 /**
  * Privileges whose absence is silent: information_schema simply hides triggers from a user
- * without TRIGGER and events from a user without EVENT, so a snapshot would quietly lack them
- * (and a restore would lose them). Checked from `SHOW GRANTS` before every snapshot.
+ * without TRIGGER, events from a user without EVENT, and stored procedures and functions from a
+ * user without any routine privilege (EXECUTE), so a snapshot would quietly lack them (and a
+ * restore would lose them). Checked from `SHOW GRANTS` before every snapshot.
  */
-const SILENT = ['TRIGGER', 'EVENT'] as const;
+const SILENT = { TRIGGER: 'triggers', EVENT: 'events', EXECUTE: 'stored procedures and functions' } as const;
 
 /** Does a database-level grant target (`*`, `db`, or a LIKE pattern such as `shop\_%`) cover `schema`? */
 function coversSchema(target: string, schema: string): boolean {
@@ -50,11 +51,11 @@ export async function checkSilentPrivileges(db: Database, schema: string, user: 
   const have = new Set<string>();
   for (const r of rows) for (const p of privilegesOn(String(r[0] ?? ''), schema)) have.add(p);
   if (have.has('*')) return;
-  const missing = SILENT.filter((p) => !have.has(p));
+  const missing = (Object.keys(SILENT) as Array<keyof typeof SILENT>).filter((p) => !have.has(p));
   if (missing.length === 0) return;
   throw new DbsyncError({
     operation: 'check privileges',
-    message: `user ${JSON.stringify(user)} lacks ${missing.join(' and ')} on database ${JSON.stringify(schema)}, so ${missing.map((p) => (p === 'TRIGGER' ? 'triggers' : 'events')).join(' and ')} would be silently missing from the snapshot`,
+    message: `user ${JSON.stringify(user)} lacks ${missing.join(' and ')} on database ${JSON.stringify(schema)}, so ${missing.map((p) => SILENT[p]).join(' and ')} would be silently missing from the snapshot`,
     hint: `grant them: ${REQUIRED_GRANT.replace('<db>', schema).replace('<user>', user)}`,
   });
 }

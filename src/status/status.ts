@@ -1,6 +1,7 @@
 import path from 'node:path';
+import { redactRemoteUrl } from '../config/config.js';
 import { messageOf } from '../errors/dbsync-error.js';
-import { lastLine } from '../git/git.js';
+import { gitMessage } from '../git/git.js';
 import type { Project } from '../project/project.js';
 import { takeSnapshot } from '../snapshot/take-snapshot.js';
 import { discardStaging } from '../snapshot/write-snapshot.js';
@@ -51,12 +52,12 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
   let remote: StatusReport['remote'] = null;
   const url = await git.remoteUrl(config.git.remoteName);
   if (url !== null) {
-    remote = { name: config.git.remoteName, url, ahead: null, behind: null, error: null };
+    remote = { name: config.git.remoteName, url: redactRemoteUrl(url), ahead: null, behind: null, error: null };
     if (branch) {
       const r = await git.fetch(config.git.remoteName, branch);
       const tracking = await git.resolve(`refs/remotes/${config.git.remoteName}/${branch}`);
       const head = await git.head();
-      const error = r.code === 0 ? null : `cannot reach the remote: ${lastLine(r.stderr).replace(/^(fatal|error): /, '')}`;
+      const error = r.code === 0 ? null : `cannot reach the remote: ${gitMessage(r.stderr)}`;
       if (head && tracking) remote = { ...remote, ...(await git.aheadBehind(head, tracking)), error };
       else if (head && r.code === 0) remote = { ...remote, ahead: null, behind: 0, error: 'the remote has no such branch yet' };
       else remote = { ...remote, error };

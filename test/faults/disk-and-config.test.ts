@@ -365,7 +365,9 @@ describe('a full or read-only file system', { skip: noMount }, () => {
     const filler = path.join(dir, 'filler');
     writeFileSync(
       path.join(bin, 'git'),
-      `#!/bin/sh\nif [ "$1" = commit ] && [ ! -e "${filler}" ]; then dd if=/dev/zero of="${filler}" bs=4096 2>/dev/null; fi\nexec "${realGit}" "$@"\n`,
+      // The subcommand is the first word that is not an option (git-dbsync passes `-c key=value` first).
+      `#!/bin/sh\nsub=; skip=; for a in "$@"; do if [ -n "$skip" ]; then skip=; continue; fi; case "$a" in -c) skip=1;; -*) ;; *) sub="$a"; break;; esac; done\n` +
+        `if [ "$sub" = commit ] && [ ! -e "${filler}" ]; then dd if=/dev/zero of="${filler}" bs=4096 2>/dev/null; fi\nexec "${realGit}" "$@"\n`,
     );
     chmodSync(path.join(bin, 'git'), 0o755);
     try {

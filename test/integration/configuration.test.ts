@@ -261,7 +261,7 @@ describe('configuration errors', () => {
     const r = cli(['sync'], baseEnv({ DB_SOCKET: server.socket, DB_USER: 'reader', DB_PASSWORD: 'reader-pw-1', DB_NAME: db, PROJECT_DIR: dir }));
     assert.equal(r.code, 1, r.stderr + r.stdout);
     const line = oneLine(r);
-    assert.ok(line.includes(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT ON \`${db}\`.* TO reader`), line);
+    assert.ok(line.includes(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON \`${db}\`.* TO reader`), line);
     assert.ok(!line.includes('reader-pw-1'));
     // No snapshot was committed or left in the working tree.
     assert.equal(commitCount(dir), 0);
@@ -276,7 +276,7 @@ describe('configuration errors', () => {
     assert.equal(r1.code, 1, r1.stderr);
     const l1 = oneLine(r1);
     assert.match(l1, /SHOW VIEW/);
-    assert.ok(l1.includes(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT ON \`${db}\`.* TO locker`), l1);
+    assert.ok(l1.includes(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON \`${db}\`.* TO locker`), l1);
     assert.equal(commitCount(dir), 0);
 
     // Everything but TRIGGER and EVENT: information_schema would hide triggers and events silently, so it is refused.
@@ -284,19 +284,19 @@ describe('configuration errors', () => {
     const r3 = cli(['sync'], baseEnv({ DB_SOCKET: server.socket, DB_USER: 'viewer', DB_PASSWORD: 'viewer-pw-1', DB_NAME: db, PROJECT_DIR: dir }));
     assert.equal(r3.code, 1, r3.stderr);
     const l3 = oneLine(r3);
-    assert.match(l3, /lacks TRIGGER and EVENT .* triggers and events would be silently missing from the snapshot/);
-    assert.ok(l3.includes(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT ON \`${db}\`.* TO viewer`), l3);
+    assert.match(l3, /lacks TRIGGER and EVENT and EXECUTE .* triggers and events and stored procedures and functions would be silently missing from the snapshot/);
+    assert.ok(l3.includes(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON \`${db}\`.* TO viewer`), l3);
     assert.equal(commitCount(dir), 0);
 
     // A user with no access to the database at all.
     await createUser('stranger', 'stranger-pw-1', 'SELECT', `${db}_other`);
     const r2 = cli(['sync'], baseEnv({ DB_SOCKET: server.socket, DB_USER: 'stranger', DB_PASSWORD: 'stranger-pw-1', DB_NAME: db, PROJECT_DIR: dir }));
     assert.equal(r2.code, 1, r2.stderr);
-    assert.ok(oneLine(r2).includes(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT ON \`${db}\`.* TO stranger`), r2.stderr);
+    assert.ok(oneLine(r2).includes(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON \`${db}\`.* TO stranger`), r2.stderr);
 
     // With the grant the message names, the same user succeeds.
     const c = await server.connect();
-    for (const host of ['localhost', '127.0.0.1', '%']) await c.query(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT ON \`${db}\`.* TO 'reader'@'${host}'`);
+    for (const host of ['localhost', '127.0.0.1', '%']) await c.query(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON \`${db}\`.* TO 'reader'@'${host}'`);
     await c.end();
     const ok = cli(['sync'], baseEnv({ DB_SOCKET: server.socket, DB_USER: 'reader', DB_PASSWORD: 'reader-pw-1', DB_NAME: db, PROJECT_DIR: dir }));
     assert.equal(ok.code, 0, ok.stderr);

@@ -91,3 +91,13 @@ describe('configuration', () => {
     }
   });
 });
+
+describe('remote URLs in output', () => {
+  it('hides a token kept in a hand-made remote URL', async () => {
+    const { redactRemoteUrl } = await import('../../src/config/config.js');
+    assert.equal(redactRemoteUrl('https://me:s3cret@host/r.git'), 'https://me:***@host/r.git');
+    assert.equal(redactRemoteUrl('https://s3cret@host/r.git'), 'https://***@host/r.git');
+    assert.equal(redactRemoteUrl('ssh://git@host/r.git'), 'ssh://git@host/r.git');
+    assert.equal(redactRemoteUrl('git@host:r.git'), 'git@host:r.git');
+  });
+});
