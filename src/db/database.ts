@@ -88,6 +88,10 @@ export function databaseError(operation: string, err: unknown, opts?: DatabaseOp
     case 'ER_LOCK_DEADLOCK':
       hint = 'the tables were busy (long transaction or lock); the pass will be retried';
       break;
+    case 'ER_NO_SUCH_TABLE':
+    case 'ER_TABLE_DEF_CHANGED':
+      hint = 'another session dropped, renamed or altered a table meanwhile; retry (watch retries by itself)';
+      break;
     default:
       break;
   }

@@ -55,10 +55,6 @@ const READ_SESSION = [
  * The lock is held for the definitions plus the non-transactional data only.
  */
 export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSnapshot> {
-  await rm(opts.stagingDir, { recursive: true, force: true });
-  await mkdir(path.join(opts.stagingDir, TABLES_DIR), { recursive: true });
-  await mkdir(path.join(opts.stagingDir, DATA_DIR), { recursive: true });
-
   const locker = await opts.connect();
   let reader: Database | undefined;
   const abort = () => {
@@ -67,6 +63,10 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
   };
   opts.signal?.addEventListener('abort', abort, { once: true });
   try {
+    // Inside the try: a failure from here on removes the staging folder again.
+    await rm(opts.stagingDir, { recursive: true, force: true });
+    await mkdir(path.join(opts.stagingDir, TABLES_DIR), { recursive: true });
+    await mkdir(path.join(opts.stagingDir, DATA_DIR), { recursive: true });
     reader = await opts.connect();
     for (const sql of READ_SESSION) {
       await locker.execute(sql, 'prepare snapshot session');
