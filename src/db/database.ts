@@ -93,6 +93,11 @@ export function databaseError(operation: string, err: unknown, opts?: DatabaseOp
       hint = 'another session dropped, renamed or altered a table meanwhile; retry (watch retries by itself)';
       break;
     default:
+      // The driver refuses new commands on a connection the server already closed.
+      if (/closed state/i.test(message)) {
+        message = `connection to the database was lost${where}`;
+        hint = 'the server restarted or the network dropped; the pass will be retried';
+      }
       break;
   }
   return new DbsyncError({ operation, message, hint, cause: err });
