@@ -49,10 +49,10 @@ export async function gitProcessRunningIn(dirs: readonly string[]): Promise<bool
 
 /**
  * Remove the lock files of the index and of the given refs (e.g. `HEAD`, `refs/heads/main`), and
- * the temporary indexes of `git commit --only` (`next-index-<pid>.lock`), when
- * they were left by a git process that no longer runs: older than STALE_GIT_LOCK_MS and no git
- * process working in this repository. The caller must hold the run lock, so that no other
- * git-dbsync process is between git commands here. Returns the files removed.
+ * the temporary indexes of `git commit --only` (`next-index-<pid>.lock`), when they were left by a
+ * git process that no longer runs: older than STALE_GIT_LOCK_MS and no git process working in this
+ * repository. The caller must hold the run lock, so that no other git-dbsync process is between
+ * git commands here. Returns the files removed.
  */
 export async function removeStaleGitLocks(opts: { gitDir: string; workTree: string; refs: readonly string[]; minAgeMs?: number }): Promise<string[]> {
   const minAge = opts.minAgeMs ?? STALE_GIT_LOCK_MS;

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { commitSnapshot, type CommitResult } from '../commit/commit-snapshot.js';
 import { detectChanges } from '../detect/detect-changes.js';
@@ -85,19 +87,34 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
     await discardStaging(staged);
   }
   // A crash leaves index.lock (which would fail every later pass) and temporary state files behind.
-  const removedLocks = await clearCrashLeftovers(project);
-  const commit = await commitSnapshot({
-    git: project.git,
-    snapshotPath: project.snapshotPath,
-    snapshotAbs: project.snapshotAbs,
-    tables: staged.tables,
-    author: { name: project.config.git.authorName, email: project.config.git.authorEmail },
-    takenAt: new Date(started),
-    subjectPrefix: opts.subjectPrefix,
-  });
-  const push = opts.push === false ? null : await pushCommits(project.git, project.config.git.remoteName);
+  const { removed: removedLocks, keepMarker } = await clearCrashLeftovers(project);
+  // The marker says "git-dbsync's own git commands are running": only locks left while it exists are ours to remove.
+  const marker = gitMarkerPath(project);
+  await writeFile(marker, `${process.pid}\n`);
+  let commit: CommitResult;
+  let push: PushResult | null;
+  try {
+    commit = await commitSnapshot({
+      git: project.git,
+      snapshotPath: project.snapshotPath,
+      snapshotAbs: project.snapshotAbs,
+      tables: staged.tables,
+      author: { name: project.config.git.authorName, email: project.config.git.authorEmail },
+      takenAt: new Date(started),
+      subjectPrefix: opts.subjectPrefix,
+    });
+    push = opts.push === false ? null : await pushCommits(project.git, project.config.git.remoteName);
+  } finally {
+    // Removed whenever our git commands ended, failed or not (only a killed process leaves it),
+    // unless locks of an earlier killed run are still waiting to be old enough to remove.
+    if (!keepMarker) await rm(marker, { force: true });
+  }
   const rows = totalRows(staged);
   return { tables: staged.tables.length, rows, lockMs: staged.lockMs, filesChanged, commit, push, durationMs: Date.now() - started, ...(removedLocks.length > 0 ? { removedLocks } : {}) };
+}
+
+function gitMarkerPath(project: Project): string {
+  return path.join(project.stateDir, 'git-in-progress');
 }
 
 /**
@@ -105,14 +122,19 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
  * killed git, and temporary files of killed state writes in .git/dbsync. Returns the relative
  * paths of the git locks removed.
  */
-async function clearCrashLeftovers(project: Project): Promise<string[]> {
+async function clearCrashLeftovers(project: Project): Promise<{ removed: string[]; keepMarker: boolean }> {
   const gitDir = path.dirname(project.stateDir);
   const branch = await project.git.branch();
   const refs = ['HEAD', ...(branch ? [`refs/heads/${branch}`, `refs/remotes/${project.config.git.remoteName}/${branch}`] : [])];
   try {
     await removeAbandonedTemps(project.stateDir);
+    // Only after a git-dbsync git command was interrupted (its marker is still there): a lock
+    // without the marker belongs to someone else (say, the user's `git commit` on the host of a
+    // container, invisible in /proc here) and is left alone; git's own message then names it.
+    if (!existsSync(gitMarkerPath(project))) return { removed: [], keepMarker: false };
     const removed = await removeStaleGitLocks({ gitDir, workTree: project.top, refs });
-    return removed.map((f) => path.relative(project.top, f));
+    const left = ['index', ...refs].some((r) => existsSync(path.join(gitDir, ...r.split('/')) + '.lock'));
+    return { removed: removed.map((f) => path.relative(project.top, f)), keepMarker: left };
   } catch (err) {
     throw new DbsyncError({
       operation: 'remove files left by a crash',
