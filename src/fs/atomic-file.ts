@@ -58,7 +58,8 @@ export async function writeFileAtomic(file: string, data: string | Buffer): Prom
 /** Age after which a temporary file of a process that seems alive is taken for abandoned anyway (its pid may be reused). */
 const ABANDONED_TEMP_MS = 60_000;
 
-function processAlive(pid: number): boolean {
+/** True while a process with this id exists (EPERM: it exists but belongs to another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,3 +1,4 @@
+import { processAlive } from '../fs/atomic-file.js';
 import path from 'node:path';
 import { redactRemoteUrl } from '../config/config.js';
 import { messageOf } from '../errors/dbsync-error.js';
@@ -73,18 +74,9 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     lastError: state.lastError ?? null,
     consecutiveFailures: state.consecutiveFailures ?? 0,
     lastPush: state.push ?? null,
-    daemon: state.daemon && isAlive(state.daemon.pid) ? state.daemon : null,
+    // A daemon that was killed cannot clear its state: check that its process still exists.
+    daemon: state.daemon && processAlive(state.daemon.pid) ? state.daemon : null,
   };
-}
-
-/** A daemon that was killed cannot clear its state; check that its process still exists. */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Human-readable lines for `status` without --json. */

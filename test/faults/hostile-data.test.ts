@@ -20,6 +20,7 @@ import type { Connection } from 'mysql2/promise';
 import { encodeTableFileName, LOAD_ORDER } from '../../src/snapshot/layout.js';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { assertSameText, baseEnv, cli, cliAsync, commitCount, git, tempDir, type CliResult } from '../support/project.js';
+import { dumpOracle as sharedDumpOracle } from '../support/oracle.js';
 
 const LONG = process.env.DBSYNC_LONG_TESTS === '1';
 const SEED = Number(process.env.DBSYNC_FC_SEED ?? 20261127);
@@ -93,14 +94,7 @@ async function checksums(db: string): Promise<string> {
 }
 
 function dumpOracle(db: string): string {
-  return server
-    .client('mariadb-dump', ['--skip-dump-date', '--skip-extended-insert', '--order-by-primary', '--hex-blob', '--skip-comments', '--routines', '--events', '--triggers', '--skip-lock-tables', db])
-    .toString('utf8')
-    .replace(/ AUTO_INCREMENT=\d+/g, '')
-    .replace(/DEFINER=`[^`]*`@`[^`]*`/g, '')
-    .split('\n')
-    .sort()
-    .join('\n');
+  return sharedDumpOracle(server, db);
 }
 
 /** The database `copy` equals `src`: same tables, CHECKSUM TABLE and (sorted) mariadb-dump. */

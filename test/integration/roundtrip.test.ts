@@ -9,6 +9,7 @@ import { execSync } from 'node:child_process';
 import path from 'node:path';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { assertSameText, baseEnv, cli, commitCount, tempDir } from '../support/project.js';
+import { dumpOracle } from '../support/oracle.js';
 
 const SCHEMA = `
 SET SESSION sql_mode = '';
@@ -90,17 +91,6 @@ function checksums(server: MariaDbServer, db: string): string {
   return server.client('mariadb', ['-N', db, '-e', `CHECKSUM TABLE ${list} EXTENDED`]).toString('utf8').replaceAll(`${db}.`, '');
 }
 
-function dumpOracle(server: MariaDbServer, db: string): string {
-  return server
-    .client('mariadb-dump', ['--skip-dump-date', '--skip-extended-insert', '--order-by-primary', '--hex-blob', '--skip-comments', '--routines', '--events', '--triggers', '--skip-lock-tables', db])
-    .toString('utf8')
-    .replace(/ AUTO_INCREMENT=\d+/g, '')
-    .replace(/DEFINER=`[^`]*`@`[^`]*`/g, '')
-    .split('\n')
-    // Tables without a key come out in physical order, which a reload may change: compare as a multiset.
-    .sort()
-    .join('\n');
-}
 
 describe('round trip of every type and edge value', () => {
   let server: MariaDbServer;
