@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
+import { DbsyncError, describeFsError, messageOf } from '../errors/dbsync-error.js';
 import type { PassResult } from '../sync/sync-pass.js';
 
 export type LoopState = 'idle' | 'running' | 'backoff' | 'stopping' | 'stopped';
@@ -26,7 +26,16 @@ export function backoffMs(intervalMs: number, failures: number, maxMs: number): 
 }
 
 function asDbsyncError(err: unknown): DbsyncError {
-  return err instanceof DbsyncError ? err : new DbsyncError({ operation: 'pass', message: messageOf(err), hint: 'retrying; see the log', cause: err });
+  if (err instanceof DbsyncError) return err;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  // A file-system failure outside the stages' own handling still says what to fix.
+  const hint =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? 'free disk space; the last commit is intact; retrying'
+      : code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
+        ? 'make the repository writable; the last commit is intact; retrying'
+        : 'retrying; see the log';
+  return new DbsyncError({ operation: 'pass', message: code ? `${describeFsError(err)}: ${messageOf(err)}` : messageOf(err), hint, cause: err });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -5,6 +6,9 @@ import type { Database } from '../db/database.js';
 import type { Project } from '../project/project.js';
 import { DbsyncError, describeFsError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
+
+/** Lock folders this process held and could not remove on release. */
+const leftBehind = new Set<string>();
 
 export interface RunLock {
   release(): Promise<void>;
@@ -27,6 +31,12 @@ function busy(what: string, timeoutMs: number): DbsyncError {
 export async function acquireRunLock(opts: { stateDir: string; db: Database; schema: string; timeoutMs: number; onCompromised?: (err: Error) => void }): Promise<RunLock> {
   const step = 250;
   let releaseRepo: () => Promise<void>;
+  const lockPath = path.join(opts.stateDir, 'run.lock');
+  // Our own lock folder that could not be removed (the file system turned read-only): it is not
+  // another process's, so clear it instead of waiting for it to go stale.
+  if (leftBehind.has(lockPath)) {
+    await rm(lockPath, { recursive: true, force: true }).then(() => leftBehind.delete(lockPath), () => undefined);
+  }
   try {
     releaseRepo = await lockfile.lock(opts.stateDir, {
       lockfilePath: path.join(opts.stateDir, 'run.lock'),
@@ -54,7 +64,7 @@ export async function acquireRunLock(opts: { stateDir: string; db: Database; sch
     return {
       release: async () => {
         await opts.db.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => undefined);
-        await releaseRepo().catch(() => undefined);
+        await releaseRepo().catch(() => leftBehind.add(lockPath));
       },
     };
   } catch (err) {

@@ -36,6 +36,7 @@ export async function writeSnapshot(staged: StagedSnapshot, changes: ChangeSet, 
   }
 }
 
+/** Best effort: a staging folder that cannot be removed (read-only file system) must not hide the pass's real error; the next pass replaces it. */
 export async function discardStaging(staged: { dir: string }): Promise<void> {
-  await rm(staged.dir, { recursive: true, force: true });
+  await rm(staged.dir, { recursive: true, force: true }).catch(() => undefined);
 }
