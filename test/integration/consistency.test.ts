@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Connection } from 'mysql2/promise';
 import { MariaDbServer } from '../support/mariadb-server.js';
-import { baseEnv, cliAsync, git, tempDir, type CliResult } from '../support/project.js';
+import { baseEnv, git, runCli, tempDir, type CliResult } from '../support/project.js';
 
 const ROWS = 20;
 const START_BALANCE = 1000;
@@ -15,18 +15,6 @@ const TOTAL = 2 * ROWS * START_BALANCE;
 const WRITE_MS = 9_000;
 const MAX_TRANSFERS_PER_WRITER = 20_000;
 
-/** `git-dbsync ARGS` without blocking the event loop (the writers run in this process). */
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = cliAsync(args, env);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** id -> balance from a data file (`INSERT INTO `t` VALUES (id,balance);` per row). */
 function parseBalances(text: string, table: string): Map<number, number> {

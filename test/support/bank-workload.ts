@@ -17,7 +17,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Connection } from 'mysql2/promise';
 import type { MariaDbServer } from './mariadb-server.js';
-import { baseEnv, cliAsync, git, type CliResult } from './project.js';
+import { baseEnv, git, runCli } from './project.js';
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -254,18 +254,7 @@ export async function modelDifferences(conn: Connection, db: string, model: Bank
 
 // --- snapshot history ----------------------------------------------------------------------
 
-/** `git-dbsync ARGS` without blocking the event loop (writers may run in this process). */
-export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = cliAsync(args, env);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+export { runCli } from './project.js';
 
 /** Commits of HEAD, oldest first. */
 export function commitsOldestFirst(repo: string): string[] {

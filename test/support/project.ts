@@ -71,3 +71,16 @@ export function assertSameText(actual: string, expected: string, label: string):
   const cut = (s: string | undefined) => (s === undefined ? '(missing)' : s.length > 400 ? s.slice(0, 400) + '...' : s);
   throw new Error(`${label}: first difference at line ${i + 1}\n  actual:   ${cut(a[i])}\n  expected: ${cut(e[i])}`);
 }
+
+/** `git-dbsync ARGS` without blocking the event loop (writers may run in this process). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = cliAsync(args, env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
