@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
+import { PROFILE_NAMES } from '../profile/profiles.js';
 
 /** The validated, frozen configuration every stage reads. Built only by `loadConfig`. */
 export interface Config {
@@ -24,6 +25,10 @@ export interface Config {
   readonly lockTimeoutMs: number;
   readonly includeTables: readonly string[];
   readonly excludeTables: readonly string[];
+  /** `auto`, `none` or a profile name (see src/profile/profiles.ts). */
+  readonly profile: string;
+  /** Tables whose rows are not versioned (patterns); null: the profile's list. */
+  readonly schemaOnlyTables: readonly string[] | null;
   readonly git: {
     /** Remote URL with any credentials removed; what goes into .git/config. */
     readonly remoteUrl: string | undefined;
@@ -94,6 +99,14 @@ export const SETTINGS = {
   lockTimeout: { flag: 'lockTimeout', env: ['DBSYNC_LOCK_TIMEOUT'], default: '60', schema: seconds(0), doc: 'Seconds to wait for another git-dbsync process working on the same repository or database before giving up (exit 3).' },
   includeTables: { flag: 'includeTables', env: ['DBSYNC_INCLUDE_TABLES'], default: '', schema: tableList, doc: 'Comma-separated table names or `*` patterns to snapshot; empty means all.' },
   excludeTables: { flag: 'excludeTables', env: ['DBSYNC_EXCLUDE_TABLES'], default: '', schema: tableList, doc: 'Comma-separated table names or `*` patterns to leave out (applied after include).' },
+  profile: {
+    flag: 'profile',
+    env: ['DBSYNC_PROFILE'],
+    default: 'auto',
+    schema: z.enum(['auto', 'none', ...PROFILE_NAMES] as [string, ...string[]], { message: `must be auto, none or one of: ${PROFILE_NAMES.join(', ')}` }),
+    doc: `Application profile: \`auto\` picks one when the database has its tables; \`none\` turns profiles off; or a name (${PROFILE_NAMES.join(', ')}).`,
+  },
+  schemaOnlyTables: { flag: 'schemaOnlyTables', env: ['DBSYNC_SCHEMA_ONLY_TABLES'], schema: tableList, doc: "Comma-separated tables or `*` patterns whose definition is versioned but whose rows are not (sessions, login counters). Default: the profile's list (InvoicePlane: ip_sessions, ip_login_log)." },
   remoteUrl: { flag: 'remoteUrl', env: ['GIT_REMOTE_URL'], schema: nonEmpty, doc: 'Remote to push to (ssh, https or a path). Credentials in an https URL are used but never written to .git/config. Optional: without it an existing remote named DBSYNC_REMOTE is used, or nothing is pushed.' },
   remoteName: { flag: 'remote', env: ['DBSYNC_REMOTE'], default: 'origin', schema: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain git remote name such as origin'), doc: 'Name of the git remote to push to.' },
   gitToken: { env: ['DBSYNC_GIT_TOKEN'], schema: nonEmpty, doc: 'Token (password) for an https remote; environment only. Given to git through a credential helper, never on a command line.' },
@@ -188,6 +201,8 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     lockTimeoutMs: Math.round((values.lockTimeout as number) * 1000),
     includeTables: Object.freeze(values.includeTables as string[]),
     excludeTables: Object.freeze(values.excludeTables as string[]),
+    profile: values.profile as string,
+    schemaOnlyTables: values.schemaOnlyTables === undefined ? null : Object.freeze(values.schemaOnlyTables as string[]),
     git: Object.freeze({
       remoteUrl: remote?.url,
       remoteName: values.remoteName as string,

@@ -9,3 +9,8 @@ function matches(pattern: string, name: string): boolean {
   const re = new RegExp('^' + pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 's');
   return re.test(name);
 }
+
+/** Whether `name` matches one of the exact names or `*` patterns. */
+export function matchesAny(patterns: readonly string[], name: string): boolean {
+  return patterns.some((p) => matches(p, name));
+}

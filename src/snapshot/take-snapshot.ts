@@ -11,6 +11,9 @@ import { RowWriter } from './row-line.js';
 import { describeTables, listTables, readEvents, readRoutines, readTriggers, readViews, showCreateTable, type TableFilter } from './schema-reader.js';
 import { quoteId } from './sql-text.js';
 import { isMvccEngine, type TableInfo } from './table-info.js';
+import { matchesAny } from './table-filter.js';
+import { resolveProfile } from '../profile/resolve-profile.js';
+import type { Profile } from '../profile/profile.js';
 
 /** A complete snapshot written to a staging folder, not yet in the working tree. */
 export interface StagedSnapshot {
@@ -22,6 +25,10 @@ export interface StagedSnapshot {
   readonly rowCounts: ReadonlyMap<string, number>;
   /** How long the table locks were held (ms): what writers to non-transactional tables waited at most. */
   readonly lockMs: number;
+  /** The application profile in force for this database (DBSYNC_PROFILE), or null. */
+  readonly profile: Profile | null;
+  /** Tables whose definition was written but whose rows were not (DBSYNC_SCHEMA_ONLY_TABLES or the profile's). */
+  readonly schemaOnly: readonly string[];
 }
 
 export interface TakeSnapshotOptions {
@@ -31,6 +38,10 @@ export interface TakeSnapshotOptions {
   readonly filter: TableFilter;
   readonly stagingDir: string;
   readonly signal?: AbortSignal;
+  /** DBSYNC_PROFILE: auto, none or a profile name. Default none. */
+  readonly profile?: string;
+  /** DBSYNC_SCHEMA_ONLY_TABLES; null or absent: the profile's list. */
+  readonly schemaOnlyTables?: readonly string[] | null;
 }
 
 /** Session settings for reading: canonical SHOW CREATE output, UTC timestamps, patient network. */
@@ -74,10 +85,15 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     }
     await checkSilentPrivileges(reader, opts.schema, reader.options.user);
     const { tables: listed, views } = await listTables(reader, opts.schema, opts.filter);
+    const profile = resolveProfile(opts.profile ?? 'none', listed.map((t) => t.name));
+    const schemaOnlyPatterns = opts.schemaOnlyTables ?? profile?.schemaOnlyTables ?? [];
+    const schemaOnly = listed.filter((t) => matchesAny(schemaOnlyPatterns, t.name)).map((t) => t.name);
+    // Rows of schema-only tables are never read, so they are not locked either (sessions are written on every page view).
+    const locked = listed.filter((t) => !schemaOnly.includes(t.name));
 
     const lockStart = Date.now();
-    if (listed.length > 0) {
-      await locker.execute(`LOCK TABLES ${listed.map((t) => `${quoteId(t.name)} READ`).join(', ')}`, 'lock tables for a consistent snapshot');
+    if (locked.length > 0) {
+      await locker.execute(`LOCK TABLES ${locked.map((t) => `${quoteId(t.name)} READ`).join(', ')}`, 'lock tables for a consistent snapshot');
     }
     await reader.execute('START TRANSACTION WITH CONSISTENT SNAPSHOT', 'start consistent snapshot');
     // A table created, dropped, renamed or converted between the listing and the lock would be
@@ -111,10 +127,11 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       rowCounts.set(t.name, await dumpTable(db, t, path.join(opts.stagingDir, tableDataPath(t.name)), opts.signal));
       files.push(tableDataPath(t.name));
     };
-    for (const t of tables) if (!isMvccEngine(t.engine)) await dump(locker, t);
-    if (listed.length > 0) await locker.execute('UNLOCK TABLES', 'unlock tables');
+    const withRows = tables.filter((t) => !schemaOnly.includes(t.name));
+    for (const t of withRows) if (!isMvccEngine(t.engine)) await dump(locker, t);
+    if (locked.length > 0) await locker.execute('UNLOCK TABLES', 'unlock tables');
     const lockMs = Date.now() - lockStart;
-    for (const t of tables) {
+    for (const t of withRows) {
       if (!isMvccEngine(t.engine)) continue;
       await dump(reader, t);
       // Once read, R holds the table until COMMIT; before that, DDL may have replaced it after the
@@ -127,7 +144,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     await reader.execute('COMMIT', 'end consistent snapshot');
 
     files.sort();
-    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs };
+    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs, profile, schemaOnly };
   } catch (err) {
     // Nothing of a failed read is kept: the working tree was not touched, the staging folder goes.
     await rm(opts.stagingDir, { recursive: true, force: true }).catch(() => undefined);

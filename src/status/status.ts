@@ -32,7 +32,7 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
   let database: StatusReport['database'] = { name: config.db.database, reachable: false, differs: null, error: null };
   const staging = path.join(project.stateDir, `status-${process.pid}`);
   try {
-    const staged = await takeSnapshot({ connect: project.connect, schema: config.db.database, filter: { include: config.includeTables, exclude: config.excludeTables }, stagingDir: staging });
+    const staged = await takeSnapshot({ connect: project.connect, schema: config.db.database, filter: { include: config.includeTables, exclude: config.excludeTables }, stagingDir: staging, profile: config.profile, schemaOnlyTables: config.schemaOnlyTables });
     try {
       const shas = await git.hashFiles(staged.files.map((f) => path.join(staged.dir, f)));
       const head = await git.head();

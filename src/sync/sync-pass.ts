@@ -153,5 +153,7 @@ export function stageSnapshot(project: Project, signal?: AbortSignal): Promise<S
     filter: { include: project.config.includeTables, exclude: project.config.excludeTables },
     stagingDir: stagingDir(project),
     signal,
+    profile: project.config.profile,
+    schemaOnlyTables: project.config.schemaOnlyTables,
   });
 }

@@ -1,0 +1,14 @@
+import type { Profile } from './profile.js';
+import { INVOICEPLANE_MESSAGES } from './invoiceplane-messages.js';
+import { INVOICEPLANE_SECRETS } from './invoiceplane-secrets.js';
+
+/** InvoicePlane 1.6/1.7 (42 `ip_` tables, mostly MyISAM). */
+export const INVOICEPLANE: Profile = {
+  name: 'invoiceplane',
+  description: 'InvoicePlane (self-hosted invoicing)',
+  detectTables: ['ip_invoices', 'ip_clients', 'ip_invoice_items', 'ip_payments', 'ip_settings', 'ip_users'],
+  // Logins and sessions change on every page view; they are not business data.
+  schemaOnlyTables: ['ip_sessions', 'ip_login_log'],
+  secrets: INVOICEPLANE_SECRETS,
+  messages: INVOICEPLANE_MESSAGES,
+};
