@@ -2,15 +2,20 @@
  * The command line: the only module that reads arguments, prints errors and exits the process.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { SETTINGS, flagName, type FlagValues } from './config/config.js';
 import { DbsyncError, messageOf } from './errors/dbsync-error.js';
 import { ExitCode } from './errors/exit-codes.js';
 import { commandContext } from './cli/context.js';
 import { restoreCommand } from './cli/restore-command.js';
+import { hookInstallCommand, hookRunCommand, hookUninstallCommand } from './cli/hook-command.js';
+import { remoteSetCommand, remoteSetFlags, remoteShowCommand } from './cli/remote-command.js';
 import { statusCommand } from './cli/status-command.js';
+import { healthCommand } from './cli/health-command.js';
 import { syncCommand } from './cli/sync-command.js';
 import { watchCommand } from './cli/watch-command.js';
+import { demoCommand } from './cli/demo-command.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -84,6 +89,59 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   addConfigOptions(program.command('status').description('Last snapshot, unsaved database changes, remote ahead/behind, last error.').option('--json', 'machine-readable output')).action(
     run(async (cmd) => statusCommand(await commandContext(flagsOf(cmd), env, process.cwd(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),
   );
+
+  // health: the container's HEALTHCHECK; reads only the state file (no database, no password, no lock).
+  addConfigOptions(
+    program
+      .command('health')
+      .description('Exit 0 when `watch` runs here and its last successful check (pass or change poll) is recent (default limit: max(3 x POLL_INTERVAL, 60 s)), else 1 with the reason.')
+      .option('--max-age <seconds>', 'longest time since the last successful check that still counts as healthy'),
+  ).action(
+    run(async (cmd) => healthCommand(flagsOf(cmd), env, process.cwd(), { maxAge: (cmd.opts() as { maxAge?: string }).maxAge, out: (line) => process.stdout.write(line + '\n') })),
+  );
+
+  // remote set / show: the push remote; never reads the database (DB_USER and DB_NAME not needed).
+  const remote = program.command('remote').description('Set the git remote snapshots are pushed to and check it, or show it.');
+  addConfigOptions(
+    remote
+      .command('set')
+      .description('Save URL as the remote DBSYNC_REMOTE (credentials stripped), then check that it can be reached and written: a probe ref under refs/dbsync-probe/ is pushed and deleted.')
+      .argument('[url]', 'ssh://host/path, git@host:path, https://host/path or a folder (default: GIT_REMOTE_URL)'),
+  ).action(async (url: string | undefined, _opts: unknown, cmd: Command) => {
+    const flags = remoteSetFlags(url, flagsOf(cmd), env);
+    exitCode = await remoteSetCommand(await commandContext(flags, env, process.cwd(), { requireDatabase: false }), env);
+  });
+  addConfigOptions(remote.command('show').description('Print the remote\'s URL (credentials masked) and whether it can be reached.')).action(
+    run(async (cmd) => remoteShowCommand(await commandContext(flagsOf(cmd), env, process.cwd(), { create: false, requireDatabase: false }))),
+  );
+
+  // hook install / uninstall / run: the pre-commit hook that puts a fresh snapshot into manual commits.
+  const hook = program.command('hook').description('Install or remove a pre-commit hook that refreshes the snapshot and includes it in every manual `git commit`.');
+  const hookIo = { out: (line: string) => process.stdout.write(line + '\n'), err: (line: string) => process.stderr.write(line + '\n') };
+  // The hook starts this very node and launcher (bin/git-dbsync.js next to dist/), falling back to `git-dbsync` on PATH.
+  const hookTool = { node: process.execPath, cli: fileURLToPath(new URL('../bin/git-dbsync.js', import.meta.url)) };
+  addConfigOptions(
+    hook
+      .command('install')
+      .description('Add the pre-commit hook (chained to an existing one, never overwriting it); the settings given now are written into it as defaults, never the password.'),
+  ).action(run(async (cmd) => hookInstallCommand(flagsOf(cmd), env, process.cwd(), hookTool, hookIo)));
+  addConfigOptions(hook.command('uninstall').description('Remove only what `hook install` added; an earlier hook is left byte for byte as it was.')).action(
+    run(async (cmd) => hookUninstallCommand(flagsOf(cmd), env, process.cwd(), hookIo)),
+  );
+  addConfigOptions(hook.command('run').description('What the hook runs: snapshot the database and stage it into the commit being made (no commit of its own).')).action(
+    run(async (cmd) => hookRunCommand(flagsOf(cmd), env, process.cwd(), hookIo)),
+  );
+
+  // demo: a throwaway MariaDB with an InvoicePlane database, watched into a new repository; no settings needed.
+  program
+    .command('demo')
+    .description('Show git-dbsync at work in under a minute: a throwaway MariaDB with a sample InvoicePlane database, the watcher, a few changes, the history. Needs MariaDB\'s server binaries; touches nothing else.')
+    .option('--keep-db', 'leave the throwaway database server running at the end (prints how to connect and stop it)')
+    .action(
+      run(async (cmd) =>
+        demoCommand({ keepDb: (cmd.opts() as { keepDb?: boolean }).keepDb === true }, env, process, (code) => process.exit(code), (line) => process.stdout.write(line + '\n')),
+      ),
+    );
 
   try {
     await program.parseAsync(argv as string[]);

@@ -10,9 +10,12 @@ export interface CommandContext {
   readonly out: (line: string) => void;
 }
 
-/** `create: false` for commands that only read or restore: they never create a repository. */
-export async function commandContext(flags: FlagValues, env: NodeJS.ProcessEnv, cwd: string, opts: { create?: boolean } = {}): Promise<CommandContext> {
-  const config = loadConfig({ env, flags, cwd });
+/**
+ * `create: false` for commands that only read or restore: they never create a repository.
+ * `requireDatabase: false` for commands that never read the database (DB_USER and DB_NAME optional).
+ */
+export async function commandContext(flags: FlagValues, env: NodeJS.ProcessEnv, cwd: string, opts: { create?: boolean; requireDatabase?: boolean } = {}): Promise<CommandContext> {
+  const config = loadConfig({ env, flags, cwd, requireDatabase: opts.requireDatabase });
   const log = createLogger({ level: config.log.level, format: config.log.format });
   const project = await openProject(config, env, opts);
   return { config, log, project, out: (line) => process.stdout.write(line + '\n') };

@@ -4,11 +4,17 @@ import { runPass } from '../sync/sync-pass.js';
 import type { CommandContext } from './context.js';
 import { recordFailure } from './record.js';
 import { renderPass } from './render.js';
+import { secretsNotice } from './secrets-notice.js';
+import { profileNotice } from './profile-notice.js';
 
 /** `git-dbsync sync`: one pass; exit 0 whether or not anything changed, 4 when the commit could not be pushed. */
 export async function syncCommand(ctx: CommandContext): Promise<number> {
   try {
     const r = await runPass(ctx.project);
+    const notice = secretsNotice(r.secrets);
+    if (notice) ctx.log[notice.level](notice.line);
+    const profile = profileNotice(r.profile);
+    if (profile) ctx.log[profile.level](profile.line);
     if (r.removedLocks) ctx.log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
     await updateState(ctx.project.stateDir, {
       lastPassAt: new Date().toISOString(),

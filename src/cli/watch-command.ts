@@ -1,10 +1,14 @@
+import { hostname } from 'node:os';
 import { WatchLoop } from '../daemon/watch-loop.js';
+import { ChangeProbe, ProbeUnavailable } from '../detect/change-probe.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { updateState } from '../state/state-store.js';
 import { runPass } from '../sync/sync-pass.js';
 import type { CommandContext } from './context.js';
 import { recordFailure } from './record.js';
 import { renderPass } from './render.js';
+import { secretsNotice } from './secrets-notice.js';
+import { profileNotice } from './profile-notice.js';
 
 /**
  * `git-dbsync watch`: the daemon. The first SIGINT/SIGTERM lets a running pass finish and then
@@ -14,17 +18,48 @@ import { renderPass } from './render.js';
  */
 export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmitter, forceExit: (code: number) => void): Promise<number> {
   const { project, log, config } = ctx;
-  const loop = new WatchLoop({ runPass: ({ push }) => runPass(project, { push }), intervalMs: config.pollIntervalMs, maxBackoffMs: config.maxBackoffMs });
+  // DBSYNC_VERIFY_INTERVAL=0: no probe, a full pass every poll.
+  const probe = config.verifyIntervalMs > 0 ? new ChangeProbe(project.connect) : null;
+  const loop = new WatchLoop({
+    runPass: ({ push }) => runPass(project, { push }),
+    intervalMs: config.pollIntervalMs,
+    maxBackoffMs: config.maxBackoffMs,
+    ...(probe ? { probe: () => probe.read() } : {}),
+    schedule: { verifyMs: config.verifyIntervalMs, quietMs: config.quietPeriodMs, maxDelayMs: config.maxDelayMs },
+  });
   const since = () => new Date().toISOString();
-  const daemonState = (state: string) => updateState(project.stateDir, { daemon: { pid: process.pid, state, since: since() } }).catch(() => undefined);
+  const daemonState = (state: string) =>
+    updateState(project.stateDir, { daemon: { pid: process.pid, host: hostname(), pollIntervalMs: config.pollIntervalMs, state, since: since() } }).catch(() => undefined);
 
   loop.on('state', (s) => void daemonState(s));
-  loop.on('pass:success', (r) => {
-    log.debug({ ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows }, 'pass done');
+  // One debug line per poll, so a log tells skipped polls, probe-triggered passes and verifications apart.
+  let checkWrittenAt = 0;
+  loop.on('poll:skipped', () => {
+    log.debug({ trigger: 'none' }, 'poll skipped: no change');
+    // `health` needs to know the daemon still checks; a state write every poll would be wasted disk I/O.
+    if (Date.now() - checkWrittenAt < 10_000) return;
+    checkWrittenAt = Date.now();
+    void updateState(project.stateDir, { lastCheckAt: since() }).catch(() => undefined);
+  });
+  loop.on('poll:changed', () => log.debug('change seen: waiting for quiet'));
+  let probeFailureLogged = false;
+  loop.on('probe:failure', (err) => {
+    if (err instanceof ProbeUnavailable) {
+      if (!probeFailureLogged) log.warn(`change probe unavailable: ${err.message}; every poll is a full pass`);
+      probeFailureLogged = true;
+    } else log.debug({ error: err instanceof Error ? err.message : String(err) }, 'change probe failed: a full pass runs instead');
+  });
+  loop.on('pass:success', (r, trigger) => {
+    log.debug({ trigger, ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows }, 'pass done');
+    const notice = secretsNotice(r.secrets);
+    if (notice) log[notice.level](notice.line);
+    const profile = profileNotice(r.profile);
+    if (profile) log[profile.level](profile.line);
     if (r.removedLocks) log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
     if (r.commit.commit || (r.push && r.push.status === 'pushed')) log.info(renderPass(r));
     void updateState(project.stateDir, {
       lastPassAt: since(),
+      lastCheckAt: since(),
       lastCommit: r.commit.commit,
       lastResult: renderPass(r),
       lastError: null,
@@ -56,8 +91,10 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   signals.on('SIGINT', () => onSignal('SIGINT'));
   signals.on('SIGTERM', () => onSignal('SIGTERM'));
 
-  log.info(`watching database ${config.db.database} every ${config.pollIntervalMs / 1000} s into ${project.top}/${project.snapshotPath}`);
+  const how = probe ? `change probe, full verification every ${config.verifyIntervalMs / 1000} s` : 'a full pass every poll';
+  log.info(`watching database ${config.db.database} every ${config.pollIntervalMs / 1000} s into ${project.top}/${project.snapshotPath} (${how})`);
   await loop.run();
+  await probe?.close();
   await updateState(project.stateDir, { daemon: null }).catch(() => undefined);
   log.info('stopped');
   return ExitCode.Ok;

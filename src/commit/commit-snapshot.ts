@@ -8,7 +8,10 @@ import { parseObjectFile } from '../snapshot/object-file.js';
 import { columnsFromCreate, tableNameFromCreate } from '../snapshot/create-table-text.js';
 import type { TableInfo } from '../snapshot/table-info.js';
 import { commitMessage, commitSubject, type ChangeSummary, type ObjectChange, type TableChange } from './change-summary.js';
-import { diffRows } from './row-diff.js';
+import { diffRowLines, diffRows } from './row-diff.js';
+import { describeChanges, type RowChange } from './describe-changes.js';
+import { rowOfLine, SnapshotRows } from './snapshot-rows.js';
+import type { Profile } from '../profile/profile.js';
 
 export interface CommitResult {
   /** The new commit, or null when the snapshot equals the last commit. */
@@ -27,7 +30,15 @@ export interface CommitOptions {
   readonly author: GitIdentity;
   readonly takenAt: Date;
   readonly subjectPrefix?: string;
+  /** The application profile in force (StagedSnapshot.profile): its message rules word the subject. Absent or null: generic subject. */
+  readonly profile?: Profile | null;
 }
+
+/**
+ * Above this many changed rows in the tables a profile describes, the subject stays generic: the
+ * words would be cut to "and N more" anyway, and every changed row would have to be parsed.
+ */
+const MAX_DESCRIBED_ROWS = 2000;
 
 /**
  * Stage and commit the snapshot folder only. Compares against HEAD (not just against the files
@@ -57,6 +68,10 @@ async function summarize(opts: CommitOptions, head: string | null, staged: Reado
   const byFile = new Map(opts.tables.map((t) => [encodeTableFileName(t.name), t]));
   const tables = new Map<string, { name: string; schema: TableChange['schema']; rows: TableChange['rows'] }>();
   const objects: ObjectChange[] = [];
+  const rules = opts.profile?.messages;
+  const described = new Set(rules ? [...rules.entities, ...rules.children, ...rules.keyValues].map((r) => r.table) : []);
+  const rowChanges = new Map<string, RowChange[]>();
+  let describedRows = 0;
   const oldText = async (p: string) => (head ? ((await opts.git.readBlob(head, p))?.toString('utf8') ?? '') : '');
   const newText = async (rel: string) => readFile(path.join(opts.snapshotAbs, rel), 'utf8').catch(() => '');
 
@@ -75,7 +90,27 @@ async function summarize(opts: CommitOptions, head: string | null, staged: Reado
         const oldColumns = columnsFromCreate(await oldText(`${prefix}${TABLES_DIR}/${m[2]}.sql`));
         const oldKeys = info && oldColumns.length > 0 ? info.orderKey.map((k) => oldColumns.indexOf(k)) : keys;
         const newRows = status === 'D' ? '' : await newText(`${DATA_DIR}/${m[2]}.sql`);
-        entry.rows = diffRows(status === 'A' ? '' : await oldText(full), newRows, keys, oldKeys.includes(-1) ? [] : oldKeys);
+        const oldRows = status === 'A' ? '' : await oldText(full);
+        const oldKeyPositions = oldKeys.includes(-1) ? [] : oldKeys;
+        // Only tables the profile words: the changed rows, by column name, for the message builder.
+        // Not before the first commit, where every row is new: that subject stays generic (counts per table).
+        if (described.has(name) && head) {
+          const lines = diffRowLines(oldRows, newRows, keys, oldKeyPositions);
+          entry.rows = { added: lines.added.length, changed: lines.changed.length, deleted: lines.deleted.length };
+          describedRows += lines.added.length + lines.changed.length + lines.deleted.length;
+          if (describedRows > MAX_DESCRIBED_ROWS) rowChanges.clear();
+          else {
+            const newCols = info ? info.columns.map((c) => c.name) : oldColumns;
+            const oldCols = oldColumns.length > 0 ? oldColumns : newCols;
+            const list: RowChange[] = [];
+            for (const l of lines.added) list.push({ before: null, after: rowOfLine(l, newCols) });
+            for (const [b, a] of lines.changed) list.push({ before: rowOfLine(b, oldCols), after: rowOfLine(a, newCols) });
+            for (const l of lines.deleted) list.push({ before: rowOfLine(l, oldCols), after: null });
+            // A line that does not fit its columns (read by name) leaves the table to the generic part of the subject.
+            const fits = list.every((c, i) => (i < lines.added.length ? c.after : i < lines.added.length + lines.changed.length ? c.before && c.after : c.before));
+            if (fits) rowChanges.set(name, list);
+          }
+        } else entry.rows = diffRows(oldRows, newRows, keys, oldKeyPositions);
       }
       tables.set(m[2]!, entry);
       continue;
@@ -84,7 +119,15 @@ async function summarize(opts: CommitOptions, head: string | null, staged: Reado
     if (kind) objects.push(...diffObjects(kind, await oldText(full), status === 'D' ? '' : await newText(rel)));
   }
   const list = [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { tables: list.map((t) => ({ table: t.name, schema: t.schema, rows: t.rows })), objects };
+  const summary = { tables: list.map((t) => ({ table: t.name, schema: t.schema, rows: t.rows })), objects };
+  if (!opts.profile || rowChanges.size === 0 || describedRows > MAX_DESCRIBED_ROWS) return summary;
+  return { ...summary, described: await describeRows(opts, opts.profile, head, rowChanges) };
+}
+
+/** The profile's words for the changed rows. */
+function describeRows(opts: CommitOptions, profile: Profile, head: string | null, changes: ReadonlyMap<string, readonly RowChange[]>): Promise<NonNullable<ChangeSummary['described']>> {
+  const lookup = new SnapshotRows({ git: opts.git, head, prefix: snapshotPrefix(opts), snapshotAbs: opts.snapshotAbs, tables: new Map(opts.tables.map((t) => [t.name, t])) });
+  return describeChanges({ rules: profile.messages, changes, lookup, secrets: profile.secrets });
 }
 
 function diffObjects(kind: ObjectKind, before: string, after: string): ObjectChange[] {

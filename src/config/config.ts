@@ -1,9 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { PROFILE_NAMES } from '../profile/profiles.js';
+import { loadSecretsConfig, secretsSettingSchemas } from '../secrets/secrets-config.js';
+import type { SecretsConfig } from '../secrets/secret-policy.js';
 
 /** The validated, frozen configuration every stage reads. Built only by `loadConfig`. */
 export interface Config {
@@ -21,6 +23,12 @@ export interface Config {
   /** Snapshot folder, relative to projectDir, POSIX separators. */
   readonly snapshotDir: string;
   readonly pollIntervalMs: number;
+  /** `watch`: a full pass at least this often whatever the change probe says; 0 = every poll (no probe). */
+  readonly verifyIntervalMs: number;
+  /** `watch`: how long the probe must stay unchanged before a pass runs. */
+  readonly quietPeriodMs: number;
+  /** `watch`: the longest a seen change waits for quiet. */
+  readonly maxDelayMs: number;
   readonly maxBackoffMs: number;
   readonly lockTimeoutMs: number;
   readonly includeTables: readonly string[];
@@ -29,6 +37,8 @@ export interface Config {
   readonly profile: string;
   /** Tables whose rows are not versioned (patterns); null: the profile's list. */
   readonly schemaOnlyTables: readonly string[] | null;
+  /** Secret columns: policy, per-column overrides, key (see src/secrets). */
+  readonly secrets: SecretsConfig;
   readonly git: {
     /** Remote URL with any credentials removed; what goes into .git/config. */
     readonly remoteUrl: string | undefined;
@@ -36,6 +46,9 @@ export interface Config {
     /** Credentials for an https remote, from the URL's user-info or DBSYNC_GIT_TOKEN. Never logged. */
     readonly username: string | undefined;
     readonly token: string | undefined;
+    /** Private key and known_hosts files for ssh remotes (absolute paths), when set. */
+    readonly sshKey: string | undefined;
+    readonly sshKnownHosts: string | undefined;
     readonly authorName: string;
     readonly authorEmail: string;
   };
@@ -94,7 +107,10 @@ export const SETTINGS = {
   connectTimeout: { flag: 'connectTimeout', env: ['DBSYNC_CONNECT_TIMEOUT'], default: '10', schema: seconds(1), doc: 'Seconds to wait for the database connection.' },
   projectDir: { flag: 'projectDir', env: ['PROJECT_DIR'], schema: nonEmpty, doc: 'Git working tree (created with `git init` if it has no repository). Default: current directory.' },
   snapshotDir: { flag: 'dir', env: ['DBSYNC_DIR'], default: 'database', schema: relativeDir, doc: 'Snapshot folder inside PROJECT_DIR; git-dbsync owns it and commits only it.' },
-  pollInterval: { flag: 'pollInterval', env: ['POLL_INTERVAL'], default: '30', schema: seconds(0.1), doc: 'Seconds between passes of `watch`.' },
+  pollInterval: { flag: 'pollInterval', env: ['POLL_INTERVAL'], default: '30', schema: seconds(0.1), doc: 'Seconds between polls of `watch`: a poll is one cheap query, and a pass runs only when it sees a change (see *How changes are detected*).' },
+  verifyInterval: { flag: 'verifyInterval', env: ['DBSYNC_VERIFY_INTERVAL'], default: '600', schema: seconds(0), doc: 'Seconds between full passes of `watch` that run whatever the change probe says (also at start and after a server restart). 0: a full pass every poll, without the probe.' },
+  quietPeriod: { flag: 'quietPeriod', env: ['DBSYNC_QUIET_PERIOD'], default: '0.3', schema: seconds(0), doc: 'Seconds the database must stay unchanged before `watch` takes the snapshot, so that a burst of statements lands in one commit.' },
+  maxDelay: { flag: 'maxDelay', env: ['DBSYNC_MAX_DELAY'], default: '2', schema: seconds(0), doc: 'Longest wait (seconds) for the quiet period: a database that never stays quiet is still committed this often.' },
   maxBackoff: { flag: 'maxBackoff', env: ['DBSYNC_MAX_BACKOFF'], default: '300', schema: seconds(1), doc: 'Longest wait (seconds) between retries after failures in `watch`.' },
   lockTimeout: { flag: 'lockTimeout', env: ['DBSYNC_LOCK_TIMEOUT'], default: '60', schema: seconds(0), doc: 'Seconds to wait for another git-dbsync process working on the same repository or database before giving up (exit 3).' },
   includeTables: { flag: 'includeTables', env: ['DBSYNC_INCLUDE_TABLES'], default: '', schema: tableList, doc: 'Comma-separated table names or `*` patterns to snapshot; empty means all.' },
@@ -107,9 +123,31 @@ export const SETTINGS = {
     doc: `Application profile: \`auto\` picks one when the database has its tables; \`none\` turns profiles off; or a name (${PROFILE_NAMES.join(', ')}).`,
   },
   schemaOnlyTables: { flag: 'schemaOnlyTables', env: ['DBSYNC_SCHEMA_ONLY_TABLES'], schema: tableList, doc: "Comma-separated tables or `*` patterns whose definition is versioned but whose rows are not (sessions, login counters). Default: the profile's list (InvoicePlane: ip_sessions, ip_login_log)." },
+  secrets: {
+    flag: 'secrets',
+    env: ['DBSYNC_SECRETS'],
+    default: 'auto',
+    schema: secretsSettingSchemas.mode,
+    doc: 'What happens to secret columns (password hashes, tokens, API keys; see [Secrets](#secrets)): `auto` encrypts them when DBSYNC_SECRET_KEY_FILE is set and redacts them otherwise; `redact`, `encrypt` or `keep` (in clear) for all.',
+  },
+  secretPolicy: {
+    flag: 'secretPolicy',
+    env: ['DBSYNC_SECRET_POLICY'],
+    default: '',
+    schema: secretsSettingSchemas.overrides,
+    doc: 'Per-column policies that win over DBSYNC_SECRETS, and secret columns no profile knows: `table.column=keep|redact|encrypt`, comma-separated (e.g. `ip_users.user_psalt=keep,mytable.api_key=encrypt`).',
+  },
+  secretKeyFile: {
+    flag: 'secretKeyFile',
+    env: ['DBSYNC_SECRET_KEY_FILE'],
+    schema: nonEmpty,
+    doc: 'File holding the key that encrypts secret columns (at least 32 bytes, e.g. `openssl rand -base64 32`); needed to restore them. Keep a copy outside the repository.',
+  },
   remoteUrl: { flag: 'remoteUrl', env: ['GIT_REMOTE_URL'], schema: nonEmpty, doc: 'Remote to push to (ssh, https or a path). Credentials in an https URL are used but never written to .git/config. Optional: without it an existing remote named DBSYNC_REMOTE is used, or nothing is pushed.' },
   remoteName: { flag: 'remote', env: ['DBSYNC_REMOTE'], default: 'origin', schema: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain git remote name such as origin'), doc: 'Name of the git remote to push to.' },
-  gitToken: { env: ['DBSYNC_GIT_TOKEN'], schema: nonEmpty, doc: 'Token (password) for an https remote; environment only. Given to git through a credential helper, never on a command line.' },
+  gitToken: { env: ['DBSYNC_GIT_TOKEN', 'GITHUB_TOKEN'], schema: nonEmpty, doc: 'Token (password) for an https remote; environment only (GITHUB_TOKEN is read too, for compatibility). Given to git through a credential helper, never on a command line or in .git/config.' },
+  sshKey: { flag: 'sshKey', env: ['DBSYNC_SSH_KEY'], schema: nonEmpty, doc: 'Private key file for an ssh remote, used instead of ssh\'s defaults (~/.ssh/id_*). Ignored when GIT_SSH_COMMAND, GIT_SSH or core.sshCommand is set.' },
+  sshKnownHosts: { flag: 'sshKnownHosts', env: ['DBSYNC_SSH_KNOWN_HOSTS'], schema: nonEmpty, doc: 'known_hosts file holding the ssh remote\'s host key, used instead of ~/.ssh/known_hosts. Ignored when GIT_SSH_COMMAND, GIT_SSH or core.sshCommand is set.' },
   authorName: { flag: 'authorName', env: ['DBSYNC_AUTHOR_NAME'], default: 'git-dbsync', schema: nonEmpty, doc: 'Author and committer name of snapshot commits.' },
   authorEmail: { flag: 'authorEmail', env: ['DBSYNC_AUTHOR_EMAIL'], default: 'git-dbsync@localhost', schema: z.string().trim().regex(/^[^<>\s]+@[^<>\s]+$/, 'must look like an e-mail address (name@host)'), doc: 'Author and committer e-mail of snapshot commits.' },
   logLevel: { flag: 'logLevel', env: ['DBSYNC_LOG_LEVEL'], default: 'info', schema: z.enum(['debug', 'info', 'warn', 'error'], { message: 'must be one of debug, info, warn, error' }), doc: 'Log level: debug, info, warn or error.' },
@@ -183,6 +221,21 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     }
   }
 
+  // ssh would only say "Permission denied" or "Host key verification failed" for a mistyped path.
+  const sshFiles: Record<string, string | undefined> = {};
+  for (const [key, name] of [['sshKey', 'DBSYNC_SSH_KEY'], ['sshKnownHosts', 'DBSYNC_SSH_KNOWN_HOSTS']] as const) {
+    if (values[key] === undefined) continue;
+    const file = path.resolve(opts.cwd, values[key] as string);
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      throw configError(`${name}=${JSON.stringify(values[key])}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    sshFiles[key] = file;
+  }
+
+  const secrets = loadSecretsConfig({ mode: values.secrets, overrides: values.secretPolicy, keyFile: values.secretKeyFile as string | undefined, cwd: opts.cwd }, configError);
+
   const remote = values.remoteUrl === undefined ? undefined : splitRemoteCredentials(values.remoteUrl as string);
   return Object.freeze({
     db: Object.freeze({
@@ -197,17 +250,23 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     projectDir: path.resolve(opts.cwd, (values.projectDir as string | undefined) ?? '.'),
     snapshotDir: values.snapshotDir as string,
     pollIntervalMs: Math.round((values.pollInterval as number) * 1000),
+    verifyIntervalMs: Math.round((values.verifyInterval as number) * 1000),
+    quietPeriodMs: Math.round((values.quietPeriod as number) * 1000),
+    maxDelayMs: Math.round((values.maxDelay as number) * 1000),
     maxBackoffMs: Math.round((values.maxBackoff as number) * 1000),
     lockTimeoutMs: Math.round((values.lockTimeout as number) * 1000),
     includeTables: Object.freeze(values.includeTables as string[]),
     excludeTables: Object.freeze(values.excludeTables as string[]),
     profile: values.profile as string,
     schemaOnlyTables: values.schemaOnlyTables === undefined ? null : Object.freeze(values.schemaOnlyTables as string[]),
+    secrets,
     git: Object.freeze({
       remoteUrl: remote?.url,
       remoteName: values.remoteName as string,
       username: remote?.username,
       token: (values.gitToken as string | undefined) ?? remote?.password,
+      sshKey: sshFiles.sshKey,
+      sshKnownHosts: sshFiles.sshKnownHosts,
       authorName: values.authorName as string,
       authorEmail: values.authorEmail as string,
     }),
@@ -219,17 +278,17 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
  * Split `https://user:token@host/repo.git` into a URL safe to store and its credentials.
  * scp-like SSH addresses (`git@host:repo.git`) and paths are returned unchanged.
  */
-export function splitRemoteCredentials(raw: string): { url: string; username?: string; password?: string } {
+export function splitRemoteCredentials(raw: string, label = 'GIT_REMOTE_URL'): { url: string; username?: string; password?: string } {
   const example = '(expected e.g. https://host/owner/repo.git or git@host:owner/repo.git)';
-  const invalid = `GIT_REMOTE_URL: not a valid URL ${example}`;
+  const invalid = `${label}: not a valid URL ${example}`;
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
     // `ht!tp://host/r.git` is a mistyped URL, not a path (git would reject it at the first push).
     if (/^[^/]*:\/\//.test(raw)) throw configError(invalid);
-    if (/\s/.test(raw)) throw configError(`GIT_REMOTE_URL=${JSON.stringify(raw)}: must not contain spaces`);
+    if (/\s/.test(raw)) throw configError(`${label}=${JSON.stringify(raw)}: must not contain spaces`);
     return { url: raw };
   }
   // Not echoed: the URL may hold a token. new URL() would accept spaces in the path; git would not.
-  if (/\s/.test(raw)) throw configError('GIT_REMOTE_URL: a URL must not contain spaces (write them as %20)');
+  if (/\s/.test(raw)) throw configError(`${label}: a URL must not contain spaces (write them as %20)`);
   let u: URL;
   try {
     u = new URL(raw);
@@ -237,11 +296,11 @@ export function splitRemoteCredentials(raw: string): { url: string; username?: s
     throw configError(invalid);
   }
   if (!['https:', 'http:', 'ssh:', 'git:', 'file:'].includes(u.protocol)) {
-    throw configError(`GIT_REMOTE_URL: unsupported scheme ${u.protocol} (use https://, ssh://, git@host:path or a local path)`);
+    throw configError(`${label}: unsupported scheme ${u.protocol} (use https://, ssh://, git@host:path or a local path)`);
   }
-  if (u.protocol !== 'file:' && !u.hostname) throw configError(`GIT_REMOTE_URL: the URL names no host ${example}`);
+  if (u.protocol !== 'file:' && !u.hostname) throw configError(`${label}: the URL names no host ${example}`);
   if ((u.protocol === 'ssh:' && u.pathname === '') || (u.protocol === 'file:' && u.pathname === '/')) {
-    throw configError(`GIT_REMOTE_URL: the URL names no repository path ${example}`);
+    throw configError(`${label}: the URL names no repository path ${example}`);
   }
   if (u.protocol === 'ssh:' || u.protocol === 'file:' || (!u.password && !u.username)) return { url: raw };
   const username = decodeURIComponent(u.username) || undefined;

@@ -1,23 +1,38 @@
 import { EventEmitter } from 'node:events';
 import { DbsyncError, describeFsError, messageOf } from '../errors/dbsync-error.js';
+import type { ProbeReading } from '../detect/change-probe.js';
 import type { PassResult } from '../sync/sync-pass.js';
+import { isVerification, PassScheduler, type PassTrigger, type ScheduleOptions } from './pass-scheduler.js';
 
-export type LoopState = 'idle' | 'running' | 'backoff' | 'stopping' | 'stopped';
+/** What the daemon is doing, as `status` shows it. */
+export type LoopState = 'idle' | 'waiting for quiet' | 'running' | 'verifying' | 'backoff' | 'stopping' | 'stopped';
 
 /** Every event the loop emits, in one typed map; logging and the state file subscribe to it. */
 export interface LoopEvents {
   state: [state: LoopState];
-  'pass:success': [result: PassResult];
+  'pass:success': [result: PassResult, trigger: PassTrigger];
   'pass:failure': [error: DbsyncError, failures: number, retryInMs: number];
   'pass:recovered': [failures: number];
   'push:failure': [message: string, failures: number, retryInMs: number];
+  /** A poll whose probe saw no change: no pass ran. */
+  'poll:skipped': [];
+  /** The probe moved: a pass follows once it stays still for the quiet period. */
+  'poll:changed': [];
+  /** The probe could not be read (a full pass runs instead). */
+  'probe:failure': [error: unknown];
 }
 
 export interface WatchLoopOptions {
   /** One pass; `push` is false while pushes are backing off. */
-  readonly runPass: (opts: { push: boolean }) => Promise<PassResult>;
+  readonly runPass: (opts: { push: boolean; trigger: PassTrigger }) => Promise<PassResult>;
   readonly intervalMs: number;
   readonly maxBackoffMs: number;
+  /** The change probe. Without one, every poll is a full pass. */
+  readonly probe?: () => Promise<ProbeReading>;
+  /** Verification interval, quiet period and maximum delay (used with a probe). */
+  readonly schedule?: Omit<ScheduleOptions, 'pollMs'>;
+  /** Clock (tests). */
+  readonly now?: () => number;
 }
 
 /** Exponential backoff from one interval, capped. */
@@ -39,10 +54,12 @@ function asDbsyncError(err: unknown): DbsyncError {
 }
 
 /**
- * The daemon: a pass every interval; after a failure, waits longer each time (capped) and says
- * when it recovers; pushes back off separately so snapshots go on while the remote is away.
- * `stop()` lets a running pass finish, then resolves `run()`. Kept apart from the stages: tests
- * call a pass directly.
+ * The daemon: every interval a poll. With a change probe, a poll is one cheap query and a pass
+ * runs only when it saw a change (after a quiet period, capped by a maximum delay), at the start,
+ * after a server restart or a failure, and every verification interval; without one, every poll
+ * is a pass. After a failure it waits longer each time (capped) and says when it recovers; pushes
+ * back off separately so snapshots go on while the remote is away. `stop()` lets a running pass
+ * finish, then resolves `run()`. Kept apart from the stages: tests call a pass directly.
  */
 export class WatchLoop extends EventEmitter<LoopEvents> {
   private state: LoopState = 'idle';
@@ -51,23 +68,30 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
   private nextPushAt = 0;
   private wake: (() => void) | null = null;
   private stopRequested = false;
+  private readonly scheduler: PassScheduler;
+  private readonly now: () => number;
 
   constructor(private readonly opts: WatchLoopOptions) {
     super();
+    this.now = opts.now ?? Date.now;
+    const s = opts.schedule ?? { verifyMs: 0, quietMs: 0, maxDelayMs: 0 };
+    this.scheduler = new PassScheduler({ pollMs: opts.intervalMs, ...s });
   }
 
   get currentState(): LoopState {
     return this.state;
   }
 
+  /** Emitted on changes only: an idle daemon does not rewrite its state every poll. */
   private setState(s: LoopState): void {
+    if (s === this.state) return;
     this.state = s;
     this.emit('state', s);
   }
 
   stop(): void {
     this.stopRequested = true;
-    if (this.state !== 'running') this.setState('stopping');
+    if (this.state !== 'running' && this.state !== 'verifying') this.setState('stopping');
     this.wake?.();
   }
 
@@ -84,15 +108,43 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
     });
   }
 
+  /** The probe's reading, or null (no probe, or it failed: a full pass decides). */
+  private async readProbe(): Promise<ProbeReading | null> {
+    if (!this.opts.probe || (this.opts.schedule?.verifyMs ?? 0) <= 0) return null;
+    try {
+      return await this.opts.probe();
+    } catch (err) {
+      this.emit('probe:failure', err);
+      return null;
+    }
+  }
+
   async run(): Promise<void> {
+    let waiting = false;
     while (!this.stopRequested) {
-      this.setState('running');
+      // Pushes are retried by passes: an idle database would otherwise leave commits unpushed until the next change.
+      const pushDue = this.pushFailures > 0 && Date.now() >= this.nextPushAt;
+      const decision = this.scheduler.decide(await this.readProbe(), this.now(), pushDue ? 'push' : undefined);
+      if (this.stopRequested) break;
+      if (decision.kind === 'wait') {
+        if (decision.skipped) this.emit('poll:skipped');
+        else if (!waiting) this.emit('poll:changed');
+        waiting = !decision.skipped;
+        this.setState(decision.state);
+        await this.sleep(decision.ms);
+        continue;
+      }
+      waiting = false;
+      const trigger = decision.trigger;
+      this.setState(isVerification(trigger) ? 'verifying' : 'running');
+      this.scheduler.passStarted(this.now());
       let delay = this.opts.intervalMs;
       try {
-        const result = await this.opts.runPass({ push: Date.now() >= this.nextPushAt });
+        const result = await this.opts.runPass({ push: Date.now() >= this.nextPushAt, trigger });
+        this.scheduler.passSucceeded();
         if (this.failures > 0) this.emit('pass:recovered', this.failures);
         this.failures = 0;
-        this.emit('pass:success', result);
+        this.emit('pass:success', result, trigger);
         if (result.push && (result.push.status === 'failed' || result.push.status === 'diverged')) {
           this.pushFailures++;
           const wait = backoffMs(this.opts.intervalMs, this.pushFailures, this.opts.maxBackoffMs);
@@ -103,6 +155,7 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
           this.nextPushAt = 0;
         }
       } catch (err) {
+        this.scheduler.passFailed();
         this.failures++;
         delay = backoffMs(this.opts.intervalMs, this.failures, this.opts.maxBackoffMs);
         this.emit('pass:failure', asDbsyncError(err), this.failures, delay);

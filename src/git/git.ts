@@ -3,6 +3,7 @@
  * GIT_SSH_COMMAND, credential helpers and config work as they expect.
  */
 import { spawn } from 'node:child_process';
+import { resolve as resolvePath } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { DbsyncError } from '../errors/dbsync-error.js';
 
@@ -14,16 +15,22 @@ export interface GitIdentity {
 export interface GitCredentials {
   readonly username: string | undefined;
   readonly token: string | undefined;
+  /** Private key file for ssh remotes (DBSYNC_SSH_KEY); ssh's own defaults when undefined. */
+  readonly sshKey?: string | undefined;
+  /** known_hosts file for ssh remotes (DBSYNC_SSH_KNOWN_HOSTS); ~/.ssh/known_hosts when undefined. */
+  readonly sshKnownHosts?: string | undefined;
 }
 
 export interface GitResult {
   readonly code: number;
   readonly stdout: Buffer;
   readonly stderr: string;
+  /** True when git was stopped because it ran longer than `timeoutMs`. */
+  readonly timedOut?: boolean;
 }
 
 /** Environment variables that hold secrets: never handed to git or its hooks and helpers. */
-const SECRET_ENV = ['DB_PASSWORD', 'DB_PASSWORD_FILE', 'DBSYNC_GIT_TOKEN', 'GIT_REMOTE_URL'];
+const SECRET_ENV = ['DB_PASSWORD', 'DB_PASSWORD_FILE', 'DBSYNC_GIT_TOKEN', 'GITHUB_TOKEN', 'GIT_REMOTE_URL'];
 /** Private names under which the credential helper below finds an https token. */
 const CRED_USER = 'DBSYNC_CREDENTIAL_USERNAME';
 const CRED_PASS = 'DBSYNC_CREDENTIAL_PASSWORD';
@@ -61,13 +68,20 @@ export class Git {
   }
 
   /** Run git; resolves with the exit code (never rejects for a non-zero exit). */
-  run(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<GitResult> {
+  run(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number; userHooksPath?: boolean } = {}): Promise<GitResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn('git', [...NO_HOOKS, ...args], { cwd: this.workTree, env: { ...this.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      // userHooksPath: without our override, for questions about the user's own hooks folder (hooksDir).
+      const child = spawn('git', [...(opts.userHooksPath ? [] : NO_HOOKS), ...args], { cwd: this.workTree, env: { ...this.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timer: NodeJS.Timeout | undefined;
-      if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs);
+      let timedOut = false;
+      if (opts.timeoutMs) {
+        timer = setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGTERM');
+        }, opts.timeoutMs);
+      }
       child.stdout.on('data', (d: Buffer) => out.push(d));
       child.stderr.on('data', (d: Buffer) => err.push(d));
       child.on('error', (e: NodeJS.ErrnoException) => {
@@ -82,13 +96,13 @@ export class Git {
       child.stdin.end(opts.input ?? '');
       child.on('close', (code, signal) => {
         clearTimeout(timer);
-        resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8') });
+        resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ...(timedOut ? { timedOut } : {}) });
       });
     });
   }
 
   /** Run git and fail with a one-line DbsyncError on a non-zero exit. */
-  async ok(args: readonly string[], operation: string, opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number; hint?: string } = {}): Promise<string> {
+  async ok(args: readonly string[], operation: string, opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number; hint?: string; userHooksPath?: boolean } = {}): Promise<string> {
     const r = await this.run(args, opts);
     if (r.code !== 0) throw gitError(operation, r, opts.hint);
     return r.stdout.toString('utf8');
@@ -123,6 +137,21 @@ export class Git {
     await this.ok(['init', '-q', '--initial-branch=main'], 'create git repository', { hint: 'check that PROJECT_DIR is writable' });
   }
 
+  /**
+   * The folder git runs this repository's hooks from, absolute: core.hooksPath when set (relative
+   * values are relative to the top of the working tree), else .git/hooks (of the main repository
+   * for a linked worktree). Asked without our core.hooksPath=/dev/null, which would hide the setting.
+   */
+  async hooksDir(): Promise<string> {
+    const out = await this.ok(['rev-parse', '--git-path', 'hooks'], 'find hooks folder', { userHooksPath: true });
+    return resolvePath(this.workTree, out.replace(/\n$/, ''));
+  }
+
+  /** The repository's shared .git folder (the main one's, from a linked worktree), absolute. */
+  async commonDir(): Promise<string> {
+    return resolvePath(this.workTree, (await this.ok(['rev-parse', '--git-common-dir'], 'find .git folder')).replace(/\n$/, ''));
+  }
+
   async gitDir(): Promise<string> {
     return (await this.ok(['rev-parse', '--absolute-git-dir'], 'find .git folder')).trim();
   }
@@ -154,8 +183,15 @@ export class Git {
   // --- staging and committing ---------------------------------------------------------------
 
   /** Stage the folder exactly as it is in the working tree (new, changed and deleted files; ignored files too). */
-  async addAll(path: string): Promise<void> {
-    await this.ok(['add', '-A', '-f', '--', path], 'stage snapshot', { hint: 'another git command may hold .git/index.lock; retry when it is done' });
+  /**
+   * `indexFile`: stage into that index instead of the one in the environment (GIT_INDEX_FILE) or
+   * .git/index; the pre-commit hook stages into the index of the commit being made.
+   */
+  async addAll(path: string, opts: { indexFile?: string } = {}): Promise<void> {
+    await this.ok(['add', '-A', '-f', '--', path], 'stage snapshot', {
+      hint: 'another git command may hold .git/index.lock; retry when it is done',
+      ...(opts.indexFile ? { env: { GIT_INDEX_FILE: opts.indexFile } } : {}),
+    });
   }
 
   /** Name and status (A, M, D) of each staged change under `path` against `base`. */
@@ -196,6 +232,14 @@ export class Git {
     return r.code === 0 ? r.stdout : null;
   }
 
+  /** Files under `path` at `rev` (paths from the top of the repository) whose text contains `text`. */
+  async filesContaining(rev: string, path: string, text: string): Promise<string[]> {
+    const r = await this.run(['grep', '-l', '-z', '-F', '--full-name', '-e', text, rev, '--', path]);
+    if (r.code === 1) return [];
+    if (r.code !== 0) throw gitError(`search the snapshot at ${rev}`, r);
+    return r.stdout.toString('utf8').split('\0').filter(Boolean).map((p) => p.slice(rev.length + 1));
+  }
+
   /** Files under `path` at `rev`: path -> blob id. */
   async listTree(rev: string, path: string): Promise<Map<string, string>> {
     const out = await this.ok(['ls-tree', '-r', '-z', '--full-tree', rev, '--', path], `list snapshot files at ${rev}`, { hint: 'check the revision name' });
@@ -223,6 +267,23 @@ export class Git {
     if (r.code !== 0 || !s) return null;
     const [commit, time, subject] = s.split('\0');
     return { commit: commit!, time: time!, subject: subject ?? '' };
+  }
+
+  /** Every commit of HEAD, oldest first: id and subject. */
+  async history(): Promise<Array<{ commit: string; subject: string }>> {
+    const out = await this.ok(['log', '--reverse', '--format=%H%x00%s'], 'read history');
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [commit, subject] = line.split('\0');
+        return { commit: commit!, subject: subject ?? '' };
+      });
+  }
+
+  /** `git show REV` as plain text (message and diff), whatever the user's colour or diff settings. */
+  async show(rev: string): Promise<string> {
+    return this.ok(['show', '--no-color', '--no-ext-diff', '--format=medium', rev], `show commit ${rev}`, { hint: 'check the revision name' });
   }
 
   /** Commits in a but not in b, and in b but not in a. */
@@ -258,7 +319,7 @@ export class Git {
   private async remoteEnv(): Promise<{ args: string[]; env: NodeJS.ProcessEnv }> {
     const env: NodeJS.ProcessEnv = {};
     if (this.env.GIT_SSH_COMMAND === undefined && this.env.GIT_SSH === undefined && (await this.run(['config', '--get', 'core.sshCommand'])).code !== 0) {
-      env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes -o ConnectTimeout=20';
+      env.GIT_SSH_COMMAND = sshCommand(this.credentials);
     }
     if (!this.credentials.token) return { args: [], env };
     return {
@@ -273,11 +334,62 @@ export class Git {
     return this.run([...args, 'push', '--porcelain', '--no-verify', remote, `HEAD:refs/heads/${branch}`], { env, timeoutMs: 300_000 });
   }
 
+  /** List the remote's branches: proves it can be reached and read. */
+  async lsRemote(remote: string, timeoutMs: number): Promise<GitResult> {
+    const { args, env } = await this.remoteEnv();
+    return this.run([...args, 'ls-remote', '--heads', remote], { env, timeoutMs });
+  }
+
+  /**
+   * A commit with an empty tree and fixed author, committer and dates, for write probes: the same
+   * object in every repository, so repeated probes never add more than this one object anywhere.
+   */
+  async probeCommit(): Promise<string> {
+    const tree = (await this.ok(['hash-object', '-w', '-t', 'tree', '--stdin'], 'create write probe')).trim();
+    const fixed = 'git-dbsync';
+    const env = {
+      GIT_AUTHOR_NAME: fixed, GIT_AUTHOR_EMAIL: 'git-dbsync@localhost', GIT_AUTHOR_DATE: '@0 +0000',
+      GIT_COMMITTER_NAME: fixed, GIT_COMMITTER_EMAIL: 'git-dbsync@localhost', GIT_COMMITTER_DATE: '@0 +0000',
+    };
+    // Unsigned: a user's commit.gpgSign must not make the probe ask for a passphrase.
+    return (await this.ok(['commit-tree', '--no-gpg-sign', tree, '-m', 'git-dbsync write probe'], 'create write probe', { env })).trim();
+  }
+
+  /** Create `ref` on the remote pointing at `commit`; never forced, so an existing ref is left alone. */
+  async pushNewRef(remote: string, commit: string, ref: string, timeoutMs: number): Promise<GitResult> {
+    const { args, env } = await this.remoteEnv();
+    return this.run([...args, 'push', '--no-verify', remote, `${commit}:${ref}`], { env, timeoutMs });
+  }
+
+  /** Delete `ref` on the remote (the write probe's own ref; never a branch). */
+  async deleteRemoteRef(remote: string, ref: string, timeoutMs: number): Promise<GitResult> {
+    const { args, env } = await this.remoteEnv();
+    return this.run([...args, 'push', '--no-verify', remote, `:${ref}`], { env, timeoutMs });
+  }
+
   /** Update refs/remotes/<remote>/<branch>; returns the remote branch's commit or null if it has none. */
   async fetch(remote: string, branch: string): Promise<GitResult> {
     const { args, env } = await this.remoteEnv();
     return this.run([...args, 'fetch', '--quiet', '--no-tags', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`], { env, timeoutMs: 300_000 });
   }
+}
+
+/**
+ * The ssh command git uses for remotes: batch mode (never a prompt), a connect timeout, and the
+ * key and known_hosts file from DBSYNC_SSH_KEY / DBSYNC_SSH_KNOWN_HOSTS when set. git runs it
+ * through the shell, hence the quoting; it holds paths only, never a secret.
+ */
+export function sshCommand(opts: Pick<GitCredentials, 'sshKey' | 'sshKnownHosts'>): string {
+  const words = ['ssh', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=20'];
+  // IdentitiesOnly: the named key only, not whatever an ssh-agent or ~/.ssh offers first.
+  if (opts.sshKey) words.push('-i', shellQuote(opts.sshKey), '-o', 'IdentitiesOnly=yes');
+  // ssh reads this option as a list of files separated by spaces: a path with spaces goes in double quotes.
+  if (opts.sshKnownHosts) words.push('-o', shellQuote(`UserKnownHostsFile=${/\s/.test(opts.sshKnownHosts) ? `"${opts.sshKnownHosts}"` : opts.sshKnownHosts}`));
+  return words.join(' ');
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./=:@%+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
 
 /** git's last error line without its `fatal:`/`error:` prefix: the cause, for one-line messages. */

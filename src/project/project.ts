@@ -25,8 +25,10 @@ export interface Project {
 /**
  * Open (and if needed create) the repository at PROJECT_DIR. Checks PROJECT_DIR before touching
  * anything, so a wrong path fails with exit 2 instead of creating a repository somewhere.
+ * `requireDatabase: false` (commands that never read the database, such as `remote set`) creates
+ * the repository without reaching the database first.
  */
-export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: { create?: boolean } = {}): Promise<Project> {
+export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: { create?: boolean; requireDatabase?: boolean } = {}): Promise<Project> {
   const dir = config.projectDir;
   const st = await stat(dir).catch(() => null);
   if (!st || !st.isDirectory()) {
@@ -39,7 +41,7 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
   if (denied) {
     throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} is not writable by this user`, hint: 'fix its permissions or ownership, or set PROJECT_DIR to a writable folder', exitCode: ExitCode.Config });
   }
-  const credentials = { username: config.git.username, token: config.git.token };
+  const credentials = { username: config.git.username, token: config.git.token, sshKey: config.git.sshKey, sshKnownHosts: config.git.sshKnownHosts };
   let git = new Git(dir, env, credentials);
   let top = await git.topLevel();
   if (top === null) {
@@ -47,7 +49,7 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
       throw new DbsyncError({ operation: 'open project', message: `${dir} is not a git repository`, hint: 'run `git-dbsync sync` first, or set PROJECT_DIR', exitCode: ExitCode.Config });
     }
     // Reach the database before creating anything: a wrong password or a stopped server must not leave a new repository behind.
-    await (await Database.connect({ ...config.db })).close();
+    if (opts.requireDatabase !== false) await (await Database.connect({ ...config.db })).close();
     await git.init();
     top = dir;
   }

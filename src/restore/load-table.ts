@@ -14,22 +14,26 @@ export async function longestLine(lines: Readable): Promise<number> {
 /**
  * Load a data file (one INSERT per line) as multi-row INSERTs of at most `maxBytes` (a single row
  * of up to `maxRowBytes` goes alone), in one transaction per table where the engine has them.
- * Returns the number of rows loaded.
+ * `mapLine` rewrites each line first (restore of secrets: the statements then hold decrypted
+ * values, so a failure's message is cut before any quoted text). Returns the number of rows loaded.
  */
-export async function loadRows(db: Database, table: string, lines: Readable, maxBytes: number, maxRowBytes = maxBytes): Promise<number> {
+export async function loadRows(db: Database, table: string, lines: Readable, maxBytes: number, maxRowBytes = maxBytes, mapLine?: (line: string) => string): Promise<number> {
   let prefix: string | null = null;
   let batch: string[] = [];
   let size = 0;
   let rows = 0;
   const flush = async () => {
     if (batch.length === 0) return;
-    await db.execute(prefix + batch.join(','), `load rows into ${table}`);
+    const sql = prefix + batch.join(',');
+    if (mapLine) await db.execute(sql, `load rows into ${table}`).catch((err: unknown) => Promise.reject(withoutValues(err)));
+    else await db.execute(sql, `load rows into ${table}`);
     batch = [];
     size = 0;
   };
   await db.execute('START TRANSACTION', `load rows into ${table}`);
-  for await (const line of createInterface({ input: lines, crlfDelay: Infinity })) {
-    if (line.length === 0) continue;
+  for await (const raw of createInterface({ input: lines, crlfDelay: Infinity })) {
+    if (raw.length === 0) continue;
+    const line = mapLine ? mapLine(raw) : raw;
     prefix ??= prefixOf(line);
     const tuple = tupleOf(line, prefix);
     // Sizes in bytes, as the server counts them: text of 3-byte characters is 3 times its length.
@@ -50,4 +54,12 @@ export async function loadRows(db: Database, table: string, lines: Readable, max
   await flush();
   await db.execute('COMMIT', `load rows into ${table}`);
   return rows;
+}
+
+/** A load error without the server's quotation of the statement (`near '...'`, `value: '...'`), which could hold a decrypted secret. */
+function withoutValues(err: unknown): unknown {
+  if (!(err instanceof DbsyncError)) return err;
+  const quote = err.message.indexOf("'");
+  if (quote < 0) return err;
+  return new DbsyncError({ operation: err.operation, message: `${err.message.slice(0, quote).trimEnd()} (the rest is not shown: the statement holds restored secrets)`, hint: err.hint, exitCode: err.exitCode });
 }

@@ -6,7 +6,7 @@ import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { withRunLock } from '../lock/run-lock.js';
 import { snapshotPrefix, type Project } from '../project/project.js';
-import { tableNameFromCreate } from '../snapshot/create-table-text.js';
+import { columnsFromCreate, tableNameFromCreate } from '../snapshot/create-table-text.js';
 import { DATA_DIR, LOAD_SETTINGS, OBJECT_FILES, OBJECT_LOAD_ORDER, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile, type DbObject } from '../snapshot/object-file.js';
 import { quoteId } from '../snapshot/sql-text.js';
@@ -16,6 +16,10 @@ import { discardStaging } from '../snapshot/write-snapshot.js';
 import { emptyOverSnapshot } from '../sync/empty-database.js';
 import { commitStaged, passLocked, stageSnapshot, type PassResult } from '../sync/sync-pass.js';
 import { loadRows, longestLine } from './load-table.js';
+import { fingerprintLines, SecretRestore, type DataFileSource, type UnrestoredSecret } from './secret-restore.js';
+import { resolveProfile } from '../profile/resolve-profile.js';
+import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
+import { secretRules, secretsSettings } from '../secrets/secret-policy.js';
 import type { RestorePlan } from './restore-plan.js';
 
 export interface RestoreOptions {
@@ -33,6 +37,8 @@ export interface RestoreResult {
   /** The commit recording the restored state (null when HEAD already was the restored snapshot). */
   readonly after: PassResult | null;
   readonly applied: boolean;
+  /** Secret values of the restored tables that are placeholders in the database (redacted, or encrypted without the key), per rule. */
+  readonly unrestored: readonly UnrestoredSecret[];
 }
 
 /** What restore needs to know about the target commit. */
@@ -67,7 +73,10 @@ export async function restoreSnapshot(project: Project, opts: RestoreOptions): P
 
 async function restoreLocked(project: Project, commit: string, opts: RestoreOptions): Promise<RestoreResult> {
   const target = await readTarget(project, commit);
-  const staged = await stageSnapshot(project);
+  // Before anything is changed: with a key, every encrypted value of the snapshot must decrypt.
+  const secrets = await secretsOf(project, target);
+  // Without a key, the database's own secrets may be read only as placeholders; see the check below.
+  const staged = await stageSnapshot(project, undefined, { allowKeyless: true });
   let saved: PassResult | null = null;
   let plan: RestorePlan;
   try {
@@ -76,17 +85,54 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
     let saveFirst: RestorePlan['saveFirst'] = 'commit';
     if (head && sameTree(live, await treeAt(project, head))) saveFirst = 'none';
     else if (await emptyOverSnapshot(project, staged)) saveFirst = 'empty';
+    // Saving first without the key would commit placeholders over the encrypted secrets (and then
+    // load the snapshot's placeholders over the database's real ones): only an empty database may.
+    if (saveFirst === 'commit') await refuseKeylessOverEncrypted(project);
     plan = await makePlan(project, target, live, staged, saveFirst, opts.dropExtra);
     if (opts.apply && saveFirst === 'commit') saved = await commitStaged(project, staged, { push: false });
   } finally {
     await discardStaging(staged);
   }
-  if (!opts.apply) return { plan, saved: null, after: null, applied: false };
+  const loaded = new Set([...plan.replace, ...plan.create]);
+  const unrestored = secrets.report.filter((u) => loaded.has(u.table));
+  if (!opts.apply) return { plan, saved: null, after: null, applied: false, unrestored };
 
-  await applyPlan(project, target, plan);
-  const after = await passLocked(project, { push: false, allowEmpty: true, subjectPrefix: `Restore of ${commit.slice(0, 12)}:` });
-  await verify(project, target);
-  return { plan, saved, after, applied: true };
+  await applyPlan(project, target, plan, secrets);
+  const after = await passLocked(project, { push: false, allowEmpty: true, allowKeyless: true, subjectPrefix: `Restore of ${commit.slice(0, 12)}:` });
+  await verify(project, target, secrets.restore.expected);
+  return { plan, saved, after, applied: true, unrestored };
+}
+
+/** The secrets side of a restore: what to decrypt, what stays a placeholder, which files hold either. */
+interface TargetSecrets {
+  readonly restore: SecretRestore;
+  /** Data files (relative to the snapshot folder) holding tokens or placeholders. */
+  readonly withText: ReadonlySet<string>;
+  readonly report: readonly UnrestoredSecret[];
+}
+
+async function secretsOf(project: Project, target: Target): Promise<TargetSecrets> {
+  const prefix = snapshotPrefix(project);
+  const settings = secretsSettings(project.config.secrets);
+  // The rules of the profile the snapshot's tables call for (the database may still be empty).
+  const rules = secretRules(resolveProfile(project.config.profile, target.tables.values()), settings.overrides);
+  const restore = new SecretRestore(settings, rules, { keyFile: project.config.secrets.keyFile, commit: target.commit });
+  // Every token and placeholder is written as a quoted string starting so.
+  const hits = await project.git.filesContaining(target.commit, prefix + DATA_DIR, "'dbsync:");
+  const withText = new Set(hits.map((p) => p.slice(prefix.length)));
+  const sources: DataFileSource[] = [];
+  for (const file of withText) {
+    // data/<stem>.sql, or a further chunk of it, data/<stem>@<n>-<hash>.sql (see chunking.ts)
+    const stem = file.slice(DATA_DIR.length + 1, -'.sql'.length).replace(/@\d+-[0-9a-f]{8}$/, '');
+    const table = target.tables.get(stem);
+    if (table === undefined) continue;
+    sources.push({ file, table, columns: await columnsAt(project, target.commit, stem), lines: () => project.git.streamBlob(target.commit, prefix + file) });
+  }
+  return { restore, withText, report: await restore.check(sources) };
+}
+
+async function columnsAt(project: Project, commit: string, stem: string): Promise<string[]> {
+  return columnsFromCreate((await project.git.readBlob(commit, snapshotPrefix(project) + schemaFile(stem)))?.toString('utf8') ?? '');
 }
 
 function stemsOf(tree: SnapshotTree): string[] {
@@ -167,7 +213,7 @@ async function step<T>(what: () => Promise<T>): Promise<T> {
   }
 }
 
-async function applyPlan(project: Project, target: Target, plan: RestorePlan): Promise<void> {
+async function applyPlan(project: Project, target: Target, plan: RestorePlan, secrets: TargetSecrets): Promise<void> {
   const prefix = snapshotPrefix(project);
   const db = await project.connect();
   try {
@@ -198,7 +244,10 @@ async function applyPlan(project: Project, target: Target, plan: RestorePlan): P
       await step(() => db.execute(`DROP TABLE IF EXISTS ${quoteId(name)}`, `drop table ${name}`));
       await step(() => db.execute(withoutSemicolon(create), `create table ${name}`));
       if (target.tree.has(dataFile(stem))) {
-        await step(() => loadRows(db, name, project.git.streamBlob(target.commit, prefix + dataFile(stem)), maxBatch, maxRow));
+        const file = { file: dataFile(stem), table: name, columns: columnsFromCreate(create) };
+        const loader = secrets.restore.loader(file, secrets.withText.has(file.file));
+        await step(() => loadRows(db, name, project.git.streamBlob(target.commit, prefix + dataFile(stem)), maxBatch, maxRow, loader?.mapLine));
+        loader?.done();
       }
     }
     if (plan.dropExtra) {
@@ -227,14 +276,23 @@ async function dropObject(db: Database, key: string): Promise<void> {
   await db.execute(`DROP ${type.toUpperCase()} IF EXISTS ${quoteId(name)}`, `drop ${key}`);
 }
 
-/** Read-back check: the restored tables and objects must equal the snapshot byte for byte. */
-async function verify(project: Project, target: Target): Promise<void> {
+/**
+ * Read-back check: the restored tables and objects must equal the snapshot byte for byte; a data
+ * file in `expected` (secrets that could not be restored, or written under another policy now) must
+ * equal what restore loaded, as the current secrets policy writes it.
+ */
+async function verify(project: Project, target: Target, expected: ReadonlyMap<string, string>): Promise<void> {
   const head = await project.git.head();
   if (!head) return;
   const now = await treeAt(project, head);
   const differs: string[] = [];
   for (const stem of target.tables.keys()) {
-    for (const f of [schemaFile(stem), dataFile(stem)]) if (now.get(f) !== target.tree.get(f)) differs.push(f);
+    for (const f of [schemaFile(stem), dataFile(stem)]) {
+      const want = expected.get(f);
+      if (want !== undefined) {
+        if (!now.has(f) || (await fingerprintLines(project.git.streamBlob(head, snapshotPrefix(project) + f))) !== want) differs.push(f);
+      } else if (now.get(f) !== target.tree.get(f)) differs.push(f);
+    }
   }
   for (const kind of OBJECT_LOAD_ORDER) {
     const have = new Map((await objectsAt(project, head, kind)).map((o) => [keyOf(o), o]));

@@ -14,7 +14,14 @@ export class RowWriter {
   /** Index into the selected cells for each column, or -1 when the column is not read. */
   private readonly cellIndex: readonly number[];
 
-  constructor(table: TableInfo) {
+  /**
+   * `transform` rewrites a row's literals before they are joined (the secrets policy); it gets a
+   * fresh array it may change in place.
+   */
+  constructor(
+    table: TableInfo,
+    private readonly transform?: (cells: string[]) => string[],
+  ) {
     this.formats = table.columns.map(columnFormat);
     let n = 0;
     this.cellIndex = this.formats.map((f) => (f.select === null ? -1 : n++));
@@ -28,7 +35,8 @@ export class RowWriter {
   }
 
   line(cells: readonly RawCell[]): string {
-    const parts = this.formats.map((f, i) => f.literal(this.cellIndex[i] === -1 ? null : (cells[this.cellIndex[i]!] ?? null)));
+    let parts = this.formats.map((f, i) => f.literal(this.cellIndex[i] === -1 ? null : (cells[this.cellIndex[i]!] ?? null)));
+    if (this.transform) parts = this.transform(parts);
     return `${this.prefix}(${parts.join(',')});\n`;
   }
 }

@@ -14,6 +14,9 @@ import { isMvccEngine, type TableInfo } from './table-info.js';
 import { matchesAny } from './table-filter.js';
 import { resolveProfile } from '../profile/resolve-profile.js';
 import type { Profile } from '../profile/profile.js';
+import { planSecrets } from '../secrets/plan-secrets.js';
+import { NO_SECRETS_CONFIG, secretsSettings, type SecretsSettings } from '../secrets/secret-policy.js';
+import type { AppliedSecret, TableSecrets } from '../secrets/table-secrets.js';
 
 /** A complete snapshot written to a staging folder, not yet in the working tree. */
 export interface StagedSnapshot {
@@ -29,6 +32,8 @@ export interface StagedSnapshot {
   readonly profile: Profile | null;
   /** Tables whose definition was written but whose rows were not (DBSYNC_SCHEMA_ONLY_TABLES or the profile's). */
   readonly schemaOnly: readonly string[];
+  /** The secret columns found in the tables read, with the policy each got (see src/secrets). */
+  readonly secrets: readonly AppliedSecret[];
 }
 
 export interface TakeSnapshotOptions {
@@ -42,6 +47,8 @@ export interface TakeSnapshotOptions {
   readonly profile?: string;
   /** DBSYNC_SCHEMA_ONLY_TABLES; null or absent: the profile's list. */
   readonly schemaOnlyTables?: readonly string[] | null;
+  /** The secrets policy; absent: auto without a key, so secret columns are redacted. */
+  readonly secrets?: SecretsSettings;
 }
 
 /** Session settings for reading: canonical SHOW CREATE output, UTC timestamps, patient network. */
@@ -102,6 +109,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
 
     const tables = await describeTables(reader, opts.schema, listed);
     refuseLineBreaks(tables);
+    const secrets = planSecrets(tables.filter((t) => !schemaOnly.includes(t.name)), profile, opts.secrets ?? secretsSettings(NO_SECRETS_CONFIG));
     const files: string[] = [HEADER_FILE];
     await writeFile(path.join(opts.stagingDir, HEADER_FILE), HEADER_TEXT);
     const creates = new Map<string, string>();
@@ -124,7 +132,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
 
     const rowCounts = new Map<string, number>();
     const dump = async (db: Database, t: TableInfo) => {
-      rowCounts.set(t.name, await dumpTable(db, t, path.join(opts.stagingDir, tableDataPath(t.name)), opts.signal));
+      rowCounts.set(t.name, await dumpTable(db, t, path.join(opts.stagingDir, tableDataPath(t.name)), opts.signal, secrets.tables.get(t.name)));
       files.push(tableDataPath(t.name));
     };
     const withRows = tables.filter((t) => !schemaOnly.includes(t.name));
@@ -144,7 +152,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     await reader.execute('COMMIT', 'end consistent snapshot');
 
     files.sort();
-    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs, profile, schemaOnly };
+    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs, profile, schemaOnly, secrets: secrets.applied };
   } catch (err) {
     // Nothing of a failed read is kept: the working tree was not touched, the staging folder goes.
     await rm(opts.stagingDir, { recursive: true, force: true }).catch(() => undefined);
@@ -190,8 +198,9 @@ function refuseLineBreaks(tables: readonly TableInfo[]): void {
 }
 
 /** Stream one table's rows into its data file, in key order; returns the row count. */
-async function dumpTable(db: Database, table: TableInfo, file: string, signal?: AbortSignal): Promise<number> {
-  const writer = new RowWriter(table);
+async function dumpTable(db: Database, table: TableInfo, file: string, signal?: AbortSignal, secrets?: TableSecrets): Promise<number> {
+  // Secret cells are replaced before the line exists: no secret in clear reaches the staging folder.
+  const writer = new RowWriter(table, secrets && ((cells) => secrets.transform(cells)));
   const out = createWriteStream(file);
   // A write error (disk full, read-only) rejects `closed`; it is awaited below, never left unhandled.
   const closed = once(out, 'close');

@@ -5,12 +5,15 @@ import { writeFileAtomic } from '../fs/atomic-file.js';
 /** What `status` can tell about past passes, kept in .git/dbsync/state.json (never committed). */
 export interface RunState {
   readonly lastPassAt?: string;
+  /** The last time `watch` found the snapshot current: a pass, or a poll whose change probe saw nothing (written at most every 10 s). */
+  readonly lastCheckAt?: string;
   readonly lastCommit?: string | null;
   readonly lastResult?: string;
   readonly lastError?: { readonly at: string; readonly operation: string; readonly message: string; readonly hint: string } | null;
   readonly consecutiveFailures?: number;
   readonly push?: { readonly at: string; readonly status: string; readonly message: string } | null;
-  readonly daemon?: { readonly pid: number; readonly state: string; readonly since: string; readonly nextPassAt?: string } | null;
+  /** The running `watch`: its pid and host name (for `health`: a pid means nothing on another host or container) and its poll interval. */
+  readonly daemon?: { readonly pid: number; readonly host?: string; readonly pollIntervalMs?: number; readonly state: string; readonly since: string; readonly nextPassAt?: string } | null;
 }
 
 export function statePath(stateDir: string): string {

@@ -5,6 +5,8 @@ import { messageOf } from '../errors/dbsync-error.js';
 import { gitMessage } from '../git/git.js';
 import type { Project } from '../project/project.js';
 import { takeSnapshot } from '../snapshot/take-snapshot.js';
+import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
+import { secretsSettings } from '../secrets/secret-policy.js';
 import { discardStaging } from '../snapshot/write-snapshot.js';
 import { readState, type RunState } from '../state/state-store.js';
 
@@ -32,7 +34,9 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
   let database: StatusReport['database'] = { name: config.db.database, reachable: false, differs: null, error: null };
   const staging = path.join(project.stateDir, `status-${process.pid}`);
   try {
-    const staged = await takeSnapshot({ connect: project.connect, schema: config.db.database, filter: { include: config.includeTables, exclude: config.excludeTables }, stagingDir: staging, profile: config.profile, schemaOnlyTables: config.schemaOnlyTables });
+    // Without the key over encrypted secrets every secret would look changed: say why instead.
+    await refuseKeylessOverEncrypted(project);
+    const staged = await takeSnapshot({ connect: project.connect, schema: config.db.database, filter: { include: config.includeTables, exclude: config.excludeTables }, stagingDir: staging, profile: config.profile, schemaOnlyTables: config.schemaOnlyTables, secrets: secretsSettings(config.secrets) });
     try {
       const shas = await git.hashFiles(staged.files.map((f) => path.join(staged.dir, f)));
       const head = await git.head();

@@ -12,6 +12,9 @@ import { removeAbandonedTemps } from '../fs/atomic-file.js';
 import { emptyOverSnapshot, totalRows } from './empty-database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { removeStaleGitLocks } from '../git/stale-locks.js';
+import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
+import { secretsSettings } from '../secrets/secret-policy.js';
+import type { AppliedSecret } from '../secrets/table-secrets.js';
 
 export interface PassResult {
   readonly tables: number;
@@ -26,6 +29,10 @@ export interface PassResult {
   readonly durationMs: number;
   /** Lock files a killed git had left in .git, removed by this pass (see stale-locks.ts). */
   readonly removedLocks?: readonly string[];
+  /** The secret columns of this pass and their policy (for the start-up notice). */
+  readonly secrets?: readonly AppliedSecret[];
+  /** The application profile in force, and its marker tables the database lacks (a forced profile on another database). */
+  readonly profile?: { readonly name: string; readonly description: string; readonly missing: readonly string[]; readonly schemaOnly: readonly string[] } | null;
 }
 
 export interface PassOptions {
@@ -35,6 +42,8 @@ export interface PassOptions {
   readonly subjectPrefix?: string;
   /** Commit even an empty database over a snapshot with rows (restore of an empty snapshot). */
   readonly allowEmpty?: boolean;
+  /** Snapshot without a key even over encrypted secrets (restore without the key; see keyless-guard.ts). */
+  readonly allowKeyless?: boolean;
 }
 
 /** Where a pass stages its files: inside .git, so renames into the working tree stay on one file system. */
@@ -54,7 +63,7 @@ export async function runPass(project: Project, opts: PassOptions = {}): Promise
 
 /** A pass for a caller that already holds the run lock (restore). */
 export async function passLocked(project: Project, opts: PassOptions, started = Date.now()): Promise<PassResult> {
-  const staged = await stageSnapshot(project, opts.signal);
+  const staged = await stageSnapshot(project, opts.signal, { allowKeyless: opts.allowKeyless });
   try {
     if (!opts.allowEmpty) await refuseEmptyOverData(project, staged);
   } catch (err) {
@@ -65,7 +74,7 @@ export async function passLocked(project: Project, opts: PassOptions, started = 
 }
 
 /** Refuse to record an empty database over a snapshot with data (see empty-database.ts). */
-async function refuseEmptyOverData(project: Project, staged: StagedSnapshot): Promise<void> {
+export async function refuseEmptyOverData(project: Project, staged: StagedSnapshot): Promise<void> {
   const reason = await emptyOverSnapshot(project, staged);
   if (!reason) return;
   throw new DbsyncError({
@@ -77,15 +86,7 @@ async function refuseEmptyOverData(project: Project, staged: StagedSnapshot): Pr
 
 /** detect -> write -> commit -> push for a staged snapshot; the staging folder is removed in any case. */
 export async function commitStaged(project: Project, staged: StagedSnapshot, opts: PassOptions, started = Date.now()): Promise<PassResult> {
-  let filesChanged = 0;
-  try {
-    const changes = await detectChanges(staged, project.snapshotAbs);
-    filesChanged = changes.write.length + changes.remove.length;
-    if (opts.signal?.aborted) throw new Error('cancelled');
-    await writeSnapshot(staged, changes, project.snapshotAbs);
-  } finally {
-    await discardStaging(staged);
-  }
+  const filesChanged = await writeStaged(project, staged, opts.signal);
   // A crash leaves index.lock (which would fail every later pass) and temporary state files behind.
   const { removed: removedLocks, keepMarker } = await clearCrashLeftovers(project);
   // The marker says "git-dbsync's own git commands are running": only locks left while it exists are ours to remove.
@@ -102,6 +103,7 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
       author: { name: project.config.git.authorName, email: project.config.git.authorEmail },
       takenAt: new Date(started),
       subjectPrefix: opts.subjectPrefix,
+      profile: staged.profile,
     });
     push = opts.push === false ? null : await pushCommits(project.git, project.config.git.remoteName);
   } finally {
@@ -110,7 +112,30 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
     if (!keepMarker) await rm(marker, { force: true });
   }
   const rows = totalRows(staged);
-  return { tables: staged.tables.length, rows, lockMs: staged.lockMs, filesChanged, commit, push, durationMs: Date.now() - started, ...(removedLocks.length > 0 ? { removedLocks } : {}) };
+  return { tables: staged.tables.length, rows, lockMs: staged.lockMs, filesChanged, commit, push, durationMs: Date.now() - started, secrets: staged.secrets, profile: profileInForce(staged), ...(removedLocks.length > 0 ? { removedLocks } : {}) };
+}
+
+/**
+ * detect -> write: bring the working tree's snapshot folder to the staged snapshot (shared by a
+ * pass and the pre-commit hook). The staging folder is removed in any case. Returns how many
+ * files were rewritten or removed.
+ */
+export async function writeStaged(project: Project, staged: StagedSnapshot, signal?: AbortSignal): Promise<number> {
+  try {
+    const changes = await detectChanges(staged, project.snapshotAbs);
+    if (signal?.aborted) throw new Error('cancelled');
+    await writeSnapshot(staged, changes, project.snapshotAbs);
+    return changes.write.length + changes.remove.length;
+  } finally {
+    await discardStaging(staged);
+  }
+}
+
+function profileInForce(staged: StagedSnapshot): PassResult['profile'] {
+  const p = staged.profile;
+  if (!p) return null;
+  const have = new Set(staged.tables.map((t) => t.name));
+  return { name: p.name, description: p.description, missing: p.detectTables.filter((t) => !have.has(t)), schemaOnly: staged.schemaOnly };
 }
 
 function gitMarkerPath(project: Project): string {
@@ -146,7 +171,8 @@ async function clearCrashLeftovers(project: Project): Promise<{ removed: string[
 }
 
 /** Read the database into the staging folder (a consistent snapshot, not yet in the working tree). */
-export function stageSnapshot(project: Project, signal?: AbortSignal): Promise<StagedSnapshot> {
+export async function stageSnapshot(project: Project, signal?: AbortSignal, opts: { allowKeyless?: boolean } = {}): Promise<StagedSnapshot> {
+  if (!opts.allowKeyless) await refuseKeylessOverEncrypted(project);
   return takeSnapshot({
     connect: project.connect,
     schema: project.config.db.database,
@@ -155,5 +181,6 @@ export function stageSnapshot(project: Project, signal?: AbortSignal): Promise<S
     signal,
     profile: project.config.profile,
     schemaOnlyTables: project.config.schemaOnlyTables,
+    secrets: secretsSettings(project.config.secrets),
   });
 }

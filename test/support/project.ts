@@ -15,7 +15,7 @@ export function tempDir(prefix = 'dbsync-test-'): string {
 /** Base environment for the CLI: the machine's, minus anything that would leak into tests. */
 export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(DB_|DBSYNC_|GIT_|PROJECT_DIR|POLL_INTERVAL)/.test(k)) delete env[k];
+  for (const k of Object.keys(env)) if (/^(DB_|DBSYNC_|GIT_|GITHUB_TOKEN$|PROJECT_DIR|POLL_INTERVAL)/.test(k)) delete env[k];
   env.DBSYNC_LOCK_TIMEOUT = '10';
   // Tests use repositories with no git identity of their own.
   env.GIT_CONFIG_GLOBAL = '/dev/null';

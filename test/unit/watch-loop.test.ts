@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { WatchLoop, backoffMs } from '../../src/daemon/watch-loop.js';
 import { DbsyncError } from '../../src/errors/dbsync-error.js';
 import type { PassResult } from '../../src/sync/sync-pass.js';
+import type { ProbeReading } from '../../src/detect/change-probe.js';
 
 const ok = (push: PassResult['push'] = null): PassResult => ({
   tables: 1, rows: 1, lockMs: 0, filesChanged: 0, durationMs: 1,
@@ -66,4 +67,80 @@ describe('watch loop', () => {
     await done;
     assert.ok(Date.now() - started < 5000);
   });
+
+  it('with a change probe: passes at start, skips idle polls, passes on a change or when the probe fails', async () => {
+    const reading = (writes: number): ProbeReading => ({ session: 1, server: 's', startedAt: 1, counters: { handler_write: String(writes) } });
+    // What the probe returns at each poll: 0 = unchanged, a number = writes so far, 'fail' = the probe throws.
+    const script: Array<number | 'fail'> = [0, 0, 0, 0, 3, 3, 3, 'fail', 3, 3, 3];
+    let poll = 0;
+    const passes: string[] = [];
+    const events: string[] = [];
+    const states: string[] = [];
+    const loop = new WatchLoop({
+      intervalMs: 2,
+      maxBackoffMs: 1000,
+      schedule: { verifyMs: 60_000, quietMs: 0, maxDelayMs: 1000 },
+      probe: async () => {
+        const step = script[poll++];
+        if (poll >= script.length) loop.stop();
+        if (step === 'fail') throw new Error('connection lost');
+        return reading(step ?? 3);
+      },
+      runPass: async ({ trigger }) => {
+        passes.push(`${trigger}@${poll - 1}`);
+        return ok();
+      },
+    });
+    loop.on('poll:skipped', () => events.push('skipped'));
+    loop.on('pass:success', (_r, trigger) => events.push(trigger));
+    loop.on('probe:failure', () => events.push('probe failed'));
+    loop.on('state', (st) => states.push(st));
+    await loop.run();
+    assert.deepEqual(passes, ['start@0', 'change@4', 'every-poll@7', 'restart@8']);
+    assert.deepEqual(events, ['start', 'skipped', 'skipped', 'skipped', 'change', 'skipped', 'skipped', 'probe failed', 'every-poll', 'restart', 'skipped']);
+    assert.deepEqual(states.slice(0, 6), ['verifying', 'idle', 'running', 'idle', 'verifying', 'idle'], 'the state changes only when it changes: no state write per idle poll');
+    assert.equal(states.at(-1), 'stopped');
+  });
+
+  it('without a verification interval never asks the probe', async () => {
+    let probed = 0;
+    let passes = 0;
+    const loop = new WatchLoop({
+      intervalMs: 2,
+      maxBackoffMs: 1000,
+      schedule: { verifyMs: 0, quietMs: 300, maxDelayMs: 1000 },
+      probe: async () => {
+        probed++;
+        return { session: 1, server: 's', startedAt: 1, counters: {} };
+      },
+      runPass: async ({ trigger }) => {
+        assert.equal(trigger, 'every-poll');
+        if (++passes === 3) loop.stop();
+        return ok();
+      },
+    });
+    await loop.run();
+    assert.equal(probed, 0);
+    assert.equal(passes, 3, 'a pass every poll, without waiting for quiet: the old behaviour');
+  });
+
+  it('with a change probe: retries a failed push by a pass even when nothing changes', async () => {
+    const passes: string[] = [];
+    const loop = new WatchLoop({
+      intervalMs: 5,
+      maxBackoffMs: 60_000,
+      schedule: { verifyMs: 60_000, quietMs: 0, maxDelayMs: 1000 },
+      probe: async () => ({ session: 1, server: 's', startedAt: 1, counters: { handler_write: '0' } }),
+      runPass: async ({ push, trigger }) => {
+        passes.push(`${trigger}${push ? '+push' : ''}`);
+        if (passes.length === 2) loop.stop();
+        return ok(push ? { status: passes.length === 1 ? 'failed' : 'pushed', message: 'x' } : null);
+      },
+    });
+    const started = Date.now();
+    await loop.run();
+    assert.deepEqual(passes, ['start+push', 'push+push']);
+    assert.ok(Date.now() - started >= 900, 'after the push backoff (one second at least)');
+  });
 });
+

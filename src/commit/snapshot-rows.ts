@@ -1,0 +1,86 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Git } from '../git/git.js';
+import { columnsFromCreate } from '../snapshot/create-table-text.js';
+import { tableDataPath, tableSchemaPath } from '../snapshot/layout.js';
+import { cellsOf } from '../snapshot/row-line.js';
+import type { TableInfo } from '../snapshot/table-info.js';
+import type { Row, RowLookup } from './describe-changes.js';
+import { literalText } from './sql-literal.js';
+
+/** A row line as a Row (column name -> literal); null when the line does not fit the columns. */
+export function rowOfLine(line: string, columns: readonly string[]): Row | null {
+  let cells: string[];
+  try {
+    cells = cellsOf(line);
+  } catch {
+    return null;
+  }
+  if (cells.length !== columns.length) return null;
+  const row: Record<string, string> = {};
+  columns.forEach((c, i) => (row[c] = cells[i]!));
+  return row;
+}
+
+/** Values whose literal always contains their text (bare numbers, plain quoted words): a line without it can be skipped unparsed. */
+const PLAIN = /^[0-9A-Za-z_.:-]+$/;
+
+/**
+ * Rows of the snapshot being committed (the working tree's data files), or else of the last
+ * commit, found by a column's value. Reads only the tables asked for, one scan per request, and
+ * keeps only the matching rows.
+ */
+export class SnapshotRows implements RowLookup {
+  constructor(
+    private readonly opts: {
+      readonly git: Git;
+      /** The last commit, or null before the first. */
+      readonly head: string | null;
+      /** Snapshot folder relative to the top of the repository, with a trailing slash (or ''). */
+      readonly prefix: string;
+      readonly snapshotAbs: string;
+      readonly tables: ReadonlyMap<string, TableInfo>;
+    },
+  ) {}
+
+  async rows(table: string, column: string, values: ReadonlySet<string>): Promise<ReadonlyMap<string, Row>> {
+    const found = new Map<string, Row>();
+    const info = this.opts.tables.get(table);
+    if (info) {
+      const text = await readFile(path.join(this.opts.snapshotAbs, tableDataPath(table)), 'utf8').catch(() => '');
+      scan(text, info.columns.map((c) => c.name), column, values, found);
+    }
+    const rest = new Set([...values].filter((v) => !found.has(v)));
+    if (rest.size > 0 && this.opts.head) {
+      const { git, head, prefix } = this.opts;
+      const create = (await git.readBlob(head, prefix + tableSchemaPath(table)))?.toString('utf8') ?? '';
+      const columns = columnsFromCreate(create);
+      if (columns.length > 0) scan((await git.readBlob(head, prefix + tableDataPath(table)))?.toString('utf8') ?? '', columns, column, rest, found);
+    }
+    return found;
+  }
+}
+
+function scan(text: string, columns: readonly string[], column: string, values: ReadonlySet<string>, found: Map<string, Row>): void {
+  const at = columns.indexOf(column);
+  if (at < 0 || values.size === 0) return;
+  const plain = values.size <= 50 && [...values].every((v) => PLAIN.test(v));
+  let left = [...values].filter((v) => !found.has(v)).length;
+  let pos = 0;
+  while (pos < text.length && left > 0) {
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    const line = text.slice(pos, end);
+    pos = end + 1;
+    if (line.length === 0) continue;
+    // Hex literals hide their text; any other literal of a plain value contains it verbatim.
+    if (plain && !line.includes('0x') && ![...values].some((v) => line.includes(v))) continue;
+    const row = rowOfLine(line, columns);
+    if (!row) continue;
+    const v = literalText(row[column]!);
+    if (v !== null && values.has(v) && !found.has(v)) {
+      found.set(v, row);
+      left--;
+    }
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * A throwaway MariaDB server: its own data directory in a temporary folder, a unix socket and a
+ * free TCP port on 127.0.0.1, root without a password. Nothing of the machine's own MariaDB
+ * (configuration, service, data) is read or touched: every program runs with --no-defaults.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Database, type DatabaseOptions } from '../db/database.js';
+import { DbsyncError } from '../errors/dbsync-error.js';
+import { ExitCode } from '../errors/exit-codes.js';
+
+const OPERATION = 'start throwaway MariaDB';
+
+export interface ServerBinaries {
+  readonly mariadbd: string;
+  readonly installDb: string;
+}
+
+/** Folders searched after PATH: Debian puts mariadbd in /usr/sbin, which is not on every user's PATH. */
+const EXTRA_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
+
+/** mariadbd and mariadb-install-db from PATH or the usual folders; exit 2 naming the package when missing. */
+export function findServerBinaries(dirs: readonly string[] = [...(process.env.PATH ?? '').split(path.delimiter), ...EXTRA_DIRS]): ServerBinaries {
+  const find = (name: string) => dirs.filter(Boolean).map((d) => path.join(d, name)).find((p) => existsSync(p));
+  const mariadbd = find('mariadbd');
+  const installDb = find('mariadb-install-db');
+  if (mariadbd && installDb) return { mariadbd, installDb };
+  const missing = [mariadbd ? '' : 'mariadbd', installDb ? '' : 'mariadb-install-db'].filter(Boolean).join(' and ');
+  throw new DbsyncError({
+    operation: OPERATION,
+    message: `MariaDB's server is not installed (no ${missing} on PATH or in /usr/sbin, /usr/bin)`,
+    hint: 'install mariadb-server (for example `sudo apt-get install mariadb-server`); it need not be running or configured',
+    exitCode: ExitCode.Config,
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Kill a detached child and everything it started (its process group). */
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+export class ThrowawayServer {
+  readonly socket: string;
+  private proc: ChildProcess | null = null;
+  private installer: ChildProcess | null = null;
+  private removed = false;
+
+  /** TCP port on 127.0.0.1, chosen by `start`. */
+  port = 0;
+
+  private constructor(
+    /** Temporary folder holding the data directory, socket and error log; removed by `destroy`. */
+    readonly dir: string,
+    private readonly bin: ServerBinaries,
+  ) {
+    this.socket = path.join(dir, 'mariadbd.sock');
+  }
+
+  /**
+   * Claim a temporary folder (nothing runs yet). Separate from `start` so the caller holds the
+   * object, and can clean up, whatever happens during start-up.
+   */
+  static create(): ThrowawayServer {
+    const bin = findServerBinaries();
+    return new ThrowawayServer(mkdtempSync(path.join(os.tmpdir(), 'git-dbsync-demo-db-')), bin);
+  }
+
+  /** Initialise the data directory and start the server; resolves once it accepts connections. */
+  async start(signal?: AbortSignal): Promise<void> {
+    this.port = await freePort();
+    await this.launch(signal);
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  /** Connection settings for root on this server (over the socket). */
+  options(database?: string): DatabaseOptions {
+    return { host: '127.0.0.1', port: this.port, socket: this.socket, user: 'root', password: undefined, database, connectTimeoutMs: 5000 };
+  }
+
+  private async launch(signal: AbortSignal | undefined): Promise<void> {
+    const bin = this.bin;
+    const datadir = path.join(this.dir, 'data');
+    // Root may run the server only when it says so; for anyone else --user is ignored.
+    const user = `--user=${os.userInfo().username}`;
+    await this.install(['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', user, '--innodb-log-file-size=8M'], signal);
+    const args = [
+      '--no-defaults', `--datadir=${datadir}`, `--socket=${this.socket}`, `--port=${this.port}`, '--bind-address=127.0.0.1', user,
+      `--pid-file=${path.join(this.dir, 'mariadbd.pid')}`, `--log-error=${path.join(this.dir, 'error.log')}`,
+      '--skip-name-resolve', '--innodb-buffer-pool-size=32M', '--innodb-log-file-size=8M', '--innodb-flush-log-at-trx-commit=2',
+    ];
+    // Its own process group: a Ctrl-C in the terminal reaches git-dbsync only, which stops the server in order.
+    this.proc = spawn(bin.mariadbd, args, { stdio: 'ignore', detached: true });
+    this.proc.on('error', () => undefined);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      signal?.throwIfAborted();
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
+        throw new DbsyncError({ operation: OPERATION, message: `mariadbd exited during start-up (${this.proc.exitCode ?? this.proc.signalCode})`, hint: 'run `mariadbd --version` to check the installation' });
+      }
+      try {
+        await (await Database.connect(this.options())).close();
+        return;
+      } catch {
+        if (Date.now() > deadline) throw new DbsyncError({ operation: OPERATION, message: 'mariadbd did not accept connections within 30 s', hint: 'the machine may be very busy; retry' });
+        await sleep(100);
+      }
+    }
+  }
+
+  /**
+   * mariadb-install-db, a script that runs a bootstrap mariadbd: in its own process group, so that
+   * on abort the whole group is killed and waited for before the folder is removed.
+   */
+  private install(args: readonly string[], signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.bin.installDb, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      this.installer = child;
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const onAbort = () => killGroup(child);
+      signal?.addEventListener('abort', onAbort);
+      child.on('error', () => undefined);
+      // 'close': the script and everything it started have let go of the output pipes.
+      child.on('close', (code) => {
+        signal?.removeEventListener('abort', onAbort);
+        this.installer = null;
+        if (signal?.aborted) return reject(signal.reason);
+        if (code === 0) return resolve();
+        const last = output.trim().split('\n').filter(Boolean).pop() ?? `exit code ${code}`;
+        reject(new DbsyncError({ operation: OPERATION, message: `mariadb-install-db failed: ${last}`, hint: 'check that the MariaDB server package is complete (reinstall mariadb-server)' }));
+      });
+    });
+  }
+
+  /** Leave the server running after this process ends (`demo --keep-db`). */
+  detach(): void {
+    this.proc?.unref();
+    this.proc = null;
+    this.removed = true;
+  }
+
+  /** Stop the server (it shuts down cleanly on SIGTERM) and remove its folder. */
+  async destroy(): Promise<void> {
+    const p = this.proc;
+    if (p && p.exitCode === null && p.signalCode === null) {
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      const killer = setTimeout(() => p.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(killer);
+    }
+    this.proc = null;
+    this.removeDir();
+  }
+
+  /** At once, synchronously (second Ctrl-C, process exit): kill the server and remove its folder. */
+  killNow(): void {
+    if (this.installer) killGroup(this.installer);
+    const p = this.proc;
+    if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    this.proc = null;
+    // A killed mariadbd may still hold files open for a moment; rm removes them anyway on Linux.
+    this.removeDir();
+  }
+
+  private removeDir(): void {
+    if (this.removed) return;
+    this.removed = true;
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 10 });
+  }
+}

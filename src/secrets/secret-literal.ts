@@ -1,0 +1,38 @@
+import { unquoteString } from '../snapshot/sql-text.js';
+import { isToken } from './secret-cipher.js';
+
+/**
+ * What a redacted secret becomes, in the snapshot and (when it cannot be restored) in the database.
+ * 15 ASCII characters, so it fits every text column InvoicePlane keeps secrets in (the shortest is
+ * ip_users.user_password, VARCHAR(60)); not a valid password hash, so nobody can log in with it.
+ */
+export const REDACTED = 'dbsync:redacted';
+export const REDACTED_LITERAL = `'${REDACTED}'`;
+
+/** Cells that hold no secret and are written as they are under every policy. */
+export function holdsNoSecret(literal: string): boolean {
+  return literal === 'NULL' || literal === "''" || literal === 'DEFAULT';
+}
+
+/**
+ * The text a cell literal of a data file stands for: a quoted string unquoted, a hex literal
+ * (`0x..`, `_latin1 0x..`) decoded as UTF-8, anything else (numbers) as written. Used to match row
+ * filters and to recognise placeholders and tokens the same way when writing and when restoring.
+ */
+export function literalText(literal: string): string {
+  if (literal.startsWith("'")) return unquoteString(literal);
+  const hex = /^(?:_[a-z0-9]+ )?0x([0-9A-Fa-f]*)$/.exec(literal);
+  if (hex) return Buffer.from(hex[1]!, 'hex').toString('utf8');
+  return literal;
+}
+
+export function isRedactedLiteral(literal: string): boolean {
+  return literal === REDACTED_LITERAL || (!holdsNoSecret(literal) && literalText(literal) === REDACTED);
+}
+
+/** The token inside a cell literal, or null when the cell is not an encrypted value. */
+export function tokenOf(literal: string): string | null {
+  if (!literal.startsWith("'dbsync:enc:")) return null;
+  const text = literalText(literal);
+  return isToken(text) ? text : null;
+}

@@ -1,0 +1,69 @@
+/**
+ * Large tables are split into several data files ("chunks") so that a one-row change rewrites,
+ * hashes and commits one bounded file instead of the whole table.
+ *
+ * Boundaries are content-defined: a row starts a new chunk when the hash of its key's text has its
+ * low `exponent` bits all zero, so on average a chunk holds 2^exponent rows. Whether a row is a
+ * boundary depends on that row alone: inserting or deleting rows changes only the chunk they fall
+ * in (deleting a boundary row merges two chunks, inserting one splits a chunk); every other
+ * boundary stays put. Chunk files are named after their first row's key hash, so their names stay
+ * put too. The first chunk keeps the plain name `data/<table>.sql` (a small table has only it), the
+ * others are `data/<table>@<exponent>-<hash>.sql` in the same folder, so the stock restore command
+ * (`cat ... data/*.sql ...`) loads them all. `@` never occurs in an encoded table name.
+ *
+ * The exponent is chosen from the table's actual average row size so that chunks are about
+ * CHUNK_TARGET_BYTES; to keep file names stable while a table grows, the exponent already in use
+ * is kept while it stays within EXPONENT_SLACK of the ideal one.
+ *
+ * Hand-written: the hash is FNV-1a with a murmur3 finaliser, because it must be fast per row in
+ * JavaScript (a crypto hash per row costs microseconds) and never change between versions.
+ */
+export const CHUNK_TARGET_BYTES = 512 * 1024;
+export const EXPONENT_SLACK = 2;
+const MIN_EXPONENT = 4;
+const MAX_EXPONENT = 24;
+
+export function keyHash(keyText: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < keyText.length; i++) {
+    h ^= keyText.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Whether a row with this key text starts a new chunk. */
+export function isBoundary(hash: number, exponent: number): boolean {
+  return (hash & ((1 << exponent) - 1)) === 0;
+}
+
+/** The exponent whose chunks come closest to CHUNK_TARGET_BYTES for rows of this average size. */
+export function idealExponent(totalBytes: number, rows: number): number {
+  if (rows === 0 || totalBytes === 0) return MAX_EXPONENT;
+  const rowsPerChunk = CHUNK_TARGET_BYTES / (totalBytes / rows);
+  const e = Math.round(Math.log2(Math.max(1, rowsPerChunk)));
+  return Math.min(MAX_EXPONENT, Math.max(MIN_EXPONENT, e));
+}
+
+/** Keep the exponent in use (stable file names) unless it drifted more than EXPONENT_SLACK from the ideal. */
+export function chooseExponent(previous: number | null, ideal: number): number {
+  if (previous !== null && Math.abs(previous - ideal) <= EXPONENT_SLACK) return previous;
+  return ideal;
+}
+
+/** File name stem (without `.sql`) of a chunk after the first: `<table>@<exponent>-<hash>`. */
+export function chunkStem(tableStem: string, exponent: number, hash: number): string {
+  return `${tableStem}@${exponent}-${hash.toString(16).padStart(8, '0')}`;
+}
+
+/** The parts of a data file stem: its table's stem and, for a chunk after the first, its exponent. */
+export function parseDataStem(stem: string): { table: string; exponent: number | null } {
+  const m = /^(.*)@(\d+)-[0-9a-f]{8}$/.exec(stem);
+  if (!m) return { table: stem, exponent: null };
+  return { table: m[1]!, exponent: Number(m[2]) };
+}

@@ -1,0 +1,205 @@
+/**
+ * The git-dbsync image built and run for real (opt-in: DBSYNC_CONTAINER_TESTS=1, `npm run test:container`).
+ *
+ * Builds the image from the repository's Dockerfile with Podman, on a locally made base (no
+ * registry here), and starts it with the repository's docker-compose.yml next to a MariaDB
+ * container through docker-compose and Podman's Docker-compatible API. A test override only swaps
+ * the images for local ones, uses host networking (nothing changes in the machine's network
+ * set-up) and points the mounts and the secret at temporary folders. Then a row is changed in the
+ * database, the commit must appear in the mounted project folder, and the image's HEALTHCHECK
+ * must report healthy. Everything is removed afterwards, also on failure.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { freePort } from '../support/mariadb-server.js';
+import { CACHE_DIR, localImages, missingCommands, Podman, run, type RunResult } from '../support/podman.js';
+import { git, ROOT, tempDir, waitFor } from '../support/project.js';
+
+const enabled = process.env.DBSYNC_CONTAINER_TESTS === '1';
+const SKIP = 'container test: set DBSYNC_CONTAINER_TESTS=1 to run it (`npm run test:container`; needs root, podman, runc, debootstrap, docker-compose)';
+const TOOLS = ['podman', 'runc', 'debootstrap', 'docker-compose'];
+
+function commitCount(dir: string): number {
+  try {
+    return Number(git(dir, ['rev-list', '--count', 'HEAD']).trim());
+  } catch {
+    return 0;
+  }
+}
+
+describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? false : SKIP }, () => {
+  let podman: Podman | null = null;
+  const project = `dbsyncct${randomBytes(3).toString('hex')}`;
+  let composeArgs: string[] = [];
+  let composeUp = false;
+  const dirs: string[] = [];
+  const timings: string[] = [];
+  const say = (msg: string) => {
+    timings.push(msg);
+    process.stderr.write(`# container test: ${msg}\n`);
+  };
+
+  const compose = (args: string[], timeoutMs = 300_000): Promise<RunResult> =>
+    run('docker-compose', [...composeArgs, ...args], { env: podman!.env, cwd: ROOT, timeoutMs });
+
+  /** The id of a service's container (compose labels), or '' if none. */
+  async function containerOf(service: string): Promise<string> {
+    const out = await podman!.ok(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`]);
+    return out.trim().split('\n')[0] ?? '';
+  }
+
+  async function logsOf(service: string): Promise<string> {
+    const id = await containerOf(service).catch(() => '');
+    if (!id) return `(${service}: no container)`;
+    const r = await podman!.run(['logs', '--tail', '40', id]);
+    return `--- ${service} logs ---\n${r.stdout}${r.stderr}`;
+  }
+
+  before(async () => {
+    const missing = await missingCommands(TOOLS);
+    if (missing.length > 0) throw new Error(`missing ${missing.join(', ')}: apt-get install podman runc debootstrap docker-compose (bash .ci/run does)`);
+    if (process.getuid?.() !== 0) throw new Error('the container test needs root (rootful podman, debootstrap)');
+    podman = Podman.create();
+    await podman.reset();
+  });
+
+  after(async () => {
+    if (podman) {
+      if (composeUp) {
+        const down = await compose(['down', '--volumes', '--timeout', '5'], 120_000).catch((e: Error) => ({ code: -1, stdout: '', stderr: e.message }));
+        if (down.code !== 0) process.stderr.write(`# container test: compose down failed (${down.code}): ${down.stderr}\n`);
+      }
+      // Whatever compose did not remove (a failed `up`, a dead service): this storage is the test's own.
+      await podman.reset().catch(() => undefined);
+      await podman.close();
+    }
+    for (const d of dirs) await run('rm', ['-rf', d]);
+    if (timings.length > 0) process.stderr.write(`# container test timings: ${timings.join('; ')}\n`);
+  });
+
+  it('builds the image, starts the compose stack, commits a changed row into /project and reports healthy', { timeout: 900_000 }, async () => {
+    const p = podman!;
+    const t0 = Date.now();
+    const images = await localImages(p, { mariadbContext: path.join(ROOT, 'test', 'container', 'mariadb'), say });
+
+    const image = 'localhost/git-dbsync:container-test';
+    let t = Date.now();
+    await p.ok(['build', '--format', 'docker', '--network=host', '--build-arg', `BASE_IMAGE=${images.node}`, '-t', image, ROOT]);
+    say(`image build (repository Dockerfile, BASE_IMAGE=${images.node}): ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const inspected = JSON.parse(await p.ok(['image', 'inspect', image])) as Array<{ Healthcheck?: { Test: string[] }; Config: { Entrypoint: string[]; Cmd: string[]; WorkingDir: string; Env: string[] } }>;
+    const cfg = inspected[0]!.Config;
+    assert.deepEqual(inspected[0]!.Healthcheck?.Test, ['CMD', 'git-dbsync', 'health'], 'the image has the HEALTHCHECK');
+    assert.deepEqual(cfg.Cmd, ['watch'], 'runs watch by default');
+    assert.equal(cfg.WorkingDir, '/project');
+    assert.ok(cfg.Env.includes('PROJECT_DIR=/project'));
+    const tools = await p.run(['run', '--rm', '--network=host', '--entrypoint', 'sh', image, '-c', 'git --version && ssh -V 2>&1 && git-dbsync --version && (command -v npm || command -v gcc || command -v tsc || echo no-build-tools)']);
+    assert.equal(tools.code, 0, tools.stderr);
+    assert.match(tools.stdout, /^git version 2\./m);
+    assert.match(tools.stdout, /^OpenSSH_/m);
+    assert.match(tools.stdout, /^no-build-tools$/m, 'no npm, compiler or tsc in the final image');
+
+    // The stack: the repository's compose file, plus an override for this machine.
+    const base = tempDir('dbsync-container-');
+    dirs.push(base);
+    const projectDir = path.join(base, 'project');
+    const sshDir = path.join(base, 'ssh');
+    const dataDir = path.join(base, 'mariadb');
+    for (const d of [projectDir, sshDir, dataDir]) mkdirSync(d);
+    const password = `pw-${randomBytes(9).toString('hex')}`;
+    const secret = path.join(base, 'db_password.txt');
+    writeFileSync(secret, password + '\n', { mode: 0o600 });
+    const port = await freePort();
+    const override = {
+      services: {
+        // Not started (its image is not available offline); host networking so that no network is created for it.
+        invoiceplane: { network_mode: 'host' },
+        mariadb: {
+          image: images.mariadb,
+          network_mode: 'host',
+          // The server's port without replacing the compose file's command (its --sql-mode is checked below).
+          environment: { MYSQL_TCP_PORT: String(port) },
+          volumes: [`${dataDir}:/var/lib/mysql`],
+        },
+        'git-dbsync': {
+          image,
+          network_mode: 'host',
+          environment: { DB_HOST: '127.0.0.1', DB_PORT: String(port), POLL_INTERVAL: '1' },
+          volumes: [`${projectDir}:/project`, `${sshDir}:/root/.ssh:ro`],
+        },
+      },
+      secrets: { db_password: { file: secret } },
+    };
+    const overrideFile = path.join(base, 'override.yml');
+    writeFileSync(overrideFile, JSON.stringify(override, null, 2)); // JSON is YAML
+    composeArgs = ['--project-name', project, '--file', path.join(ROOT, 'docker-compose.yml'), '--file', overrideFile];
+
+    await p.startService();
+    t = Date.now();
+    composeUp = true;
+    const up = compose(['up', '--detach', '--no-build', 'mariadb', 'git-dbsync']);
+    // Podman runs health checks from systemd timers, which this machine lacks: run MariaDB's check
+    // (the compose file's) while `up` waits for `condition: service_healthy`.
+    const upState: { result: RunResult | null } = { result: null };
+    void up.then(
+      (r) => (upState.result = r),
+      (e: Error) => (upState.result = { code: -1, stdout: '', stderr: e.message }),
+    );
+    while (upState.result === null) {
+      const id = await containerOf('mariadb').catch(() => '');
+      if (id) await p.run(['healthcheck', 'run', id], { timeoutMs: 30_000 });
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    const upResult: RunResult = upState.result;
+    assert.equal(upResult.code, 0, `docker-compose up failed:\n${upResult.stderr}\n${await logsOf('mariadb')}\n${await logsOf('git-dbsync')}\n${p.serviceLog()}`);
+    say(`compose up (MariaDB healthy, git-dbsync started): ${((Date.now() - t) / 1000).toFixed(1)} s`);
+
+    const dbsync = await containerOf('git-dbsync');
+    const failWith = async (msg: string) => `${msg}\n${await logsOf('git-dbsync')}\n${await logsOf('mariadb')}`;
+    try {
+      await waitFor('the first snapshot commit in the mounted project folder', () => commitCount(projectDir) >= 1, 60_000);
+    } catch (err) {
+      assert.fail(await failWith((err as Error).message));
+    }
+
+    // The server runs with the compose file's SQL mode; the password came from the secret.
+    const db = await mysql.createConnection({ host: '127.0.0.1', port, user: 'invoiceplane', password, database: 'invoiceplane' });
+    try {
+      const [[mode]] = (await db.query('SELECT @@GLOBAL.sql_mode AS m')) as unknown as [[{ m: string }]];
+      assert.equal(mode.m, 'NO_ENGINE_SUBSTITUTION');
+      t = Date.now();
+      await db.query("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(100)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+      await db.query("INSERT INTO items VALUES (1, 'first'), (2, 'second')");
+      await waitFor('the new table committed', () => existsSync(path.join(projectDir, 'database', 'data', 'items.sql')) && commitCount(projectDir) >= 2, 30_000).catch(async (e: Error) => assert.fail(await failWith(e.message)));
+      const before = commitCount(projectDir);
+      await db.query("UPDATE items SET name = 'changed in the container test' WHERE id = 2");
+      await waitFor('the changed row committed', () => commitCount(projectDir) > before, 30_000).catch(async (e: Error) => assert.fail(await failWith(e.message)));
+      say(`row change to commit: ${((Date.now() - t) / 1000).toFixed(1)} s (both commits)`);
+    } finally {
+      await db.end();
+    }
+    const diff = git(projectDir, ['show', '--format=%an %s', 'HEAD', '--', 'database/data/items.sql']);
+    assert.match(diff, /^git-dbsync /, 'committed by git-dbsync');
+    assert.match(diff, /^-INSERT INTO `items` VALUES \(2,'second'\);$/m);
+    assert.match(diff, /^\+INSERT INTO `items` VALUES \(2,'changed in the container test'\);$/m);
+    assert.equal(git(projectDir, ['status', '--porcelain']), '', 'the mounted working tree is clean');
+
+    // HEALTHCHECK: run by hand (no systemd timers here), then read back as podman inspect reports it.
+    const hc = await p.run(['healthcheck', 'run', dbsync]);
+    assert.equal(hc.code, 0, await failWith(`healthcheck run: ${hc.stdout}${hc.stderr}`));
+    const status = (await p.ok(['inspect', '--format', '{{.State.Health.Status}}', dbsync])).trim();
+    assert.equal(status, 'healthy');
+    const health = await p.run(['exec', dbsync, 'git-dbsync', 'health']);
+    assert.equal(health.code, 0, health.stderr);
+    assert.match(health.stdout, /^healthy: watch pid \d+, last successful check \d+ s ago \(limit 60 s\)$/m);
+
+    // The password is given as a secret file, never as a variable of the container.
+    const env = (await p.ok(['inspect', '--format', '{{json .Config.Env}}', dbsync])).trim();
+    assert.ok(!env.includes(password), 'the password is not in the container environment');
+    assert.ok(env.includes('DB_PASSWORD_FILE=/run/secrets/db_password'));
+    say(`total: ${((Date.now() - t0) / 1000).toFixed(1)} s (cache ${CACHE_DIR})`);
+  });
+});

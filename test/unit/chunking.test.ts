@@ -1,0 +1,53 @@
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { chooseExponent, chunkStem, idealExponent, isBoundary, keyHash, parseDataStem, CHUNK_TARGET_BYTES } from '../../src/snapshot/chunking.js';
+
+/** Split keys into chunks by the boundary rule; returns the first key of each chunk after the head. */
+function boundaries(keys: readonly string[], exponent: number): string[] {
+  return keys.filter((k) => isBoundary(keyHash(k), exponent));
+}
+
+it('keyHash is stable across versions (file names depend on it)', () => {
+  assert.equal(keyHash(''), keyHash(''));
+  assert.equal(keyHash('1'), 1428125071);
+  assert.equal(keyHash("'INV-2026-0042'"), keyHash("'INV-2026-0042'"));
+  assert.notEqual(keyHash('1'), keyHash('2'));
+});
+
+it('chunks average 2^exponent rows', () => {
+  const keys = Array.from({ length: 200_000 }, (_, i) => String(i + 1));
+  const n = boundaries(keys, 10).length;
+  // 200000 / 1024 = 195 expected; a uniform hash stays well within +-30 %.
+  assert.ok(n > 195 * 0.7 && n < 195 * 1.3, `${n} boundaries`);
+});
+
+it('inserting or deleting rows moves no other boundary', () => {
+  const keys = Array.from({ length: 50_000 }, (_, i) => String(i * 2));
+  const before = boundaries(keys, 8);
+  const withInserts = [...keys, ...Array.from({ length: 5000 }, (_, i) => String(i * 20 + 1))].sort((a, b) => Number(a) - Number(b));
+  const after = boundaries(withInserts, 8);
+  // Every old boundary is still a boundary; new ones are only inserted keys.
+  const afterSet = new Set(after);
+  for (const b of before) assert.ok(afterSet.has(b));
+  for (const b of after) if (!before.includes(b)) assert.equal(Number(b) % 2, 1);
+  const deleted = new Set(keys.filter((_, i) => i % 7 === 0));
+  const afterDelete = boundaries(keys.filter((k) => !deleted.has(k)), 8);
+  assert.deepEqual(afterDelete, before.filter((b) => !deleted.has(b)));
+});
+
+it('the exponent targets the chunk size and is kept while within the slack', () => {
+  const e = idealExponent(120 * 1_000_000, 1_000_000);
+  assert.equal(2 ** e * 120 <= CHUNK_TARGET_BYTES * 1.5 && 2 ** e * 120 >= CHUNK_TARGET_BYTES / 1.5, true);
+  assert.equal(chooseExponent(null, 12), 12);
+  assert.equal(chooseExponent(10, 12), 10);
+  assert.equal(chooseExponent(9, 12), 12);
+  assert.equal(idealExponent(0, 0) >= idealExponent(1000, 10), true);
+});
+
+it('chunk stems round-trip and never look like a plain table stem', () => {
+  const stem = chunkStem('ip_invoices', 12, 0xabc);
+  assert.equal(stem, 'ip_invoices@12-00000abc');
+  assert.deepEqual(parseDataStem(stem), { table: 'ip_invoices', exponent: 12 });
+  assert.deepEqual(parseDataStem('ip_invoices'), { table: 'ip_invoices', exponent: null });
+  assert.deepEqual(parseDataStem('a%40b'), { table: 'a%40b', exponent: null });
+});
