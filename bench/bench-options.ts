@@ -55,7 +55,7 @@ const FULL: BenchSizes = {
 };
 
 export const USAGE = `usage: npm run bench -- [--quick] [--idle-seconds N] [--samples N] [--no-write] [--out FILE] [--keep]
-  --quick           small sizes, finishes in under 2 minutes (default: full sizes, 15-30 minutes)
+  --quick           small sizes, under 2 minutes (default: full sizes, about 12 minutes on 2 cores)
   --idle-seconds N  how long watch idles on the large database while its memory is sampled
   --samples N       commit-latency samples per system
   --out FILE        write the results table there instead of bench/RESULTS.md

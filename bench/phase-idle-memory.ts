@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { attempt, BIG_DB, sleep, type BenchContext } from './bench-context.js';
 import { startWatcher, type Watcher } from './phase-invoiceplane.js';
+import { changeOneRow } from './big-table.js';
+import { headOf } from './commit-latency.js';
 import { fmt } from './results-table.js';
 import { idleCost, measurementOverhead } from './server-counters.js';
 
@@ -45,6 +47,20 @@ export async function idleMemoryPhase(ctx: BenchContext): Promise<void> {
       const peak = watcher.daemon.memory.peakKb * 1024;
       const last = watcher.daemon.memory.lastRssKb * 1024;
       table.set('rss-idle', 'dbsync', { text: `${fmt.bytes(peak)} (RSS after ${fmt.seconds(Date.now() - t0)} idle: ${fmt.bytes(last)})`, value: peak });
+    });
+
+    // Then one row changes: the pass `watch` runs for it, by its own measure ("pass done ms=").
+    await attempt(ctx, [['onerow-watch', 'dbsync']], 'one-row change under watch', async () => {
+      const logFrom = watcher.daemon.stderr().length;
+      const before = headOf(repo);
+      await changeOneRow(ctx.admin, BIG_DB, sizes.bigRows, `watch ${new Date().toISOString()}`);
+      const written = Date.now();
+      await watcher.daemon.waitFor('commit of the one-row change', () => headOf(repo) !== before, 600_000);
+      const committedAfter = Date.now() - written;
+      const passLine = () => /pass done.*\bms=(\d+)/.exec(watcher.daemon.stderr().slice(logFrom));
+      await watcher.daemon.waitFor('"pass done" log line', () => passLine() !== null, 60_000);
+      const ms = Number(passLine()![1]);
+      table.set('onerow-watch', 'dbsync', { text: `${fmt.seconds(ms)} (committed ${fmt.seconds(committedAfter)} after the write)`, value: ms });
     });
   } finally {
     if (w) await w.daemon.stop();

@@ -23,10 +23,14 @@ async function checksum(ctx: BenchContext, db: string): Promise<string> {
   return String((r as Array<{ Checksum: string | number | null }>)[0]?.Checksum);
 }
 
-/** The restored table equals the original (now, or as it was when `expected` was taken). */
-async function sameAsOriginal(ctx: BenchContext, db: string, expected?: string): Promise<void> {
+/** The restored table equals the original (now, or as it was when `expected` was taken); the error names the restore's time. */
+async function sameAsOriginal(ctx: BenchContext, db: string, tookMs: number, expected?: string): Promise<void> {
   const [a, b] = [expected ?? (await checksum(ctx, BIG_DB)), await checksum(ctx, db)];
-  if (a !== b) throw new Error(`restored table differs from the original (CHECKSUM TABLE ${b} vs ${a})`);
+  if (a !== b) {
+    const [r] = await ctx.admin.query(`SELECT COUNT(*) AS n FROM \`${db}\`.${BIG_TABLE}`);
+    const n = Number((r as Array<{ n: number | string }>)[0]?.n);
+    throw new Error(`restored table differs from the original: ${fmt.count(n)} rows, CHECKSUM TABLE ${b} vs ${a} (the restore took ${fmt.seconds(tookMs)} and exited 0)`);
+  }
 }
 
 async function freshDatabase(ctx: BenchContext, db: string): Promise<void> {
@@ -102,7 +106,7 @@ export async function largeTablePhase(ctx: BenchContext): Promise<void> {
     await attempt(ctx, [['restore-rowwise', 'dump']], 'load of the row-wise dump', async () => {
       await freshDatabase(ctx, 'restored_rowwise');
       const r = await runOk('mariadb < dump.sql', 'mariadb', [...clientArgs(ctx), 'restored_rowwise'], { env: cleanEnv(), stdinFile: rowwiseDump, timeoutMs: HOUR });
-      await sameAsOriginal(ctx, 'restored_rowwise', dumped.checksum);
+      await sameAsOriginal(ctx, 'restored_rowwise', r.ms, dumped.checksum);
       table.set('restore-rowwise', 'dump', { text: fmt.seconds(r.ms), value: r.ms });
     });
     await ctx.admin.query('DROP DATABASE IF EXISTS restored_rowwise');
@@ -113,7 +117,7 @@ export async function largeTablePhase(ctx: BenchContext): Promise<void> {
     await attempt(ctx, [['restore-extended', 'old']], "load of the old approach's dump", async () => {
       await freshDatabase(ctx, 'restored_old');
       const r = await runOk('mariadb < dump.sql', 'mariadb', [...clientArgs(ctx), 'restored_old'], { env: cleanEnv(), stdinFile: oldDump, timeoutMs: HOUR });
-      await sameAsOriginal(ctx, 'restored_old');
+      await sameAsOriginal(ctx, 'restored_old', r.ms);
       table.set('restore-extended', 'old', { text: fmt.seconds(r.ms), value: r.ms });
     });
     await ctx.admin.query('DROP DATABASE IF EXISTS restored_old');
@@ -125,7 +129,7 @@ export async function largeTablePhase(ctx: BenchContext): Promise<void> {
       const r = await runOk('git-dbsync restore', ctx.product.node, [ctx.product.cli, 'restore', '--yes'], {
         env: dbsyncEnv(ctx.server, 'restored_dbsync', repo), sampleMemory: true, timeoutMs: HOUR,
       });
-      await sameAsOriginal(ctx, 'restored_dbsync');
+      await sameAsOriginal(ctx, 'restored_dbsync', r.ms);
       const cell = { text: fmt.seconds(r.ms), value: r.ms };
       table.set('restore-rowwise', 'dbsync', cell);
       table.set('restore-extended', 'dbsync', cell);

@@ -19,7 +19,7 @@ export async function sysbenchPhase(ctx: BenchContext): Promise<void> {
     await ctx.admin.query(`CREATE DATABASE IF NOT EXISTS ${SYSBENCH_DB}`);
     await sysbenchPrepare(ctx.server, shape);
     // An untimed warm-up run, so the first measured run does not start colder than the others.
-    await sysbenchRun(ctx.server, shape, Math.min(5, sizes.sysbenchS));
+    await sysbenchRun(ctx.server, shape, ctx.mode === 'quick' ? 1 : 5);
     const without: number[] = [];
     const withWatch: number[] = [];
     let passes = 0;

@@ -34,7 +34,7 @@ interface Row {
 
 export const DASH = '—';
 
-function oneLine(s: string, max = 110): string {
+function oneLine(s: string, max = 160): string {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
@@ -61,9 +61,14 @@ export class ResultsTable {
     this.row(id).cells[system] = cell;
   }
 
+  /** A cell, if set. */
+  cell(id: string, system: System): Cell | undefined {
+    return this.row(id).cells[system];
+  }
+
   /** The text of a cell, if set. */
   text(id: string, system: System): string | undefined {
-    return this.row(id).cells[system]?.text;
+    return this.cell(id, system)?.text;
   }
 
   /** A ratio between two figures of git-dbsync's own cell (e.g. with and without it running). */

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import { SETTINGS, flagName, type FlagValues } from './config/config.js';
+import { SETTINGS, flagName, loadConfig, type FlagValues } from './config/config.js';
 import { DbsyncError, messageOf } from './errors/dbsync-error.js';
 import { ExitCode } from './errors/exit-codes.js';
 import { commandContext } from './cli/context.js';
@@ -15,6 +15,11 @@ import { statusCommand } from './cli/status-command.js';
 import { healthCommand } from './cli/health-command.js';
 import { syncCommand } from './cli/sync-command.js';
 import { watchCommand } from './cli/watch-command.js';
+import { syncContext } from './cli/join-context.js';
+import { pullCommand } from './cli/pull-command.js';
+import { conflictsCommand } from './cli/conflicts-command.js';
+import { resolveCommand } from './cli/resolve-command.js';
+import { doctorCommand } from './cli/doctor-command.js';
 import { demoCommand } from './cli/demo-command.js';
 
 const EXIT_CODES_HELP = `
@@ -51,6 +56,19 @@ function flagsOf(cmd: Command): FlagValues {
   return out;
 }
 
+/** --adopt-remote / --adopt-local: what to do when this repository's history and the remote's are unrelated (two-way mode). */
+function adoptOptions(cmd: Command): Command {
+  return cmd
+    .option('--adopt-remote', "unrelated histories: take the remote's data and history, keep this computer's history on a branch dbsync/local-<date>")
+    .option('--adopt-local', 'unrelated histories: start the shared history from this database (only with an empty remote)');
+}
+
+function adoptOf(cmd: Command): { adopt?: 'remote' | 'local' } {
+  const o = cmd.opts() as { adoptRemote?: boolean; adoptLocal?: boolean };
+  if (o.adoptRemote && o.adoptLocal) throw new DbsyncError({ operation: 'usage', message: '--adopt-remote and --adopt-local exclude each other', hint: 'choose one', exitCode: ExitCode.Config });
+  return o.adoptRemote ? { adopt: 'remote' } : o.adoptLocal ? { adopt: 'local' } : {};
+}
+
 function errorLine(err: unknown): { line: string; code: number } {
   if (err instanceof DbsyncError) return { line: err.toLine(), code: err.exitCode };
   return { line: `unexpected error: ${messageOf(err)} -- please report this with the log`, code: ExitCode.Failure };
@@ -69,11 +87,51 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     exitCode = await fn(args[args.length - 1] as Command);
   };
 
-  addConfigOptions(program.command('sync').description('One pass: snapshot the database, commit what changed, push if a remote is configured.')).action(
-    run(async (cmd) => syncCommand(await commandContext(flagsOf(cmd), env, process.cwd()))),
+  addConfigOptions(adoptOptions(program.command('sync').description('One pass: snapshot the database, commit what changed, push if a remote is configured (two-way mode: then pull).'))).action(
+    run(async (cmd) => {
+      // Two-way mode (src/pull): a new computer joins first; a pass is then a pull (publish, fetch, merge, push).
+      const ctx = await syncContext(flagsOf(cmd), env, process.cwd());
+      return ctx.config.sync.mode === 'two-way' ? pullCommand(ctx, adoptOf(cmd)) : syncCommand(ctx);
+    }),
   );
-  addConfigOptions(program.command('watch').description('Run passes every POLL_INTERVAL seconds until SIGINT/SIGTERM.')).action(
-    run(async (cmd) => watchCommand(await commandContext(flagsOf(cmd), env, process.cwd()), process, (code) => process.exit(code))),
+  addConfigOptions(program.command('watch').description('Run passes every POLL_INTERVAL seconds until SIGINT/SIGTERM (two-way mode: also pull every DBSYNC_PULL_INTERVAL).')).action(
+    run(async (cmd) => watchCommand(await syncContext(flagsOf(cmd), env, process.cwd()), process, (code) => process.exit(code))),
+  );
+
+  // Two-way sync: pull, conflicts, resolve, doctor (see README, Several computers).
+  addConfigOptions(adoptOptions(program.command('pull').description('Two-way mode: commit local changes, fetch the remote, merge its changes row by row into the database, push.'))).action(
+    run(async (cmd) => pullCommand(await syncContext(flagsOf(cmd), env, process.cwd()), adoptOf(cmd))),
+  );
+  addConfigOptions(program.command('conflicts').description('List the open conflicts of the last merge: table, key, column, base/ours/theirs, the value the database kept.').option('--json', 'machine-readable output')).action(
+    run(async (cmd) => conflictsCommand(await commandContext(flagsOf(cmd), env, process.cwd(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),
+  );
+  addConfigOptions(
+    program
+      .command('resolve')
+      .description('Close a conflict: write the chosen value into the database, remove the record, commit and push.')
+      .argument('<table>', 'the table')
+      .argument('[key]', "the row's key: the key columns' values in order, comma-separated (e.g. 43, or 7,2026-01-01); omit for a table-level conflict")
+      .option('--ours', 'keep the value of the computer that made the merge')
+      .option('--theirs', 'keep the value it pulled')
+      .option('--value <value>', 'write this value instead (NULL for SQL NULL; a quoted SQL literal is used as it is)')
+      .option('--column <column>', 'only this column (when the row has conflicts in several)'),
+  ).action(async (table: string, key: string | undefined, _opts: unknown, cmd: Command) => {
+    const o = cmd.opts() as { ours?: boolean; theirs?: boolean; value?: string; column?: string };
+    const flags = { ...flagsOf(cmd), value: undefined, column: undefined };
+    exitCode = await resolveCommand(await commandContext(flags, env, process.cwd(), { create: false }), table, key, o);
+  });
+  addConfigOptions(
+    program
+      .command('doctor')
+      .description('Check the database server for two-way sync (auto_increment spacing) and print the exact settings for computer N of M.')
+      .option('--computers <m>', 'how many computers share the repository')
+      .option('--this <n>', 'which of them this one is (1 to M)'),
+  ).action(
+    run(async (cmd) => {
+      const o = cmd.opts() as { computers?: string; this?: string };
+      const flags = { ...flagsOf(cmd), computers: undefined, this: undefined };
+      return doctorCommand(loadConfig({ env, flags, cwd: process.cwd() }), o, (line) => process.stdout.write(line + '\n'));
+    }),
   );
   addConfigOptions(
     program

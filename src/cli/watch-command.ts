@@ -9,6 +9,8 @@ import { recordFailure } from './record.js';
 import { renderPass } from './render.js';
 import { secretsNotice } from './secrets-notice.js';
 import { profileNotice } from './profile-notice.js';
+import { ProgressDisplay } from './progress-display.js';
+import { watchPulls } from './watch-pulls.js';
 
 /**
  * `git-dbsync watch`: the daemon. The first SIGINT/SIGTERM lets a running pass finish and then
@@ -20,8 +22,13 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   const { project, log, config } = ctx;
   // DBSYNC_VERIFY_INTERVAL=0: no probe, a full pass every poll.
   const probe = config.verifyIntervalMs > 0 ? new ChangeProbe(project.connect) : null;
+  // Progress of a long pass (the first snapshot of a large database): a terminal line, or a summary in the log.
+  const display = new ProgressDisplay({ stream: process.stderr, log });
+  // Two-way mode: a pass is a pull every DBSYNC_PULL_INTERVAL (see watch-pulls.ts).
+  const pulls = watchPulls(ctx);
   const loop = new WatchLoop({
-    runPass: ({ push }) => runPass(project, { push }),
+    runPass: ({ push }) => pulls.pass(push, () => runPass(project, { push, progress: display.update })).finally(() => display.clear()),
+    wanted: pulls.wanted,
     intervalMs: config.pollIntervalMs,
     maxBackoffMs: config.maxBackoffMs,
     ...(probe ? { probe: () => probe.read() } : {}),
@@ -50,7 +57,8 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     } else log.debug({ error: err instanceof Error ? err.message : String(err) }, 'change probe failed: a full pass runs instead');
   });
   loop.on('pass:success', (r, trigger) => {
-    log.debug({ trigger, ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows }, 'pass done');
+    // `trigger` last: log readers match `pass done ms=... lockMs=...`.
+    log.debug({ ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows, trigger }, 'pass done');
     const notice = secretsNotice(r.secrets);
     if (notice) log[notice.level](notice.line);
     const profile = profileNotice(r.profile);

@@ -1,14 +1,16 @@
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import type { Git, GitIdentity } from '../git/git.js';
 import { snapshotPrefix } from '../project/project.js';
-import { DATA_DIR, encodeTableFileName, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
+import { countLines, fileLines, streamLines } from '../fs/line-streams.js';
+import { dataFileTable, encodeTableFileName, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile } from '../snapshot/object-file.js';
 import { columnsFromCreate, tableNameFromCreate } from '../snapshot/create-table-text.js';
 import type { TableInfo } from '../snapshot/table-info.js';
 import { commitMessage, commitSubject, type ChangeSummary, type ObjectChange, type TableChange } from './change-summary.js';
-import { diffRowLines, diffRows } from './row-diff.js';
+import { diffRowSources, type LineSource } from './row-diff.js';
 import { describeChanges, type RowChange } from './describe-changes.js';
 import { rowOfLine, SnapshotRows } from './snapshot-rows.js';
 import type { Profile } from '../profile/profile.js';
@@ -75,48 +77,89 @@ async function summarize(opts: CommitOptions, head: string | null, staged: Reado
   const oldText = async (p: string) => (head ? ((await opts.git.readBlob(head, p))?.toString('utf8') ?? '') : '');
   const newText = async (rel: string) => readFile(path.join(opts.snapshotAbs, rel), 'utf8').catch(() => '');
 
+  const entryOf = async (stem: string) => {
+    let entry = tables.get(stem);
+    if (!entry) {
+      const name = byFile.get(stem)?.name ?? tableNameFromCreate(await oldText(`${prefix}${TABLES_DIR}/${stem}.sql`)) ?? stem;
+      entry = { name, schema: null, rows: { added: 0, changed: 0, deleted: 0 } };
+      tables.set(stem, entry);
+    }
+    return entry;
+  };
+  // A table's data may be split into several files (chunks): its changed files are diffed together.
+  const dataChanges = new Map<string, { old: string[]; new: string[] }>();
   for (const { status, path: full } of staged) {
     const rel = full.slice(prefix.length);
-    const m = /^(tables|data)\/(.+)\.sql$/.exec(rel);
-    if (m) {
-      const info = byFile.get(m[2]!);
-      let name = info?.name;
-      if (!name) name = tableNameFromCreate(await oldText(`${prefix}${TABLES_DIR}/${m[2]}.sql`)) ?? m[2]!;
-      const entry = tables.get(m[2]!) ?? { name, schema: null, rows: { added: 0, changed: 0, deleted: 0 } };
-      if (m[1] === TABLES_DIR) entry.schema = status === 'A' ? 'added' : status === 'D' ? 'dropped' : 'changed';
-      else {
-        const keys = info ? info.orderKey.map((k) => info.columns.findIndex((c) => c.name === k)) : [];
-        // After a schema change the old rows' key cells may sit elsewhere: find them by name in the old definition.
-        const oldColumns = columnsFromCreate(await oldText(`${prefix}${TABLES_DIR}/${m[2]}.sql`));
-        const oldKeys = info && oldColumns.length > 0 ? info.orderKey.map((k) => oldColumns.indexOf(k)) : keys;
-        const newRows = status === 'D' ? '' : await newText(`${DATA_DIR}/${m[2]}.sql`);
-        const oldRows = status === 'A' ? '' : await oldText(full);
-        const oldKeyPositions = oldKeys.includes(-1) ? [] : oldKeys;
-        // Only tables the profile words: the changed rows, by column name, for the message builder.
-        // Not before the first commit, where every row is new: that subject stays generic (counts per table).
-        if (described.has(name) && head) {
-          const lines = diffRowLines(oldRows, newRows, keys, oldKeyPositions);
-          entry.rows = { added: lines.added.length, changed: lines.changed.length, deleted: lines.deleted.length };
-          describedRows += lines.added.length + lines.changed.length + lines.deleted.length;
-          if (describedRows > MAX_DESCRIBED_ROWS) rowChanges.clear();
-          else {
-            const newCols = info ? info.columns.map((c) => c.name) : oldColumns;
-            const oldCols = oldColumns.length > 0 ? oldColumns : newCols;
-            const list: RowChange[] = [];
-            for (const l of lines.added) list.push({ before: null, after: rowOfLine(l, newCols) });
-            for (const [b, a] of lines.changed) list.push({ before: rowOfLine(b, oldCols), after: rowOfLine(a, newCols) });
-            for (const l of lines.deleted) list.push({ before: rowOfLine(l, oldCols), after: null });
-            // A line that does not fit its columns (read by name) leaves the table to the generic part of the subject.
-            const fits = list.every((c, i) => (i < lines.added.length ? c.after : i < lines.added.length + lines.changed.length ? c.before && c.after : c.before));
-            if (fits) rowChanges.set(name, list);
-          }
-        } else entry.rows = diffRows(oldRows, newRows, keys, oldKeyPositions);
-      }
-      tables.set(m[2]!, entry);
+    const schema = /^tables\/(.+)\.sql$/.exec(rel);
+    if (schema) {
+      (await entryOf(schema[1]!)).schema = status === 'A' ? 'added' : status === 'D' ? 'dropped' : 'changed';
+      continue;
+    }
+    const table = dataFileTable(rel);
+    if (table !== null) {
+      await entryOf(table);
+      const files = dataChanges.get(table) ?? { old: [], new: [] };
+      if (status !== 'A') files.old.push(rel);
+      if (status !== 'D') files.new.push(rel);
+      dataChanges.set(table, files);
       continue;
     }
     const kind = (Object.keys(OBJECT_FILES) as ObjectKind[]).find((k) => OBJECT_FILES[k] === rel);
     if (kind) objects.push(...diffObjects(kind, await oldText(full), status === 'D' ? '' : await newText(rel)));
+  }
+
+  for (const [stem, files] of dataChanges) {
+    const entry = tables.get(stem)!;
+    const { name } = entry;
+    const info = byFile.get(stem);
+    const keys = info ? info.orderKey.map((k) => info.columns.findIndex((c) => c.name === k)) : [];
+    // After a schema change the old rows' key cells may sit elsewhere: find them by name in the old definition.
+    const oldColumns = columnsFromCreate(await oldText(`${prefix}${TABLES_DIR}/${stem}.sql`));
+    const oldKeys = info && oldColumns.length > 0 ? info.orderKey.map((k) => oldColumns.indexOf(k)) : keys;
+    const oldKeyPositions = oldKeys.includes(-1) ? [] : oldKeys;
+    // Only the changed files are read, as streams: memory does not grow with the table.
+    const oldSources: LineSource[] = head ? files.old.map((rel) => () => streamLines(opts.git.streamBlob(head, prefix + rel))) : [];
+    const newSources: LineSource[] = files.new.map((rel) => () => fileLines(path.join(opts.snapshotAbs, rel)));
+    const counts = { added: 0, changed: 0, deleted: 0 };
+    // Only tables the profile words: the changed rows, by column name, for the message builder.
+    // Not before the first commit, where every row is new: that subject stays generic (counts per table).
+    if (described.has(name) && head) {
+      // Lines are kept only while the message could still name them all.
+      const keep = () => describedRows + counts.added + counts.changed + counts.deleted <= MAX_DESCRIBED_ROWS;
+      const lines = { added: [] as string[], changed: [] as Array<readonly [string, string]>, deleted: [] as string[] };
+      await diffRowSources(oldSources, newSources, keys, oldKeyPositions, {
+        added: (l) => (++counts.added, keep() && lines.added.push(l)),
+        changed: (b, a) => (++counts.changed, keep() && lines.changed.push([b, a])),
+        deleted: (l) => (++counts.deleted, keep() && lines.deleted.push(l)),
+      });
+      entry.rows = counts;
+      describedRows += counts.added + counts.changed + counts.deleted;
+      if (describedRows > MAX_DESCRIBED_ROWS) rowChanges.clear();
+      else {
+        const newCols = info ? info.columns.map((c) => c.name) : oldColumns;
+        const oldCols = oldColumns.length > 0 ? oldColumns : newCols;
+        const list: RowChange[] = [];
+        for (const l of lines.added) list.push({ before: null, after: rowOfLine(l, newCols) });
+        for (const [b, a] of lines.changed) list.push({ before: rowOfLine(b, oldCols), after: rowOfLine(a, newCols) });
+        for (const l of lines.deleted) list.push({ before: rowOfLine(l, oldCols), after: null });
+        // A line that does not fit its columns (read by name) leaves the table to the generic part of the subject.
+        const fits = list.every((c, i) => (i < lines.added.length ? c.after : i < lines.added.length + lines.changed.length ? c.before && c.after : c.before));
+        if (fits) rowChanges.set(name, list);
+      }
+    } else if (oldSources.length === 0 || newSources.length === 0) {
+      // A new or dropped table (or the first commit): every row is added or deleted; count without parsing.
+      let n = 0;
+      for (const rel of oldSources.length === 0 ? files.new : files.old) {
+        n += await countLines(oldSources.length === 0 ? createReadStream(path.join(opts.snapshotAbs, rel)) : opts.git.streamBlob(head!, prefix + rel)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return 0;
+          throw err;
+        });
+      }
+      entry.rows = oldSources.length === 0 ? { added: n, changed: 0, deleted: 0 } : { added: 0, changed: 0, deleted: n };
+    } else {
+      await diffRowSources(oldSources, newSources, keys, oldKeyPositions, { added: () => counts.added++, changed: () => counts.changed++, deleted: () => counts.deleted++ });
+      entry.rows = counts;
+    }
   }
   const list = [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const summary = { tables: list.map((t) => ({ table: t.name, schema: t.schema, rows: t.rows })), objects };

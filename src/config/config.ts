@@ -31,6 +31,8 @@ export interface Config {
   readonly maxDelayMs: number;
   readonly maxBackoffMs: number;
   readonly lockTimeoutMs: number;
+  /** Two-way sync (see src/pull): mode, pull interval of `watch`, conflict rule. */
+  readonly sync: { readonly mode: 'backup' | 'two-way'; readonly pullIntervalMs: number; readonly conflictRule: 'ours' | 'theirs' | 'newest' };
   readonly includeTables: readonly string[];
   readonly excludeTables: readonly string[];
   /** `auto`, `none` or a profile name (see src/profile/profiles.ts). */
@@ -39,6 +41,8 @@ export interface Config {
   readonly schemaOnlyTables: readonly string[] | null;
   /** Secret columns: policy, per-column overrides, key (see src/secrets). */
   readonly secrets: SecretsConfig;
+  /** DBSYNC_CHUNK_SIZE: tables larger than this are split into data files of about this size (see src/snapshot/chunking.ts). */
+  readonly chunkBytes: number;
   readonly git: {
     /** Remote URL with any credentials removed; what goes into .git/config. */
     readonly remoteUrl: string | undefined;
@@ -80,6 +84,21 @@ const seconds = (min: number) =>
     .number({ message: 'must be a number of seconds' })
     .refine((n) => Number.isFinite(n), 'must be a number of seconds')
     .refine((n) => n >= min, `must be at least ${min} (seconds)`);
+/** A size in bytes: `524288`, `512K`, `512KiB`, `2M`, `2MiB` (K and M are 1024-based). */
+const byteSize = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .transform((s, ctx) => {
+      const m = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i.exec(s);
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: 'must be a size such as 512KiB, 2MiB or a number of bytes' });
+        return z.NEVER;
+      }
+      const unit = (m[2] ?? 'b').toLowerCase();
+      return Number(m[1]) * (unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1);
+    })
+    .refine((n) => n >= min && n <= max, `must be between ${min / 1024} KiB and ${max / 1024 / 1024} MiB`);
 const tableList = z
   .string()
   .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0));
@@ -110,9 +129,24 @@ export const SETTINGS = {
   pollInterval: { flag: 'pollInterval', env: ['POLL_INTERVAL'], default: '30', schema: seconds(0.1), doc: 'Seconds between polls of `watch`: a poll is one cheap query, and a pass runs only when it sees a change (see *How changes are detected*).' },
   verifyInterval: { flag: 'verifyInterval', env: ['DBSYNC_VERIFY_INTERVAL'], default: '600', schema: seconds(0), doc: 'Seconds between full passes of `watch` that run whatever the change probe says (also at start and after a server restart). 0: a full pass every poll, without the probe.' },
   quietPeriod: { flag: 'quietPeriod', env: ['DBSYNC_QUIET_PERIOD'], default: '0.3', schema: seconds(0), doc: 'Seconds the database must stay unchanged before `watch` takes the snapshot, so that a burst of statements lands in one commit.' },
-  maxDelay: { flag: 'maxDelay', env: ['DBSYNC_MAX_DELAY'], default: '2', schema: seconds(0), doc: 'Longest wait (seconds) for the quiet period: a database that never stays quiet is still committed this often.' },
+  maxDelay: { flag: 'maxDelay', env: ['DBSYNC_MAX_DELAY'], default: '2', schema: seconds(0), doc: 'Longest wait (seconds) for the quiet period once a change is seen: a database that never stays quiet is still committed.' },
   maxBackoff: { flag: 'maxBackoff', env: ['DBSYNC_MAX_BACKOFF'], default: '300', schema: seconds(1), doc: 'Longest wait (seconds) between retries after failures in `watch`.' },
   lockTimeout: { flag: 'lockTimeout', env: ['DBSYNC_LOCK_TIMEOUT'], default: '60', schema: seconds(0), doc: 'Seconds to wait for another git-dbsync process working on the same repository or database before giving up (exit 3).' },
+  mode: {
+    flag: 'mode',
+    env: ['DBSYNC_MODE'],
+    default: 'backup',
+    schema: z.enum(['backup', 'two-way'], { message: 'must be backup or two-way' }),
+    doc: '`backup`: push only, never write to the database (a remote that moved on is reported). `two-way`: also fetch other computers\' commits and merge them row by row into this database (see [Several computers](#several-computers)).',
+  },
+  pullInterval: { flag: 'pullInterval', env: ['DBSYNC_PULL_INTERVAL'], schema: seconds(0.1), doc: 'Two-way mode: seconds between pulls of `watch` (fetch, merge, apply). Default: POLL_INTERVAL.' },
+  conflictRule: {
+    flag: 'conflictRule',
+    env: ['DBSYNC_CONFLICT_RULE'],
+    default: 'theirs',
+    schema: z.enum(['ours', 'theirs', 'newest'], { message: 'must be ours, theirs or newest' }),
+    doc: 'Two-way mode: which value the database keeps when both sides changed the same cell (the other is recorded as a conflict): `theirs` (the value already pushed wins), `ours` (this computer\'s), `newest` (the side with the newer commit).',
+  },
   includeTables: { flag: 'includeTables', env: ['DBSYNC_INCLUDE_TABLES'], default: '', schema: tableList, doc: 'Comma-separated table names or `*` patterns to snapshot; empty means all.' },
   excludeTables: { flag: 'excludeTables', env: ['DBSYNC_EXCLUDE_TABLES'], default: '', schema: tableList, doc: 'Comma-separated table names or `*` patterns to leave out (applied after include).' },
   profile: {
@@ -142,6 +176,13 @@ export const SETTINGS = {
     env: ['DBSYNC_SECRET_KEY_FILE'],
     schema: nonEmpty,
     doc: 'File holding the key that encrypts secret columns (at least 32 bytes, e.g. `openssl rand -base64 32`); needed to restore them. Keep a copy outside the repository.',
+  },
+  chunkSize: {
+    flag: 'chunkSize',
+    env: ['DBSYNC_CHUNK_SIZE'],
+    default: '512KiB',
+    schema: byteSize(1024, 1024 * 1024 * 1024),
+    doc: 'Tables larger than this are split into several data files of about this size, so a one-row change rewrites one small file (see *Snapshot format*). KiB or MiB, or bytes; at least 1KiB.',
   },
   remoteUrl: { flag: 'remoteUrl', env: ['GIT_REMOTE_URL'], schema: nonEmpty, doc: 'Remote to push to (ssh, https or a path). Credentials in an https URL are used but never written to .git/config. Optional: without it an existing remote named DBSYNC_REMOTE is used, or nothing is pushed.' },
   remoteName: { flag: 'remote', env: ['DBSYNC_REMOTE'], default: 'origin', schema: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain git remote name such as origin'), doc: 'Name of the git remote to push to.' },
@@ -255,11 +296,17 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     maxDelayMs: Math.round((values.maxDelay as number) * 1000),
     maxBackoffMs: Math.round((values.maxBackoff as number) * 1000),
     lockTimeoutMs: Math.round((values.lockTimeout as number) * 1000),
+    sync: Object.freeze({
+      mode: values.mode as 'backup' | 'two-way',
+      pullIntervalMs: Math.round(((values.pullInterval as number | undefined) ?? (values.pollInterval as number)) * 1000),
+      conflictRule: values.conflictRule as 'ours' | 'theirs' | 'newest',
+    }),
     includeTables: Object.freeze(values.includeTables as string[]),
     excludeTables: Object.freeze(values.excludeTables as string[]),
     profile: values.profile as string,
     schemaOnlyTables: values.schemaOnlyTables === undefined ? null : Object.freeze(values.schemaOnlyTables as string[]),
     secrets,
+    chunkBytes: values.chunkSize as number,
     git: Object.freeze({
       remoteUrl: remote?.url,
       remoteName: values.remoteName as string,

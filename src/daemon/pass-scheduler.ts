@@ -4,13 +4,14 @@ import { sameReading, sameServerRun, type ProbeReading } from '../detect/change-
  * Why a pass runs: `start` (first pass of the process), `retry` (after a failed pass), `restart`
  * (the server restarted, or the probe had to reconnect), `verify` (the verification interval is
  * over), `change` (the probe moved), `every-poll` (no probe: disabled, unavailable or failing),
- * `push` (nothing changed, but commits wait to be pushed and the push backoff is over).
+ * `push` (nothing changed, but commits wait to be pushed and the push backoff is over), `pull`
+ * (two-way mode: nothing changed here, but DBSYNC_PULL_INTERVAL is over).
  */
-export type PassTrigger = 'start' | 'retry' | 'restart' | 'verify' | 'change' | 'every-poll' | 'push';
+export type PassTrigger = 'start' | 'retry' | 'restart' | 'verify' | 'change' | 'every-poll' | 'push' | 'pull';
 
 /** Full passes that are not caused by a seen change or a push waiting (the daemon shows them as "verifying"). */
 export function isVerification(trigger: PassTrigger): boolean {
-  return trigger !== 'change' && trigger !== 'push';
+  return trigger !== 'change' && trigger !== 'push' && trigger !== 'pull';
 }
 
 export interface ScheduleOptions {
@@ -26,8 +27,8 @@ export interface ScheduleOptions {
 
 export type Decision =
   | { readonly kind: 'pass'; readonly trigger: PassTrigger }
-  /** `skipped`: the probe saw no change (an idle poll). */
-  | { readonly kind: 'wait'; readonly ms: number; readonly state: 'idle' | 'waiting for quiet'; readonly skipped: boolean };
+  /** `skipped`: the probe saw no change (an idle poll); `due`: the pass that waits for quiet. */
+  | { readonly kind: 'wait'; readonly ms: number; readonly state: 'idle' | 'waiting for quiet'; readonly skipped: boolean; readonly due?: PassTrigger };
 
 /** Probe more often than POLL_INTERVAL while waiting for quiet: a few times per quiet period. */
 export function quietStepMs(o: ScheduleOptions): number {
@@ -89,7 +90,7 @@ export class PassScheduler {
       return { kind: 'pass', trigger };
     }
     const ms = Math.min(quietStepMs(this.o), this.o.quietMs - quietFor, this.o.maxDelayMs - dueFor);
-    return { kind: 'wait', ms: Math.max(1, ms), state: 'waiting for quiet', skipped: false };
+    return { kind: 'wait', ms: Math.max(1, ms), state: 'waiting for quiet', skipped: false, due: trigger };
   }
 
   private due(reading: ProbeReading, now: number): PassTrigger | null {

@@ -33,6 +33,8 @@ export interface WatchLoopOptions {
   readonly schedule?: Omit<ScheduleOptions, 'pollMs'>;
   /** Clock (tests). */
   readonly now?: () => number;
+  /** A pass wanted for a reason of its own even when the probe sees no change (two-way mode: a pull is due). */
+  readonly wanted?: () => PassTrigger | undefined;
 }
 
 /** Exponential backoff from one interval, capped. */
@@ -124,11 +126,11 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
     while (!this.stopRequested) {
       // Pushes are retried by passes: an idle database would otherwise leave commits unpushed until the next change.
       const pushDue = this.pushFailures > 0 && Date.now() >= this.nextPushAt;
-      const decision = this.scheduler.decide(await this.readProbe(), this.now(), pushDue ? 'push' : undefined);
+      const decision = this.scheduler.decide(await this.readProbe(), this.now(), pushDue ? 'push' : this.opts.wanted?.());
       if (this.stopRequested) break;
       if (decision.kind === 'wait') {
         if (decision.skipped) this.emit('poll:skipped');
-        else if (!waiting) this.emit('poll:changed');
+        else if (!waiting && decision.due === 'change') this.emit('poll:changed');
         waiting = !decision.skipped;
         this.setState(decision.state);
         await this.sleep(decision.ms);

@@ -187,6 +187,19 @@ export class Database {
     }
   }
 
+  /** A small result set as raw cells (as streamRaw gives them), with `?` parameters: the rows of a few keys. */
+  async queryRaw(sql: string, params: readonly unknown[] = [], operation = 'read rows'): Promise<RawCell[][]> {
+    try {
+      return await new Promise((resolve, reject) =>
+        this.conn.query({ sql, values: params as unknown[], rowsAsArray: true, typeCast: rawTypeCast as never }, (err, rows) =>
+          err ? reject(err) : resolve(rows as RawCell[][]),
+        ),
+      );
+    } catch (err) {
+      throw databaseError(operation, err, this.options);
+    }
+  }
+
   /**
    * Stream a result set as raw cells, with backpressure (the driver pauses the socket while the
    * consumer is busy), so memory stays bounded whatever the table size.

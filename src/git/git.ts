@@ -3,6 +3,7 @@
  * GIT_SSH_COMMAND, credential helpers and config work as they expect.
  */
 import { spawn } from 'node:child_process';
+import { rm as rmFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { DbsyncError } from '../errors/dbsync-error.js';
@@ -118,7 +119,12 @@ export class Git {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', (e) => out.destroy(e));
+    // A reader that stops early destroys the stream: git must not be left blocked on a full pipe.
+    out.on('close', () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    });
     child.on('close', (code) => {
+      if (out.destroyed) return;
       if (code === 0) out.end();
       else out.destroy(new DbsyncError({ operation: 'read snapshot from git', message: `${rev}:${path}: ${lastLine(stderr)}`, hint: 'check the revision name' }));
     });
@@ -227,6 +233,13 @@ export class Git {
     return Number((await this.ok(['cat-file', '-s', sha], 'read snapshot from git')).trim());
   }
 
+  /** Sizes in bytes of many blobs, by id, in one git process (a table's chunk files). */
+  async blobSizes(shas: readonly string[]): Promise<number[]> {
+    if (shas.length === 0) return [];
+    const out = await this.ok(['cat-file', '--batch-check=%(objectsize)'], 'read snapshot from git', { input: shas.join('\n') + '\n' });
+    return out.trim().split('\n').map(Number);
+  }
+
   async readBlob(rev: string, path: string): Promise<Buffer | null> {
     const r = await this.run(['cat-file', 'blob', `${rev}:${path}`]);
     return r.code === 0 ? r.stdout : null;
@@ -295,6 +308,114 @@ export class Git {
 
   async isAncestor(a: string, b: string): Promise<boolean> {
     return (await this.run(['merge-base', '--is-ancestor', a, b])).code === 0;
+  }
+
+  // --- two-way sync (src/pull): merging histories, never forced ------------------------------
+
+  /** The best common ancestor of two commits, or null when their histories are unrelated. */
+  async mergeBase(a: string, b: string): Promise<string | null> {
+    const r = await this.run(['merge-base', a, b]);
+    if (r.code === 1) return null;
+    if (r.code !== 0) throw gitError('find the common ancestor', r);
+    return r.stdout.toString().trim() || null;
+  }
+
+  /** Committer time of a commit, in seconds since the epoch. */
+  async commitTime(rev: string): Promise<number> {
+    return Number((await this.ok(['log', '-1', '--format=%ct', rev, '--'], `read commit ${rev}`)).trim());
+  }
+
+  /** Commits reachable from `to` but not from `from`. */
+  async countBetween(from: string, to: string): Promise<number> {
+    return Number((await this.ok(['rev-list', '--count', `${from}..${to}`], 'count commits')).trim());
+  }
+
+  /**
+   * Move the checked-out branch forward to `rev` (index and working tree too); refuses anything
+   * that is not a fast-forward and any local change it would overwrite.
+   */
+  async mergeFastForward(rev: string): Promise<void> {
+    await this.ok(['merge', '--ff-only', '--quiet', '--no-edit', rev], 'fast-forward to the remote', {
+      hint: 'files outside the snapshot folder have local changes that the remote changed too: commit or undo them, then pull again',
+      env: { GIT_MERGE_AUTOEDIT: 'no' },
+    });
+  }
+
+  /**
+   * The tree of `base` with the working tree's `path` folder staged over it, written without
+   * touching .git/index (a temporary index in `scratchIndex`, removed afterwards).
+   */
+  async treeWithFolder(base: string, path: string, scratchIndex: string): Promise<string> {
+    const env = { GIT_INDEX_FILE: scratchIndex };
+    try {
+      await this.ok(['read-tree', base], 'prepare merge commit', { env });
+      await this.ok(['add', '-A', '-f', '--', path], 'prepare merge commit', { env });
+      return (await this.ok(['write-tree'], 'prepare merge commit', { env })).trim();
+    } finally {
+      await rmFile(scratchIndex, { force: true });
+    }
+  }
+
+  /** A commit object with the given tree and parents (several for a merge); no ref moves. */
+  async commitTree(tree: string, parents: readonly string[], message: string, author: GitIdentity): Promise<string> {
+    const env = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
+    const args = ['commit-tree', '--no-gpg-sign', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'];
+    return (await this.ok(args, 'create merge commit', { input: message, env })).trim();
+  }
+
+  /**
+   * Point `ref` at `next` only if it still points at `expected` (null: only if it does not exist):
+   * a concurrent change of the ref fails instead of being overwritten.
+   */
+  async updateRefGuarded(ref: string, next: string, expected: string | null, reason: string): Promise<void> {
+    await this.ok(['update-ref', '-m', reason, ref, next, expected ?? '0'.repeat(40)], `move ${ref}`, {
+      hint: 'another git command changed the branch meanwhile; run the command again',
+    });
+  }
+
+  /** Create branch `name` at `rev`; never moves an existing branch. */
+  async createBranch(name: string, rev: string): Promise<void> {
+    await this.ok(['branch', '--no-track', name, rev], `create branch ${name}`, { hint: 'a branch of that name exists already; remove or rename it' });
+  }
+
+  /** Make the index and working tree follow HEAD's move from `from` to `to` (like a checkout); refuses to overwrite local changes. */
+  async switchTree(from: string, to: string): Promise<void> {
+    await this.ok(['read-tree', '-m', '-u', from, to], 'update the working tree', { hint: 'files in the working tree have local changes: commit or undo them, then run the command again' });
+  }
+
+  /** Stage `path` into .git/index exactly as in the working tree (after a ref moved under it). */
+  async stagePath(path: string): Promise<void> {
+    await this.ok(['add', '-A', '-f', '--', path], 'stage snapshot', { hint: 'another git command may hold .git/index.lock; retry when it is done' });
+  }
+
+  /** Paths changed between two commits outside `path` (for reporting what a merge of snapshots leaves alone). */
+  async changedOutside(from: string, to: string, path: string): Promise<string[]> {
+    if (!path) return [];
+    const out = await this.ok(['diff', '--name-only', '-z', '--no-renames', from, to, '--', '.', `:(exclude,literal)${path}`], 'compare commits', {
+      env: { GIT_LITERAL_PATHSPECS: '0' },
+    });
+    return out.split('\0').filter(Boolean);
+  }
+
+  /** Clone `url` into `dir` (relative to this object's folder): the new computer's first step. */
+  async clone(url: string, dir: string, remoteName: string, branch: string): Promise<GitResult> {
+    const { args, env } = await this.remoteEnv();
+    return this.run([...args, 'clone', '--quiet', '--origin', remoteName, '--branch', branch, '--', url, dir], { env, timeoutMs: 600_000 });
+  }
+
+  /**
+   * The branch a new computer should take: the one the remote's HEAD points at, else `main`,
+   * `master` or its only branch (a bare repository's HEAD may name a branch nobody pushed); null
+   * when the remote has no branch at all (an empty repository).
+   */
+  async remoteDefaultBranch(remote: string, timeoutMs: number): Promise<{ branch: string | null; result: GitResult }> {
+    const { args, env } = await this.remoteEnv();
+    const r = await this.run([...args, 'ls-remote', '--symref', remote], { env, timeoutMs });
+    const text = r.stdout.toString();
+    const heads = [...text.matchAll(/^[0-9a-f]{40,64}\trefs\/heads\/(\S+)$/gm)].map((m) => m[1]!);
+    const head = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(text)?.[1];
+    const branch = head && heads.includes(head) ? head : (['main', 'master'].find((b) => heads.includes(b)) ?? (heads.length === 1 ? heads[0]! : null));
+    return { branch, result: r };
   }
 
   // --- remotes ------------------------------------------------------------------------------

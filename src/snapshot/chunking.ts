@@ -20,7 +20,8 @@
  */
 export const CHUNK_TARGET_BYTES = 512 * 1024;
 export const EXPONENT_SLACK = 2;
-const MIN_EXPONENT = 4;
+/** Every boundary at any exponent in use is a boundary at this one (a re-split only needs these rows). */
+export const MIN_EXPONENT = 4;
 const MAX_EXPONENT = 24;
 
 export function keyHash(keyText: string): number {
@@ -37,15 +38,23 @@ export function keyHash(keyText: string): number {
   return h >>> 0;
 }
 
+/**
+ * The hash a chunk's file name is made of (its first row's key text). Not keyHash: the low bits of
+ * a boundary row's keyHash are all zero, which would leave few distinct names.
+ */
+export function nameHash(keyText: string): number {
+  return keyHash('\u0001' + keyText);
+}
+
 /** Whether a row with this key text starts a new chunk. */
 export function isBoundary(hash: number, exponent: number): boolean {
   return (hash & ((1 << exponent) - 1)) === 0;
 }
 
-/** The exponent whose chunks come closest to CHUNK_TARGET_BYTES for rows of this average size. */
-export function idealExponent(totalBytes: number, rows: number): number {
+/** The exponent whose chunks come closest to `targetBytes` (default CHUNK_TARGET_BYTES) for rows of this average size. */
+export function idealExponent(totalBytes: number, rows: number, targetBytes = CHUNK_TARGET_BYTES): number {
   if (rows === 0 || totalBytes === 0) return MAX_EXPONENT;
-  const rowsPerChunk = CHUNK_TARGET_BYTES / (totalBytes / rows);
+  const rowsPerChunk = targetBytes / (totalBytes / rows);
   const e = Math.round(Math.log2(Math.max(1, rowsPerChunk)));
   return Math.min(MAX_EXPONENT, Math.max(MIN_EXPONENT, e));
 }
@@ -54,6 +63,15 @@ export function idealExponent(totalBytes: number, rows: number): number {
 export function chooseExponent(previous: number | null, ideal: number): number {
   if (previous !== null && Math.abs(previous - ideal) <= EXPONENT_SLACK) return previous;
   return ideal;
+}
+
+/**
+ * The exponent a table's data is split with, or null for a single file: a table that fits in one
+ * chunk keeps exactly one data file (as before chunking existed), whatever its keys hash to.
+ */
+export function tableExponent(totalBytes: number, rows: number, previous: number | null, targetBytes = CHUNK_TARGET_BYTES): number | null {
+  if (totalBytes <= targetBytes) return null;
+  return chooseExponent(previous, idealExponent(totalBytes, rows, targetBytes));
 }
 
 /** File name stem (without `.sql`) of a chunk after the first: `<table>@<exponent>-<hash>`. */

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { chunkStem, parseDataStem } from './chunking.js';
 
 /**
  * Where each part of a snapshot lives, relative to the snapshot folder. One schema file and one
- * data file per table; the other object kinds each in one file, in an order that loads.
+ * or more data files per table (a large table is split into chunks, see chunking.ts: `data/<table>.sql`
+ * first, then `data/<table>@<exponent>-<hash>.sql`); the other object kinds each in one file, in an order that loads.
  * Plain `cat` in the order of LOAD_ORDER restores the whole snapshot with the stock client.
  */
 export const HEADER_FILE = 'header.sql';
@@ -60,8 +62,45 @@ export function tableDataPath(table: string): string {
   return `${DATA_DIR}/${encodeTableFileName(table)}.sql`;
 }
 
-/** True for a path (relative to the snapshot folder) that this layout writes. */
+/** A further chunk of a table's data (its first chunk is tableDataPath). */
+export function chunkDataPath(tableStem: string, exponent: number, hash: number): string {
+  return `${DATA_DIR}/${chunkStem(tableStem, exponent, hash)}.sql`;
+}
+
+/** True for a path (relative to the snapshot folder) that this layout writes (chunk names included). */
 export function isSnapshotPath(rel: string): boolean {
   if (rel === HEADER_FILE || Object.values(OBJECT_FILES).includes(rel as never)) return true;
   return /^(tables|data)\/[^/]+\.sql$/.test(rel);
+}
+
+/** The encoded table name (file stem) a data file belongs to, or null for a path that is no data file. */
+export function dataFileTable(rel: string): string | null {
+  const m = /^data\/([^/]+)\.sql$/.exec(rel);
+  return m ? parseDataStem(m[1]!).table : null;
+}
+
+/** The exponent in a chunk's name (null for a table's first data file or another path). */
+export function dataFileExponent(rel: string): number | null {
+  const m = /^data\/([^/]+)\.sql$/.exec(rel);
+  return m ? parseDataStem(m[1]!).exponent : null;
+}
+
+/**
+ * The data files among `paths` (relative to the snapshot folder), by table stem, each table's in
+ * load order: its first chunk (`data/<table>.sql`) first, then the others by name.
+ */
+export function dataFilesByTable(paths: Iterable<string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const p of paths) {
+    const table = dataFileTable(p);
+    if (table === null) continue;
+    const list = out.get(table);
+    if (list) list.push(p);
+    else out.set(table, [p]);
+  }
+  for (const [table, list] of out) {
+    const head = `${DATA_DIR}/${table}.sql`;
+    list.sort((a, b) => (a === head ? -1 : b === head ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  }
+  return out;
 }

@@ -10,9 +10,13 @@ import type { TableInfo } from './table-info.js';
 export class RowWriter {
   readonly prefix: string;
   readonly selectSql: string;
+  /** The SELECT list alone (what `line` expects, in order), for reads with a WHERE of their own (src/apply). */
+  readonly selectList: string;
   private readonly formats: readonly ColumnFormat[];
   /** Index into the selected cells for each column, or -1 when the column is not read. */
   private readonly cellIndex: readonly number[];
+  /** Positions of the ordering key's columns, or null when rows are keyed by their whole line (no key, or a generated key column). */
+  private readonly keyIndex: readonly number[] | null;
 
   /**
    * `transform` rewrites a row's literals before they are joined (the secrets policy); it gets a
@@ -25,19 +29,35 @@ export class RowWriter {
     this.formats = table.columns.map(columnFormat);
     let n = 0;
     this.cellIndex = this.formats.map((f) => (f.select === null ? -1 : n++));
+    const keyIndex = table.orderKey.map((k) => table.columns.findIndex((c) => c.name === k));
+    // A generated column is written as DEFAULT: it cannot tell rows apart.
+    this.keyIndex = keyIndex.length > 0 && keyIndex.every((i) => i >= 0 && this.cellIndex[i] !== -1) ? keyIndex : null;
     const named = table.columns.some((c) => c.invisible);
     const list = named ? ` (${table.columns.map((c) => quoteId(c.name)).join(',')})` : '';
     this.prefix = `INSERT INTO ${quoteId(table.name)}${list} VALUES `;
     const selected = this.formats.map((f) => f.select).filter((s): s is string => s !== null);
     const order = table.orderKey.length > 0 ? ` ORDER BY ${table.orderKey.map(quoteId).join(',')}` : '';
     // A table whose every column is generated still has rows; select a constant to count them.
-    this.selectSql = `SELECT ${selected.length > 0 ? selected.join(',') : '1'} FROM ${quoteId(table.name)}${order}`;
+    this.selectList = selected.length > 0 ? selected.join(',') : '1';
+    this.selectSql = `SELECT ${this.selectList} FROM ${quoteId(table.name)}${order}`;
   }
 
   line(cells: readonly RawCell[]): string {
+    return this.lineAndKey(cells).line;
+  }
+
+  /**
+   * The row's line and its key text, which decides the chunk boundaries (see chunking.ts): the key
+   * columns' literals as written, joined with ',' (unambiguous: every literal is self-delimiting),
+   * or the whole line without its line break for a table keyed by whole lines. Key columns are
+   * never secrets, so the text is the same before and after `transform`.
+   */
+  lineAndKey(cells: readonly RawCell[]): { line: string; key: string } {
     let parts = this.formats.map((f, i) => f.literal(this.cellIndex[i] === -1 ? null : (cells[this.cellIndex[i]!] ?? null)));
+    const key = this.keyIndex === null ? null : this.keyIndex.map((i) => parts[i]).join(',');
     if (this.transform) parts = this.transform(parts);
-    return `${this.prefix}(${parts.join(',')});\n`;
+    const body = `${this.prefix}(${parts.join(',')});`;
+    return { line: body + '\n', key: key ?? body };
   }
 }
 

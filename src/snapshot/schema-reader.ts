@@ -36,6 +36,20 @@ export async function listTables(db: Database, schema: string, filter: TableFilt
   return { tables: sortByName(tables), views: views.sort(compareNames) };
 }
 
+/**
+ * The server's row count and average row size of each base table (information_schema.TABLES:
+ * approximate for InnoDB, whose figures come from its statistics; no table is read). For progress
+ * and for a first guess at how to split a large table into chunks.
+ */
+export async function tableEstimates(db: Database, schema: string): Promise<Map<string, { rows: number; avgRowLength: number }>> {
+  const rows = await db.query<{ name: string; rows: number | string | null; avg: number | string | null }>(
+    `SELECT TABLE_NAME AS name, TABLE_ROWS AS \`rows\`, AVG_ROW_LENGTH AS avg FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE <> 'VIEW'`,
+    [schema],
+    'read table sizes',
+  );
+  return new Map(rows.map((r) => [r.name, { rows: Number(r.rows ?? 0) || 0, avgRowLength: Number(r.avg ?? 0) || 0 }]));
+}
+
 /** Binary (code point) order, independent of locale and server collation. */
 export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

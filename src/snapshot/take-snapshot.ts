@@ -1,14 +1,16 @@
-import { createWriteStream } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { once } from 'node:events';
 import type { Database } from '../db/database.js';
 import { DbsyncError, describeFsError, messageOf } from '../errors/dbsync-error.js';
-import { DATA_DIR, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, TABLES_DIR, tableDataPath, tableSchemaPath } from './layout.js';
+import { CHUNK_TARGET_BYTES, tableExponent } from './chunking.js';
+import { ChunkWriter } from './chunk-writer.js';
+import { DATA_DIR, encodeTableFileName, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, TABLES_DIR, tableSchemaPath } from './layout.js';
+import { previousExponents, provisionalExponent, type TableChunking } from './table-chunking.js';
 import { formatObjectFile } from './object-file.js';
 import { checkSilentPrivileges } from './privilege-check.js';
 import { RowWriter } from './row-line.js';
-import { describeTables, listTables, readEvents, readRoutines, readTriggers, readViews, showCreateTable, type TableFilter } from './schema-reader.js';
+import { describeTables, listTables, readEvents, readRoutines, readTriggers, readViews, showCreateTable, tableEstimates, type TableFilter } from './schema-reader.js';
+import { PROGRESS_EVERY_ROWS, ProgressTracker, type SnapshotProgress } from './snapshot-progress.js';
 import { quoteId } from './sql-text.js';
 import { isMvccEngine, type TableInfo } from './table-info.js';
 import { matchesAny } from './table-filter.js';
@@ -22,7 +24,7 @@ import type { AppliedSecret, TableSecrets } from '../secrets/table-secrets.js';
 export interface StagedSnapshot {
   /** Folder holding the files, laid out like the snapshot folder. */
   readonly dir: string;
-  /** Every file of the snapshot, relative to `dir`, POSIX separators, sorted. */
+  /** Every file of the snapshot (all chunks of every table's data), relative to `dir`, POSIX separators, sorted. */
   readonly files: readonly string[];
   readonly tables: readonly TableInfo[];
   readonly rowCounts: ReadonlyMap<string, number>;
@@ -49,6 +51,15 @@ export interface TakeSnapshotOptions {
   readonly schemaOnlyTables?: readonly string[] | null;
   /** The secrets policy; absent: auto without a key, so secret columns are redacted. */
   readonly secrets?: SecretsSettings;
+  /**
+   * The working tree's snapshot folder: a table already split into chunks there keeps its exponent
+   * while it still fits (stable file names; see chunking.ts). Absent: every table gets its ideal one.
+   */
+  readonly previousDir?: string;
+  /** DBSYNC_CHUNK_SIZE: the size data files are split at (default CHUNK_TARGET_BYTES). */
+  readonly chunkBytes?: number;
+  /** Called as the rows are read (often: throttle before printing). */
+  readonly onProgress?: (p: SnapshotProgress) => void;
 }
 
 /** Session settings for reading: canonical SHOW CREATE output, UTC timestamps, patient network. */
@@ -73,6 +84,7 @@ const READ_SESSION = [
  * The lock is held for the definitions plus the non-transactional data only.
  */
 export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSnapshot> {
+  const started = Date.now();
   const locker = await opts.connect();
   let reader: Database | undefined;
   const abort = () => {
@@ -97,6 +109,9 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     const schemaOnly = listed.filter((t) => matchesAny(schemaOnlyPatterns, t.name)).map((t) => t.name);
     // Rows of schema-only tables are never read, so they are not locked either (sessions are written on every page view).
     const locked = listed.filter((t) => !schemaOnly.includes(t.name));
+    // Read before the lock: figures for progress and for the first split of a large table.
+    const estimates = locked.length > 0 ? await tableEstimates(reader, opts.schema) : new Map<string, { rows: number; avgRowLength: number }>();
+    const previous = await previousExponents(opts.previousDir);
 
     const lockStart = Date.now();
     if (locked.length > 0) {
@@ -131,11 +146,18 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     }
 
     const rowCounts = new Map<string, number>();
-    const dump = async (db: Database, t: TableInfo) => {
-      rowCounts.set(t.name, await dumpTable(db, t, path.join(opts.stagingDir, tableDataPath(t.name)), opts.signal, secrets.tables.get(t.name)));
-      files.push(tableDataPath(t.name));
-    };
     const withRows = tables.filter((t) => !schemaOnly.includes(t.name));
+    const readOrder = [...withRows.filter((t) => !isMvccEngine(t.engine)), ...withRows.filter((t) => isMvccEngine(t.engine))].map((t) => t.name);
+    const progress = new ProgressTracker(new Map([...estimates].map(([n, e]) => [n, e.rows])), readOrder, opts.onProgress, Date.now, started);
+    progress.start();
+    const dump = async (db: Database, t: TableInfo) => {
+      const stem = encodeTableFileName(t.name);
+      const chunking = { dir: opts.stagingDir, stem, previous: previous.get(stem) ?? null, estimate: estimates.get(t.name), chunkBytes: opts.chunkBytes ?? CHUNK_TARGET_BYTES };
+      const result = await dumpTable(db, t, chunking, { signal: opts.signal, secrets: secrets.tables.get(t.name), onRows: (n) => progress.rows(t.name, n) });
+      rowCounts.set(t.name, result.rows);
+      files.push(...result.files);
+      progress.tableDone(t.name, result.rows);
+    };
     for (const t of withRows) if (!isMvccEngine(t.engine)) await dump(locker, t);
     if (locked.length > 0) await locker.execute('UNLOCK TABLES', 'unlock tables');
     const lockMs = Date.now() - lockStart;
@@ -150,6 +172,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       }
     }
     await reader.execute('COMMIT', 'end consistent snapshot');
+    progress.done();
 
     files.sort();
     return { dir: opts.stagingDir, files, tables, rowCounts, lockMs, profile, schemaOnly, secrets: secrets.applied };
@@ -197,36 +220,45 @@ function refuseLineBreaks(tables: readonly TableInfo[]): void {
   }
 }
 
-/** Stream one table's rows into its data file, in key order; returns the row count. */
-async function dumpTable(db: Database, table: TableInfo, file: string, signal?: AbortSignal, secrets?: TableSecrets): Promise<number> {
+/** Stream one table's rows into its chunk files, in key order. */
+async function dumpTable(
+  db: Database,
+  table: TableInfo,
+  chunking: TableChunking,
+  opts: { signal?: AbortSignal; secrets?: TableSecrets; onRows?: (rows: number) => void },
+): Promise<{ rows: number; files: readonly string[] }> {
+  const { signal, secrets } = opts;
   // Secret cells are replaced before the line exists: no secret in clear reaches the staging folder.
   const writer = new RowWriter(table, secrets && ((cells) => secrets.transform(cells)));
-  const out = createWriteStream(file);
-  // A write error (disk full, read-only) rejects `closed`; it is awaited below, never left unhandled.
-  const closed = once(out, 'close');
-  closed.catch(() => undefined);
-  let rows = 0;
+  const chunks = new ChunkWriter({ dir: chunking.dir, tableStem: chunking.stem, exponent: provisionalExponent(chunking, Buffer.byteLength(writer.prefix)) });
+  let result;
   try {
+    let rows = 0;
     if (table.orderKey.length > 0) {
       for await (const cells of db.streamRaw(writer.selectSql, `read table ${table.name}`)) {
         if (signal?.aborted) throw new Error('cancelled');
-        if (!out.write(writer.line(cells))) await once(out, 'drain');
-        rows++;
+        const { line, key } = writer.lineAndKey(cells);
+        const wait = chunks.write(line, key);
+        if (wait) await wait;
+        if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);
       }
     } else {
-      // No usable key: a total order over all columns, by sorting the finished lines.
+      // No usable key: a total order over all columns, by sorting the finished lines. This holds
+      // the whole table in memory (the one path that does); such tables are rare and small
+      // (InvoicePlane's only one, ip_sessions, is schema-only).
       const lines: string[] = [];
       for await (const cells of db.streamRaw(writer.selectSql, `read table ${table.name}`)) {
         if (signal?.aborted) throw new Error('cancelled');
         lines.push(writer.line(cells));
+        if (lines.length % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(lines.length);
       }
       lines.sort();
-      for (const l of lines) if (!out.write(l)) await once(out, 'drain');
-      rows = lines.length;
+      for (const l of lines) await chunks.write(l, l.slice(0, -1));
     }
-  } finally {
-    out.end();
-    await closed;
+    result = await chunks.finish((bytes, n) => tableExponent(bytes, n, chunking.previous, chunking.chunkBytes));
+  } catch (err) {
+    chunks.destroy();
+    throw err;
   }
   // A warning means a value did not come back as stored, e.g. a non-Unicode text value larger than
   // max_allowed_packet, which CAST(... AS BINARY) turns into NULL.
@@ -239,5 +271,5 @@ async function dumpTable(db: Database, table: TableInfo, file: string, signal?: 
       hint: String(code) === '1301' ? 'raise max_allowed_packet on the server above the largest value (e.g. SET GLOBAL max_allowed_packet=1073741824)' : 'report this with the table definition',
     });
   }
-  return rows;
+  return { rows: result.rows, files: result.files };
 }

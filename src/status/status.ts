@@ -9,6 +9,8 @@ import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
 import { secretsSettings } from '../secrets/secret-policy.js';
 import { discardStaging } from '../snapshot/write-snapshot.js';
 import { readState, type RunState } from '../state/state-store.js';
+import { readConflicts } from '../pull/conflict-store.js';
+import { isSnapshotPath } from '../snapshot/layout.js';
 
 export interface StatusReport {
   readonly repository: string;
@@ -22,6 +24,9 @@ export interface StatusReport {
   readonly consecutiveFailures: number;
   readonly lastPush: RunState['push'] | null;
   readonly daemon: RunState['daemon'] | null;
+  /** Two-way sync: the mode and the open conflicts recorded in the last commit (see src/pull). */
+  readonly mode: 'backup' | 'two-way';
+  readonly conflicts: { readonly open: number; readonly tables: readonly string[] } | null;
 }
 
 /** Everything `status` shows. Reads the database and the remote, writes nothing the user can see. */
@@ -36,13 +41,15 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
   try {
     // Without the key over encrypted secrets every secret would look changed: say why instead.
     await refuseKeylessOverEncrypted(project);
-    const staged = await takeSnapshot({ connect: project.connect, schema: config.db.database, filter: { include: config.includeTables, exclude: config.excludeTables }, stagingDir: staging, profile: config.profile, schemaOnlyTables: config.schemaOnlyTables, secrets: secretsSettings(config.secrets) });
+    const staged = await takeSnapshot({ connect: project.connect, schema: config.db.database, filter: { include: config.includeTables, exclude: config.excludeTables }, stagingDir: staging, profile: config.profile, schemaOnlyTables: config.schemaOnlyTables, secrets: secretsSettings(config.secrets), previousDir: project.snapshotAbs, chunkBytes: config.chunkBytes });
     try {
       const shas = await git.hashFiles(staged.files.map((f) => path.join(staged.dir, f)));
       const head = await git.head();
       const prefix = project.snapshotPath ? project.snapshotPath + '/' : '';
       const tree = head ? await git.listTree(head, project.snapshotPath) : new Map<string, string>();
-      const differs = tree.size !== staged.files.length || staged.files.some((f, i) => tree.get(prefix + f) !== shas[i]);
+      // Only snapshot files count (conflict records of two-way sync live in the same folder).
+      const committed = [...tree.keys()].filter((p) => p.startsWith(prefix) && isSnapshotPath(p.slice(prefix.length))).length;
+      const differs = committed !== staged.files.length || staged.files.some((f, i) => tree.get(prefix + f) !== shas[i]);
       database = { ...database, reachable: true, differs };
     } finally {
       await discardStaging(staged);
@@ -80,6 +87,10 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     lastPush: state.push ?? null,
     // A daemon that was killed cannot clear its state: check that its process still exists.
     daemon: state.daemon && processAlive(state.daemon.pid) ? state.daemon : null,
+    mode: config.sync.mode,
+    conflicts: await readConflicts(project)
+      .then((c) => ({ open: c.rows.length + c.schema.length, tables: [...new Set([...c.rows, ...c.schema].map((x) => x.table))] }))
+      .catch(() => null),
   };
 }
 
@@ -96,11 +107,19 @@ export function formatStatus(s: StatusReport): string {
     if (s.remote.ahead !== null) parts.push(`${s.remote.ahead} commit(s) to push`);
     if (s.remote.behind !== null) parts.push(`${s.remote.behind} commit(s) on the remote not here`);
     lines.push(`remote ${s.remote.name} (${s.remote.url}): ${parts.join(', ') || 'unknown'}${s.remote.error ? `; ${s.remote.error}` : ''}`);
-    if (s.remote.behind) lines.push('  the remote has commits this computer lacks: nothing is overwritten; merge them (git pull) to push again');
+    if (s.remote.behind) {
+      lines.push(
+        s.mode === 'two-way'
+          ? '  the remote has commits this computer lacks: the next pull (`git-dbsync pull`, or `watch`) merges them into the database'
+          : '  the remote has commits this computer lacks: nothing is overwritten; merge them (git pull) to push again, or set DBSYNC_MODE=two-way',
+      );
+    }
   }
   if (s.lastPush && s.lastPush.status !== 'pushed' && s.lastPush.status !== 'up-to-date' && s.lastPush.status !== 'no-remote') lines.push(`last push: ${s.lastPush.message} (${s.lastPush.at})`);
   if (s.lastError) lines.push(`last error (${s.lastError.at}, ${s.consecutiveFailures} in a row): ${s.lastError.operation}: ${s.lastError.message} -- ${s.lastError.hint}`);
   else lines.push('last error: none');
   if (s.daemon) lines.push(`watch: pid ${s.daemon.pid}, ${s.daemon.state} since ${s.daemon.since}`);
+  if (s.conflicts && s.conflicts.open > 0) lines.push(`conflicts: ${s.conflicts.open} open in ${s.conflicts.tables.join(', ')} (\`git-dbsync conflicts\` lists them, \`git-dbsync resolve\` closes them)`);
+  else if (s.mode === 'two-way') lines.push('conflicts: none');
   return lines.join('\n');
 }

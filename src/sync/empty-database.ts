@@ -1,5 +1,5 @@
 import { snapshotPrefix, type Project } from '../project/project.js';
-import { DATA_DIR } from '../snapshot/layout.js';
+import { DATA_DIR, dataFileTable } from '../snapshot/layout.js';
 import type { StagedSnapshot } from '../snapshot/take-snapshot.js';
 
 export function totalRows(staged: Pick<StagedSnapshot, 'rowCounts'>): number {
@@ -18,11 +18,16 @@ export async function emptyOverSnapshot(project: Project, staged: StagedSnapshot
   if (totalRows(staged) > 0) return null;
   const head = await project.git.head();
   if (!head) return null;
-  const dataPrefix = `${snapshotPrefix(project)}${DATA_DIR}/`;
+  const prefix = snapshotPrefix(project);
   const empty = await project.git.emptyBlob();
-  const dataFiles = [...(await project.git.listTree(head, project.snapshotPath))].filter(([p]) => p.startsWith(dataPrefix));
-  const withRows = dataFiles.filter(([, sha]) => sha !== empty).length;
+  // A table's data may be split into several files (chunks): count tables, not files.
+  const dataFiles = [...(await project.git.listTree(head, project.snapshotPath))]
+    .filter(([p]) => p.startsWith(`${prefix}${DATA_DIR}/`))
+    .map(([p, sha]) => ({ table: dataFileTable(p.slice(prefix.length)), sha }))
+    .filter((f) => f.table !== null);
+  const withRows = new Set(dataFiles.filter((f) => f.sha !== empty).map((f) => f.table)).size;
+  const tables = new Set(dataFiles.map((f) => f.table)).size;
   if (withRows > 0) return `the last snapshot has data in ${withRows} table(s)`;
-  if (staged.tables.length === 0 && dataFiles.length > 0) return `the last snapshot has ${dataFiles.length} table(s)`;
+  if (staged.tables.length === 0 && tables > 0) return `the last snapshot has ${tables} table(s)`;
   return null;
 }

@@ -7,6 +7,7 @@ import { withRunLock } from '../lock/run-lock.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { takeSnapshot, type StagedSnapshot } from '../snapshot/take-snapshot.js';
+import type { SnapshotProgress } from '../snapshot/snapshot-progress.js';
 import { discardStaging, writeSnapshot } from '../snapshot/write-snapshot.js';
 import { removeAbandonedTemps } from '../fs/atomic-file.js';
 import { emptyOverSnapshot, totalRows } from './empty-database.js';
@@ -44,6 +45,8 @@ export interface PassOptions {
   readonly allowEmpty?: boolean;
   /** Snapshot without a key even over encrypted secrets (restore without the key; see keyless-guard.ts). */
   readonly allowKeyless?: boolean;
+  /** Told how far reading the database has got (the CLI renders it). */
+  readonly progress?: (p: SnapshotProgress) => void;
 }
 
 /** Where a pass stages its files: inside .git, so renames into the working tree stay on one file system. */
@@ -63,7 +66,7 @@ export async function runPass(project: Project, opts: PassOptions = {}): Promise
 
 /** A pass for a caller that already holds the run lock (restore). */
 export async function passLocked(project: Project, opts: PassOptions, started = Date.now()): Promise<PassResult> {
-  const staged = await stageSnapshot(project, opts.signal, { allowKeyless: opts.allowKeyless });
+  const staged = await stageSnapshot(project, opts.signal, { allowKeyless: opts.allowKeyless, progress: opts.progress });
   try {
     if (!opts.allowEmpty) await refuseEmptyOverData(project, staged);
   } catch (err) {
@@ -171,7 +174,7 @@ async function clearCrashLeftovers(project: Project): Promise<{ removed: string[
 }
 
 /** Read the database into the staging folder (a consistent snapshot, not yet in the working tree). */
-export async function stageSnapshot(project: Project, signal?: AbortSignal, opts: { allowKeyless?: boolean } = {}): Promise<StagedSnapshot> {
+export async function stageSnapshot(project: Project, signal?: AbortSignal, opts: { allowKeyless?: boolean; progress?: (p: SnapshotProgress) => void } = {}): Promise<StagedSnapshot> {
   if (!opts.allowKeyless) await refuseKeylessOverEncrypted(project);
   return takeSnapshot({
     connect: project.connect,
@@ -182,5 +185,9 @@ export async function stageSnapshot(project: Project, signal?: AbortSignal, opts
     profile: project.config.profile,
     schemaOnlyTables: project.config.schemaOnlyTables,
     secrets: secretsSettings(project.config.secrets),
+    // Chunks keep the exponent of the files in the working tree (stable names, see chunking.ts).
+    previousDir: project.snapshotAbs,
+    chunkBytes: project.config.chunkBytes,
+    onProgress: opts.progress,
   });
 }

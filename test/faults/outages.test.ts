@@ -71,7 +71,11 @@ async function passwordUser(server: MariaDbServer, db: string): Promise<void> {
 function watchEnv(server: MariaDbServer, db: string, dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return baseEnv({
     DB_HOST: '127.0.0.1', DB_PORT: String(server.port), DB_USER: USER, DB_PASSWORD: PASSWORD, DB_NAME: db, PROJECT_DIR: dir,
-    DBSYNC_CONNECT_TIMEOUT: '3', DBSYNC_LOG_LEVEL: 'debug', ...extra,
+    DBSYNC_CONNECT_TIMEOUT: '3', DBSYNC_LOG_LEVEL: 'debug',
+    // One data file per table: the checks below read a table's whole history from data/<table>.sql
+    // (chunked tables are tested in chunking.test.ts; a failed read discards chunks like any staged file).
+    DBSYNC_CHUNK_SIZE: '1024MiB',
+    ...extra,
   });
 }
 

@@ -320,9 +320,19 @@ export function checkHistory(repo: string, shape: BankShape, dir = 'database'): 
   let prevB = '';
   for (let i = 0; i < commits.length; i += 50) {
     const chunk = commits.slice(i, i + 50);
-    const blobs = readBlobs(repo, chunk.flatMap((c) => ['acct_a', 'acct_b', 'ledger'].map((t) => `${c}:${dir}/data/${t}.sql`)));
+    // A table's data may be split into chunks (data/<t>.sql, data/<t>@<e>-<hash>.sql): read them all.
+    const specs = chunk.map((c) => {
+      const files = execFileSync('git', ['ls-tree', '-r', '--name-only', c, '--', `${dir}/data`], { cwd: repo, encoding: 'utf8' }).split('\n');
+      return ['acct_a', 'acct_b', 'ledger'].map((t) => files.filter((f) => f === `${dir}/data/${t}.sql` || f.startsWith(`${dir}/data/${t}@`)).map((f) => `${c}:${f}`));
+    });
+    const blobs = readBlobs(repo, specs.flat(2));
+    let at = 0;
+    const tableText = (files: readonly string[]) => {
+      const texts = blobs.slice(at, (at += files.length));
+      return files.length === 0 || texts.some((x) => x == null) ? null : texts.join('');
+    };
     chunk.forEach((c, k) => {
-      const [ta, tb, tl] = blobs.slice(3 * k, 3 * k + 3);
+      const [ta, tb, tl] = specs[k]!.map(tableText);
       if (ta == null || tb == null || tl == null) {
         violations.push(`${c}: a data file is missing`);
         return;

@@ -28,7 +28,7 @@ function drive(s: PassScheduler, r: ProbeReading | null, now: number, fail = fal
 /** A scheduler past its start pass, with baseline `reading(0)` taken at t=0 and stable since. */
 function started(o = opts): PassScheduler {
   const s = new PassScheduler(o);
-  if (o.quietMs > 0) assert.deepEqual(drive(s, reading(0), 0), { kind: 'wait', ms: quietStepMs(o), state: 'waiting for quiet', skipped: false }, 'the start pass waits for quiet too');
+  if (o.quietMs > 0) assert.deepEqual(drive(s, reading(0), 0), { kind: 'wait', ms: quietStepMs(o), state: 'waiting for quiet', skipped: false, due: 'start' }, 'the start pass waits for quiet too');
   assert.deepEqual(drive(s, reading(0), o.quietMs), { kind: 'pass', trigger: 'start' });
   return s;
 }

@@ -1,0 +1,53 @@
+import { DbsyncError } from '../errors/dbsync-error.js';
+import { ExitCode } from '../errors/exit-codes.js';
+import { runPull, type PullResult } from '../pull/pull-pass.js';
+import { updateState } from '../state/state-store.js';
+import type { CommandContext } from './context.js';
+import { profileNotice } from './profile-notice.js';
+import { recordFailure } from './record.js';
+import { renderPull } from './render-pull.js';
+import { secretsNotice } from './secrets-notice.js';
+
+/** Exit code of a pull: 4 when the remote could not be reached or the push failed. */
+export function pullExitCode(r: PullResult): number {
+  if (r.outcome === 'fetch-failed') return ExitCode.NotPushed;
+  return r.push && (r.push.status === 'failed' || r.push.status === 'diverged') ? ExitCode.NotPushed : ExitCode.Ok;
+}
+
+/**
+ * `git-dbsync pull` (and `sync` in two-way mode): commit local changes, fetch, merge the other
+ * computers' changes into the database, push. Refused in backup mode: it writes to the database.
+ */
+export async function pullCommand(ctx: CommandContext, opts: { adopt?: 'remote' | 'local' } = {}): Promise<number> {
+  if (ctx.config.sync.mode !== 'two-way') {
+    throw new DbsyncError({
+      operation: 'pull',
+      message: 'DBSYNC_MODE is backup: this computer only pushes and never writes other computers\' changes into its database',
+      hint: 'set DBSYNC_MODE=two-way (or --mode two-way) to merge them; see the README, Several computers',
+      exitCode: ExitCode.Config,
+    });
+  }
+  try {
+    const r = await runPull(ctx.project, { adopt: opts.adopt });
+    const notice = secretsNotice(r.pass.secrets);
+    if (notice) ctx.log[notice.level](notice.line);
+    const profile = profileNotice(r.pass.profile);
+    if (profile) ctx.log[profile.level](profile.line);
+    const { lines, warnings } = renderPull(r);
+    for (const w of warnings) ctx.log.warn(w);
+    const at = new Date().toISOString();
+    await updateState(ctx.project.stateDir, {
+      lastPassAt: at,
+      lastCommit: r.commit ?? r.pass.commit.commit,
+      lastResult: lines[0] ?? '',
+      lastError: null,
+      consecutiveFailures: 0,
+      ...(r.push ? { push: { at, status: r.push.status, message: r.push.message } } : {}),
+    });
+    for (const l of lines) ctx.out(l);
+    return pullExitCode(r);
+  } catch (err) {
+    await recordFailure(ctx.project.stateDir, err);
+    throw err;
+  }
+}
