@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import type { MariaDbServer } from '../test/support/mariadb-server.js';
 import type { BenchSizes } from './bench-options.js';
+import type { Cleanup } from './cleanup.js';
 import type { Product } from './product.js';
 import { failedCell, type ResultsTable, type System } from './results-table.js';
 
@@ -27,6 +28,8 @@ export interface BenchContext {
   readonly notes: Map<string, string>;
   /** Figures one phase leaves for another (e.g. statements per idle poll on each database). */
   readonly figures: Map<string, number>;
+  /** Undo steps run at the end, also after a failure or Ctrl-C (e.g. extra servers a phase starts). */
+  readonly cleanup: Cleanup;
   say(msg: string): void;
 }
 

@@ -17,6 +17,8 @@ export interface BenchSizes {
   readonly sysbenchS: number;
   readonly sysbenchTables: number;
   readonly sysbenchRows: number;
+  /** Two computers in two-way mode (issue 6): writes on A, each waited for in B's database. */
+  readonly multiSamples: number;
 }
 
 export interface BenchOptions {
@@ -39,6 +41,7 @@ const QUICK: BenchSizes = {
   sysbenchS: 3,
   sysbenchTables: 2,
   sysbenchRows: 5_000,
+  multiSamples: 10,
 };
 
 const FULL: BenchSizes = {
@@ -52,10 +55,11 @@ const FULL: BenchSizes = {
   sysbenchS: 30,
   sysbenchTables: 2,
   sysbenchRows: 50_000,
+  multiSamples: 25,
 };
 
 export const USAGE = `usage: npm run bench -- [--quick] [--idle-seconds N] [--samples N] [--no-write] [--out FILE] [--keep]
-  --quick           small sizes, under 2 minutes (default: full sizes, about 12 minutes on 2 cores)
+  --quick           small sizes, about 2 minutes (default: full sizes, about 13 minutes on 2 cores)
   --idle-seconds N  how long watch idles on the large database while its memory is sampled
   --samples N       commit-latency samples per system
   --out FILE        write the results table there instead of bench/RESULTS.md

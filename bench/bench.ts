@@ -22,11 +22,12 @@ import { createInvoicePlane } from './invoiceplane-data.js';
 import { invoicePlanePhase } from './phase-invoiceplane.js';
 import { idleMemoryPhase } from './phase-idle-memory.js';
 import { largeTablePhase } from './phase-large-table.js';
+import { MULTI_GOAL_MS, multiComputerPhase } from './phase-multi-computer.js';
 import { progressPhase } from './phase-progress.js';
 import { sysbenchPhase } from './phase-sysbench.js';
 import { killAllChildren } from './processes.js';
 import { freezeProduct, ROOT } from './product.js';
-import { DASH, fmt, ResultsTable, type RowSpec } from './results-table.js';
+import { fmt, ResultsTable, type RowSpec } from './results-table.js';
 
 const MB150 = 150e6;
 
@@ -52,7 +53,9 @@ function rowSpecs(z: BenchSizes, invoicesText: string): RowSpec[] {
     { id: 'rss-idle', label: `5. peak RSS of git-dbsync: \`watch\` idling ${z.idleMemoryS} s on the large-table DB (POLL_INTERVAL=1, first pass included)`, goal: '≤ 150 MB (goal: an hour)', met: (v) => v <= MB150, notApplicable: ['dump', 'old'] },
     { id: 'sysbench', label: `6. sysbench oltp_read_write TPS (2 threads, ${z.sysbenchTables} x ${fmt.count(z.sysbenchRows)} rows) with \`watch\` at POLL_INTERVAL=1 on the loaded DB / without; runs of ${z.sysbenchS} s alternating without, with, without, with`, goal: 'ratio ≥ 0.97', met: (_v, r) => r! >= 0.97, notApplicable: ['dump', 'old'] },
     { id: 'progress', label: `7. progress output of the first snapshot of the ${big}`, goal: 'rows, tables, rate, time left on a terminal; one-line summary in logs', notApplicable: ['dump', 'old'] },
-    { id: 'multi-computer', label: 'multi-computer latency (issue 6)', goal: DASH, notApplicable: ['dump', 'old'] },
+    { id: 'multi-p50', label: `issue 6. two computers (two MariaDB servers, \`watch\` in two-way mode on both, POLL_INTERVAL=1, DBSYNC_PULL_INTERVAL=1): committed write on A → row in B's database, p50 (${z.multiSamples} writes)`, goal: `≤ ${fmt.seconds(MULTI_GOAL_MS)} (POLL_INTERVAL + DBSYNC_PULL_INTERVAL + 2 s)`, met: (v) => v <= MULTI_GOAL_MS, notApplicable: ['dump', 'old'] },
+    { id: 'multi-p95', label: 'issue 6. two computers: p95 and max (same writes; the goal is judged on the max)', goal: `max ≤ ${fmt.seconds(MULTI_GOAL_MS)}`, met: (v) => v <= MULTI_GOAL_MS, notApplicable: ['dump', 'old'] },
+    { id: 'multi-echo', label: 'issue 6. two computers: echo commits on B (commits B made without a change of its own; B writes nothing)', goal: '0', met: (v) => v === 0, notApplicable: ['dump', 'old'] },
   ];
 }
 
@@ -62,6 +65,7 @@ const PHASE_ROWS = {
   progress: ['progress'],
   idle: ['idle-rows-big', 'rss-idle', 'onerow-watch'],
   sysbench: ['sysbench'],
+  multi: ['multi-p50', 'multi-p95', 'multi-echo'],
 };
 
 function tryText(cmd: string, args: string[]): string {
@@ -118,8 +122,7 @@ async function main(opts: BenchOptions): Promise<number> {
 
     const invoicesText = `${fmt.count(ip.invoices)} invoices`;
     const table = new ResultsTable(rowSpecs(z, invoicesText));
-    table.set('multi-computer', 'dbsync', { text: 'not built yet' });
-    const ctx: BenchContext = { server, admin, work, product, sizes: z, mode: opts.mode, table, facts: new Map(), notes: new Map(), figures: new Map(), say };
+    const ctx: BenchContext = { server, admin, work, product, sizes: z, mode: opts.mode, table, cleanup, facts: new Map(), notes: new Map(), figures: new Map(), say };
 
     const phase = async (rows: readonly string[], fn: () => Promise<void>) => {
       if (interrupted) return;
@@ -136,6 +139,7 @@ async function main(opts: BenchOptions): Promise<number> {
     await phase(PHASE_ROWS.progress, () => progressPhase(ctx));
     await phase(PHASE_ROWS.idle, () => idleMemoryPhase(ctx));
     await phase(PHASE_ROWS.sysbench, () => sysbenchPhase(ctx));
+    await phase(PHASE_ROWS.multi, () => multiComputerPhase(ctx));
     if (interrupted) return 130;
 
     const oldPass = table.cell('onerow-time', 'old');
@@ -159,7 +163,7 @@ async function main(opts: BenchOptions): Promise<number> {
       `- git-dbsync: build of ${product.version}; node ${process.version}; ${tryText('git', ['--version'])}; ${tryText('mariadb-dump', ['--version'])}; sysbench ${tryText('sysbench', ['--version']).replace(/^sysbench /, '')}`,
       `- InvoicePlane-shaped DB (assets/invoiceplane/schema.sql, loaded with sql_mode=NO_ENGINE_SUBSTITUTION): ${fmt.count(ip.invoices)} invoices, ${fmt.count(ip.clients)} clients, ${fmt.count(ip.items)} invoice items (and as many item amounts), ${fmt.count(ip.payments)} payments; ${fmt.count(ip.totalRows)} rows in 42 tables`,
       `- large-table DB: one InnoDB table of ${fmt.count(big.rows)} rows, ${fmt.bytes(big.onDiskBytes)} on disk (data + index); its mariadb-dump --skip-extended-insert file: ${ctx.facts.get('dump-bytes') ?? 'not measured'}`,
-      `- idle polls counted over ${z.idleWindowS} s per system; commit latency: ${z.latencySamples} writes per system; bursts: ${z.bursts} per system; idle memory: ${z.idleMemoryS} s; sysbench: 4 runs of ${z.sysbenchS} s`,
+      `- idle polls counted over ${z.idleWindowS} s per system; commit latency: ${z.latencySamples} writes per system; bursts: ${z.bursts} per system; idle memory: ${z.idleMemoryS} s; sysbench: 4 runs of ${z.sysbenchS} s; two computers: ${z.multiSamples} writes`,
     ];
     const notes = [
       "- Systems: **mariadb-dump** is the stock client; **old approach** is `bench/old-approach.sh`, a re-creation of the container git-dbsync replaces: every POLL_INTERVAL one `SUM(CRC32(CONCAT_WS('|', ...)))` query over `ip_invoices JOIN ip_clients LEFT JOIN ip_invoice_amounts LEFT JOIN ip_invoice_items` (all rows of the four tables), and on a change `mariadb-dump --single-transaction --routines --triggers` into `database/dump.sql`, `git add`, `git commit`; **git-dbsync** is the build named above, run as `bin/git-dbsync.js`.",
@@ -178,7 +182,7 @@ async function main(opts: BenchOptions): Promise<number> {
       const md = [
         '# Benchmark results',
         '',
-        'Written by `npm run bench` (bench/bench.ts); run it again rather than editing by hand. The goals are those of issue 4 ("Fast and cheap at any size").',
+        'Written by `npm run bench` (bench/bench.ts); run it again rather than editing by hand. The goals are those of issue 4 ("Fast and cheap at any size"), and for the rows marked issue 6 that of issue 6 (multi-computer sync).',
         '',
         ...header,
         '',

@@ -1,6 +1,6 @@
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { encodeTableFileName } from '../snapshot/layout.js';
-import { CONFLICT_KINDS, type Conflict } from './conflict.js';
+import { CONFLICT_KINDS, kindHasColumn, type Conflict } from './conflict.js';
 import { compareKeyCells } from './row-key.js';
 
 /**
@@ -118,7 +118,7 @@ export function parseConflicts(text: string, source = 'conflicts file'): Conflic
       if (!(name in o)) throw fail(`field "${name}" is missing`);
       if (!ok(o[name])) throw fail(`field "${name}" must be ${want} (got ${JSON.stringify(o[name])?.slice(0, 60)})`);
     }
-    if ((o.kind === 'cell') !== (o.column !== null)) throw fail(o.kind === 'cell' ? 'a cell conflict needs a column' : `a ${String(o.kind)} conflict has no column`);
+    if (kindHasColumn(o.kind as Conflict['kind']) !== (o.column !== null)) throw fail(kindHasColumn(o.kind as Conflict['kind']) ? `a ${String(o.kind)} conflict needs a column` : `a ${String(o.kind)} conflict has no column`);
     out.push({
       table: o.table as string,
       keyCells: o.key as string[],

@@ -3,9 +3,17 @@
  * what theirs did: `delete-update` = ours deleted the row, theirs changed it; `update-delete` the
  * other way round.
  */
-export type ConflictKind = 'cell' | 'delete-update' | 'update-delete' | 'insert-insert';
+export type ConflictKind = 'cell' | 'delete-update' | 'update-delete' | 'insert-insert' | 'duplicate-number';
 
-export const CONFLICT_KINDS: readonly ConflictKind[] = ['cell', 'delete-update', 'update-delete', 'insert-insert'];
+export const CONFLICT_KINDS: readonly ConflictKind[] = ['cell', 'delete-update', 'update-delete', 'insert-insert', 'duplicate-number'];
+
+/**
+ * Kinds that name a column: 'cell', and 'duplicate-number' (two rows with different keys carry the
+ * same business number in `column`, see duplicate-numbers.ts; both rows stay).
+ */
+export function kindHasColumn(kind: ConflictKind): boolean {
+  return kind === 'cell' || kind === 'duplicate-number';
+}
 
 /**
  * A conflict never loses a value: the database got the `kept` side, the other side's value is here
@@ -16,9 +24,13 @@ export interface Conflict {
   /** Literals of the key columns. */
   readonly keyCells: readonly string[];
   readonly kind: ConflictKind;
-  /** The column, for 'cell'; null otherwise. */
+  /** The column, for 'cell' and 'duplicate-number'; null otherwise. */
   readonly column: string | null;
-  /** Cell literal for 'cell', whole row line otherwise (null = the row is absent on that side). */
+  /**
+   * Cell literal for 'cell', whole row line otherwise (null = the row is absent on that side).
+   * 'duplicate-number': base is the number's literal, ours the key of the row this computer had,
+   * theirs the key of the row that came in (key literals joined by ','), `keyCells` theirs.
+   */
   readonly base: string | null;
   readonly ours: string | null;
   readonly theirs: string | null;

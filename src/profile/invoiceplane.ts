@@ -11,4 +11,15 @@ export const INVOICEPLANE: Profile = {
   schemaOnlyTables: ['ip_sessions', 'ip_login_log'],
   secrets: INVOICEPLANE_SECRETS,
   messages: INVOICEPLANE_MESSAGES,
+  // Invoice and quote numbers come from ip_invoice_groups' next id, which every computer counts up on its own.
+  businessNumbers: {
+    columns: [
+      { table: 'ip_invoices', column: 'invoice_number', entity: 'Invoice' },
+      { table: 'ip_quotes', column: 'quote_number', entity: 'Quote' },
+    ],
+    fix: 'renumber one of them in InvoicePlane',
+    advice:
+      "InvoicePlane numbers invoices and quotes from ip_invoice_groups' next id, which each computer counts up on its own: " +
+      'give each computer its own invoice group with its own prefix (Settings > Invoice Groups, e.g. A-{{{id}}} and B-{{{id}}}) so two computers never hand out the same number',
+  },
 };

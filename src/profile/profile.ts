@@ -21,4 +21,26 @@ export interface Profile {
   readonly secrets: readonly SecretRule[];
   /** Commit messages in the application's words. */
   readonly messages: MessageRules;
+  /**
+   * Business numbers (invoice numbers and the like) the application hands out from a counter each
+   * computer increments on its own: two-way sync reports two rows with the same number as a
+   * 'duplicate-number' conflict, and start-up prints `advice` once.
+   */
+  readonly businessNumbers?: BusinessNumbers;
+}
+
+/** A column whose values the application means to be unique, though the schema does not say so. */
+export interface BusinessNumberColumn {
+  readonly table: string;
+  readonly column: string;
+  /** The row in the application's words, singular, e.g. Invoice. */
+  readonly entity: string;
+}
+
+export interface BusinessNumbers {
+  readonly columns: readonly BusinessNumberColumn[];
+  /** What the user does about a duplicate, e.g. `renumber one of them in InvoicePlane`. */
+  readonly fix: string;
+  /** The start-up note of two-way mode: why duplicates happen and how to avoid them. */
+  readonly advice: string;
 }

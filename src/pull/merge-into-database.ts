@@ -1,7 +1,9 @@
 import type { Database } from '../db/database.js';
 import type { Conflict } from '../merge/conflict.js';
+import { findDuplicateNumbers } from '../merge/duplicate-numbers.js';
 import { mergeTable, type Side } from '../merge/merge-table.js';
 import type { RowChange } from '../merge/row-change.js';
+import type { BusinessNumberColumn } from '../profile/profile.js';
 import type { Project } from '../project/project.js';
 import { LOAD_SETTINGS } from '../snapshot/layout.js';
 import { cellsOf, prefixOf } from '../snapshot/row-line.js';
@@ -59,6 +61,8 @@ export interface MergeInput {
   readonly keep: Side;
   /** Tables whose rows are not versioned on this computer (schema-only). */
   readonly schemaOnly: ReadonlySet<string>;
+  /** The profile's business-number columns: rows of a merged table sharing a number become 'duplicate-number' conflicts. */
+  readonly businessNumbers?: readonly BusinessNumberColumn[];
 }
 
 /**
@@ -123,17 +127,19 @@ export async function mergeIntoDatabase(project: Project, reader: SnapshotReader
         const baseLines = b && o && sameSchema(b, o) ? await reader.lines(base, b) : remap(await reader.lines(base, b), b ? await reader.columns(base, b) : [], columns, (await reader.lines(ours, o))[0] ?? (await reader.lines(theirs, t))[0]);
         const theirLines = await reader.lines(theirs, t);
         let ourLines = await reader.lines(ours, o);
+        const duplicates = (merged: readonly string[]): Conflict[] =>
+          (input.businessNumbers ?? []).filter((n) => n.table === name).flatMap((n) => findDuplicateNumbers({ table: name, columns, keyColumns: mergeKeyColumns(info), column: n.column, merged, ours: ourLines, keep }));
         // A refused table (the application wrote to a changed row since our snapshot) is merged
         // again at once against the live rows: a few milliseconds, where a new pass would take longer.
         for (let round = 0; ; round++) {
           const merged = mergeTable({ table: name, columns, keyColumns: mergeKeyColumns(info), base: baseLines, ours: ourLines, theirs: theirLines, keep });
           if (merged.changes.length === 0) {
-            conflicts.push(...merged.conflicts);
+            conflicts.push(...merged.conflicts, ...duplicates(merged.merged));
             break;
           }
           const r = await applyTable(db, info, live.applyOptions, merged.changes);
           if (!r.refused) {
-            conflicts.push(...merged.conflicts);
+            conflicts.push(...merged.conflicts, ...duplicates(merged.merged));
             secretsNotApplied.push(...r.secretsNotApplied);
             applied.push({ ...tableOf(), how: 'rows', inserted: r.inserted, updated: r.updated, deleted: r.deleted });
             break;

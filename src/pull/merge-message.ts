@@ -1,5 +1,6 @@
 import { shortList } from '../commit/change-summary.js';
 import type { Conflict } from '../merge/conflict.js';
+import { duplicateNumberSentence } from '../profile/duplicate-number-words.js';
 import type { MergeOutcome, TableApplied } from './merge-into-database.js';
 
 /** How a table's change reads in a subject: `ip_payments +1 ~2`, `ip_logs (new table)`. */
@@ -13,6 +14,7 @@ export function appliedShort(t: TableApplied): string {
 
 /** A conflict in one line: table, key, column, the three values and the one the database kept. */
 export function conflictLine(c: Conflict): string {
+  if (c.kind === 'duplicate-number') return `${c.table} (${c.keyCells.join(', ')}) ${c.column}: duplicate-number: ${duplicateNumberSentence(c)}; both rows kept`;
   const v = (x: string | null) => (x === null ? '(no row)' : x.length > 60 ? x.slice(0, 57) + '...' : x);
   const where = `${c.table} (${c.keyCells.join(', ')})${c.column ? ` ${c.column}` : ''}`;
   const what = c.kind === 'cell' ? '' : ` ${c.kind}:`;

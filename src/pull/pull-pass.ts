@@ -3,6 +3,7 @@ import { ExitCode } from '../errors/exit-codes.js';
 import { gitMessage } from '../git/git.js';
 import { withRunLock } from '../lock/run-lock.js';
 import { withMeta } from '../merge/conflict-file.js';
+import { PROFILES } from '../profile/profiles.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { passLocked, stageSnapshot, writeStaged, type PassResult } from '../sync/sync-pass.js';
@@ -102,7 +103,8 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     // after the fast-forward commits it. Adopting the remote takes the remote's rows.
     const keep = fastForward ? 'ours' : !mergeBase ? 'theirs' : await keepSide(git, config.sync.conflictRule, ours, theirs);
     const schemaOnly = new Set(pass.profile?.schemaOnly ?? []);
-    const outcome = await mergeIntoDatabase(project, reader, { base: b, ours: o, theirs: t, keep, schemaOnly });
+    const businessNumbers = PROFILES.find((p) => p.name === pass.profile?.name)?.businessNumbers?.columns ?? [];
+    const outcome = await mergeIntoDatabase(project, reader, { base: b, ours: o, theirs: t, keep, schemaOnly, businessNumbers });
     if (outcome.refused.length > 0) {
       // The application wrote to those tables after our snapshot: commit that and merge again.
       if (attempt >= maxRetries) throw keptChanging(outcome, attempt + 1);

@@ -1,6 +1,7 @@
 import { displayText, literalText } from '../commit/sql-literal.js';
 import type { ConflictRecord } from '../merge/conflict-file.js';
 import type { OpenConflicts } from '../pull/conflict-store.js';
+import { duplicateNumberSentence } from '../profile/duplicate-number-words.js';
 import { cellsOf } from '../snapshot/row-line.js';
 import { keyArgument } from './key-argument.js';
 
@@ -28,6 +29,7 @@ const WHAT: Record<ConflictRecord['kind'], string> = {
   'delete-update': 'the merging computer deleted the row, the other changed it',
   'update-delete': 'the merging computer changed the row, the other deleted it',
   'insert-insert': 'both computers added a row with this key',
+  'duplicate-number': 'two rows carry the same number',
 };
 
 /**
@@ -41,6 +43,12 @@ export function describeConflicts(open: OpenConflicts, keyColumns: (table: strin
   if (n === 0) return ['no open conflicts'];
   lines.push(`${n} open conflict(s) ("ours" is the computer that made the merge, "theirs" what it pulled; the other value is kept here until you resolve):`);
   for (const c of open.rows) {
+    if (c.kind === 'duplicate-number') {
+      // Both rows stay; the user renumbers one in the application, then closes the record.
+      lines.push(`- ${c.table} (${c.column}): ${duplicateNumberSentence(c)}; both rows are kept (ours ${c.oursCommit.slice(0, 12)}, theirs ${c.theirsCommit.slice(0, 12)})`);
+      lines.push(`    once renumbered: git-dbsync resolve ${c.table} ${keyArgument(c.keyCells)} --column ${c.column} --ours`);
+      continue;
+    }
     const names = keyColumns(c.table);
     const key = names && names.length === c.keyCells.length ? c.keyCells.map((k, i) => `${names[i]}=${shown(k)}`).join(', ') : c.keyCells.map(shown).join(', ');
     const v = c.kind === 'cell' ? shown : shownRow;

@@ -76,6 +76,8 @@ async function resolveRow(project: Project, req: ResolveRequest): Promise<Omit<R
   const keyCells = forKey[0]!.keyCells;
   let records: ConflictRecord[] = req.column === undefined ? forKey : findConflicts(forKey, keyCells, req.column);
   if (records.length === 0) throw usage(`no open conflict for column ${req.column} of ${req.table} (${req.key})`, `its conflicts are in: ${forKey.map((c) => c.column ?? '(whole row)').join(', ')}`);
+  const duplicate = records.find((c) => c.kind === 'duplicate-number');
+  if (duplicate) return closeDuplicate(project, req, open.rows, duplicate);
   const rowLevel = records.find((c) => c.kind !== 'cell');
   if (rowLevel) records = [rowLevel];
   if ('value' in req.choice && (rowLevel || records.length > 1)) {
@@ -127,6 +129,32 @@ async function resolveRow(project: Project, req: ResolveRequest): Promise<Omit<R
   } finally {
     await db.close();
   }
+}
+
+/**
+ * A 'duplicate-number' conflict: nothing is written (both rows stay); it closes once the number is
+ * no longer on two rows in the last snapshot, i.e. the user renumbered one in the application.
+ */
+async function closeDuplicate(project: Project, req: ResolveRequest, rows: readonly ConflictRecord[], rec: ConflictRecord): Promise<Omit<ResolveResult, 'push'>> {
+  if (!('side' in req.choice)) throw usage('--value cannot settle a duplicate-number conflict (both rows stay as they are)', `renumber one of the rows in the application, then run resolve ${req.table} ${req.key} --ours`);
+  const head = (await project.git.head())!;
+  const snap = await readCommittedSnapshot(project, head);
+  const t = snap.tables.get(encodeTableFileName(req.table));
+  if (t) {
+    const reader = new SnapshotReader(project);
+    const at = (await reader.columns(snap, t)).indexOf(rec.column!);
+    const carriers = at < 0 ? 0 : (await reader.lines(snap, t)).filter((l) => cellsOf(l)[at] === rec.base).length;
+    if (carriers > 1) {
+      throw usage(
+        `${req.table}.${rec.column} ${rec.base} is still on ${carriers} rows (keys ${rec.ours} and ${rec.theirs}); nothing was closed`,
+        `renumber one of them in the application first, then run resolve ${req.table} ${req.key} --column ${rec.column} --ours again`,
+      );
+    }
+  }
+  await writeTableConflicts(project, req.table, rows.filter((c) => c.table === req.table && c !== rec));
+  const subject = `Resolve duplicate number in ${req.table} (${keyArgument(rec.keyCells)}) ${rec.column}: renumbered`;
+  const commit = await commitResolution(project, subject, [rec]);
+  return { closed: [rec], changed: false, row: null, commit, subject };
 }
 
 /** A table-level conflict: only closing it is supported; the database keeps what it has (the kept side), unless asked otherwise. */

@@ -33,7 +33,7 @@ import {
   parseIntRows,
   passStats,
   processMemory,
-  readBlobs,
+  tableTexts,
   restoreAndCompare,
   runCli,
   tableChecksums,
@@ -180,7 +180,7 @@ describe('consistency under load (sysbench oltp_read_write + cross-engine transf
     assert.deepEqual(history.regressions, [], 'a ledger row vanished or changed between commits');
     const commits = commitsOldestFirst(repo);
     // sysbench's tables are in every commit and change between commits too.
-    const sbtest = readBlobs(repo, [`${commits[0]}:database/data/sbtest1.sql`, 'HEAD:database/data/sbtest1.sql']);
+    const sbtest = [...tableTexts(repo, commits[0]!, ['sbtest1']), ...tableTexts(repo, 'HEAD', ['sbtest1'])];
     assert.ok(sbtest[0] && sbtest[1] && sbtest[0] !== sbtest[1], 'sysbench rows changed between the first and the last commit');
 
     // Restores: a sample (or every commit in the long run), alternating the two restore paths.
@@ -194,7 +194,7 @@ describe('consistency under load (sysbench oltp_read_write + cross-engine transf
       const check = await restoreAndCompare({ server, admin, repo, clone, compareRepo, commit, method, scratch: SCRATCH });
       assert.deepEqual(check.differing, [], `commit ${commit} restored with the ${method} and snapshotted again: these files differ`);
       // Independent of the tool's writer: the restored rows, read with SQL, equal the commit's files.
-      const files = readBlobs(repo, ['acct_a', 'acct_b', 'ledger'].map((tb) => `${commit}:database/data/${tb}.sql`));
+      const files = tableTexts(repo, commit, ['acct_a', 'acct_b', 'ledger']);
       const sql = await bankRowsSql(admin, SCRATCH);
       assert.deepEqual(sql.acct_a, parseIntRows(files[0]!, 'acct_a', 2), `acct_a of ${commit}`);
       assert.deepEqual(sql.acct_b, parseIntRows(files[1]!, 'acct_b', 2), `acct_b of ${commit}`);

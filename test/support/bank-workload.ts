@@ -285,6 +285,20 @@ export function readBlobs(repo: string, specs: readonly string[]): Array<string 
   return out;
 }
 
+/**
+ * The data of each table at a revision: all its data files (a large table is split into chunks,
+ * data/<t>.sql and data/<t>@<e>-<hash>.sql) joined; null for a table without any.
+ */
+export function tableTexts(repo: string, rev: string, tables: readonly string[], dir = 'database'): Array<string | null> {
+  const files = execFileSync('git', ['ls-tree', '-r', '--name-only', rev, '--', `${dir}/data`], { cwd: repo, encoding: 'utf8' }).split('\n');
+  return tables.map((t) => {
+    const mine = files.filter((f) => f === `${dir}/data/${t}.sql` || f.startsWith(`${dir}/data/${t}@`));
+    if (mine.length === 0) return null;
+    const texts = readBlobs(repo, mine.map((f) => `${rev}:${f}`));
+    return texts.some((x) => x == null) ? null : texts.join('');
+  });
+}
+
 /** Parse a data file of integer-only rows: each line `INSERT INTO `table` VALUES (n,n,...);`. */
 export function parseIntRows(text: string, table: string, columns: number): Map<number, number[]> {
   const out = new Map<number, number[]>();

@@ -1,6 +1,6 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseExponent, chunkStem, idealExponent, isBoundary, keyHash, parseDataStem, CHUNK_TARGET_BYTES } from '../../src/snapshot/chunking.js';
+import { chooseExponent, chunkStem, idealExponent, isBoundary, keyHash, nameHash, parseDataStem, CHUNK_TARGET_BYTES } from '../../src/snapshot/chunking.js';
 
 /** Split keys into chunks by the boundary rule; returns the first key of each chunk after the head. */
 function boundaries(keys: readonly string[], exponent: number): string[] {
@@ -12,6 +12,15 @@ it('keyHash is stable across versions (file names depend on it)', () => {
   assert.equal(keyHash('1'), 1428125071);
   assert.equal(keyHash("'INV-2026-0042'"), keyHash("'INV-2026-0042'"));
   assert.notEqual(keyHash('1'), keyHash('2'));
+  // Chunk file names come from nameHash: pinned too.
+  assert.equal(nameHash('1'), 230109981);
+});
+
+it('chunk names use all 32 bits although a boundary key hash has its low bits zero', () => {
+  const keys = Array.from({ length: 100_000 }, (_, i) => String(i));
+  const names = keys.filter((k) => isBoundary(keyHash(k), 8)).map(nameHash);
+  assert.ok(names.some((n) => (n & 0xff) !== 0));
+  assert.equal(new Set(names).size, names.length, 'no clash among a few hundred chunk names');
 });
 
 it('chunks average 2^exponent rows', () => {

@@ -78,7 +78,7 @@ describe('conflicts file', () => {
     const cases: Array<[string, RegExp]> = [
       [`${good}\n{"table":`, /x\.jsonl line 2: not valid JSON/],
       [`${good}\n[1,2]`, /line 2: not a JSON object/],
-      [good.replace('"kind":"delete-update"', '"kind":"both"'), /line 1: field "kind" must be one of cell, delete-update, update-delete, insert-insert \(got "both"\)/],
+      [good.replace('"kind":"delete-update"', '"kind":"both"'), /line 1: field "kind" must be one of cell, delete-update, update-delete, insert-insert, duplicate-number \(got "both"\)/],
       [good.replace(',"mergedAt":"2026-03-01T10:00:00.000Z"', ''), /line 1: field "mergedAt" is missing/],
       [good.replace('"key":["1"]', '"key":[1]'), /line 1: field "key" must be a non-empty array of strings/],
       [good.replace('"kept":"theirs"', '"kept":"mine"'), /field "kept" must be ours or theirs/],
