@@ -180,7 +180,7 @@ export const SETTINGS = {
   chunkSize: {
     flag: 'chunkSize',
     env: ['DBSYNC_CHUNK_SIZE'],
-    default: '512KiB',
+    default: '256KiB',
     schema: byteSize(1024, 1024 * 1024 * 1024),
     doc: 'Tables larger than this are split into several data files of about this size, so a one-row change rewrites one small file (see *Snapshot format*). KiB or MiB, or bytes; at least 1KiB.',
   },

@@ -18,7 +18,7 @@
  * Hand-written: the hash is FNV-1a with a murmur3 finaliser, because it must be fast per row in
  * JavaScript (a crypto hash per row costs microseconds) and never change between versions.
  */
-export const CHUNK_TARGET_BYTES = 512 * 1024;
+export const CHUNK_TARGET_BYTES = 256 * 1024;
 export const EXPONENT_SLACK = 2;
 /** Every boundary at any exponent in use is a boundary at this one (a re-split only needs these rows). */
 export const MIN_EXPONENT = 4;
