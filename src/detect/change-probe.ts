@@ -18,7 +18,10 @@ import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
  *    number (trx_no) from the same counter at COMMIT, so it moves when the commit happens (also
  *    for `XA COMMIT` of a prepared transaction, from any session). Read-only transactions (our
  *    own consistent-snapshot reads) take no number: our passes do not move it. Handler_commit
- *    and Com_commit cannot be used: every read statement and our own COMMIT move them.
+ *    and Com_commit cannot be used: every read statement and our own COMMIT move them. (Today an
+ *    ordinary open transaction holds a metadata lock that makes the pass's LOCK TABLES wait and
+ *    fail; a transaction that is XA PREPAREd and detached from its session holds none, so the pass
+ *    succeeds without its rows: the test uses that.)
  *  - Syncs (calls of my_sync): DDL syncs the .frm files and the DDL log at its end, while it holds
  *    the exclusive metadata lock. That is the completion signal for a long ALTER of a MyISAM/Aria
  *    table: its rows are copied (Handler_write moves) and its indexes built while our
