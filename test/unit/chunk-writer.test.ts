@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { ChunkWriter } from '../../src/snapshot/chunk-writer.js';
-import { isBoundary, keyHash, tableExponent } from '../../src/snapshot/chunking.js';
+import { CHUNK_TARGET_BYTES, isBoundary, keyHash, tableExponent } from '../../src/snapshot/chunking.js';
 import { dataFilesByTable } from '../../src/snapshot/layout.js';
 
 const line = (id: number) => `INSERT INTO \`t\` VALUES (${id},'name of row ${id}');\n`;
@@ -78,7 +78,8 @@ it('an empty table has one empty file; equal keys never start a chunk', async ()
 
 it('tables that fit in one chunk keep one file; the exponent follows the chunk size', () => {
   assert.equal(tableExponent(1000, 10, null, 1024), null);
-  assert.equal(tableExponent(512 * 1024, 5000, null), null);
+  assert.equal(tableExponent(CHUNK_TARGET_BYTES, 5000, null), null);
+  assert.notEqual(tableExponent(CHUNK_TARGET_BYTES * 4, 5000, null), null);
   const e = tableExponent(100_000, 2000, null, 1024)!;
   // 50 bytes a row, 1 KiB chunks: about 20 rows each.
   assert.ok(2 ** e >= 10 && 2 ** e <= 40, String(e));
