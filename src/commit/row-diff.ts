@@ -70,18 +70,20 @@ function walkRowDiff(oldText: string, newText: string, keyPositions: readonly nu
     if (list) list.push(l);
     else before.set(k, [l]);
   }
-  for (const l of lines(newText)) {
-    const k = keyOf(l, keyPositions);
-    const list = before.get(k);
-    if (!list || list.length === 0) {
-      visit.added(l);
-      continue;
-    }
-    const same = list.indexOf(l);
-    if (same >= 0) list.splice(same, 1);
-    else visit.changed(list.shift()!, l);
-  }
+  for (const l of lines(newText)) matchNewRow(before, keyOf(l, keyPositions), l, visit);
   for (const list of before.values()) for (const l of list) visit.deleted(l);
+}
+
+/** One new row against the old rows of its key: unchanged (consumed), changed, or added. */
+function matchNewRow(before: Map<string, string[]>, key: string, line: string, visit: RowDiffVisitor): void {
+  const list = before.get(key);
+  if (!list || list.length === 0) {
+    visit.added(line);
+    return;
+  }
+  const same = list.indexOf(line);
+  if (same >= 0) list.splice(same, 1);
+  else visit.changed(list.shift()!, line);
 }
 
 /** One data file's lines, read afresh on each call (a large diff reads its files more than once). */
@@ -131,15 +133,7 @@ export async function diffRowSources(
       for await (const l of source()) {
         if (l.length === 0) continue;
         const k = keyOf(l, keyPositions);
-        if (!inGroup(k)) continue;
-        const list = before.get(k);
-        if (!list || list.length === 0) {
-          visit.added(l);
-          continue;
-        }
-        const same = list.indexOf(l);
-        if (same >= 0) list.splice(same, 1);
-        else visit.changed(list.shift()!, l);
+        if (inGroup(k)) matchNewRow(before, k, l, visit);
       }
     }
     for (const list of before.values()) for (const l of list) visit.deleted(l);
