@@ -8,3 +8,13 @@ export function renderPass(r: PassResult): string {
   if (r.push.status === 'pushed') return `${what}; ${r.push.message}`;
   return `${what}; NOT PUSHED: ${r.push.message}`;
 }
+
+/** The line saying a killed process's run lock was taken over (null when none was). */
+export function renderTakeover(r: PassResult): string | null {
+  const t = r.takenOver;
+  if (!t) return null;
+  const who = t.owner ? `pid ${t.owner.pid} on ${t.owner.host}` : 'an earlier version';
+  return t.reason === 'stale'
+    ? `took over the run lock of ${who}: not refreshed for 10 s (its process stopped)`
+    : `took over the run lock of ${who}: that process is gone (killed), so its lock was abandoned`;
+}

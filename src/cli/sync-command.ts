@@ -3,7 +3,7 @@ import { updateState } from '../state/state-store.js';
 import { runPass } from '../sync/sync-pass.js';
 import type { CommandContext } from './context.js';
 import { recordFailure } from './record.js';
-import { renderPass } from './render.js';
+import { renderPass, renderTakeover } from './render.js';
 import { secretsNotice } from './secrets-notice.js';
 import { profileNotice } from './profile-notice.js';
 import { ProgressDisplay } from './progress-display.js';
@@ -13,6 +13,9 @@ export async function syncCommand(ctx: CommandContext): Promise<number> {
   const display = new ProgressDisplay({ stream: process.stderr, log: ctx.log });
   try {
     const r = await runPass(ctx.project, { progress: display.update }).finally(() => display.clear());
+    const takeover = renderTakeover(r);
+    if (takeover) ctx.log.info(takeover);
+    ctx.log.debug({ ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows, lockWaitMs: r.lockWaitMs }, 'pass done');
     const notice = secretsNotice(r.secrets);
     if (notice) ctx.log[notice.level](notice.line);
     const profile = profileNotice(r.profile);

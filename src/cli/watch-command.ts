@@ -6,7 +6,7 @@ import { updateState } from '../state/state-store.js';
 import { runPass } from '../sync/sync-pass.js';
 import type { CommandContext } from './context.js';
 import { recordFailure } from './record.js';
-import { renderPass } from './render.js';
+import { renderPass, renderTakeover } from './render.js';
 import { secretsNotice } from './secrets-notice.js';
 import { profileNotice } from './profile-notice.js';
 import { ProgressDisplay } from './progress-display.js';
@@ -58,7 +58,9 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   });
   loop.on('pass:success', (r, trigger) => {
     // `trigger` last: log readers match `pass done ms=... lockMs=...`.
-    log.debug({ ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows, trigger }, 'pass done');
+    const takeover = renderTakeover(r);
+    if (takeover) log.info(takeover);
+    log.debug({ ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows, lockWaitMs: r.lockWaitMs, trigger }, 'pass done');
     const notice = secretsNotice(r.secrets);
     if (notice) log[notice.level](notice.line);
     const profile = profileNotice(r.profile);

@@ -52,9 +52,11 @@ export async function gitProcessRunningIn(dirs: readonly string[]): Promise<bool
  * the temporary indexes of `git commit --only` (`next-index-<pid>.lock`), when they were left by a
  * git process that no longer runs: older than STALE_GIT_LOCK_MS and no git process working in this
  * repository. The caller must hold the run lock, so that no other git-dbsync process is between
- * git commands here. Returns the files removed.
+ * git commands here. `createdBefore` (the moment the run lock was taken over from a killed
+ * git-dbsync): a lock file older than that is taken for stale whatever its age, since no git of
+ * ours can have made it since. Returns the files removed.
  */
-export async function removeStaleGitLocks(opts: { gitDir: string; workTree: string; refs: readonly string[]; minAgeMs?: number }): Promise<string[]> {
+export async function removeStaleGitLocks(opts: { gitDir: string; workTree: string; refs: readonly string[]; minAgeMs?: number; createdBefore?: number }): Promise<string[]> {
   const minAge = opts.minAgeMs ?? STALE_GIT_LOCK_MS;
   const candidates = ['index', ...opts.refs].map((r) => path.join(opts.gitDir, ...r.split('/')) + '.lock');
   // `git commit --only` builds the commit in a temporary index of its own; a killed one leaves it.
@@ -72,7 +74,9 @@ export async function removeStaleGitLocks(opts: { gitDir: string; workTree: stri
   for (const file of found) {
     // Checked again just before removing: a lock that is young belongs to a git that just started.
     const st = await stat(file).catch(() => null);
-    if (!st || Date.now() - st.mtimeMs < minAge) continue;
+    if (!st) continue;
+    const old = Date.now() - st.mtimeMs >= minAge || (opts.createdBefore !== undefined && st.mtimeMs < opts.createdBefore);
+    if (!old) continue;
     await unlink(file).then(
       () => removed.push(file),
       (err: NodeJS.ErrnoException) => {

@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { commitSnapshot, type CommitResult } from '../commit/commit-snapshot.js';
 import { detectChanges } from '../detect/detect-changes.js';
-import { withRunLock } from '../lock/run-lock.js';
+import { withRunLock, type RunLock, type TakenOver } from '../lock/run-lock.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { takeSnapshot, type StagedSnapshot } from '../snapshot/take-snapshot.js';
@@ -12,7 +12,7 @@ import { discardStaging, writeSnapshot } from '../snapshot/write-snapshot.js';
 import { removeAbandonedTemps } from '../fs/atomic-file.js';
 import { emptyOverSnapshot, totalRows } from './empty-database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
-import { removeStaleGitLocks } from '../git/stale-locks.js';
+import { gitProcessRunningIn, removeStaleGitLocks } from '../git/stale-locks.js';
 import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
 import { secretsSettings } from '../secrets/secret-policy.js';
 import type { AppliedSecret } from '../secrets/table-secrets.js';
@@ -32,6 +32,10 @@ export interface PassResult {
   readonly removedLocks?: readonly string[];
   /** The secret columns of this pass and their policy (for the start-up notice). */
   readonly secrets?: readonly AppliedSecret[];
+  /** How long the pass waited for the run lock (ms; included in durationMs). */
+  readonly lockWaitMs?: number;
+  /** The abandoned run lock of a killed process that this pass took over, if any. */
+  readonly takenOver?: TakenOver | null;
   /** The application profile in force, and its marker tables the database lacks (a forced profile on another database). */
   readonly profile?: { readonly name: string; readonly description: string; readonly missing: readonly string[]; readonly schemaOnly: readonly string[] } | null;
 }
@@ -47,6 +51,8 @@ export interface PassOptions {
   readonly allowKeyless?: boolean;
   /** Told how far reading the database has got (the CLI renders it). */
   readonly progress?: (p: SnapshotProgress) => void;
+  /** The run lock held for this pass (set by runPass): a lock taken over from a killed process lets its git leftovers go at once. */
+  readonly runLock?: RunLock;
 }
 
 /** Where a pass stages its files: inside .git, so renames into the working tree stay on one file system. */
@@ -61,7 +67,10 @@ export function stagingDir(project: Project): string {
  */
 export async function runPass(project: Project, opts: PassOptions = {}): Promise<PassResult> {
   const started = Date.now();
-  return withRunLock(project, () => passLocked(project, opts, started));
+  return withRunLock(project, async (lock) => {
+    const r = await passLocked(project, { ...opts, runLock: lock }, started);
+    return { ...r, lockWaitMs: lock.waitedMs, takenOver: lock.takenOver };
+  });
 }
 
 /** A pass for a caller that already holds the run lock (restore). */
@@ -91,7 +100,7 @@ export async function refuseEmptyOverData(project: Project, staged: StagedSnapsh
 export async function commitStaged(project: Project, staged: StagedSnapshot, opts: PassOptions, started = Date.now()): Promise<PassResult> {
   const filesChanged = await writeStaged(project, staged, opts.signal);
   // A crash leaves index.lock (which would fail every later pass) and temporary state files behind.
-  const { removed: removedLocks, keepMarker } = await clearCrashLeftovers(project);
+  const { removed: removedLocks, keepMarker } = await clearCrashLeftovers(project, opts.runLock?.takenOver ?? null);
   // The marker says "git-dbsync's own git commands are running": only locks left while it exists are ours to remove.
   const marker = gitMarkerPath(project);
   await writeFile(marker, `${process.pid}\n`);
@@ -150,7 +159,7 @@ function gitMarkerPath(project: Project): string {
  * killed git, and temporary files of killed state writes in .git/dbsync. Returns the relative
  * paths of the git locks removed.
  */
-async function clearCrashLeftovers(project: Project): Promise<{ removed: string[]; keepMarker: boolean }> {
+async function clearCrashLeftovers(project: Project, takenOver: TakenOver | null): Promise<{ removed: string[]; keepMarker: boolean }> {
   const gitDir = path.dirname(project.stateDir);
   const branch = await project.git.branch();
   const refs = ['HEAD', ...(branch ? [`refs/heads/${branch}`, `refs/remotes/${project.config.git.remoteName}/${branch}`] : [])];
@@ -160,7 +169,11 @@ async function clearCrashLeftovers(project: Project): Promise<{ removed: string[
     // without the marker belongs to someone else (say, the user's `git commit` on the host of a
     // container, invisible in /proc here) and is left alone; git's own message then names it.
     if (!existsSync(gitMarkerPath(project))) return { removed: [], keepMarker: false };
-    const removed = await removeStaleGitLocks({ gitDir, workTree: project.top, refs });
+    // The run lock was just taken over from a killed git-dbsync: its git children may still run
+    // (an OOM kill of the node process alone leaves them as orphans). Let them finish first; any
+    // lock file older than the takeover is then theirs, whatever its age (no 5 s wait).
+    if (takenOver) await waitForGitToEnd([project.top, gitDir], project.config.lockTimeoutMs);
+    const removed = await removeStaleGitLocks({ gitDir, workTree: project.top, refs, ...(takenOver ? { createdBefore: takenOver.at } : {}) });
     const left = ['index', ...refs].some((r) => existsSync(path.join(gitDir, ...r.split('/')) + '.lock'));
     return { removed: removed.map((f) => path.relative(project.top, f)), keepMarker: left };
   } catch (err) {
@@ -171,6 +184,12 @@ async function clearCrashLeftovers(project: Project): Promise<{ removed: string[
       cause: err,
     });
   }
+}
+
+/** Wait (up to `timeoutMs`) until no git process works in these folders; the lock check that follows decides either way. */
+async function waitForGitToEnd(dirs: readonly string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await gitProcessRunningIn(dirs)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Read the database into the staging folder (a consistent snapshot, not yet in the working tree). */

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
+import { acquireRepoLock } from '../../src/lock/repo-lock.js';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { background } from '../support/background.js';
 import { baseEnv, cli, commitCount, tempDir, waitFor } from '../support/project.js';
@@ -51,7 +51,7 @@ describe('health', () => {
 
       // The run lock held by someone else (as during a long pass) does not delay health.
       const stateDir = path.join(dir, '.git', 'dbsync');
-      const release = await lockfile.lock(stateDir, { lockfilePath: path.join(stateDir, 'run.lock'), realpath: false, stale: 10_000, update: 2_000, retries: { retries: 40, factor: 1, minTimeout: 250, maxTimeout: 250 } });
+      const { release } = await acquireRepoLock({ lockPath: path.join(stateDir, 'run.lock'), timeoutMs: 10_000 });
       try {
         const started = Date.now();
         const locked = cli(['health'], { ...healthEnv, DBSYNC_LOCK_TIMEOUT: '30' });
