@@ -31,7 +31,8 @@ import { baseEnv, cli, commitCount, git, tempDir, type CliResult } from '../supp
 
 const USER = 'faulty';
 const PASSWORD = 'Disk+Conf.Secret-7319';
-const TEST_TIMEOUT = 180_000;
+// Generous enough for a load average of 4 on 2 cores; a healthy test takes a fraction of it.
+const TEST_TIMEOUT = 600_000;
 
 // --- mounts -----------------------------------------------------------------------------------
 

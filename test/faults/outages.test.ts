@@ -162,7 +162,7 @@ async function liveKv(server: MariaDbServer, db: string, table: string): Promise
 }
 
 describe('database outages while watch runs', () => {
-  it('keeps running, says what is wrong, backs off, recovers by itself and commits every change made around each outage', { timeout: LONG ? 30 * 60_000 : 6 * 60_000 }, async (t: TestContext) => {
+  it('keeps running, says what is wrong, backs off, recovers by itself and commits every change made around each outage', { timeout: LONG ? 30 * 60_000 : 15 * 60_000 }, async (t: TestContext) => {
     const db = 'outages';
     const INTERVAL = 2;
     const CAP = 8;
@@ -325,7 +325,7 @@ describe('connection cut while a pass reads a big table', () => {
   const BIGM = 60_000;
   const bigRow = (id: number) => `INSERT INTO \`big\` VALUES (${id},'row-${id}-${'a'.repeat(120)}','${id.toString(16).toUpperCase().padStart(8, '0')}',${id * 7});\n`;
 
-  it('never commits an interrupted snapshot, leaves no partial file, and commits the full state next', { timeout: LONG ? 30 * 60_000 : 8 * 60_000 }, async (t: TestContext) => {
+  it('never commits an interrupted snapshot, leaves no partial file, and commits the full state next', { timeout: LONG ? 30 * 60_000 : 15 * 60_000 }, async (t: TestContext) => {
     const db = 'cut';
     await withRoot(server, db, async (c) => {
       await c.query('CREATE TABLE big (id INT PRIMARY KEY, a VARCHAR(200) NOT NULL, b CHAR(8) NOT NULL, n BIGINT NOT NULL) ENGINE=InnoDB');
@@ -465,7 +465,7 @@ describe('connection cut while a pass reads a big table', () => {
 // ------------------------------------------------------------------------------------------------
 
 describe('remote outages while watch runs', () => {
-  it('keeps committing while the remote is away, pushes everything in order without force, and never overwrites a remote that moved on', { timeout: LONG ? 20 * 60_000 : 6 * 60_000 }, async (t: TestContext) => {
+  it('keeps committing while the remote is away, pushes everything in order without force, and never overwrites a remote that moved on', { timeout: LONG ? 20 * 60_000 : 15 * 60_000 }, async (t: TestContext) => {
     const db = 'remote';
     await withRoot(server, db, (c) => c.query('CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(100) NOT NULL) ENGINE=InnoDB; INSERT INTO items VALUES (1, "one")'));
     await passwordUser(server, db);

@@ -1,7 +1,7 @@
 /** A git-dbsync process running in the background (e.g. `watch`), with its output collected as it arrives. */
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { cliAsync, waitFor } from './project.js';
+import { cliAsync, patient, waitFor } from './project.js';
 
 export interface Background {
   readonly child: ChildProcess;
@@ -49,7 +49,8 @@ export function background(args: string[], env: NodeJS.ProcessEnv, opts: { cwd?:
       }
       if (!re.test(err)) throw new Error(`process exited before logging ${re}; stderr:\n${err}`);
     },
-    async waitExit(timeoutMs = 30_000) {
+    async waitExit(limitMs = 30_000) {
+      const timeoutMs = patient(limitMs);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`process did not exit within ${timeoutMs} ms; stderr:\n${err}`)), timeoutMs);
