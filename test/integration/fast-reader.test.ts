@@ -247,6 +247,53 @@ describe('locks of the consistent snapshot', () => {
     }
   });
 
+  it('every table InnoDB, without LOCK TABLES: each snapshot taken under concurrent transfers shows a constant total', async (t) => {
+    const db = freshName('bank');
+    await root.query(
+      `CREATE DATABASE ${db}; USE ${db};
+       CREATE TABLE acct_a (id INT PRIMARY KEY, balance BIGINT NOT NULL) ENGINE=InnoDB;
+       CREATE TABLE acct_b (id INT PRIMARY KEY, balance BIGINT NOT NULL) ENGINE=InnoDB;
+       INSERT INTO acct_a SELECT seq, 1000 FROM seq_1_to_2000; INSERT INTO acct_b SELECT seq, 1000 FROM seq_1_to_2000;`,
+    );
+    const writer = await server.connect(db);
+    let stop = false;
+    let transfers = 0;
+    // Transfers between the two tables, each in one transaction: any point in time has the same total.
+    const writing = (async () => {
+      while (!stop) {
+        const id = 1 + Math.floor(Math.random() * 2000);
+        const amount = Math.floor(Math.random() * 100);
+        await writer.query('START TRANSACTION');
+        await writer.query('UPDATE acct_a SET balance = balance - ? WHERE id = ?', [amount, id]);
+        await writer.query('UPDATE acct_b SET balance = balance + ? WHERE id = ?', [amount, 2001 - id]);
+        await writer.query('COMMIT');
+        transfers++;
+      }
+    })();
+    const total = (text: string) => [...text.matchAll(/VALUES \(\d+,(-?\d+)\);/g)].reduce((n, m) => n + Number(m[1]), 0);
+    try {
+      for (let i = 0; i < 8; i++) {
+        const r = await snapshot(db, 'fast');
+        try {
+          assert.equal(r.error, null);
+          assert.equal(r.staged!.lockMs, 0, 'no LOCK TABLES');
+          // Every data file of both tables (small chunks: several files each).
+          const files = r.staged!.files.filter((f) => /^data\/acct_[ab](@.*)?\.sql$/.test(f));
+          const sum = files.reduce((n, f) => n + total(readFileSync(path.join(r.staged!.dir, f), 'utf8')), 0);
+          assert.equal(sum, 4_000_000, `snapshot ${i + 1}: the total of both tables`);
+        } finally {
+          rmSync(r.dir, { recursive: true, force: true });
+        }
+      }
+    } finally {
+      stop = true;
+      await writing;
+      await writer.end();
+    }
+    t.diagnostic(`${transfers} transfers committed during 8 snapshots`);
+    assert.ok(transfers > 0, 'the writer ran during the snapshots');
+  });
+
   it('a fence holds off DDL but not writes', async () => {
     // What the fence statement does, shown directly (the pass holds it only for a few milliseconds).
     const db = freshName('fence');
