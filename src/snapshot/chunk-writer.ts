@@ -1,12 +1,17 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, openSync, writeSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
-import { isBoundary, keyHash, MIN_EXPONENT, nameHash } from './chunking.js';
+import { isBoundary, keyHash, keyHashOfBytes, MIN_EXPONENT, nameHash } from './chunking.js';
 import { chunkDataPath, DATA_DIR } from './layout.js';
 
-/** Lines are handed to the file in blocks of about this size. */
-const BLOCK_BYTES = 64 * 1024;
+/**
+ * Lines are gathered in a block of this size and written with one system call per block: one
+ * write per line would cost more than formatting the row. The writes are synchronous (into the
+ * page cache, well under a millisecond a block): nothing else runs while a table is read, and the
+ * block is free again as soon as the call returns, so lines are formatted straight into it.
+ */
+const BLOCK_BYTES = 256 * 1024;
 
 export interface ChunkWriterOptions {
   /** Staging folder, laid out like the snapshot folder. */
@@ -39,18 +44,19 @@ export class ChunkWriter {
   private readonly files: string[] = [];
   /** Byte offset (in the concatenation of `files`) where each file starts. */
   private readonly starts: number[] = [];
-  private out: WriteStream | null = null;
-  /** Lines not yet handed to `out`: written in blocks, one stream write per line would cost more than formatting the row. */
-  private pending: string[] = [];
-  private pendingBytes = 0;
-  /** Files being closed; awaited in finish (a write error, such as a full disk, rejects). */
-  private readonly closing: Array<Promise<unknown>> = [];
-  /** The first write error of any file: the next write throws it instead of writing on. */
-  private failed: Error | null = null;
+  /** The open file, or null before the first row (and after finish). */
+  private fd: number | null = null;
+  /** Lines not yet in the file: bytes [flushed, pos) of `block`. */
+  private block = Buffer.allocUnsafe(BLOCK_BYTES);
+  private flushed = 0;
+  private pos = 0;
   private readonly used = new Set<number>();
   private rows = 0;
   private bytes = 0;
   private previousKey: string | null = null;
+  /** The previous row's key text as bytes (addLine), kept to tell duplicate keys apart. */
+  private previousKeyBytes = Buffer.alloc(64);
+  private previousKeyLength = -1;
   // Rows that are boundaries at MIN_EXPONENT: byte offset, keyHash, nameHash.
   private readonly candidateOffset: number[] = [];
   private readonly candidateHash: number[] = [];
@@ -58,34 +64,53 @@ export class ChunkWriter {
 
   constructor(private readonly opts: ChunkWriterOptions) {}
 
-  /** Add the next row (in key order). Returns a promise only when the caller must wait (the disk is behind). */
-  write(line: string, key: string): Promise<void> | undefined {
-    if (this.failed) throw this.failed;
-    if (this.rows > 0 && key !== this.previousKey) {
-      const h = keyHash(key);
-      if (isBoundary(h, MIN_EXPONENT)) {
-        const name = nameHash(key);
-        this.candidateOffset.push(this.bytes);
-        this.candidateHash.push(h);
-        this.candidateName.push(name);
-        if (this.opts.exponent !== null && isBoundary(h, this.opts.exponent)) this.open(chunkDataPath(this.opts.tableStem, this.opts.exponent, this.unique(name)));
-      }
-    }
+  /** Add the next row (in key order): its line (with the line break) and its key text. */
+  write(line: string, key: string): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    const out = this.room(line.length * 3);
+    const start = this.pos;
+    const end = start + out.write(line, start, 'utf8');
+    const h = this.rows > 0 && key !== this.previousKey ? keyHash(key) : null;
     this.previousKey = key;
-    if (this.out === null) this.open(this.headPath());
-    const size = Buffer.byteLength(line);
-    this.pending.push(line);
-    this.pendingBytes += size;
-    this.bytes += size;
-    this.rows++;
-    if (this.pendingBytes >= BLOCK_BYTES && !this.flush()) return this.drained(this.out!);
-    return undefined;
+    this.accept(start, end, h, () => nameHash(key));
   }
 
-  /** Resolves when `out` can take more; rejects with its error (a stream that failed never drains). */
-  private async drained(out: WriteStream): Promise<void> {
-    if (out.destroyed) throw out.errored ?? this.failed ?? new Error('the file was closed while being written');
-    await once(out, 'drain');
+  /**
+   * The buffer to write the next line into, at `at`, with room for `maxBytes`; then call addLine.
+   * The byte-level path: lines are written in place, no string per line.
+   */
+  room(maxBytes: number): Buffer {
+    if (this.block.length - this.pos < maxBytes) {
+      this.flush(this.pos);
+      // A row larger than the block gets a block of its own size (once).
+      if (this.block.length < maxBytes) this.block = Buffer.allocUnsafe(maxBytes);
+      else if (this.block.length > BLOCK_BYTES && maxBytes <= BLOCK_BYTES) this.block = Buffer.allocUnsafe(BLOCK_BYTES);
+      this.flushed = 0;
+      this.pos = 0;
+    }
+    return this.block;
+  }
+
+  /** Where the next line goes in the buffer `room` returned. */
+  get at(): number {
+    return this.pos;
+  }
+
+  /**
+   * Add the line written at `at` (ending at `end`, after its line break); its key text is the
+   * UTF-8 bytes `keyBytes[keyStart, keyEnd)`, which may be part of the line. Same chunks as
+   * `write` with the decoded line and key.
+   */
+  addLine(end: number, keyBytes: Buffer, keyStart: number, keyEnd: number): void {
+    const start = this.pos;
+    let h: number | null = null;
+    if (this.rows > 0) {
+      h = keyHashOfBytes(keyBytes, keyStart, keyEnd);
+      // As in `write`, a key equal to the previous row's never starts a chunk (only a boundary needs the comparison).
+      if (isBoundary(h, MIN_EXPONENT) && this.samePreviousKey(keyBytes, keyStart, keyEnd)) h = null;
+    }
+    this.rememberKey(keyBytes, keyStart, keyEnd);
+    this.accept(start, end, h, () => nameHash(keyBytes.toString('utf8', keyStart, keyEnd)));
   }
 
   /**
@@ -94,9 +119,8 @@ export class ChunkWriter {
    */
   async finish(exponentFor: (bytes: number, rows: number) => number | null): Promise<ChunkedTable> {
     // An empty table still has its (empty) first data file.
-    if (this.out === null) this.open(this.headPath());
-    this.closeCurrent();
-    await Promise.all(this.closing);
+    if (this.fd === null) this.open(this.headPath(), this.pos);
+    this.closeCurrent(this.pos);
     const exponent = exponentFor(this.bytes, this.rows);
     if (exponent !== this.opts.exponent) await this.resplit(exponent);
     return { files: [...this.files], rows: this.rows, bytes: this.bytes };
@@ -104,9 +128,46 @@ export class ChunkWriter {
 
   /** Stop after a failure: the open file is closed (the staging folder is removed by the caller). */
   destroy(): void {
-    this.out?.destroy();
-    this.out = null;
-    this.pending = [];
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // Already failing: the first error is the one reported.
+      }
+    }
+    this.fd = null;
+  }
+
+  /**
+   * The line at [start, end) of the block is the next row; `h` is its key's hash when the key
+   * differs from the previous row's (null for the first row and for a repeated key).
+   */
+  private accept(start: number, end: number, h: number | null, name: () => number): void {
+    if (h !== null && isBoundary(h, MIN_EXPONENT)) {
+      const n = name();
+      this.candidateOffset.push(this.bytes);
+      this.candidateHash.push(h);
+      this.candidateName.push(n);
+      if (this.opts.exponent !== null && isBoundary(h, this.opts.exponent)) this.open(chunkDataPath(this.opts.tableStem, this.opts.exponent, this.unique(n)), start);
+    }
+    if (this.fd === null) this.open(this.headPath(), start);
+    this.pos = end;
+    this.bytes += end - start;
+    this.rows++;
+  }
+
+  private samePreviousKey(bytes: Buffer, start: number, end: number): boolean {
+    if (end - start !== this.previousKeyLength) return false;
+    for (let i = 0; i < this.previousKeyLength; i++) if (this.previousKeyBytes[i] !== bytes[start + i]) return false;
+    return true;
+  }
+
+  private rememberKey(bytes: Buffer, start: number, end: number): void {
+    const n = end - start;
+    if (this.previousKeyBytes.length < n) this.previousKeyBytes = Buffer.alloc(n * 2);
+    if (n > 32) bytes.copy(this.previousKeyBytes, 0, start, end);
+    else for (let i = 0; i < n; i++) this.previousKeyBytes[i] = bytes[start + i]!;
+    this.previousKeyLength = n;
   }
 
   private headPath(): string {
@@ -121,31 +182,26 @@ export class ChunkWriter {
     return n;
   }
 
-  private open(rel: string): void {
-    this.closeCurrent();
-    this.out = createWriteStream(path.join(this.opts.dir, rel));
-    // A write error (disk full) rejects this; it is awaited in finish, never left unhandled.
-    const closed = once(this.out, 'close');
-    closed.catch((err: Error) => (this.failed ??= err));
-    this.closing.push(closed);
+  /** Start a new file; the block's bytes before `upTo` belong to the file before it. */
+  private open(rel: string, upTo: number): void {
+    this.closeCurrent(upTo);
+    this.fd = openSync(path.join(this.opts.dir, rel), 'w');
     this.files.push(rel);
     this.starts.push(this.bytes);
   }
 
-  /** Hand the pending lines to the file; false when its buffer is full (wait for 'drain'). */
-  private flush(): boolean {
-    if (this.pending.length === 0) return true;
-    const block = this.pending.join('');
-    this.pending = [];
-    this.pendingBytes = 0;
-    return this.out!.write(block);
+  /** Write the block's bytes up to `upTo` to the open file. */
+  private flush(upTo: number): void {
+    if (this.fd === null) return;
+    while (this.flushed < upTo) this.flushed += writeSync(this.fd, this.block, this.flushed, upTo - this.flushed);
   }
 
-  private closeCurrent(): void {
-    if (this.out === null) return;
-    this.flush();
-    this.out.end();
-    this.out = null;
+  private closeCurrent(upTo: number): void {
+    if (this.fd === null) return;
+    this.flush(upTo);
+    const fd = this.fd;
+    this.fd = null;
+    closeSync(fd);
   }
 
   private async resplit(exponent: number | null): Promise<void> {

@@ -39,6 +39,26 @@ export function keyHash(keyText: string): number {
 }
 
 /**
+ * keyHash of the text whose UTF-8 encoding is `bytes[start, end)`, without making the string when
+ * the bytes are ASCII (then each byte is the character's code unit, which keyHash hashes).
+ */
+export function keyHashOfBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x80) return keyHash(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8'));
+    h ^= b;
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
  * The hash a chunk's file name is made of (its first row's key text). Not keyHash: the low bits of
  * a boundary row's keyHash are all zero, which would leave few distinct names.
  */

@@ -12,7 +12,24 @@ export interface ColumnFormat {
   readonly select: string | null;
   /** SQL literal for a cell. */
   readonly literal: (cell: RawCell) => string;
+  /**
+   * Which of the rules below `literal` applies, for the byte-level writer (row-encoder.ts), which
+   * must write exactly what `literal` returns; `literal` stays the reference.
+   */
+  readonly rule: LiteralRule;
 }
+
+/**
+ * The literal rules, by name: `default` (generated column), `verbatim` (the bytes, e.g. numbers),
+ * `quoted` (the bytes in quotes, e.g. dates), `hex` (0x..., '' when empty), `text` (a quoted
+ * string when valid UTF-8, else hex), `ascii` (a quoted string when ASCII, else `_ascii 0x...`),
+ * `charset` (`_<charset> 0x...`, '' when empty), `enum` (a number when read as "<digits> ", else
+ * the inner rule).
+ */
+export type LiteralRule =
+  | { readonly kind: 'default' | 'verbatim' | 'quoted' | 'hex' | 'text' | 'ascii' }
+  | { readonly kind: 'charset'; readonly charset: string }
+  | { readonly kind: 'enum'; readonly inner: LiteralRule };
 
 const NUMERIC = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'double', 'real', 'year']);
 const TEMPORAL = new Set(['date', 'datetime', 'timestamp', 'time']);
@@ -37,15 +54,15 @@ function text(b: Buffer): string {
 export function columnFormat(col: ColumnInfo): ColumnFormat {
   const id = quoteId(col.name);
   const t = col.dataType.toLowerCase();
-  if (col.generated) return { select: null, literal: () => 'DEFAULT' };
-  if (NUMERIC.has(t)) return { select: id, literal: nullOr((b) => b.toString('latin1')) };
+  if (col.generated) return { select: null, literal: () => 'DEFAULT', rule: { kind: 'default' } };
+  if (NUMERIC.has(t)) return { select: id, literal: nullOr((b) => b.toString('latin1')), rule: { kind: 'verbatim' } };
   // FLOAT is printed by the server with 6 significant digits, which loses precision; as DOUBLE it
   // prints the exact stored value, which converts back to the same FLOAT. A FLOAT can hold -0 (a
   // tiny negative value rounded), which prints as 0 and is stored as +0 when written so: it is
   // read as -1e-50, which rounds to the FLOAT -0 again.
-  if (t === 'float') return { select: `IF(${id} = 0 AND ATAN2(${id}, -1) < 0, -1e-50, CAST(${id} AS DOUBLE))`, literal: nullOr((b) => b.toString('latin1')) };
-  if (TEMPORAL.has(t)) return { select: id, literal: nullOr((b) => `'${b.toString('latin1')}'`) };
-  if (BINARY.has(t) || t === 'bit') return { select: id, literal: nullOr(hexLiteral) };
+  if (t === 'float') return { select: `IF(${id} = 0 AND ATAN2(${id}, -1) < 0, -1e-50, CAST(${id} AS DOUBLE))`, literal: nullOr((b) => b.toString('latin1')), rule: { kind: 'verbatim' } };
+  if (TEMPORAL.has(t)) return { select: id, literal: nullOr((b) => `'${b.toString('latin1')}'`), rule: { kind: 'quoted' } };
+  if (BINARY.has(t) || t === 'bit') return { select: id, literal: nullOr(hexLiteral), rule: { kind: 'hex' } };
   const plain = textFormat(id, col.charset?.toLowerCase() ?? null);
   if (t === 'enum' || t === 'set') return enumOrSetFormat(id, t, plain);
   return plain;
@@ -55,13 +72,13 @@ export function columnFormat(col: ColumnInfo): ColumnFormat {
 function textFormat(id: string, cs: string | null): ColumnFormat {
   if (cs === 'ascii') {
     // The bytes: ASCII as a quoted string, anything else (bytes above 0x7F) as hex with the character set.
-    return { select: `CAST(${id} AS BINARY)`, literal: nullOr((b) => (b.every((x) => x < 0x80) ? quoteString(b.toString('latin1')) : `_ascii ${hexLiteral(b)}`)) };
+    return { select: `CAST(${id} AS BINARY)`, literal: nullOr((b) => (b.every((x) => x < 0x80) ? quoteString(b.toString('latin1')) : `_ascii ${hexLiteral(b)}`)), rule: { kind: 'ascii' } };
   }
   if (cs && !UNICODE_CHARSETS.has(cs)) {
     // Non-Unicode text (latin1, cp1251, sjis, ...): the exact bytes with their character set.
-    return { select: `CAST(${id} AS BINARY)`, literal: nullOr((b) => (b.length === 0 ? "''" : `_${cs} ${hexLiteral(b)}`)) };
+    return { select: `CAST(${id} AS BINARY)`, literal: nullOr((b) => (b.length === 0 ? "''" : `_${cs} ${hexLiteral(b)}`)), rule: { kind: 'charset', charset: cs } };
   }
-  return { select: id, literal: nullOr(text) };
+  return { select: id, literal: nullOr(text), rule: { kind: 'text' } };
 }
 
 /**
@@ -75,5 +92,6 @@ function enumOrSetFormat(id: string, type: 'enum' | 'set', plain: ColumnFormat):
   return {
     select: `IF(${asNumber}, CONCAT(${id} + 0, ' '), ${plain.select})`,
     literal: (cell) => (cell !== null && /^[0-9]+ $/.test(cell.toString('latin1')) ? cell.toString('latin1').trimEnd() : plain.literal(cell)),
+    rule: { kind: 'enum', inner: plain.rule },
   };
 }

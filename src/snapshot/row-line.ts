@@ -12,11 +12,16 @@ export class RowWriter {
   readonly selectSql: string;
   /** The SELECT list alone (what `line` expects, in order), for reads with a WHERE of their own (src/apply). */
   readonly selectList: string;
-  private readonly formats: readonly ColumnFormat[];
+  /** How many cells a row of `selectSql` has. */
+  readonly selectedCells: number;
+  /** How each column is read and written (shared with the byte-level RowEncoder, which must write the same). */
+  readonly formats: readonly ColumnFormat[];
   /** Index into the selected cells for each column, or -1 when the column is not read. */
-  private readonly cellIndex: readonly number[];
+  readonly cellIndex: readonly number[];
   /** Positions of the ordering key's columns, or null when rows are keyed by their whole line (no key, or a generated key column). */
-  private readonly keyIndex: readonly number[] | null;
+  readonly keyIndex: readonly number[] | null;
+  /** Whether a transform (the secrets policy) rewrites the literals: the RowEncoder does not apply one. */
+  readonly transforms: boolean;
 
   /**
    * `transform` rewrites a row's literals before they are joined (the secrets policy); it gets a
@@ -27,6 +32,7 @@ export class RowWriter {
     private readonly transform?: (cells: string[]) => string[],
   ) {
     this.formats = table.columns.map(columnFormat);
+    this.transforms = transform !== undefined;
     let n = 0;
     this.cellIndex = this.formats.map((f) => (f.select === null ? -1 : n++));
     const keyIndex = table.orderKey.map((k) => table.columns.findIndex((c) => c.name === k));
@@ -39,6 +45,7 @@ export class RowWriter {
     const order = table.orderKey.length > 0 ? ` ORDER BY ${table.orderKey.map(quoteId).join(',')}` : '';
     // A table whose every column is generated still has rows; select a constant to count them.
     this.selectList = selected.length > 0 ? selected.join(',') : '1';
+    this.selectedCells = Math.max(1, selected.length);
     this.selectSql = `SELECT ${this.selectList} FROM ${quoteId(table.name)}${order}`;
   }
 

@@ -8,6 +8,7 @@ import { DATA_DIR, encodeTableFileName, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, 
 import { previousExponents, provisionalExponent, type TableChunking } from './table-chunking.js';
 import { formatObjectFile } from './object-file.js';
 import { checkSilentPrivileges } from './privilege-check.js';
+import { RowEncoder } from './row-encoder.js';
 import { RowWriter } from './row-line.js';
 import { describeTables, listTables, readEvents, readRoutines, readTriggers, readViews, showCreateTable, tableEstimates, type TableFilter } from './schema-reader.js';
 import { PROGRESS_EVERY_ROWS, ProgressTracker, type SnapshotProgress } from './snapshot-progress.js';
@@ -60,6 +61,8 @@ export interface TakeSnapshotOptions {
   readonly chunkBytes?: number;
   /** Called as the rows are read (often: throttle before printing). */
   readonly onProgress?: (p: SnapshotProgress) => void;
+  /** Which row formatter to use (default fast); the differential test compares the two. */
+  readonly reader?: RowReader;
 }
 
 /** Session settings for reading: canonical SHOW CREATE output, UTC timestamps, patient network. */
@@ -82,6 +85,14 @@ const READ_SESSION = [
  *     writer already waiting for `LOCK TABLES ... WRITE` or DDL: that writer waits for L, L for the read);
  *  4. L unlocks; R reads the InnoDB tables from its snapshot, writers go on meanwhile.
  * The lock is held for the definitions plus the non-transactional data only.
+ *
+ * When every table read is transactional (MVCC), step 1 takes no LOCK TABLES: the snapshot
+ * transaction alone freezes the rows, and writers never wait. What the lock also did, keeping DDL
+ * out between the snapshot's start and the reading of the definitions (an instant ALTER or a
+ * RENAME there goes unnoticed by InnoDB, which reads the old rows with the new definition), is
+ * done by a metadata fence instead: L opens a transaction and opens every table (`SELECT 1 ...
+ * WHERE 0`), which holds shared metadata locks until L commits after step 3. Those block DDL but
+ * not writes (LOCK TABLES ... READ blocks both); the checks after step 4 stay as they are.
  */
 export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSnapshot> {
   const started = Date.now();
@@ -114,8 +125,13 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     const previous = await previousExponents(opts.previousDir);
 
     const lockStart = Date.now();
-    if (locked.length > 0) {
+    // Only a non-transactional table needs writers stopped; DDL is kept out either way (see above).
+    const needsLock = locked.some((t) => !isMvccEngine(t.engine));
+    if (needsLock) {
       await locker.execute(`LOCK TABLES ${locked.map((t) => `${quoteId(t.name)} READ`).join(', ')}`, 'lock tables for a consistent snapshot');
+    } else if (locked.length > 0) {
+      await locker.execute('START TRANSACTION', 'hold off DDL for a consistent snapshot');
+      await locker.query(locked.map((t) => `SELECT 1 FROM ${quoteId(t.name)} WHERE 0`).join(' UNION ALL '), [], 'hold off DDL for a consistent snapshot');
     }
     await reader.execute('START TRANSACTION WITH CONSISTENT SNAPSHOT', 'start consistent snapshot');
     // A table created, dropped, renamed or converted between the listing and the lock would be
@@ -153,14 +169,16 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     const dump = async (db: Database, t: TableInfo) => {
       const stem = encodeTableFileName(t.name);
       const chunking = { dir: opts.stagingDir, stem, previous: previous.get(stem) ?? null, estimate: estimates.get(t.name), chunkBytes: opts.chunkBytes ?? CHUNK_TARGET_BYTES };
-      const result = await dumpTable(db, t, chunking, { signal: opts.signal, secrets: secrets.tables.get(t.name), onRows: (n) => progress.rows(t.name, n) });
+      const result = await dumpTable(db, t, chunking, { signal: opts.signal, secrets: secrets.tables.get(t.name), onRows: (n) => progress.rows(t.name, n), reader: opts.reader });
       rowCounts.set(t.name, result.rows);
       files.push(...result.files);
       progress.tableDone(t.name, result.rows);
     };
     for (const t of withRows) if (!isMvccEngine(t.engine)) await dump(locker, t);
-    if (locked.length > 0) await locker.execute('UNLOCK TABLES', 'unlock tables');
-    const lockMs = Date.now() - lockStart;
+    if (needsLock) await locker.execute('UNLOCK TABLES', 'unlock tables');
+    else if (locked.length > 0) await locker.execute('COMMIT', 'end the DDL fence');
+    // The fence makes no writer wait: only LOCK TABLES counts.
+    const lockMs = needsLock ? Date.now() - lockStart : 0;
     for (const t of withRows) {
       if (!isMvccEngine(t.engine)) continue;
       await dump(reader, t);
@@ -220,26 +238,47 @@ function refuseLineBreaks(tables: readonly TableInfo[]): void {
   }
 }
 
-/** Stream one table's rows into its chunk files, in key order. */
+/**
+ * Which code turns rows into lines: `fast` (the default) writes them from the driver's buffers
+ * (RowEncoder, Database.streamRows); `reference` keeps the string formatter (RowWriter,
+ * Database.streamRaw), which the fast one must match byte for byte (the differential test runs both).
+ */
+export type RowReader = 'fast' | 'reference';
+
+/**
+ * Stream one table's rows into its chunk files, in key order. The fast reader takes every table
+ * with a key and no secrets transform (per table); within it, a cell the byte rules do not cover
+ * goes through the reference literal (per cell, see row-encoder.ts). Tables without a key (read
+ * whole and sorted as strings) and tables with secret columns (the transform works on literals)
+ * keep the reference path: they are rare and small.
+ */
 async function dumpTable(
   db: Database,
   table: TableInfo,
   chunking: TableChunking,
-  opts: { signal?: AbortSignal; secrets?: TableSecrets; onRows?: (rows: number) => void },
+  opts: { signal?: AbortSignal; secrets?: TableSecrets; onRows?: (rows: number) => void; reader?: RowReader },
 ): Promise<{ rows: number; files: readonly string[] }> {
   const { signal, secrets } = opts;
   // Secret cells are replaced before the line exists: no secret in clear reaches the staging folder.
   const writer = new RowWriter(table, secrets && ((cells) => secrets.transform(cells)));
   const chunks = new ChunkWriter({ dir: chunking.dir, tableStem: chunking.stem, exponent: provisionalExponent(chunking, Buffer.byteLength(writer.prefix)) });
+  const operation = `read table ${table.name}`;
   let result;
   try {
     let rows = 0;
-    if (table.orderKey.length > 0) {
-      for await (const cells of db.streamRaw(writer.selectSql, `read table ${table.name}`)) {
+    if (table.orderKey.length > 0 && !writer.transforms && (opts.reader ?? 'fast') === 'fast') {
+      const encoder = new RowEncoder(writer);
+      await db.streamRows(writer.selectSql, writer.selectedCells, (row) => {
+        if (signal?.aborted) throw new Error('cancelled');
+        const out = chunks.room(encoder.maxBytes(row));
+        chunks.addLine(encoder.encode(row, out, chunks.at), encoder.keyBuf, encoder.keyStart, encoder.keyEnd);
+        if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);
+      }, operation);
+    } else if (table.orderKey.length > 0) {
+      for await (const cells of db.streamRaw(writer.selectSql, operation)) {
         if (signal?.aborted) throw new Error('cancelled');
         const { line, key } = writer.lineAndKey(cells);
-        const wait = chunks.write(line, key);
-        if (wait) await wait;
+        chunks.write(line, key);
         if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);
       }
     } else {
@@ -247,13 +286,13 @@ async function dumpTable(
       // the whole table in memory (the one path that does); such tables are rare and small
       // (InvoicePlane's only one, ip_sessions, is schema-only).
       const lines: string[] = [];
-      for await (const cells of db.streamRaw(writer.selectSql, `read table ${table.name}`)) {
+      for await (const cells of db.streamRaw(writer.selectSql, operation)) {
         if (signal?.aborted) throw new Error('cancelled');
         lines.push(writer.line(cells));
         if (lines.length % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(lines.length);
       }
       lines.sort();
-      for (const l of lines) await chunks.write(l, l.slice(0, -1));
+      for (const l of lines) chunks.write(l, l.slice(0, -1));
     }
     result = await chunks.finish((bytes, n) => tableExponent(bytes, n, chunking.previous, chunking.chunkBytes));
   } catch (err) {
