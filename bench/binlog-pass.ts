@@ -74,7 +74,7 @@ async function timedPass(project: Project, source: TimedSource): Promise<Record<
     const t2 = performance.now();
     const result = await commitStaged(project, staged, { push: false });
     const t3 = performance.now();
-    await plan.record(staged);
+    await plan.record(staged, result.commit.commit ?? (await project.git.head()));
     const t4 = performance.now();
     if (!result.commit.commit) throw new Error('nothing committed');
     const read = plan.result();

@@ -87,12 +87,15 @@ export class ReadPlan {
     if (!state) return 'no position recorded yet';
     if (state.source !== this.source.name) return `the last snapshot was recorded by ${state.source}`;
     if (state.snapshotPath !== this.project.snapshotPath || state.settings !== this.settings) return 'settings changed since the last snapshot';
-    if ((await this.project.git.head()) !== state.head) return 'HEAD is not the commit the position was recorded with';
-    // Untracked, ignored or modified files in the snapshot folder: it is not exactly that commit's snapshot.
+    // One git command for both checks: HEAD (`# branch.oid`), and untracked, ignored or modified
+    // files in the snapshot folder (any other line: it is not exactly that commit's snapshot).
     const pathspec = `:(literal)${this.project.snapshotPath || '.'}`;
-    const r = await this.project.git.run(['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=all', '--ignored=matching', '--', pathspec]);
+    const r = await this.project.git.run(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z', '--untracked-files=all', '--ignored=matching', '--', pathspec]);
     if (r.code !== 0) return 'git status failed';
-    if (r.stdout.length > 0) return 'the snapshot folder differs from HEAD';
+    const entries = r.stdout.toString('utf8').split('\0').filter((e) => e.length > 0);
+    const head = entries.find((e) => e.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
+    if (head !== state.head) return 'HEAD is not the commit the position was recorded with';
+    if (entries.some((e) => !e.startsWith('# '))) return 'the snapshot folder differs from HEAD';
     return null;
   }
 
@@ -125,10 +128,9 @@ export class ReadPlan {
   /**
    * After a successful commit (or a pass that found nothing to commit): the snapshot folder now
    * equals HEAD and holds the snapshot taken at this pass's position. Without a position the old
-   * state is removed, so that the next pass reads everything.
+   * state is removed, so that the next pass reads everything. `head`: HEAD now (the new commit, if any).
    */
-  async record(staged: StagedSnapshot): Promise<void> {
-    const head = await this.project.git.head();
+  async record(staged: StagedSnapshot, head: string | null): Promise<void> {
     if (this.position === null || head === null) {
       await rm(statePath(this.project), { force: true });
       return;

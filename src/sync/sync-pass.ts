@@ -92,7 +92,10 @@ export async function passLocked(project: Project, opts: PassOptions, started = 
   const result = await commitStaged(project, staged, opts, started);
   // Only now does the snapshot folder equal HEAD and the snapshot at this pass's position.
   // A failure to record costs the next pass a full read, never a wrong one.
-  await plan?.record(staged).catch(() => plan.forget().catch(() => undefined));
+  if (plan) {
+    const head = result.commit.commit ?? (await project.git.head());
+    await plan.record(staged, head).catch(() => plan.forget().catch(() => undefined));
+  }
   return { ...result, rowsRead, ...(plan ? { read: plan.result() } : {}) };
 }
 
