@@ -10,7 +10,8 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { MariaDbServer } from '../support/mariadb-server.js';
-import { baseEnv, cli, git, lastSubject, tempDir } from '../support/project.js';
+import { baseEnv, cli, commitCount, git, lastSubject, tempDir, waitFor } from '../support/project.js';
+import { background } from '../support/background.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openProject, type Project } from '../../src/project/project.js';
 import { runPass } from '../../src/sync/sync-pass.js';
@@ -86,6 +87,27 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
     assert.match(lastSubject(dir), /small \+1/);
     const st = cli(['status'], env);
     assert.match(st.stdout, /change source: binlog \(mysql-bin\.\d+\)/);
+  });
+
+  it('watch: the start-up pass reads everything, a change reads one table, DDL reads everything with one warning', async () => {
+    const dir = tempDir('dbsync-binlog-watch-');
+    const env = baseEnv({ ...server.env(DB), PROJECT_DIR: dir, POLL_INTERVAL: '0.2', DBSYNC_VERIFY_INTERVAL: '3600', DBSYNC_QUIET_PERIOD: '0.1', DBSYNC_LOG_LEVEL: 'debug' });
+    const watch = background(['watch'], env);
+    try {
+      await watch.waitForLog(/INFO change source: binlog \(mysql-bin\.\d+\)/, 60_000);
+      await watch.waitForLog(/pass done [^\n]*tablesRead=2 trigger=start/, 120_000);
+      await waitFor('the first commit', () => commitCount(dir) >= 1, 30_000);
+      const before = commitCount(dir);
+      await c.query("UPDATE small SET name = 'from watch' WHERE id = 1");
+      await watch.waitForLog(/pass done [^\n]*rowsRead=\d+ tablesRead=1 trigger=change/, 60_000);
+      await waitFor('the change committed', () => commitCount(dir) > before, 30_000);
+      assert.match(lastSubject(dir), /small ~1/);
+      await c.query('ALTER TABLE small ADD COLUMN note VARCHAR(10)');
+      await watch.waitForLog(/WARN change source binlog: read every table: a statement in the binary log may have changed skipdb \(ALTER TABLE small/, 120_000);
+      assert.equal((watch.stderr().match(/WARN change source/g) ?? []).length, 1, 'one warning line');
+    } finally {
+      await watch.kill();
+    }
   });
 
   it('falls back to full reads without REPLICATION SLAVE, and says why', async () => {
