@@ -7,15 +7,19 @@ import { renderPass, renderTakeover } from './render.js';
 import { secretsNotice } from './secrets-notice.js';
 import { profileNotice } from './profile-notice.js';
 import { ProgressDisplay } from './progress-display.js';
+import { selectChangeSource } from '../sync/select-source.js';
 
 /** `git-dbsync sync`: one pass; exit 0 whether or not anything changed, 4 when the commit could not be pushed. */
 export async function syncCommand(ctx: CommandContext): Promise<number> {
   const display = new ProgressDisplay({ stream: process.stderr, log: ctx.log });
   try {
-    const r = await runPass(ctx.project, { progress: display.update }).finally(() => display.clear());
+    const choice = await selectChangeSource(ctx.project);
+    ctx.log.debug(choice.line);
+    const r = await runPass(ctx.project, { progress: display.update, changeSource: choice.source }).finally(() => display.clear());
     const takeover = renderTakeover(r);
     if (takeover) ctx.log.info(takeover);
-    ctx.log.debug({ ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows, lockWaitMs: r.lockWaitMs }, 'pass done');
+    ctx.log.debug({ ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows, rowsRead: r.rowsRead, tablesRead: r.read?.tablesRead, lockWaitMs: r.lockWaitMs }, 'pass done');
+    if (r.read?.warn) ctx.log.warn(`change source ${r.read.source}: read every table: ${r.read.fullBecause}`);
     const notice = secretsNotice(r.secrets);
     if (notice) ctx.log[notice.level](notice.line);
     const profile = profileNotice(r.profile);

@@ -11,6 +11,8 @@ import { secretsNotice } from './secrets-notice.js';
 import { profileNotice } from './profile-notice.js';
 import { ProgressDisplay } from './progress-display.js';
 import { watchPulls } from './watch-pulls.js';
+import { isVerification } from '../daemon/pass-scheduler.js';
+import { selectChangeSource, type SourceChoice } from '../sync/select-source.js';
 
 /**
  * `git-dbsync watch`: the daemon. The first SIGINT/SIGTERM lets a running pass finish and then
@@ -26,8 +28,23 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   const display = new ProgressDisplay({ stream: process.stderr, log });
   // Two-way mode: a pass is a pull every DBSYNC_PULL_INTERVAL (see watch-pulls.ts).
   const pulls = watchPulls(ctx);
+  // Chosen at the first pass (the database may be down at start-up) and logged once.
+  let choice: SourceChoice | null = null;
+  const changeSource = async () => {
+    if (!choice) {
+      choice = await selectChangeSource(project);
+      log.info(choice.line);
+    }
+    return choice.source;
+  };
   const loop = new WatchLoop({
-    runPass: ({ push }) => pulls.pass(push, () => runPass(project, { push, progress: display.update })).finally(() => display.clear()),
+    runPass: ({ push, trigger }) =>
+      pulls
+        .pass(push, async () =>
+          // Verification passes read every table: they catch what the source cannot see (sql_log_bin=0, binlog filters).
+          runPass(project, { push, progress: display.update, changeSource: await changeSource(), fullRead: isVerification(trigger) ? `verification pass (${trigger})` : null }),
+        )
+        .finally(() => display.clear()),
     wanted: pulls.wanted,
     intervalMs: config.pollIntervalMs,
     maxBackoffMs: config.maxBackoffMs,
@@ -60,7 +77,8 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     // `trigger` last: log readers match `pass done ms=... lockMs=...`.
     const takeover = renderTakeover(r);
     if (takeover) log.info(takeover);
-    log.debug({ ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows, lockWaitMs: r.lockWaitMs, trigger }, 'pass done');
+    log.debug({ ms: r.durationMs, lockMs: r.lockMs, tables: r.tables, rows: r.rows, rowsRead: r.rowsRead, tablesRead: r.read?.tablesRead, lockWaitMs: r.lockWaitMs, trigger }, 'pass done');
+    if (r.read?.warn) log.warn(`change source ${r.read.source}: read every table: ${r.read.fullBecause}`);
     const notice = secretsNotice(r.secrets);
     if (notice) log[notice.level](notice.line);
     const profile = profileNotice(r.profile);

@@ -43,6 +43,8 @@ export interface Config {
   readonly secrets: SecretsConfig;
   /** DBSYNC_CHUNK_SIZE: tables larger than this are split into data files of about this size (see src/snapshot/chunking.ts). */
   readonly chunkBytes: number;
+  /** DBSYNC_CHANGE_SOURCE: how a pass learns which tables changed (see src/detect/change-source.ts). */
+  readonly changeSource: 'auto' | 'binlog' | 'full';
   readonly git: {
     /** Remote URL with any credentials removed; what goes into .git/config. */
     readonly remoteUrl: string | undefined;
@@ -184,6 +186,13 @@ export const SETTINGS = {
     schema: byteSize(1024, 1024 * 1024 * 1024),
     doc: 'Tables larger than this are split into several data files of about this size, so a one-row change rewrites one small file (see *Snapshot format*). KiB or MiB, or bytes; at least 1KiB.',
   },
+  changeSource: {
+    flag: 'changeSource',
+    env: ['DBSYNC_CHANGE_SOURCE'],
+    default: 'auto',
+    schema: z.enum(['auto', 'binlog', 'full'], { message: 'must be auto, binlog or full' }),
+    doc: 'Which tables a pass reads: `binlog` reads only the tables the binary log says changed since the last snapshot (needs log_bin with binlog_format=ROW and REPLICATION SLAVE; see *How changes are detected*); `full` reads every table every pass; `auto` uses the binary log when the server allows it.',
+  },
   remoteUrl: { flag: 'remoteUrl', env: ['GIT_REMOTE_URL'], schema: nonEmpty, doc: 'Remote to push to (ssh, https or a path). Credentials in an https URL are used but never written to .git/config. Optional: without it an existing remote named DBSYNC_REMOTE is used, or nothing is pushed.' },
   remoteName: { flag: 'remote', env: ['DBSYNC_REMOTE'], default: 'origin', schema: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain git remote name such as origin'), doc: 'Name of the git remote to push to.' },
   gitToken: { env: ['DBSYNC_GIT_TOKEN', 'GITHUB_TOKEN'], schema: nonEmpty, doc: 'Token (password) for an https remote; environment only (GITHUB_TOKEN is read too, for compatibility). Given to git through a credential helper, never on a command line or in .git/config.' },
@@ -307,6 +316,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     schemaOnlyTables: values.schemaOnlyTables === undefined ? null : Object.freeze(values.schemaOnlyTables as string[]),
     secrets,
     chunkBytes: values.chunkSize as number,
+    changeSource: values.changeSource as Config['changeSource'],
     git: Object.freeze({
       remoteUrl: remote?.url,
       remoteName: values.remoteName as string,

@@ -129,7 +129,8 @@ export function databaseError(operation: string, err: unknown, opts?: DatabaseOp
   return new DbsyncError({ operation, message, hint, cause: err });
 }
 
-function driverOptions(opts: DatabaseOptions): ConnectionOptions {
+/** The driver's connection options (also used by binlog-stream.ts, the one other file that talks to mysql2). */
+export function driverOptions(opts: DatabaseOptions): ConnectionOptions {
   return {
     ...(opts.socket ? { socketPath: opts.socket } : { host: opts.host, port: opts.port }),
     user: opts.user,

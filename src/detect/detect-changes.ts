@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { filesEqual } from '../fs/files-equal.js';
 import { TEMP_SUFFIX } from '../fs/atomic-file.js';
-import { DATA_DIR, isSnapshotPath, TABLES_DIR } from '../snapshot/layout.js';
+import { DATA_DIR, dataFileTable, encodeTableFileName, isSnapshotPath, TABLES_DIR } from '../snapshot/layout.js';
 import type { StagedSnapshot } from '../snapshot/take-snapshot.js';
 
 /** Which files of the working tree's snapshot folder must change to equal a staged snapshot. */
@@ -33,10 +33,16 @@ export async function listWorkingSnapshot(snapshotAbs: string): Promise<{ files:
 export async function detectChanges(staged: StagedSnapshot, snapshotAbs: string): Promise<ChangeSet> {
   const { files, temps } = await listWorkingSnapshot(snapshotAbs);
   const stagedSet = new Set(staged.files);
+  // The data files of tables whose rows were kept (not read) stay exactly as they are.
+  const keptStems = new Set((staged.keptRows ?? []).map((t) => encodeTableFileName(t)));
+  const kept = (rel: string) => {
+    const stem = dataFileTable(rel);
+    return stem !== null && keptStems.has(stem);
+  };
   const write: string[] = [];
   for (const rel of staged.files) {
     if (!(await filesEqual(path.join(staged.dir, rel), path.join(snapshotAbs, rel)))) write.push(rel);
   }
-  const remove = [...files.filter((f) => !stagedSet.has(f)), ...temps];
+  const remove = [...files.filter((f) => !stagedSet.has(f) && !kept(f)), ...temps];
   return { write, remove };
 }

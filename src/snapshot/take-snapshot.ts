@@ -37,7 +37,20 @@ export interface StagedSnapshot {
   readonly schemaOnly: readonly string[];
   /** The secret columns found in the tables read, with the policy each got (see src/secrets). */
   readonly secrets: readonly AppliedSecret[];
+  /**
+   * Tables whose rows were not read because a change source said they are unchanged (see
+   * TakeSnapshotOptions.keepRows): their data files in the working tree stay as they are, and
+   * `files` does not list them. Their row counts (from the caller) are in `rowCounts`.
+   */
+  readonly keptRows?: readonly string[];
 }
+
+/**
+ * Asked inside the consistent-snapshot transaction, on the reading session, with the tables whose
+ * rows would be read: which of them may keep the rows already in the working tree (not read at
+ * all), with their row counts. Their definitions are still read.
+ */
+export type KeepRows = (reader: Database, tables: readonly TableInfo[]) => Promise<ReadonlyMap<string, number>>;
 
 export interface TakeSnapshotOptions {
   /** Opens a new session; two are used: one holds the table locks, one reads. */
@@ -63,6 +76,8 @@ export interface TakeSnapshotOptions {
   readonly onProgress?: (p: SnapshotProgress) => void;
   /** Which row formatter to use (default fast); the differential test compares the two. */
   readonly reader?: RowReader;
+  /** Which tables' rows may be kept from the working tree instead of read (a change source's answer). Absent: every table is read. */
+  readonly keepRows?: KeepRows;
 }
 
 /** Session settings for reading: canonical SHOW CREATE output, UTC timestamps, patient network. */
@@ -162,7 +177,9 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     }
 
     const rowCounts = new Map<string, number>();
-    const withRows = tables.filter((t) => !schemaOnly.includes(t.name));
+    const kept = opts.keepRows ? await opts.keepRows(reader, tables.filter((t) => !schemaOnly.includes(t.name))) : new Map<string, number>();
+    for (const [name, rows] of kept) rowCounts.set(name, rows);
+    const withRows = tables.filter((t) => !schemaOnly.includes(t.name) && !kept.has(t.name));
     const readOrder = [...withRows.filter((t) => !isMvccEngine(t.engine)), ...withRows.filter((t) => isMvccEngine(t.engine))].map((t) => t.name);
     const progress = new ProgressTracker(new Map([...estimates].map(([n, e]) => [n, e.rows])), readOrder, opts.onProgress, Date.now, started);
     progress.start();
@@ -193,7 +210,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     progress.done();
 
     files.sort();
-    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs, profile, schemaOnly, secrets: secrets.applied };
+    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs, profile, schemaOnly, secrets: secrets.applied, keptRows: [...kept.keys()].sort() };
   } catch (err) {
     // Nothing of a failed read is kept: the working tree was not touched, the staging folder goes.
     await rm(opts.stagingDir, { recursive: true, force: true }).catch(() => undefined);

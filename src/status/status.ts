@@ -11,6 +11,7 @@ import { discardStaging } from '../snapshot/write-snapshot.js';
 import { readState, type RunState } from '../state/state-store.js';
 import { readConflicts } from '../pull/conflict-store.js';
 import { isSnapshotPath } from '../snapshot/layout.js';
+import { selectChangeSource } from '../sync/select-source.js';
 
 export interface StatusReport {
   readonly repository: string;
@@ -27,6 +28,8 @@ export interface StatusReport {
   /** Two-way sync: the mode and the open conflicts recorded in the last commit (see src/pull). */
   readonly mode: 'backup' | 'two-way';
   readonly conflicts: { readonly open: number; readonly tables: readonly string[] } | null;
+  /** Which change source passes use and why ("change source: binlog (mysql-bin.000003)", or why not). */
+  readonly changeSource: string;
 }
 
 /** Everything `status` shows. Reads the database and the remote, writes nothing the user can see. */
@@ -61,6 +64,8 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     await discardStaging({ dir: staging });
   }
 
+  const changeSource = database.reachable ? await selectChangeSource(project).then((c) => c.line, (err: unknown) => `change source: ${messageOf(err)}`) : 'change source: unknown (database unreachable)';
+
   let remote: StatusReport['remote'] = null;
   const url = await git.remoteUrl(config.git.remoteName);
   if (url !== null) {
@@ -88,6 +93,7 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     // A daemon that was killed cannot clear its state: check that its process still exists.
     daemon: state.daemon && processAlive(state.daemon.pid) ? state.daemon : null,
     mode: config.sync.mode,
+    changeSource,
     conflicts: await readConflicts(project)
       .then((c) => ({ open: c.rows.length + c.schema.length, tables: [...new Set([...c.rows, ...c.schema].map((x) => x.table))] }))
       .catch(() => null),
@@ -101,6 +107,7 @@ export function formatStatus(s: StatusReport): string {
   lines.push(s.lastSnapshot ? `last snapshot: ${s.lastSnapshot.commit.slice(0, 12)} at ${s.lastSnapshot.time}: ${s.lastSnapshot.subject}` : 'last snapshot: none yet');
   if (!s.database.reachable) lines.push(`database ${s.database.name}: unreachable: ${s.database.error}`);
   else lines.push(`database ${s.database.name}: ${s.database.differs ? 'has changes not yet committed' : 'equals the last snapshot'}`);
+  lines.push(s.changeSource);
   if (!s.remote) lines.push('remote: none configured');
   else {
     const parts: string[] = [];

@@ -16,6 +16,10 @@ import { gitProcessRunningIn, removeStaleGitLocks } from '../git/stale-locks.js'
 import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
 import { secretsSettings } from '../secrets/secret-policy.js';
 import type { AppliedSecret } from '../secrets/table-secrets.js';
+import type { ChangeSource } from '../detect/change-source.js';
+import { ReadPlan, settingsDigest, type ReadOutcome } from './read-plan.js';
+import { toolVersion } from './select-source.js';
+import type { KeepRows } from '../snapshot/take-snapshot.js';
 
 export interface PassResult {
   readonly tables: number;
@@ -38,6 +42,10 @@ export interface PassResult {
   readonly takenOver?: TakenOver | null;
   /** The application profile in force, and its marker tables the database lacks (a forced profile on another database). */
   readonly profile?: { readonly name: string; readonly description: string; readonly missing: readonly string[]; readonly schemaOnly: readonly string[] } | null;
+  /** Rows actually read from the database (`rows` also counts the rows of tables kept unread). */
+  readonly rowsRead?: number;
+  /** How the database was read when a change source is in force (which tables, or why all of them). */
+  readonly read?: ReadOutcome;
 }
 
 export interface PassOptions {
@@ -53,6 +61,10 @@ export interface PassOptions {
   readonly progress?: (p: SnapshotProgress) => void;
   /** The run lock held for this pass (set by runPass): a lock taken over from a killed process lets its git leftovers go at once. */
   readonly runLock?: RunLock;
+  /** Read only the tables this source says changed since the last snapshot (see read-plan.ts). Absent or null: read every table. */
+  readonly changeSource?: ChangeSource | null;
+  /** With a change source: read every table anyway, for this reason (a verification pass), still recording the position. */
+  readonly fullRead?: string | null;
 }
 
 /** Where a pass stages its files: inside .git, so renames into the working tree stay on one file system. */
@@ -75,14 +87,25 @@ export async function runPass(project: Project, opts: PassOptions = {}): Promise
 
 /** A pass for a caller that already holds the run lock (restore). */
 export async function passLocked(project: Project, opts: PassOptions, started = Date.now()): Promise<PassResult> {
-  const staged = await stageSnapshot(project, opts.signal, { allowKeyless: opts.allowKeyless, progress: opts.progress });
+  const plan = opts.changeSource ? await ReadPlan.prepare(project, opts.changeSource, settingsDigest(project, toolVersion()), opts.fullRead ?? null) : null;
+  const staged = await stageSnapshot(project, opts.signal, { allowKeyless: opts.allowKeyless, progress: opts.progress, keepRows: plan?.keepRows });
   try {
     if (!opts.allowEmpty) await refuseEmptyOverData(project, staged);
   } catch (err) {
     await discardStaging(staged);
     throw err;
   }
-  return commitStaged(project, staged, opts, started);
+  const kept = new Set(staged.keptRows ?? []);
+  let rowsRead = 0;
+  for (const [t, n] of staged.rowCounts) if (!kept.has(t)) rowsRead += n;
+  const result = await commitStaged(project, staged, opts, started);
+  // Only now does the snapshot folder equal HEAD and the snapshot at this pass's position.
+  // A failure to record costs the next pass a full read, never a wrong one.
+  if (plan) {
+    const head = result.commit.commit ?? (await project.git.head());
+    await plan.record(staged, head).catch(() => plan.forget().catch(() => undefined));
+  }
+  return { ...result, rowsRead, ...(plan ? { read: plan.result() } : {}) };
 }
 
 /** Refuse to record an empty database over a snapshot with data (see empty-database.ts). */
@@ -193,7 +216,7 @@ async function waitForGitToEnd(dirs: readonly string[], timeoutMs: number): Prom
 }
 
 /** Read the database into the staging folder (a consistent snapshot, not yet in the working tree). */
-export async function stageSnapshot(project: Project, signal?: AbortSignal, opts: { allowKeyless?: boolean; progress?: (p: SnapshotProgress) => void } = {}): Promise<StagedSnapshot> {
+export async function stageSnapshot(project: Project, signal?: AbortSignal, opts: { allowKeyless?: boolean; progress?: (p: SnapshotProgress) => void; keepRows?: KeepRows } = {}): Promise<StagedSnapshot> {
   if (!opts.allowKeyless) await refuseKeylessOverEncrypted(project);
   return takeSnapshot({
     connect: project.connect,
@@ -208,5 +231,6 @@ export async function stageSnapshot(project: Project, signal?: AbortSignal, opts
     previousDir: project.snapshotAbs,
     chunkBytes: project.config.chunkBytes,
     onProgress: opts.progress,
+    keepRows: opts.keepRows,
   });
 }

@@ -112,6 +112,9 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
     const password = `pw-${randomBytes(9).toString('hex')}`;
     const secret = path.join(base, 'db_password.txt');
     writeFileSync(secret, password + '\n', { mode: 0o600 });
+    // git-dbsync's own user (created by the compose file's init script) has its own password.
+    const dbsyncSecret = path.join(base, 'dbsync_db_password.txt');
+    writeFileSync(dbsyncSecret, `dbsync-${randomBytes(9).toString('hex')}\n`, { mode: 0o600 });
     const port = await freePort();
     const override = {
       services: {
@@ -131,7 +134,7 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
           volumes: [`${projectDir}:/project`, `${sshDir}:/root/.ssh:ro`],
         },
       },
-      secrets: { db_password: { file: secret } },
+      secrets: { db_password: { file: secret }, dbsync_db_password: { file: dbsyncSecret } },
     };
     const overrideFile = path.join(base, 'override.yml');
     writeFileSync(overrideFile, JSON.stringify(override, null, 2)); // JSON is YAML
@@ -199,7 +202,10 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
     // The password is given as a secret file, never as a variable of the container.
     const env = (await p.ok(['inspect', '--format', '{{json .Config.Env}}', dbsync])).trim();
     assert.ok(!env.includes(password), 'the password is not in the container environment');
-    assert.ok(env.includes('DB_PASSWORD_FILE=/run/secrets/db_password'));
+    assert.ok(env.includes('DB_PASSWORD_FILE=/run/secrets/dbsync_db_password'));
+    // The compose file's MariaDB runs with the binary log, so git-dbsync (as its own user) reads only what changed.
+    const logs = await logsOf('git-dbsync');
+    assert.match(logs, /change source: binlog \(mysql-bin\.\d+\)/, logs);
     say(`total: ${((Date.now() - t0) / 1000).toFixed(1)} s (cache ${CACHE_DIR})`);
   });
 });

@@ -1,15 +1,18 @@
 /**
  * docker-compose.yml, validated offline with `docker-compose config` (Debian's docker-compose 1.29:
  * it checks the file against the Compose schema and exits 1 on an unknown key) and read back as
- * data: the three services, the old container's variable names and mounts, the secret, the
- * health-gated start, pinned images.
+ * data: the three services, the old container's variable names and mounts, the secrets, the
+ * health-gated start, pinned images, the binary log options, and git-dbsync's own user. The init
+ * script that creates that user runs for real against a MariaDB server started with the compose
+ * file's options: `sync` and `status` as that user then use the binlog source.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, tempDir } from '../support/project.js';
+import { baseEnv, cli, ROOT, tempDir } from '../support/project.js';
+import { MariaDbServer } from '../support/mariadb-server.js';
 
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 
@@ -19,7 +22,7 @@ interface Service {
   command?: string[];
   entrypoint?: string[];
   environment?: Record<string, string>;
-  volumes?: string[];
+  volumes?: Array<string | { source: string; target: string; type: string; read_only?: boolean }>;
   secrets?: Array<{ source: string }>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
@@ -71,13 +74,19 @@ describe('docker-compose.yml', () => {
     const env = dbsync.environment ?? {};
     for (const name of ['DB_HOST', 'DB_USER', 'DB_NAME', 'PROJECT_DIR', 'POLL_INTERVAL', 'GIT_REMOTE_URL']) assert.ok(name in env, `git-dbsync sets ${name}`);
     assert.equal(env.PROJECT_DIR, '/project');
-    assert.equal(env.DB_PASSWORD_FILE, '/run/secrets/db_password');
+    // git-dbsync's own user and password, not InvoicePlane's.
+    assert.equal(env.DB_USER, 'dbsync');
+    assert.equal(env.DB_PASSWORD_FILE, '/run/secrets/dbsync_db_password');
     assert.ok(!('DB_PASSWORD' in env), 'no password in the file');
-    assert.ok(dbsync.volumes?.some((v) => /:\/project(:rw)?$/.test(v)), `project folder at /project: ${JSON.stringify(dbsync.volumes)}`);
-    assert.ok(dbsync.volumes?.some((v) => v.endsWith(':/root/.ssh:ro')), 'SSH keys read-only at /root/.ssh');
-    for (const s of ['git-dbsync', 'mariadb', 'invoiceplane']) assert.deepEqual(c.services[s]!.secrets?.map((x) => x.source), ['db_password'], `${s} gets the db_password secret`);
+    const mounts = (dbsync.volumes ?? []).map(String);
+    assert.ok(mounts.some((v) => /:\/project(:rw)?$/.test(v)), `project folder at /project: ${JSON.stringify(dbsync.volumes)}`);
+    assert.ok(mounts.some((v) => v.endsWith(':/root/.ssh:ro')), 'SSH keys read-only at /root/.ssh');
+    assert.deepEqual(c.services.invoiceplane!.secrets?.map((x) => x.source), ['db_password'], 'InvoicePlane gets its password only');
+    assert.deepEqual(dbsync.secrets?.map((x) => x.source), ['dbsync_db_password'], 'git-dbsync gets its own password only');
+    assert.deepEqual(c.services.mariadb!.secrets?.map((x) => x.source), ['db_password', 'dbsync_db_password'], 'MariaDB creates both users');
     assert.equal(c.services.mariadb!.environment?.MARIADB_PASSWORD_FILE, '/run/secrets/db_password');
     assert.match(c.secrets.db_password!.file, /secrets\/db_password\.txt$/);
+    assert.match(c.secrets.dbsync_db_password!.file, /secrets\/dbsync_db_password\.txt$/);
     const text = readFileSync(COMPOSE_FILE, 'utf8');
     assert.doesNotMatch(text, /^\s*-?\s*(DB_PASSWORD|MYSQL_PASSWORD|MARIADB_PASSWORD|MARIADB_ROOT_PASSWORD)\s*[:=]/m, 'no password value written in the file');
   });
@@ -88,7 +97,52 @@ describe('docker-compose.yml', () => {
     const dbsync = parse(r.stdout).services['git-dbsync']!;
     assert.equal(dbsync.environment?.POLL_INTERVAL, '7');
     assert.equal(dbsync.environment?.GIT_REMOTE_URL, 'git@example.com:me/history.git');
-    assert.ok(dbsync.volumes?.includes('/srv/history:/project:rw'), JSON.stringify(dbsync.volumes));
+    assert.ok(dbsync.volumes?.map(String).includes('/srv/history:/project:rw'), JSON.stringify(dbsync.volumes));
+  });
+
+  it('runs MariaDB with the binary log in row format, a retention, and the init script for the dbsync user', () => {
+    const c = parse(result.stdout);
+    const command = c.services.mariadb!.command ?? [];
+    for (const option of ['--binlog-format=ROW', '--server-id=1']) assert.ok(command.includes(option), `${option} in ${JSON.stringify(command)}`);
+    assert.ok(command.some((o) => /^--log-bin(=|$)/.test(o)), 'binary log on');
+    const retention = Number(command.find((o) => o.startsWith('--binlog-expire-logs-seconds='))?.split('=')[1]);
+    assert.ok(retention >= 3 * 86400 && retention <= 14 * 86400, `a retention of days, not forever: ${retention} s`);
+    const mounts = (c.services.mariadb!.volumes ?? []).map(String);
+    assert.ok(mounts.some((v) => /docker\/mariadb-init:\/docker-entrypoint-initdb\.d:ro$/.test(v)), JSON.stringify(mounts));
+  });
+
+  it('the init script creates a user with the least grants, and git-dbsync uses the binlog with it', { timeout: 120_000 }, async () => {
+    const c = parse(result.stdout);
+    const binlogOptions = (c.services.mariadb!.command ?? []).filter((o) => /^--(log-bin|binlog-|server-id)/.test(o));
+    const server = await MariaDbServer.start(binlogOptions);
+    const dir = tempDir('dbsync-compose-init-');
+    try {
+      const root = await server.connect('invoiceplane');
+      await root.query('CREATE TABLE ip_products (product_id INT PRIMARY KEY, product_name TEXT) ENGINE=InnoDB');
+      await root.query("INSERT INTO ip_products VALUES (1, 'Consulting')");
+      // The official image sources the script with its docker_process_sql function: here that runs the client as root.
+      const script = readFileSync(path.join(ROOT, 'docker', 'mariadb-init', '10-dbsync-user.sh'), 'utf8').replaceAll('/run/secrets/dbsync_db_password', path.join(dir, 'pw'));
+      writeFileSync(path.join(dir, 'pw'), "s3cret'\\x\n");
+      writeFileSync(path.join(dir, 'init.sh'), script);
+      const sh = spawnSync('sh', ['-c', `docker_process_sql() { mariadb --no-defaults --socket=${server.socket} -uroot "$@"; }; MARIADB_DATABASE=invoiceplane; . ${path.join(dir, 'init.sh')}`], { encoding: 'utf8' });
+      assert.equal(sh.status, 0, sh.stderr);
+      const [grants] = (await root.query("SHOW GRANTS FOR 'dbsync'@'%'")) as unknown as [Array<Record<string, string>>];
+      const text = grants.map((g) => Object.values(g)[0]).join('\n');
+      assert.match(text, /GRANT REPLICATION SLAVE ON \*\.\* TO `dbsync`@`%`/);
+      assert.match(text, /GRANT SELECT, LOCK TABLES, EXECUTE, SHOW VIEW, EVENT, TRIGGER ON `invoiceplane`\.\* TO `dbsync`@`%`/);
+      assert.doesNotMatch(text, /INSERT|UPDATE|DELETE|ALL PRIVILEGES|SUPER/, 'nothing more');
+      const project = path.join(dir, 'project');
+      const env = baseEnv({ DB_HOST: '127.0.0.1', DB_PORT: String(server.port), DB_USER: 'dbsync', DB_PASSWORD_FILE: path.join(dir, 'pw'), DB_NAME: 'invoiceplane', PROJECT_DIR: project, DBSYNC_CHANGE_SOURCE: 'binlog' });
+      mkdirSync(project);
+      const sync = cli(['sync'], env);
+      assert.equal(sync.code, 0, sync.stderr);
+      const status = cli(['status'], env);
+      assert.match(status.stdout, /change source: binlog \(mysql-bin\.\d+\)/, status.stdout + status.stderr);
+      await root.end();
+    } finally {
+      await server.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the validation fails on a mistake (the check can fail)', () => {

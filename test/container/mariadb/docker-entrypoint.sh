@@ -17,6 +17,12 @@ if [ ! -d /var/lib/mysql/mysql ]; then
     echo "CREATE USER '${MARIADB_USER}'@'%' IDENTIFIED BY '${MARIADB_PASSWORD}';"
     echo "GRANT ALL ON \`${MARIADB_DATABASE}\`.* TO '${MARIADB_USER}'@'%';"
   } > "$init"
+  # The official image sources /docker-entrypoint-initdb.d/*.sh, giving them docker_process_sql;
+  # here their SQL (one statement per line) is appended to the init file.
+  docker_process_sql() { cat >> "$init"; }
+  for f in /docker-entrypoint-initdb.d/*.sh; do
+    if [ -e "$f" ]; then . "$f"; fi
+  done
   chown mysql:mysql "$init"
   chmod 600 "$init"
   set -- "$@" --init-file="$init"

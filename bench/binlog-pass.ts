@@ -1,0 +1,155 @@
+/**
+ * The binlog change source, measured (issue 10, item 2): a database with the InvoicePlane tables
+ * plus one 1,000,000-row table, on a server with a row-format binary log. For a one-row change in
+ * a small table (ip_products) and in the big table: the pass inside a running process (what
+ * `watch` does per change) with the binlog source and with full reads, against the naive
+ * `mariadb-dump + git add + git commit` measured in the same run; medians of --samples (3).
+ * Stage breakdown of the binlog passes: prepare (state and `git status` check), snapshot (lock,
+ * position, binary log read, rows read), write + commit, record.
+ *
+ * usage: node --import tsx bench/binlog-pass.ts [--rows N] [--samples N]
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MariaDbServer } from '../test/support/mariadb-server.js';
+import { createBigTable, changeOneRow } from './big-table.js';
+import { createInvoicePlane } from './invoiceplane-data.js';
+import { loadConfig } from '../src/config/config.js';
+import { openProject, type Project } from '../src/project/project.js';
+import { commitStaged, runPass, stageSnapshot } from '../src/sync/sync-pass.js';
+import { BinlogSource } from '../src/detect/binlog-source.js';
+import type { ChangeSource } from '../src/detect/change-source.js';
+import { ReadPlan, settingsDigest } from '../src/sync/read-plan.js';
+import { toolVersion } from '../src/sync/select-source.js';
+import { withRunLock } from '../src/lock/run-lock.js';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const ROWS = arg('--rows', 1_000_000);
+const SAMPLES = arg('--samples', 3);
+const DB = 'ipbig';
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const say = (s: string) => process.stderr.write(`[binlog bench] ${s}\n`);
+
+/** A change source that times its calls (the binary log read is part of the snapshot stage). */
+class TimedSource implements ChangeSource {
+  readonly name: string;
+  positionMs = 0;
+  eventsMs = 0;
+  constructor(private readonly inner: ChangeSource) {
+    this.name = inner.name;
+  }
+  availability() {
+    return this.inner.availability();
+  }
+  async positionOf(...a: Parameters<ChangeSource['positionOf']>) {
+    const t = performance.now();
+    try {
+      return await this.inner.positionOf(...a);
+    } finally {
+      this.positionMs = performance.now() - t;
+    }
+  }
+  async changedBetween(...a: Parameters<ChangeSource['changedBetween']>) {
+    const t = performance.now();
+    try {
+      return await this.inner.changedBetween(...a);
+    } finally {
+      this.eventsMs = performance.now() - t;
+    }
+  }
+}
+
+/** One pass as passLocked runs it, with each stage timed. */
+async function timedPass(project: Project, source: TimedSource): Promise<Record<string, number>> {
+  return withRunLock(project, async () => {
+    const t0 = performance.now();
+    const plan = await ReadPlan.prepare(project, source, settingsDigest(project, toolVersion()), null);
+    const t1 = performance.now();
+    const staged = await stageSnapshot(project, undefined, { keepRows: plan.keepRows });
+    const t2 = performance.now();
+    const result = await commitStaged(project, staged, { push: false });
+    const t3 = performance.now();
+    await plan.record(staged, result.commit.commit ?? (await project.git.head()));
+    const t4 = performance.now();
+    if (!result.commit.commit) throw new Error('nothing committed');
+    const read = plan.result();
+    return { total: t4 - t0, prepare: t1 - t0, snapshot: t2 - t1, position: source.positionMs, binlogEvents: source.eventsMs, lock: staged.lockMs, writeCommit: t3 - t2, record: t4 - t3, tablesRead: read.tablesRead, tablesKept: read.tablesKept };
+  });
+}
+
+async function main(): Promise<void> {
+  const work = path.join(os.tmpdir(), `dbsync-binlog-bench-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const server = await MariaDbServer.start(['--log-bin=mysql-bin', '--binlog-format=ROW', '--server-id=1', '--innodb-buffer-pool-size=512M', '--innodb-log-file-size=128M']);
+  try {
+    const conn = await server.connect(DB);
+    say(`building the InvoicePlane tables and a ${ROWS}-row table`);
+    await createInvoicePlane(conn, 2000, 300);
+    await createBigTable(conn, ROWS);
+    await conn.query("INSERT INTO ip_products (product_id, product_name, product_price) VALUES (1, 'Consulting hour', 90.00)");
+    const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+    const open = async (name: string) => {
+      const dir = path.join(work, name);
+      mkdirSync(dir);
+      const e = { ...env, DB_SOCKET: server.socket, DB_USER: 'root', DB_NAME: DB, PROJECT_DIR: dir, DBSYNC_PROFILE: 'none' };
+      return openProject(loadConfig({ env: e, flags: {}, cwd: dir }), e);
+    };
+    const binlogProject = await open('binlog');
+    const fullProject = await open('full');
+    const source = new TimedSource(new BinlogSource(binlogProject.connect, binlogProject.config.db));
+    say('first snapshots (full reads)');
+    await runPass(binlogProject, { push: false, changeSource: source });
+    await runPass(fullProject, { push: false });
+
+    // The naive approach: one dump file, git add, git commit.
+    const naiveDir = path.join(work, 'naive');
+    mkdirSync(naiveDir);
+    execFileSync('git', ['init', '-q'], { cwd: naiveDir, env });
+    const naive = () => {
+      const t = performance.now();
+      const dump = server.client('mariadb-dump', ['--single-transaction', DB]);
+      writeFileSync(path.join(naiveDir, 'dump.sql'), dump);
+      execFileSync('git', ['add', 'dump.sql'], { cwd: naiveDir, env });
+      execFileSync('git', ['commit', '-q', '-m', 'dump'], { cwd: naiveDir, env });
+      return performance.now() - t;
+    };
+    naive();
+
+    const results: Record<string, unknown> = { rows: ROWS, samples: SAMPLES };
+    let n = 0;
+    for (const [label, change] of [
+      ['small table (ip_products)', () => conn.query('UPDATE ip_products SET product_price = product_price + 1 WHERE product_id = 1')],
+      ['big table', () => changeOneRow(conn, DB, ROWS, `b${n++}`)],
+    ] as const) {
+      const binlog: Array<Record<string, number>> = [];
+      const full: number[] = [];
+      const naiveMs: number[] = [];
+      for (let i = 0; i < SAMPLES; i++) {
+        await change();
+        binlog.push(await timedPass(binlogProject, source));
+        const t = performance.now();
+        const f = await runPass(fullProject, { push: false });
+        full.push(performance.now() - t);
+        if (!f.commit.commit) throw new Error('full pass committed nothing');
+        naiveMs.push(naive());
+      }
+      const stages = Object.fromEntries(Object.keys(binlog[0]!).map((k) => [k, Math.round(median(binlog.map((b) => b[k]!)) * 10) / 10]));
+      const m = { binlogPassMs: stages.total!, fullPassMs: Math.round(median(full)), naiveMs: Math.round(median(naiveMs)) };
+      results[label] = { ...m, ratioBinlog: +(m.binlogPassMs / m.naiveMs).toFixed(3), ratioFull: +(m.fullPassMs / m.naiveMs).toFixed(3), binlogStagesMedian: stages, binlogSamples: binlog.map((b) => Math.round(b.total!)), fullSamples: full.map(Math.round), naiveSamples: naiveMs.map(Math.round) };
+      say(`${label}: ${JSON.stringify(results[label])}`);
+    }
+    console.log(JSON.stringify(results, null, 2));
+    await conn.end();
+  } finally {
+    await server.destroy();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,33 @@
+import type { Database } from '../db/database.js';
+
+/**
+ * What may have changed in the database between two snapshots, as a change source can tell it.
+ * `everything`: the source cannot say (no history, a gap, a statement it cannot attribute): every
+ * table is read. `tables`: only these tables' rows (or definitions) may differ; every other
+ * table's rows are as they were in the earlier snapshot.
+ */
+export type ChangedSince = { readonly kind: 'everything'; readonly reason: string } | { readonly kind: 'tables'; readonly tables: ReadonlySet<string> };
+
+/** Whether a source can serve this server, and why not (for `status` and the start-up log). */
+export type SourceAvailability = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly reason: string };
+
+/**
+ * A change source: a history of the database's writes that can be asked "what changed between
+ * the snapshot taken at position A and the one taken at position B". Positions are opaque
+ * strings, recorded with each committed snapshot (see read-plan.ts). The status-counter probe
+ * (change-probe.ts) still decides WHEN a pass runs; a source decides WHAT it must read.
+ *
+ * Contract (test/integration/binlog-property.test.ts is the contract's test): a table not named by
+ * `changedBetween` must hold exactly the rows it held at `from` in the snapshot taken at `to`.
+ * Any doubt must be answered with `everything`.
+ */
+export interface ChangeSource {
+  /** Short name for logs and status ("binlog"). */
+  readonly name: string;
+  /** Can this source serve the server now; the detail names where it reads from. */
+  availability(): Promise<SourceAvailability>;
+  /** This snapshot's position, read on the snapshot's own session inside its consistent-snapshot transaction; null when the source cannot tell. */
+  positionOf(reader: Database): Promise<string | null>;
+  /** What may have changed from `from` to exactly `to` (both from positionOf), in the database `schema`. */
+  changedBetween(from: string, to: string, schema: string, signal?: AbortSignal): Promise<ChangedSince>;
+}

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { ChangeSource } from '../detect/change-source.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
+import type { Project } from '../project/project.js';
+import type { KeepRows, StagedSnapshot } from '../snapshot/take-snapshot.js';
+
+/**
+ * What is recorded with a committed snapshot so that the next pass may read only what changed:
+ * the change source's position of that snapshot, the commit it belongs to, and the row counts of
+ * its tables (kept tables are not read, but a pass reports and checks its row total). Kept in
+ * .git/dbsync (never committed). It only counts while HEAD is that commit and the snapshot folder
+ * equals HEAD: then the folder holds exactly the snapshot taken at `position`.
+ */
+interface ReadState {
+  readonly source: string;
+  readonly head: string;
+  readonly snapshotPath: string;
+  /** Everything besides the rows that shapes the files (filters, secrets, chunk size, version). */
+  readonly settings: string;
+  readonly position: string;
+  readonly rowCounts: Readonly<Record<string, number>>;
+}
+
+/** How a pass read the database, for logs, status and the pass result. */
+export interface ReadOutcome {
+  /** The source used, or null for a plain full read. */
+  readonly source: string | null;
+  readonly tablesRead: number;
+  readonly tablesKept: number;
+  /** Why every table was read although a source is configured (null: it was not needed, or the source narrowed the read). */
+  readonly fullBecause: string | null;
+  /** Whether `fullBecause` is unexpected (a gap or doubt in the source) rather than routine (first pass, verification). */
+  readonly warn: boolean;
+}
+
+function statePath(project: Project): string {
+  return path.join(project.stateDir, 'read-position.json');
+}
+
+/** A digest of every setting that changes the files written for unchanged rows: another value means the kept files could differ from a fresh read. */
+export function settingsDigest(project: Project, version: string): string {
+  const c = project.config;
+  const key = c.secrets.key?.type === 'secret' ? c.secrets.key.export().toString('base64') : '';
+  const text = JSON.stringify([version, c.includeTables, c.excludeTables, c.profile, c.schemaOnlyTables, c.secrets.mode, [...c.secrets.overrides], key, c.chunkBytes, c.db.database]);
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * A pass's plan for which tables to read. `keepRows` goes to takeSnapshot (it is asked inside the
+ * snapshot's transaction, once the new position is known); `record` runs after the commit.
+ */
+export class ReadPlan {
+  private previous: ReadState | null = null;
+  private fallback: { reason: string; warn: boolean } | null = null;
+  private position: string | null = null;
+  private outcome: ReadOutcome;
+
+  private constructor(
+    private readonly project: Project,
+    private readonly source: ChangeSource,
+    private readonly settings: string,
+  ) {
+    this.outcome = { source: source.name, tablesRead: 0, tablesKept: 0, fullBecause: null, warn: false };
+  }
+
+  /**
+   * Check the recorded state against HEAD and the working tree. `full` forces a full read (a
+   * verification pass: it catches what the source cannot see), still recording the position.
+   */
+  static async prepare(project: Project, source: ChangeSource, settings: string, full: string | null): Promise<ReadPlan> {
+    const plan = new ReadPlan(project, source, settings);
+    if (full) {
+      plan.fallback = { reason: full, warn: false };
+      return plan;
+    }
+    const state = await readState(project);
+    const why = await plan.invalid(state);
+    if (why) plan.fallback = { reason: why, warn: false };
+    else plan.previous = state;
+    return plan;
+  }
+
+  /** Why the recorded state cannot be used, or null. */
+  private async invalid(state: ReadState | null): Promise<string | null> {
+    if (!state) return 'no position recorded yet';
+    if (state.source !== this.source.name) return `the last snapshot was recorded by ${state.source}`;
+    if (state.snapshotPath !== this.project.snapshotPath || state.settings !== this.settings) return 'settings changed since the last snapshot';
+    // One git command for both checks: HEAD (`# branch.oid`), and untracked, ignored or modified
+    // files in the snapshot folder (any other line: it is not exactly that commit's snapshot).
+    const pathspec = `:(literal)${this.project.snapshotPath || '.'}`;
+    const r = await this.project.git.run(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z', '--untracked-files=all', '--ignored=matching', '--', pathspec]);
+    if (r.code !== 0) return 'git status failed';
+    const entries = r.stdout.toString('utf8').split('\0').filter((e) => e.length > 0);
+    const head = entries.find((e) => e.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
+    if (head !== state.head) return 'HEAD is not the commit the position was recorded with';
+    if (entries.some((e) => !e.startsWith('# '))) return 'the snapshot folder differs from HEAD';
+    return null;
+  }
+
+  readonly keepRows: KeepRows = async (reader, tables) => {
+    this.position = await this.source.positionOf(reader);
+    const kept = new Map<string, number>();
+    if (this.position === null) {
+      this.fallback = { reason: `${this.source.name}: the server reports no position`, warn: true };
+    } else if (!this.fallback && this.previous) {
+      const changed = await this.source.changedBetween(this.previous.position, this.position, this.project.config.db.database);
+      if (changed.kind === 'everything') this.fallback = { reason: changed.reason, warn: true };
+      else {
+        const dirty = new Set([...changed.tables].map((t) => t.toLowerCase()));
+        for (const t of tables) {
+          const rows = this.previous.rowCounts[t.name];
+          // A table without a recorded count was not in the last snapshot with rows: read it.
+          if (rows !== undefined && !dirty.has(t.name.toLowerCase())) kept.set(t.name, rows);
+        }
+      }
+    }
+    this.outcome = { source: this.source.name, tablesRead: tables.length - kept.size, tablesKept: kept.size, fullBecause: kept.size === 0 && this.fallback ? this.fallback.reason : null, warn: kept.size === 0 && (this.fallback?.warn ?? false) };
+    return kept;
+  };
+
+  /** How this pass read the database (valid once the snapshot was taken). */
+  result(): ReadOutcome {
+    return this.outcome;
+  }
+
+  /**
+   * After a successful commit (or a pass that found nothing to commit): the snapshot folder now
+   * equals HEAD and holds the snapshot taken at this pass's position. Without a position the old
+   * state is removed, so that the next pass reads everything. `head`: HEAD now (the new commit, if any).
+   */
+  async record(staged: StagedSnapshot, head: string | null): Promise<void> {
+    if (this.position === null || head === null) {
+      await rm(statePath(this.project), { force: true });
+      return;
+    }
+    const state: ReadState = { source: this.source.name, head, snapshotPath: this.project.snapshotPath, settings: this.settings, position: this.position, rowCounts: Object.fromEntries(staged.rowCounts) };
+    await writeFileAtomic(statePath(this.project), JSON.stringify(state) + '\n');
+  }
+
+  /** Forget the recorded position (a pass failed after touching the working tree or HEAD). */
+  async forget(): Promise<void> {
+    await rm(statePath(this.project), { force: true });
+  }
+}
+
+async function readState(project: Project): Promise<ReadState | null> {
+  try {
+    const v = JSON.parse(await readFile(statePath(project), 'utf8')) as Partial<ReadState>;
+    if (typeof v.head !== 'string' || typeof v.position !== 'string' || typeof v.source !== 'string' || typeof v.settings !== 'string' || typeof v.snapshotPath !== 'string' || typeof v.rowCounts !== 'object' || v.rowCounts === null) return null;
+    return v as ReadState;
+  } catch {
+    return null;
+  }
+}
