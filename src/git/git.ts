@@ -7,6 +7,7 @@ import { rm as rmFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { DbsyncError } from '../errors/dbsync-error.js';
+import { BlobBatch } from './blob-batch.js';
 
 export interface GitIdentity {
   readonly name: string;
@@ -129,6 +130,25 @@ export class Git {
       else out.destroy(new DbsyncError({ operation: 'read snapshot from git', message: `${rev}:${path}: ${lastLine(stderr)}`, hint: 'check the revision name' }));
     });
     return out;
+  }
+
+  /**
+   * One `git cat-file --batch` for reading many blobs (a pass's old chunk files) without a process
+   * each. The caller must close it (try/finally): the process lives until then.
+   */
+  blobBatch(): BlobBatch {
+    const child = spawn('git', ['cat-file', '--batch'], { cwd: this.workTree, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.on('error', () => undefined);
+    const batch = new BlobBatch(child.stdin, child.stdout, () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    });
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      batch.fail(e.code === 'ENOENT' ? new DbsyncError({ operation: 'run git', message: 'git is not installed', hint: 'install git (for example `apt-get install git`)', cause: e }) : e),
+    );
+    child.on('close', (code) => batch.fail(new DbsyncError({ operation: 'read snapshot from git', message: `git cat-file --batch ended (${code ?? 'killed'}): ${lastLine(stderr || 'no error output')}`, hint: 'check the repository with `git fsck`' })));
+    return batch;
   }
 
   // --- repository -------------------------------------------------------------------------
