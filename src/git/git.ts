@@ -273,6 +273,16 @@ export class Git {
     return r.stdout.toString('utf8').split('\0').filter(Boolean).map((p) => p.slice(rev.length + 1));
   }
 
+  /**
+   * Files under `path` whose number of occurrences of `text` differs between two commits (git's
+   * pickaxe, which reads only the files that differ); null when `from` is not in the repository.
+   */
+  async filesGainingText(from: string, to: string, path: string, text: string): Promise<string[] | null> {
+    const r = await this.run(['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', `-S${text}`, from, to, '--', path]);
+    if (r.code !== 0) return null;
+    return r.stdout.toString('utf8').split('\0').filter(Boolean);
+  }
+
   /** Files under `path` at `rev`: path -> blob id. */
   async listTree(rev: string, path: string): Promise<Map<string, string>> {
     const out = await this.ok(['ls-tree', '-r', '-z', '--full-tree', rev, '--', path], `list snapshot files at ${rev}`, { hint: 'check the revision name' });
