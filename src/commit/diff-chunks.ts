@@ -33,9 +33,9 @@ interface Entry {
 }
 
 /**
- * How far the line walk looks ahead for the next line both files share. Rows keep their order in a
- * rewritten chunk, so an update, insert or delete is found within a line or two; past this the
- * rest of the pair is compared as a set of lines.
+ * How far the walk looks ahead, in lines, for the next line both files share at a difference. Rows
+ * keep their order in a rewritten chunk, so an update, insert or delete is passed within a line or
+ * two; past this the rest of the pair is compared as a set of lines.
  */
 const RESYNC_WINDOW = 16;
 /** Rough cost of one held differing line beyond its text (the Map entry, the key, the object). */
@@ -205,79 +205,91 @@ function matchAcross(news: KeyedEntries, olds: KeyedEntries, sink: DiffSink): vo
 }
 
 /**
- * A rewritten chunk against its old version: lines equal as bytes are skipped in step; the others
- * are matched by key within the pair, and what has no partner there goes to `oldLeft`/`newLeft`.
+ * A rewritten chunk against its old version: equal stretches are skipped as bytes (a few native
+ * compares per stretch, whatever its length: no line of it is even split); at each difference the
+ * lines around it are lined up again. The differing lines are matched by key within the pair, and
+ * what has no partner there goes to `oldLeft`/`newLeft`.
  */
 function walkPair(before: Buffer | null, oldFile: number, after: Buffer | null, newFile: number, opts: ChunkDiffOptions, sink: DiffSink, oldLeft: KeyedEntries, newLeft: KeyedEntries): void {
-  const o = before ? lineSpans(before) : [];
-  const n = after ? lineSpans(after) : [];
-  const no = o.length / 2;
-  const nn = n.length / 2;
-  const eq = (i: number, j: number): boolean => {
-    const os = o[2 * i]!;
-    const oe = o[2 * i + 1]!;
-    const ns = n[2 * j]!;
-    const ne = n[2 * j + 1]!;
-    return oe - os === ne - ns && before!.compare(after!, ns, ne, os, oe) === 0;
-  };
+  const o = before ?? Buffer.alloc(0);
+  const n = after ?? Buffer.alloc(0);
   const oldDiffer: number[] = [];
   const newDiffer: number[] = [];
-  let i = 0;
-  let j = 0;
-  walk: while (i < no && j < nn) {
-    if (eq(i, j)) {
-      i++;
-      j++;
-      continue;
-    }
+  let po = 0;
+  let pn = 0;
+  for (;;) {
+    const k = equalPrefix(o, po, n, pn);
+    if (po + k === o.length && pn + k === n.length) break;
+    // Back to the start of the line holding the first difference (the same distance on both sides).
+    const nl = k === 0 ? -1 : o.lastIndexOf(0x0a, po + k - 1);
+    const back = nl < po ? 0 : nl + 1 - po;
+    po += back;
+    pn += back;
+    const os = spansFrom(o, po, RESYNC_WINDOW + 1);
+    const ns = spansFrom(n, pn, RESYNC_WINDOW + 1);
+    const eq = (a: number, b: number): boolean => {
+      const len = os[2 * a + 1]! - os[2 * a]!;
+      return len === ns[2 * b + 1]! - ns[2 * b]! && o.compare(n, ns[2 * b]!, ns[2 * b + 1]!, os[2 * a]!, os[2 * a + 1]!) === 0;
+    };
+    const on = os.length / 2;
+    const nn = ns.length / 2;
+    let synced = false;
     // The nearest pair of equal lines ahead (fewest lines skipped on both sides together).
-    for (let d = 1; d <= 2 * RESYNC_WINDOW; d++) {
+    search: for (let d = 0; d <= 2 * RESYNC_WINDOW; d++) {
       for (let a = Math.max(0, d - RESYNC_WINDOW); a <= Math.min(d, RESYNC_WINDOW); a++) {
         const b = d - a;
-        if (i + a < no && j + b < nn && eq(i + a, j + b)) {
-          for (let k = 0; k < a; k++) oldDiffer.push(i + k);
-          for (let k = 0; k < b; k++) newDiffer.push(j + k);
-          i += a + 1;
-          j += b + 1;
-          continue walk;
+        if (a < on && b < nn && eq(a, b)) {
+          oldDiffer.push(...os.slice(0, 2 * a));
+          newDiffer.push(...ns.slice(0, 2 * b));
+          // Past the equal line (always forward, even where one side lacks the final line break).
+          po = Math.min(o.length, os[2 * a + 1]! + 1);
+          pn = Math.min(n.length, ns[2 * b + 1]! + 1);
+          synced = true;
+          break search;
         }
       }
     }
+    if (synced) continue;
+    if (on <= RESYNC_WINDOW && nn <= RESYNC_WINDOW) {
+      // Both ends reached without a common line: all that is left differs.
+      oldDiffer.push(...os);
+      newDiffer.push(...ns);
+      break;
+    }
     // Out of step: the rest of the pair as a set of lines.
+    const oRest = spansFrom(o, po, Infinity);
+    const nRest = spansFrom(n, pn, Infinity);
     const rest = new Map<string, number[]>();
-    for (let k = i; k < no; k++) {
-      const s = before!.toString('utf8', o[2 * k]!, o[2 * k + 1]!);
-      const list = rest.get(s);
-      if (list) list.push(k);
-      else rest.set(s, [k]);
+    for (let x = 0; x < oRest.length; x += 2) {
+      const text = o.toString('utf8', oRest[x]!, oRest[x + 1]!);
+      const list = rest.get(text);
+      if (list) list.push(x);
+      else rest.set(text, [x]);
     }
-    for (let k = j; k < nn; k++) {
-      const list = rest.get(after!.toString('utf8', n[2 * k]!, n[2 * k + 1]!));
+    for (let x = 0; x < nRest.length; x += 2) {
+      const list = rest.get(n.toString('utf8', nRest[x]!, nRest[x + 1]!));
       if (list && list.length > 0) list.shift();
-      else newDiffer.push(k);
+      else newDiffer.push(nRest[x]!, nRest[x + 1]!);
     }
-    for (const list of rest.values()) oldDiffer.push(...list);
-    i = no;
-    j = nn;
+    for (const list of rest.values()) for (const x of list) oldDiffer.push(oRest[x]!, oRest[x + 1]!);
+    break;
   }
-  for (; i < no; i++) oldDiffer.push(i);
-  for (; j < nn; j++) newDiffer.push(j);
   if (oldDiffer.length === 0 && newDiffer.length === 0) return;
 
   const local = new KeyedEntries();
-  for (const k of oldDiffer) {
-    const e = { line: before!.toString('utf8', o[2 * k]!, o[2 * k + 1]!), file: oldFile, at: o[2 * k]! };
+  for (let x = 0; x < oldDiffer.length; x += 2) {
+    const e = { line: o.toString('utf8', oldDiffer[x]!, oldDiffer[x + 1]!), file: oldFile, at: oldDiffer[x]! };
     local.add(rowKey(e.line, opts.oldKeyPositions), e);
   }
-  for (const k of newDiffer) {
-    const e = { line: after!.toString('utf8', n[2 * k]!, n[2 * k + 1]!), file: newFile, at: n[2 * k]! };
+  for (let x = 0; x < newDiffer.length; x += 2) {
+    const e = { line: n.toString('utf8', newDiffer[x]!, newDiffer[x + 1]!), file: newFile, at: newDiffer[x]! };
     const key = rowKey(e.line, opts.keyPositions);
     const list = local.take(key);
     if (!list) {
       newLeft.add(key, e);
       continue;
     }
-    const same = list.findIndex((x) => x.line === e.line);
+    const same = list.findIndex((y) => y.line === e.line);
     if (same >= 0) list.splice(same, 1);
     else sink.changed(list.shift()!, e);
     if (list.length > 0) local.restore(key, list);
@@ -285,17 +297,41 @@ function walkPair(before: Buffer | null, oldFile: number, after: Buffer | null, 
   for (const [key, e] of local.all()) oldLeft.add(key, e);
 }
 
-/** Start and end offsets of the non-empty lines of `buf`, flat: [s0, e0, s1, e1, ...]. */
-function lineSpans(buf: Buffer): number[] {
+/**
+ * How many bytes from `a[as]` and `b[bs]` on are equal: compares of growing length while equal,
+ * halving once not (Node has no native "first mismatch", but compare is a native memcmp).
+ */
+function equalPrefix(a: Buffer, as: number, b: Buffer, bs: number): number {
+  const max = Math.min(a.length - as, b.length - bs);
+  let k = 0;
+  let step = 4096;
+  while (k < max) {
+    const len = Math.min(step, max - k);
+    if (a.compare(b, bs + k, bs + k + len, as + k, as + k + len) === 0) {
+      k += len;
+      step *= 2;
+    } else if (len === 1) break;
+    else step = len >> 1;
+  }
+  return k;
+}
+
+/** Offsets of up to `max` non-empty lines of `buf` from `start` (a line start), flat: [s0, e0, s1, e1, ...]. */
+function spansFrom(buf: Buffer, start: number, max: number): number[] {
   const spans: number[] = [];
-  let from = 0;
-  while (from < buf.length) {
+  let from = start;
+  while (from < buf.length && spans.length < 2 * max) {
     let nl = buf.indexOf(0x0a, from);
     if (nl < 0) nl = buf.length;
     if (nl > from) spans.push(from, nl);
     from = nl + 1;
   }
   return spans;
+}
+
+/** Start and end offsets of the non-empty lines of `buf`, flat: [s0, e0, s1, e1, ...]. */
+function lineSpans(buf: Buffer): number[] {
+  return spansFrom(buf, 0, Infinity);
 }
 
 function eachLine(buf: Buffer | null, visit: (line: string, at: number) => void): void {

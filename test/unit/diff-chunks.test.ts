@@ -169,3 +169,26 @@ describe('diffChunks', () => {
     assert.deepEqual(roomy?.counts, { added: 1, changed: 0, deleted: 0 });
   });
 });
+
+describe('diffChunks line walk', () => {
+  const L = (id: number, v = 'v') => lineOf(id, v, false);
+  const counts = async (before: string, after: string) =>
+    (await diffChunks(['t.sql'], ['t.sql'], sources(new Map([['t.sql', before]]), new Map([['t.sql', after]]), []), { keyPositions: [0], oldKeyPositions: [0], keepLines: 0 }))?.counts;
+
+  it('a missing final line break, empty lines and a change far from the start', async () => {
+    assert.deepEqual(await counts(`${L(1)}\n`, L(1)), { added: 0, changed: 0, deleted: 0 });
+    assert.deepEqual(await counts(`${L(1)}\n\n${L(2)}\n`, `${L(1)}\n${L(2)}`), { added: 0, changed: 0, deleted: 0 });
+    const many = Array.from({ length: 5000 }, (_, i) => L(i));
+    const changed = many.map((l, i) => (i % 997 === 500 ? L(i, 'w') : l)).filter((_, i) => i !== 4000);
+    changed.splice(2500, 0, L(100_000));
+    assert.deepEqual(await counts(many.join('\n') + '\n', changed.join('\n') + '\n'), { added: 1, changed: 5, deleted: 1 });
+  });
+
+  it('a block of changes longer than the look-ahead', async () => {
+    const before = Array.from({ length: 200 }, (_, i) => L(i));
+    const after = before.map((l, i) => (i >= 50 && i < 150 ? L(i, 'w') : l));
+    assert.deepEqual(await counts(before.join('\n'), after.join('\n')), { added: 0, changed: 100, deleted: 0 });
+    const inserted = [...before.slice(0, 100), ...Array.from({ length: 60 }, (_, i) => L(1000 + i)), ...before.slice(100)];
+    assert.deepEqual(await counts(before.join('\n'), inserted.join('\n')), { added: 60, changed: 0, deleted: 0 });
+  });
+});
