@@ -265,20 +265,17 @@ export class Git {
     return r.code === 0 ? r.stdout : null;
   }
 
-  /** Files under `path` at `rev` (paths from the top of the repository) whose text contains `text`. */
-  async filesContaining(rev: string, path: string, text: string): Promise<string[]> {
-    const r = await this.run(['grep', '-l', '-z', '-F', '--full-name', '-e', text, rev, '--', path]);
+  /** Files under `path` (a folder, or a list of files) at `rev`, paths from the top of the repository, whose text contains `text`. */
+  async filesContaining(rev: string, path: string | readonly string[], text: string): Promise<string[]> {
+    const r = await this.run(['grep', '-l', '-z', '-F', '--full-name', '-e', text, rev, '--', ...(typeof path === 'string' ? [path] : path)]);
     if (r.code === 1) return [];
     if (r.code !== 0) throw gitError(`search the snapshot at ${rev}`, r);
     return r.stdout.toString('utf8').split('\0').filter(Boolean).map((p) => p.slice(rev.length + 1));
   }
 
-  /**
-   * Files under `path` whose number of occurrences of `text` differs between two commits (git's
-   * pickaxe, which reads only the files that differ); null when `from` is not in the repository.
-   */
-  async filesGainingText(from: string, to: string, path: string, text: string): Promise<string[] | null> {
-    const r = await this.run(['diff', '--name-only', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', `-S${text}`, from, to, '--', path]);
+  /** Files under `path` that differ between two commits (a tree comparison: no file is read); null when `from` is not in the repository. */
+  async changedFiles(from: string, to: string, path: string): Promise<string[] | null> {
+    const r = await this.run(['diff', '--name-only', '-z', '--no-renames', from, to, '--', path]);
     if (r.code !== 0) return null;
     return r.stdout.toString('utf8').split('\0').filter(Boolean);
   }

@@ -16,6 +16,9 @@ const cleanHeads = new WeakMap<GuardedProject, string>();
 /** The same across processes (each `sync` is one): which commit was found clean, and under which folder. */
 const CACHE_FILE = 'keyless-checked.json';
 
+/** Changed files searched one by one (each is a command-line argument); more: the whole folder. */
+const MAX_FILES_SEARCHED = 2000;
+
 interface CleanCommit {
   readonly commit: string;
   readonly folder: string;
@@ -41,8 +44,10 @@ export async function refuseKeylessOverEncrypted(project: GuardedProject): Promi
   const cached = await readClean(project.stateDir);
   let files: string[] | null = null;
   if (cached?.folder === folder) {
-    // Only files whose count of the marker changed since a clean commit can hold one now.
-    files = cached.commit === head ? [] : await project.git.filesGainingText(cached.commit, head, folder, TOKEN_PREFIX);
+    // Only files that differ from a clean commit can hold the marker now (a tree comparison finds
+    // them without reading any); past a few thousand the whole search costs about the same.
+    const changed = cached.commit === head ? [] : await project.git.changedFiles(cached.commit, head, folder);
+    if (changed && changed.length <= MAX_FILES_SEARCHED) files = changed.length === 0 ? [] : await project.git.filesContaining(head, changed, TOKEN_PREFIX);
   }
   files ??= await project.git.filesContaining(head, folder, TOKEN_PREFIX);
   if (files.length > 0) {

@@ -12,12 +12,14 @@ import { refuseKeylessOverEncrypted, type GuardedProject } from '../../src/secre
 import { TOKEN_PREFIX } from '../../src/secrets/secret-cipher.js';
 import { baseEnv, git, tempDir } from '../support/project.js';
 
-/** A Git that notes which searches it ran (`grep`, and `diff` with a pickaxe). */
+/** A Git that notes the searches it ran (`grep`) and the commits it compared (`diff`), with what `grep` searched. */
 class CountingGit extends Git {
   readonly searches: string[] = [];
+  readonly searched: string[][] = [];
 
   override run(args: readonly string[], opts?: Parameters<Git['run']>[1]): Promise<GitResult> {
-    if (args[0] === 'grep' || (args[0] === 'diff' && args.some((a) => a.startsWith('-S')))) this.searches.push(args[0]);
+    if (args[0] === 'grep' || args[0] === 'diff') this.searches.push(args[0]);
+    if (args[0] === 'grep') this.searched.push(args.slice(args.indexOf('--') + 1));
     return super.run(args, opts);
   }
 }
@@ -50,12 +52,13 @@ describe('keyless guard cache', () => {
     await refuseKeylessOverEncrypted(next);
     assert.deepEqual(next.git.searches, [], 'a later process trusts the result kept in .git/dbsync');
 
-    // A new commit: only what changed since the clean one is searched (one pickaxe diff, no grep).
+    // A new commit: only the files that changed since the clean one are searched.
     commit('u.sql', "INSERT INTO `u` VALUES (2,'also plain');\n");
     await refuseKeylessOverEncrypted(next);
-    assert.deepEqual(next.git.searches, ['diff']);
+    assert.deepEqual(next.git.searches, ['diff', 'grep']);
+    assert.deepEqual(next.git.searched, [['db/data/u.sql']]);
     await refuseKeylessOverEncrypted(next);
-    assert.deepEqual(next.git.searches, ['diff'], 'and that HEAD is not searched again');
+    assert.deepEqual(next.git.searches, ['diff', 'grep'], 'and that HEAD is not searched again');
   });
 
   it('still refuses when a new commit (say, pulled from another computer) brings encrypted values', async () => {
@@ -75,7 +78,8 @@ describe('keyless guard cache', () => {
     const p = project();
     writeFileSync(path.join(p.stateDir, 'keyless-checked.json'), JSON.stringify({ commit: 'f'.repeat(40), folder: 'db/data' }));
     await refuseKeylessOverEncrypted(p);
-    assert.deepEqual(p.git.searches, ['diff', 'grep'], 'the pickaxe fails on an unknown commit: full search');
+    assert.deepEqual(p.git.searches, ['diff', 'grep'], 'the comparison fails on an unknown commit: full search');
+    assert.deepEqual(p.git.searched, [['db/data']]);
     const q = project();
     writeFileSync(path.join(q.stateDir, 'keyless-checked.json'), '{"commit": "trunc');
     await refuseKeylessOverEncrypted(q);
