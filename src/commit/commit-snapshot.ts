@@ -1,16 +1,17 @@
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import type { Git, GitIdentity } from '../git/git.js';
 import { snapshotPrefix } from '../project/project.js';
-import { countLines, fileLines, streamLines } from '../fs/line-streams.js';
+import { fileLines, streamLines } from '../fs/line-streams.js';
+import type { BlobBatch } from '../git/blob-batch.js';
 import { dataFileTable, encodeTableFileName, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile } from '../snapshot/object-file.js';
 import { columnsFromCreate, tableNameFromCreate } from '../snapshot/create-table-text.js';
 import type { TableInfo } from '../snapshot/table-info.js';
 import { commitMessage, commitSubject, type ChangeSummary, type ObjectChange, type TableChange } from './change-summary.js';
-import { diffRowSources, type LineSource } from './row-diff.js';
+import { diffRowSources, type LineSource, type RowLineChanges } from './row-diff.js';
+import { diffChunks, type ChunkBytes } from './diff-chunks.js';
 import { describeChanges, type RowChange } from './describe-changes.js';
 import { rowOfLine, SnapshotRows } from './snapshot-rows.js';
 import type { Profile } from '../profile/profile.js';
@@ -34,6 +35,11 @@ export interface CommitOptions {
   readonly subjectPrefix?: string;
   /** The application profile in force (StagedSnapshot.profile): its message rules word the subject. Absent or null: generic subject. */
   readonly profile?: Profile | null;
+  /**
+   * Rows per table as the snapshot read them (StagedSnapshot.rowCounts): a table new in this
+   * commit counts as that many added rows without its files being read again.
+   */
+  readonly rowCounts?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -65,7 +71,18 @@ export async function commitSnapshot(opts: CommitOptions): Promise<CommitResult>
   return { commit, subject: prefix + commitSubject(summary), summary };
 }
 
-async function summarize(opts: CommitOptions, head: string | null, staged: ReadonlyArray<{ status: string; path: string }>): Promise<ChangeSummary> {
+/** What the commit changed, table by table, with the profile's words when it has rules for them. */
+export async function summarize(opts: CommitOptions, head: string | null, staged: ReadonlyArray<{ status: string; path: string }>): Promise<ChangeSummary> {
+  // One git process reads every old file of the pass (schema, objects, chunks).
+  const batch = head ? opts.git.blobBatch() : null;
+  try {
+    return await summarizeWith(opts, head, batch, staged);
+  } finally {
+    batch?.close();
+  }
+}
+
+async function summarizeWith(opts: CommitOptions, head: string | null, batch: BlobBatch | null, staged: ReadonlyArray<{ status: string; path: string }>): Promise<ChangeSummary> {
   const prefix = snapshotPrefix(opts);
   const byFile = new Map(opts.tables.map((t) => [encodeTableFileName(t.name), t]));
   const tables = new Map<string, { name: string; schema: TableChange['schema']; rows: TableChange['rows'] }>();
@@ -74,8 +91,22 @@ async function summarize(opts: CommitOptions, head: string | null, staged: Reado
   const described = new Set(rules ? [...rules.entities, ...rules.children, ...rules.keyValues].map((r) => r.table) : []);
   const rowChanges = new Map<string, RowChange[]>();
   let describedRows = 0;
-  const oldText = async (p: string) => (head ? ((await opts.git.readBlob(head, p))?.toString('utf8') ?? '') : '');
+  const oldBytes = async (p: string, maxBytes?: number): Promise<ChunkBytes> => (batch && head ? batch.read(`${head}:${p}`, maxBytes) : null);
+  const oldText = async (p: string) => {
+    const b = await oldBytes(p);
+    return Buffer.isBuffer(b) ? b.toString('utf8') : '';
+  };
   const newText = async (rel: string) => readFile(path.join(opts.snapshotAbs, rel), 'utf8').catch(() => '');
+  const newBytes = async (rel: string, maxBytes: number): Promise<ChunkBytes> => {
+    const file = path.join(opts.snapshotAbs, rel);
+    try {
+      const { size } = await stat(file);
+      return size > maxBytes ? { skipped: true, size } : await readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  };
 
   const entryOf = async (stem: string) => {
     let entry = tables.get(stem);
@@ -117,25 +148,29 @@ async function summarize(opts: CommitOptions, head: string | null, staged: Reado
     const oldColumns = columnsFromCreate(await oldText(`${prefix}${TABLES_DIR}/${stem}.sql`));
     const oldKeys = info && oldColumns.length > 0 ? info.orderKey.map((k) => oldColumns.indexOf(k)) : keys;
     const oldKeyPositions = oldKeys.includes(-1) ? [] : oldKeys;
-    // Only the changed files are read, as streams: memory does not grow with the table.
-    const oldSources: LineSource[] = head ? files.old.map((rel) => () => streamLines(opts.git.streamBlob(head, prefix + rel))) : [];
-    const newSources: LineSource[] = files.new.map((rel) => () => fileLines(path.join(opts.snapshotAbs, rel)));
-    const counts = { added: 0, changed: 0, deleted: 0 };
     // Only tables the profile words: the changed rows, by column name, for the message builder.
     // Not before the first commit, where every row is new: that subject stays generic (counts per table).
-    if (described.has(name) && head) {
-      // Lines are kept only while the message could still name them all.
-      const keep = () => describedRows + counts.added + counts.changed + counts.deleted <= MAX_DESCRIBED_ROWS;
-      const lines = { added: [] as string[], changed: [] as Array<readonly [string, string]>, deleted: [] as string[] };
-      await diffRowSources(oldSources, newSources, keys, oldKeyPositions, {
-        added: (l) => (++counts.added, keep() && lines.added.push(l)),
-        changed: (b, a) => (++counts.changed, keep() && lines.changed.push([b, a])),
-        deleted: (l) => (++counts.deleted, keep() && lines.deleted.push(l)),
-      });
-      entry.rows = counts;
-      describedRows += counts.added + counts.changed + counts.deleted;
-      if (describedRows > MAX_DESCRIBED_ROWS) rowChanges.clear();
+    const describe = described.has(name) && head !== null;
+    // Lines are kept only while the message could still name them all.
+    const keepLines = describe ? Math.max(0, MAX_DESCRIBED_ROWS - describedRows) : 0;
+    const known = info ? opts.rowCounts?.get(info.name) : undefined;
+    let diff: { counts: TableChange['rows']; lines: RowLineChanges | null };
+    if (files.old.length === 0 && (head === null || entry.schema === 'added') && known !== undefined && !describe) {
+      // A new table (or the first commit): every row is added, and the snapshot counted them as it read them.
+      diff = { counts: { added: known, changed: 0, deleted: 0 }, lines: null };
+    } else {
+      const sources = { readOld: (rel: string, max: number) => oldBytes(prefix + rel, max), readNew: newBytes };
+      diff =
+        (await diffChunks(files.old, files.new, sources, { keyPositions: keys, oldKeyPositions, keepLines })) ??
+        (await streamedDiff(opts, head, prefix, files, keys, oldKeyPositions, keepLines));
+    }
+    entry.rows = diff.counts;
+    if (describe) {
+      const { added, changed, deleted } = diff.counts;
+      describedRows += added + changed + deleted;
+      if (describedRows > MAX_DESCRIBED_ROWS || !diff.lines) rowChanges.clear();
       else {
+        const lines = diff.lines;
         const newCols = info ? info.columns.map((c) => c.name) : oldColumns;
         const oldCols = oldColumns.length > 0 ? oldColumns : newCols;
         const list: RowChange[] = [];
@@ -146,25 +181,38 @@ async function summarize(opts: CommitOptions, head: string | null, staged: Reado
         const fits = list.every((c, i) => (i < lines.added.length ? c.after : i < lines.added.length + lines.changed.length ? c.before && c.after : c.before));
         if (fits) rowChanges.set(name, list);
       }
-    } else if (oldSources.length === 0 || newSources.length === 0) {
-      // A new or dropped table (or the first commit): every row is added or deleted; count without parsing.
-      let n = 0;
-      for (const rel of oldSources.length === 0 ? files.new : files.old) {
-        n += await countLines(oldSources.length === 0 ? createReadStream(path.join(opts.snapshotAbs, rel)) : opts.git.streamBlob(head!, prefix + rel)).catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') return 0;
-          throw err;
-        });
-      }
-      entry.rows = oldSources.length === 0 ? { added: n, changed: 0, deleted: 0 } : { added: 0, changed: 0, deleted: n };
-    } else {
-      await diffRowSources(oldSources, newSources, keys, oldKeyPositions, { added: () => counts.added++, changed: () => counts.changed++, deleted: () => counts.deleted++ });
-      entry.rows = counts;
     }
   }
   const list = [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const summary = { tables: list.map((t) => ({ table: t.name, schema: t.schema, rows: t.rows })), objects };
   if (!opts.profile || rowChanges.size === 0 || describedRows > MAX_DESCRIBED_ROWS) return summary;
   return { ...summary, described: await describeRows(opts, opts.profile, head, rowChanges) };
+}
+
+/**
+ * The previous row diff, streamed in several passes over the files: for a change whose differing
+ * lines (or one file) would not fit in diffChunks' memory. Reads each file once per pass.
+ */
+async function streamedDiff(
+  opts: CommitOptions,
+  head: string | null,
+  prefix: string,
+  files: { readonly old: readonly string[]; readonly new: readonly string[] },
+  keys: readonly number[],
+  oldKeyPositions: readonly number[],
+  keepLines: number,
+): Promise<{ counts: TableChange['rows']; lines: RowLineChanges | null }> {
+  const oldSources: LineSource[] = head ? files.old.map((rel) => () => streamLines(opts.git.streamBlob(head, prefix + rel))) : [];
+  const newSources: LineSource[] = files.new.map((rel) => () => fileLines(path.join(opts.snapshotAbs, rel)));
+  const counts = { added: 0, changed: 0, deleted: 0 };
+  const keep = () => counts.added + counts.changed + counts.deleted <= keepLines;
+  const lines = { added: [] as string[], changed: [] as Array<readonly [string, string]>, deleted: [] as string[] };
+  await diffRowSources(oldSources, newSources, keys, oldKeyPositions, {
+    added: (l) => (++counts.added, keep() && lines.added.push(l)),
+    changed: (b, a) => (++counts.changed, keep() && lines.changed.push([b, a])),
+    deleted: (l) => (++counts.deleted, keep() && lines.deleted.push(l)),
+  });
+  return { counts, lines: keep() ? lines : null };
 }
 
 /** The profile's words for the changed rows. */

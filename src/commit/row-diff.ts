@@ -11,7 +11,8 @@ function lines(text: string): string[] {
   return text.split('\n').filter((l) => l.length > 0);
 }
 
-function keyOf(line: string, keyPositions: readonly number[]): string {
+/** A row line's key text: its key cells joined with NUL, or the whole line without a key (or when it does not fit). */
+export function rowKey(line: string, keyPositions: readonly number[]): string {
   if (keyPositions.length === 0) return line;
   const cells = cellsOf(line);
   if (keyPositions.some((p) => p >= cells.length)) return line;
@@ -65,12 +66,12 @@ export interface RowDiffVisitor {
 function walkRowDiff(oldText: string, newText: string, keyPositions: readonly number[], oldKeyPositions: readonly number[], visit: RowDiffVisitor): void {
   const before = new Map<string, string[]>();
   for (const l of lines(oldText)) {
-    const k = keyOf(l, oldKeyPositions);
+    const k = rowKey(l, oldKeyPositions);
     const list = before.get(k);
     if (list) list.push(l);
     else before.set(k, [l]);
   }
-  for (const l of lines(newText)) matchNewRow(before, keyOf(l, keyPositions), l, visit);
+  for (const l of lines(newText)) matchNewRow(before, rowKey(l, keyPositions), l, visit);
   for (const list of before.values()) for (const l of list) visit.deleted(l);
 }
 
@@ -132,7 +133,7 @@ export async function diffRowSources(
     for (const source of newSources) {
       for await (const l of source()) {
         if (l.length === 0) continue;
-        const k = keyOf(l, keyPositions);
+        const k = rowKey(l, keyPositions);
         if (inGroup(k)) matchNewRow(before, k, l, visit);
       }
     }
@@ -147,7 +148,7 @@ async function oldRows(sources: readonly LineSource[], keyPositions: readonly nu
   for (const source of sources) {
     for await (const l of source()) {
       if (l.length === 0) continue;
-      const k = keyOf(l, keyPositions);
+      const k = rowKey(l, keyPositions);
       if (!inGroup(k)) continue;
       bytes += l.length + k.length + 100;
       if (bytes > memoryBytes) return null;

@@ -7,6 +7,7 @@ import { rm as rmFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { DbsyncError } from '../errors/dbsync-error.js';
+import { BlobBatch } from './blob-batch.js';
 
 export interface GitIdentity {
   readonly name: string;
@@ -131,6 +132,25 @@ export class Git {
     return out;
   }
 
+  /**
+   * One `git cat-file --batch` for reading many blobs (a pass's old chunk files) without a process
+   * each. The caller must close it (try/finally): the process lives until then.
+   */
+  blobBatch(): BlobBatch {
+    const child = spawn('git', ['cat-file', '--batch'], { cwd: this.workTree, env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.on('error', () => undefined);
+    const batch = new BlobBatch(child.stdin, child.stdout, () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    });
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      batch.fail(e.code === 'ENOENT' ? new DbsyncError({ operation: 'run git', message: 'git is not installed', hint: 'install git (for example `apt-get install git`)', cause: e }) : e),
+    );
+    child.on('close', (code) => batch.fail(new DbsyncError({ operation: 'read snapshot from git', message: `git cat-file --batch ended (${code ?? 'killed'}): ${lastLine(stderr || 'no error output')}`, hint: 'check the repository with `git fsck`' })));
+    return batch;
+  }
+
   // --- repository -------------------------------------------------------------------------
 
   /** The top of the repository containing `dir`, or null when there is none. */
@@ -245,12 +265,19 @@ export class Git {
     return r.code === 0 ? r.stdout : null;
   }
 
-  /** Files under `path` at `rev` (paths from the top of the repository) whose text contains `text`. */
-  async filesContaining(rev: string, path: string, text: string): Promise<string[]> {
-    const r = await this.run(['grep', '-l', '-z', '-F', '--full-name', '-e', text, rev, '--', path]);
+  /** Files under `path` (a folder, or a list of files) at `rev`, paths from the top of the repository, whose text contains `text`. */
+  async filesContaining(rev: string, path: string | readonly string[], text: string): Promise<string[]> {
+    const r = await this.run(['grep', '-l', '-z', '-F', '--full-name', '-e', text, rev, '--', ...(typeof path === 'string' ? [path] : path)]);
     if (r.code === 1) return [];
     if (r.code !== 0) throw gitError(`search the snapshot at ${rev}`, r);
     return r.stdout.toString('utf8').split('\0').filter(Boolean).map((p) => p.slice(rev.length + 1));
+  }
+
+  /** Files under `path` that differ between two commits (a tree comparison: no file is read); null when `from` is not in the repository. */
+  async changedFiles(from: string, to: string, path: string): Promise<string[] | null> {
+    const r = await this.run(['diff', '--name-only', '-z', '--no-renames', from, to, '--', path]);
+    if (r.code !== 0) return null;
+    return r.stdout.toString('utf8').split('\0').filter(Boolean);
   }
 
   /** Files under `path` at `rev`: path -> blob id. */

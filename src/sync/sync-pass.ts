@@ -139,6 +139,8 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
       takenAt: new Date(started),
       subjectPrefix: opts.subjectPrefix,
       profile: staged.profile,
+      // (diff branch) the counts the read made: a new table's rows are not counted again.
+      rowCounts: staged.rowCounts,
     });
     push = opts.push === false ? null : await pushCommits(project.git, project.config.git.remoteName);
   } finally {
