@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { ROOT } from './product.js';
+import { seededRandom } from '../test/support/seeded-random.js';
 
 export interface InvoicePlaneCounts {
   readonly clients: number;
@@ -17,17 +18,7 @@ export interface InvoicePlaneCounts {
   readonly totalRows: number;
 }
 
-/** A small seeded generator (mulberry32): the same data on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 const WORDS = ['consulting', 'hosting', 'design', 'support', 'licence', 'training', 'maintenance', 'audit', 'migration', 'travel'];
 const CITIES = ['Berlin', 'Lyon', 'Porto', 'Gent', 'Zürich', 'Kraków', 'Bologna', 'Malmö'];

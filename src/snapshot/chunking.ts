@@ -24,18 +24,23 @@ export const EXPONENT_SLACK = 2;
 export const MIN_EXPONENT = 4;
 const MAX_EXPONENT = 24;
 
-export function keyHash(keyText: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < keyText.length; i++) {
-    h ^= keyText.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+/** murmur3's finaliser: spreads FNV-1a's weak low bits over the whole word. */
+function finalise(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
+}
+
+export function keyHash(keyText: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < keyText.length; i++) {
+    h ^= keyText.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return finalise(h);
 }
 
 /**
@@ -50,12 +55,7 @@ export function keyHashOfBytes(bytes: Uint8Array, start: number, end: number): n
     h ^= b;
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finalise(h);
 }
 
 /**

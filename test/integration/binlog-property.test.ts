@@ -22,6 +22,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { openProject, type Project } from '../../src/project/project.js';
 import { runPass, type PassResult } from '../../src/sync/sync-pass.js';
 import { BinlogSource } from '../../src/detect/binlog-source.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const DB = 'prop';
 const LONG = process.env.DBSYNC_LONG_TESTS === '1';
@@ -36,17 +37,7 @@ const TABLES = [
   { name: 'inno_quiet', engine: 'InnoDB', key: true },
 ] as const;
 
-/** A small deterministic generator (mulberry32), so a failure can be replayed with its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Every file of a snapshot folder with its bytes. */
 function folder(dir: string): Map<string, string> {
