@@ -5,6 +5,7 @@ import type { ChangeSource } from '../detect/change-source.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 import type { Project } from '../project/project.js';
 import type { KeepRows, StagedSnapshot } from '../snapshot/take-snapshot.js';
+import type { Database } from '../db/database.js';
 
 /**
  * What is recorded with a committed snapshot so that the next pass may read only what changed:
@@ -108,7 +109,7 @@ export class ReadPlan {
       const changed = await this.source.changedBetween(this.previous.position, this.position, this.project.config.db.database);
       if (changed.kind === 'everything') this.fallback = { reason: changed.reason, warn: true };
       else {
-        const dirty = new Set([...changed.tables].map((t) => t.toLowerCase()));
+        const dirty = await withCascades(reader, this.project.config.db.database, new Set([...changed.tables].map((t) => t.toLowerCase())));
         for (const t of tables) {
           const rows = this.previous.rowCounts[t.name];
           // A table without a recorded count was not in the last snapshot with rows: read it.
@@ -153,4 +154,37 @@ async function readState(project: Project): Promise<ReadState | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * The changed tables plus every table whose rows a foreign key action may have changed with them.
+ * MariaDB does not write the rows that ON DELETE/UPDATE CASCADE, SET NULL or SET DEFAULT change in a
+ * child table to the binary log (the replica's own InnoDB repeats the action), so a delete in
+ * `ip_invoices` that cascades to `ip_invoice_items` names only `ip_invoices` there. Children of a
+ * changed table are read too, transitively. Names are compared in lower case: that can only read
+ * more, never less.
+ */
+export async function withCascades(reader: Database, schema: string, changed: Set<string>): Promise<Set<string>> {
+  const rows = await reader.queryArrays(
+    "SELECT TABLE_NAME, REFERENCED_TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND UNIQUE_CONSTRAINT_SCHEMA = ? AND (DELETE_RULE NOT IN ('RESTRICT', 'NO ACTION') OR UPDATE_RULE NOT IN ('RESTRICT', 'NO ACTION'))",
+    [schema, schema],
+    'read foreign keys',
+  );
+  const children = new Map<string, string[]>();
+  for (const [child, parent] of rows) {
+    if (!child || !parent) continue;
+    const list = children.get(parent.toLowerCase()) ?? [];
+    list.push(child.toLowerCase());
+    children.set(parent.toLowerCase(), list);
+  }
+  const out = new Set(changed);
+  const queue = [...changed];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.pop()!) ?? []) {
+      if (out.has(child)) continue;
+      out.add(child);
+      queue.push(child);
+    }
+  }
+  return out;
 }

@@ -16,6 +16,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { openProject, type Project } from '../../src/project/project.js';
 import { runPass } from '../../src/sync/sync-pass.js';
 import { selectChangeSource } from '../../src/sync/select-source.js';
+import { withCascades } from '../../src/sync/read-plan.js';
 
 const DB = 'skipdb';
 const BIG_ROWS = 200_000;
@@ -87,6 +88,42 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
     assert.match(lastSubject(dir), /small \+1/);
     const st = cli(['status'], env);
     assert.match(st.stdout, /change source: binlog \(mysql-bin\.\d+\)/);
+  });
+
+  it('reads the child tables of a changed table when a foreign key action may have changed them (cascades are not in the binlog)', async () => {
+    await c.query('CREATE TABLE fk_parent (id INT PRIMARY KEY) ENGINE=InnoDB');
+    await c.query('CREATE TABLE fk_child (id INT PRIMARY KEY, parent INT, FOREIGN KEY (parent) REFERENCES fk_parent (id) ON DELETE CASCADE) ENGINE=InnoDB');
+    await c.query('CREATE TABLE fk_grandchild (id INT PRIMARY KEY, child INT, FOREIGN KEY (child) REFERENCES fk_child (id) ON DELETE SET NULL) ENGINE=InnoDB');
+    await c.query('INSERT INTO fk_parent VALUES (1), (2)');
+    await c.query('INSERT INTO fk_child VALUES (10, 1), (20, 2)');
+    await c.query('INSERT INTO fk_grandchild VALUES (100, 10), (200, 20)');
+    try {
+      const dir = tempDir('dbsync-binlog-fk-');
+      const env = baseEnv({ ...server.env(DB), PROJECT_DIR: dir });
+      const project: Project = await openProject(loadConfig({ env, flags: {}, cwd: dir }), env);
+      const choice = await selectChangeSource(project);
+      await runPass(project, { push: false, changeSource: choice.source });
+      await c.query('DELETE FROM fk_parent WHERE id = 1');
+      const r = await runPass(project, { push: false, changeSource: choice.source });
+      assert.ok(r.read && r.read.tablesKept > 0, 'the unrelated tables were kept');
+      const data = (t: string) => git(dir, ['show', `HEAD:database/data/${t}.sql`]);
+      assert.doesNotMatch(data('fk_child'), /\(10,1\)/, 'the cascaded delete of fk_child is committed');
+      assert.match(data('fk_grandchild'), /\(100,NULL\)/, 'the SET NULL of fk_grandchild is committed');
+      assert.match(data('fk_grandchild'), /\(200,20\)/);
+      // MariaDB 10.11 happens to write table maps of the child tables with the parent's delete, so
+      // the end-to-end check above passes on it either way; the closure itself is checked here, as
+      // the server documents cascaded rows as absent from the binary log.
+      const db = await project.connect();
+      try {
+        assert.deepEqual([...(await withCascades(db, DB, new Set(['fk_parent'])))].sort(), ['fk_child', 'fk_grandchild', 'fk_parent']);
+        assert.deepEqual([...(await withCascades(db, DB, new Set(['fk_child'])))].sort(), ['fk_child', 'fk_grandchild']);
+        assert.deepEqual([...(await withCascades(db, DB, new Set(['small'])))], ['small']);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await c.query('DROP TABLE fk_grandchild, fk_child, fk_parent');
+    }
   });
 
   it('watch: the start-up pass reads everything, a change reads one table, DDL reads everything with one warning', async () => {
