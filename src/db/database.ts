@@ -276,7 +276,9 @@ export class Database {
       let rows = 0;
       let settled = false;
       let waiting = 0;
-      const finish = (err: unknown) => {
+      // `ours`: the consumer's own failure (a full disk while writing the chunk files), passed on as
+      // it is; anything else came from the server or the driver and gets the database's message and hint.
+      const finish = (err: unknown, ours = false) => {
         if (settled) return;
         settled = true;
         conn.off('error', lost);
@@ -285,7 +287,7 @@ export class Database {
         if (waiting > 0) conn.resume();
         waiting = 0;
         if (err === null) resolve(rows);
-        else reject(databaseError(operation, err, this.options));
+        else reject(ours ? err : databaseError(operation, err, this.options));
       };
       // mysql2 tells a streaming query nothing when the connection drops mid-result (see streamRaw).
       const lost = (err?: Error) => finish(err ?? Object.assign(new Error('Connection lost: the server closed the connection'), { code: 'PROTOCOL_CONNECTION_LOST' }));
@@ -306,6 +308,9 @@ export class Database {
       };
       const failed = (err: unknown) => {
         finish(err);
+      };
+      const consumerFailed = (err: unknown) => {
+        finish(err, true);
       };
       query.row = function hookedRow(this: DriverQuery, packet: DriverPacket, connection: unknown): unknown {
         if (packet.isEOF()) return parent.call(this, packet, connection);
@@ -345,10 +350,10 @@ export class Database {
           const wait = onRow(row);
           if (wait) {
             if (waiting++ === 0) conn.pause();
-            wait.then(afterRow, failed);
+            wait.then(afterRow, consumerFailed);
           }
         } catch (err) {
-          failed(err);
+          consumerFailed(err);
         }
         return hookedRow;
       };
