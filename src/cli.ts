@@ -29,6 +29,7 @@ Exit codes:
   2    bad configuration or usage; nothing was touched
   3    another git-dbsync process holds the lock on this repository or database
   4    committed locally, but the push failed or the remote has commits this computer lacks
+  5    refused: a symlink or special file in the snapshot folder (working tree or pulled commit)
   130  stopped by a second SIGINT/SIGTERM`;
 
 function version(): string {

@@ -22,6 +22,14 @@ export interface GitCredentials {
   readonly sshKnownHosts?: string | undefined;
 }
 
+/** One entry of `git ls-tree`: mode (`100644`, `120000` symlink, `160000` gitlink, `040000` tree), type, id, path from the top. */
+export interface TreeEntry {
+  readonly mode: string;
+  readonly type: string;
+  readonly sha: string;
+  readonly path: string;
+}
+
 export interface GitResult {
   readonly code: number;
   readonly stdout: Buffer;
@@ -264,6 +272,23 @@ export class Git {
       if (type === 'blob') m.set(rec.slice(tab + 1), sha!);
     }
     return m;
+  }
+
+  /**
+   * Entries under `path` at `rev` with their modes, folders included (`-t`), so that a symlink or a
+   * gitlink anywhere in it is seen; `recursive: false`: only the entry `path` itself.
+   */
+  async treeEntries(rev: string, path: string, opts: { recursive?: boolean } = {}): Promise<TreeEntry[]> {
+    const flags = opts.recursive === false ? [] : ['-r', '-t'];
+    const out = await this.ok(['ls-tree', ...flags, '-z', '--full-tree', rev, '--', path || '.'], `list snapshot files at ${rev}`, { hint: 'check the revision name' });
+    const list: TreeEntry[] = [];
+    for (const rec of out.split('\0')) {
+      if (!rec) continue;
+      const tab = rec.indexOf('\t');
+      const [mode, type, sha] = rec.slice(0, tab).split(' ');
+      list.push({ mode: mode!, type: type!, sha: sha!, path: rec.slice(tab + 1) });
+    }
+    return list;
   }
 
   /** Blob ids of files in the working tree (no filters: the bytes as they are). */

@@ -1,10 +1,11 @@
-import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { access, constants, mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { Git } from '../git/git.js';
+import { guardWorkingSnapshot } from './snapshot-guard.js';
 
 /** Everything a stage needs to find: the repository, its paths, the database. Built once per command. */
 export interface Project {
@@ -29,11 +30,14 @@ export interface Project {
  * the repository without reaching the database first.
  */
 export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: { create?: boolean; requireDatabase?: boolean } = {}): Promise<Project> {
-  const dir = config.projectDir;
-  const st = await stat(dir).catch(() => null);
+  const given = config.projectDir;
+  const st = await stat(given).catch(() => null);
   if (!st || !st.isDirectory()) {
-    throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} does not exist or is not a folder`, hint: 'create it or set PROJECT_DIR to the git working tree', exitCode: ExitCode.Config });
+    throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${given} does not exist or is not a folder`, hint: 'create it or set PROJECT_DIR to the git working tree', exitCode: ExitCode.Config });
   }
+  // Resolved once, here: git reports the top of the repository as a real path, and a PROJECT_DIR
+  // given through a symlink would otherwise put the snapshot folder "outside" it (`../link/database`).
+  const dir = await realpath(given);
   const denied = await access(dir, constants.W_OK).then(() => null, (err: NodeJS.ErrnoException) => err.code ?? 'EACCES');
   if (denied === 'EROFS') {
     throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} is on a read-only file system`, hint: 'remount it read-write, or set PROJECT_DIR to a writable folder', exitCode: ExitCode.Config });
@@ -58,6 +62,8 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
   const snapshotAbs = path.resolve(dir, config.snapshotDir);
   const snapshotPath = path.relative(top, snapshotAbs).split(path.sep).join('/');
   const stateDir = path.join(await git.gitDir(), 'dbsync');
+  // Before the first mkdir: `mkdir -p` would happily go through a symlinked snapshot folder.
+  await guardWorkingSnapshot({ top, snapshotAbs });
   try {
     await mkdir(stateDir, { recursive: true });
     await mkdir(snapshotAbs, { recursive: true });

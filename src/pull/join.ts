@@ -5,6 +5,7 @@ import { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { Git, gitMessage } from '../git/git.js';
 import type { Project } from '../project/project.js';
+import { guardCommittedSnapshot } from '../project/snapshot-guard.js';
 import { pushFailure } from '../push/push-commits.js';
 import { restoreSnapshot, type RestoreResult } from '../restore/restore-snapshot.js';
 import { listTables } from '../snapshot/schema-reader.js';
@@ -79,6 +80,8 @@ export async function fetchIntoEmptyRepository(project: Project): Promise<boolea
   if (r.code !== 0) return false;
   const theirs = await git.resolve(`refs/remotes/${config.git.remoteName}/${branch}`);
   if (!theirs) return false;
+  // Checked before git checks it out: a symlinked snapshot folder would take the next pass's writes elsewhere.
+  await guardCommittedSnapshot(git, theirs, project.snapshotPath);
   await git.mergeFastForward(theirs);
   return true;
 }

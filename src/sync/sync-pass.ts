@@ -10,6 +10,7 @@ import { takeSnapshot, type StagedSnapshot } from '../snapshot/take-snapshot.js'
 import type { SnapshotProgress } from '../snapshot/snapshot-progress.js';
 import { discardStaging, writeSnapshot } from '../snapshot/write-snapshot.js';
 import { removeAbandonedTemps } from '../fs/atomic-file.js';
+import { guardWorkingSnapshot } from '../project/snapshot-guard.js';
 import { emptyOverSnapshot, totalRows } from './empty-database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { gitProcessRunningIn, removeStaleGitLocks } from '../git/stale-locks.js';
@@ -134,6 +135,8 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
  */
 export async function writeStaged(project: Project, staged: StagedSnapshot, signal?: AbortSignal): Promise<number> {
   try {
+    // Before the folder is even listed: a symlinked data/ would make the removals below delete files elsewhere.
+    await guardWorkingSnapshot(project);
     const changes = await detectChanges(staged, project.snapshotAbs);
     if (signal?.aborted) throw new Error('cancelled');
     await writeSnapshot(staged, changes, project.snapshotAbs);
