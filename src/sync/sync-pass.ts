@@ -118,7 +118,7 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
       subjectPrefix: opts.subjectPrefix,
       profile: staged.profile,
     });
-    push = opts.push === false ? null : await pushCommits(project.git, project.config.git.remoteName);
+    push = opts.push === false ? null : await pushCommits(project.git, project.remote);
   } finally {
     // Removed whenever our git commands ended, failed or not (only a killed process leaves it),
     // unless locks of an earlier killed run are still waiting to be old enough to remove.
