@@ -9,8 +9,6 @@ export interface PushRemote {
   readonly remote: string | null;
   /** One line for the log when a remote of that name exists but was never named to git-dbsync (null otherwise). */
   readonly notice: string | null;
-  /** True when this run recorded the key for an existing remote that already had git-dbsync's commits. */
-  readonly migrated: boolean;
 }
 
 /**
@@ -29,17 +27,16 @@ export async function resolvePushRemote(git: Git, config: Config, snapshotPath: 
   if (config.git.remoteUrl) {
     await git.setRemote(name, config.git.remoteUrl);
     if ((await git.configGet(REMOTE_KEY)) !== name) await git.configSet(REMOTE_KEY, name);
-    return { remote: name, notice: null, migrated: false };
+    return { remote: name, notice: null };
   }
-  if ((await git.remoteUrl(name)) === null) return { remote: null, notice: null, migrated: false };
-  if ((await git.configGet(REMOTE_KEY)) === name) return { remote: name, notice: null, migrated: false };
+  if ((await git.remoteUrl(name)) === null) return { remote: null, notice: null };
+  if ((await git.configGet(REMOTE_KEY)) === name) return { remote: name, notice: null };
   if (await git.remoteHasCommitsBy(name, config.git.authorEmail, snapshotPath)) {
     await git.configSet(REMOTE_KEY, name);
-    return { remote: name, notice: null, migrated: true };
+    return { remote: name, notice: null };
   }
   return {
     remote: null,
-    migrated: false,
     notice: `remote ${name} was not named to git-dbsync (GIT_REMOTE_URL or \`git-dbsync remote set\`), so nothing is pushed to it or pulled from it -- to back up there, run \`git-dbsync remote set\` with its URL`,
   };
 }

@@ -138,6 +138,8 @@ describe('no symlinks, no escapes (issue 11)', () => {
       const r = await a.run(cmd);
       assertRefused(r, /database\/data in commit [0-9a-f]{12} is a symbolic link/);
     }
+    // restore of that commit (fetched as origin/main by the pull) is refused the same way.
+    assertRefused(await a.run(['restore', 'origin/main', '--yes']), /database\/data in commit [0-9a-f]{12} is a symbolic link/);
     assert.equal(a.head(), head, 'HEAD did not move');
     assert.equal(statSync(path.join(a.dir, 'database', 'data')).isDirectory(), true);
     assert.equal(git(a.dir, ['status', '--porcelain']).trim(), '', 'working tree untouched');
