@@ -25,10 +25,11 @@ import { demoCommand } from './cli/demo-command.js';
 const EXIT_CODES_HELP = `
 Exit codes:
   0    ok (also when nothing changed)
-  1    an operation failed (database, git, disk); safe to retry
+  1    an operation failed (database, git, disk); safe to retry; status: database unreachable or last pass failed
   2    bad configuration or usage; nothing was touched
   3    another git-dbsync process holds the lock on this repository or database
-  4    committed locally, but the push failed or the remote has commits this computer lacks
+  4    committed locally, but the push failed or the remote has commits this computer lacks; status: commits not pushed
+  5    refused: a symlink or special file in the snapshot folder (working tree or pulled commit)
   130  stopped by a second SIGINT/SIGTERM`;
 
 function version(): string {
@@ -69,6 +70,21 @@ function adoptOf(cmd: Command): { adopt?: 'remote' | 'local' } {
   return o.adoptRemote ? { adopt: 'remote' } : o.adoptLocal ? { adopt: 'local' } : {};
 }
 
+/** process.cwd() throws a bare ENOENT (`uv_cwd`) when the folder was deleted under the shell: say so in words. */
+function currentDir(): string {
+  try {
+    return process.cwd();
+  } catch (err) {
+    throw new DbsyncError({
+      operation: 'start',
+      message: 'the current folder no longer exists (it was deleted or moved away after the shell entered it)',
+      hint: 'cd to an existing folder (for example `cd ~`) and run the command again; settings with relative paths are relative to it',
+      exitCode: ExitCode.Config,
+      cause: err,
+    });
+  }
+}
+
 function errorLine(err: unknown): { line: string; code: number } {
   if (err instanceof DbsyncError) return { line: err.toLine(), code: err.exitCode };
   return { line: `unexpected error: ${messageOf(err)} -- please report this with the log`, code: ExitCode.Failure };
@@ -90,20 +106,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   addConfigOptions(adoptOptions(program.command('sync').description('One pass: snapshot the database, commit what changed, push if a remote is configured (two-way mode: then pull).'))).action(
     run(async (cmd) => {
       // Two-way mode (src/pull): a new computer joins first; a pass is then a pull (publish, fetch, merge, push).
-      const ctx = await syncContext(flagsOf(cmd), env, process.cwd());
+      const ctx = await syncContext(flagsOf(cmd), env, currentDir());
       return ctx.config.sync.mode === 'two-way' ? pullCommand(ctx, adoptOf(cmd)) : syncCommand(ctx);
     }),
   );
   addConfigOptions(program.command('watch').description('Run passes every POLL_INTERVAL seconds until SIGINT/SIGTERM (two-way mode: also pull every DBSYNC_PULL_INTERVAL).')).action(
-    run(async (cmd) => watchCommand(await syncContext(flagsOf(cmd), env, process.cwd()), process, (code) => process.exit(code))),
+    run(async (cmd) => watchCommand(await syncContext(flagsOf(cmd), env, currentDir()), process, (code) => process.exit(code))),
   );
 
   // Two-way sync: pull, conflicts, resolve, doctor (see README, Several computers).
   addConfigOptions(adoptOptions(program.command('pull').description('Two-way mode: commit local changes, fetch the remote, merge its changes row by row into the database, push.'))).action(
-    run(async (cmd) => pullCommand(await syncContext(flagsOf(cmd), env, process.cwd()), adoptOf(cmd))),
+    run(async (cmd) => pullCommand(await syncContext(flagsOf(cmd), env, currentDir()), adoptOf(cmd))),
   );
   addConfigOptions(program.command('conflicts').description('List the open conflicts of the last merge: table, key, column, base/ours/theirs, the value the database kept.').option('--json', 'machine-readable output')).action(
-    run(async (cmd) => conflictsCommand(await commandContext(flagsOf(cmd), env, process.cwd(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),
+    run(async (cmd) => conflictsCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),
   );
   addConfigOptions(
     program
@@ -118,7 +134,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   ).action(async (table: string, key: string | undefined, _opts: unknown, cmd: Command) => {
     const o = cmd.opts() as { ours?: boolean; theirs?: boolean; value?: string; column?: string };
     const flags = { ...flagsOf(cmd), value: undefined, column: undefined };
-    exitCode = await resolveCommand(await commandContext(flags, env, process.cwd(), { create: false }), table, key, o);
+    exitCode = await resolveCommand(await commandContext(flags, env, currentDir(), { create: false }), table, key, o);
   });
   addConfigOptions(
     program
@@ -130,7 +146,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     run(async (cmd) => {
       const o = cmd.opts() as { computers?: string; this?: string };
       const flags = { ...flagsOf(cmd), computers: undefined, this: undefined };
-      return doctorCommand(loadConfig({ env, flags, cwd: process.cwd() }), o, (line) => process.stdout.write(line + '\n'));
+      return doctorCommand(loadConfig({ env, flags, cwd: currentDir() }), o, (line) => process.stdout.write(line + '\n'));
     }),
   );
   addConfigOptions(
@@ -142,10 +158,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .option('--drop-extra', 'also drop tables, views, routines, triggers and events that the snapshot lacks'),
   ).action(async (rev: string | undefined, _opts: unknown, cmd: Command) => {
     const o = cmd.opts() as { yes?: boolean; dropExtra?: boolean };
-    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, process.cwd(), { create: false }), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true });
+    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true });
   });
   addConfigOptions(program.command('status').description('Last snapshot, unsaved database changes, remote ahead/behind, last error.').option('--json', 'machine-readable output')).action(
-    run(async (cmd) => statusCommand(await commandContext(flagsOf(cmd), env, process.cwd(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),
+    run(async (cmd) => statusCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),
   );
 
   // health: the container's HEALTHCHECK; reads only the state file (no database, no password, no lock).
@@ -155,7 +171,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .description('Exit 0 when `watch` runs here and its last successful check (pass or change poll) is recent (default limit: max(3 x POLL_INTERVAL, 60 s)), else 1 with the reason.')
       .option('--max-age <seconds>', 'longest time since the last successful check that still counts as healthy'),
   ).action(
-    run(async (cmd) => healthCommand(flagsOf(cmd), env, process.cwd(), { maxAge: (cmd.opts() as { maxAge?: string }).maxAge, out: (line) => process.stdout.write(line + '\n') })),
+    run(async (cmd) => healthCommand(flagsOf(cmd), env, currentDir(), { maxAge: (cmd.opts() as { maxAge?: string }).maxAge, out: (line) => process.stdout.write(line + '\n') })),
   );
 
   // remote set / show: the push remote; never reads the database (DB_USER and DB_NAME not needed).
@@ -167,10 +183,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .argument('[url]', 'ssh://host/path, git@host:path, https://host/path or a folder (default: GIT_REMOTE_URL)'),
   ).action(async (url: string | undefined, _opts: unknown, cmd: Command) => {
     const flags = remoteSetFlags(url, flagsOf(cmd), env);
-    exitCode = await remoteSetCommand(await commandContext(flags, env, process.cwd(), { requireDatabase: false }), env);
+    exitCode = await remoteSetCommand(await commandContext(flags, env, currentDir(), { requireDatabase: false }), env);
   });
   addConfigOptions(remote.command('show').description('Print the remote\'s URL (credentials masked) and whether it can be reached.')).action(
-    run(async (cmd) => remoteShowCommand(await commandContext(flagsOf(cmd), env, process.cwd(), { create: false, requireDatabase: false }))),
+    run(async (cmd) => remoteShowCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }))),
   );
 
   // hook install / uninstall / run: the pre-commit hook that puts a fresh snapshot into manual commits.
@@ -182,12 +198,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     hook
       .command('install')
       .description('Add the pre-commit hook (chained to an existing one, never overwriting it); the settings given now are written into it as defaults, never the password.'),
-  ).action(run(async (cmd) => hookInstallCommand(flagsOf(cmd), env, process.cwd(), hookTool, hookIo)));
+  ).action(run(async (cmd) => hookInstallCommand(flagsOf(cmd), env, currentDir(), hookTool, hookIo)));
   addConfigOptions(hook.command('uninstall').description('Remove only what `hook install` added; an earlier hook is left byte for byte as it was.')).action(
-    run(async (cmd) => hookUninstallCommand(flagsOf(cmd), env, process.cwd(), hookIo)),
+    run(async (cmd) => hookUninstallCommand(flagsOf(cmd), env, currentDir(), hookIo)),
   );
   addConfigOptions(hook.command('run').description('What the hook runs: snapshot the database and stage it into the commit being made (no commit of its own).')).action(
-    run(async (cmd) => hookRunCommand(flagsOf(cmd), env, process.cwd(), hookIo)),
+    run(async (cmd) => hookRunCommand(flagsOf(cmd), env, currentDir(), hookIo)),
   );
 
   // demo: a throwaway MariaDB with an InvoicePlane database, watched into a new repository; no settings needed.

@@ -35,6 +35,6 @@ export async function doctorCommand(config: Config, opts: { computers?: string; 
     await db.close();
   }
   out(`mode: DBSYNC_MODE=${config.sync.mode}${config.sync.mode === 'two-way' ? `, pull every ${config.sync.pullIntervalMs / 1000} s, conflict rule ${config.sync.conflictRule}` : ' (push only; set DBSYNC_MODE=two-way to merge other computers\' changes)'}`);
-  out(`remote: ${config.git.remoteUrl ? 'GIT_REMOTE_URL is set' : 'GIT_REMOTE_URL is not set (an existing remote of the repository is used, if any)'}`);
+  out(`remote: ${config.git.remoteUrl ? 'GIT_REMOTE_URL is set' : 'GIT_REMOTE_URL is not set (the remote recorded by an earlier GIT_REMOTE_URL or "remote set" is used, if any; never one git-dbsync was not told about)'}`);
   return ok ? ExitCode.Ok : ExitCode.Failure;
 }

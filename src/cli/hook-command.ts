@@ -24,7 +24,8 @@ export interface HookIo {
  * git-dbsync, so that a commit from a shell without DB_* variables still reaches the database.
  */
 export async function hookInstallCommand(flags: FlagValues, env: NodeJS.ProcessEnv, cwd: string, command: HookCommand, io: HookIo): Promise<number> {
-  const { project } = await commandContext(flags, env, cwd, { create: false });
+  // Installing the hook is the user's explicit choice to version the database in this repository.
+  const { project } = await commandContext(flags, env, cwd, { create: false, ownRepository: true });
   const hooksDir = await ownHooksDir(project);
   const settings = hookSettings({ env, flags, cwd, snapshotPath: project.snapshotPath });
   const r = await installHook(hooksDir, (chainTo) => hookBlock({ command, settings: settings.values, chainTo }));
@@ -37,7 +38,7 @@ export async function hookInstallCommand(flags: FlagValues, env: NodeJS.ProcessE
 
 /** `git-dbsync hook uninstall`: takes out only what install put in; needs no database settings. */
 export async function hookUninstallCommand(flags: FlagValues, env: NodeJS.ProcessEnv, cwd: string, io: HookIo): Promise<number> {
-  const { project } = await commandContext(flags, env, cwd, { create: false, requireDatabase: false });
+  const { project } = await commandContext(flags, env, cwd, { create: false, requireDatabase: false, ownRepository: true });
   io.out(renderUninstall(await uninstallHook(await project.git.hooksDir())));
   return ExitCode.Ok;
 }

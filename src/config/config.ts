@@ -20,6 +20,8 @@ export interface Config {
     readonly connectTimeoutMs: number;
   };
   readonly projectDir: string;
+  /** False when PROJECT_DIR is the current folder by default (neither the variable nor the flag was given). */
+  readonly projectDirGiven: boolean;
   /** Snapshot folder, relative to projectDir, POSIX separators. */
   readonly snapshotDir: string;
   readonly pollIntervalMs: number;
@@ -52,6 +54,8 @@ export interface Config {
     /** Credentials for an https remote, from the URL's user-info or DBSYNC_GIT_TOKEN. Never logged. */
     readonly username: string | undefined;
     readonly token: string | undefined;
+    /** GIT_REMOTE_URL was an ssh:// URL with a password, which was removed (ssh takes keys only; see splitRemoteCredentials). */
+    readonly droppedSshPassword: boolean;
     /** Private key and known_hosts files for ssh remotes (absolute paths), when set. */
     readonly sshKey: string | undefined;
     readonly sshKnownHosts: string | undefined;
@@ -81,11 +85,26 @@ const port = z.coerce
   .int('must be a whole number')
   .min(1, 'must be between 1 and 65535')
   .max(65535, 'must be between 1 and 65535');
-const seconds = (min: number) =>
-  z.coerce
+/**
+ * Upper bounds of durations, in seconds. Each becomes a timer (setTimeout, whose limit is 2^31-1 ms,
+ * about 24.8 days: beyond it Node fires after 1 ms, and `watch` turns into a busy loop) or a wait
+ * loop; a week is far beyond any sensible value and well inside that limit.
+ */
+export const MAX_SECONDS = { hour: 3600, day: 86_400, week: 604_800 } as const;
+const TIMER_LIMIT_MS = 2 ** 31 - 1;
+
+function inWords(s: number): string {
+  return s === MAX_SECONDS.week ? '1 week' : s === MAX_SECONDS.day ? '1 day' : s === MAX_SECONDS.hour ? '1 hour' : `${s} s`;
+}
+
+const seconds = (min: number, max: number) => {
+  if (max * 1000 > TIMER_LIMIT_MS) throw new Error(`bound ${max} s exceeds the timer limit`);
+  return z.coerce
     .number({ message: 'must be a number of seconds' })
     .refine((n) => Number.isFinite(n), 'must be a number of seconds')
-    .refine((n) => n >= min, `must be at least ${min} (seconds)`);
+    .refine((n) => n >= min, `must be at least ${min} (seconds)`)
+    .refine((n) => n <= max, `must be at most ${max} seconds (${inWords(max)})`);
+};
 /** A size in bytes: `524288`, `512K`, `512KiB`, `2M`, `2MiB` (K and M are 1024-based). */
 const byteSize = (min: number, max: number) =>
   z
@@ -125,15 +144,15 @@ export const SETTINGS = {
   dbPassword: { env: ['DB_PASSWORD'], schema: z.string(), doc: 'Database password. Environment only: a flag would show it in `ps`.' },
   dbPasswordFile: { flag: 'dbPasswordFile', env: ['DB_PASSWORD_FILE'], schema: nonEmpty, doc: 'File holding the password (Docker secrets); trailing newline ignored. Wins over DB_PASSWORD.' },
   dbName: { flag: 'dbName', env: ['DB_NAME'], schema: nonEmpty, doc: 'Database (schema) to snapshot (required).' },
-  connectTimeout: { flag: 'connectTimeout', env: ['DBSYNC_CONNECT_TIMEOUT'], default: '10', schema: seconds(1), doc: 'Seconds to wait for the database connection.' },
+  connectTimeout: { flag: 'connectTimeout', env: ['DBSYNC_CONNECT_TIMEOUT'], default: '10', schema: seconds(1, MAX_SECONDS.hour), doc: 'Seconds to wait for the database connection.' },
   projectDir: { flag: 'projectDir', env: ['PROJECT_DIR'], schema: nonEmpty, doc: 'Git working tree (created with `git init` if it has no repository). Default: current directory.' },
   snapshotDir: { flag: 'dir', env: ['DBSYNC_DIR'], default: 'database', schema: relativeDir, doc: 'Snapshot folder inside PROJECT_DIR; git-dbsync owns it and commits only it.' },
-  pollInterval: { flag: 'pollInterval', env: ['POLL_INTERVAL'], default: '30', schema: seconds(0.1), doc: 'Seconds between polls of `watch`: a poll is one cheap query, and a pass runs only when it sees a change (see *How changes are detected*).' },
-  verifyInterval: { flag: 'verifyInterval', env: ['DBSYNC_VERIFY_INTERVAL'], default: '600', schema: seconds(0), doc: 'Seconds between full passes of `watch` that run whatever the change probe says (also at start and after a server restart). 0: a full pass every poll, without the probe.' },
-  quietPeriod: { flag: 'quietPeriod', env: ['DBSYNC_QUIET_PERIOD'], default: '0.2', schema: seconds(0), doc: 'Seconds the database must stay unchanged before `watch` takes the snapshot, so that a burst of statements lands in one commit.' },
-  maxDelay: { flag: 'maxDelay', env: ['DBSYNC_MAX_DELAY'], default: '2', schema: seconds(0), doc: 'Longest wait (seconds) for the quiet period once a change is seen: a database that never stays quiet is still committed.' },
-  maxBackoff: { flag: 'maxBackoff', env: ['DBSYNC_MAX_BACKOFF'], default: '300', schema: seconds(1), doc: 'Longest wait (seconds) between retries after failures in `watch`.' },
-  lockTimeout: { flag: 'lockTimeout', env: ['DBSYNC_LOCK_TIMEOUT'], default: '60', schema: seconds(0), doc: 'Seconds to wait for another git-dbsync process working on the same repository or database before giving up (exit 3).' },
+  pollInterval: { flag: 'pollInterval', env: ['POLL_INTERVAL'], default: '30', schema: seconds(0.1, MAX_SECONDS.day), doc: 'Seconds between polls of `watch`: a poll is one cheap query, and a pass runs only when it sees a change (see *How changes are detected*).' },
+  verifyInterval: { flag: 'verifyInterval', env: ['DBSYNC_VERIFY_INTERVAL'], default: '600', schema: seconds(0, MAX_SECONDS.week), doc: 'Seconds between full passes of `watch` that run whatever the change probe says (also at start and after a server restart). 0: a full pass every poll, without the probe.' },
+  quietPeriod: { flag: 'quietPeriod', env: ['DBSYNC_QUIET_PERIOD'], default: '0.2', schema: seconds(0, MAX_SECONDS.hour), doc: 'Seconds the database must stay unchanged before `watch` takes the snapshot, so that a burst of statements lands in one commit.' },
+  maxDelay: { flag: 'maxDelay', env: ['DBSYNC_MAX_DELAY'], default: '2', schema: seconds(0, MAX_SECONDS.hour), doc: 'Longest wait (seconds) for the quiet period once a change is seen: a database that never stays quiet is still committed.' },
+  maxBackoff: { flag: 'maxBackoff', env: ['DBSYNC_MAX_BACKOFF'], default: '300', schema: seconds(1, MAX_SECONDS.day), doc: 'Longest wait (seconds) between retries after failures in `watch`.' },
+  lockTimeout: { flag: 'lockTimeout', env: ['DBSYNC_LOCK_TIMEOUT'], default: '60', schema: seconds(0, MAX_SECONDS.day), doc: 'Seconds to wait for another git-dbsync process working on the same repository or database before giving up (exit 3).' },
   mode: {
     flag: 'mode',
     env: ['DBSYNC_MODE'],
@@ -141,7 +160,7 @@ export const SETTINGS = {
     schema: z.enum(['backup', 'two-way'], { message: 'must be backup or two-way' }),
     doc: '`backup`: push only, never write to the database (a remote that moved on is reported). `two-way`: also fetch other computers\' commits and merge them row by row into this database (see [Several computers](#several-computers)).',
   },
-  pullInterval: { flag: 'pullInterval', env: ['DBSYNC_PULL_INTERVAL'], schema: seconds(0.1), doc: 'Two-way mode: seconds between pulls of `watch` (fetch, merge, apply). Default: POLL_INTERVAL.' },
+  pullInterval: { flag: 'pullInterval', env: ['DBSYNC_PULL_INTERVAL'], schema: seconds(0.1, MAX_SECONDS.day), doc: 'Two-way mode: seconds between pulls of `watch` (fetch, merge, apply). Default: POLL_INTERVAL.' },
   conflictRule: {
     flag: 'conflictRule',
     env: ['DBSYNC_CONFLICT_RULE'],
@@ -193,7 +212,7 @@ export const SETTINGS = {
     schema: z.enum(['auto', 'binlog', 'full'], { message: 'must be auto, binlog or full' }),
     doc: 'Which tables a pass reads: `binlog` reads only the tables the binary log says changed since the last snapshot (needs log_bin with binlog_format=ROW and REPLICATION SLAVE; see *How changes are detected*); `full` reads every table every pass; `auto` uses the binary log when the server allows it.',
   },
-  remoteUrl: { flag: 'remoteUrl', env: ['GIT_REMOTE_URL'], schema: nonEmpty, doc: 'Remote to push to (ssh, https or a path). Credentials in an https URL are used but never written to .git/config. Optional: without it an existing remote named DBSYNC_REMOTE is used, or nothing is pushed.' },
+  remoteUrl: { flag: 'remoteUrl', env: ['GIT_REMOTE_URL'], schema: nonEmpty, doc: 'Remote to push to (ssh, https or a path). Credentials in an https URL are used but never written to .git/config. Recorded in .git/config (dbsync.remote): later runs without it push to that remote. A remote git-dbsync was never told about (the origin of a clone) is never pushed to.' },
   remoteName: { flag: 'remote', env: ['DBSYNC_REMOTE'], default: 'origin', schema: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain git remote name such as origin'), doc: 'Name of the git remote to push to.' },
   gitToken: { env: ['DBSYNC_GIT_TOKEN', 'GITHUB_TOKEN'], schema: nonEmpty, doc: 'Token (password) for an https remote; environment only (GITHUB_TOKEN is read too, for compatibility). Given to git through a credential helper, never on a command line or in .git/config.' },
   sshKey: { flag: 'sshKey', env: ['DBSYNC_SSH_KEY'], schema: nonEmpty, doc: 'Private key file for an ssh remote, used instead of ssh\'s defaults (~/.ssh/id_*). Ignored when GIT_SSH_COMMAND, GIT_SSH or core.sshCommand is set.' },
@@ -298,6 +317,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
       connectTimeoutMs: Math.round((values.connectTimeout as number) * 1000),
     }),
     projectDir: path.resolve(opts.cwd, (values.projectDir as string | undefined) ?? '.'),
+    projectDirGiven: values.projectDir !== undefined,
     snapshotDir: values.snapshotDir as string,
     pollIntervalMs: Math.round((values.pollInterval as number) * 1000),
     verifyIntervalMs: Math.round((values.verifyInterval as number) * 1000),
@@ -321,6 +341,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
       remoteUrl: remote?.url,
       remoteName: values.remoteName as string,
       username: remote?.username,
+      droppedSshPassword: remote?.droppedSshPassword === true,
       token: (values.gitToken as string | undefined) ?? remote?.password,
       sshKey: sshFiles.sshKey,
       sshKnownHosts: sshFiles.sshKnownHosts,
@@ -335,7 +356,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
  * Split `https://user:token@host/repo.git` into a URL safe to store and its credentials.
  * scp-like SSH addresses (`git@host:repo.git`) and paths are returned unchanged.
  */
-export function splitRemoteCredentials(raw: string, label = 'GIT_REMOTE_URL'): { url: string; username?: string; password?: string } {
+export function splitRemoteCredentials(raw: string, label = 'GIT_REMOTE_URL'): { url: string; username?: string; password?: string; droppedSshPassword?: boolean } {
   const example = '(expected e.g. https://host/owner/repo.git or git@host:owner/repo.git)';
   const invalid = `${label}: not a valid URL ${example}`;
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
@@ -359,9 +380,24 @@ export function splitRemoteCredentials(raw: string, label = 'GIT_REMOTE_URL'): {
   if ((u.protocol === 'ssh:' && u.pathname === '') || (u.protocol === 'file:' && u.pathname === '/')) {
     throw configError(`${label}: the URL names no repository path ${example}`);
   }
-  if (u.protocol === 'ssh:' || u.protocol === 'file:' || (!u.password && !u.username)) return { url: raw };
-  const username = decodeURIComponent(u.username) || undefined;
-  const password = decodeURIComponent(u.password) || undefined;
+  if (u.protocol === 'file:' || (!u.password && !u.username)) return { url: raw };
+  // Not echoed: the part in question is a token. decodeURIComponent throws a bare URIError for `%zz`.
+  const decode = (part: string, what: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw configError(`${label}: the ${what} in the URL is not valid percent-encoding (a % must be followed by two hex digits; write a literal % as %25)`);
+    }
+  };
+  const username = decode(u.username, 'user name') || undefined;
+  const password = decode(u.password, 'password or token') || undefined;
+  if (u.protocol === 'ssh:') {
+    // ssh never takes a password from the URL (git-dbsync runs it in batch mode: keys only), and
+    // kept there it would be written to .git/config and shown in ssh's and git's argv. The user stays.
+    if (!u.password) return { url: raw };
+    u.password = '';
+    return { url: u.toString(), droppedSshPassword: true };
+  }
   u.username = '';
   u.password = '';
   return { url: u.toString(), username, password };

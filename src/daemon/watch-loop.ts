@@ -99,7 +99,8 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
 
   private sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
+      // Node fires a timer beyond 2^31-1 ms after 1 ms: clamp, so no setting can make a busy loop (config bounds it too).
+      const t = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
       function done() {
         clearTimeout(t);
         resolve();

@@ -149,6 +149,35 @@ export function driverOptions(opts: DatabaseOptions): ConnectionOptions {
   };
 }
 
+/**
+ * The server answers "access denied" for a database the user has no privilege on whether it exists
+ * or not (so as to reveal nothing): a mistyped DB_NAME got only a GRANT hint. Ask which databases
+ * the user can see; when the name is not among them, say that it may simply not exist, and name
+ * the ones it can use (so the typo shows).
+ */
+async function deniedOrMissing(error: DbsyncError, options: DatabaseOptions): Promise<DbsyncError> {
+  let visible: string[];
+  try {
+    const db = await Database.connect({ ...options, database: undefined });
+    try {
+      visible = (await db.query<{ Database: string }>('SHOW DATABASES', [], 'list databases')).map((r) => r.Database).filter((d) => !/^(information_schema|performance_schema|mysql|sys)$/i.test(d));
+    } finally {
+      await db.close();
+    }
+  } catch {
+    return error;
+  }
+  const name = options.database!;
+  if (visible.includes(name)) return error;
+  const seen = visible.length === 0 ? 'it can see no database' : `databases it can see: ${visible.slice(0, 10).join(', ')}${visible.length > 10 ? ', ...' : ''}`;
+  return new DbsyncError({
+    operation: 'connect to database',
+    message: `database ${JSON.stringify(name)} does not exist, or user ${JSON.stringify(options.user)} has no privilege on it (${seen})${' at ' + describe(options)}`,
+    hint: `check DB_NAME; if it is right, create the database, or grant access: ${REQUIRED_GRANT.replace('<db>', name).replace('<user>', options.user)}`,
+    cause: error,
+  });
+}
+
 /** Read raw bytes for every column; formatting is the snapshot module's job. */
 const rawTypeCast = (field: { buffer(): Buffer | null }): RawCell => field.buffer();
 
@@ -172,7 +201,9 @@ export class Database {
       await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
     } catch (err) {
       conn.destroy();
-      throw databaseError('connect to database', err, options);
+      const error = databaseError('connect to database', err, options);
+      if ((err as { code?: string }).code === 'ER_DBACCESS_DENIED_ERROR' && options.database !== undefined) throw await deniedOrMissing(error, options);
+      throw error;
     }
     return new Database(conn, options);
   }

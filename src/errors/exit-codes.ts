@@ -13,6 +13,11 @@ export const ExitCode = {
   Busy: 3,
   /** The snapshot was committed locally but could not be pushed (kept and retried later). */
   NotPushed: 4,
+  /**
+   * Refused: the repository holds something git-dbsync will not follow or run (a symlink or a
+   * special file in the snapshot folder, in the working tree or in a pulled commit). Nothing was written.
+   */
+  Unsafe: 5,
   /** Stopped by SIGINT/SIGTERM before finishing (a second signal forced the exit). */
   Interrupted: 130,
 } as const;

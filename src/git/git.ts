@@ -23,6 +23,14 @@ export interface GitCredentials {
   readonly sshKnownHosts?: string | undefined;
 }
 
+/** One entry of `git ls-tree`: mode (`100644`, `120000` symlink, `160000` gitlink, `040000` tree), type, id, path from the top. */
+export interface TreeEntry {
+  readonly mode: string;
+  readonly type: string;
+  readonly sha: string;
+  readonly path: string;
+}
+
 export interface GitResult {
   readonly code: number;
   readonly stdout: Buffer;
@@ -293,6 +301,23 @@ export class Git {
     return m;
   }
 
+  /**
+   * Entries under `path` at `rev` with their modes, folders included (`-t`), so that a symlink or a
+   * gitlink anywhere in it is seen; `recursive: false`: only the entry `path` itself.
+   */
+  async treeEntries(rev: string, path: string, opts: { recursive?: boolean } = {}): Promise<TreeEntry[]> {
+    const flags = opts.recursive === false ? [] : ['-r', '-t'];
+    const out = await this.ok(['ls-tree', ...flags, '-z', '--full-tree', rev, '--', path || '.'], `list snapshot files at ${rev}`, { hint: 'check the revision name' });
+    const list: TreeEntry[] = [];
+    for (const rec of out.split('\0')) {
+      if (!rec) continue;
+      const tab = rec.indexOf('\t');
+      const [mode, type, sha] = rec.slice(0, tab).split(' ');
+      list.push({ mode: mode!, type: type!, sha: sha!, path: rec.slice(tab + 1) });
+    }
+    return list;
+  }
+
   /** Blob ids of files in the working tree (no filters: the bytes as they are). */
   async hashFiles(paths: readonly string[]): Promise<string[]> {
     if (paths.length === 0) return [];
@@ -452,6 +477,32 @@ export class Git {
     return r.code === 0 ? r.stdout.toString().trim() : null;
   }
 
+  /** A value of the repository's own git config (`--local`), or null when unset. */
+  async configGet(key: string): Promise<string | null> {
+    const r = await this.run(['config', '--local', '--get', key]);
+    return r.code === 0 ? r.stdout.toString().trim() : null;
+  }
+
+  async configSet(key: string, value: string): Promise<void> {
+    await this.ok(['config', '--local', key, value], `record ${key} in .git/config`, { hint: 'make .git/config writable by this user' });
+  }
+
+  /**
+   * True when the remote-tracking branches of `remote` hold a commit by `authorEmail` that touched
+   * `path`: that remote already received git-dbsync's snapshots (see src/remote/push-remote.ts).
+   */
+  async remoteHasCommitsBy(remote: string, authorEmail: string, path: string): Promise<boolean> {
+    const r = await this.run(['log', '-1', '--format=%H', '-F', `--author=<${authorEmail}>`, `--remotes=${remote}`, '--', path]);
+    return r.code === 0 && r.stdout.toString().trim() !== '';
+  }
+
+  /** Paths tracked in the index (or HEAD) outside `path`: at most `limit` of them. */
+  async trackedOutside(path: string, limit: number): Promise<string[]> {
+    const r = await this.run(['ls-files', '-z', '--', '.', `:(exclude,literal)${path}`], { env: { GIT_LITERAL_PATHSPECS: '0' } });
+    if (r.code !== 0) return [];
+    return r.stdout.toString('utf8').split('\0').filter(Boolean).slice(0, limit);
+  }
+
   async setRemote(name: string, url: string): Promise<void> {
     const current = await this.remoteUrl(name);
     if (current === url) return;
@@ -562,6 +613,15 @@ function fileSystemHint(stderr: string): string | null {
   return null;
 }
 
+/**
+ * A user's commit.gpgsign applies to git-dbsync's commits too; when signing fails (no agent, a key
+ * behind a passphrase, no gpg at all) the fix is the signing set-up, not the repository.
+ */
+function signingHint(stderr: string): string | null {
+  if (!/gpg failed to sign|cannot run gpg|error: (?:failed to )?sign|signing failed|Couldn't (?:load|sign)/i.test(stderr)) return null;
+  return 'this repository signs commits (commit.gpgsign) and signing failed: make the signing key usable without a prompt (a running gpg-agent, or gpg.format=ssh with a key ssh-agent holds), or turn signing off here with `git config commit.gpgsign false`; nothing was committed, and the next pass retries';
+}
+
 export function gitError(operation: string, r: GitResult, hint = 'check the repository with `git status`'): DbsyncError {
-  return new DbsyncError({ operation, message: gitMessage(r.stderr), hint: fileSystemHint(r.stderr) ?? hint });
+  return new DbsyncError({ operation, message: gitMessage(r.stderr), hint: fileSystemHint(r.stderr) ?? signingHint(r.stderr) ?? hint });
 }

@@ -1,10 +1,13 @@
-import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { access, constants, mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { Git } from '../git/git.js';
+import { resolvePushRemote } from '../remote/push-remote.js';
+import { refuseForeignRepository } from './foreign-repository.js';
+import { guardWorkingSnapshot } from './snapshot-guard.js';
 
 /** Everything a stage needs to find: the repository, its paths, the database. Built once per command. */
 export interface Project {
@@ -18,6 +21,10 @@ export interface Project {
   readonly snapshotAbs: string;
   /** git-dbsync's private folder inside .git: staging area, state, lock. */
   readonly stateDir: string;
+  /** The remote to push to and pull from: only one named by GIT_REMOTE_URL or `remote set` (src/remote/push-remote.ts); null: none. */
+  readonly remote: string | null;
+  /** Why an existing remote is not used (it was never named), for one warning; null otherwise. */
+  readonly remoteNotice: string | null;
   /** Opens a new database session. */
   readonly connect: () => Promise<Database>;
 }
@@ -26,14 +33,18 @@ export interface Project {
  * Open (and if needed create) the repository at PROJECT_DIR. Checks PROJECT_DIR before touching
  * anything, so a wrong path fails with exit 2 instead of creating a repository somewhere.
  * `requireDatabase: false` (commands that never read the database, such as `remote set`) creates
- * the repository without reaching the database first.
+ * the repository without reaching the database first. `ownRepository: true` (`hook install`):
+ * the current folder's repository is taken even when it holds other files (foreign-repository.ts).
  */
-export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: { create?: boolean; requireDatabase?: boolean } = {}): Promise<Project> {
-  const dir = config.projectDir;
-  const st = await stat(dir).catch(() => null);
+export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: { create?: boolean; requireDatabase?: boolean; ownRepository?: boolean } = {}): Promise<Project> {
+  const given = config.projectDir;
+  const st = await stat(given).catch(() => null);
   if (!st || !st.isDirectory()) {
-    throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} does not exist or is not a folder`, hint: 'create it or set PROJECT_DIR to the git working tree', exitCode: ExitCode.Config });
+    throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${given} does not exist or is not a folder`, hint: 'create it or set PROJECT_DIR to the git working tree', exitCode: ExitCode.Config });
   }
+  // Resolved once, here: git reports the top of the repository as a real path, and a PROJECT_DIR
+  // given through a symlink would otherwise put the snapshot folder "outside" it (`../link/database`).
+  const dir = await realpath(given);
   const denied = await access(dir, constants.W_OK).then(() => null, (err: NodeJS.ErrnoException) => err.code ?? 'EACCES');
   if (denied === 'EROFS') {
     throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} is on a read-only file system`, hint: 'remount it read-write, or set PROJECT_DIR to a writable folder', exitCode: ExitCode.Config });
@@ -44,6 +55,7 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
   const credentials = { username: config.git.username, token: config.git.token, sshKey: config.git.sshKey, sshKnownHosts: config.git.sshKnownHosts };
   let git = new Git(dir, env, credentials);
   let top = await git.topLevel();
+  const existed = top !== null;
   if (top === null) {
     if (opts.create === false) {
       throw new DbsyncError({ operation: 'open project', message: `${dir} is not a git repository`, hint: 'run `git-dbsync sync` first, or set PROJECT_DIR', exitCode: ExitCode.Config });
@@ -57,7 +69,11 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
   git = new Git(top, env, credentials);
   const snapshotAbs = path.resolve(dir, config.snapshotDir);
   const snapshotPath = path.relative(top, snapshotAbs).split(path.sep).join('/');
-  const stateDir = path.join(await git.gitDir(), 'dbsync');
+  const gitDir = await git.gitDir();
+  const stateDir = path.join(gitDir, 'dbsync');
+  if (existed && !config.projectDirGiven && !opts.ownRepository) await refuseForeignRepository(git, { top, gitDir, snapshotPath });
+  // Before the first mkdir: `mkdir -p` would happily go through a symlinked snapshot folder.
+  await guardWorkingSnapshot({ top, snapshotAbs });
   try {
     await mkdir(stateDir, { recursive: true });
     await mkdir(snapshotAbs, { recursive: true });
@@ -65,8 +81,8 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
     const code = (err as NodeJS.ErrnoException).code;
     throw new DbsyncError({ operation: 'open project', message: `cannot create folders in ${dir} (${code})`, hint: 'make PROJECT_DIR writable by this user', exitCode: ExitCode.Config, cause: err });
   }
-  if (config.git.remoteUrl) await git.setRemote(config.git.remoteName, config.git.remoteUrl);
-  return { config, git, top, snapshotPath, snapshotAbs, stateDir, connect: () => Database.connect(config.db) };
+  const { remote, notice } = await resolvePushRemote(git, config, snapshotPath);
+  return { config, git, top, snapshotPath, snapshotAbs, stateDir, remote, remoteNotice: notice, connect: () => Database.connect(config.db) };
 }
 
 /** The snapshot folder as a path prefix relative to the top of the repository ('' or 'dir/'). */

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../fs/atomic-file.js';
 import { addConflicts, CONFLICTS_DIR, conflictsPath, formatConflicts, parseConflicts, type ConflictMeta, type ConflictRecord } from '../merge/conflict-file.js';
 import type { Side } from '../merge/merge-table.js';
 import { snapshotPrefix, type Project } from '../project/project.js';
+import { guardWorkingSnapshot } from '../project/snapshot-guard.js';
 
 /**
  * Conflicts live in the repository, next to the data (src/merge/conflict-file.ts has the row
@@ -77,7 +78,8 @@ function formatSchema(list: readonly SchemaConflictRecord[]): string {
     .join('');
 }
 
-async function writeOrRemove(abs: string, text: string): Promise<void> {
+async function writeOrRemove(project: Project, abs: string, text: string): Promise<void> {
+  await guardWorkingSnapshot(project);
   if (text === '') {
     await rm(abs, { force: true });
     return;
@@ -107,10 +109,10 @@ export async function writeMergedConflicts(
     const merged = mergeLines(b.get(f), o.get(f), t.get(f)).join('\n');
     const abs = path.join(project.snapshotAbs, f);
     if (f === SCHEMA_CONFLICTS_FILE) {
-      await writeOrRemove(abs, formatSchema([...parseSchema(merged), ...addedSchema]));
+      await writeOrRemove(project, abs, formatSchema([...parseSchema(merged), ...addedSchema]));
     } else {
       const records = addConflicts(parseConflicts(merged, f), newByFile.get(f) ?? []);
-      await writeOrRemove(abs, formatConflicts(records));
+      await writeOrRemove(project, abs, formatConflicts(records));
     }
   }
 }
@@ -130,10 +132,10 @@ export async function readConflicts(project: Project, rev = 'HEAD'): Promise<Ope
 
 /** Replace one table's conflicts file in the working tree (after `resolve`). */
 export async function writeTableConflicts(project: Project, table: string, records: readonly ConflictRecord[]): Promise<void> {
-  await writeOrRemove(path.join(project.snapshotAbs, conflictsPath(table)), records.length > 0 ? formatConflicts(records) : '');
+  await writeOrRemove(project, path.join(project.snapshotAbs, conflictsPath(table)), records.length > 0 ? formatConflicts(records) : '');
 }
 
 /** Replace the schema conflicts file in the working tree. */
 export async function writeSchemaConflicts(project: Project, records: readonly SchemaConflictRecord[]): Promise<void> {
-  await writeOrRemove(path.join(project.snapshotAbs, SCHEMA_CONFLICTS_FILE), formatSchema(records));
+  await writeOrRemove(project, path.join(project.snapshotAbs, SCHEMA_CONFLICTS_FILE), formatSchema(records));
 }

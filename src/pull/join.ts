@@ -5,6 +5,7 @@ import { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { Git, gitMessage } from '../git/git.js';
 import type { Project } from '../project/project.js';
+import { guardCommittedSnapshot } from '../project/snapshot-guard.js';
 import { pushFailure } from '../push/push-commits.js';
 import { restoreSnapshot, type RestoreResult } from '../restore/restore-snapshot.js';
 import { listTables } from '../snapshot/schema-reader.js';
@@ -72,13 +73,16 @@ export async function cloneIfNew(config: Config, env: NodeJS.ProcessEnv): Promis
  */
 export async function fetchIntoEmptyRepository(project: Project): Promise<boolean> {
   const { git, config } = project;
-  if (config.sync.mode !== 'two-way' || (await git.head()) !== null || (await git.remoteUrl(config.git.remoteName)) === null) return false;
+  const remote = project.remote;
+  if (config.sync.mode !== 'two-way' || (await git.head()) !== null || remote === null || (await git.remoteUrl(remote)) === null) return false;
   const branch = await git.branch();
   if (!branch || !(await databaseIsEmpty(config))) return false;
-  const r = await git.fetch(config.git.remoteName, branch);
+  const r = await git.fetch(remote, branch);
   if (r.code !== 0) return false;
-  const theirs = await git.resolve(`refs/remotes/${config.git.remoteName}/${branch}`);
+  const theirs = await git.resolve(`refs/remotes/${remote}/${branch}`);
   if (!theirs) return false;
+  // Checked before git checks it out: a symlinked snapshot folder would take the next pass's writes elsewhere.
+  await guardCommittedSnapshot(git, theirs, project.snapshotPath);
   await git.mergeFastForward(theirs);
   return true;
 }

@@ -67,7 +67,7 @@ export async function runPull(project: Project, opts: PullOptions = {}): Promise
 
 export async function pullLocked(project: Project, opts: PullOptions): Promise<PullResult> {
   const { git, config } = project;
-  const remote = config.git.remoteName;
+  const remote = project.remote;
   const maxRetries = opts.maxRetries ?? 5;
   let first: PassResult | null = null;
   for (let attempt = 0; ; attempt++) {
@@ -76,7 +76,7 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     first ??= pass;
     const base = { pass: first, from: null, incoming: 0, commit: null, merge: null, after: null, push: null, retries: attempt, fetchError: null, keptBranch: null, outsideFiles: [] };
     const done = async (r: Omit<PullResult, 'push'>): Promise<PullResult> => ({ ...r, push: opts.push === false ? null : await pushCommits(git, remote) });
-    if ((await git.remoteUrl(remote)) === null) return { ...base, outcome: 'no-remote' };
+    if (remote === null || (await git.remoteUrl(remote)) === null) return { ...base, outcome: 'no-remote' };
     const branch = await git.branch();
     const ours = await git.head();
     if (!branch || !ours) throw new DbsyncError({ operation: 'pull', message: 'HEAD is detached or the repository has no commit', hint: 'check out a branch (git switch main) and run a pass first' });

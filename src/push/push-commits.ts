@@ -15,8 +15,9 @@ export interface PushResult {
  * if the remote has commits this computer lacks, nothing is overwritten and the result says so.
  * A failed push keeps the commits; the next pass tries again.
  */
-export async function pushCommits(git: Git, remote: string): Promise<PushResult> {
-  if ((await git.remoteUrl(remote)) === null) return { status: 'no-remote', message: 'no remote configured' };
+export async function pushCommits(git: Git, remote: string | null): Promise<PushResult> {
+  // null: no remote was named to git-dbsync (see src/remote/push-remote.ts), whatever remotes the repository has.
+  if (remote === null || (await git.remoteUrl(remote)) === null) return { status: 'no-remote', message: 'no remote configured' };
   const branch = await git.branch();
   const head = await git.head();
   if (!branch || !head) return { status: 'up-to-date', message: 'nothing to push' };

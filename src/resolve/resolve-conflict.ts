@@ -52,7 +52,7 @@ export async function resolveConflict(project: Project, req: ResolveRequest): Pr
     for (let attempt = 0; ; attempt++) {
       await passLocked(project, { push: false });
       const r = req.key === null ? await resolveSchema(project, req) : await resolveRow(project, req);
-      if (r !== 'refused') return { ...r, push: await pushCommits(project.git, project.config.git.remoteName) };
+      if (r !== 'refused') return { ...r, push: await pushCommits(project.git, project.remote) };
       if (attempt >= 3) {
         throw new DbsyncError({ operation: 'resolve', message: `the row kept changing in table ${req.table} while the chosen value was written; nothing was overwritten`, hint: 'run resolve again' });
       }

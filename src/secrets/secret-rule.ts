@@ -17,7 +17,32 @@ export interface SecretRule {
   readonly restoreHint: string;
 }
 
-/** Whether a row whose filter column holds `value` is covered by the rule's row filter. */
-export function rowMatches(rows: NonNullable<SecretRule['rows']>, value: string): boolean {
-  return (rows.values?.includes(value) ?? false) || (rows.pattern?.test(value) ?? false);
+/**
+ * Whether a row whose filter column holds `value` is covered by the rule's row filter, compared
+ * the way the server compares that column: the application reads `WHERE setting_key =
+ * 'smtp_password'`, which under a PAD SPACE collation also finds `'smtp_password '`, and under a
+ * case- and accent-insensitive one `'SMTP_Password'`. A value the application would read as a
+ * secret must be redacted like one. `collation` unknown (null): the most lenient rules, since a
+ * false match only costs a placeholder.
+ */
+export function rowMatches(rows: NonNullable<SecretRule['rows']>, value: string, collation: string | null = null): boolean {
+  const key = collationKey(value, collation);
+  return (rows.values?.some((v) => collationKey(v, collation) === key) ?? false) || (rows.pattern?.test(key) ?? false);
+}
+
+/**
+ * The form in which two strings are equal exactly when the collation says they are, for the rules
+ * that matter to names: trailing spaces (ignored by every PAD SPACE collation, i.e. all but the
+ * `_nopad_` ones), letter case (`_ci`) and accents (`_ci` without `_as_`, as general_ci and
+ * unicode_ci compare 'a' and 'ä' equal).
+ */
+export function collationKey(value: string, collation: string | null): string {
+  const c = (collation ?? '').toLowerCase();
+  let key = c.includes('_nopad_') ? value : value.replace(/ +$/, '');
+  const insensitive = c === '' || c.endsWith('_ci');
+  if (insensitive) {
+    key = key.toLowerCase();
+    if (!c.includes('_as_')) key = key.normalize('NFD').replace(/\p{M}/gu, '');
+  }
+  return key;
 }

@@ -14,8 +14,8 @@ interface SecretColumn {
   readonly index: number;
   readonly context: Buffer;
   readonly policy: SecretPolicy;
-  /** In declaration order; the first whose row filter matches covers the cell. `filter` is a column index or -1. */
-  readonly rules: ReadonlyArray<{ readonly rule: SecretRule; readonly filter: number }>;
+  /** In declaration order; the first whose row filter matches covers the cell. `filter` is a column index or -1, `collation` the filter column's. */
+  readonly rules: ReadonlyArray<{ readonly rule: SecretRule; readonly filter: number; readonly collation: string | null }>;
 }
 
 /**
@@ -37,9 +37,9 @@ export class TableSecrets {
    * version of the application); a DBSYNC_SECRET_POLICY entry naming a missing column is returned
    * in `missing`, for a configuration error.
    */
-  static forTable(table: string, columnNames: readonly string[], rules: readonly SecretRule[], settings: SecretsSettings): { secrets: TableSecrets | null; missing: SecretRule[] } {
+  static forTable(table: string, columnNames: readonly string[], rules: readonly SecretRule[], settings: SecretsSettings, collations: readonly (string | null | undefined)[] = []): { secrets: TableSecrets | null; missing: SecretRule[] } {
     const missing: SecretRule[] = [];
-    const byColumn = new Map<number, Array<{ rule: SecretRule; filter: number }>>();
+    const byColumn = new Map<number, Array<{ rule: SecretRule; filter: number; collation: string | null }>>();
     const applied: AppliedSecret[] = [];
     for (const rule of rules) {
       if (rule.table !== table) continue;
@@ -50,7 +50,7 @@ export class TableSecrets {
         continue;
       }
       const list = byColumn.get(index) ?? [];
-      list.push({ rule, filter });
+      list.push({ rule, filter, collation: filter >= 0 ? (collations[filter] ?? null) : null });
       byColumn.set(index, list);
       applied.push({ rule, policy: policyFor(settings, table, rule.column) });
     }
@@ -88,8 +88,8 @@ export class TableSecrets {
   }
 
   private matching(col: SecretColumn, cells: readonly string[]): SecretRule | null {
-    for (const { rule, filter } of col.rules) {
-      if (filter < 0 || rowMatches(rule.rows!, literalText(cells[filter]!))) return rule;
+    for (const { rule, filter, collation } of col.rules) {
+      if (filter < 0 || rowMatches(rule.rows!, literalText(cells[filter]!), collation)) return rule;
     }
     return null;
   }

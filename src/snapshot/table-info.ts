@@ -5,6 +5,8 @@ export interface ColumnInfo {
   readonly dataType: string;
   /** Character set of a text column, or null. */
   readonly charset: string | null;
+  /** Collation of a text column (information_schema), or null; decides how a secret rule's row filter compares (secret-rule.ts). */
+  readonly collation?: string | null;
   /** Generated (virtual or stored) columns get DEFAULT on restore. */
   readonly generated: boolean;
   /** INVISIBLE columns are left out of `INSERT ... VALUES` unless named, so tables with them name every column. */

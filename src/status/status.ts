@@ -67,12 +67,14 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
   const changeSource = database.reachable ? await selectChangeSource(project).then((c) => c.line, (err: unknown) => `change source: ${messageOf(err)}`) : 'change source: unknown (database unreachable)';
 
   let remote: StatusReport['remote'] = null;
-  const url = await git.remoteUrl(config.git.remoteName);
-  if (url !== null) {
-    remote = { name: config.git.remoteName, url: redactRemoteUrl(url), ahead: null, behind: null, error: null };
+  // Only the remote git-dbsync pushes to (a remote it was never told about is not contacted).
+  const name = project.remote;
+  const url = name === null ? null : await git.remoteUrl(name);
+  if (name !== null && url !== null) {
+    remote = { name, url: redactRemoteUrl(url), ahead: null, behind: null, error: null };
     if (branch) {
-      const r = await git.fetch(config.git.remoteName, branch);
-      const tracking = await git.resolve(`refs/remotes/${config.git.remoteName}/${branch}`);
+      const r = await git.fetch(name, branch);
+      const tracking = await git.resolve(`refs/remotes/${name}/${branch}`);
       const head = await git.head();
       const error = r.code === 0 ? null : `cannot reach the remote: ${gitMessage(r.stderr)}`;
       if (head && tracking) remote = { ...remote, ...(await git.aheadBehind(head, tracking)), error };

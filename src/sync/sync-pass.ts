@@ -10,6 +10,7 @@ import { takeSnapshot, type StagedSnapshot } from '../snapshot/take-snapshot.js'
 import type { SnapshotProgress } from '../snapshot/snapshot-progress.js';
 import { discardStaging, writeSnapshot } from '../snapshot/write-snapshot.js';
 import { removeAbandonedTemps } from '../fs/atomic-file.js';
+import { guardWorkingSnapshot } from '../project/snapshot-guard.js';
 import { emptyOverSnapshot, totalRows } from './empty-database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { gitProcessRunningIn, removeStaleGitLocks } from '../git/stale-locks.js';
@@ -142,7 +143,7 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
       // (diff branch) the counts the read made: a new table's rows are not counted again.
       rowCounts: staged.rowCounts,
     });
-    push = opts.push === false ? null : await pushCommits(project.git, project.config.git.remoteName);
+    push = opts.push === false ? null : await pushCommits(project.git, project.remote);
   } finally {
     // Removed whenever our git commands ended, failed or not (only a killed process leaves it),
     // unless locks of an earlier killed run are still waiting to be old enough to remove.
@@ -159,6 +160,8 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
  */
 export async function writeStaged(project: Project, staged: StagedSnapshot, signal?: AbortSignal): Promise<number> {
   try {
+    // Before the folder is even listed: a symlinked data/ would make the removals below delete files elsewhere.
+    await guardWorkingSnapshot(project);
     const changes = await detectChanges(staged, project.snapshotAbs);
     if (signal?.aborted) throw new Error('cancelled');
     await writeSnapshot(staged, changes, project.snapshotAbs);

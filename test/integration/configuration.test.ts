@@ -74,6 +74,14 @@ describe('configuration errors', () => {
     }
   });
 
+  it('durations have upper bounds: POLL_INTERVAL=1e9 and DBSYNC_LOCK_TIMEOUT=31536000 are refused before anything starts (issue 11)', async () => {
+    const { db, dir } = await fresh();
+    const watch = cli(['watch'], baseEnv({ ...server.env(db), PROJECT_DIR: dir, POLL_INTERVAL: '1e9' }), { timeoutMs: 30_000 });
+    assert.match(assertConfigError(watch, 'POLL_INTERVAL="1e9"', dir), /must be at most 86400 seconds \(1 day\)/);
+    const sync = cli(['sync'], baseEnv({ ...server.env(db), PROJECT_DIR: dir, DBSYNC_LOCK_TIMEOUT: '31536000' }), { timeoutMs: 30_000 });
+    assert.match(assertConfigError(sync, 'DBSYNC_LOCK_TIMEOUT="31536000"', dir), /must be at most 86400 seconds/);
+  });
+
   it('DB_PORT must be a port number (70000, x)', async () => {
     const { db, dir } = await fresh();
     for (const bad of ['70000', 'x']) {

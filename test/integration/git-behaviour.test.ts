@@ -173,7 +173,7 @@ describe('git behaviour', () => {
     assert.equal(commitCount(repo), 3);
 
     const st = cli(['status', '--json'], env);
-    assert.equal(st.code, 0, st.stderr);
+    assert.equal(st.code, 4, `commits not pushed: status exits 4 (${st.stderr})`);
     const status = JSON.parse(st.stdout) as {
       remote: { name: string; url: string; ahead: number | null; behind: number | null; error: string | null } | null;
       lastPush: { status: string; message: string } | null;
@@ -222,7 +222,7 @@ describe('git behaviour', () => {
     assert.equal(commitCount(repo), 1);
 
     const st = cli(['status', '--json'], env);
-    assert.equal(st.code, 0, st.stderr);
+    assert.equal(st.code, 4, `commits not pushed: status exits 4 (${st.stderr})`);
     const status = JSON.parse(st.stdout) as { remote: { ahead: number | null; error: string | null } | null; lastPush: { status: string } | null };
     assert.match(status.remote?.error ?? '', /cannot reach the remote/);
     assert.equal(status.lastPush?.status, 'failed');
@@ -267,7 +267,7 @@ describe('git behaviour', () => {
     const ours = head(repo);
 
     const st = cli(['status', '--json'], env);
-    assert.equal(st.code, 0, st.stderr);
+    assert.equal(st.code, 4, `commits not pushed: status exits 4 (${st.stderr})`);
     const status = JSON.parse(st.stdout) as { remote: { ahead: number | null; behind: number | null; error: string | null } | null; lastPush: { status: string } | null };
     assert.deepEqual(status.remote && { ahead: status.remote.ahead, behind: status.remote.behind, error: status.remote.error }, { ahead: 1, behind: 1, error: null });
     assert.equal(status.lastPush?.status, 'diverged');
@@ -315,7 +315,7 @@ describe('git behaviour', () => {
     }
 
     const st = cli(['status', '--json'], env);
-    assert.equal(st.code, 0, st.stderr);
+    assert.equal(st.code, 4, `commits not pushed: status exits 4 (${st.stderr})`);
     assert.ok(!st.stdout.includes(token) && !st.stderr.includes(token), 'no token in status output');
   });
 

@@ -151,6 +151,21 @@ describe('secrets policy (keep, redact, encrypt; restore with and without the ke
   });
   after(async () => server?.destroy());
 
+  it('a setting key with a trailing space or other case is redacted as the server matches it (PAD SPACE, _ci; issue 11)', async () => {
+    const s = new Scenario(tempDir(), await invoicePlaneDb());
+    const quotePre = 'QuotePrePw-Padded-Rt40';
+    await q(s.db, "UPDATE ip_settings SET setting_key = 'smtp_password ' WHERE setting_id = 1");
+    await q(s.db, "INSERT INTO ip_settings (setting_id, setting_key, setting_value) VALUES (7, 'QUOTE_PRE_PASSWORD  ', ?)", [quotePre]);
+    // The oracle: the server's own comparison finds both rows by the names the application asks for.
+    const found = await q(s.db, "SELECT setting_id FROM ip_settings WHERE setting_key IN ('smtp_password', 'quote_pre_password') ORDER BY setting_id");
+    assert.deepEqual(found.map((r) => Number(r.setting_id)), [1, 7]);
+    s.ok(['sync']);
+    const settings = fileAt(s.dir, 'HEAD', 'ip_settings');
+    assert.match(settings, /'smtp_password ','dbsync:redacted'/);
+    assert.match(settings, /'QUOTE_PRE_PASSWORD  ','dbsync:redacted'/);
+    assertNoSecrets(s.dir, s.output, [SECRET.smtp, quotePre]);
+  });
+
   it('keep: the values are in the repository, and no notice', async () => {
     const s = new Scenario(tempDir(), await invoicePlaneDb(), { DBSYNC_SECRETS: 'keep' });
     const r = s.ok(['sync']);

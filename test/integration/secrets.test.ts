@@ -112,7 +112,7 @@ describe('secrets stay secret', () => {
         await watch.waitForLog(/WARN .*failure 2/);
         assert.ok(watch.running());
         const status = cli(['status', '--json'], env);
-        assert.equal(status.code, 0, status.stderr);
+        assert.equal(status.code, 1, `database unreachable: status exits 1 (${status.stderr})`);
         const s = JSON.parse(status.stdout) as { lastError: { message: string } | null; database: { reachable: boolean; error: string } };
         assert.equal(s.database.reachable, false);
         assert.ok(s.lastError, 'status shows the last error');

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, MariaDbServer } from '../support/mariadb-server.js';
-import { baseEnv, git, runCli, tempDir, type CliResult } from '../support/project.js';
+import { allCommandLines } from '../support/background.js';
+import { baseEnv, cliAsync, git, runCli, tempDir, type CliResult } from '../support/project.js';
 import { newKey, SshServer, sshUnavailable } from '../support/ssh-server.js';
 
 const unavailable = sshUnavailable();
@@ -150,5 +151,36 @@ describe('ssh remote', { skip: unavailable ?? false }, () => {
     const local = git(dir, ['rev-parse', 'HEAD']).trim();
     assert.equal(git(good, ['rev-parse', 'refs/heads/main']).trim(), local, 'the bare remote has the commit');
     assert.match(git(good, ['show', 'main:database/data/items.sql']), /INSERT INTO `items` VALUES \(1,'one'\);/);
+  });
+
+  it('a password in an ssh:// URL stays out of .git/config and every command line (issue 11)', async () => {
+    const dir = tempDir();
+    const password = 'SshUrlPassw0rd-Kq81';
+    const repo = sshd.bareRepo('password.git');
+    const url = sshd.url(repo).replace('@', `:${password}@`);
+    const env = baseEnv({ ...db.env('shop'), PROJECT_DIR: dir, GIT_REMOTE_URL: url, ...sshd.clientEnv() });
+    const child = cliAsync(['sync'], env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+    let finished = false;
+    void done.then(() => (finished = true));
+    const leaks: string[] = [];
+    let samples = 0;
+    while (!finished) {
+      for (const { pid, cmdline } of allCommandLines()) if (cmdline.includes(password)) leaks.push(`pid ${pid}: ${cmdline}`);
+      samples++;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(await done, 0, stderr);
+    assert.ok(samples > 3, `${samples} samples`);
+    assert.deepEqual(leaks, [], 'the password is on no command line');
+    assert.match(stdout, /pushed to origin\/main/, 'the key still logs in');
+    assert.match(stderr, /the password in the ssh:\/\/ URL is not used and is stored nowhere/);
+    assert.ok(!stderr.includes(password) && !stdout.includes(password));
+    assert.ok(!readFileSync(path.join(dir, '.git', 'config'), 'utf8').includes(password), '.git/config holds no password');
+    assert.equal(git(dir, ['remote', 'get-url', 'origin']).trim(), sshd.url(repo));
   });
 });

@@ -22,7 +22,8 @@ interface Status {
 
 function status(env: NodeJS.ProcessEnv): Status {
   const r = cli(['status', '--json'], env);
-  assert.equal(r.code, 0, r.stderr);
+  // 0 healthy, 1 database unreachable or failing passes, 4 not pushed (README, exit codes).
+  assert.ok([0, 1, 4].includes(r.code), r.stderr);
   return JSON.parse(r.stdout) as Status;
 }
 

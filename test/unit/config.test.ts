@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, splitRemoteCredentials, settingsTable } from '../../src/config/config.js';
+import { loadConfig, SETTINGS, splitRemoteCredentials, settingsTable } from '../../src/config/config.js';
 import { DbsyncError } from '../../src/errors/dbsync-error.js';
 
 const base = { DB_USER: 'u', DB_NAME: 'd' };
@@ -45,6 +45,35 @@ describe('configuration', () => {
       assert.match(e.message, new RegExp(`POLL_INTERVAL="${value}": .*${problem}`));
     });
   }
+
+  it('every numeric setting has an upper bound, refused with a message naming the variable (issue 11)', () => {
+    let numeric = 0;
+    for (const [key, s] of Object.entries(SETTINGS) as Array<[string, { env: readonly string[]; schema: { safeParse(v: unknown): { success: boolean; data?: unknown } } }]>) {
+      const probe = s.schema.safeParse('5');
+      if (!(probe.success && typeof probe.data === 'number') && key !== 'chunkSize') continue;
+      numeric++;
+      const name = s.env[0]!;
+      const e = configError(() => load({ ...base, [name]: '999999999999' }));
+      assert.match(e.message, new RegExp(`${name}="999999999999": must be (at most|between)`), name);
+    }
+    assert.ok(numeric >= 10, `${numeric} numeric settings`);
+  });
+
+  for (const [name, max, words] of [
+    ['POLL_INTERVAL', 86_400, '1 day'], ['DBSYNC_PULL_INTERVAL', 86_400, '1 day'], ['DBSYNC_MAX_BACKOFF', 86_400, '1 day'], ['DBSYNC_LOCK_TIMEOUT', 86_400, '1 day'],
+    ['DBSYNC_VERIFY_INTERVAL', 604_800, '1 week'], ['DBSYNC_CONNECT_TIMEOUT', 3600, '1 hour'], ['DBSYNC_QUIET_PERIOD', 3600, '1 hour'], ['DBSYNC_MAX_DELAY', 3600, '1 hour'],
+  ] as const) {
+    it(`${name}: ${max} s is accepted, more is refused (setTimeout's limit is 2^31-1 ms)`, () => {
+      assert.ok(max * 1000 <= 2 ** 31 - 1);
+      load({ ...base, [name]: String(max) });
+      const e = configError(() => load({ ...base, [name]: String(max + 1) }));
+      assert.match(e.message, new RegExp(`${name}="${max + 1}": must be at most ${max} seconds \\(${words}\\)`));
+    });
+  }
+  it('the values of issue 11 (POLL_INTERVAL=1e9, DBSYNC_LOCK_TIMEOUT=31536000) are refused', () => {
+    assert.match(configError(() => load({ ...base, POLL_INTERVAL: '1e9' })).message, /POLL_INTERVAL="1e9": must be at most 86400 seconds/);
+    assert.match(configError(() => load({ ...base, DBSYNC_LOCK_TIMEOUT: '31536000' })).message, /DBSYNC_LOCK_TIMEOUT="31536000": must be at most 86400 seconds/);
+  });
 
   it('names the flag when the bad value came from a flag', () => {
     const e = configError(() => load({ ...base, POLL_INTERVAL: '3' }, { pollInterval: 'soon' }));

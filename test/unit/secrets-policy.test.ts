@@ -10,6 +10,7 @@ import { SecretCipher, secretContext } from '../../src/secrets/secret-cipher.js'
 import { isRedactedLiteral, literalText, REDACTED_LITERAL, tokenOf } from '../../src/secrets/secret-literal.js';
 import { parsePolicyList, policyFor, secretRules, type SecretsSettings } from '../../src/secrets/secret-policy.js';
 import { TableSecrets } from '../../src/secrets/table-secrets.js';
+import { collationKey } from '../../src/secrets/secret-rule.js';
 import { quoteString } from '../../src/snapshot/sql-text.js';
 
 const KEY = Buffer.alloc(32, 3);
@@ -155,5 +156,31 @@ describe('secrets configuration', () => {
     assert.match(configError(() => load({ DBSYNC_SECRETS: 'hide' })), /DBSYNC_SECRETS="hide": must be auto, redact, encrypt or keep/);
     assert.match(configError(() => load({ DBSYNC_SECRET_POLICY: 'nodot=keep' })), /DBSYNC_SECRET_POLICY=.*table\.column=policy/);
     for (const msg of [configError(() => load({ DBSYNC_SECRET_KEY_FILE: 'short.key' }))]) assert.ok(!msg.includes('\n'));
+  });
+});
+
+describe('secret row filters follow the column collation (issue 11)', () => {
+  const SETTINGS_COLS = ['setting_id', 'setting_key', 'setting_value'];
+  const rules = secretRules(INVOICEPLANE, new Map());
+  const redactRow = (key: string, collation: string | null) => {
+    const p = TableSecrets.forTable('ip_settings', SETTINGS_COLS, rules, settings('redact', false), [null, collation, null]).secrets!;
+    return p.transform(['1', quoteString(key), quoteString('s3cret')])[2];
+  };
+
+  it('PAD SPACE and case-insensitive collations (the default ones) match trailing spaces and other case', () => {
+    for (const coll of ['utf8mb3_general_ci', 'utf8mb4_unicode_ci', 'utf8mb4_uca1400_ai_ci', null]) {
+      for (const key of ['smtp_password', 'smtp_password ', 'SMTP_Password  ', 'cron_key ', 'gateway_stripe_apiKey ', 'my_api_token ']) {
+        assert.equal(redactRow(key, coll), REDACTED_LITERAL, `${JSON.stringify(key)} under ${coll}`);
+      }
+      assert.equal(redactRow('gateway_stripe_apiKeyPublic ', coll), quoteString('s3cret'), 'a public key stays visible');
+    }
+  });
+
+  it('a binary collation is case-sensitive but still pads; a NO PAD one does not ignore trailing spaces', () => {
+    assert.equal(redactRow('smtp_password ', 'utf8mb4_bin'), REDACTED_LITERAL);
+    assert.equal(collationKey('SMTP_password ', 'utf8mb4_bin'), 'SMTP_password');
+    assert.equal(collationKey('smtp_password ', 'utf8mb4_nopad_bin'), 'smtp_password ');
+    assert.equal(collationKey('Smtp_Pässword ', 'utf8mb4_general_ci'), 'smtp_password');
+    assert.equal(collationKey('Smtp_Pässword', 'utf8mb4_uca1400_as_ci'), 'smtp_pässword');
   });
 });
