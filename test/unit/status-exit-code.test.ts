@@ -7,7 +7,7 @@ const healthy: StatusReport = {
   repository: '/p', snapshotDir: 'database', branch: 'main', lastSnapshot: null,
   database: { name: 'd', reachable: true, differs: false, error: null },
   remote: { name: 'origin', url: '/r.git', ahead: 0, behind: 0, error: null },
-  lastError: null, consecutiveFailures: 0, lastPush: null, daemon: null, mode: 'backup', conflicts: null,
+  lastError: null, consecutiveFailures: 0, lastPush: null, daemon: null, mode: 'backup', conflicts: null, changeSource: 'change source: binlog (mysql-bin.000001)',
 };
 const remote = (r: Partial<NonNullable<StatusReport['remote']>>) => ({ ...healthy, remote: { ...healthy.remote!, ...r } });
 
