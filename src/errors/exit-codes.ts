@@ -13,6 +13,10 @@ export const ExitCode = {
   Busy: 3,
   /** The snapshot was committed locally but could not be pushed (kept and retried later). */
   NotPushed: 4,
+  /** A snapshot file in the repository is not what git-dbsync writes (tampered or hand-edited): refused before the database was changed. */
+  RefusedSnapshot: 5,
+  /** A restore was interrupted: sync/watch refuse to commit until `restore --resume` or `restore --abort`. */
+  RestoreInterrupted: 6,
   /** Stopped by SIGINT/SIGTERM before finishing (a second signal forced the exit). */
   Interrupted: 130,
 } as const;

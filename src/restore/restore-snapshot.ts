@@ -6,9 +6,11 @@ import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { withRunLock } from '../lock/run-lock.js';
 import { snapshotPrefix, type Project } from '../project/project.js';
-import { columnsFromCreate, tableNameFromCreate } from '../snapshot/create-table-text.js';
+import { columnsFromCreate } from '../snapshot/create-table-text.js';
+import type { ObjectCheckContext } from '../snapshot/definition-check.js';
+import { checkDataStream, checkObjectText, checkSchemaText, objectCheckContext, refusedFile } from '../snapshot/check-commit.js';
 import { concatStreams } from '../fs/line-streams.js';
-import { DATA_DIR, dataFilesByTable, dataFileTable, LOAD_SETTINGS, OBJECT_FILES, OBJECT_LOAD_ORDER, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
+import { DATA_DIR, dataFilesByTable, dataFileTable, HEADER_FILE, HEADER_TEXT, LOAD_SETTINGS, OBJECT_FILES, OBJECT_LOAD_ORDER, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile, type DbObject } from '../snapshot/object-file.js';
 import { quoteId } from '../snapshot/sql-text.js';
 import { tableSelected } from '../snapshot/table-filter.js';
@@ -52,6 +54,8 @@ interface Target {
   readonly outOfScope: string[];
   /** file stem -> the table's data files (one, or several chunks: the first first) */
   readonly data: Map<string, string[]>;
+  /** file stem -> the table's columns, from its checked schema file */
+  readonly columns: Map<string, string[]>;
 }
 
 /**
@@ -92,6 +96,8 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
     // load the snapshot's placeholders over the database's real ones): only an empty database may.
     if (saveFirst === 'commit') await refuseKeylessOverEncrypted(project);
     plan = await makePlan(project, target, live, staged, saveFirst, opts.dropExtra);
+    // Everything restore would run, read strictly before anything is changed or committed (also for the plan alone: a tampered snapshot is worth knowing about).
+    await checkTarget(project, target, new Set([...plan.replace, ...plan.create]));
     if (opts.apply && saveFirst === 'commit') saved = await commitStaged(project, staged, { push: false });
   } finally {
     await discardStaging(staged);
@@ -163,16 +169,48 @@ async function readTarget(project: Project, commit: string): Promise<Target> {
   }
   const filter = { include: project.config.includeTables, exclude: project.config.excludeTables };
   const tables = new Map<string, string>();
+  const columns = new Map<string, string[]>();
   const outOfScope: string[] = [];
   for (const stem of stemsOf(tree)) {
-    const create = (await project.git.readBlob(commit, snapshotPrefix(project) + schemaFile(stem)))?.toString('utf8') ?? '';
-    const name = tableNameFromCreate(create);
-    if (!name) throw new DbsyncError({ operation: 'restore', message: `${schemaFile(stem)} holds no CREATE TABLE`, hint: 'the snapshot was edited by hand; restore another revision' });
+    const file = snapshotPrefix(project) + schemaFile(stem);
+    const create = (await project.git.readBlob(commit, file))?.toString('utf8') ?? '';
+    // Exactly one CREATE TABLE of the table the file is named for, or a refusal naming file and line.
+    const { name, columns: cols } = checkSchemaText('restore', file, stem, create, commit);
+    columns.set(stem, cols);
     // A table the current filter leaves out is not in the live snapshot either: its live rows were never saved, so it is not touched.
     if (tableSelected(name, filter)) tables.set(stem, name);
     else outOfScope.push(name);
   }
-  return { commit, tree, tables, outOfScope, data: dataFilesByTable(tree.keys()) };
+  return { commit, tree, tables, outOfScope, data: dataFilesByTable(tree.keys()), columns };
+}
+
+/**
+ * The repository is untrusted input: every data line of the tables to load is read by the strict
+ * codec (src/snapshot/line-codec.ts), every object block checked (src/snapshot/definition-check.ts),
+ * and the header must be the constant one. The first thing that is not what git-dbsync writes
+ * stops the restore with a message naming the file and line, before any table is touched.
+ */
+async function checkTarget(project: Project, target: Target, loaded: ReadonlySet<string>): Promise<void> {
+  const prefix = snapshotPrefix(project);
+  const header = await project.git.readBlob(target.commit, prefix + HEADER_FILE);
+  if (header !== null && header.toString('utf8') !== HEADER_TEXT) throw refusedFile('restore', prefix + HEADER_FILE, 1, 'not the constant header', target.commit);
+  for (const [stem, name] of target.tables) {
+    if (!loaded.has(name)) continue;
+    const expect = { table: name, columns: target.columns.get(stem) ?? null };
+    for (const file of target.data.get(stem) ?? []) await checkDataStream('restore', prefix + file, project.git.streamBlob(target.commit, prefix + file), expect, target.commit);
+  }
+  const db = await project.connect();
+  let ctx: ObjectCheckContext;
+  try {
+    ctx = await objectCheckContext(db, project.config.db.database);
+  } finally {
+    await db.close();
+  }
+  for (const kind of OBJECT_LOAD_ORDER) {
+    const file = prefix + OBJECT_FILES[kind];
+    const text = (await project.git.readBlob(target.commit, file))?.toString('utf8') ?? '';
+    checkObjectText('restore', file, kind, text, ctx, target.commit);
+  }
 }
 
 async function objectsAt(project: Project, commit: string, kind: ObjectKind): Promise<DbObject[]> {
@@ -267,7 +305,8 @@ async function applyPlan(project: Project, target: Target, plan: RestorePlan, se
         // Every chunk of the table in one load (one transaction), the first file first.
         const file = { file: dataFile(stem), table: name, columns: columnsFromCreate(create) };
         const loader = secrets.restore.loader(file, chunks.some((f) => secrets.withText.has(f)));
-        await step(() => loadRows(db, name, tableLines(project, target.commit, chunks), maxBatch, maxRow, loader?.mapLine));
+        const expect = { table: name, columns: target.columns.get(stem) ?? null };
+        await step(() => loadRows(db, name, tableLines(project, target.commit, chunks), maxBatch, maxRow, { expect, mapLine: loader?.mapLine }));
         loader?.done();
       }
     }
