@@ -122,7 +122,10 @@ export function checkObject(o: DbObject, head: string, ctx: ObjectCheckContext):
   if (isWord(t[i], 'SQL') && isWord(t[i + 1], 'SECURITY') && isWord(t[i + 2], 'DEFINER', 'INVOKER')) i += 3;
   if (o.type === 'function' && isWord(t[i], 'AGGREGATE')) i++;
   if (!isWord(t[i], o.type.toUpperCase())) refuse(`expected CREATE ${o.type.toUpperCase()} (no DEFINER, no OR REPLACE)`, t[i]);
-  if (t[i + 1]?.kind !== 'id' || t[i + 1]!.text !== o.name) refuse(`the statement creates another object than its marker names`, t[i + 1]);
+  // SHOW CREATE TRIGGER repeats the name as it was written (often unquoted); the others quote it.
+  const named = t[i + 1];
+  const sameName = named !== undefined && (named.kind === 'id' ? named.text === o.name : named.kind === 'word' && named.text.toLowerCase() === o.name.toLowerCase());
+  if (!sameName || t[i + 2]?.text === '.') refuse(`the statement creates another object than its marker names`, named);
   let depth = 0;
   for (let k = i + 2; k < t.length; k++) {
     const tok = t[k]!;
