@@ -5,6 +5,7 @@ import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { LineSyntaxError, parseRowLine, type LineExpectation } from '../snapshot/line-codec.js';
 import { tupleOf } from '../snapshot/row-line.js';
+import { quoteId } from '../snapshot/sql-text.js';
 
 /** The length of the longest line of a data file (to check rows against max_allowed_packet before changing anything). */
 export async function longestLine(lines: Readable): Promise<number> {
@@ -19,7 +20,7 @@ export async function longestLine(lines: Readable): Promise<number> {
  * `mapLine` rewrites each line first (restore of secrets: the statements then hold decrypted
  * values, so a failure's message is cut before any quoted text). Returns the number of rows loaded.
  */
-export async function loadRows(db: Database, table: string, lines: Readable, maxBytes: number, maxRowBytes: number, opts: { expect: LineExpectation; mapLine?: ((line: string) => string) | undefined }): Promise<number> {
+export async function loadRows(db: Database, table: string, lines: Readable, maxBytes: number, maxRowBytes: number, opts: { expect: LineExpectation; mapLine?: ((line: string) => string) | undefined; into?: string }): Promise<number> {
   const { expect, mapLine } = opts;
   let prefix: string | null = null;
   let batch: string[] = [];
@@ -44,9 +45,12 @@ export async function loadRows(db: Database, table: string, lines: Readable, max
       if (!(err instanceof LineSyntaxError)) throw err;
       throw new DbsyncError({ operation: `load rows into ${table}`, message: `a row line is not what git-dbsync writes (${err.message})`, hint: 'the repository was altered: restore a commit you trust', exitCode: ExitCode.RefusedSnapshot });
     }
-    prefix ??= parsed.prefix;
-    if (parsed.prefix !== prefix) throw new DbsyncError({ operation: `load rows into ${table}`, message: 'row lines with different column lists', hint: 'the repository was altered: restore a commit you trust', exitCode: ExitCode.RefusedSnapshot });
-    const tuple = mapLine ? tupleOf(mapLine(raw), prefix) : parsed.tuple;
+    // `into`: the shadow table the rows go to (the line names the real table; the rest of its prefix is kept).
+    const head = `INSERT INTO ${quoteId(expect.table)}`;
+    const wantPrefix = opts.into === undefined ? parsed.prefix : `INSERT INTO ${quoteId(opts.into)}${parsed.prefix.slice(head.length)}`;
+    prefix ??= wantPrefix;
+    if (wantPrefix !== prefix) throw new DbsyncError({ operation: `load rows into ${table}`, message: 'row lines with different column lists', hint: 'the repository was altered: restore a commit you trust', exitCode: ExitCode.RefusedSnapshot });
+    const tuple = mapLine ? tupleOf(mapLine(raw), parsed.prefix) : parsed.tuple;
     // Sizes in bytes, as the server counts them: text of 3-byte characters is 3 times its length.
     const prefixBytes = Buffer.byteLength(prefix);
     const tupleBytes = Buffer.byteLength(tuple);

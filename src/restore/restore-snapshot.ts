@@ -19,6 +19,8 @@ import { discardStaging } from '../snapshot/write-snapshot.js';
 import { emptyOverSnapshot } from '../sync/empty-database.js';
 import { commitStaged, passLocked, stageSnapshot, type PassResult } from '../sync/sync-pass.js';
 import { loadRows, longestLine } from './load-table.js';
+import { interruptedError, readRestoreMarker, removeRestoreMarker, writeRestoreMarker, type RestoreMarker } from './restore-marker.js';
+import { finishSwap, shadowCreate, shadowName, swapIn, tableExists } from './shadow-tables.js';
 import { fingerprintLines, SecretRestore, type DataFileSource, type UnrestoredSecret } from './secret-restore.js';
 import { resolveProfile } from '../profile/resolve-profile.js';
 import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
@@ -31,6 +33,12 @@ export interface RestoreOptions {
   /** false: only plan (the default of the CLI without --yes). */
   readonly apply: boolean;
   readonly dropExtra: boolean;
+}
+
+/** What `restore --resume` / `--abort` did besides a restore (printed as is). */
+export interface ContinueResult {
+  readonly result: RestoreResult | null;
+  readonly note: string;
 }
 
 export interface RestoreResult {
@@ -75,10 +83,69 @@ export async function restoreSnapshot(project: Project, opts: RestoreOptions): P
       exitCode: ExitCode.Config,
     });
   }
-  return withRunLock(project, () => restoreLocked(project, commit, opts));
+  return withRunLock(project, async () => {
+    // A new restore over an interrupted one would first commit the half-restored database.
+    const marker = await readRestoreMarker(project.stateDir);
+    if (marker) throw interruptedError('restore', marker);
+    return restoreLocked(project, commit, opts, null);
+  });
 }
 
-async function restoreLocked(project: Project, commit: string, opts: RestoreOptions): Promise<RestoreResult> {
+/**
+ * `restore --resume` (finish the interrupted restore: the same commit, without saving the
+ * half-restored database first) or `restore --abort` (go back to the state before it, which is in
+ * git). Either way leftover shadow tables go; a swap that already ran is finished first (old tables
+ * dropped, foreign keys repaired), so the database is a whole snapshot again before anything else.
+ */
+export async function continueRestore(project: Project, how: 'resume' | 'abort'): Promise<ContinueResult> {
+  return withRunLock(project, async () => {
+    const marker = await readRestoreMarker(project.stateDir);
+    if (!marker) {
+      throw new DbsyncError({ operation: `restore --${how}`, message: 'no restore was interrupted here; nothing to do', hint: 'run `git-dbsync restore REV --yes` to restore a snapshot', exitCode: ExitCode.Config });
+    }
+    const target = await readTarget(project, marker.commit);
+    const db = await project.connect();
+    let swapped: boolean;
+    try {
+      for (const s of LOAD_SETTINGS) await db.execute(s, 'prepare restore session');
+      let anyShadow = false;
+      for (const t of marker.tables) if (await tableExists(db, shadowName(t))) anyShadow = true;
+      // 'swapping': the RENAME either ran (no shadow is left: they all existed before it) or did not.
+      swapped = marker.phase === 'swapped' || (marker.phase === 'swapping' && !anyShadow);
+      if (swapped) await finishSwap(db, marker.tables, await foreignKeysOf(project, target, marker.tables));
+      else for (const t of marker.tables) await db.execute(`DROP TABLE IF EXISTS ${quoteId(shadowName(t))}`, `drop the shadow table of ${t}`);
+    } finally {
+      await db.close();
+    }
+    if (how === 'resume') return { result: await restoreLocked(project, marker.commit, { apply: true, dropExtra: marker.dropExtra }, marker), note: `resumed the restore of ${marker.commit.slice(0, 12)}` };
+    if (marker.before) return { result: await restoreLocked(project, marker.before, { apply: true, dropExtra: false }, marker), note: `aborted the restore of ${marker.commit.slice(0, 12)}: the database is back at ${marker.before.slice(0, 12)}` };
+    await removeRestoreMarker(project.stateDir);
+    return {
+      result: null,
+      note: swapped
+        ? `aborted the restore of ${marker.commit.slice(0, 12)}: the database was empty before it, and its tables were already swapped in; they stay (drop them by hand if unwanted)`
+        : `aborted the restore of ${marker.commit.slice(0, 12)} before any table was changed`,
+    };
+  });
+}
+
+/** The FOREIGN KEY clauses of the snapshot's definitions of `tables` (added after the swap). */
+async function foreignKeysOf(project: Project, target: Target, tables: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const wanted = new Set(tables);
+  for (const [stem, name] of target.tables) {
+    if (!wanted.has(name)) continue;
+    const create = (await project.git.readBlob(target.commit, snapshotPrefix(project) + schemaFile(stem)))!.toString('utf8');
+    out.set(name, shadowCreate(create, name).foreignKeys);
+  }
+  return out;
+}
+
+/**
+ * `resumed`: the marker of the interrupted restore this one continues; then the database (partly
+ * restored) is not saved first, and the marker keeps its record of the state before.
+ */
+async function restoreLocked(project: Project, commit: string, opts: RestoreOptions, resumed: RestoreMarker | null): Promise<RestoreResult> {
   const target = await readTarget(project, commit);
   // Before anything is changed: with a key, every encrypted value of the snapshot must decrypt.
   const secrets = await secretsOf(project, target);
@@ -90,7 +157,7 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
     const live = await stagedTree(project, staged);
     const head = await project.git.head();
     let saveFirst: RestorePlan['saveFirst'] = 'commit';
-    if (head && sameTree(live, await treeAt(project, head))) saveFirst = 'none';
+    if (resumed || (head && sameTree(live, await treeAt(project, head)))) saveFirst = 'none';
     else if (await emptyOverSnapshot(project, staged)) saveFirst = 'empty';
     // Saving first without the key would commit placeholders over the encrypted secrets (and then
     // load the snapshot's placeholders over the database's real ones): only an empty database may.
@@ -106,8 +173,13 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
   const unrestored = secrets.report.filter((u) => loaded.has(u.table));
   if (!opts.apply) return { plan, saved: null, after: null, applied: false, unrestored };
 
-  await applyPlan(project, target, plan, secrets);
-  const after = await passLocked(project, { push: false, allowEmpty: true, allowKeyless: true, subjectPrefix: `Restore of ${commit.slice(0, 12)}:` });
+  const head = await project.git.head();
+  // The state before, for --abort: the commit just saved, HEAD when the database equalled it, none when it was empty.
+  const before = resumed ? resumed.before : saved?.commit.commit ?? (plan.saveFirst === 'empty' ? null : head);
+  await applyPlan(project, target, plan, secrets, { commit, before, dropExtra: opts.dropExtra, phase: 'load', tables: [], startedAt: new Date().toISOString() });
+  const after = await passLocked(project, { push: false, allowEmpty: true, allowKeyless: true, duringRestore: true, subjectPrefix: `Restore of ${commit.slice(0, 12)}:` });
+  // The restored state is committed: the database is a whole snapshot again.
+  await removeRestoreMarker(project.stateDir);
   await verify(project, target, secrets.restore.expected);
   return { plan, saved, after, applied: true, unrestored };
 }
@@ -260,14 +332,19 @@ async function step<T>(what: () => Promise<T>): Promise<T> {
     throw new DbsyncError({
       operation: err.operation,
       message: err.message,
-      hint: 'the restore stopped part-way; the state before it is in git (git log), so fix the cause and run restore again',
+      hint: 'the restore stopped part-way (every table holds its old or its new rows); fix the cause, then run `git-dbsync restore --resume` to finish it or `git-dbsync restore --abort` to go back',
       exitCode: err.exitCode,
       cause: err,
     });
   }
 }
 
-async function applyPlan(project: Project, target: Target, plan: RestorePlan, secrets: TargetSecrets): Promise<void> {
+/**
+ * Load the plan's tables into shadow tables, swap them all in with one RENAME TABLE (see
+ * shadow-tables.ts), then objects. The marker (restore-marker.ts) is written before the first
+ * shadow and records the phase, so a kill at any moment is finished or undone by --resume/--abort.
+ */
+async function applyPlan(project: Project, target: Target, plan: RestorePlan, secrets: TargetSecrets, marker: RestoreMarker): Promise<void> {
   const prefix = snapshotPrefix(project);
   const db = await project.connect();
   try {
@@ -295,25 +372,40 @@ async function applyPlan(project: Project, target: Target, plan: RestorePlan, se
       }
     }
 
-    for (const [stem, name] of target.tables) {
-      if (!wanted.has(name)) continue;
+    const tables = [...target.tables].filter(([, name]) => wanted.has(name));
+    let state: RestoreMarker = { ...marker, phase: 'load', tables: tables.map(([, name]) => name) };
+    await writeRestoreMarker(project.stateDir, state);
+    const foreignKeys = new Map<string, string[]>();
+    const exists: Array<{ name: string; exists: boolean }> = [];
+    for (const [stem, name] of tables) {
       const create = (await project.git.readBlob(target.commit, prefix + schemaFile(stem)))!.toString('utf8');
-      await step(() => db.execute(`DROP TABLE IF EXISTS ${quoteId(name)}`, `drop table ${name}`));
-      await step(() => db.execute(withoutSemicolon(create), `create table ${name}`));
+      const shadow = shadowCreate(create, name);
+      foreignKeys.set(name, shadow.foreignKeys);
+      exists.push({ name, exists: await tableExists(db, name) });
+      await step(() => db.execute(`DROP TABLE IF EXISTS ${quoteId(shadowName(name))}`, `drop the shadow table of ${name}`));
+      await step(() => db.execute(shadow.sql, `create table ${name}`));
       const chunks = target.data.get(stem) ?? [];
       if (chunks.length > 0) {
         // Every chunk of the table in one load (one transaction), the first file first.
         const file = { file: dataFile(stem), table: name, columns: columnsFromCreate(create) };
         const loader = secrets.restore.loader(file, chunks.some((f) => secrets.withText.has(f)));
         const expect = { table: name, columns: target.columns.get(stem) ?? null };
-        await step(() => loadRows(db, name, tableLines(project, target.commit, chunks), maxBatch, maxRow, { expect, mapLine: loader?.mapLine }));
+        await step(() => loadRows(db, name, tableLines(project, target.commit, chunks), maxBatch, maxRow, { expect, mapLine: loader?.mapLine, into: shadowName(name) }));
         loader?.done();
       }
     }
+    // The one atomic step: before it every table is old, after it every table is new.
+    state = { ...state, phase: 'swapping' };
+    await writeRestoreMarker(project.stateDir, state);
+    await step(() => swapIn(db, exists));
+    await writeRestoreMarker(project.stateDir, { ...state, phase: 'swapped' });
+    await step(() => finishSwap(db, state.tables, foreignKeys));
+
     if (plan.dropExtra) {
       for (const t of plan.extra) await step(() => db.execute(`DROP TABLE IF EXISTS ${quoteId(t)}`, `drop table ${t}`));
       for (const o of plan.objectsToDrop) await step(() => dropObject(db, o));
     }
+    // Triggers after the data (they went with the old tables), views after the tables they read.
     const recreate = new Set(plan.objects);
     for (const kind of OBJECT_LOAD_ORDER) {
       for (const o of await objectsAt(project, target.commit, kind)) {

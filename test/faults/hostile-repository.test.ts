@@ -153,7 +153,7 @@ describe('hostile repository', () => {
       const r = await b.run(['pull']);
       assert.equal(r.code, 5, r.stderr);
       assert.match(r.stderr, attack.where);
-      assert.match(r.stderr, /^git-dbsync: pull: /);
+      assert.match(r.stderr, /^git-dbsync: pull: /m);
       assert.equal(await neighbour(), neighbourBefore, 'the neighbour database is unchanged');
       assert.deepEqual(await b.rows('t1'), rowsBefore);
       assert.deepEqual(await b.sql('SELECT id FROM v1 ORDER BY id'), [{ id: 2 }, { id: 3 }]);
