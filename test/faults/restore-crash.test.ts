@@ -68,7 +68,7 @@ async function tableStates(): Promise<Record<string, string>> {
     const [rows] = await conn.query(`SELECT tag, COUNT(*) AS n FROM \`${t}\` GROUP BY tag`);
     const list = rows as Array<{ tag: string; n: number }>;
     const one = list.length === 1 ? list[0]! : null;
-    out[t] = one && one.n === ROWS[one.tag as 'old' | 'new'] ? one.tag : `mixed/empty: ${JSON.stringify(list)}`;
+    out[t] = one && Number(one.n) === ROWS[one.tag as 'old' | 'new'] ? one.tag : `mixed/empty: ${JSON.stringify(list)}`;
   }
   return out;
 }
@@ -111,7 +111,7 @@ describe('kill -9 during restore', () => {
     const newSums = await checksums();
 
     // How long an uninterrupted restore takes: the kills land inside it.
-    let t0 = Date.now();
+    const t0 = Date.now();
     let r = cli(['restore', oldCommit, '--yes'], env);
     assert.equal(r.code, 0, r.stderr);
     const duration = Date.now() - t0;
@@ -121,15 +121,26 @@ describe('kill -9 during restore', () => {
       r = cli(['restore', newCommit, '--yes'], env);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(await checksums(), newSums);
-      const delay = Math.round(duration * (0.1 + 0.9 * rand()));
+      // Most trials kill at a random moment after the restore began changing the database (its
+      // marker appeared: loading shadows, swapping, repairing, recreating objects, committing);
+      // every third at a random moment of the whole command.
+      const fromMarker = trial % 3 !== 1;
+      const delay = Math.round(fromMarker ? duration * 0.5 * rand() : duration * (0.1 + 0.9 * rand()));
+      const markerFile = path.join(dir, '.git', 'dbsync', 'restore.json');
       const child = cliAsync(['restore', oldCommit, '--yes'], env);
-      t0 = Date.now();
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+      let timer: NodeJS.Timeout | undefined;
+      const poll = fromMarker
+        ? setInterval(() => {
+            if (timer === undefined && existsSync(markerFile)) timer = setTimeout(() => child.kill('SIGKILL'), delay);
+          }, 5)
+        : undefined;
+      if (!fromMarker) timer = setTimeout(() => child.kill('SIGKILL'), delay);
       const code = await exited;
+      clearInterval(poll);
       clearTimeout(timer);
       const states = await tableStates();
-      for (const [t, s] of Object.entries(states)) assert.ok(s === 'old' || s === 'new', `trial ${trial} (kill after ${delay} ms): table ${t} is ${s}`);
+      for (const [t, s] of Object.entries(states)) assert.ok(s === 'old' || s === 'new', `trial ${trial} (kill ${delay} ms after ${fromMarker ? 'the marker appeared' : 'the start'}): table ${t} is ${s}`);
       const marker = existsSync(path.join(dir, '.git', 'dbsync', 'restore.json'));
       const label = code === 0 ? 'finished' : marker ? 'interrupted' : 'killed before the restore began';
       seen[label] = (seen[label] ?? 0) + 1;
