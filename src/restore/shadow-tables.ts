@@ -40,6 +40,12 @@ export function shadowCreate(create: string, name: string): { sql: string; forei
   return { sql: `CREATE TABLE ${quoteId(shadowName(name))} (${kept.join('\n')}`, foreignKeys };
 }
 
+/** The name in `CONSTRAINT `name` FOREIGN KEY ...`. */
+function constraintName(clause: string): string {
+  const m = /^CONSTRAINT `((?:[^`]|``)*)`/.exec(clause);
+  return m ? m[1]!.replaceAll('``', '`') : '';
+}
+
 /** Names of this database's tables that are shadows or old tables of an unfinished restore. */
 export async function leftoverTables(db: Database): Promise<string[]> {
   const rows = await db.queryArrays("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_dbsync\\_%'", [], 'list restore leftovers');
@@ -85,7 +91,11 @@ export async function finishSwap(db: Database, tables: readonly string[], foreig
   }
   for (const t of tables) await db.execute(`DROP TABLE IF EXISTS ${quoteId(oldName(t))}`, `drop the old table ${t}`);
   for (const t of tables) {
-    const fks = foreignKeys.get(t) ?? [];
+    // Idempotent: a resumed restore may find some added already (killed after this step).
+    const have = new Set(
+      (await db.queryArrays('SELECT CONSTRAINT_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ?', [t], `read the foreign keys of ${t}`)).map((r) => String(r[0])),
+    );
+    const fks = (foreignKeys.get(t) ?? []).filter((f) => !have.has(constraintName(f)));
     if (fks.length > 0) await db.execute(`ALTER TABLE ${quoteId(t)} ${fks.map((f) => `ADD ${f}`).join(', ')}`, `add the foreign keys of ${t}`);
   }
 }
