@@ -155,10 +155,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .description('Make the database equal to the snapshot at REV (default: the latest). Unsaved changes are committed first.')
       .argument('[rev]', 'commit, tag or branch to restore')
       .option('--yes', 'do it (without: only print what would be done)')
-      .option('--drop-extra', 'also drop tables, views, routines, triggers and events that the snapshot lacks'),
+      .option('--drop-extra', 'also drop tables, views, routines, triggers and events that the snapshot lacks')
+      .option('--resume', 'finish a restore that was interrupted')
+      .option('--abort', 'undo a restore that was interrupted: back to the state before it'),
   ).action(async (rev: string | undefined, _opts: unknown, cmd: Command) => {
-    const o = cmd.opts() as { yes?: boolean; dropExtra?: boolean };
-    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true });
+    const o = cmd.opts() as { yes?: boolean; dropExtra?: boolean; resume?: boolean; abort?: boolean };
+    if (o.resume && o.abort) throw new DbsyncError({ operation: 'restore', message: '--resume and --abort exclude each other', hint: 'give one of them', exitCode: ExitCode.Config });
+    if ((o.resume || o.abort) && rev !== undefined) throw new DbsyncError({ operation: 'restore', message: `--${o.resume ? 'resume' : 'abort'} takes no revision (it continues the interrupted restore)`, hint: 'run it without REV', exitCode: ExitCode.Config });
+    const continuation = o.resume ? 'resume' : o.abort ? 'abort' : undefined;
+    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true, continuation });
   });
   addConfigOptions(program.command('status').description('Last snapshot, unsaved database changes, remote ahead/behind, last error.').option('--json', 'machine-readable output')).action(
     run(async (cmd) => statusCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),

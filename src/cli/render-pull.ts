@@ -46,7 +46,13 @@ export function renderPull(r: PullResult): { lines: string[]; warnings: string[]
           ` -- bring both computers to the same application version; \`git-dbsync conflicts\` names the commits`,
       );
     }
-    for (const c of m.objectConflicts) warnings.push(`${c.object} was changed differently on both computers: kept ${c.kept === 'ours' ? "this computer's" : "the other computer's"} version`);
+    for (const c of m.objectConflicts) {
+      warnings.push(
+        c.why === 'review'
+          ? `${c.object} was changed on the other computer (${c.theirsCommit.slice(0, 12)}) and NOT applied: views, routines, triggers and events are code, applied only with DBSYNC_PULL_OBJECTS=apply -- review it (git show ${c.theirsCommit.slice(0, 12)} -- '*.sql'), then recreate it by hand or pull with DBSYNC_PULL_OBJECTS=apply`
+          : `${c.object} was changed differently on both computers: kept ${c.kept === 'ours' ? "this computer's" : "the other computer's"} version`,
+      );
+    }
     for (const s of m.secretsNotApplied) warnings.push(`secret not applied: ${s}`);
     for (const s of m.skipped) lines.push(`  not merged here: ${s}`);
   }

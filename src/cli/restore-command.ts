@@ -1,17 +1,26 @@
 import { ExitCode } from '../errors/exit-codes.js';
 import { describePlan } from '../restore/restore-plan.js';
-import { restoreSnapshot } from '../restore/restore-snapshot.js';
+import { continueRestore, restoreSnapshot, type RestoreResult } from '../restore/restore-snapshot.js';
 import { describeUnrestored } from '../restore/secret-restore.js';
 import type { CommandContext } from './context.js';
 import { renderPass } from './render.js';
 
 /** `git-dbsync restore [REV] [--yes] [--drop-extra]`: without --yes it only prints the plan. */
-export async function restoreCommand(ctx: CommandContext, rev: string | undefined, opts: { yes: boolean; dropExtra: boolean }): Promise<number> {
-  const r = await restoreSnapshot(ctx.project, { rev, apply: opts.yes, dropExtra: opts.dropExtra });
+export async function restoreCommand(ctx: CommandContext, rev: string | undefined, opts: { yes: boolean; dropExtra: boolean; continuation?: 'resume' | 'abort' | undefined }): Promise<number> {
+  if (opts.continuation) {
+    const c = await continueRestore(ctx.project, opts.continuation);
+    if (c.result) printResult(ctx, c.result);
+    ctx.out(c.note);
+    return ExitCode.Ok;
+  }
+  printResult(ctx, await restoreSnapshot(ctx.project, { rev, apply: opts.yes, dropExtra: opts.dropExtra }));
+  return ExitCode.Ok;
+}
+
+function printResult(ctx: CommandContext, r: RestoreResult): void {
   ctx.out(describePlan(r.plan, !r.applied));
   // One line per secret rule whose values the database does not get back, with what to do about it.
   for (const u of r.unrestored) ctx.out(describeUnrestored(u, !r.applied));
   if (r.saved?.commit.commit) ctx.out(`saved unsaved changes first: ${renderPass(r.saved)}`);
   if (r.applied) ctx.out(r.after?.commit.commit ? `restored; ${renderPass(r.after)}` : 'restored; the database equals the snapshot');
-  return ExitCode.Ok;
 }

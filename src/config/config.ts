@@ -34,7 +34,13 @@ export interface Config {
   readonly maxBackoffMs: number;
   readonly lockTimeoutMs: number;
   /** Two-way sync (see src/pull): mode, pull interval of `watch`, conflict rule. */
-  readonly sync: { readonly mode: 'backup' | 'two-way'; readonly pullIntervalMs: number; readonly conflictRule: 'ours' | 'theirs' | 'newest' };
+  readonly sync: {
+    readonly mode: 'backup' | 'two-way';
+    readonly pullIntervalMs: number;
+    readonly conflictRule: 'ours' | 'theirs' | 'newest';
+    /** Pulled view/routine/trigger/event changes: applied, or only recorded for review (they are code from the remote). */
+    readonly pullObjects: 'apply' | 'conflict';
+  };
   readonly includeTables: readonly string[];
   readonly excludeTables: readonly string[];
   /** `auto`, `none` or a profile name (see src/profile/profiles.ts). */
@@ -167,6 +173,13 @@ export const SETTINGS = {
     default: 'theirs',
     schema: z.enum(['ours', 'theirs', 'newest'], { message: 'must be ours, theirs or newest' }),
     doc: 'Two-way mode: which value the database keeps when both sides changed the same cell (the other is recorded as a conflict): `theirs` (the value already pushed wins), `ours` (this computer\'s), `newest` (the side with the newer commit).',
+  },
+  pullObjects: {
+    flag: 'pullObjects',
+    env: ['DBSYNC_PULL_OBJECTS'],
+    default: 'conflict',
+    schema: z.enum(['conflict', 'apply'], { message: 'must be conflict or apply' }),
+    doc: 'Two-way mode: what a pull does with views, routines, triggers and events another computer changed. They are code that runs in this database, so by default (`conflict`) they are not applied but recorded as a conflict for review (`git-dbsync conflicts`); `apply` creates them as pulled (see [Security](#security)).',
   },
   includeTables: { flag: 'includeTables', env: ['DBSYNC_INCLUDE_TABLES'], default: '', schema: tableList, doc: 'Comma-separated table names or `*` patterns to snapshot; empty means all.' },
   excludeTables: { flag: 'excludeTables', env: ['DBSYNC_EXCLUDE_TABLES'], default: '', schema: tableList, doc: 'Comma-separated table names or `*` patterns to leave out (applied after include).' },
@@ -329,6 +342,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
       mode: values.mode as 'backup' | 'two-way',
       pullIntervalMs: Math.round(((values.pullInterval as number | undefined) ?? (values.pollInterval as number)) * 1000),
       conflictRule: values.conflictRule as 'ours' | 'theirs' | 'newest',
+      pullObjects: values.pullObjects as 'apply' | 'conflict',
     }),
     includeTables: Object.freeze(values.includeTables as string[]),
     excludeTables: Object.freeze(values.excludeTables as string[]),

@@ -14,10 +14,13 @@ export const ExitCode = {
   /** The snapshot was committed locally but could not be pushed (kept and retried later). */
   NotPushed: 4,
   /**
-   * Refused: the repository holds something git-dbsync will not follow or run (a symlink or a
-   * special file in the snapshot folder, in the working tree or in a pulled commit). Nothing was written.
+   * Refused: the repository holds something git-dbsync will not follow or run: a symlink or a
+   * special file in the snapshot folder (working tree or a pulled commit), or a snapshot file that
+   * is not what git-dbsync writes (tampered or hand-edited). Nothing was written or changed.
    */
   Unsafe: 5,
+  /** A restore was interrupted: sync/watch refuse to commit until `restore --resume` or `restore --abort`. */
+  RestoreInterrupted: 6,
   /** Stopped by SIGINT/SIGTERM before finishing (a second signal forced the exit). */
   Interrupted: 130,
 } as const;

@@ -3,6 +3,7 @@ import { withRunLock } from '../lock/run-lock.js';
 import type { Project } from '../project/project.js';
 import { discardStaging } from '../snapshot/write-snapshot.js';
 import { totalRows } from '../sync/empty-database.js';
+import { refuseDuringRestore } from '../restore/restore-marker.js';
 import { refuseEmptyOverData, stageSnapshot, writeStaged } from '../sync/sync-pass.js';
 
 export interface CommitRefreshResult {
@@ -35,6 +36,8 @@ export interface CommitRefreshOptions {
 export async function refreshForCommit(project: Project, opts: CommitRefreshOptions = {}): Promise<CommitRefreshResult> {
   const started = Date.now();
   return withRunLock(project, async () => {
+    // A half-restored database must not go into the user's commit either.
+    await refuseDuringRestore(project.stateDir, 'refresh the snapshot for the commit');
     const staged = await stageSnapshot(project, opts.signal);
     try {
       await refuseEmptyOverData(project, staged);

@@ -72,6 +72,11 @@ export class SnapshotReader {
     return columnsFromCreate(await this.createText(snap, t));
   }
 
+  /** The text of one data file of a table (`index` into its dataFiles). */
+  async dataText(snap: CommittedSnapshot, t: CommittedTable, index: number): Promise<string> {
+    return this.blob(snap.commit, t.dataFiles[index]!, t.dataBlobs[index]!);
+  }
+
   /** Every row line of the table (all chunks), without newlines. */
   async lines(snap: CommittedSnapshot, t: CommittedTable | undefined): Promise<string[]> {
     if (!t) return [];

@@ -12,7 +12,7 @@ import { applyTable } from './apply-table.js';
 import { sameSchema, sameTable, type CommittedSnapshot, type CommittedTable, type SnapshotReader } from './committed-snapshot.js';
 import { LiveSchema, mergeKeyColumns } from './live-schema.js';
 import { refreshOurs } from './live-lines.js';
-import { applyObjects, mergeObjects } from './merge-objects.js';
+import { applyObjects, mergeObjects, type ObjectConflict } from './merge-objects.js';
 import { createTable, dropTableIfUnchanged } from './replace-table.js';
 
 /** How often a refused table is merged again against its live rows before the whole pull starts over. */
@@ -42,7 +42,7 @@ export interface MergeOutcome {
   readonly conflicts: readonly Conflict[];
   readonly schemaConflicts: readonly SchemaConflict[];
   /** Views, routines, triggers, events both sides changed differently ("type name"). */
-  readonly objectConflicts: ReadonlyArray<{ readonly object: string; readonly kept: Side }>;
+  readonly objectConflicts: readonly ObjectConflict[];
   /** Tables not changed because the database no longer equals our snapshot there (a local write): take a new snapshot and merge again. */
   readonly refused: readonly string[];
   /** Why, per refused table (the apply engine's words). */
@@ -181,7 +181,7 @@ export async function mergeIntoDatabase(project: Project, reader: SnapshotReader
       applied.push({ ...tableOf(), how: o ? 'replaced' : 'created', inserted: r.inserted });
     }
 
-    const objects = await mergeObjects(project, { base: base.commit, ours: ours.commit, theirs: theirs.commit }, keep);
+    const objects = await mergeObjects(project, { base: base.commit, ours: ours.commit, theirs: theirs.commit }, keep, project.config.sync.pullObjects === 'apply');
     if (refused.length === 0) await applyObjects(db, objects, replacedAny);
     return { applied, conflicts, schemaConflicts, objectConflicts: objects.conflicts, refused, refusedBecause, secretsNotApplied, skipped };
   } finally {

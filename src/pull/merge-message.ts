@@ -38,6 +38,8 @@ export function mergeMessage(o: { from: string; commits: number; outcome: MergeO
     if (outcome.conflicts.length > 50) body.push(`  ... and ${outcome.conflicts.length - 50} more`);
   }
   for (const s of outcome.schemaConflicts) body.push(`Not merged: table ${s.table}: ${s.reason}; the database has ${s.kept === 'ours' ? 'this' : 'the other'} computer's table`);
-  for (const c of outcome.objectConflicts) body.push(`Changed on both sides: ${c.object}; kept ${c.kept}`);
+  for (const c of outcome.objectConflicts) {
+    body.push(c.why === 'review' ? `Not applied (DBSYNC_PULL_OBJECTS=conflict): ${c.object} as changed in ${c.theirsCommit.slice(0, 12)}; kept ours, review it` : `Changed on both sides: ${c.object}; kept ${c.kept}`);
+  }
   return `${subject}\n\n${body.join('\n')}${body.length > 0 ? '\n\n' : ''}Snapshot taken ${o.takenAt.toISOString()}\n`;
 }

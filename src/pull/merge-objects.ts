@@ -13,42 +13,53 @@ export interface ObjectMerge {
   readonly drop: readonly string[];
   /** Every trigger of the merged result (recreated when a table under them was replaced). */
   readonly triggers: readonly DbObject[];
-  /** Objects both sides changed differently: "type name", and the side kept. */
-  readonly conflicts: ReadonlyArray<{ readonly object: string; readonly kept: Side }>;
+  /** Objects both sides changed differently, or (DBSYNC_PULL_OBJECTS=conflict) that the other side changed: "type name", and the side kept. */
+  readonly conflicts: readonly ObjectConflict[];
+}
+
+export interface ObjectConflict {
+  readonly object: string;
+  readonly kept: Side;
+  /** 'both': changed differently on both sides; 'review': changed on the other side only, not applied (DBSYNC_PULL_OBJECTS=conflict). */
+  readonly why: 'both' | 'review';
+  /** The commit holding the other side's version. */
+  readonly theirsCommit: string;
 }
 
 const keyOf = (o: { type: string; name: string }) => `${o.type} ${o.name}`;
 const same = (a: DbObject | undefined, b: DbObject | undefined) => (!a || !b ? a === b : a.create === b.create && a.settings === b.settings);
 
+/** The objects of a commit. Pulled files were checked before the merge began (check-pulled.ts): a file that does not parse is an error, never "no objects". */
 async function objectsAt(project: Project, commit: string, kind: ObjectKind): Promise<Map<string, DbObject>> {
   const text = (await project.git.readBlob(commit, snapshotPrefix(project) + OBJECT_FILES[kind]))?.toString('utf8') ?? '';
-  let list: DbObject[];
-  try {
-    list = parseObjectFile(kind, text);
-  } catch {
-    list = [];
-  }
-  return new Map(list.map((o) => [keyOf(o), o]));
+  return new Map(parseObjectFile(kind, text).map((o) => [keyOf(o), o]));
 }
 
 /**
  * Three-way merge of the objects by type and name: an object changed (or added, or dropped) on their
  * side only is taken; changed on both sides differently, the `keep` side wins and it is reported.
+ * With `applyTheirs` false (DBSYNC_PULL_OBJECTS=conflict) nothing of theirs is taken: every change
+ * of theirs is reported for review and the database keeps its objects.
  * Only what must change in this database (whose objects are ours) is returned.
  */
-export async function mergeObjects(project: Project, commits: { base: string; ours: string; theirs: string }, keep: Side): Promise<ObjectMerge> {
+export async function mergeObjects(project: Project, commits: { base: string; ours: string; theirs: string }, keep: Side, applyTheirs: boolean): Promise<ObjectMerge> {
   const create: DbObject[] = [];
   const drop: string[] = [];
   const triggers: DbObject[] = [];
-  const conflicts: Array<{ object: string; kept: Side }> = [];
+  const conflicts: ObjectConflict[] = [];
   for (const kind of OBJECT_LOAD_ORDER) {
     const [b, o, t] = await Promise.all([objectsAt(project, commits.base, kind), objectsAt(project, commits.ours, kind), objectsAt(project, commits.theirs, kind)]);
     const result = new Map(o);
     for (const key of new Set([...b.keys(), ...o.keys(), ...t.keys()])) {
       const [bo, oo, to] = [b.get(key), o.get(key), t.get(key)];
       if (same(to, bo) || same(oo, to)) continue;
+      // Views, routines, triggers and events are code from the remote: unless told to apply them, the database keeps its own and the change waits for review.
+      if (!applyTheirs) {
+        conflicts.push({ object: key, kept: 'ours', why: 'review', theirsCommit: commits.theirs });
+        continue;
+      }
       if (!same(oo, bo)) {
-        conflicts.push({ object: key, kept: keep });
+        conflicts.push({ object: key, kept: keep, why: 'both', theirsCommit: commits.theirs });
         if (keep === 'ours') continue;
       }
       if (to) {

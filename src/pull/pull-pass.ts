@@ -10,6 +10,7 @@ import { passLocked, stageSnapshot, writeStaged, type PassResult } from '../sync
 import { writeMergedConflicts } from './conflict-store.js';
 import { keepSide } from './conflict-rule.js';
 import { readCommittedSnapshot, SnapshotReader } from './committed-snapshot.js';
+import { checkPulled } from './check-pulled.js';
 import { commitMerge } from './merge-commit.js';
 import { mergeIntoDatabase, type MergeOutcome } from './merge-into-database.js';
 import { mergeMessage } from './merge-message.js';
@@ -98,6 +99,8 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     const fastForward = mergeBase === ours;
     const reader = new SnapshotReader(project);
     const [b, o, t] = await Promise.all([readCommittedSnapshot(project, mergeBase ?? ours), readCommittedSnapshot(project, ours), readCommittedSnapshot(project, theirs)]);
+    // The remote is untrusted input: everything of theirs is read strictly before the database is touched.
+    await checkPulled(project, reader, { base: b, ours: o, theirs: t });
     // A fast-forward has conflicts only with what the application writes while it applies (the
     // rows are merged again against the live ones): that write is the latest, it stays and the pass
     // after the fast-forward commits it. Adopting the remote takes the remote's rows.

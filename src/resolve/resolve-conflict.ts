@@ -6,6 +6,8 @@ import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { encodeTableFileName, LOAD_SETTINGS } from '../snapshot/layout.js';
 import { cellsOf, prefixOf } from '../snapshot/row-line.js';
+import { LineSyntaxError, parseRowLine } from '../snapshot/line-codec.js';
+import { CONFLICTS_DIR } from '../merge/conflict-file.js';
 import { passLocked, stageSnapshot, writeStaged } from '../sync/sync-pass.js';
 import { applyTable } from '../pull/apply-table.js';
 import { readCommittedSnapshot, SnapshotReader } from '../pull/committed-snapshot.js';
@@ -113,6 +115,20 @@ async function resolveRow(project: Project, req: ResolveRequest): Promise<Omit<R
         cells[at] = 'side' in req.choice ? (c[req.choice.side] ?? 'NULL') : valueLiteral(req.choice.value);
       }
       wanted = `${prefixOf(now)}(${cells.join(',')});`;
+    }
+    // Values of a conflict record come from the repository (any computer could have written them): only a literal, or a row line of this table, is written.
+    if ('side' in req.choice && wanted !== null) {
+      try {
+        parseRowLine(wanted, { table: req.table, columns });
+      } catch (err) {
+        if (!(err instanceof LineSyntaxError)) throw err;
+        throw new DbsyncError({
+          operation: 'resolve',
+          message: `the recorded ${req.choice.side} value of ${req.table} (${keyArgument(keyCells)}) in ${CONFLICTS_DIR}/ is not what git-dbsync writes (${err.message}); nothing was changed`,
+          hint: 'the conflict file was altered: see its git log; settle the value with --value V',
+          exitCode: ExitCode.Unsafe,
+        });
+      }
     }
     let changed = false;
     if (wanted !== now) {

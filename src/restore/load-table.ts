@@ -2,7 +2,10 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
-import { prefixOf, tupleOf } from '../snapshot/row-line.js';
+import { ExitCode } from '../errors/exit-codes.js';
+import { LineSyntaxError, parseRowLine, type LineExpectation } from '../snapshot/line-codec.js';
+import { tupleOf } from '../snapshot/row-line.js';
+import { quoteId } from '../snapshot/sql-text.js';
 
 /** The length of the longest line of a data file (to check rows against max_allowed_packet before changing anything). */
 export async function longestLine(lines: Readable): Promise<number> {
@@ -17,7 +20,8 @@ export async function longestLine(lines: Readable): Promise<number> {
  * `mapLine` rewrites each line first (restore of secrets: the statements then hold decrypted
  * values, so a failure's message is cut before any quoted text). Returns the number of rows loaded.
  */
-export async function loadRows(db: Database, table: string, lines: Readable, maxBytes: number, maxRowBytes = maxBytes, mapLine?: (line: string) => string): Promise<number> {
+export async function loadRows(db: Database, table: string, lines: Readable, maxBytes: number, maxRowBytes: number, opts: { expect: LineExpectation; mapLine?: ((line: string) => string) | undefined; into?: string }): Promise<number> {
+  const { expect, mapLine } = opts;
   let prefix: string | null = null;
   let batch: string[] = [];
   let size = 0;
@@ -32,10 +36,21 @@ export async function loadRows(db: Database, table: string, lines: Readable, max
   };
   await db.execute('START TRANSACTION', `load rows into ${table}`);
   for await (const raw of createInterface({ input: lines, crlfDelay: Infinity })) {
-    if (raw.length === 0) continue;
-    const line = mapLine ? mapLine(raw) : raw;
-    prefix ??= prefixOf(line);
-    const tuple = tupleOf(line, prefix);
+    // Only what the strict codec accepts is sent (the caller checked every file before the first
+    // change; reading it again here keeps the statement text exactly the checked text).
+    let parsed;
+    try {
+      parsed = parseRowLine(raw, expect);
+    } catch (err) {
+      if (!(err instanceof LineSyntaxError)) throw err;
+      throw new DbsyncError({ operation: `load rows into ${table}`, message: `a row line is not what git-dbsync writes (${err.message})`, hint: 'the repository was altered: restore a commit you trust', exitCode: ExitCode.Unsafe });
+    }
+    // `into`: the shadow table the rows go to (the line names the real table; the rest of its prefix is kept).
+    const head = `INSERT INTO ${quoteId(expect.table)}`;
+    const wantPrefix = opts.into === undefined ? parsed.prefix : `INSERT INTO ${quoteId(opts.into)}${parsed.prefix.slice(head.length)}`;
+    prefix ??= wantPrefix;
+    if (wantPrefix !== prefix) throw new DbsyncError({ operation: `load rows into ${table}`, message: 'row lines with different column lists', hint: 'the repository was altered: restore a commit you trust', exitCode: ExitCode.Unsafe });
+    const tuple = mapLine ? tupleOf(mapLine(raw), parsed.prefix) : parsed.tuple;
     // Sizes in bytes, as the server counts them: text of 3-byte characters is 3 times its length.
     const prefixBytes = Buffer.byteLength(prefix);
     const tupleBytes = Buffer.byteLength(tuple);

@@ -6,9 +6,11 @@ import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { withRunLock } from '../lock/run-lock.js';
 import { snapshotPrefix, type Project } from '../project/project.js';
-import { columnsFromCreate, tableNameFromCreate } from '../snapshot/create-table-text.js';
+import { columnsFromCreate } from '../snapshot/create-table-text.js';
+import type { ObjectCheckContext } from '../snapshot/definition-check.js';
+import { checkDataStream, checkObjectText, checkSchemaText, objectCheckContext, refusedFile } from '../snapshot/check-commit.js';
 import { concatStreams } from '../fs/line-streams.js';
-import { DATA_DIR, dataFilesByTable, dataFileTable, LOAD_SETTINGS, OBJECT_FILES, OBJECT_LOAD_ORDER, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
+import { DATA_DIR, dataFilesByTable, dataFileTable, HEADER_FILE, HEADER_TEXT, LOAD_SETTINGS, OBJECT_FILES, OBJECT_LOAD_ORDER, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile, type DbObject } from '../snapshot/object-file.js';
 import { quoteId } from '../snapshot/sql-text.js';
 import { tableSelected } from '../snapshot/table-filter.js';
@@ -17,6 +19,8 @@ import { discardStaging } from '../snapshot/write-snapshot.js';
 import { emptyOverSnapshot } from '../sync/empty-database.js';
 import { commitStaged, passLocked, stageSnapshot, type PassResult } from '../sync/sync-pass.js';
 import { loadRows, longestLine } from './load-table.js';
+import { interruptedError, readRestoreMarker, removeRestoreMarker, writeRestoreMarker, type RestoreMarker } from './restore-marker.js';
+import { finishSwap, shadowCreate, shadowName, swapIn, tableExists } from './shadow-tables.js';
 import { fingerprintLines, SecretRestore, type DataFileSource, type UnrestoredSecret } from './secret-restore.js';
 import { resolveProfile } from '../profile/resolve-profile.js';
 import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
@@ -29,6 +33,12 @@ export interface RestoreOptions {
   /** false: only plan (the default of the CLI without --yes). */
   readonly apply: boolean;
   readonly dropExtra: boolean;
+}
+
+/** What `restore --resume` / `--abort` did besides a restore (printed as is). */
+export interface ContinueResult {
+  readonly result: RestoreResult | null;
+  readonly note: string;
 }
 
 export interface RestoreResult {
@@ -52,6 +62,8 @@ interface Target {
   readonly outOfScope: string[];
   /** file stem -> the table's data files (one, or several chunks: the first first) */
   readonly data: Map<string, string[]>;
+  /** file stem -> the table's columns, from its checked schema file */
+  readonly columns: Map<string, string[]>;
 }
 
 /**
@@ -71,10 +83,69 @@ export async function restoreSnapshot(project: Project, opts: RestoreOptions): P
       exitCode: ExitCode.Config,
     });
   }
-  return withRunLock(project, () => restoreLocked(project, commit, opts));
+  return withRunLock(project, async () => {
+    // A new restore over an interrupted one would first commit the half-restored database.
+    const marker = await readRestoreMarker(project.stateDir);
+    if (marker) throw interruptedError('restore', marker);
+    return restoreLocked(project, commit, opts, null);
+  });
 }
 
-async function restoreLocked(project: Project, commit: string, opts: RestoreOptions): Promise<RestoreResult> {
+/**
+ * `restore --resume` (finish the interrupted restore: the same commit, without saving the
+ * half-restored database first) or `restore --abort` (go back to the state before it, which is in
+ * git). Either way leftover shadow tables go; a swap that already ran is finished first (old tables
+ * dropped, foreign keys repaired), so the database is a whole snapshot again before anything else.
+ */
+export async function continueRestore(project: Project, how: 'resume' | 'abort'): Promise<ContinueResult> {
+  return withRunLock(project, async () => {
+    const marker = await readRestoreMarker(project.stateDir);
+    if (!marker) {
+      throw new DbsyncError({ operation: `restore --${how}`, message: 'no restore was interrupted here; nothing to do', hint: 'run `git-dbsync restore REV --yes` to restore a snapshot', exitCode: ExitCode.Config });
+    }
+    const target = await readTarget(project, marker.commit);
+    const db = await project.connect();
+    let swapped: boolean;
+    try {
+      for (const s of LOAD_SETTINGS) await db.execute(s, 'prepare restore session');
+      let anyShadow = false;
+      for (const t of marker.tables) if (await tableExists(db, shadowName(t))) anyShadow = true;
+      // 'swapping': the RENAME either ran (no shadow is left: they all existed before it) or did not.
+      swapped = marker.phase === 'swapped' || (marker.phase === 'swapping' && !anyShadow);
+      if (swapped) await finishSwap(db, marker.tables, await foreignKeysOf(project, target, marker.tables));
+      else for (const t of marker.tables) await db.execute(`DROP TABLE IF EXISTS ${quoteId(shadowName(t))}`, `drop the shadow table of ${t}`);
+    } finally {
+      await db.close();
+    }
+    if (how === 'resume') return { result: await restoreLocked(project, marker.commit, { apply: true, dropExtra: marker.dropExtra }, marker), note: `resumed the restore of ${marker.commit.slice(0, 12)}` };
+    if (marker.before) return { result: await restoreLocked(project, marker.before, { apply: true, dropExtra: false }, marker), note: `aborted the restore of ${marker.commit.slice(0, 12)}: the database is back at ${marker.before.slice(0, 12)}` };
+    await removeRestoreMarker(project.stateDir);
+    return {
+      result: null,
+      note: swapped
+        ? `aborted the restore of ${marker.commit.slice(0, 12)}: the database was empty before it, and its tables were already swapped in; they stay (drop them by hand if unwanted)`
+        : `aborted the restore of ${marker.commit.slice(0, 12)} before any table was changed`,
+    };
+  });
+}
+
+/** The FOREIGN KEY clauses of the snapshot's definitions of `tables` (added after the swap). */
+async function foreignKeysOf(project: Project, target: Target, tables: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const wanted = new Set(tables);
+  for (const [stem, name] of target.tables) {
+    if (!wanted.has(name)) continue;
+    const create = (await project.git.readBlob(target.commit, snapshotPrefix(project) + schemaFile(stem)))!.toString('utf8');
+    out.set(name, shadowCreate(create, name).foreignKeys);
+  }
+  return out;
+}
+
+/**
+ * `resumed`: the marker of the interrupted restore this one continues; then the database (partly
+ * restored) is not saved first, and the marker keeps its record of the state before.
+ */
+async function restoreLocked(project: Project, commit: string, opts: RestoreOptions, resumed: RestoreMarker | null): Promise<RestoreResult> {
   const target = await readTarget(project, commit);
   // Before anything is changed: with a key, every encrypted value of the snapshot must decrypt.
   const secrets = await secretsOf(project, target);
@@ -86,12 +157,14 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
     const live = await stagedTree(project, staged);
     const head = await project.git.head();
     let saveFirst: RestorePlan['saveFirst'] = 'commit';
-    if (head && sameTree(live, await treeAt(project, head))) saveFirst = 'none';
+    if (resumed || (head && sameTree(live, await treeAt(project, head)))) saveFirst = 'none';
     else if (await emptyOverSnapshot(project, staged)) saveFirst = 'empty';
     // Saving first without the key would commit placeholders over the encrypted secrets (and then
     // load the snapshot's placeholders over the database's real ones): only an empty database may.
     if (saveFirst === 'commit') await refuseKeylessOverEncrypted(project);
     plan = await makePlan(project, target, live, staged, saveFirst, opts.dropExtra);
+    // Everything restore would run, read strictly before anything is changed or committed (also for the plan alone: a tampered snapshot is worth knowing about).
+    await checkTarget(project, target, new Set([...plan.replace, ...plan.create]));
     if (opts.apply && saveFirst === 'commit') saved = await commitStaged(project, staged, { push: false });
   } finally {
     await discardStaging(staged);
@@ -100,8 +173,13 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
   const unrestored = secrets.report.filter((u) => loaded.has(u.table));
   if (!opts.apply) return { plan, saved: null, after: null, applied: false, unrestored };
 
-  await applyPlan(project, target, plan, secrets);
-  const after = await passLocked(project, { push: false, allowEmpty: true, allowKeyless: true, subjectPrefix: `Restore of ${commit.slice(0, 12)}:` });
+  const head = await project.git.head();
+  // The state before, for --abort: the commit just saved, HEAD when the database equalled it, none when it was empty.
+  const before = resumed ? resumed.before : saved?.commit.commit ?? (plan.saveFirst === 'empty' ? null : head);
+  await applyPlan(project, target, plan, secrets, { commit, before, dropExtra: opts.dropExtra, phase: 'load', tables: [], startedAt: new Date().toISOString() });
+  const after = await passLocked(project, { push: false, allowEmpty: true, allowKeyless: true, duringRestore: true, subjectPrefix: `Restore of ${commit.slice(0, 12)}:` });
+  // The restored state is committed: the database is a whole snapshot again.
+  await removeRestoreMarker(project.stateDir);
   await verify(project, target, secrets.restore.expected);
   return { plan, saved, after, applied: true, unrestored };
 }
@@ -163,16 +241,48 @@ async function readTarget(project: Project, commit: string): Promise<Target> {
   }
   const filter = { include: project.config.includeTables, exclude: project.config.excludeTables };
   const tables = new Map<string, string>();
+  const columns = new Map<string, string[]>();
   const outOfScope: string[] = [];
   for (const stem of stemsOf(tree)) {
-    const create = (await project.git.readBlob(commit, snapshotPrefix(project) + schemaFile(stem)))?.toString('utf8') ?? '';
-    const name = tableNameFromCreate(create);
-    if (!name) throw new DbsyncError({ operation: 'restore', message: `${schemaFile(stem)} holds no CREATE TABLE`, hint: 'the snapshot was edited by hand; restore another revision' });
+    const file = snapshotPrefix(project) + schemaFile(stem);
+    const create = (await project.git.readBlob(commit, file))?.toString('utf8') ?? '';
+    // Exactly one CREATE TABLE of the table the file is named for, or a refusal naming file and line.
+    const { name, columns: cols } = checkSchemaText('restore', file, stem, create, commit);
+    columns.set(stem, cols);
     // A table the current filter leaves out is not in the live snapshot either: its live rows were never saved, so it is not touched.
     if (tableSelected(name, filter)) tables.set(stem, name);
     else outOfScope.push(name);
   }
-  return { commit, tree, tables, outOfScope, data: dataFilesByTable(tree.keys()) };
+  return { commit, tree, tables, outOfScope, data: dataFilesByTable(tree.keys()), columns };
+}
+
+/**
+ * The repository is untrusted input: every data line of the tables to load is read by the strict
+ * codec (src/snapshot/line-codec.ts), every object block checked (src/snapshot/definition-check.ts),
+ * and the header must be the constant one. The first thing that is not what git-dbsync writes
+ * stops the restore with a message naming the file and line, before any table is touched.
+ */
+async function checkTarget(project: Project, target: Target, loaded: ReadonlySet<string>): Promise<void> {
+  const prefix = snapshotPrefix(project);
+  const header = await project.git.readBlob(target.commit, prefix + HEADER_FILE);
+  if (header !== null && header.toString('utf8') !== HEADER_TEXT) throw refusedFile('restore', prefix + HEADER_FILE, 1, 'not the constant header', target.commit);
+  for (const [stem, name] of target.tables) {
+    if (!loaded.has(name)) continue;
+    const expect = { table: name, columns: target.columns.get(stem) ?? null };
+    for (const file of target.data.get(stem) ?? []) await checkDataStream('restore', prefix + file, project.git.streamBlob(target.commit, prefix + file), expect, target.commit);
+  }
+  const db = await project.connect();
+  let ctx: ObjectCheckContext;
+  try {
+    ctx = await objectCheckContext(db, project.config.db.database);
+  } finally {
+    await db.close();
+  }
+  for (const kind of OBJECT_LOAD_ORDER) {
+    const file = prefix + OBJECT_FILES[kind];
+    const text = (await project.git.readBlob(target.commit, file))?.toString('utf8') ?? '';
+    checkObjectText('restore', file, kind, text, ctx, target.commit);
+  }
 }
 
 async function objectsAt(project: Project, commit: string, kind: ObjectKind): Promise<DbObject[]> {
@@ -222,14 +332,19 @@ async function step<T>(what: () => Promise<T>): Promise<T> {
     throw new DbsyncError({
       operation: err.operation,
       message: err.message,
-      hint: 'the restore stopped part-way; the state before it is in git (git log), so fix the cause and run restore again',
+      hint: 'the restore stopped part-way (every table holds its old or its new rows); fix the cause, then run `git-dbsync restore --resume` to finish it or `git-dbsync restore --abort` to go back',
       exitCode: err.exitCode,
       cause: err,
     });
   }
 }
 
-async function applyPlan(project: Project, target: Target, plan: RestorePlan, secrets: TargetSecrets): Promise<void> {
+/**
+ * Load the plan's tables into shadow tables, swap them all in with one RENAME TABLE (see
+ * shadow-tables.ts), then objects. The marker (restore-marker.ts) is written before the first
+ * shadow and records the phase, so a kill at any moment is finished or undone by --resume/--abort.
+ */
+async function applyPlan(project: Project, target: Target, plan: RestorePlan, secrets: TargetSecrets, marker: RestoreMarker): Promise<void> {
   const prefix = snapshotPrefix(project);
   const db = await project.connect();
   try {
@@ -257,24 +372,40 @@ async function applyPlan(project: Project, target: Target, plan: RestorePlan, se
       }
     }
 
-    for (const [stem, name] of target.tables) {
-      if (!wanted.has(name)) continue;
+    const tables = [...target.tables].filter(([, name]) => wanted.has(name));
+    let state: RestoreMarker = { ...marker, phase: 'load', tables: tables.map(([, name]) => name) };
+    await writeRestoreMarker(project.stateDir, state);
+    const foreignKeys = new Map<string, string[]>();
+    const exists: Array<{ name: string; exists: boolean }> = [];
+    for (const [stem, name] of tables) {
       const create = (await project.git.readBlob(target.commit, prefix + schemaFile(stem)))!.toString('utf8');
-      await step(() => db.execute(`DROP TABLE IF EXISTS ${quoteId(name)}`, `drop table ${name}`));
-      await step(() => db.execute(withoutSemicolon(create), `create table ${name}`));
+      const shadow = shadowCreate(create, name);
+      foreignKeys.set(name, shadow.foreignKeys);
+      exists.push({ name, exists: await tableExists(db, name) });
+      await step(() => db.execute(`DROP TABLE IF EXISTS ${quoteId(shadowName(name))}`, `drop the shadow table of ${name}`));
+      await step(() => db.execute(shadow.sql, `create table ${name}`));
       const chunks = target.data.get(stem) ?? [];
       if (chunks.length > 0) {
         // Every chunk of the table in one load (one transaction), the first file first.
         const file = { file: dataFile(stem), table: name, columns: columnsFromCreate(create) };
         const loader = secrets.restore.loader(file, chunks.some((f) => secrets.withText.has(f)));
-        await step(() => loadRows(db, name, tableLines(project, target.commit, chunks), maxBatch, maxRow, loader?.mapLine));
+        const expect = { table: name, columns: target.columns.get(stem) ?? null };
+        await step(() => loadRows(db, name, tableLines(project, target.commit, chunks), maxBatch, maxRow, { expect, mapLine: loader?.mapLine, into: shadowName(name) }));
         loader?.done();
       }
     }
+    // The one atomic step: before it every table is old, after it every table is new.
+    state = { ...state, phase: 'swapping' };
+    await writeRestoreMarker(project.stateDir, state);
+    await step(() => swapIn(db, exists));
+    await writeRestoreMarker(project.stateDir, { ...state, phase: 'swapped' });
+    await step(() => finishSwap(db, state.tables, foreignKeys));
+
     if (plan.dropExtra) {
       for (const t of plan.extra) await step(() => db.execute(`DROP TABLE IF EXISTS ${quoteId(t)}`, `drop table ${t}`));
       for (const o of plan.objectsToDrop) await step(() => dropObject(db, o));
     }
+    // Triggers after the data (they went with the old tables), views after the tables they read.
     const recreate = new Set(plan.objects);
     for (const kind of OBJECT_LOAD_ORDER) {
       for (const o of await objectsAt(project, target.commit, kind)) {

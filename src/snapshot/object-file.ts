@@ -45,7 +45,8 @@ export function formatObjectFile(objects: readonly DbObject[]): string {
   return `DELIMITER ${DELIM}\n${parts.join('')}DELIMITER ;\n`;
 }
 
-function marker(o: DbObject): string {
+/** The first line of an object's block. */
+export function marker(o: Pick<DbObject, 'type' | 'name' | 'kind'>): string {
   const text = `git-dbsync: ${o.type} ${quoteId(o.name)}`;
   if (!o.name.includes('*/')) return `/* ${text} */`;
   if (/[\r\n]/.test(o.name)) {
@@ -59,25 +60,35 @@ function marker(o: DbObject): string {
 }
 
 export function parseObjectFile(kind: ObjectKind, text: string): DbObject[] {
+  return objectBlocks(kind, text).map((b) => b.object);
+}
+
+/** The objects of a file with the line (1-based) and text of each block's marker line, for checks and messages naming file and line. */
+export function objectBlocks(kind: ObjectKind, text: string): Array<{ object: DbObject; line: number; head: string }> {
   if (text.trim() === '') return [];
   const head = `DELIMITER ${DELIM}\n`;
   const tail = 'DELIMITER ;\n';
   if (!text.startsWith(head) || !text.endsWith(tail)) throw new Error(`${kind} file is not in git-dbsync's format`);
   const body = text.slice(head.length, text.length - tail.length);
-  const chunks = body.split(`\n${DELIM}\n`).filter((c) => c.length > 0);
-  return chunks.map((chunk) => {
+  const chunks = body.split(`\n${DELIM}\n`);
+  const out: Array<{ object: DbObject; line: number; head: string }> = [];
+  let line = 2;
+  for (const chunk of chunks) {
+    const at = line;
+    line += chunk.split('\n').length + 1;
+    if (chunk.length === 0) continue;
     const m = /^(?:\/\*|--) git-dbsync: (\w+) /.exec(chunk);
-    if (!m) throw new Error(`${kind} file: missing object marker`);
+    if (!m) throw new Error(`${kind} file line ${at}: missing object marker`);
     const { name, end } = readQuotedId(chunk, m[0].length);
     const nl = chunk.indexOf('\n', end);
     // Optional second line: the settings statement, ended by the delimiter on the same line.
     const nl2 = chunk.indexOf('\n', nl + 1);
     const line2 = nl2 < 0 ? '' : chunk.slice(nl + 1, nl2);
     if (line2.startsWith('SET ') && line2.endsWith(DELIM)) {
-      return { kind, type: m[1]!, name, settings: line2.slice(0, -DELIM.length), create: chunk.slice(nl2 + 1) };
-    }
-    return { kind, type: m[1]!, name, settings: '', create: chunk.slice(nl + 1) };
-  });
+      out.push({ line: at, head: chunk.slice(0, nl < 0 ? chunk.length : nl), object: { kind, type: m[1]!, name, settings: line2.slice(0, -DELIM.length), create: chunk.slice(nl2 + 1) } });
+    } else out.push({ line: at, head: chunk.slice(0, nl < 0 ? chunk.length : nl), object: { kind, type: m[1]!, name, settings: '', create: chunk.slice(nl + 1) } });
+  }
+  return out;
 }
 
 /** Remove the DEFINER clause: the snapshot must load on any server, as any user with the rights. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { commitSnapshot, type CommitResult } from '../commit/commit-snapshot.js';
 import { detectChanges } from '../detect/detect-changes.js';
 import { withRunLock, type RunLock, type TakenOver } from '../lock/run-lock.js';
+import { refuseDuringRestore } from '../restore/restore-marker.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { takeSnapshot, type StagedSnapshot } from '../snapshot/take-snapshot.js';
@@ -58,6 +59,8 @@ export interface PassOptions {
   readonly allowEmpty?: boolean;
   /** Snapshot without a key even over encrypted secrets (restore without the key; see keyless-guard.ts). */
   readonly allowKeyless?: boolean;
+  /** The pass of restore itself, which commits the restored state while its marker still exists. */
+  readonly duringRestore?: boolean;
   /** Told how far reading the database has got (the CLI renders it). */
   readonly progress?: (p: SnapshotProgress) => void;
   /** The run lock held for this pass (set by runPass): a lock taken over from a killed process lets its git leftovers go at once. */
@@ -88,6 +91,8 @@ export async function runPass(project: Project, opts: PassOptions = {}): Promise
 
 /** A pass for a caller that already holds the run lock (restore). */
 export async function passLocked(project: Project, opts: PassOptions, started = Date.now()): Promise<PassResult> {
+  // A restore killed half-way leaves a database that is no state of anyone's: never commit it.
+  if (!opts.duringRestore) await refuseDuringRestore(project.stateDir, 'take snapshot');
   const plan = opts.changeSource ? await ReadPlan.prepare(project, opts.changeSource, settingsDigest(project, toolVersion()), opts.fullRead ?? null) : null;
   const staged = await stageSnapshot(project, opts.signal, { allowKeyless: opts.allowKeyless, progress: opts.progress, keepRows: plan?.keepRows });
   try {
