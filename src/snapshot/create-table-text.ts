@@ -1,4 +1,5 @@
 import { readQuotedId } from './sql-text.js';
+import { isWord, sqlTokens, type SqlToken } from './sql-tokens.js';
 
 /** The table name stated in a schema file (`CREATE TABLE `name` ...`). */
 export function tableNameFromCreate(text: string): string | null {
@@ -11,16 +12,32 @@ export function tableNameFromCreate(text: string): string | null {
   }
 }
 
-/** Column names, in order, of a `SHOW CREATE TABLE` text (each column line starts with two spaces and a quoted name). */
+/**
+ * Column names, in order, of a `SHOW CREATE TABLE` text: the items of its column list that start
+ * with a quoted name (keys and constraints start with a word). Read with the SQL lexer, not line by
+ * line: a generated column's expression or a default may hold a line break inside a string, and a
+ * line that then starts with a backtick is no column. [] for a text it cannot read (and for a
+ * sequence, which has no column list).
+ */
 export function columnsFromCreate(text: string): string[] {
-  const cols: string[] = [];
-  for (const line of text.split('\n').slice(1)) {
-    if (!line.startsWith('  `')) continue;
-    try {
-      cols.push(readQuotedId(line, 2).name);
-    } catch {
-      return [];
-    }
+  let tokens: SqlToken[];
+  try {
+    tokens = sqlTokens(text);
+  } catch {
+    return [];
   }
-  return cols;
+  if (!isWord(tokens[0], 'CREATE') || !isWord(tokens[1], 'TABLE') || tokens[2]?.kind !== 'id' || tokens[3]?.text !== '(' || tokens[3].kind !== 'punct') return [];
+  const cols: string[] = [];
+  let depth = 1;
+  let itemStart = true;
+  for (let k = 4; k < tokens.length && depth > 0; k++) {
+    const t = tokens[k]!;
+    if (itemStart && depth === 1 && t.kind === 'id') cols.push(t.text);
+    itemStart = false;
+    if (t.kind !== 'punct') continue;
+    if (t.text === '(') depth++;
+    else if (t.text === ')') depth--;
+    else if (t.text === ',' && depth === 1) itemStart = true;
+  }
+  return depth === 0 ? cols : [];
 }
