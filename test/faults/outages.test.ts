@@ -412,7 +412,12 @@ describe('connection cut while a pass reads a big table', () => {
             if (fault === 'server crash (SIGKILL)') process.kill(Number(readFileSync(path.join(server.dir, 'mysqld.pid'), 'utf8').trim()), 'SIGKILL');
             await server.stop();
             await waitFor('the pass to fail', () => failures(watch.stderr().slice(logFrom)).length > 0, 120_000);
-            assert.equal(count(/ DEBUG pass done /, watch.stderr()), passesBefore, 'the interrupted pass did not complete');
+            if (count(/ DEBUG pass done /, watch.stderr()) > passesBefore) {
+              // The read finished (and the pass with it) before the shutdown closed its connection,
+              // as a fast read can: the failure seen is the next poll's. Not a cut mid-read: try again.
+              await server.restart();
+              continue;
+            }
             // Nothing runs while the server is down: everything must be as clean as before the pass.
             await sleep(500);
             assert.equal(existsSync(staging), false, 'the partial staging folder was removed');
