@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { baseEnv, cli, cliAsync, git, tempDir } from '../support/project.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const LONG = process.env.DBSYNC_LONG_TESTS === '1';
 const TRIALS = LONG ? 20 : 3;
@@ -20,17 +21,8 @@ const SEED = Number(process.env.DBSYNC_CRASH_SEED ?? Date.now() % 100000);
 const TABLES = ['p', 'c', 'm', 'a', 'w'] as const;
 const ROWS = { old: 4000, new: 3000 };
 
-/** A small seeded generator (mulberry32): the kill moments of a run can be replayed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The kill moments of a run can be replayed from its seed. */
+const random = seededRandom;
 
 let server: MariaDbServer;
 let conn: Connection;
