@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { loadConfig, type FlagValues } from '../config/config.js';
+import { loadConfig, type Config, type FlagValues } from '../config/config.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { processAlive } from '../fs/atomic-file.js';
@@ -33,7 +33,7 @@ export async function healthCommand(flags: FlagValues, env: NodeJS.ProcessEnv, c
   const maxAgeMs = parseMaxAge(opts.maxAge);
   // The password is none of health's business: an unreadable secret file must not make it fail.
   const { DB_PASSWORD: _p, DB_PASSWORD_FILE: _f, ...envWithoutPassword } = env;
-  let config;
+  let config: Config;
   try {
     config = loadConfig({ env: envWithoutPassword, flags: { ...flags, dbPasswordFile: undefined }, cwd, requireDatabase: false });
   } catch (err) {

@@ -70,7 +70,10 @@ export class ProgressDisplay {
       if (p.phase === 'done' && (p.rowsDone > SUMMARY_MIN_ROWS || p.elapsedMs > SUMMARY_MIN_MS)) this.opts.log.info(formatSummary(p));
       return;
     }
-    if (p.phase === 'done') return this.clear();
+    if (p.phase === 'done') {
+      this.clear();
+      return;
+    }
     if (p.elapsedMs < SHOW_AFTER_MS || this.now() - this.drawnAt < REDRAW_MS) return;
     const width = this.opts.stream.columns ? this.opts.stream.columns - 1 : Infinity;
     this.opts.stream.write(`\r${formatProgress(p).slice(0, width)}\x1b[K`);

@@ -208,9 +208,18 @@ async function streamedDiff(
   const keep = () => counts.added + counts.changed + counts.deleted <= keepLines;
   const lines = { added: [] as string[], changed: [] as Array<readonly [string, string]>, deleted: [] as string[] };
   await diffRowSources(oldSources, newSources, keys, oldKeyPositions, {
-    added: (l) => (++counts.added, keep() && lines.added.push(l)),
-    changed: (b, a) => (++counts.changed, keep() && lines.changed.push([b, a])),
-    deleted: (l) => (++counts.deleted, keep() && lines.deleted.push(l)),
+    added: (l) => {
+      ++counts.added;
+      if (keep()) lines.added.push(l);
+    },
+    changed: (b, a) => {
+      ++counts.changed;
+      if (keep()) lines.changed.push([b, a]);
+    },
+    deleted: (l) => {
+      ++counts.deleted;
+      if (keep()) lines.deleted.push(l);
+    },
   });
   return { counts, lines: keep() ? lines : null };
 }

@@ -19,7 +19,7 @@ export function rowOfLine(line: string, columns: readonly string[]): Row | null 
   }
   if (cells.length !== columns.length) return null;
   const row: Record<string, string> = {};
-  columns.forEach((c, i) => (row[c] = cells[i]!));
+  for (const [i, c] of columns.entries()) row[c] = cells[i]!;
   return row;
 }
 

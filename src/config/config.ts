@@ -427,5 +427,5 @@ export function settingsTable(): Array<{ env: string; flag: string; default: str
 
 /** A remote URL safe to print: the password or token of `https://user:token@host/...` replaced. */
 export function redactRemoteUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@').replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@:]+)@(?=[^/]*\/)/i, (m, scheme: string, user: string) => (/^(https?|git):\/\//i.test(scheme) ? `${scheme}***@` : m));
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@').replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@:]+)@(?=[^/]*\/)/i, (m, scheme: string, _user: string) => (/^(https?|git):\/\//i.test(scheme) ? `${scheme}***@` : m));
 }

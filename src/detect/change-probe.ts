@@ -157,7 +157,10 @@ export class ChangeProbe {
     } catch (err) {
       this.db?.destroy();
       this.db = null;
-      if (err instanceof ProbeUnavailable) throw (this.unavailable = err);
+      if (err instanceof ProbeUnavailable) {
+        this.unavailable = err;
+        throw err;
+      }
       throw err instanceof DbsyncError ? err : new DbsyncError({ operation: 'read the change probe', message: messageOf(err), hint: 'a full pass runs instead', cause: err });
     }
   }

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 
 const BUFFER_BYTES = 1 << 20;
 /** One pair of read buffers kept between calls: a pass compares hundreds of chunk files, and fresh buffers each time would pile up until a GC. */
@@ -6,7 +6,8 @@ let spare: [Buffer, Buffer] | null = null;
 
 /** Byte-for-byte comparison of two files; a missing file equals nothing. Reads in chunks, so any size is fine. */
 export async function filesEqual(a: string, b: string): Promise<boolean> {
-  let fa, fb;
+  let fa: FileHandle | undefined;
+  let fb: FileHandle | undefined;
   try {
     fa = await open(a, 'r');
     fb = await open(b, 'r');

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rm, rmdir, stat, unlink, utimes } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rm, rmdir, stat, unlink, utimes } from 'node:fs/promises';
 import { DbsyncError, describeFsError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { currentProcess, ownerState, parseIdentity, sameProcess, type ProcessIdentity } from './process-identity.js';
@@ -106,7 +106,7 @@ async function removeAbandoned(lockPath: string, seen: SeenLock): Promise<boolea
 
 /** Create the lock file; false when it exists. The owner is written at once, so a reader sees it (or an empty file, for microseconds). */
 async function tryCreate(lockPath: string, content: string): Promise<number | null> {
-  let fh;
+  let fh: FileHandle;
   try {
     fh = await open(lockPath, 'wx');
   } catch (err) {

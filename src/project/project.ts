@@ -39,7 +39,7 @@ export interface Project {
 export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: { create?: boolean; requireDatabase?: boolean; ownRepository?: boolean } = {}): Promise<Project> {
   const given = config.projectDir;
   const st = await stat(given).catch(() => null);
-  if (!st || !st.isDirectory()) {
+  if (!st?.isDirectory()) {
     throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${given} does not exist or is not a folder`, hint: 'create it or set PROJECT_DIR to the git working tree', exitCode: ExitCode.Config });
   }
   // Resolved once, here: git reports the top of the repository as a real path, and a PROJECT_DIR

@@ -30,7 +30,7 @@ export async function checkPulled(project: Project, reader: SnapshotReader, snap
         const lines = (await reader.dataText(snap, table, i)).split('\n');
         // The last element is what follows the final line break: empty in a file the writer wrote.
         if (lines[lines.length - 1] === '') lines.pop();
-        lines.forEach((l, n) => checkDataLine('pull', prefix + table.dataFiles[i]!, n + 1, l, { table: name, columns }, snap.commit));
+        for (const [n, l] of lines.entries()) checkDataLine('pull', prefix + table.dataFiles[i]!, n + 1, l, { table: name, columns }, snap.commit);
         checked.add(`${blob} ${table.schemaBlob}`);
       }
     }

@@ -1,4 +1,3 @@
-import type { Database } from '../db/database.js';
 import type { Conflict } from '../merge/conflict.js';
 import { findDuplicateNumbers } from '../merge/duplicate-numbers.js';
 import { mergeTable, type Side } from '../merge/merge-table.js';

@@ -1,4 +1,4 @@
-import { gitMessage, lastLine, type Git } from '../git/git.js';
+import { gitMessage, type Git } from '../git/git.js';
 
 export type PushStatus = 'no-remote' | 'up-to-date' | 'pushed' | 'failed' | 'diverged';
 

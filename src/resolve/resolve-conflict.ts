@@ -1,7 +1,7 @@
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { withRunLock } from '../lock/run-lock.js';
-import { findConflicts, removeConflicts, type ConflictRecord } from '../merge/conflict-file.js';
+import { findConflicts, type ConflictRecord } from '../merge/conflict-file.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { encodeTableFileName, LOAD_SETTINGS } from '../snapshot/layout.js';

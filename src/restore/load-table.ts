@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
-import { LineSyntaxError, parseRowLine, type LineExpectation } from '../snapshot/line-codec.js';
+import { LineSyntaxError, parseRowLine, type LineExpectation, type ParsedLine } from '../snapshot/line-codec.js';
 import { tupleOf } from '../snapshot/row-line.js';
 import { quoteId } from '../snapshot/sql-text.js';
 
@@ -38,7 +38,7 @@ export async function loadRows(db: Database, table: string, lines: Readable, max
   for await (const raw of createInterface({ input: lines, crlfDelay: Infinity })) {
     // Only what the strict codec accepts is sent (the caller checked every file before the first
     // change; reading it again here keeps the statement text exactly the checked text).
-    let parsed;
+    let parsed: ParsedLine;
     try {
       parsed = parseRowLine(raw, expect);
     } catch (err) {

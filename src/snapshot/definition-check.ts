@@ -111,7 +111,7 @@ export function checkObject(o: DbObject, head: string, ctx: ObjectCheckContext):
   try {
     t = sqlTokens(o.create);
   } catch (err) {
-    if (err instanceof SqlLexError) return refuseAt(err.message, createLine - 1 + lineAt(o.create, err.offset));
+    if (err instanceof SqlLexError) refuseAt(err.message, createLine - 1 + lineAt(o.create, err.offset));
     throw err;
   }
   const refuse = (why: string, tok: SqlToken | undefined): never => refuseAt(why, createLine - 1 + (tok ? lineAt(o.create, tok.start) : 1));

@@ -43,7 +43,7 @@ export class RowEncoder {
     this.charsets = writer.formats.map((f) => charsetPrefix(f.rule));
     this.cellIndex = Int32Array.from(writer.cellIndex);
     this.keyIndex = writer.keyIndex;
-    this.keyContiguous = this.keyIndex !== null && this.keyIndex.every((c, i) => c === this.keyIndex![0]! + i);
+    this.keyContiguous = this.keyIndex?.every((c, i) => c === this.keyIndex![0]! + i) ?? false;
     this.litStart = new Int32Array(writer.formats.length);
     this.litEnd = new Int32Array(writer.formats.length);
     // Per column at most: a literal's own characters (13: `DEFAULT`, `NULL`, quotes, `0x`, `_ascii `)

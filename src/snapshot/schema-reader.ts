@@ -75,7 +75,10 @@ export async function describeTables(db: Database, schema: string, tables: Reado
   const byTable = new Map<string, { columns: ColumnInfo[]; notNull: Set<string> }>();
   for (const r of cols) {
     let e = byTable.get(r.t);
-    if (!e) byTable.set(r.t, (e = { columns: [], notNull: new Set() }));
+    if (!e) {
+      e = { columns: [], notNull: new Set() };
+      byTable.set(r.t, e);
+    }
     e.columns.push({
       name: r.c,
       dataType: r.dt.toLowerCase(),
@@ -90,9 +93,15 @@ export async function describeTables(db: Database, schema: string, tables: Reado
   for (const r of keys) {
     if (Number(r.nonUnique) !== 0) continue;
     let m = keyCols.get(r.t);
-    if (!m) keyCols.set(r.t, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      keyCols.set(r.t, m);
+    }
     let k = m.get(r.k);
-    if (!k) m.set(r.k, (k = { cols: [], usable: true }));
+    if (!k) {
+      k = { cols: [], usable: true };
+      m.set(r.k, k);
+    }
     k.cols.push(r.c);
     // A prefix index or a nullable column does not give a total order.
     if (r.sub !== null || !byTable.get(r.t)?.notNull.has(r.c)) k.usable = false;

@@ -30,7 +30,7 @@ function escapeChar(c: string): string {
 /** Read back a string literal written by quoteString (or by the server with backslash escapes). */
 export function unquoteString(lit: string): string {
   if (lit.length < 2 || lit[0] !== "'" || lit[lit.length - 1] !== "'") throw new Error(`not a string literal: ${lit.slice(0, 40)}`);
-  return lit.slice(1, -1).replace(/\\(.)|''/gs, (m, c: string | undefined) => {
+  return lit.slice(1, -1).replace(/\\(.)|''/gs, (_m, c: string | undefined) => {
     if (c === undefined) return "'";
     switch (c) {
       case '0':

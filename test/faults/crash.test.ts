@@ -136,7 +136,7 @@ function startDaemon(args: string[], env: NodeJS.ProcessEnv): Daemon {
   return daemon;
 }
 
-async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 20): Promise<boolean> {
+async function waitUntil(_what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 20): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) return false;
@@ -501,7 +501,11 @@ describe('crash anywhere: kill -9 of watch under a steady write load', () => {
         const deadline = Date.now() + 300_000;
         let hit = false;
         while (!hit && !daemon.done() && Date.now() < deadline) {
-          if (!(await waitUntil(strategy, () => match((members = groupMembers(daemon.pid))), deadline - Date.now(), 1))) break;
+          const look = () => {
+            members = groupMembers(daemon.pid);
+            return match(members);
+          };
+          if (!(await waitUntil(strategy, look, deadline - Date.now(), 1))) break;
           // A staged snapshot somewhere while it is read or moved into place; git commit and push the moment they are seen.
           const extra = strategy === 'snapshot' ? rnd(60) : 0;
           if (extra > 0) await sleep(extra);
@@ -602,7 +606,8 @@ describe('crash anywhere: kill -9 of watch under a steady write load', () => {
     await assertRecovered('final sync', headBeforeFinal);
     await fsck(repo, 'the repository at the end');
     await fsck(bare, 'the remote at the end');
-    const commitsChecked = (await checkNewCommits(), checkedCommits.size);
+    await checkNewCommits();
+    const commitsChecked = checkedCommits.size;
 
     let lost = 0;
     for (const table of TABLE_NAMES) {

@@ -111,7 +111,7 @@ describe('change probe', () => {
     }
   }
 
-  async function committed(dir: string, what: string, cond: () => boolean, watch: Background, timeoutMs = 10_000): Promise<void> {
+  async function committed(_dir: string, what: string, cond: () => boolean, watch: Background, timeoutMs = 10_000): Promise<void> {
     try {
       await waitFor(what, cond, timeoutMs);
     } catch (err) {

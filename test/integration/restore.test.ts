@@ -280,7 +280,7 @@ describe('restore', () => {
   });
 
   it('saves schema-only changes of a database without rows before restoring', async () => {
-    const { db, dir, c, env } = await fresh();
+    const { dir, c, env } = await fresh();
     try {
       await c.query('CREATE TABLE a (id INT PRIMARY KEY) ENGINE=InnoDB');
       sync(env);
@@ -300,7 +300,7 @@ describe('restore', () => {
   });
 
   it('never touches tables that DBSYNC_EXCLUDE_TABLES now leaves out', async () => {
-    const { db, dir, c, env } = await fresh();
+    const { c, env } = await fresh();
     try {
       await c.query("CREATE TABLE sess (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO sess VALUES (1, 'old'); CREATE TABLE keep (id INT PRIMARY KEY); INSERT INTO keep VALUES (1)");
       sync(env);
@@ -322,7 +322,7 @@ describe('restore', () => {
   });
 
   it('restores rows larger than one batch, and refuses rows larger than max_allowed_packet before changing anything', async () => {
-    const { db, c, env } = await fresh();
+    const { c, env } = await fresh();
     try {
       await c.query('CREATE TABLE b (id INT PRIMARY KEY, data LONGBLOB) ENGINE=InnoDB');
       await c.query('INSERT INTO b VALUES (1, ?), (2, ?)', [Buffer.alloc(6 * 1024 * 1024, 0xab), Buffer.from('small')]);

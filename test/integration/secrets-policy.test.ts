@@ -162,7 +162,7 @@ describe('secrets policy (keep, redact, encrypt; restore with and without the ke
     s.ok(['sync']);
     const settings = fileAt(s.dir, 'HEAD', 'ip_settings');
     assert.match(settings, /'smtp_password ','dbsync:redacted'/);
-    assert.match(settings, /'QUOTE_PRE_PASSWORD  ','dbsync:redacted'/);
+    assert.match(settings, /'QUOTE_PRE_PASSWORD {2}','dbsync:redacted'/);
     assertNoSecrets(s.dir, s.output, [SECRET.smtp, quotePre]);
   });
 

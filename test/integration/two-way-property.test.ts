@@ -110,7 +110,10 @@ async function runScenario(s: { rule: string; steps: readonly Step[] }, log: str
   let syncs = 0;
   for (const c of [a, b]) {
     const plainSync = c.sync.bind(c);
-    c.sync = async (extra = {}) => (syncs++, plainSync(extra));
+    c.sync = async (extra = {}) => {
+      syncs++;
+      return plainSync(extra);
+    };
   }
   try {
     mkdirSync(a.dir, { recursive: true });

@@ -210,7 +210,10 @@ async function main(): Promise<number> {
         say(`watcher killed with kill -9 (#${killed}; ${victims.length} process(es): ${victims.length > 1 ? 'a git child too' : 'node only'})`);
       } else {
         watcher.proc.child.kill('SIGTERM');
-        const code = await watcher.proc.waitExit(120_000).catch((e: Error) => (fail(e.message), -1));
+        const code = await watcher.proc.waitExit(120_000).catch((e: Error) => {
+          fail(e.message);
+          return -1;
+        });
         watcher.endedBy = 'SIGTERM';
         watcher.endedAt = Date.now();
         watcher.exit = `code ${code}`;

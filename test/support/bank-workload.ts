@@ -342,7 +342,8 @@ export function checkHistory(repo: string, shape: BankShape, dir = 'database'): 
     const blobs = readBlobs(repo, specs.flat(2));
     let at = 0;
     const tableText = (files: readonly string[]) => {
-      const texts = blobs.slice(at, (at += files.length));
+      const texts = blobs.slice(at, at + files.length);
+      at += files.length;
       return files.length === 0 || texts.some((x) => x == null) ? null : texts.join('');
     };
     chunk.forEach((c, k) => {

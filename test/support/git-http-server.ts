@@ -99,7 +99,7 @@ export class GitHttpServer {
       const split = all.indexOf('\r\n\r\n');
       const headers: Record<string, string> = {};
       let status = 200;
-      for (const line of all.subarray(0, split < 0 ? 0 : split).toString().split('\r\n')) {
+      for (const line of all.subarray(0, Math.max(split, 0)).toString().split('\r\n')) {
         const colon = line.indexOf(':');
         if (colon < 0) continue;
         const name = line.slice(0, colon).trim();

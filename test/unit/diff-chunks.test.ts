@@ -65,9 +65,18 @@ async function reference(before: Map<string, string>, after: Map<string, string>
     keys,
     keys,
     {
-      added: (l) => (counts.added++, lines.added.push(l)),
-      changed: (b, a) => (counts.changed++, lines.changed.push([b, a])),
-      deleted: (l) => (counts.deleted++, lines.deleted.push(l)),
+      added: (l) => {
+        counts.added++;
+        lines.added.push(l);
+      },
+      changed: (b, a) => {
+        counts.changed++;
+        lines.changed.push([b, a]);
+      },
+      deleted: (l) => {
+        counts.deleted++;
+        lines.deleted.push(l);
+      },
     },
     Infinity,
   );

@@ -7,7 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isLiteral, LineSyntaxError, parseRowLine } from '../../src/snapshot/line-codec.js';
+import { isLiteral, LineSyntaxError, parseRowLine, type ParsedLine } from '../../src/snapshot/line-codec.js';
 import { RowWriter } from '../../src/snapshot/row-line.js';
 import { unquoteString } from '../../src/snapshot/sql-text.js';
 import type { ColumnInfo, TableInfo } from '../../src/snapshot/table-info.js';
@@ -93,7 +93,7 @@ describe('strict line codec', () => {
           else if (mu.op === 'delete') m = m.slice(0, at) + m.slice(at + ('len' in mu ? mu.len : 1));
           else m = m.slice(0, at) + mu.text + m.slice(at + 1);
         }
-        let p;
+        let p: ParsedLine;
         try {
           p = parseRowLine(m, expectOf(info));
         } catch (err) {

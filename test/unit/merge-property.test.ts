@@ -75,8 +75,8 @@ function applyEdits(shape: Shape, free: readonly number[], rows: Rows, ops: read
   for (const op of ops) {
     if (op.op === 'insert') {
       const cells = new Array<string>(shape.columns.length);
-      shape.keyColumns.forEach((c, i) => (cells[shape.columns.indexOf(c)] = op.key[i]!));
-      free.forEach((p, i) => (cells[p] = op.values[i]!));
+      for (const [i, c] of shape.keyColumns.entries()) cells[shape.columns.indexOf(c)] = op.key[i]!;
+      for (const [i, p] of free.entries()) cells[p] = op.values[i]!;
       const at = keyed ? find(op) : -1;
       if (at >= 0) out[at] = cells; // an existing key: the whole row rewritten
       else out.push(cells);

@@ -19,7 +19,7 @@ it('the summary line', () => {
 
 function fakeStream(tty: boolean) {
   const writes: string[] = [];
-  return { writes, stream: { isTTY: tty, columns: 200, write: (s: string) => (writes.push(s), true) } as unknown as NodeJS.WritableStream & { isTTY: boolean } };
+  return { writes, stream: { isTTY: tty, columns: 200, write: (s: string) => writes.push(s) > 0 } as unknown as NodeJS.WritableStream & { isTTY: boolean } };
 }
 
 it('on a terminal: drawn at most every 250 ms after the first second, cleared at the end, no log line', () => {
