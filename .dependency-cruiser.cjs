@@ -37,6 +37,20 @@ module.exports = {
       to: { path: '^src/cli(/|\\.ts$)' },
     },
     {
+      name: 'policy-decided-once',
+      comment: 'The profile, schema-only tables and secrets plan are decided in src/policy only (PassPolicy) and handed to the stages.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(policy|profile|secrets)/' },
+      to: { path: '^src/(profile/resolve-profile|secrets/plan-secrets)\\.ts$' },
+    },
+    {
+      name: 'snapshot-reads-no-policy',
+      comment: 'The snapshot is handed its policy: it uses the types of profile, secrets and policy, never their code.',
+      severity: 'error',
+      from: { path: '^src/snapshot/' },
+      to: { path: '^src/(policy|profile|secrets)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-file-cycles',
       comment: 'No import cycles between files.',
       severity: 'error',

@@ -1,9 +1,7 @@
 import type { Database } from '../db/database.js';
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 import type { RowChange } from '../merge/row-change.js';
-import type { Profile } from '../profile/profile.js';
-import { planSecrets } from '../secrets/plan-secrets.js';
-import { NO_SECRETS_CONFIG, secretsSettings, type SecretsSettings } from '../secrets/secret-policy.js';
+import { NO_POLICY, PassPolicy } from '../policy/pass-policy.js';
 import { LOAD_SETTINGS } from '../snapshot/layout.js';
 import { quoteId } from '../snapshot/sql-text.js';
 import { isMvccEngine, type TableInfo } from '../snapshot/table-info.js';
@@ -27,10 +25,11 @@ export interface ApplyResult {
 }
 
 export interface ApplyOptions {
-  /** The secrets policy the snapshot uses (live rows are formatted with it, to compare with `before`); absent: auto without a key. */
-  readonly secrets?: SecretsSettings;
-  /** The application profile in force (its secret rules), as the snapshot resolved it (StagedSnapshot.profile). */
-  readonly profile?: Profile | null;
+  /**
+   * The policy the snapshot uses (its secret rules and settings: live rows are formatted with it, to
+   * compare with `before`); absent: no profile, auto without a key.
+   */
+  readonly policy?: PassPolicy;
   /** Seconds to wait for a row or table lock the application holds before giving up (the table is refused; retry later). Default 3. */
   readonly lockWaitSeconds?: number;
 }
@@ -80,8 +79,9 @@ function applySession(lockWaitSeconds: number): string[] {
  * `db`: give it a connection of its own.
  */
 export async function applyRowChanges(db: Database, table: TableInfo, changes: readonly RowChange[], opts: ApplyOptions = {}): Promise<ApplyResult> {
-  const settings = opts.secrets ?? secretsSettings(NO_SECRETS_CONFIG);
-  const tableSecrets = planSecrets([table], opts.profile ?? null, settings).tables.get(table.name) ?? null;
+  const policy = opts.policy ?? PassPolicy.decide(NO_POLICY, []);
+  const settings = policy.secrets;
+  const tableSecrets = policy.planSecrets([table]).tables.get(table.name) ?? null;
   const shape = new TableShape(table, tableSecrets);
   const secretCells = new SecretCells(table, tableSecrets, settings.cipher);
   const done = (plan: ApplyPlan | null, refused: readonly RowChange[], because: string | null): ApplyResult => ({

@@ -3,7 +3,7 @@ import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { checkAutoIncrement, readAutoIncrement } from '../doctor/auto-increment.js';
 import type { Config } from '../config/config.js';
-import { resolveProfile } from '../profile/resolve-profile.js';
+import { PassPolicy, policySettings } from '../policy/pass-policy.js';
 
 function positive(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -29,7 +29,7 @@ export async function doctorCommand(config: Config, opts: { computers?: string; 
     for (const l of check.lines) out(`auto_increment: ${l}`);
     // The profile's business numbers (invoice numbers...) come from counters each computer keeps on its own.
     const tables = (await db.queryArrays('SHOW TABLES', [], 'list tables')).map((r) => String(r[0]));
-    const advice = resolveProfile(config.profile, tables)?.businessNumbers?.advice;
+    const advice = PassPolicy.decide(policySettings(config), tables).profile?.businessNumbers?.advice;
     if (advice && config.sync.mode === 'two-way') out(`numbers: ${advice}; duplicates are reported as conflicts (git-dbsync conflicts)`);
   } finally {
     await db.close();

@@ -1,6 +1,6 @@
 import type { ChildRule, EntityRule, MessageRules } from '../profile/message-rules.js';
 import type { SecretRule } from '../secrets/secret-rule.js';
-import { displayText, literalText } from './sql-literal.js';
+import { displayText, literalText } from '../snapshot/sql-literal.js';
 
 /** One row: column name -> the cell's SQL literal as the snapshot writes it. */
 export type Row = Readonly<Record<string, string>>;

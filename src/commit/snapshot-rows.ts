@@ -7,7 +7,7 @@ import { DATA_DIR, dataFilesByTable, encodeTableFileName, tableSchemaPath } from
 import { cellsOf } from '../snapshot/row-line.js';
 import type { TableInfo } from '../snapshot/table-info.js';
 import type { Row, RowLookup } from './describe-changes.js';
-import { literalText } from './sql-literal.js';
+import { literalText } from '../snapshot/sql-literal.js';
 
 /** A row line as a Row (column name -> literal); null when the line does not fit the columns. */
 export function rowOfLine(line: string, columns: readonly string[]): Row | null {

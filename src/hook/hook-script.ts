@@ -3,9 +3,7 @@
  * lines, so that it can live inside a hook the user already has and be taken out again leaving
  * their file byte for byte as it was. Pure text functions; install-hook.ts does the file work.
  */
-
-export const BLOCK_BEGIN = '# >>> git-dbsync >>>';
-export const BLOCK_END = '# <<< git-dbsync <<<';
+import { BLOCK_BEGIN, BLOCK_END } from '../project/hook-marker.js';
 
 /** First lines of a hook file git-dbsync created itself: uninstall deletes the file when only this is left. */
 export const CREATED_HEADER = '#!/bin/sh\n# Created by `git-dbsync hook install`; `git-dbsync hook uninstall` deletes this file.\n';

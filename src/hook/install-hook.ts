@@ -10,8 +10,7 @@ import path from 'node:path';
 import { DbsyncError, describeFsError } from '../errors/dbsync-error.js';
 import { TEMP_SUFFIX } from '../fs/atomic-file.js';
 import { ASIDE_SUFFIX, CREATED_HEADER, findBlock, insertBlock, isShellScript, removeBlock, replaceBlock } from './hook-script.js';
-
-export const HOOK_NAME = 'pre-commit';
+import { HOOK_NAME } from '../project/hook-marker.js';
 
 export interface InstallResult {
   readonly file: string;

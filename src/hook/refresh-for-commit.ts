@@ -3,7 +3,7 @@ import { withRunLock } from '../lock/run-lock.js';
 import type { Project } from '../project/project.js';
 import { discardStaging } from '../snapshot/write-snapshot.js';
 import { totalRows } from '../sync/empty-database.js';
-import { refuseDuringRestore } from '../restore/restore-marker.js';
+import { refuseDuringRestore } from '../state/restore-marker.js';
 import { refuseEmptyOverData, stageSnapshot, writeStaged } from '../sync/sync-pass.js';
 
 export interface CommitRefreshResult {

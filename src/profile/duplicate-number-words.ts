@@ -1,4 +1,4 @@
-import { displayText, literalText } from '../commit/sql-literal.js';
+import { displayText, literalText } from '../snapshot/sql-literal.js';
 import type { Conflict } from '../merge/conflict.js';
 import { PROFILES } from './profiles.js';
 

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import type { Git } from '../git/git.js';
-import { BLOCK_BEGIN } from '../hook/hook-script.js';
-import { HOOK_NAME } from '../hook/install-hook.js';
+import { BLOCK_BEGIN, HOOK_NAME } from './hook-marker.js';
 
 /**
  * PROJECT_DIR defaults to the current folder. Run inside a clone of some other project, that

@@ -1,9 +1,7 @@
 import type { ApplyOptions } from '../apply/apply-row-changes.js';
 import type { Database } from '../db/database.js';
 import type { Project } from '../project/project.js';
-import { resolveProfile } from '../profile/resolve-profile.js';
-import { planSecrets } from '../secrets/plan-secrets.js';
-import { secretsSettings } from '../secrets/secret-policy.js';
+import { PassPolicy, policySettings } from '../policy/pass-policy.js';
 import type { TableSecrets } from '../secrets/table-secrets.js';
 import { describeTables, listTables } from '../snapshot/schema-reader.js';
 import type { TableInfo } from '../snapshot/table-info.js';
@@ -31,10 +29,10 @@ export class LiveSchema {
     const infos = await describeTables(db, schema, tables);
     this.infos.clear();
     for (const t of infos) this.infos.set(t.name, t);
-    const profile = resolveProfile(this.project.config.profile, this.infos.keys());
-    const settings = secretsSettings(this.project.config.secrets);
-    this.secretsByTable = planSecrets(infos, profile, settings).tables;
-    this.applyOptions = { secrets: settings, profile };
+    // Decided again from the live tables: a pull into an empty database creates the profile's tables.
+    const policy = PassPolicy.decide(policySettings(this.project.config), this.infos.keys());
+    this.secretsByTable = policy.planSecrets(infos).tables;
+    this.applyOptions = { policy };
   }
 
   /** What the apply engine needs to format rows as the snapshot does. */

@@ -3,7 +3,6 @@ import { ExitCode } from '../errors/exit-codes.js';
 import { gitMessage } from '../git/git.js';
 import { withRunLock } from '../lock/run-lock.js';
 import { withMeta } from '../merge/conflict-file.js';
-import { PROFILES } from '../profile/profiles.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { passLocked, stageSnapshot, writeStaged, type PassResult } from '../sync/sync-pass.js';
@@ -105,8 +104,9 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     // rows are merged again against the live ones): that write is the latest, it stays and the pass
     // after the fast-forward commits it. Adopting the remote takes the remote's rows.
     const keep = fastForward ? 'ours' : !mergeBase ? 'theirs' : await keepSide(git, config.sync.conflictRule, ours, theirs);
+    // The policy the pass decided: its schema-only tables keep their local rows, its business numbers are checked for duplicates.
     const schemaOnly = new Set(pass.profile?.schemaOnly ?? []);
-    const businessNumbers = PROFILES.find((p) => p.name === pass.profile?.name)?.businessNumbers?.columns ?? [];
+    const businessNumbers = pass.policy?.businessNumbers ?? [];
     const outcome = await mergeIntoDatabase(project, reader, { base: b, ours: o, theirs: t, keep, schemaOnly, businessNumbers });
     if (outcome.refused.length > 0) {
       // The application wrote to those tables after our snapshot: commit that and merge again.

@@ -1,4 +1,4 @@
-import { displayText, literalText } from '../commit/sql-literal.js';
+import { displayText, literalText } from '../snapshot/sql-literal.js';
 import type { ConflictRecord } from '../merge/conflict-file.js';
 import type { OpenConflicts } from '../pull/conflict-store.js';
 import { duplicateNumberSentence } from '../profile/duplicate-number-words.js';

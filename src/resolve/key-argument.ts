@@ -1,4 +1,4 @@
-import { literalText } from '../commit/sql-literal.js';
+import { literalText } from '../snapshot/sql-literal.js';
 
 /**
  * The KEY of `git-dbsync resolve TABLE KEY`: the values of the key columns in key order, separated

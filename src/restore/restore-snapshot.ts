@@ -19,12 +19,11 @@ import { discardStaging } from '../snapshot/write-snapshot.js';
 import { emptyOverSnapshot } from '../sync/empty-database.js';
 import { commitStaged, passLocked, stageSnapshot, type PassResult } from '../sync/sync-pass.js';
 import { loadRows, longestLine } from './load-table.js';
-import { interruptedError, readRestoreMarker, removeRestoreMarker, writeRestoreMarker, type RestoreMarker } from './restore-marker.js';
+import { interruptedError, readRestoreMarker, removeRestoreMarker, writeRestoreMarker, type RestoreMarker } from '../state/restore-marker.js';
 import { finishSwap, shadowCreate, shadowName, swapIn, tableExists } from './shadow-tables.js';
 import { fingerprintLines, SecretRestore, type DataFileSource, type UnrestoredSecret } from './secret-restore.js';
-import { resolveProfile } from '../profile/resolve-profile.js';
-import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
-import { secretRules, secretsSettings } from '../secrets/secret-policy.js';
+import { PassPolicy, policySettings } from '../policy/pass-policy.js';
+import { refuseKeylessOverEncrypted } from '../project/keyless-guard.js';
 import type { RestorePlan } from './restore-plan.js';
 
 export interface RestoreOptions {
@@ -194,10 +193,9 @@ interface TargetSecrets {
 
 async function secretsOf(project: Project, target: Target): Promise<TargetSecrets> {
   const prefix = snapshotPrefix(project);
-  const settings = secretsSettings(project.config.secrets);
-  // The rules of the profile the snapshot's tables call for (the database may still be empty).
-  const rules = secretRules(resolveProfile(project.config.profile, target.tables.values()), settings.overrides);
-  const restore = new SecretRestore(settings, rules, { keyFile: project.config.secrets.keyFile, commit: target.commit });
+  // The policy the snapshot's tables call for (the database may still be empty).
+  const policy = PassPolicy.decide(policySettings(project.config), target.tables.values());
+  const restore = new SecretRestore(policy.secrets, policy.secretRules(), { keyFile: project.config.secrets.keyFile, commit: target.commit });
   // Every token and placeholder is written as a quoted string starting so.
   const hits = await project.git.filesContaining(target.commit, prefix + DATA_DIR, "'dbsync:");
   const withText = new Set(hits.map((p) => p.slice(prefix.length)));

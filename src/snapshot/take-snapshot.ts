@@ -14,11 +14,8 @@ import { describeTables, listTables, readEvents, readRoutines, readTriggers, rea
 import { PROGRESS_EVERY_ROWS, ProgressTracker, type SnapshotProgress } from './snapshot-progress.js';
 import { quoteId } from './sql-text.js';
 import { isMvccEngine, type TableInfo } from './table-info.js';
-import { matchesAny } from './table-filter.js';
-import { resolveProfile } from '../profile/resolve-profile.js';
+import type { PassPolicy, PolicyDecider } from '../policy/pass-policy.js';
 import type { Profile } from '../profile/profile.js';
-import { planSecrets } from '../secrets/plan-secrets.js';
-import { NO_SECRETS_CONFIG, secretsSettings, type SecretsSettings } from '../secrets/secret-policy.js';
 import type { AppliedSecret, TableSecrets } from '../secrets/table-secrets.js';
 
 /** A complete snapshot written to a staging folder, not yet in the working tree. */
@@ -32,6 +29,8 @@ export interface StagedSnapshot {
   /** How long the table locks were held (ms): what writers to non-transactional tables waited at most. */
   readonly lockMs: number;
   /** The application profile in force for this database (DBSYNC_PROFILE), or null. */
+  /** The pass's policy, decided from the tables this snapshot listed (see src/policy). */
+  readonly policy: PassPolicy;
   readonly profile: Profile | null;
   /** Tables whose definition was written but whose rows were not (DBSYNC_SCHEMA_ONLY_TABLES or the profile's). */
   readonly schemaOnly: readonly string[];
@@ -59,12 +58,11 @@ export interface TakeSnapshotOptions {
   readonly filter: TableFilter;
   readonly stagingDir: string;
   readonly signal?: AbortSignal;
-  /** DBSYNC_PROFILE: auto, none or a profile name. Default none. */
-  readonly profile?: string;
-  /** DBSYNC_SCHEMA_ONLY_TABLES; null or absent: the profile's list. */
-  readonly schemaOnlyTables?: readonly string[] | null;
-  /** The secrets policy; absent: auto without a key, so secret columns are redacted. */
-  readonly secrets?: SecretsSettings;
+  /**
+   * Decides the pass's policy (profile, schema-only tables, secrets) from the tables listed: asked
+   * once, inside the read, so `auto` sees the tables the snapshot reads (see src/policy).
+   */
+  readonly policy: PolicyDecider;
   /**
    * The working tree's snapshot folder: a table already split into chunks there keeps its exponent
    * while it still fits (stable file names; see chunking.ts). Absent: every table gets its ideal one.
@@ -130,9 +128,8 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     }
     await checkSilentPrivileges(reader, opts.schema, reader.options.user);
     const { tables: listed, views } = await listTables(reader, opts.schema, opts.filter);
-    const profile = resolveProfile(opts.profile ?? 'none', listed.map((t) => t.name));
-    const schemaOnlyPatterns = opts.schemaOnlyTables ?? profile?.schemaOnlyTables ?? [];
-    const schemaOnly = listed.filter((t) => matchesAny(schemaOnlyPatterns, t.name)).map((t) => t.name);
+    const policy = opts.policy(listed.map((t) => t.name));
+    const schemaOnly = listed.filter((t) => policy.isSchemaOnly(t.name)).map((t) => t.name);
     // Rows of schema-only tables are never read, so they are not locked either (sessions are written on every page view).
     const locked = listed.filter((t) => !schemaOnly.includes(t.name));
     // Read before the lock: figures for progress and for the first split of a large table.
@@ -155,7 +152,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
 
     const tables = await describeTables(reader, opts.schema, listed);
     refuseLineBreaks(tables);
-    const secrets = planSecrets(tables.filter((t) => !schemaOnly.includes(t.name)), profile, opts.secrets ?? secretsSettings(NO_SECRETS_CONFIG));
+    const secrets = policy.planSecrets(tables.filter((t) => !schemaOnly.includes(t.name)));
     const files: string[] = [HEADER_FILE];
     await writeFile(path.join(opts.stagingDir, HEADER_FILE), HEADER_TEXT);
     const creates = new Map<string, string>();
@@ -210,7 +207,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     progress.done();
 
     files.sort();
-    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs, profile, schemaOnly, secrets: secrets.applied, keptRows: [...kept.keys()].sort() };
+    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs, policy, profile: policy.profile, schemaOnly, secrets: secrets.applied, keptRows: [...kept.keys()].sort() };
   } catch (err) {
     // Nothing of a failed read is kept: the working tree was not touched, the staging folder goes.
     await rm(opts.stagingDir, { recursive: true, force: true }).catch(() => undefined);

@@ -5,8 +5,8 @@ import { messageOf } from '../errors/dbsync-error.js';
 import { gitMessage } from '../git/git.js';
 import type { Project } from '../project/project.js';
 import { takeSnapshot } from '../snapshot/take-snapshot.js';
-import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
-import { secretsSettings } from '../secrets/secret-policy.js';
+import { refuseKeylessOverEncrypted } from '../project/keyless-guard.js';
+import { policyDecider, policySettings } from '../policy/pass-policy.js';
 import { discardStaging } from '../snapshot/write-snapshot.js';
 import { readState, type RunState } from '../state/state-store.js';
 import { readConflicts } from '../pull/conflict-store.js';
@@ -44,7 +44,7 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
   try {
     // Without the key over encrypted secrets every secret would look changed: say why instead.
     await refuseKeylessOverEncrypted(project);
-    const staged = await takeSnapshot({ connect: project.connect, schema: config.db.database, filter: { include: config.includeTables, exclude: config.excludeTables }, stagingDir: staging, profile: config.profile, schemaOnlyTables: config.schemaOnlyTables, secrets: secretsSettings(config.secrets), previousDir: project.snapshotAbs, chunkBytes: config.chunkBytes });
+    const staged = await takeSnapshot({ connect: project.connect, schema: config.db.database, filter: { include: config.includeTables, exclude: config.excludeTables }, stagingDir: staging, policy: policyDecider(policySettings(config)), previousDir: project.snapshotAbs, chunkBytes: config.chunkBytes });
     try {
       const shas = await git.hashFiles(staged.files.map((f) => path.join(staged.dir, f)));
       const head = await git.head();

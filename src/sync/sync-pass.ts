@@ -4,10 +4,11 @@ import path from 'node:path';
 import { commitSnapshot, type CommitResult } from '../commit/commit-snapshot.js';
 import { detectChanges } from '../detect/detect-changes.js';
 import { withRunLock, type RunLock, type TakenOver } from '../lock/run-lock.js';
-import { refuseDuringRestore } from '../restore/restore-marker.js';
+import { refuseDuringRestore } from '../state/restore-marker.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { takeSnapshot, type StagedSnapshot } from '../snapshot/take-snapshot.js';
+import { policyDecider, policySettings, type PassPolicy } from '../policy/pass-policy.js';
 import type { SnapshotProgress } from '../snapshot/snapshot-progress.js';
 import { discardStaging, writeSnapshot } from '../snapshot/write-snapshot.js';
 import { removeAbandonedTemps } from '../fs/atomic-file.js';
@@ -15,8 +16,7 @@ import { guardWorkingSnapshot } from '../project/snapshot-guard.js';
 import { emptyOverSnapshot, totalRows } from './empty-database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { gitProcessRunningIn, removeStaleGitLocks } from '../git/stale-locks.js';
-import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
-import { secretsSettings } from '../secrets/secret-policy.js';
+import { refuseKeylessOverEncrypted } from '../project/keyless-guard.js';
 import type { AppliedSecret } from '../secrets/table-secrets.js';
 import type { ChangeSource } from '../detect/change-source.js';
 import { ReadPlan, settingsDigest, type ReadOutcome } from './read-plan.js';
@@ -42,6 +42,8 @@ export interface PassResult {
   readonly lockWaitMs?: number;
   /** The abandoned run lock of a killed process that this pass took over, if any. */
   readonly takenOver?: TakenOver | null;
+  /** The policy this pass decided (profile, schema-only tables, secrets): what pull's merge goes by. */
+  readonly policy?: PassPolicy;
   /** The application profile in force, and its marker tables the database lacks (a forced profile on another database). */
   readonly profile?: { readonly name: string; readonly description: string; readonly missing: readonly string[]; readonly schemaOnly: readonly string[] } | null;
   /** Rows actually read from the database (`rows` also counts the rows of tables kept unread). */
@@ -155,7 +157,7 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
     if (!keepMarker) await rm(marker, { force: true });
   }
   const rows = totalRows(staged);
-  return { tables: staged.tables.length, rows, lockMs: staged.lockMs, filesChanged, commit, push, durationMs: Date.now() - started, secrets: staged.secrets, profile: profileInForce(staged), ...(removedLocks.length > 0 ? { removedLocks } : {}) };
+  return { tables: staged.tables.length, rows, lockMs: staged.lockMs, filesChanged, commit, push, durationMs: Date.now() - started, secrets: staged.secrets, policy: staged.policy, profile: profileInForce(staged), ...(removedLocks.length > 0 ? { removedLocks } : {}) };
 }
 
 /**
@@ -234,9 +236,7 @@ export async function stageSnapshot(project: Project, signal?: AbortSignal, opts
     filter: { include: project.config.includeTables, exclude: project.config.excludeTables },
     stagingDir: stagingDir(project),
     signal,
-    profile: project.config.profile,
-    schemaOnlyTables: project.config.schemaOnlyTables,
-    secrets: secretsSettings(project.config.secrets),
+    policy: policyDecider(policySettings(project.config)),
     // Chunks keep the exponent of the files in the working tree (stable names, see chunking.ts).
     previousDir: project.snapshotAbs,
     chunkBytes: project.config.chunkBytes,

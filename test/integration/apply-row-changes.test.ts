@@ -19,6 +19,7 @@ import type { RowChange } from '../../src/merge/row-change.js';
 import { SecretCipher, secretContext } from '../../src/secrets/secret-cipher.js';
 import { REDACTED, REDACTED_LITERAL } from '../../src/secrets/secret-literal.js';
 import { secretsSettings, type SecretPolicy, type SecretsSettings } from '../../src/secrets/secret-policy.js';
+import { NO_POLICY, PassPolicy, policyDecider } from '../../src/policy/pass-policy.js';
 import { encodeTableFileName } from '../../src/snapshot/layout.js';
 import { cellsOf, prefixOf } from '../../src/snapshot/row-line.js';
 import { quoteString } from '../../src/snapshot/sql-text.js';
@@ -46,7 +47,7 @@ interface Snap {
 async function snapshot(table: string, secrets?: SecretsSettings): Promise<Snap> {
   const dir = tempDir('dbsync-apply-snap-');
   try {
-    const staged = await takeSnapshot({ connect: () => Database.connect(options()), schema: DB, filter: { include: [table], exclude: [] }, stagingDir: dir, ...(secrets ? { secrets } : {}) });
+    const staged = await takeSnapshot({ connect: () => Database.connect(options()), schema: DB, filter: { include: [table], exclude: [] }, stagingDir: dir, policy: policyDecider({ ...NO_POLICY, ...(secrets ? { secrets } : {}) }) });
     const info = staged.tables.find((t) => t.name === table)!;
     const stem = `data/${encodeTableFileName(table)}`;
     const files = staged.files.filter((f) => f === `${stem}.sql` || f.startsWith(`${stem}@`));
@@ -334,7 +335,7 @@ describe('applying row changes to the live database', () => {
         rowOf(s.lines, 3),
         edit(rowOf(s.lines, 1), { 0: '4', 1: "'dee'" }),
       ].sort();
-      const r = await apply(s.info, changesBetween(s.info, s.lines, want), { secrets: redact });
+      const r = await apply(s.info, changesBetween(s.info, s.lines, want), { policy: PassPolicy.decide({ ...NO_POLICY, secrets: redact }, []) });
       assert.deepEqual([r.inserted, r.updated, r.refused.length], [1, 1, 0]);
       assert.equal(await pw(1), 'hash1', 'the live secret of the updated row is kept');
       assert.equal((await one<{ name: string }>('SELECT name FROM users WHERE id = 1')).name, 'anne');
@@ -353,7 +354,7 @@ describe('applying row changes to the live database', () => {
       const token = (plain: string) => quoteString(cipher.encrypt(secretContext('users', 'pw'), quoteString(plain)));
       assert.equal(cellsOf(rowOf(s.lines, 1))[2], token('hash1'), 'the snapshot holds the token');
       const want = [edit(rowOf(s.lines, 1), { 2: token("new'hash") }), rowOf(s.lines, 2), rowOf(s.lines, 3), edit(rowOf(s.lines, 3), { 0: '5', 2: token('h5') })].sort();
-      const r = await apply(s.info, changesBetween(s.info, s.lines, want), { secrets: enc });
+      const r = await apply(s.info, changesBetween(s.info, s.lines, want), { policy: PassPolicy.decide({ ...NO_POLICY, secrets: enc }, []) });
       assert.deepEqual([r.inserted, r.updated, r.refused.length, r.secretsNotApplied.length], [1, 1, 0, 0]);
       assert.equal(await pw(1), "new'hash");
       assert.equal(await pw(5), 'h5');
@@ -366,7 +367,7 @@ describe('applying row changes to the live database', () => {
       const s = await snapshot('users', redact);
       const other = new SecretCipher(randomBytes(32));
       const want = [edit(rowOf(s.lines, 3), { 2: quoteString(other.encrypt(secretContext('users', 'pw'), "'x'")) }), rowOf(s.lines, 1), rowOf(s.lines, 2)].sort();
-      const r = await apply(s.info, changesBetween(s.info, s.lines, want), { secrets: redact });
+      const r = await apply(s.info, changesBetween(s.info, s.lines, want), { policy: PassPolicy.decide({ ...NO_POLICY, secrets: redact }, []) });
       assert.deepEqual([r.updated, r.refused.length], [0, 0]);
       assert.equal(await pw(3), 'hash3');
       assert.match(r.secretsNotApplied.join('\n'), /users\.pw .*1 value\(s\) encrypted, and DBSYNC_SECRET_KEY_FILE is not set here; the local value was kept/);

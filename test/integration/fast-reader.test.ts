@@ -18,6 +18,7 @@ import type { Connection } from 'mysql2/promise';
 import { Database } from '../../src/db/database.js';
 import { takeSnapshot, type RowReader, type StagedSnapshot } from '../../src/snapshot/take-snapshot.js';
 import { COLUMNS, nameArb, qid, rowsArb, valuesSql } from '../support/hostile-values.js';
+import { NO_POLICY, policyDecider } from '../../src/policy/pass-policy.js';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { tempDir } from '../support/project.js';
 
@@ -46,7 +47,7 @@ async function snapshot(db: string, reader: RowReader): Promise<{ dir: string; s
   const dir = tempDir('dbsync-fast-reader-');
   const connect = () => Database.connect({ host: '', port: 0, socket: server.socket, user: 'root', password: undefined, database: db, connectTimeoutMs: 10_000 });
   try {
-    const staged = await takeSnapshot({ connect, schema: db, filter: { include: [], exclude: [] }, stagingDir: path.join(dir, 'staging'), chunkBytes: CHUNK_BYTES, reader });
+    const staged = await takeSnapshot({ connect, schema: db, filter: { include: [], exclude: [] }, stagingDir: path.join(dir, 'staging'), policy: policyDecider(NO_POLICY), chunkBytes: CHUNK_BYTES, reader });
     return { dir, staged, error: null };
   } catch (err) {
     return { dir, staged: null, error: (err as Error).message };

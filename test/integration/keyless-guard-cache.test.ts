@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Git, type GitResult } from '../../src/git/git.js';
-import { refuseKeylessOverEncrypted, type GuardedProject } from '../../src/secrets/keyless-guard.js';
+import { refuseKeylessOverEncrypted, type GuardedProject } from '../../src/project/keyless-guard.js';
 import { TOKEN_PREFIX } from '../../src/secrets/secret-cipher.js';
 import { baseEnv, git, tempDir } from '../support/project.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describeChanges, type Row, type RowChange, type RowLookup } from '../../src/commit/describe-changes.js';
 import { commitMessage, commitSubject } from '../../src/commit/change-summary.js';
 import { diffRowLines, diffRows } from '../../src/commit/row-diff.js';
-import { displayText, literalText } from '../../src/commit/sql-literal.js';
+import { displayText, literalText } from '../../src/snapshot/sql-literal.js';
 import { rowOfLine } from '../../src/commit/snapshot-rows.js';
 import { INVOICEPLANE_MESSAGES } from '../../src/profile/invoiceplane-messages.js';
 import type { MessageRules } from '../../src/profile/message-rules.js';

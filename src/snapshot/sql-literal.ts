@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { unquoteString } from '../snapshot/sql-text.js';
+import { unquoteString } from './sql-text.js';
 
 /**
  * MariaDB character set names -> WHATWG encoding labels understood by TextDecoder. MariaDB's

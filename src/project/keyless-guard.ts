@@ -2,10 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
-import { snapshotPrefix, type Project } from '../project/project.js';
+import { snapshotPrefix, type Project } from './project.js';
 import { DATA_DIR } from '../snapshot/layout.js';
-import { TOKEN_PREFIX } from './secret-cipher.js';
-import type { SecretsConfig } from './secret-policy.js';
+import { TOKEN_PREFIX } from '../secrets/secret-cipher.js';
+import type { SecretsConfig } from '../secrets/secret-policy.js';
 
 /** What the guard needs of a project (a Project has it all). */
 export type GuardedProject = Pick<Project, 'git' | 'stateDir' | 'snapshotPath'> & { readonly config: { readonly secrets: Pick<SecretsConfig, 'key' | 'mode'> } };

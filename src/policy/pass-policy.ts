@@ -1,0 +1,77 @@
+import type { Config } from '../config/config.js';
+import type { BusinessNumberColumn, Profile } from '../profile/profile.js';
+import { resolveProfile } from '../profile/resolve-profile.js';
+import { planSecrets, type SecretsPlan } from '../secrets/plan-secrets.js';
+import { NO_SECRETS_CONFIG, secretRules, secretsSettings, type SecretsSettings } from '../secrets/secret-policy.js';
+import type { SecretRule } from '../secrets/secret-rule.js';
+import { matchesAny } from '../snapshot/table-filter.js';
+import type { TableInfo } from '../snapshot/table-info.js';
+
+/** The settings a pass's policy is decided from (DBSYNC_PROFILE, DBSYNC_SCHEMA_ONLY_TABLES, the secrets settings). */
+export interface PolicySettings {
+  /** DBSYNC_PROFILE: auto, none or a profile name (validated by the configuration). */
+  readonly profile: string;
+  /** DBSYNC_SCHEMA_ONLY_TABLES; null: the profile's list. */
+  readonly schemaOnlyTables: readonly string[] | null;
+  readonly secrets: SecretsSettings;
+}
+
+/** No profile, no schema-only tables, no secret columns (tests and tools reading a plain database). */
+export const NO_POLICY: PolicySettings = Object.freeze({ profile: 'none', schemaOnlyTables: null, secrets: secretsSettings(NO_SECRETS_CONFIG) });
+
+export function policySettings(config: Pick<Config, 'profile' | 'schemaOnlyTables' | 'secrets'>): PolicySettings {
+  return { profile: config.profile, schemaOnlyTables: config.schemaOnlyTables, secrets: secretsSettings(config.secrets) };
+}
+
+/**
+ * What a pass does with the database's tables beyond reading them: the application profile in
+ * force, the tables whose rows are not versioned, and which cells are secrets with which policy.
+ * Decided here only, from the settings and the tables the database has, once per pass (the
+ * snapshot asks with the tables it lists, inside its consistent read) and handed to the stages
+ * that need it: the commit message, pull's merge, the apply engine, restore and doctor.
+ */
+export class PassPolicy {
+  private constructor(
+    readonly settings: PolicySettings,
+    /** The application profile in force, or null. */
+    readonly profile: Profile | null,
+    private readonly schemaOnlyPatterns: readonly string[],
+  ) {}
+
+  /** `auto` picks the profile whose marker tables are all among `tableNames`. */
+  static decide(settings: PolicySettings, tableNames: Iterable<string>): PassPolicy {
+    const profile = resolveProfile(settings.profile, tableNames);
+    return new PassPolicy(settings, profile, settings.schemaOnlyTables ?? profile?.schemaOnlyTables ?? []);
+  }
+
+  get secrets(): SecretsSettings {
+    return this.settings.secrets;
+  }
+
+  /** Whether only the table's definition is versioned, not its rows. */
+  isSchemaOnly(table: string): boolean {
+    return matchesAny(this.schemaOnlyPatterns, table);
+  }
+
+  /** The profile's secret rules plus the columns DBSYNC_SECRET_POLICY declares. */
+  secretRules(): SecretRule[] {
+    return secretRules(this.profile, this.secrets.overrides);
+  }
+
+  /** Which cells of these tables are secrets, and their policy (throws a configuration error for a rule that cannot apply). */
+  planSecrets(tables: readonly TableInfo[]): SecretsPlan {
+    return planSecrets(tables, this.profile, this.secrets);
+  }
+
+  /** Columns the application means to be unique (two-way sync reports duplicates as conflicts). */
+  get businessNumbers(): readonly BusinessNumberColumn[] {
+    return this.profile?.businessNumbers?.columns ?? [];
+  }
+}
+
+/** Decides the policy from the tables a snapshot lists (see takeSnapshot). */
+export type PolicyDecider = (tableNames: readonly string[]) => PassPolicy;
+
+export function policyDecider(settings: PolicySettings): PolicyDecider {
+  return (tableNames) => PassPolicy.decide(settings, tableNames);
+}
