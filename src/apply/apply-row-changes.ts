@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { isLockBusy } from '../db/mariadb/server-errors.js';
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 import type { RowChange } from '../merge/row-change.js';
 import { NO_POLICY, PassPolicy } from '../policy/pass-policy.js';
@@ -106,7 +107,7 @@ export async function applyRowChanges(db: Database, table: TableInfo, changes: r
     try {
       await db.execute(mvcc ? 'START TRANSACTION' : `LOCK TABLES ${quoteId(table.name)} WRITE`, op);
     } catch (err) {
-      if (isBusy(err)) return refuse(busyText(err));
+      if (isLockBusy(err)) return refuse(busyText(err));
       throw err;
     }
     let writes: RowWrites | null = null;
@@ -125,7 +126,7 @@ export async function applyRowChanges(db: Database, table: TableInfo, changes: r
       return done(plan, [], null);
     } catch (err) {
       const undone = await endAfterFailure(db, mvcc, writes);
-      if (isBusy(err) && undone) return refuse(busyText(err));
+      if (isLockBusy(err) && undone) return refuse(busyText(err));
       throw failed(table.name, err, undone, mvcc, secretCells.decrypted);
     }
   } finally {
@@ -194,11 +195,6 @@ async function statementLimit(db: Database): Promise<number> {
   const rows = await db.queryArrays('SELECT @@max_allowed_packet', [], 'read max_allowed_packet');
   const packet = Number(rows[0]?.[0] ?? 0) || STATEMENT_BYTES;
   return Math.max(64 * 1024, Math.min(STATEMENT_BYTES, packet - 4096));
-}
-
-function isBusy(err: unknown): boolean {
-  const code = (err as { cause?: { code?: string } } | null)?.cause?.code;
-  return code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK';
 }
 
 function busyText(err: unknown): string {

@@ -1,4 +1,6 @@
 import type { RawCell } from '../db/database.js';
+import { isUnicodeCharset } from '../db/mariadb/charsets.js';
+import { isTextType } from '../db/mariadb/column-types.js';
 import { columnFormat } from '../snapshot/column-format.js';
 import { quoteId } from '../snapshot/sql-text.js';
 import type { ColumnInfo, TableInfo } from '../snapshot/table-info.js';
@@ -30,14 +32,6 @@ function keyLiteral(col: ColumnInfo, literal: string): string {
   return col.dataType === 'float' && literal === '-1e-50' ? '0' : literal;
 }
 
-const NOT_TEXT = new Set([
-  'tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'double', 'real', 'year', 'float',
-  'date', 'datetime', 'timestamp', 'time', 'bit',
-  'binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob',
-  'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection',
-]);
-const UNICODE = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ucs2', 'utf16', 'utf16le', 'utf32']);
-
 /**
  * The row whose selected values (the snapshot's SELECT list) have exactly these bytes: for a table
  * without a key, where a row has no other identity. Each selected expression is compared as bytes
@@ -58,7 +52,7 @@ export function rawRowCondition(table: TableInfo, raw: readonly RawCell[]): stri
       parts.push(`${select} IS NULL`);
       continue;
     }
-    const asText = !NOT_TEXT.has(col.dataType) && (col.charset === null || UNICODE.has(col.charset.toLowerCase()));
+    const asText = isTextType(col.dataType) && (col.charset === null || isUnicodeCharset(col.charset));
     const expr = asText ? `CONVERT(${select} USING utf8mb4)` : select;
     parts.push(`CAST(${expr} AS BINARY) = ${cell.length === 0 ? "_binary''" : `X'${cell.toString('hex')}'`}`);
   }

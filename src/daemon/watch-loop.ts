@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { DbsyncError, describeFsError, messageOf } from '../errors/dbsync-error.js';
+import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
+import { describeFsError, isDiskFull, isNotWritable, writeFailureHint } from '../errors/fs-error.js';
 import type { ProbeReading } from '../detect/change-probe.js';
 import type { PassResult } from '../sync/sync-pass.js';
 import { isVerification, PassScheduler, type PassTrigger, type ScheduleOptions } from './pass-scheduler.js';
@@ -46,12 +47,7 @@ function asDbsyncError(err: unknown): DbsyncError {
   if (err instanceof DbsyncError) return err;
   const code = (err as NodeJS.ErrnoException).code ?? '';
   // A file-system failure outside the stages' own handling still says what to fix.
-  const hint =
-    code === 'ENOSPC' || code === 'EDQUOT'
-      ? 'free disk space; the last commit is intact; retrying'
-      : code === 'EROFS' || code === 'EACCES' || code === 'EPERM'
-        ? 'make the repository writable; the last commit is intact; retrying'
-        : 'retrying; see the log';
+  const hint = isDiskFull(err) || isNotWritable(err) ? writeFailureHint(err, 'the repository', 'the last commit is intact; retrying') : 'retrying; see the log';
   return new DbsyncError({ operation: 'pass', message: code ? `${describeFsError(err)}: ${messageOf(err)}` : messageOf(err), hint, cause: err });
 }
 

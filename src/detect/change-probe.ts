@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { isStatementRefused } from '../db/mariadb/server-errors.js';
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 
 /**
@@ -149,8 +150,7 @@ export class ChangeProbe {
       if (!this.db) await this.open();
       const rows = await this.db!.queryArrays(this.sql, [], 'read the change probe').catch((err: unknown) => {
         // A server (or proxy) that refuses the statement itself will not serve it later either.
-        const code = (err as { cause?: { code?: string } }).cause?.code ?? '';
-        if (/ACCESS_DENIED|PARSE_ERROR|NOT_SUPPORTED/.test(code)) throw new ProbeUnavailable(`the server refused SHOW GLOBAL STATUS (${messageOf(err)})`);
+        if (isStatementRefused(err)) throw new ProbeUnavailable(`the server refused SHOW GLOBAL STATUS (${messageOf(err)})`);
         throw err;
       });
       return this.toReading(rows);

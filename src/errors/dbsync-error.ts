@@ -28,20 +28,3 @@ export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
-
-const FS_ERRORS: Readonly<Record<string, string>> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EIO: 'input/output error',
-};
-
-/** A file-system error in words plus its code, e.g. "no space left on device (ENOSPC)"; the message otherwise. */
-export function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code ?? '';
-  const words = FS_ERRORS[code];
-  if (words) return `${words} (${code})`;
-  return code || messageOf(err);
-}

@@ -7,10 +7,11 @@
  */
 import { access, chmod, constants, lstat, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DbsyncError, describeFsError } from '../errors/dbsync-error.js';
+import { DbsyncError } from '../errors/dbsync-error.js';
+import { describeFsError } from '../errors/fs-error.js';
 import { TEMP_SUFFIX } from '../fs/atomic-file.js';
-import { ASIDE_SUFFIX, CREATED_HEADER, findBlock, insertBlock, isShellScript, removeBlock, replaceBlock } from './hook-script.js';
 import { HOOK_NAME } from '../project/hook-marker.js';
+import { ASIDE_SUFFIX, CREATED_HEADER, findBlock, insertBlock, isShellScript, removeBlock, replaceBlock } from './hook-script.js';
 
 export interface InstallResult {
   readonly file: string;

@@ -1,5 +1,6 @@
 import { type FileHandle, mkdir, open, readFile, rm, rmdir, stat, unlink, utimes } from 'node:fs/promises';
-import { DbsyncError, describeFsError } from '../errors/dbsync-error.js';
+import { DbsyncError } from '../errors/dbsync-error.js';
+import { describeFsError, writeFailureHint } from '../errors/fs-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { currentProcess, ownerState, parseIdentity, sameProcess, type ProcessIdentity } from './process-identity.js';
 
@@ -65,11 +66,10 @@ export function busyError(what: string, timeoutMs: number, owner?: ProcessIdenti
 }
 
 function fsError(dir: string, err: unknown): DbsyncError {
-  const code = (err as NodeJS.ErrnoException).code ?? '';
   return new DbsyncError({
     operation: 'acquire lock',
     message: `cannot create the lock file in ${dir} (${describeFsError(err)})`,
-    hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free disk space; the last commit is intact' : 'make the repository writable; the last commit is intact',
+    hint: writeFailureHint(err, 'the repository', 'the last commit is intact'),
     cause: err,
   });
 }

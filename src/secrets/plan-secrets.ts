@@ -1,12 +1,10 @@
+import { STRING_TYPES } from '../db/mariadb/column-types.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import type { Profile } from '../profile/profile.js';
 import type { TableInfo } from '../snapshot/table-info.js';
 import { secretRules, type SecretsSettings } from './secret-policy.js';
 import { TableSecrets, type AppliedSecret } from './table-secrets.js';
-
-/** Column types whose values can be replaced by the placeholder or a token (a quoted string) and loaded back. */
-const STRING_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
 
 export interface SecretsPlan {
   /** Table name -> what to do with its secret cells (tables without secrets are absent). */

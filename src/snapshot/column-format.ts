@@ -1,5 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { RawCell } from '../db/database.js';
+import { isUnicodeCharset } from '../db/mariadb/charsets.js';
+import { BINARY_TYPES, NUMERIC_TYPES, TEMPORAL_TYPES } from '../db/mariadb/column-types.js';
 import { hexLiteral, quoteId, quoteString } from './sql-text.js';
 import type { ColumnInfo } from './table-info.js';
 
@@ -31,18 +33,6 @@ export type LiteralRule =
   | { readonly kind: 'charset'; readonly charset: string }
   | { readonly kind: 'enum'; readonly inner: LiteralRule };
 
-const NUMERIC = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'double', 'real', 'year']);
-const TEMPORAL = new Set(['date', 'datetime', 'timestamp', 'time']);
-const BINARY = new Set([
-  'binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob',
-  'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection',
-]);
-/**
- * Character sets whose conversion to the connection's utf8mb4 and back is lossless. Not ascii: the
- * server stores any byte in an ascii column (from `_ascii x'..'` or old data) and converts bytes
- * above 0x7F to '?' on the way out.
- */
-const UNICODE_CHARSETS = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'ucs2', 'utf16', 'utf16le', 'utf32']);
 
 const nullOr = (f: (b: Buffer) => string) => (cell: RawCell) => (cell === null ? 'NULL' : f(cell));
 
@@ -55,14 +45,14 @@ export function columnFormat(col: ColumnInfo): ColumnFormat {
   const id = quoteId(col.name);
   const t = col.dataType.toLowerCase();
   if (col.generated) return { select: null, literal: () => 'DEFAULT', rule: { kind: 'default' } };
-  if (NUMERIC.has(t)) return { select: id, literal: nullOr((b) => b.toString('latin1')), rule: { kind: 'verbatim' } };
+  if (NUMERIC_TYPES.has(t)) return { select: id, literal: nullOr((b) => b.toString('latin1')), rule: { kind: 'verbatim' } };
   // FLOAT is printed by the server with 6 significant digits, which loses precision; as DOUBLE it
   // prints the exact stored value, which converts back to the same FLOAT. A FLOAT can hold -0 (a
   // tiny negative value rounded), which prints as 0 and is stored as +0 when written so: it is
   // read as -1e-50, which rounds to the FLOAT -0 again.
   if (t === 'float') return { select: `IF(${id} = 0 AND ATAN2(${id}, -1) < 0, -1e-50, CAST(${id} AS DOUBLE))`, literal: nullOr((b) => b.toString('latin1')), rule: { kind: 'verbatim' } };
-  if (TEMPORAL.has(t)) return { select: id, literal: nullOr((b) => `'${b.toString('latin1')}'`), rule: { kind: 'quoted' } };
-  if (BINARY.has(t) || t === 'bit') return { select: id, literal: nullOr(hexLiteral), rule: { kind: 'hex' } };
+  if (TEMPORAL_TYPES.has(t)) return { select: id, literal: nullOr((b) => `'${b.toString('latin1')}'`), rule: { kind: 'quoted' } };
+  if (BINARY_TYPES.has(t) || t === 'bit') return { select: id, literal: nullOr(hexLiteral), rule: { kind: 'hex' } };
   const plain = textFormat(id, col.charset?.toLowerCase() ?? null);
   if (t === 'enum' || t === 'set') return enumOrSetFormat(id, t, plain);
   return plain;
@@ -74,7 +64,7 @@ function textFormat(id: string, cs: string | null): ColumnFormat {
     // The bytes: ASCII as a quoted string, anything else (bytes above 0x7F) as hex with the character set.
     return { select: `CAST(${id} AS BINARY)`, literal: nullOr((b) => (b.every((x) => x < 0x80) ? quoteString(b.toString('latin1')) : `_ascii ${hexLiteral(b)}`)), rule: { kind: 'ascii' } };
   }
-  if (cs && !UNICODE_CHARSETS.has(cs)) {
+  if (cs && !isUnicodeCharset(cs)) {
     // Non-Unicode text (latin1, cp1251, sjis, ...): the exact bytes with their character set.
     return { select: `CAST(${id} AS BINARY)`, literal: nullOr((b) => (b.length === 0 ? "''" : `_${cs} ${hexLiteral(b)}`)), rule: { kind: 'charset', charset: cs } };
   }

@@ -1,42 +1,12 @@
 import { isUtf8 } from 'node:buffer';
+import { CHARSET_ENCODINGS } from '../db/mariadb/charsets.js';
 import { unquoteString } from './sql-text.js';
 
-/**
- * MariaDB character set names -> WHATWG encoding labels understood by TextDecoder. MariaDB's
- * latin1 is Windows-1252.
- */
-const ENCODINGS: Record<string, string> = {
-  latin1: 'windows-1252',
-  ascii: 'windows-1252',
-  cp1250: 'windows-1250',
-  cp1251: 'windows-1251',
-  cp1256: 'windows-1256',
-  cp1257: 'windows-1257',
-  latin2: 'iso-8859-2',
-  latin7: 'iso-8859-13',
-  greek: 'iso-8859-7',
-  hebrew: 'iso-8859-8',
-  koi8r: 'koi8-r',
-  koi8u: 'koi8-u',
-  sjis: 'shift_jis',
-  cp932: 'shift_jis',
-  ujis: 'euc-jp',
-  eucjpms: 'euc-jp',
-  euckr: 'euc-kr',
-  gbk: 'gbk',
-  gb2312: 'gb2312',
-  big5: 'big5',
-  utf16: 'utf-16be',
-  utf16le: 'utf-16le',
-  utf8: 'utf-8',
-  utf8mb3: 'utf-8',
-  utf8mb4: 'utf-8',
-};
 
 function decodeBytes(bytes: Buffer, charset: string | null): string | null {
   if (charset === null) return isUtf8(bytes) ? bytes.toString('utf8') : null;
   try {
-    return new TextDecoder(ENCODINGS[charset.toLowerCase()] ?? 'utf-8').decode(bytes);
+    return new TextDecoder(CHARSET_ENCODINGS[charset.toLowerCase()] ?? 'utf-8').decode(bytes);
   } catch {
     return bytes.toString('latin1');
   }

@@ -1,7 +1,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/database.js';
-import { DbsyncError, describeFsError, messageOf } from '../errors/dbsync-error.js';
+import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
+import { describeFsError, isFileSystemError, writeFailureHint } from '../errors/fs-error.js';
 import { CHUNK_TARGET_BYTES, tableExponent } from './chunking.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { DATA_DIR, encodeTableFileName, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, TABLES_DIR, tableSchemaPath } from './layout.js';
@@ -28,9 +29,9 @@ export interface StagedSnapshot {
   readonly rowCounts: ReadonlyMap<string, number>;
   /** How long the table locks were held (ms): what writers to non-transactional tables waited at most. */
   readonly lockMs: number;
-  /** The application profile in force for this database (DBSYNC_PROFILE), or null. */
   /** The pass's policy, decided from the tables this snapshot listed (see src/policy). */
   readonly policy: PassPolicy;
+  /** The application profile in force for this database (DBSYNC_PROFILE), or null. */
   readonly profile: Profile | null;
   /** Tables whose definition was written but whose rows were not (DBSYNC_SCHEMA_ONLY_TABLES or the profile's). */
   readonly schemaOnly: readonly string[];
@@ -213,12 +214,11 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     await rm(opts.stagingDir, { recursive: true, force: true }).catch(() => undefined);
     if (opts.signal?.aborted) throw new DbsyncError({ operation: 'take snapshot', message: 'cancelled', hint: 'nothing was written; the next pass starts over', cause: err });
     if (err instanceof DbsyncError) throw err;
-    const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO'].includes(code)) {
+    if (isFileSystemError(err)) {
       throw new DbsyncError({
         operation: 'write snapshot',
         message: `cannot write the staging files in ${opts.stagingDir} (${describeFsError(err)})`,
-        hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free disk space; the last commit is intact and the next pass starts over' : 'make the repository writable; the last commit is intact',
+        hint: writeFailureHint(err, 'the repository', 'the last commit is intact', 'the last commit is intact and the next pass starts over'),
         cause: err,
       });
     }

@@ -2,7 +2,8 @@ import { rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChangeSet } from '../detect/detect-changes.js';
 import { fsyncDir, moveIntoPlace } from '../fs/atomic-file.js';
-import { DbsyncError, describeFsError } from '../errors/dbsync-error.js';
+import { DbsyncError } from '../errors/dbsync-error.js';
+import { describeFsError, writeFailureHint } from '../errors/fs-error.js';
 import type { StagedSnapshot } from './take-snapshot.js';
 
 /**
@@ -26,11 +27,10 @@ export async function writeSnapshot(staged: StagedSnapshot, changes: ChangeSet, 
     }
     for (const d of dirs) await fsyncDir(d);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? '';
     throw new DbsyncError({
       operation: 'write snapshot',
       message: `cannot write to ${snapshotAbs} (${describeFsError(err)})`,
-      hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free disk space; the last commit is intact and the next pass completes the snapshot' : 'make the snapshot folder writable; the last commit is intact',
+      hint: writeFailureHint(err, 'the snapshot folder', 'the last commit is intact', 'the last commit is intact and the next pass completes the snapshot'),
       cause: err,
     });
   }
