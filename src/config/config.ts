@@ -7,7 +7,7 @@ import { PROFILE_NAMES } from '../profile/profiles.js';
 import { loadSecretsConfig, secretsSettingSchemas } from '../secrets/secrets-config.js';
 import type { SecretsConfig } from '../secrets/secret-policy.js';
 
-/** The validated, frozen configuration every stage reads. Built only by `loadConfig`. */
+/** The validated, frozen configuration every stage reads. Built only by `loadConfig`; the types of its choices come from the SETTINGS schemas. */
 export interface Config {
   readonly db: {
     readonly host: string;
@@ -35,11 +35,11 @@ export interface Config {
   readonly lockTimeoutMs: number;
   /** Two-way sync (see src/pull): mode, pull interval of `watch`, conflict rule. */
   readonly sync: {
-    readonly mode: 'backup' | 'two-way';
+    readonly mode: SettingValue<'mode'>;
     readonly pullIntervalMs: number;
-    readonly conflictRule: 'ours' | 'theirs' | 'newest';
+    readonly conflictRule: SettingValue<'conflictRule'>;
     /** Pulled view/routine/trigger/event changes: applied, or only recorded for review (they are code from the remote). */
-    readonly pullObjects: 'apply' | 'conflict';
+    readonly pullObjects: SettingValue<'pullObjects'>;
   };
   readonly includeTables: readonly string[];
   readonly excludeTables: readonly string[];
@@ -52,7 +52,7 @@ export interface Config {
   /** DBSYNC_CHUNK_SIZE: tables larger than this are split into data files of about this size (see src/snapshot/chunking.ts). */
   readonly chunkBytes: number;
   /** DBSYNC_CHANGE_SOURCE: how a pass learns which tables changed (see src/detect/change-source.ts). */
-  readonly changeSource: 'auto' | 'binlog' | 'full';
+  readonly changeSource: SettingValue<'changeSource'>;
   readonly git: {
     /** Remote URL with any credentials removed; what goes into .git/config. */
     readonly remoteUrl: string | undefined;
@@ -68,7 +68,7 @@ export interface Config {
     readonly authorName: string;
     readonly authorEmail: string;
   };
-  readonly log: { readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly format: 'text' | 'json' };
+  readonly log: { readonly level: SettingValue<'logLevel'>; readonly format: SettingValue<'logFormat'> };
 }
 
 /** Flag values as the CLI parsed them (strings or undefined); the CLI owns argument parsing. */
@@ -238,6 +238,13 @@ export const SETTINGS = {
 
 type SettingKey = keyof typeof SETTINGS;
 
+/** The value of a setting as its schema gives it (e.g. a number of seconds, a list of tables). */
+export type SettingValue<K extends SettingKey> = z.output<(typeof SETTINGS)[K]['schema']>;
+/** Settings that always have a value (their default when not given). */
+type DefaultedKey = { [K in SettingKey]: (typeof SETTINGS)[K] extends { readonly default: string } ? K : never }[SettingKey];
+/** Every setting's value after validation: defaulted ones always present, the others when given. */
+type SettingValues = { readonly [K in DefaultedKey]: SettingValue<K> } & { readonly [K in Exclude<SettingKey, DefaultedKey>]?: SettingValue<K> };
+
 /** What the CLI flag is called on the command line, for messages. */
 export function flagName(key: string): string {
   return '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
@@ -257,7 +264,7 @@ function configError(message: string): DbsyncError {
  * the variable or flag and the value's problem. Throws a DbsyncError (exit 2) before anything is touched.
  */
 export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cwd: string; requireDatabase?: boolean }): Config {
-  const values: Record<string, unknown> = {};
+  const parsedValues: Partial<Record<SettingKey, unknown>> = {};
   const problems: string[] = [];
   for (const key of Object.keys(SETTINGS) as SettingKey[]) {
     const s: Setting = SETTINGS[key];
@@ -280,22 +287,24 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     if (raw === undefined) raw = s.default;
     if (raw === undefined) continue;
     const parsed = s.schema.safeParse(raw);
-    if (parsed.success) values[key] = parsed.data;
+    if (parsed.success) parsedValues[key] = parsed.data;
     else {
       const shown = key === 'dbPassword' || key === 'gitToken' ? '(hidden)' : JSON.stringify(raw);
       const where = from ? sourceName(key, from) : `default of ${s.env[0]}`;
       problems.push(`${where}=${shown}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
     }
   }
+  // Each value came from its own schema, and a defaulted setting without a value is a problem above.
+  const values = parsedValues as SettingValues;
   if (opts.requireDatabase !== false) {
     if (values.dbUser === undefined && !problems.some((p) => p.includes('DB_USER'))) problems.push('DB_USER is not set: set DB_USER or --db-user to the database user');
     if (values.dbName === undefined && !problems.some((p) => p.includes('DB_NAME'))) problems.push('DB_NAME is not set: set DB_NAME or --db-name to the database to snapshot');
   }
   if (problems.length > 0) throw configError(problems.join('; '));
 
-  let password = values.dbPassword as string | undefined;
+  let password = values.dbPassword;
   if (values.dbPasswordFile !== undefined) {
-    const file = path.resolve(opts.cwd, values.dbPasswordFile as string);
+    const file = path.resolve(opts.cwd, values.dbPasswordFile);
     try {
       password = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
@@ -307,7 +316,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
   const sshFiles: Record<string, string | undefined> = {};
   for (const [key, name] of [['sshKey', 'DBSYNC_SSH_KEY'], ['sshKnownHosts', 'DBSYNC_SSH_KNOWN_HOSTS']] as const) {
     if (values[key] === undefined) continue;
-    const file = path.resolve(opts.cwd, values[key] as string);
+    const file = path.resolve(opts.cwd, values[key]);
     try {
       accessSync(file, constants.R_OK);
     } catch (err) {
@@ -316,53 +325,53 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     sshFiles[key] = file;
   }
 
-  const secrets = loadSecretsConfig({ mode: values.secrets, overrides: values.secretPolicy, keyFile: values.secretKeyFile as string | undefined, cwd: opts.cwd }, configError);
+  const secrets = loadSecretsConfig({ mode: values.secrets, overrides: values.secretPolicy, keyFile: values.secretKeyFile, cwd: opts.cwd }, configError);
 
-  const remote = values.remoteUrl === undefined ? undefined : splitRemoteCredentials(values.remoteUrl as string);
+  const remote = values.remoteUrl === undefined ? undefined : splitRemoteCredentials(values.remoteUrl);
   return Object.freeze({
     db: Object.freeze({
-      host: values.dbHost as string,
-      port: values.dbPort as number,
-      socket: values.dbSocket === undefined ? undefined : path.resolve(opts.cwd, values.dbSocket as string),
-      user: (values.dbUser as string | undefined) ?? '',
+      host: values.dbHost,
+      port: values.dbPort,
+      socket: values.dbSocket === undefined ? undefined : path.resolve(opts.cwd, values.dbSocket),
+      user: values.dbUser ?? '',
       password,
-      database: (values.dbName as string | undefined) ?? '',
-      connectTimeoutMs: Math.round((values.connectTimeout as number) * 1000),
+      database: values.dbName ?? '',
+      connectTimeoutMs: Math.round(values.connectTimeout * 1000),
     }),
-    projectDir: path.resolve(opts.cwd, (values.projectDir as string | undefined) ?? '.'),
+    projectDir: path.resolve(opts.cwd, values.projectDir ?? '.'),
     projectDirGiven: values.projectDir !== undefined,
-    snapshotDir: values.snapshotDir as string,
-    pollIntervalMs: Math.round((values.pollInterval as number) * 1000),
-    verifyIntervalMs: Math.round((values.verifyInterval as number) * 1000),
-    quietPeriodMs: Math.round((values.quietPeriod as number) * 1000),
-    maxDelayMs: Math.round((values.maxDelay as number) * 1000),
-    maxBackoffMs: Math.round((values.maxBackoff as number) * 1000),
-    lockTimeoutMs: Math.round((values.lockTimeout as number) * 1000),
+    snapshotDir: values.snapshotDir,
+    pollIntervalMs: Math.round(values.pollInterval * 1000),
+    verifyIntervalMs: Math.round(values.verifyInterval * 1000),
+    quietPeriodMs: Math.round(values.quietPeriod * 1000),
+    maxDelayMs: Math.round(values.maxDelay * 1000),
+    maxBackoffMs: Math.round(values.maxBackoff * 1000),
+    lockTimeoutMs: Math.round(values.lockTimeout * 1000),
     sync: Object.freeze({
-      mode: values.mode as 'backup' | 'two-way',
-      pullIntervalMs: Math.round(((values.pullInterval as number | undefined) ?? (values.pollInterval as number)) * 1000),
-      conflictRule: values.conflictRule as 'ours' | 'theirs' | 'newest',
-      pullObjects: values.pullObjects as 'apply' | 'conflict',
+      mode: values.mode,
+      pullIntervalMs: Math.round((values.pullInterval ?? values.pollInterval) * 1000),
+      conflictRule: values.conflictRule,
+      pullObjects: values.pullObjects,
     }),
-    includeTables: Object.freeze(values.includeTables as string[]),
-    excludeTables: Object.freeze(values.excludeTables as string[]),
-    profile: values.profile as string,
-    schemaOnlyTables: values.schemaOnlyTables === undefined ? null : Object.freeze(values.schemaOnlyTables as string[]),
+    includeTables: Object.freeze(values.includeTables),
+    excludeTables: Object.freeze(values.excludeTables),
+    profile: values.profile,
+    schemaOnlyTables: values.schemaOnlyTables === undefined ? null : Object.freeze(values.schemaOnlyTables),
     secrets,
-    chunkBytes: values.chunkSize as number,
-    changeSource: values.changeSource as Config['changeSource'],
+    chunkBytes: values.chunkSize,
+    changeSource: values.changeSource,
     git: Object.freeze({
       remoteUrl: remote?.url,
-      remoteName: values.remoteName as string,
+      remoteName: values.remoteName,
       username: remote?.username,
       droppedSshPassword: remote?.droppedSshPassword === true,
-      token: (values.gitToken as string | undefined) ?? remote?.password,
+      token: values.gitToken ?? remote?.password,
       sshKey: sshFiles.sshKey,
       sshKnownHosts: sshFiles.sshKnownHosts,
-      authorName: values.authorName as string,
-      authorEmail: values.authorEmail as string,
+      authorName: values.authorName,
+      authorEmail: values.authorEmail,
     }),
-    log: Object.freeze({ level: values.logLevel as Config['log']['level'], format: values.logFormat as Config['log']['format'] }),
+    log: Object.freeze({ level: values.logLevel, format: values.logFormat }),
   });
 }
 

@@ -27,11 +27,11 @@ const KEY_HOWTO = `create one with \`openssl rand -base64 32 > dbsync.key\` (and
  * Errors are configuration errors (exit 2), raised before anything is touched.
  */
 export function loadSecretsConfig(
-  v: { mode: unknown; overrides: unknown; keyFile: string | undefined; cwd: string },
+  v: { mode: SecretsMode; overrides: ReadonlyMap<string, SecretPolicy> | undefined; keyFile: string | undefined; cwd: string },
   configError: (message: string) => DbsyncError,
 ): SecretsConfig {
-  const mode = v.mode as SecretsMode;
-  const overrides = (v.overrides as Map<string, SecretPolicy> | undefined) ?? new Map<string, SecretPolicy>();
+  const mode = v.mode;
+  const overrides = v.overrides ?? new Map<string, SecretPolicy>();
   let key: SecretsConfig['key'];
   let keyFile: string | undefined;
   if (v.keyFile !== undefined) {
