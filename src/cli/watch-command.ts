@@ -10,7 +10,7 @@ import { renderPass, renderTakeover } from './render.js';
 import { secretsNotice } from './secrets-notice.js';
 import { profileNotice } from './profile-notice.js';
 import { ProgressDisplay } from './progress-display.js';
-import { watchPulls } from './watch-pulls.js';
+import { watchPull } from './watch-pulls.js';
 import { isVerification } from '../daemon/pass-scheduler.js';
 import { selectChangeSource, type SourceChoice } from '../sync/select-source.js';
 
@@ -26,8 +26,9 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   const probe = config.verifyIntervalMs > 0 ? new ChangeProbe(project.connect) : null;
   // Progress of a long pass (the first snapshot of a large database): a terminal line, or a summary in the log.
   const display = new ProgressDisplay({ stream: process.stderr, log });
-  // Two-way mode: a pass is a pull every DBSYNC_PULL_INTERVAL (see watch-pulls.ts).
-  const pulls = watchPulls(ctx);
+  // Two-way mode: a pass is a pull every DBSYNC_PULL_INTERVAL (the loop decides when; watch-pulls.ts runs one).
+  const twoWay = config.sync.mode === 'two-way';
+  if (twoWay) log.info(`two-way mode: pulling from ${config.git.remoteName} every ${config.sync.pullIntervalMs / 1000} s (conflict rule: ${config.sync.conflictRule})`);
   // Chosen at the first pass (the database may be down at start-up) and logged once.
   let choice: SourceChoice | null = null;
   const changeSource = async () => {
@@ -38,14 +39,16 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     return choice.source;
   };
   const loop = new WatchLoop({
-    runPass: ({ push, trigger }) =>
-      pulls
-        .pass(push, async () =>
-          // Verification passes read every table: they catch what the source cannot see (sql_log_bin=0, binlog filters).
-          runPass(project, { push, progress: display.update, changeSource: await changeSource(), fullRead: isVerification(trigger) ? `verification pass (${trigger})` : null }),
-        )
-        .finally(() => display.clear()),
-    wanted: pulls.wanted,
+    runPass: async ({ push, trigger, pull }) => {
+      try {
+        if (pull) return await watchPull(ctx, push);
+        // Verification passes read every table: they catch what the source cannot see (sql_log_bin=0, binlog filters).
+        return await runPass(project, { push, progress: display.update, changeSource: await changeSource(), fullRead: isVerification(trigger) ? `verification pass (${trigger})` : null });
+      } finally {
+        display.clear();
+      }
+    },
+    ...(twoWay ? { pullIntervalMs: config.sync.pullIntervalMs } : {}),
     intervalMs: config.pollIntervalMs,
     maxBackoffMs: config.maxBackoffMs,
     ...(probe ? { probe: () => probe.read() } : {}),
@@ -104,6 +107,8 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   });
   loop.on('pass:recovered', (failures) => log.info(`recovered after ${failures} failed pass(es)`));
   loop.on('push:failure', (message, failures, retryIn) => log.warn(`${message} (push failure ${failures}, next push attempt in ${Math.round(retryIn / 1000)} s)`));
+  loop.on('fetch:failure', (message, failures, retryIn) => log.warn(`${message} (fetch failure ${failures}, next pull in ${Math.round(retryIn / 1000)} s)`));
+  loop.on('fetch:recovered', (failures) => log.info(`fetch from ${config.git.remoteName} works again after ${failures} failed fetch(es)`));
 
   let signalled = 0;
   const onSignal = (sig: string) => {

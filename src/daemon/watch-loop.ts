@@ -3,7 +3,12 @@ import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 import { describeFsError, isDiskFull, isNotWritable, writeFailureHint } from '../errors/fs-error.js';
 import type { ProbeReading } from '../detect/change-probe.js';
 import type { PassResult } from '../sync/sync-pass.js';
+import { type LoopClock, REAL_CLOCK } from './loop-clock.js';
 import { isVerification, PassScheduler, type PassTrigger, type ScheduleOptions } from './pass-scheduler.js';
+import { PullSchedule } from './pull-schedule.js';
+
+/** What a pass tells the loop: a pass's result; for a pull whose fetch failed, why. */
+export type LoopPassResult = PassResult & { readonly fetchError?: string | null };
 
 /** What the daemon is doing, as `status` shows it. */
 export type LoopState = 'idle' | 'waiting for quiet' | 'running' | 'verifying' | 'backoff' | 'stopping' | 'stopped';
@@ -15,6 +20,10 @@ export interface LoopEvents {
   'pass:failure': [error: DbsyncError, failures: number, retryInMs: number];
   'pass:recovered': [failures: number];
   'push:failure': [message: string, failures: number, retryInMs: number];
+  /** Two-way mode: a pull's fetch failed (the remote was not reached; nothing was merged). */
+  'fetch:failure': [message: string, failures: number, retryInMs: number];
+  /** Two-way mode: a fetch worked again after failures. */
+  'fetch:recovered': [failures: number];
   /** A poll whose probe saw no change: no pass ran. */
   'poll:skipped': [];
   /** The probe moved: a pass follows once it stays still for the quiet period. */
@@ -24,18 +33,18 @@ export interface LoopEvents {
 }
 
 export interface WatchLoopOptions {
-  /** One pass; `push` is false while pushes are backing off. */
-  readonly runPass: (opts: { push: boolean; trigger: PassTrigger }) => Promise<PassResult>;
+  /** One pass; `push` is false while pushes are backing off; `pull`: two-way mode's pull is due (fetch, merge, apply after the pass). */
+  readonly runPass: (opts: { push: boolean; trigger: PassTrigger; pull: boolean }) => Promise<LoopPassResult>;
   readonly intervalMs: number;
   readonly maxBackoffMs: number;
   /** The change probe. Without one, every poll is a full pass. */
   readonly probe?: () => Promise<ProbeReading>;
   /** Verification interval, quiet period and maximum delay (used with a probe). */
   readonly schedule?: Omit<ScheduleOptions, 'pollMs'>;
-  /** Clock (tests). */
-  readonly now?: () => number;
-  /** A pass wanted for a reason of its own even when the probe sees no change (two-way mode: a pull is due). */
-  readonly wanted?: () => PassTrigger | undefined;
+  /** Two-way mode: a pass is a pull every this many ms, wanted even when the probe sees no change. Absent: no pulls. */
+  readonly pullIntervalMs?: number;
+  /** Time and timers (tests give a fake clock). Default: the real one. */
+  readonly clock?: LoopClock;
 }
 
 /** Exponential backoff from one interval, capped. */
@@ -67,11 +76,13 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
   private wake: (() => void) | null = null;
   private stopRequested = false;
   private readonly scheduler: PassScheduler;
-  private readonly now: () => number;
+  private readonly pulls: PullSchedule | null;
+  private readonly clock: LoopClock;
 
   constructor(private readonly opts: WatchLoopOptions) {
     super();
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? REAL_CLOCK;
+    this.pulls = opts.pullIntervalMs === undefined ? null : new PullSchedule(opts.pullIntervalMs);
     const s = opts.schedule ?? { verifyMs: 0, quietMs: 0, maxDelayMs: 0 };
     this.scheduler = new PassScheduler({ pollMs: opts.intervalMs, ...s });
   }
@@ -93,12 +104,15 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
     this.wake?.();
   }
 
+  private now(): number {
+    return this.clock.now();
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      // Node fires a timer beyond 2^31-1 ms after 1 ms: clamp, so no setting can make a busy loop (config bounds it too).
-      const t = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
+      const cancel = this.clock.after(ms, done);
       function done() {
-        clearTimeout(t);
+        cancel();
         resolve();
       }
       this.wake = done;
@@ -122,8 +136,9 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
     let waiting = false;
     while (!this.stopRequested) {
       // Pushes are retried by passes: an idle database would otherwise leave commits unpushed until the next change.
-      const pushDue = this.pushFailures > 0 && Date.now() >= this.nextPushAt;
-      const decision = this.scheduler.decide(await this.readProbe(), this.now(), pushDue ? 'push' : this.opts.wanted?.());
+      const pushDue = this.pushFailures > 0 && this.now() >= this.nextPushAt;
+      const pullDue = this.pulls?.due(this.now()) ?? false;
+      const decision = this.scheduler.decide(await this.readProbe(), this.now(), pushDue ? 'push' : pullDue ? 'pull' : undefined);
       if (this.stopRequested) break;
       if (decision.kind === 'wait') {
         if (decision.skipped) this.emit('poll:skipped');
@@ -138,8 +153,11 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
       this.setState(isVerification(trigger) ? 'verifying' : 'running');
       this.scheduler.passStarted(this.now());
       let delay = this.opts.intervalMs;
+      // Decided when the pass starts (the probe wait may have crossed the pull's time).
+      const pull = this.pulls?.due(this.now()) ?? false;
+      if (pull) this.pulls?.started(this.now());
       try {
-        const result = await this.opts.runPass({ push: Date.now() >= this.nextPushAt, trigger });
+        const result = await this.opts.runPass({ push: this.now() >= this.nextPushAt, trigger, pull });
         this.scheduler.passSucceeded();
         if (this.failures > 0) this.emit('pass:recovered', this.failures);
         this.failures = 0;
@@ -147,12 +165,13 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
         if (result.push && (result.push.status === 'failed' || result.push.status === 'diverged')) {
           this.pushFailures++;
           const wait = backoffMs(this.opts.intervalMs, this.pushFailures, this.opts.maxBackoffMs);
-          this.nextPushAt = Date.now() + wait;
+          this.nextPushAt = this.now() + wait;
           this.emit('push:failure', result.push.message, this.pushFailures, wait);
         } else if (result.push) {
           this.pushFailures = 0;
           this.nextPushAt = 0;
         }
+        if (pull && this.pulls) this.afterPull(this.pulls, result);
       } catch (err) {
         this.scheduler.passFailed();
         this.failures++;
@@ -164,5 +183,15 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
       await this.sleep(delay);
     }
     this.setState('stopped');
+  }
+
+  private afterPull(pulls: PullSchedule, result: LoopPassResult): void {
+    if (result.fetchError) {
+      const { failures, retryInMs } = pulls.fetchFailed(this.now());
+      this.emit('fetch:failure', result.fetchError, failures, retryInMs);
+      return;
+    }
+    const failed = pulls.fetchSucceeded();
+    if (failed > 0) this.emit('fetch:recovered', failed);
   }
 }

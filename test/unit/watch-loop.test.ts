@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { LoopClock } from '../../src/daemon/loop-clock.js';
 import { WatchLoop, backoffMs } from '../../src/daemon/watch-loop.js';
 import { DbsyncError } from '../../src/errors/dbsync-error.js';
 import type { PassResult } from '../../src/sync/sync-pass.js';
@@ -10,6 +11,22 @@ const ok = (push: PassResult['push'] = null): PassResult => ({
   commit: { commit: null, subject: 'no changes', summary: { tables: [], objects: [] } },
   push,
 });
+
+/** Time that jumps ahead to each timer instead of waiting for it: a loop under it takes no real time to wait. */
+function fakeClock(start = 1_000_000): LoopClock & { elapsed: () => number } {
+  let t = start;
+  return {
+    now: () => t,
+    after: (ms, fn) => {
+      const h = setImmediate(() => {
+        t += ms;
+        fn();
+      });
+      return () => clearImmediate(h);
+    },
+    elapsed: () => t - start,
+  };
+}
 
 describe('watch loop', () => {
   it('backs off exponentially from one interval, capped', () => {
@@ -126,7 +143,9 @@ describe('watch loop', () => {
 
   it('with a change probe: retries a failed push by a pass even when nothing changes', async () => {
     const passes: string[] = [];
+    const clock = fakeClock();
     const loop = new WatchLoop({
+      clock,
       intervalMs: 5,
       maxBackoffMs: 60_000,
       schedule: { verifyMs: 60_000, quietMs: 0, maxDelayMs: 1000 },
@@ -137,10 +156,40 @@ describe('watch loop', () => {
         return ok(push ? { status: passes.length === 1 ? 'failed' : 'pushed', message: 'x' } : null);
       },
     });
-    const started = Date.now();
+    const realStart = Date.now();
     await loop.run();
     assert.deepEqual(passes, ['start+push', 'push+push']);
-    assert.ok(Date.now() - started >= 900, 'after the push backoff (one second at least)');
+    assert.ok(clock.elapsed() >= 1000, 'after the push backoff (one second at least)');
+    assert.ok(Date.now() - realStart < 900, 'on the fake clock: the backoff took no real time');
+  });
+
+  it('two-way: a pass is a pull every pull interval, also when nothing changes; a failed fetch is a fetch failure, not a push failure', async () => {
+    const clock = fakeClock();
+    const passes: string[] = [];
+    const events: string[] = [];
+    // Pulls at 0 s (fetch fails), 10 s (fails), 20 s (works).
+    const fetches = ['fail', 'fail', 'ok'];
+    const loop = new WatchLoop({
+      clock,
+      intervalMs: 1000,
+      maxBackoffMs: 60_000,
+      pullIntervalMs: 10_000,
+      schedule: { verifyMs: 600_000, quietMs: 0, maxDelayMs: 1000 },
+      probe: async () => ({ session: 1, server: 's', startedAt: 1, counters: { handler_write: '0' } }),
+      runPass: async ({ push, trigger, pull }) => {
+        passes.push(`${Math.round(clock.elapsed() / 1000)}s ${trigger}${pull ? ' pull' : ''}${push ? '+push' : ''}`);
+        if (!pull) return ok(push ? { status: 'pushed', message: 'x' } : null);
+        const fetch = fetches.shift();
+        if (fetches.length === 0) loop.stop();
+        return fetch === 'fail' ? { ...ok(null), fetchError: 'NOT PULLED: fetch from origin/main failed' } : ok(push ? { status: 'pushed', message: 'x' } : null);
+      },
+    });
+    loop.on('fetch:failure', (m, n, retryIn) => events.push(`fetch failure ${n} retry in ${retryIn / 1000} s: ${m}`));
+    loop.on('fetch:recovered', (n) => events.push(`fetch recovered after ${n}`));
+    loop.on('push:failure', () => events.push('push failure'));
+    await loop.run();
+    assert.deepEqual(passes, ['0s start pull+push', '10s pull pull+push', '20s pull pull+push']);
+    assert.deepEqual(events, ['fetch failure 1 retry in 10 s: NOT PULLED: fetch from origin/main failed', 'fetch failure 2 retry in 10 s: NOT PULLED: fetch from origin/main failed', 'fetch recovered after 2']);
   });
 });
 
