@@ -12,7 +12,7 @@ import type { TableInfo } from '../snapshot/table-info.js';
 import { commitMessage, commitSubject, type ChangeSummary, type ObjectChange, type TableChange } from './change-summary.js';
 import { diffRowSources, type LineSource, type RowLineChanges } from './row-diff.js';
 import { diffChunks, type ChunkBytes } from './diff-chunks.js';
-import { describeChanges, type RowChange } from './describe-changes.js';
+import { describeChanges, type ChangedRow } from './describe-changes.js';
 import { rowOfLine, SnapshotRows } from './snapshot-rows.js';
 import type { Profile } from '../profile/profile.js';
 
@@ -89,7 +89,7 @@ async function summarizeWith(opts: CommitOptions, head: string | null, batch: Bl
   const objects: ObjectChange[] = [];
   const rules = opts.profile?.messages;
   const described = new Set(rules ? [...rules.entities, ...rules.children, ...rules.keyValues].map((r) => r.table) : []);
-  const rowChanges = new Map<string, RowChange[]>();
+  const rowChanges = new Map<string, ChangedRow[]>();
   let describedRows = 0;
   const oldBytes = async (p: string, maxBytes?: number): Promise<ChunkBytes> => (batch && head ? batch.read(`${head}:${p}`, maxBytes) : null);
   const oldText = async (p: string) => {
@@ -173,7 +173,7 @@ async function summarizeWith(opts: CommitOptions, head: string | null, batch: Bl
         const lines = diff.lines;
         const newCols = info ? info.columns.map((c) => c.name) : oldColumns;
         const oldCols = oldColumns.length > 0 ? oldColumns : newCols;
-        const list: RowChange[] = [];
+        const list: ChangedRow[] = [];
         for (const l of lines.added) list.push({ before: null, after: rowOfLine(l, newCols) });
         for (const [b, a] of lines.changed) list.push({ before: rowOfLine(b, oldCols), after: rowOfLine(a, newCols) });
         for (const l of lines.deleted) list.push({ before: rowOfLine(l, oldCols), after: null });
@@ -225,7 +225,7 @@ async function streamedDiff(
 }
 
 /** The profile's words for the changed rows. */
-function describeRows(opts: CommitOptions, profile: Profile, head: string | null, changes: ReadonlyMap<string, readonly RowChange[]>): Promise<NonNullable<ChangeSummary['described']>> {
+function describeRows(opts: CommitOptions, profile: Profile, head: string | null, changes: ReadonlyMap<string, readonly ChangedRow[]>): Promise<NonNullable<ChangeSummary['described']>> {
   const lookup = new SnapshotRows({ git: opts.git, head, prefix: snapshotPrefix(opts), snapshotAbs: opts.snapshotAbs, tables: new Map(opts.tables.map((t) => [t.name, t])) });
   return describeChanges({ rules: profile.messages, changes, lookup, secrets: profile.secrets });
 }

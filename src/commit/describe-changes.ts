@@ -5,8 +5,11 @@ import { displayText, literalText } from '../snapshot/sql-literal.js';
 /** One row: column name -> the cell's SQL literal as the snapshot writes it. */
 export type Row = Readonly<Record<string, string>>;
 
-/** A row that differs between the last commit and this snapshot: added (no before), deleted (no after) or changed. */
-export interface RowChange {
+/**
+ * A row that differs between the last commit and this snapshot, as cells by column: added (no
+ * before), deleted (no after) or changed. (A change to apply to the database is a RowChange, src/merge.)
+ */
+export interface ChangedRow {
   readonly before: Row | null;
   readonly after: Row | null;
 }
@@ -23,7 +26,7 @@ export interface RowLookup {
 export interface DescribeInput {
   readonly rules: MessageRules;
   /** Changed rows per table (only tables that changed). */
-  readonly changes: ReadonlyMap<string, readonly RowChange[]>;
+  readonly changes: ReadonlyMap<string, readonly ChangedRow[]>;
   readonly lookup: RowLookup;
   /** Columns never printed (the profile's secrets), whatever the rules say. */
   readonly secrets?: readonly SecretRule[];
@@ -47,15 +50,15 @@ interface EntityState {
   readonly rule: EntityRule;
   readonly order: number;
   readonly key: string;
-  change: RowChange | null;
+  change: ChangedRow | null;
   /** The entity's row when it did not change itself. */
   row: Row | null;
   readonly counts: Map<string, Record<Kind, number>>;
   readonly quiet: Set<string>;
 }
 
-const kindOf = (c: RowChange): Kind => (c.before === null ? 'added' : c.after === null ? 'deleted' : 'changed');
-const rowOf = (c: RowChange): Row => (c.after ?? c.before)!;
+const kindOf = (c: ChangedRow): Kind => (c.before === null ? 'added' : c.after === null ? 'deleted' : 'changed');
+const rowOf = (c: ChangedRow): Row => (c.after ?? c.before)!;
 
 /** Text of a cell, '' for NULL and for a missing column. */
 function textOf(row: Row | null | undefined, column: string): string {
@@ -99,7 +102,7 @@ export async function describeChanges(input: DescribeInput): Promise<ChangeDescr
   }
 
   // 2. Child rows, walked up to their entity.
-  const childChanges: Array<{ table: string; rule: ChildRule; change: RowChange }> = [];
+  const childChanges: Array<{ table: string; rule: ChildRule; change: ChangedRow }> = [];
   for (const [table, list] of changes) {
     const rule = childRules.get(table);
     if (rule && !entityRules.has(table)) for (const change of list) childChanges.push({ table, rule, change });
@@ -172,13 +175,13 @@ export async function describeChanges(input: DescribeInput): Promise<ChangeDescr
  * child table: its row is taken from this change when it changed too, or else looked up.
  */
 async function findOwners(
-  childChanges: ReadonlyArray<{ table: string; rule: ChildRule; change: RowChange }>,
-  changes: ReadonlyMap<string, readonly RowChange[]>,
+  childChanges: ReadonlyArray<{ table: string; rule: ChildRule; change: ChangedRow }>,
+  changes: ReadonlyMap<string, readonly ChangedRow[]>,
   childRules: ReadonlyMap<string, ChildRule>,
   entityRules: ReadonlyMap<string, unknown>,
   lookup: RowLookup,
-): Promise<Map<RowChange, { table: string; key: string }>> {
-  const owners = new Map<RowChange, { table: string; key: string }>();
+): Promise<Map<ChangedRow, { table: string; key: string }>> {
+  const owners = new Map<ChangedRow, { table: string; key: string }>();
   let pending = childChanges.map((c) => ({ origin: c.change, rule: c.rule, row: rowOf(c.change) }));
   for (let depth = 0; depth < MAX_DEPTH && pending.length > 0; depth++) {
     const next: typeof pending = [];

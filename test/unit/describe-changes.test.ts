@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeChanges, type Row, type RowChange, type RowLookup } from '../../src/commit/describe-changes.js';
+import { describeChanges, type Row, type ChangedRow, type RowLookup } from '../../src/commit/describe-changes.js';
 import { commitMessage, commitSubject } from '../../src/commit/change-summary.js';
 import { diffRowLines, diffRows } from '../../src/commit/row-diff.js';
 import { displayText, literalText } from '../../src/snapshot/sql-literal.js';
@@ -16,9 +16,9 @@ function row(values: Record<string, string | number | null>): Row {
   for (const [k, v] of Object.entries(values)) out[k] = v === null ? 'NULL' : typeof v === 'number' ? String(v) : quoteString(v);
   return out;
 }
-const added = (after: Row): RowChange => ({ before: null, after });
-const deleted = (before: Row): RowChange => ({ before, after: null });
-const changed = (before: Row, patch: Record<string, string | number | null>): RowChange => ({ before, after: { ...before, ...row(patch) } });
+const added = (after: Row): ChangedRow => ({ before: null, after });
+const deleted = (before: Row): ChangedRow => ({ before, after: null });
+const changed = (before: Row, patch: Record<string, string | number | null>): ChangedRow => ({ before, after: { ...before, ...row(patch) } });
 
 /** In-memory tables for lookups, counting the requests made. */
 class FakeRows implements RowLookup {
@@ -51,7 +51,7 @@ const baseTables = (): Record<string, Row[]> => ({
   ip_payment_methods: [bank],
 });
 
-async function describeIp(changes: Record<string, RowChange[]>, tables = baseTables(), secrets: readonly SecretRule[] = []) {
+async function describeIp(changes: Record<string, ChangedRow[]>, tables = baseTables(), secrets: readonly SecretRule[] = []) {
   return describeChanges({ rules: INVOICEPLANE_MESSAGES, changes: new Map(Object.entries(changes)), lookup: new FakeRows(tables), secrets });
 }
 
@@ -249,7 +249,7 @@ describe('describe changes: another application is a data file', () => {
     const lookup = new FakeRows({ customers: [row({ id: 3, email: 'c@shop.test' })], orders: [order] });
     const d = await describeChanges({
       rules: shop,
-      changes: new Map<string, RowChange[]>([
+      changes: new Map<string, ChangedRow[]>([
         ['orders', [changed(order, { state: 's' }), added(row({ id: 2, ref: 'A-2', customer_id: 4, state: 'n' })), changed(row({ id: 3, ref: 'A-3', customer_id: 3, state: 'n' }), { state: 'x' })]],
         ['order_lines', [added(row({ id: 9, order_id: 1 }))]],
         ['config', [changed(row({ id: 1, name: 'currency', value: 'EUR' }), { value: 'USD' })]],
