@@ -1,6 +1,6 @@
 /** Helpers shared by integration tests: temporary repositories, running the CLI, git queries. */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,8 +8,25 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(ROOT, 'bin', 'git-dbsync.js');
 
+const tempDirs: string[] = [];
+// Each test file runs in a process of its own: its temporary folders go when it ends, unless a test
+// failed (exit code not 0: left for inspection) or DBSYNC_KEEP_TEMP=1.
+process.on('exit', (code) => {
+  if (code !== 0 || process.env.DBSYNC_KEEP_TEMP === '1') return;
+  for (const dir of tempDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
+    } catch {
+      // A mount point still in use, or a file a test made undeletable: the rest still goes.
+    }
+  }
+});
+
+/** A new empty folder in the system's temporary folder, removed when the test process ends (see above). */
 export function tempDir(prefix = 'dbsync-test-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /** Base environment for the CLI: the machine's, minus anything that would leak into tests. */

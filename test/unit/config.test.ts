@@ -1,10 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, SETTINGS, splitRemoteCredentials, settingsTable } from '../../src/config/config.js';
 import { DbsyncError } from '../../src/errors/dbsync-error.js';
+import { tempDir } from '../support/project.js';
 
 const base = { DB_USER: 'u', DB_NAME: 'd' };
 const load = (env: Record<string, string>, flags: Record<string, string> = {}) => loadConfig({ env, flags, cwd: '/tmp' });
@@ -90,7 +90,7 @@ describe('configuration', () => {
   });
 
   it('reads DB_PASSWORD_FILE (Docker secrets) and prefers it to DB_PASSWORD', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const dir = tempDir('dbsync-cfg-');
     writeFileSync(path.join(dir, 'pw'), 'from-file\n');
     assert.equal(load({ ...base, DB_PASSWORD: 'env', DB_PASSWORD_FILE: path.join(dir, 'pw') }).db.password, 'from-file');
     assert.match(configError(() => load({ ...base, DB_PASSWORD_FILE: path.join(dir, 'nope') })).message, /DB_PASSWORD_FILE.*cannot read/);

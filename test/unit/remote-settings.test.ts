@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { DbsyncError } from '../../src/errors/dbsync-error.js';
 import { sshCommand } from '../../src/git/git.js';
 import { describeRemoteFailure, sshHost } from '../../src/remote/remote-failure.js';
+import { tempDir } from '../support/project.js';
 
 const base = { DB_USER: 'u', DB_NAME: 'd' };
 const load = (env: Record<string, string>) => loadConfig({ env, flags: {}, cwd: '/tmp' });
@@ -21,7 +21,7 @@ describe('remote settings', () => {
   });
 
   it('checks DBSYNC_SSH_KEY and DBSYNC_SSH_KNOWN_HOSTS name readable files (exit 2 naming the variable)', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'dbsync-unit-'));
+    const dir = tempDir('dbsync-unit-');
     const key = path.join(dir, 'id');
     writeFileSync(key, 'k');
     chmodSync(key, 0o600);

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { DbsyncError } from '../../src/errors/dbsync-error.js';
@@ -12,6 +11,7 @@ import { parsePolicyList, policyFor, secretRules, type SecretsSettings } from '.
 import { TableSecrets } from '../../src/secrets/table-secrets.js';
 import { collationKey } from '../../src/secrets/secret-rule.js';
 import { quoteString } from '../../src/snapshot/sql-text.js';
+import { tempDir } from '../support/project.js';
 
 const KEY = Buffer.alloc(32, 3);
 const cipher = new SecretCipher(KEY);
@@ -120,7 +120,7 @@ describe('secrets policy', () => {
 });
 
 describe('secrets configuration', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dbsync-key-'));
+  const dir = tempDir('dbsync-key-');
   const base = { DB_USER: 'u', DB_NAME: 'd' };
   const load = (env: Record<string, string>) => loadConfig({ env: { ...base, ...env }, flags: {}, cwd: dir });
   function configError(fn: () => unknown): string {
