@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { WatchLoop } from '../daemon/watch-loop.js';
+import { CPU_BURST_MS, CpuBudget } from '../daemon/cpu-budget.js';
+import { processCpuMs } from '../daemon/process-cpu.js';
 import { ChangeProbe, ProbeUnavailable } from '../detect/change-probe.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { updateState } from '../state/state-store.js';
@@ -53,6 +55,8 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     maxBackoffMs: config.maxBackoffMs,
     ...(probe ? { probe: () => probe.read() } : {}),
     schedule: { verifyMs: config.verifyIntervalMs, quietMs: config.quietPeriodMs, maxDelayMs: config.maxDelayMs },
+    // DBSYNC_MAX_CPU: passes spend from a CPU budget (src/daemon/cpu-budget.ts).
+    ...(config.maxCpuShare > 0 ? { cpu: { budget: new CpuBudget(config.maxCpuShare, CPU_BURST_MS, Date.now()), usedMs: processCpuMs } } : {}),
   });
   const since = () => new Date().toISOString();
   const daemonState = (state: string) =>
@@ -67,6 +71,15 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     if (Date.now() - checkWrittenAt < 10_000) return;
     checkWrittenAt = Date.now();
     void updateState(project.stateDir, { lastCheckAt: since() }).catch(() => undefined);
+  });
+  // One line per throttled pass at debug level; a daemon held back for long says so at info level, at most every 10 minutes.
+  let throttleLoggedAt = 0;
+  loop.on('cpu:throttled', (holdMs) => {
+    log.debug({ holdMs }, 'pass held back by DBSYNC_MAX_CPU');
+    if (holdMs >= 10_000 && Date.now() - throttleLoggedAt > 600_000) {
+      throttleLoggedAt = Date.now();
+      log.info(`passes are held back ${Math.round(holdMs / 1000)} s to keep CPU use under DBSYNC_MAX_CPU=${Math.round(config.maxCpuShare * 1000) / 10}% (the database keeps changing); raise it for faster commits`);
+    }
   });
   loop.on('poll:changed', () => log.debug('change seen: waiting for quiet'));
   let probeFailureLogged = false;

@@ -32,6 +32,8 @@ export interface Config {
   /** `watch`: the longest a seen change waits for quiet. */
   readonly maxDelayMs: number;
   readonly maxBackoffMs: number;
+  /** DBSYNC_MAX_CPU as a share of one core (0.03 = 3 %); 0: no cap (see src/daemon/cpu-budget.ts). */
+  readonly maxCpuShare: number;
   readonly lockTimeoutMs: number;
   /** Two-way sync (see src/pull): mode, pull interval of `watch`, conflict rule. */
   readonly sync: {
@@ -157,6 +159,15 @@ export const SETTINGS = {
   verifyInterval: { flag: 'verifyInterval', env: ['DBSYNC_VERIFY_INTERVAL'], default: '600', schema: seconds(0, MAX_SECONDS.week), doc: 'Seconds between full passes of `watch` that run whatever the change probe says (also at start and after a server restart). 0: a full pass every poll, without the probe.' },
   quietPeriod: { flag: 'quietPeriod', env: ['DBSYNC_QUIET_PERIOD'], default: '0.2', schema: seconds(0, MAX_SECONDS.hour), doc: 'Seconds the database must stay unchanged before `watch` takes the snapshot, so that a burst of statements lands in one commit.' },
   maxDelay: { flag: 'maxDelay', env: ['DBSYNC_MAX_DELAY'], default: '2', schema: seconds(0, MAX_SECONDS.hour), doc: 'Longest wait (seconds) for the quiet period once a change is seen: a database that never stays quiet is still committed.' },
+  maxCpu: {
+    flag: 'maxCpu',
+    env: ['DBSYNC_MAX_CPU'],
+    default: '3',
+    schema: z.coerce
+      .number({ message: 'must be a percentage of one core' })
+      .refine((n) => Number.isFinite(n) && n >= 0 && n <= 100, 'must be between 0 and 100 (percent of one core; 0: no cap)'),
+    doc: '`watch`: the most CPU it uses on average, in percent of one core, counting its git processes; passes wait when they would go over (a change after a quiet spell still goes at once: a burst of 2 s of CPU time is allowed). 0: no cap.',
+  },
   maxBackoff: { flag: 'maxBackoff', env: ['DBSYNC_MAX_BACKOFF'], default: '300', schema: seconds(1, MAX_SECONDS.day), doc: 'Longest wait (seconds) between retries after failures in `watch`.' },
   lockTimeout: { flag: 'lockTimeout', env: ['DBSYNC_LOCK_TIMEOUT'], default: '60', schema: seconds(0, MAX_SECONDS.day), doc: 'Seconds to wait for another git-dbsync process working on the same repository or database before giving up (exit 3).' },
   mode: {
@@ -346,6 +357,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     quietPeriodMs: Math.round(values.quietPeriod * 1000),
     maxDelayMs: Math.round(values.maxDelay * 1000),
     maxBackoffMs: Math.round(values.maxBackoff * 1000),
+    maxCpuShare: values.maxCpu / 100,
     lockTimeoutMs: Math.round(values.lockTimeout * 1000),
     sync: Object.freeze({
       mode: values.mode,

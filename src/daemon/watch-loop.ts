@@ -6,12 +6,13 @@ import type { PassResult } from '../sync/sync-pass.js';
 import { type LoopClock, REAL_CLOCK } from './loop-clock.js';
 import { isVerification, PassScheduler, type PassTrigger, type ScheduleOptions } from './pass-scheduler.js';
 import { PullSchedule } from './pull-schedule.js';
+import type { CpuBudget } from './cpu-budget.js';
 
 /** What a pass tells the loop: a pass's result; for a pull whose fetch failed, why. */
 export type LoopPassResult = PassResult & { readonly fetchError?: string | null };
 
 /** What the daemon is doing, as `status` shows it. */
-export type LoopState = 'idle' | 'waiting for quiet' | 'running' | 'verifying' | 'backoff' | 'stopping' | 'stopped';
+export type LoopState = 'idle' | 'waiting for quiet' | 'throttled' | 'running' | 'verifying' | 'backoff' | 'stopping' | 'stopped';
 
 /** Every event the loop emits, in one typed map; logging and the state file subscribe to it. */
 export interface LoopEvents {
@@ -30,6 +31,8 @@ export interface LoopEvents {
   'poll:changed': [];
   /** The probe could not be read (a full pass runs instead). */
   'probe:failure': [error: unknown];
+  /** DBSYNC_MAX_CPU: the pass that is due waits this long, to keep the average CPU use under the cap. */
+  'cpu:throttled': [holdMs: number];
 }
 
 export interface WatchLoopOptions {
@@ -45,6 +48,8 @@ export interface WatchLoopOptions {
   readonly pullIntervalMs?: number;
   /** Time and timers (tests give a fake clock). Default: the real one. */
   readonly clock?: LoopClock;
+  /** DBSYNC_MAX_CPU: the budget passes spend their CPU time from, and the meter (cpu-budget.ts, process-cpu.ts). Absent: no cap. */
+  readonly cpu?: { readonly budget: CpuBudget; readonly usedMs: () => number };
 }
 
 /** Exponential backoff from one interval, capped. */
@@ -78,6 +83,9 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
   private readonly scheduler: PassScheduler;
   private readonly pulls: PullSchedule | null;
   private readonly clock: LoopClock;
+  private passesRun = 0;
+  /** The CPU meter's reading when the budget was last charged: everything since (polls included) is charged at the next pass. */
+  private cpuCharged = 0;
 
   constructor(private readonly opts: WatchLoopOptions) {
     super();
@@ -150,6 +158,16 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
       }
       waiting = false;
       const trigger = decision.trigger;
+      // Over the CPU budget: the pass still runs (the change is not lost), only later.
+      const cpu = this.opts.cpu;
+      const hold = cpu && this.passesRun > 0 ? cpu.budget.holdMs(this.now()) : 0;
+      if (hold > 0) {
+        this.setState('throttled');
+        this.emit('cpu:throttled', hold);
+        await this.sleep(hold);
+        if (this.stopRequested) break;
+      }
+
       this.setState(isVerification(trigger) ? 'verifying' : 'running');
       this.scheduler.passStarted(this.now());
       let delay = this.opts.intervalMs;
@@ -178,6 +196,13 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
         delay = backoffMs(this.opts.intervalMs, this.failures, this.opts.maxBackoffMs);
         this.emit('pass:failure', asDbsyncError(err), this.failures, delay);
       }
+      if (cpu) {
+        // Everything since the last charge, polls and logging included; the first pass (the start) is free: see cpu-budget.ts.
+        const used = cpu.usedMs();
+        if (this.passesRun > 0) cpu.budget.spend(used - this.cpuCharged, this.now());
+        this.cpuCharged = used;
+      }
+      this.passesRun++;
       if (this.stopRequested) break;
       this.setState(this.failures > 0 ? 'backoff' : 'idle');
       await this.sleep(delay);

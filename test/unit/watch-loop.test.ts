@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LoopClock } from '../../src/daemon/loop-clock.js';
 import { WatchLoop, backoffMs } from '../../src/daemon/watch-loop.js';
+import { CpuBudget } from '../../src/daemon/cpu-budget.js';
 import { DbsyncError } from '../../src/errors/dbsync-error.js';
 import type { PassResult } from '../../src/sync/sync-pass.js';
 import type { ProbeReading } from '../../src/detect/change-probe.js';
@@ -190,6 +191,33 @@ describe('watch loop', () => {
     await loop.run();
     assert.deepEqual(passes, ['0s start pull+push', '10s pull pull+push', '20s pull pull+push']);
     assert.deepEqual(events, ['fetch failure 1 retry in 10 s: NOT PULLED: fetch from origin/main failed', 'fetch failure 2 retry in 10 s: NOT PULLED: fetch from origin/main failed', 'fetch recovered after 2']);
+  });
+
+  it('DBSYNC_MAX_CPU: holds a pass back until the budget is repaid; the first pass is free', async () => {
+    const clock = fakeClock();
+    let cpu = 0;
+    const startedAt: number[] = [];
+    const held: number[] = [];
+    const loop = new WatchLoop({
+      intervalMs: 10,
+      maxBackoffMs: 20,
+      clock,
+      cpu: { budget: new CpuBudget(0.1, 100, clock.now()), usedMs: () => cpu },
+      runPass: async () => {
+        startedAt.push(clock.elapsed());
+        cpu += 5000; // each pass costs 5 s of CPU (the first, the start, is not charged)
+        if (startedAt.length === 3) loop.stop();
+        return ok();
+      },
+    });
+    loop.on('cpu:throttled', (ms) => held.push(ms));
+    await loop.run();
+    // Pass 2 runs after one interval (the first pass was free); it costs 5 s with 100 ms in the
+    // bucket, so pass 3 waits (5000 - 100 - 10 ms of refill) / 0.1 before it runs.
+    assert.deepEqual(startedAt.slice(0, 2), [0, 10]);
+    assert.equal(held.length, 1);
+    assert.ok(Math.abs(held[0]! - (5000 - 100 - 1) / 0.1) <= 200, `held ${held[0]} ms`);
+    assert.ok(startedAt[2]! - startedAt[1]! >= held[0]!, 'the pass ran only after the hold');
   });
 });
 
