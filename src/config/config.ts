@@ -67,6 +67,10 @@ export interface Config {
     /** Private key and known_hosts files for ssh remotes (absolute paths), when set. */
     readonly sshKey: string | undefined;
     readonly sshKnownHosts: string | undefined;
+    /** ssh private key that signs every commit (DBSYNC_SIGNING_KEY), absolute; undefined: unsigned. */
+    readonly signingKey: string | undefined;
+    /** ssh allowed-signers file (DBSYNC_TRUSTED_SIGNERS), absolute: pulled commits must be signed by a key in it; undefined: not checked. */
+    readonly trustedSigners: string | undefined;
     readonly authorName: string;
     readonly authorEmail: string;
   };
@@ -243,6 +247,18 @@ export const SETTINGS = {
   sshKnownHosts: { flag: 'sshKnownHosts', env: ['DBSYNC_SSH_KNOWN_HOSTS'], schema: nonEmpty, doc: 'known_hosts file holding the ssh remote\'s host key, used instead of ~/.ssh/known_hosts. Ignored when GIT_SSH_COMMAND, GIT_SSH or core.sshCommand is set.' },
   authorName: { flag: 'authorName', env: ['DBSYNC_AUTHOR_NAME'], default: 'git-dbsync', schema: nonEmpty, doc: 'Author and committer name of snapshot commits.' },
   authorEmail: { flag: 'authorEmail', env: ['DBSYNC_AUTHOR_EMAIL'], default: 'git-dbsync@localhost', schema: z.string().trim().regex(/^[^<>\s]+@[^<>\s]+$/, 'must look like an e-mail address (name@host)'), doc: 'Author and committer e-mail of snapshot commits.' },
+  signingKey: {
+    flag: 'signingKey',
+    env: ['DBSYNC_SIGNING_KEY'],
+    schema: nonEmpty,
+    doc: 'ssh private key file that signs every commit git-dbsync makes (git\'s `gpg.format=ssh`). Needed with DBSYNC_TRUSTED_SIGNERS, so that the other computers accept this one\'s commits.',
+  },
+  trustedSigners: {
+    flag: 'trustedSigners',
+    env: ['DBSYNC_TRUSTED_SIGNERS'],
+    schema: nonEmpty,
+    doc: 'Two-way mode: an ssh allowed-signers file (`principal namespaces="git" ssh-ed25519 AAAA...`, one line per trusted computer). A pull or a join refuses (exit 5) any incoming commit not signed by a key in it, before the database is touched. Not set: commits are not checked.',
+  },
   logLevel: { flag: 'logLevel', env: ['DBSYNC_LOG_LEVEL'], default: 'info', schema: z.enum(['debug', 'info', 'warn', 'error'], { message: 'must be one of debug, info, warn, error' }), doc: 'Log level: debug, info, warn or error.' },
   logFormat: { flag: 'logFormat', env: ['DBSYNC_LOG_FORMAT'], default: 'text', schema: z.enum(['text', 'json'], { message: 'must be text or json' }), doc: 'Log format on stderr: text (one line per event) or json (one JSON object per line).' },
 } as const satisfies Record<string, Setting>;
@@ -325,7 +341,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
 
   // ssh would only say "Permission denied" or "Host key verification failed" for a mistyped path.
   const sshFiles: Record<string, string | undefined> = {};
-  for (const [key, name] of [['sshKey', 'DBSYNC_SSH_KEY'], ['sshKnownHosts', 'DBSYNC_SSH_KNOWN_HOSTS']] as const) {
+  for (const [key, name] of [['sshKey', 'DBSYNC_SSH_KEY'], ['sshKnownHosts', 'DBSYNC_SSH_KNOWN_HOSTS'], ['signingKey', 'DBSYNC_SIGNING_KEY'], ['trustedSigners', 'DBSYNC_TRUSTED_SIGNERS']] as const) {
     if (values[key] === undefined) continue;
     const file = path.resolve(opts.cwd, values[key]);
     try {
@@ -334,6 +350,11 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
       throw configError(`${name}=${JSON.stringify(values[key])}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     sshFiles[key] = file;
+  }
+
+  // Checking others' signatures while sending unsigned commits would make every other computer refuse this one's.
+  if (sshFiles.trustedSigners && !sshFiles.signingKey) {
+    throw configError('DBSYNC_TRUSTED_SIGNERS is set but DBSYNC_SIGNING_KEY is not: the other computers would refuse this one\'s unsigned commits; set DBSYNC_SIGNING_KEY to this computer\'s ssh key (its public key belongs in the trusted signers file)');
   }
 
   const secrets = loadSecretsConfig({ mode: values.secrets, overrides: values.secretPolicy, keyFile: values.secretKeyFile, cwd: opts.cwd }, configError);
@@ -380,6 +401,8 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
       token: values.gitToken ?? remote?.password,
       sshKey: sshFiles.sshKey,
       sshKnownHosts: sshFiles.sshKnownHosts,
+      signingKey: sshFiles.signingKey,
+      trustedSigners: sshFiles.trustedSigners,
       authorName: values.authorName,
       authorEmail: values.authorEmail,
     }),

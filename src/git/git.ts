@@ -21,6 +21,18 @@ export interface GitCredentials {
   readonly sshKey?: string | undefined;
   /** known_hosts file for ssh remotes (DBSYNC_SSH_KNOWN_HOSTS); ~/.ssh/known_hosts when undefined. */
   readonly sshKnownHosts?: string | undefined;
+  /** ssh private key that signs every commit git-dbsync makes (DBSYNC_SIGNING_KEY, git's gpg.format=ssh); unsigned when undefined. */
+  readonly signingKey?: string | undefined;
+}
+
+/** How git judged one commit's signature (`%G?`): G good and trusted; N none; U a good signature by a key not trusted; B bad; others: cannot check. */
+export interface CommitSignature {
+  readonly commit: string;
+  readonly status: string;
+  /** The principal of the allowed-signers line that matched (empty when none did). */
+  readonly signer: string;
+  /** The signing key's fingerprint (empty when unsigned). */
+  readonly key: string;
 }
 
 /** One entry of `git ls-tree`: mode (`100644`, `120000` symlink, `160000` gitlink, `040000` tree), type, id, path from the top. */
@@ -75,6 +87,31 @@ export class Git {
     env.LC_ALL = 'C';
     env.LANGUAGE = 'C';
     this.env = env;
+  }
+
+  /** With DBSYNC_SIGNING_KEY: git's options that make `-S` sign with that ssh key (they go before the subcommand). */
+  private signing(): string[] {
+    return this.credentials.signingKey ? ['-c', 'gpg.format=ssh', '-c', `user.signingKey=${this.credentials.signingKey}`] : [];
+  }
+
+  /** `-S` when commits are signed; none otherwise (the user's commit.gpgSign then decides, as before). */
+  private signFlag(): string[] {
+    return this.credentials.signingKey ? ['-S'] : [];
+  }
+
+  /**
+   * The signature of every commit in `revs` (a `git log` range: `A..B`, or a commit for its whole
+   * history), judged against an ssh allowed-signers file (git's gpg.ssh.allowedSignersFile).
+   */
+  async signatures(revs: readonly string[], allowedSignersFile: string): Promise<CommitSignature[]> {
+    const out = await this.ok(['-c', `gpg.ssh.allowedSignersFile=${allowedSignersFile}`, 'log', '--format=%H%x00%G?%x00%GS%x00%GK', ...revs, '--'], 'check commit signatures');
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [commit, status, signer, key] = line.split('\0');
+        return { commit: commit!, status: status ?? 'N', signer: signer ?? '', key: key ?? '' };
+      });
   }
 
   /** Run git; resolves with the exit code (never rejects for a non-zero exit). */
@@ -248,7 +285,7 @@ export class Git {
       GIT_COMMITTER_NAME: author.name,
       GIT_COMMITTER_EMAIL: author.email,
     };
-    await this.ok(['commit', '--only', '--no-verify', '--quiet', '--allow-empty-message', '-F', '-', '--', path], 'commit snapshot', {
+    await this.ok([...this.signing(), 'commit', ...this.signFlag(), '--only', '--no-verify', '--quiet', '--allow-empty-message', '-F', '-', '--', path], 'commit snapshot', {
       input: message,
       env,
       hint: 'check the repository (git status); another git command may hold .git/index.lock',
@@ -411,7 +448,7 @@ export class Git {
   /** A commit object with the given tree and parents (several for a merge); no ref moves. */
   async commitTree(tree: string, parents: readonly string[], message: string, author: GitIdentity): Promise<string> {
     const env = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
-    const args = ['commit-tree', '--no-gpg-sign', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'];
+    const args = [...this.signing(), 'commit-tree', this.signFlag()[0] ?? '--no-gpg-sign', tree, ...parents.flatMap((p) => ['-p', p]), '-F', '-'];
     return (await this.ok(args, 'create merge commit', { input: message, env })).trim();
   }
 

@@ -4,7 +4,7 @@ import type { Config } from '../config/config.js';
 import { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
-import { Git } from '../git/git.js';
+import { Git, type GitCredentials } from '../git/git.js';
 import { resolvePushRemote } from '../remote/push-remote.js';
 import { refuseForeignRepository } from './foreign-repository.js';
 import { guardWorkingSnapshot } from './snapshot-guard.js';
@@ -27,6 +27,12 @@ export interface Project {
   readonly remoteNotice: string | null;
   /** Opens a new database session. */
   readonly connect: () => Promise<Database>;
+}
+
+/** What every git command of this configuration needs: remote credentials, ssh files, the signing key. */
+export function gitCredentialsOf(config: Config): GitCredentials {
+  const g = config.git;
+  return { username: g.username, token: g.token, sshKey: g.sshKey, sshKnownHosts: g.sshKnownHosts, signingKey: g.signingKey };
 }
 
 /**
@@ -52,7 +58,7 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
   if (denied) {
     throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} is not writable by this user`, hint: 'fix its permissions or ownership, or set PROJECT_DIR to a writable folder', exitCode: ExitCode.Config });
   }
-  const credentials = { username: config.git.username, token: config.git.token, sshKey: config.git.sshKey, sshKnownHosts: config.git.sshKnownHosts };
+  const credentials = gitCredentialsOf(config);
   let git = new Git(dir, env, credentials);
   let top = await git.topLevel();
   const existed = top !== null;

@@ -4,8 +4,9 @@ import type { Config } from '../config/config.js';
 import { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { Git, gitMessage } from '../git/git.js';
-import type { Project } from '../project/project.js';
+import { gitCredentialsOf, type Project } from '../project/project.js';
 import { guardCommittedSnapshot } from '../project/snapshot-guard.js';
+import { refuseUntrustedCommits } from './trusted-commits.js';
 import { pushFailure } from '../push/push-commits.js';
 import { restoreSnapshot, type RestoreResult } from '../restore/restore-snapshot.js';
 import { listTables } from '../snapshot/schema-reader.js';
@@ -37,10 +38,6 @@ async function folderIsEmpty(dir: string): Promise<boolean | null> {
   }
 }
 
-function credentials(config: Config) {
-  return { username: config.git.username, token: config.git.token, sshKey: config.git.sshKey, sshKnownHosts: config.git.sshKnownHosts };
-}
-
 /**
  * Step one of joining, before the project is opened: in two-way mode, with GIT_REMOTE_URL set, an
  * empty or missing PROJECT_DIR and an empty database, clone the remote into PROJECT_DIR. Returns
@@ -55,7 +52,7 @@ export async function cloneIfNew(config: Config, env: NodeJS.ProcessEnv): Promis
   if (!(await databaseIsEmpty(config))) return null;
   const parent = path.dirname(config.projectDir);
   await mkdir(parent, { recursive: true });
-  const git = new Git(parent, env, credentials(config));
+  const git = new Git(parent, env, gitCredentialsOf(config));
   const { branch, result } = await git.remoteDefaultBranch(url, 60_000);
   if (result.code !== 0) {
     const { cause, hint } = pushFailure(result.stderr);
@@ -81,6 +78,7 @@ export async function fetchIntoEmptyRepository(project: Project): Promise<boolea
   if (r.code !== 0) return false;
   const theirs = await git.resolve(`refs/remotes/${remote}/${branch}`);
   if (!theirs) return false;
+  await refuseUntrustedCommits(project, null, theirs, 'join', `${remote}/${branch}`);
   // Checked before git checks it out: a symlinked snapshot folder would take the next pass's writes elsewhere.
   await guardCommittedSnapshot(git, theirs, project.snapshotPath);
   await git.mergeFastForward(theirs);
@@ -89,5 +87,8 @@ export async function fetchIntoEmptyRepository(project: Project): Promise<boolea
 
 /** Step two: load the latest snapshot into the empty database (restore, which then records nothing new). */
 export async function restoreJoined(project: Project): Promise<RestoreResult> {
+  // A clone takes whatever the remote holds: with trusted signers, its whole history must be signed before it reaches the database.
+  const head = await project.git.head();
+  if (head) await refuseUntrustedCommits(project, null, head, 'join', 'the cloned remote');
   return restoreSnapshot(project, { apply: true, dropExtra: false });
 }

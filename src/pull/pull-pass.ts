@@ -9,6 +9,7 @@ import { passLocked, stageSnapshot, writeStaged, type PassResult } from '../sync
 import { writeMergedConflicts } from './conflict-store.js';
 import { keepSide } from './conflict-rule.js';
 import { readCommittedSnapshot, SnapshotReader } from './committed-snapshot.js';
+import { refuseUntrustedCommits } from './trusted-commits.js';
 import { checkPulled } from './check-pulled.js';
 import { commitMerge } from './merge-commit.js';
 import { mergeIntoDatabase, type MergeOutcome } from './merge-into-database.js';
@@ -95,6 +96,8 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
 
     const mergeBase = await git.mergeBase(ours, theirs);
     if (!mergeBase && opts.adopt !== 'remote') throw unrelated(from, opts.adopt === 'local');
+    // DBSYNC_TRUSTED_SIGNERS: every incoming commit signed by a trusted computer, before anything of theirs is read.
+    await refuseUntrustedCommits(project, mergeBase ? ours : null, theirs, 'pull', from);
     const fastForward = mergeBase === ours;
     const reader = new SnapshotReader(project);
     const [b, o, t] = await Promise.all([readCommittedSnapshot(project, mergeBase ?? ours), readCommittedSnapshot(project, ours), readCommittedSnapshot(project, theirs)]);
