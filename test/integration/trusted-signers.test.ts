@@ -36,7 +36,9 @@ describe('trusted signers (issue 11)', () => {
     allowed = path.join(keys, 'allowed_signers');
     writeFileSync(allowed, `computer-a namespaces="git" ${ka.pub}\ncomputer-b namespaces="git" ${kb.pub}\n`);
     remote = bareRemote();
-    [a, b] = await computers(servers, 'sig', remote, { DBSYNC_TRUSTED_SIGNERS: allowed });
+    const pair = await computers(servers, 'sig', remote, { DBSYNC_TRUSTED_SIGNERS: allowed });
+    a = pair[0]!;
+    b = pair[1]!;
     a.env = { ...a.env, DBSYNC_SIGNING_KEY: ka.key };
     b.env = { ...b.env, DBSYNC_SIGNING_KEY: kb.key };
   });
