@@ -5,7 +5,8 @@ import { ExitCode } from '../errors/exit-codes.js';
 import { updateState } from '../state/state-store.js';
 import { runPass } from '../sync/sync-pass.js';
 import type { CommandContext } from './context.js';
-import { recordFailure } from './record.js';
+import { recordFailure, recordSuccess } from './record.js';
+import { checkAndLog, newAlerts } from './alerts-context.js';
 import { renderPass, renderTakeover } from './render.js';
 import { secretsNotice } from './secrets-notice.js';
 import { profileNotice } from './profile-notice.js';
@@ -52,6 +53,9 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     schedule: { verifyMs: config.verifyIntervalMs, quietMs: config.quietPeriodMs, maxDelayMs: config.maxDelayMs },
   });
   const since = () => new Date().toISOString();
+  // DBSYNC_NOTIFY_URL / DBSYNC_HEARTBEAT_URL: judged after every pass and every 10 s of idle polls.
+  const alerts = newAlerts(ctx);
+  const checkAlerts = () => (alerts ? checkAndLog(alerts, log) : undefined);
   const daemonState = (state: string) =>
     updateState(project.stateDir, { daemon: { pid: process.pid, host: hostname(), pollIntervalMs: config.pollIntervalMs, state, since: since() } }).catch(() => undefined);
 
@@ -63,7 +67,9 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     // `health` needs to know the daemon still checks; a state write every poll would be wasted disk I/O.
     if (Date.now() - checkWrittenAt < 10_000) return;
     checkWrittenAt = Date.now();
-    void updateState(project.stateDir, { lastCheckAt: since() }).catch(() => undefined);
+    void updateState(project.stateDir, { lastCheckAt: since() })
+      .catch(() => undefined)
+      .then(checkAlerts);
   });
   loop.on('poll:changed', () => log.debug('change seen: waiting for quiet'));
   let probeFailureLogged = false;
@@ -85,22 +91,14 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     if (profile) log[profile.level](profile.line);
     if (r.removedLocks) log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
     if (r.commit.commit || (r.push && r.push.status === 'pushed')) log.info(renderPass(r));
-    void updateState(project.stateDir, {
-      lastPassAt: since(),
-      lastCheckAt: since(),
-      lastCommit: r.commit.commit,
-      lastResult: renderPass(r),
-      lastError: null,
-      consecutiveFailures: 0,
-      ...(r.push ? { push: { at: since(), status: r.push.status, message: r.push.message } } : {}),
-    }).catch(() => undefined);
+    void recordSuccess(project.stateDir, { commit: r.commit.commit, result: renderPass(r), push: r.push, checked: true }).then(checkAlerts);
   });
   loop.on('pass:failure', (err, failures, retryIn) => {
     // The first failure is an error; repeats are logged less loudly until recovery.
     const line = `${err.toLine()} (failure ${failures}, retrying in ${Math.round(retryIn / 1000)} s)`;
     if (failures === 1 || failures % 10 === 0) log.error(line);
     else log.warn(line);
-    void recordFailure(project.stateDir, err);
+    void recordFailure(project.stateDir, err).then(checkAlerts);
   });
   loop.on('pass:recovered', (failures) => log.info(`recovered after ${failures} failed pass(es)`));
   loop.on('push:failure', (message, failures, retryIn) => log.warn(`${message} (push failure ${failures}, next push attempt in ${Math.round(retryIn / 1000)} s)`));
