@@ -2,7 +2,7 @@ import { ExitCode } from '../errors/exit-codes.js';
 import { runPass } from '../sync/sync-pass.js';
 import type { CommandContext } from './context.js';
 import { recordFailure, recordSuccess } from './record.js';
-import { checkAlertsOnce } from './alerts-context.js';
+import { BackupJudge } from './backup-judge.js';
 import { renderPass, renderTakeover } from './render.js';
 import { secretsNotice } from './secrets-notice.js';
 import { profileNotice } from './profile-notice.js';
@@ -26,12 +26,12 @@ export async function syncCommand(ctx: CommandContext): Promise<number> {
     if (profile) ctx.log[profile.level](profile.line);
     if (r.removedLocks) ctx.log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
     await recordSuccess(ctx.project.stateDir, { commit: r.commit.commit, result: renderPass(r), push: r.push });
-    await checkAlertsOnce(ctx);
+    await BackupJudge.create(ctx, { metrics: false }).judge();
     ctx.out(renderPass(r));
     return r.push && (r.push.status === 'failed' || r.push.status === 'diverged') ? ExitCode.NotPushed : ExitCode.Ok;
   } catch (err) {
     await recordFailure(ctx.project.stateDir, err);
-    await checkAlertsOnce(ctx);
+    await BackupJudge.create(ctx, { metrics: false }).judge();
     throw err;
   }
 }

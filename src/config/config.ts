@@ -73,6 +73,8 @@ export interface Config {
   readonly maxUnpushedMs: number;
   /** Where alerts and heartbeats go (see src/notify). The URLs may hold tokens: never logged in full. */
   readonly notify: { readonly urls: readonly NotifyTarget[]; readonly heartbeatUrl: string | undefined };
+  /** DBSYNC_METRICS_ADDR: where `watch` serves Prometheus metrics; undefined: not served. */
+  readonly metricsAddr: { readonly host: string; readonly port: number } | undefined;
 }
 
 /** One alert destination: `json` (a webhook, Gotify, Slack-style `text`), or `ntfy` (plain text with a Title header). */
@@ -165,6 +167,19 @@ const heartbeatUrl = z
   .string()
   .trim()
   .refine(httpUrl, 'must be an http(s) URL such as https://hc-ping.com/<uuid>');
+/** `host:port`, `[v6]:port` or `:port` (all interfaces). */
+const listenAddr = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(s);
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: 'must be host:port, e.g. 127.0.0.1:9187 (or :9187 for every interface)' });
+      return z.NEVER;
+    }
+    return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  });
 const tableList = z
   .string()
   .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0));
@@ -289,6 +304,12 @@ export const SETTINGS = {
     env: ['DBSYNC_HEARTBEAT_URL'],
     schema: heartbeatUrl,
     doc: 'Dead-man switch (healthchecks.io, Uptime Kuma push monitors): a GET after good passes (at most once a minute), and `<url>/fail` after a failed one. Environment only: the URL is a secret.',
+  },
+  metricsAddr: {
+    flag: 'metricsAddr',
+    env: ['DBSYNC_METRICS_ADDR'],
+    schema: listenAddr,
+    doc: '`watch` serves Prometheus metrics at `http://ADDR/metrics` (passes, failures, durations, rows read, lock time, commits, push backlog, last successes, change source, conflicts, verdict). `host:port`, e.g. `127.0.0.1:9187`; unauthenticated, so keep it on localhost or a private network. Not set: not served.',
   },
   logFormat: { flag: 'logFormat', env: ['DBSYNC_LOG_FORMAT'], default: 'text', schema: z.enum(['text', 'json'], { message: 'must be text or json' }), doc: 'Log format on stderr: text (one line per event) or json (one JSON object per line).' },
 } as const satisfies Record<string, Setting>;
@@ -424,6 +445,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     }),
     log: Object.freeze({ level: values.logLevel as Config['log']['level'], format: values.logFormat as Config['log']['format'] }),
     maxUnpushedMs: Math.round((values.maxUnpushed as number) * 1000),
+    metricsAddr: values.metricsAddr as Config['metricsAddr'],
     notify: Object.freeze({ urls: Object.freeze(values.notifyUrl as NotifyTarget[]), heartbeatUrl: values.heartbeatUrl as string | undefined }),
   });
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
-import { readState, updateState } from '../state/state-store.js';
-import { isAlarming, verdictOf, type Verdict } from '../status/verdict.js';
+import { updateState, type RunState } from '../state/state-store.js';
+import { isAlarming, type Verdict } from '../status/verdict.js';
 import { decideAlert, type SentAlert } from './alert-decision.js';
 import { alertRequest, heartbeatRequest, urlForLog, type OutgoingRequest } from './alert-request.js';
 import { sendRequest, type SendOutcome } from './send-request.js';
@@ -18,8 +18,6 @@ export interface SentReport {
 export interface AlertsOptions {
   readonly stateDir: string;
   readonly notify: Config['notify'];
-  readonly maxUnpushedMs: number;
-  readonly remoteConfigured: boolean;
   readonly database: string;
   readonly host: string;
   readonly now?: () => number;
@@ -28,10 +26,9 @@ export interface AlertsOptions {
 }
 
 /**
- * Alerts and heartbeats (DBSYNC_NOTIFY_URL, DBSYNC_HEARTBEAT_URL). `check()` judges the backup
- * from the state file (the verdict of `status`, without reading the database or the remote) and
- * sends an alert when it turns bad or recovers (alert-decision.ts); `heartbeat()` pings the
- * dead-man switch. The last alert is kept in the state file, so a restarted daemon, or `sync` run
+ * Alerts and heartbeats (DBSYNC_NOTIFY_URL, DBSYNC_HEARTBEAT_URL). `observe()` takes the verdict
+ * and sends an alert when it turns bad or recovers (alert-decision.ts), and pings the dead-man
+ * switch. The last alert is kept in the state file, so a restarted daemon, or `sync` run
  * by cron, neither repeats nor forgets it. Sending never throws: a failed alert is reported to the
  * caller to log and does not fail the pass.
  */
@@ -51,16 +48,13 @@ export class Alerts {
   }
 
   /**
-   * Judge the state file now: send an alert or a recovery when due, and ping the heartbeat (good
-   * unless the verdict is alarming). Returns the verdict and what was sent.
+   * Given the state file and its verdict (verdict.ts, judged without reading the database or the
+   * remote): send an alert or a recovery when due, and ping the heartbeat (good unless the verdict
+   * is alarming). Returns what was sent.
    */
-  async check(): Promise<{ verdict: Verdict; sent: SentReport[] }> {
-    const state = await readState(this.opts.stateDir);
-    const now = this.now();
-    const verdict = verdictOf({ now, state, maxUnpushedMs: this.opts.maxUnpushedMs, remoteConfigured: this.opts.remoteConfigured });
+  async observe(state: RunState, verdict: Verdict): Promise<SentReport[]> {
     const beat = await this.heartbeat(!isAlarming(verdict.level));
-    const sent = [...(beat ? [beat] : []), ...(await this.alert(state.alert ?? null, verdict, now))];
-    return { verdict, sent };
+    return [...(beat ? [beat] : []), ...(await this.alert(state.alert ?? null, verdict, this.now()))];
   }
 
   private async alert(last: SentAlert | null, verdict: Verdict, now: number): Promise<SentReport[]> {
