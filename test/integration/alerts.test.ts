@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { renameSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { background } from '../support/background.js';
@@ -59,12 +59,16 @@ describe('verdicts and alerts (issue 13)', () => {
       const c = await server.connect('al');
       await c.query('INSERT INTO items VALUES (2, "second")');
       await waitFor('the second snapshot', () => commitCount(dir) === 2, 20_000);
-      const young = cli(['status'], env);
+      // `status` judges with its own DBSYNC_MAX_UNPUSHED: under the limit the backlog is NOT PUSHED (exit 4, no alarm).
+      const young = cli(['status'], { ...env, DBSYNC_MAX_UNPUSHED: '3600' });
       assert.equal(young.code, 4, young.stdout);
       assert.match(young.stdout.split('\n')[0]!, /^NOT PUSHED since .*1 commit\(s\) wait to be pushed; cannot reach the remote/);
-      assert.equal(hooks.to(`/hook?token=${token}`).length, 0, 'no alert before DBSYNC_MAX_UNPUSHED');
 
       await waitFor('one alert per URL', () => hooks.to(`/hook?token=${token}`).length === 1 && hooks.to('/ntfy').length === 1, 30_000);
+      // Not before the backlog was older than the limit (3 s after the first failed push).
+      const state = JSON.parse(readFileSync(path.join(dir, '.git', 'dbsync', 'state.json'), 'utf8'));
+      const firstFailure = Date.parse(state.push.failingSince);
+      assert.ok(hooks.to(`/hook?token=${token}`)[0]!.at - firstFailure >= 3000, `alert ${hooks.to(`/hook?token=${token}`)[0]!.at - firstFailure} ms after the first failed push`);
       const alert = JSON.parse(hooks.to(`/hook?token=${token}`)[0]!.body);
       assert.equal(alert.ok, false);
       assert.equal(alert.event, 'alert');
