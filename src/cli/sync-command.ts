@@ -1,8 +1,8 @@
 import { ExitCode } from '../errors/exit-codes.js';
-import { updateState } from '../state/state-store.js';
 import { runPass } from '../sync/sync-pass.js';
 import type { CommandContext } from './context.js';
-import { recordFailure } from './record.js';
+import { recordFailure, recordSuccess } from './record.js';
+import { BackupJudge } from './backup-judge.js';
 import { renderPass, renderTakeover } from './render.js';
 import { secretsNotice } from './secrets-notice.js';
 import { profileNotice } from './profile-notice.js';
@@ -25,18 +25,13 @@ export async function syncCommand(ctx: CommandContext): Promise<number> {
     const profile = profileNotice(r.profile);
     if (profile) ctx.log[profile.level](profile.line);
     if (r.removedLocks) ctx.log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
-    await updateState(ctx.project.stateDir, {
-      lastPassAt: new Date().toISOString(),
-      lastCommit: r.commit.commit,
-      lastResult: renderPass(r),
-      lastError: null,
-      consecutiveFailures: 0,
-      ...(r.push ? { push: { at: new Date().toISOString(), status: r.push.status, message: r.push.message } } : {}),
-    });
+    await recordSuccess(ctx.project.stateDir, { commit: r.commit.commit, result: renderPass(r), push: r.push });
+    await BackupJudge.create(ctx, { metrics: false }).judge();
     ctx.out(renderPass(r));
     return r.push && (r.push.status === 'failed' || r.push.status === 'diverged') ? ExitCode.NotPushed : ExitCode.Ok;
   } catch (err) {
     await recordFailure(ctx.project.stateDir, err);
+    await BackupJudge.create(ctx, { metrics: false }).judge();
     throw err;
   }
 }

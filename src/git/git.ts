@@ -377,6 +377,13 @@ export class Git {
     return Number((await this.ok(['log', '-1', '--format=%ct', rev, '--'], `read commit ${rev}`)).trim());
   }
 
+  /** Committer time (seconds since the epoch) of the oldest commit reachable from `to` but not from `from`, or null when there is none. */
+  async oldestCommitTimeBetween(from: string, to: string): Promise<number | null> {
+    const out = (await this.ok(['rev-list', '--reverse', '--format=%ct', '--no-commit-header', `${from}..${to}`], 'list unpushed commits')).trim();
+    const first = out.split('\n', 1)[0];
+    return first ? Number(first) : null;
+  }
+
   /** Commits reachable from `to` but not from `from`. */
   async countBetween(from: string, to: string): Promise<number> {
     return Number((await this.ok(['rev-list', '--count', `${from}..${to}`], 'count commits')).trim());
