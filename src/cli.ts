@@ -104,11 +104,23 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     exitCode = await fn(args[args.length - 1] as Command);
   };
 
-  addConfigOptions(adoptOptions(program.command('sync').description('One pass: snapshot the database, commit what changed, push if a remote is configured (two-way mode: then pull).'))).action(
+  addConfigOptions(
+    adoptOptions(
+      program
+        .command('sync')
+        .description('One pass: snapshot the database, commit what changed, push if a remote is configured (two-way mode: then pull).')
+        .option('-q, --quiet', 'print nothing when all went well (for cron); warnings and errors still go to stderr')
+        .option('-v, --verbose', 'log every step (the same as --log-level debug)')
+        .option('--json', 'print the result as one JSON object (backup mode)'),
+    ),
+  ).action(
     run(async (cmd) => {
+      const o = cmd.opts() as { quiet?: boolean; verbose?: boolean; json?: boolean; logLevel?: string };
+      if (o.quiet && o.verbose) throw new DbsyncError({ operation: 'sync', message: '-q and -v exclude each other', hint: 'give one of them', exitCode: ExitCode.Config });
+      const flags = { ...flagsOf(cmd), ...(o.logLevel === undefined && (o.quiet || o.verbose) ? { logLevel: o.quiet ? 'warn' : 'debug' } : {}) };
       // Two-way mode (src/pull): a new computer joins first; a pass is then a pull (publish, fetch, merge, push).
-      const ctx = await syncContext(flagsOf(cmd), env, currentDir());
-      return ctx.config.sync.mode === 'two-way' ? pullCommand(ctx, adoptOf(cmd)) : syncCommand(ctx);
+      const ctx = await syncContext(flags, env, currentDir());
+      return ctx.config.sync.mode === 'two-way' ? pullCommand(ctx, adoptOf(cmd)) : syncCommand(ctx, { quiet: o.quiet === true, json: o.json === true });
     }),
   );
   addConfigOptions(program.command('watch').description('Run passes every POLL_INTERVAL seconds until SIGINT/SIGTERM (two-way mode: also pull every DBSYNC_PULL_INTERVAL).')).action(
