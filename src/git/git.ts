@@ -384,6 +384,28 @@ export class Git {
     return first ? Number(first) : null;
   }
 
+  /**
+   * The last commit of the branch's own line (first parents from HEAD) made at or before `atMs`
+   * (committer date: the time the snapshot was committed), with its time and subject; null when
+   * the first is later. Never the reflog: a new computer has none.
+   */
+  async commitAt(atMs: number, path: string): Promise<{ commit: string; time: string; subject: string } | null> {
+    const r = await this.run(['log', '-1', '--first-parent', `--before=@${Math.floor(atMs / 1000)}`, '--format=%H%x00%cI%x00%s', 'HEAD', '--', path]);
+    const s = r.stdout.toString().trim();
+    if (r.code !== 0 || !s) return null;
+    const [commit, time, subject] = s.split('\0');
+    return { commit: commit!, time: time!, subject: subject ?? '' };
+  }
+
+  /** The first commit of the branch's own line that touched `path` (its time), or null. */
+  async firstCommitTouching(path: string): Promise<{ commit: string; time: string } | null> {
+    const r = await this.run(['log', '--first-parent', '--reverse', '--format=%H%x00%cI', 'HEAD', '--', path]);
+    const s = r.stdout.toString().split('\n', 1)[0]?.trim();
+    if (r.code !== 0 || !s) return null;
+    const [commit, time] = s.split('\0');
+    return { commit: commit!, time: time! };
+  }
+
   /** Commits reachable from `to` but not from `from`. */
   async countBetween(from: string, to: string): Promise<number> {
     return Number((await this.ok(['rev-list', '--count', `${from}..${to}`], 'count commits')).trim());
