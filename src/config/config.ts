@@ -457,6 +457,17 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
 export function splitRemoteCredentials(raw: string, label = 'GIT_REMOTE_URL'): { url: string; username?: string; password?: string; droppedSshPassword?: boolean } {
   const example = '(expected e.g. https://host/owner/repo.git or git@host:owner/repo.git)';
   const invalid = `${label}: not a valid URL ${example}`;
+  // `<helper>::<address>` (gcrypt::rsync://host/repo, gcrypt::git@host:repo): git hands the address
+  // to git-remote-<helper> verbatim, so it is passed on as it is; only a password in it is refused,
+  // because it would be written to .git/config (a token goes in DBSYNC_GIT_TOKEN).
+  const helper = /^([A-Za-z0-9][A-Za-z0-9+.-]*)::(.+)$/s.exec(raw);
+  if (helper) {
+    if (/\n|\r/.test(raw)) throw configError(`${label}: a URL must be one line`);
+    if (/:\/\/[^/@\s]*:[^/@\s]*@/.test(helper[2]!)) {
+      throw configError(`${label}: a password or token in a ${helper[1]}:: address would be stored in .git/config; give it in DBSYNC_GIT_TOKEN instead`);
+    }
+    return { url: raw };
+  }
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
     // `ht!tp://host/r.git` is a mistyped URL, not a path (git would reject it at the first push).
     if (/^[^/]*:\/\//.test(raw)) throw configError(invalid);
@@ -472,7 +483,12 @@ export function splitRemoteCredentials(raw: string, label = 'GIT_REMOTE_URL'): {
     throw configError(invalid);
   }
   if (!['https:', 'http:', 'ssh:', 'git:', 'file:'].includes(u.protocol)) {
-    throw configError(`${label}: unsupported scheme ${u.protocol} (use https://, ssh://, git@host:path or a local path)`);
+    // Another scheme is git's when a remote helper serves it (s3://, codecommit://): git-remote-<scheme> on PATH.
+    const scheme = u.protocol.slice(0, -1);
+    if (remoteHelperOnPath(scheme)) return { url: raw };
+    throw configError(
+      `${label}: unsupported scheme ${u.protocol} (no git-remote-${scheme} on PATH: install that remote helper, or use https://, ssh://, git@host:path, a local path or <helper>::<address>)`,
+    );
   }
   if (u.protocol !== 'file:' && !u.hostname) throw configError(`${label}: the URL names no host ${example}`);
   if ((u.protocol === 'ssh:' && u.pathname === '') || (u.protocol === 'file:' && u.pathname === '/')) {
@@ -499,6 +515,21 @@ export function splitRemoteCredentials(raw: string, label = 'GIT_REMOTE_URL'): {
   u.username = '';
   u.password = '';
   return { url: u.toString(), username, password };
+}
+
+/** Whether an executable git-remote-<scheme> is on PATH (git looks there, and in its exec path, for remote helpers). */
+function remoteHelperOnPath(scheme: string): boolean {
+  if (!/^[a-z0-9][a-z0-9+.-]*$/i.test(scheme)) return false;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(path.join(dir, `git-remote-${scheme}`), constants.X_OK);
+      return true;
+    } catch {
+      // not in this folder
+    }
+  }
+  return false;
 }
 
 /** The README / --help table of settings: variable, flag, default, meaning. */
