@@ -19,6 +19,9 @@ import { watchCommand } from './cli/watch-command.js';
 import { syncContext } from './cli/join-context.js';
 import { pullCommand } from './cli/pull-command.js';
 import { conflictsCommand } from './cli/conflicts-command.js';
+import { historyCommand } from './cli/history-command.js';
+import { logCommand } from './cli/log-command.js';
+import { showCommand } from './cli/show-command.js';
 import { resolveCommand } from './cli/resolve-command.js';
 import { doctorCommand } from './cli/doctor-command.js';
 import { demoCommand } from './cli/demo-command.js';
@@ -131,6 +134,31 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   addConfigOptions(adoptOptions(program.command('pull').description('Two-way mode: commit local changes, fetch the remote, merge its changes row by row into the database, push.'))).action(
     run(async (cmd) => pullCommand(await syncContext(flagsOf(cmd), env, currentDir()), adoptOf(cmd))),
   );
+  // Readable history: git only, no database needed.
+  addConfigOptions(
+    program
+      .command('log')
+      .description('The snapshot history, one line per commit (date, id, subject), newest first.')
+      .option('--table <table>', 'only commits that changed this table')
+      .option('--since <when>', 'only commits since a moment (2026-12-01, yesterday, "3 days ago")')
+      .option('--grep <text>', 'only commits whose message contains this text (any case)')
+      .option('-n, --max-count <n>', 'at most this many commits'),
+  ).action(
+    run(async (cmd) => {
+      const o = cmd.opts() as { table?: string; since?: string; grep?: string; maxCount?: string };
+      return logCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), { table: o.table, since: o.since, grep: o.grep, max: o.maxCount });
+    }),
+  );
+  addConfigOptions(program.command('show').description('One commit\'s changes row by row, cell by cell, with column names (default: the latest).').argument('[rev]', 'commit, tag or branch')).action(
+    run(async (cmd) => showCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), cmd.args[0])),
+  );
+  addConfigOptions(
+    program
+      .command('history')
+      .description('Every version of one row, newest first: commit, date, subject and the cells that changed.')
+      .argument('<table>', 'table name as in the database')
+      .argument('<key>', "the row's primary key values in key order, comma-separated (43; 7,2026-01-01)"),
+  ).action(run(async (cmd) => historyCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), cmd.args[0]!, cmd.args[1]!)));
   addConfigOptions(program.command('conflicts').description('List the open conflicts of the last merge: table, key, column, base/ours/theirs, the value the database kept.').option('--json', 'machine-readable output')).action(
     run(async (cmd) => conflictsCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),
   );

@@ -282,8 +282,8 @@ export class Git {
   }
 
   /** Files under `path` that differ between two commits (a tree comparison: no file is read); null when `from` is not in the repository. */
-  async changedFiles(from: string, to: string, path: string): Promise<string[] | null> {
-    const r = await this.run(['diff', '--name-only', '-z', '--no-renames', from, to, '--', path]);
+  async changedFiles(from: string, to: string, path: string | readonly string[]): Promise<string[] | null> {
+    const r = await this.run(['diff', '--name-only', '-z', '--no-renames', from, to, '--', ...(typeof path === 'string' ? [path] : path)]);
     if (r.code !== 0) return null;
     return r.stdout.toString('utf8').split('\0').filter(Boolean);
   }
@@ -404,6 +404,21 @@ export class Git {
     if (r.code !== 0 || !s) return null;
     const [commit, time] = s.split('\0');
     return { commit: commit!, time: time! };
+  }
+
+  /** Commits of HEAD (newest first) that touched any of `paths`: id, committer date, subject. */
+  async commitsTouching(paths: readonly string[], opts: { max?: number; rev?: string; since?: number; grep?: string } = {}): Promise<Array<{ commit: string; time: string; subject: string }>> {
+    const filters = [...(opts.max ? [`-${opts.max}`] : []), ...(opts.since !== undefined ? [`--since=@${opts.since}`] : []), ...(opts.grep ? ['-i', '--fixed-strings', `--grep=${opts.grep}`] : [])];
+    const r = await this.run(['log', '--format=%H%x00%cI%x00%s', ...filters, opts.rev ?? 'HEAD', '--', ...paths]);
+    if (r.code !== 0) return [];
+    return r.stdout
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [commit, time, subject] = line.split('\0');
+        return { commit: commit!, time: time!, subject: subject ?? '' };
+      });
   }
 
   /** Commits reachable from `to` but not from `from`. */
