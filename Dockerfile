@@ -1,5 +1,5 @@
 # The git-dbsync image: `git-dbsync watch` in a container, next to InvoicePlane and MariaDB
-# (see docker-compose.yml and the README's "Docker" section).
+# (see docker-compose.yml and docs/install/docker.md).
 #
 #   docker build -t git-dbsync .
 #   docker run -d -v "$PWD/history:/project" -v "$HOME/.ssh:/root/.ssh:ro" \
@@ -46,7 +46,7 @@ COPY assets ./assets
 RUN ln -s /app/bin/git-dbsync.js /usr/local/bin/git-dbsync && git-dbsync --version
 
 # The old container's layout: the project (the git working tree) at /project, SSH keys at
-# /root/.ssh (mount them read-only). Every setting is an environment variable (README table).
+# /root/.ssh (mount them read-only). Every setting is an environment variable (docs/reference/configuration.md).
 ENV NODE_ENV=production \
     PROJECT_DIR=/project
 WORKDIR /project

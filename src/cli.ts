@@ -9,6 +9,7 @@ import { DbsyncError, messageOf } from './errors/dbsync-error.js';
 import { ExitCode } from './errors/exit-codes.js';
 import { commandContext } from './cli/context.js';
 import { restoreCommand } from './cli/restore-command.js';
+import { parsePointInTime, POINT_IN_TIME_FORMS } from './restore/point-in-time.js';
 import { hookInstallCommand, hookRunCommand, hookUninstallCommand } from './cli/hook-command.js';
 import { remoteSetCommand, remoteSetFlags, remoteShowCommand } from './cli/remote-command.js';
 import { statusCommand } from './cli/status-command.js';
@@ -18,6 +19,9 @@ import { watchCommand } from './cli/watch-command.js';
 import { syncContext } from './cli/join-context.js';
 import { pullCommand } from './cli/pull-command.js';
 import { conflictsCommand } from './cli/conflicts-command.js';
+import { historyCommand } from './cli/history-command.js';
+import { logCommand } from './cli/log-command.js';
+import { showCommand } from './cli/show-command.js';
 import { resolveCommand } from './cli/resolve-command.js';
 import { doctorCommand } from './cli/doctor-command.js';
 import { demoCommand } from './cli/demo-command.js';
@@ -103,11 +107,23 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     exitCode = await fn(args[args.length - 1] as Command);
   };
 
-  addConfigOptions(adoptOptions(program.command('sync').description('One pass: snapshot the database, commit what changed, push if a remote is configured (two-way mode: then pull).'))).action(
+  addConfigOptions(
+    adoptOptions(
+      program
+        .command('sync')
+        .description('One pass: snapshot the database, commit what changed, push if a remote is configured (two-way mode: then pull).')
+        .option('-q, --quiet', 'print nothing when all went well (for cron); warnings and errors still go to stderr')
+        .option('-v, --verbose', 'log every step (the same as --log-level debug)')
+        .option('--json', 'print the result as one JSON object (backup mode)'),
+    ),
+  ).action(
     run(async (cmd) => {
+      const o = cmd.opts() as { quiet?: boolean; verbose?: boolean; json?: boolean; logLevel?: string };
+      if (o.quiet && o.verbose) throw new DbsyncError({ operation: 'sync', message: '-q and -v exclude each other', hint: 'give one of them', exitCode: ExitCode.Config });
+      const flags = { ...flagsOf(cmd), ...(o.logLevel === undefined && (o.quiet || o.verbose) ? { logLevel: o.quiet ? 'warn' : 'debug' } : {}) };
       // Two-way mode (src/pull): a new computer joins first; a pass is then a pull (publish, fetch, merge, push).
-      const ctx = await syncContext(flagsOf(cmd), env, currentDir());
-      return ctx.config.sync.mode === 'two-way' ? pullCommand(ctx, adoptOf(cmd)) : syncCommand(ctx);
+      const ctx = await syncContext(flags, env, currentDir());
+      return ctx.config.sync.mode === 'two-way' ? pullCommand(ctx, adoptOf(cmd)) : syncCommand(ctx, { quiet: o.quiet === true, json: o.json === true });
     }),
   );
   addConfigOptions(program.command('watch').description('Run passes every POLL_INTERVAL seconds until SIGINT/SIGTERM (two-way mode: also pull every DBSYNC_PULL_INTERVAL).')).action(
@@ -118,6 +134,31 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   addConfigOptions(adoptOptions(program.command('pull').description('Two-way mode: commit local changes, fetch the remote, merge its changes row by row into the database, push.'))).action(
     run(async (cmd) => pullCommand(await syncContext(flagsOf(cmd), env, currentDir()), adoptOf(cmd))),
   );
+  // Readable history: git only, no database needed.
+  addConfigOptions(
+    program
+      .command('log')
+      .description('The snapshot history, one line per commit (date, id, subject), newest first.')
+      .option('--table <table>', 'only commits that changed this table')
+      .option('--since <when>', 'only commits since a moment (2026-12-01, yesterday, "3 days ago")')
+      .option('--grep <text>', 'only commits whose message contains this text (any case)')
+      .option('-n, --max-count <n>', 'at most this many commits'),
+  ).action(
+    run(async (cmd) => {
+      const o = cmd.opts() as { table?: string; since?: string; grep?: string; maxCount?: string };
+      return logCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), { table: o.table, since: o.since, grep: o.grep, max: o.maxCount });
+    }),
+  );
+  addConfigOptions(program.command('show').description('One commit\'s changes row by row, cell by cell, with column names (default: the latest).').argument('[rev]', 'commit, tag or branch')).action(
+    run(async (cmd) => showCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), cmd.args[0])),
+  );
+  addConfigOptions(
+    program
+      .command('history')
+      .description('Every version of one row, newest first: commit, date, subject and the cells that changed.')
+      .argument('<table>', 'table name as in the database')
+      .argument('<key>', "the row's primary key values in key order, comma-separated (43; 7,2026-01-01)"),
+  ).action(run(async (cmd) => historyCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), cmd.args[0]!, cmd.args[1]!)));
   addConfigOptions(program.command('conflicts').description('List the open conflicts of the last merge: table, key, column, base/ours/theirs, the value the database kept.').option('--json', 'machine-readable output')).action(
     run(async (cmd) => conflictsCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),
   );
@@ -154,16 +195,25 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .command('restore')
       .description('Make the database equal to the snapshot at REV (default: the latest). Unsaved changes are committed first.')
       .argument('[rev]', 'commit, tag or branch to restore')
+      .option('--at <when>', `the snapshot as of a moment instead of REV: ${POINT_IN_TIME_FORMS} (local time unless Z or an offset is given)`)
+      .option('--tables <list>', 'restore only these tables (comma-separated) and their triggers; every other table and object is left alone')
       .option('--yes', 'do it (without: only print what would be done)')
       .option('--drop-extra', 'also drop tables, views, routines, triggers and events that the snapshot lacks')
       .option('--resume', 'finish a restore that was interrupted')
       .option('--abort', 'undo a restore that was interrupted: back to the state before it'),
   ).action(async (rev: string | undefined, _opts: unknown, cmd: Command) => {
-    const o = cmd.opts() as { yes?: boolean; dropExtra?: boolean; resume?: boolean; abort?: boolean };
+    const o = cmd.opts() as { yes?: boolean; dropExtra?: boolean; resume?: boolean; abort?: boolean; at?: string; tables?: string };
+    const tables = o.tables === undefined ? null : o.tables.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+    if (tables !== null && tables.length === 0) throw new DbsyncError({ operation: 'restore', message: '--tables names no table', hint: 'give table names separated by commas, e.g. --tables ip_invoices,ip_invoice_items', exitCode: ExitCode.Config });
+    if (tables !== null && (o.dropExtra || o.resume || o.abort)) throw new DbsyncError({ operation: 'restore', message: `--tables does not go with --${o.dropExtra ? 'drop-extra' : o.resume ? 'resume' : 'abort'}`, hint: o.dropExtra ? 'a restore of some tables leaves every other one alone; drop tables by hand' : 'an interrupted restore remembers its tables: run --resume or --abort alone', exitCode: ExitCode.Config });
+    if (o.at !== undefined && rev !== undefined) throw new DbsyncError({ operation: 'restore', message: `give a revision (${rev}) or --at, not both`, hint: 'drop one of them', exitCode: ExitCode.Config });
+    if (o.at !== undefined && (o.resume || o.abort)) throw new DbsyncError({ operation: 'restore', message: '--at does not go with --resume or --abort', hint: 'run the interrupted restore to its end first', exitCode: ExitCode.Config });
+    const atMs = o.at === undefined ? undefined : parsePointInTime(o.at, Date.now());
+    if (atMs === null) throw new DbsyncError({ operation: 'restore', message: `--at ${JSON.stringify(o.at)}: not a moment git-dbsync understands`, hint: `write it as one of: ${POINT_IN_TIME_FORMS}`, exitCode: ExitCode.Config });
     if (o.resume && o.abort) throw new DbsyncError({ operation: 'restore', message: '--resume and --abort exclude each other', hint: 'give one of them', exitCode: ExitCode.Config });
     if ((o.resume || o.abort) && rev !== undefined) throw new DbsyncError({ operation: 'restore', message: `--${o.resume ? 'resume' : 'abort'} takes no revision (it continues the interrupted restore)`, hint: 'run it without REV', exitCode: ExitCode.Config });
     const continuation = o.resume ? 'resume' : o.abort ? 'abort' : undefined;
-    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true, continuation });
+    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true, continuation, tables, ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}) });
   });
   addConfigOptions(program.command('status').description('Last snapshot, unsaved database changes, remote ahead/behind, last error.').option('--json', 'machine-readable output')).action(
     run(async (cmd) => statusCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),

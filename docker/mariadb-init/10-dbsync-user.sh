@@ -9,8 +9,8 @@
 # non-executable *.sh files of /docker-entrypoint-initdb.d, which gives them its
 # `docker_process_sql` function (so this file is not executable, sets no shell options and does
 # not exit). A shell script rather than an .sql file because the password comes from the Docker
-# secret file, which SQL cannot read. On an existing data folder it does not run: see the README
-# (Docker: the binary log and the dbsync user on an existing stack).
+# secret file, which SQL cannot read. On an existing data folder it does not run: see
+# docs/how-it-works/change-detection.md (Turning the binary log on: the dbsync user on an existing stack).
 dbsync_password=$(cat /run/secrets/dbsync_db_password)
 # Quote for an SQL string: a ' doubled, a \ escaped.
 dbsync_quoted=$(printf '%s' "$dbsync_password" | sed -e "s/\\\\/\\\\\\\\/g" -e "s/'/''/g")

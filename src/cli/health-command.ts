@@ -46,7 +46,7 @@ export async function healthCommand(flags: FlagValues, env: NodeJS.ProcessEnv, c
   const git = new Git(dir, env);
   if ((await git.topLevel()) === null) throw unhealthy(`PROJECT_DIR ${dir} is not a git repository yet`, 'start `git-dbsync watch`: its first pass creates it');
   const stateDir = path.join(await git.gitDir(), 'dbsync');
-  const report = evaluateHealth({ state: await readState(stateDir), now: Date.now(), pollIntervalMs: config.pollIntervalMs, maxAgeMs, hostname: hostname(), alive: processAlive });
+  const report = evaluateHealth({ state: await readState(stateDir), now: Date.now(), pollIntervalMs: config.pollIntervalMs, maxAgeMs, hostname: hostname(), alive: processAlive, maxUnpushedMs: config.maxUnpushedMs });
   if (!report.healthy) throw unhealthy(report.reason, report.hint);
   opts.out(formatHealthy(report));
   return ExitCode.Ok;

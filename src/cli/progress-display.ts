@@ -1,3 +1,4 @@
+import { durationText } from '../status/duration-text.js';
 import type { SnapshotProgress } from '../snapshot/snapshot-progress.js';
 
 /** A pass that read more rows than this, or took longer than SUMMARY_MIN_MS, gets a summary line in the log (not on a terminal). */
@@ -10,12 +11,7 @@ const REDRAW_MS = 250;
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
-function duration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
+const duration = durationText;
 
 /** Rows per second so far, or null while too little time has passed to tell. */
 function rateOf(p: SnapshotProgress): number | null {

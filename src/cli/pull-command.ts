@@ -1,10 +1,9 @@
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { runPull, type PullResult } from '../pull/pull-pass.js';
-import { updateState } from '../state/state-store.js';
 import type { CommandContext } from './context.js';
 import { profileNotice } from './profile-notice.js';
-import { recordFailure } from './record.js';
+import { recordFailure, recordSuccess } from './record.js';
 import { renderPull } from './render-pull.js';
 import { secretsNotice } from './secrets-notice.js';
 
@@ -35,15 +34,7 @@ export async function pullCommand(ctx: CommandContext, opts: { adopt?: 'remote' 
     if (profile) ctx.log[profile.level](profile.line);
     const { lines, warnings } = renderPull(r);
     for (const w of warnings) ctx.log.warn(w);
-    const at = new Date().toISOString();
-    await updateState(ctx.project.stateDir, {
-      lastPassAt: at,
-      lastCommit: r.commit ?? r.pass.commit.commit,
-      lastResult: lines[0] ?? '',
-      lastError: null,
-      consecutiveFailures: 0,
-      ...(r.push ? { push: { at, status: r.push.status, message: r.push.message } } : {}),
-    });
+    await recordSuccess(ctx.project.stateDir, { commit: r.commit ?? r.pass.commit.commit, result: lines[0] ?? '', push: r.push });
     for (const l of lines) ctx.out(l);
     return pullExitCode(r);
   } catch (err) {

@@ -6,18 +6,23 @@ import type { CommandContext } from './context.js';
 import { renderPass } from './render.js';
 
 /** `git-dbsync restore [REV] [--yes] [--drop-extra]`: without --yes it only prints the plan. */
-export async function restoreCommand(ctx: CommandContext, rev: string | undefined, opts: { yes: boolean; dropExtra: boolean; continuation?: 'resume' | 'abort' | undefined }): Promise<number> {
+export async function restoreCommand(
+  ctx: CommandContext,
+  rev: string | undefined,
+  opts: { yes: boolean; dropExtra: boolean; continuation?: 'resume' | 'abort' | undefined; at?: { ms: number; text: string }; tables?: readonly string[] | null },
+): Promise<number> {
   if (opts.continuation) {
     const c = await continueRestore(ctx.project, opts.continuation);
     if (c.result) printResult(ctx, c.result);
     ctx.out(c.note);
     return ExitCode.Ok;
   }
-  printResult(ctx, await restoreSnapshot(ctx.project, { rev, apply: opts.yes, dropExtra: opts.dropExtra }));
+  printResult(ctx, await restoreSnapshot(ctx.project, { rev, apply: opts.yes, dropExtra: opts.dropExtra, tables: opts.tables ?? null, ...(opts.at ? { at: opts.at.ms, atText: opts.at.text } : {}) }));
   return ExitCode.Ok;
 }
 
 function printResult(ctx: CommandContext, r: RestoreResult): void {
+  if (r.chosen) ctx.out(`the snapshot as of then: commit ${r.chosen.commit.slice(0, 12)} of ${r.chosen.time}: ${r.chosen.subject}`);
   ctx.out(describePlan(r.plan, !r.applied));
   // One line per secret rule whose values the database does not get back, with what to do about it.
   for (const u of r.unrestored) ctx.out(describeUnrestored(u, !r.applied));

@@ -1,16 +1,37 @@
 import { ExitCode } from '../errors/exit-codes.js';
-import { updateState } from '../state/state-store.js';
-import { runPass } from '../sync/sync-pass.js';
+import { runPass, type PassResult } from '../sync/sync-pass.js';
 import type { CommandContext } from './context.js';
-import { recordFailure } from './record.js';
+import { recordFailure, recordSuccess } from './record.js';
+import { BackupJudge } from './backup-judge.js';
 import { renderPass, renderTakeover } from './render.js';
 import { secretsNotice } from './secrets-notice.js';
 import { profileNotice } from './profile-notice.js';
 import { ProgressDisplay } from './progress-display.js';
 import { selectChangeSource } from '../sync/select-source.js';
 
-/** `git-dbsync sync`: one pass; exit 0 whether or not anything changed, 4 when the commit could not be pushed. */
-export async function syncCommand(ctx: CommandContext): Promise<number> {
+/** What `sync --json` prints (documented in docs/reference/json-output.md). */
+export function passJson(r: PassResult): Record<string, unknown> {
+  return {
+    commit: r.commit.commit,
+    subject: r.commit.commit ? r.commit.subject : null,
+    summary: renderPass(r),
+    push: r.push ? { status: r.push.status, message: r.push.message } : null,
+    tables: r.tables,
+    rows: r.rows,
+    rowsRead: r.rowsRead ?? r.rows,
+    filesChanged: r.filesChanged,
+    durationMs: r.durationMs,
+    lockMs: r.lockMs,
+    changeSource: r.read?.source ?? null,
+  };
+}
+
+/**
+ * `git-dbsync sync [-q|--json]`: one pass; exit 0 whether or not anything changed, 4 when the commit
+ * could not be pushed. Prints one line (`committed ...`, `no changes`); `-q` prints nothing when it
+ * succeeds (for cron: mail only on trouble, which goes to stderr), `--json` one JSON object.
+ */
+export async function syncCommand(ctx: CommandContext, opts: { quiet?: boolean; json?: boolean } = {}): Promise<number> {
   const display = new ProgressDisplay({ stream: process.stderr, log: ctx.log });
   try {
     const choice = await selectChangeSource(ctx.project);
@@ -25,18 +46,14 @@ export async function syncCommand(ctx: CommandContext): Promise<number> {
     const profile = profileNotice(r.profile);
     if (profile) ctx.log[profile.level](profile.line);
     if (r.removedLocks) ctx.log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
-    await updateState(ctx.project.stateDir, {
-      lastPassAt: new Date().toISOString(),
-      lastCommit: r.commit.commit,
-      lastResult: renderPass(r),
-      lastError: null,
-      consecutiveFailures: 0,
-      ...(r.push ? { push: { at: new Date().toISOString(), status: r.push.status, message: r.push.message } } : {}),
-    });
-    ctx.out(renderPass(r));
+    await recordSuccess(ctx.project.stateDir, { commit: r.commit.commit, result: renderPass(r), push: r.push });
+    await BackupJudge.create(ctx, { metrics: false }).judge();
+    if (opts.json) ctx.out(JSON.stringify(passJson(r)));
+    else if (!opts.quiet) ctx.out(renderPass(r));
     return r.push && (r.push.status === 'failed' || r.push.status === 'diverged') ? ExitCode.NotPushed : ExitCode.Ok;
   } catch (err) {
     await recordFailure(ctx.project.stateDir, err);
+    await BackupJudge.create(ctx, { metrics: false }).judge();
     throw err;
   }
 }

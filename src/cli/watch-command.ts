@@ -7,7 +7,9 @@ import { ExitCode } from '../errors/exit-codes.js';
 import { updateState } from '../state/state-store.js';
 import { runPass } from '../sync/sync-pass.js';
 import type { CommandContext } from './context.js';
-import { recordFailure } from './record.js';
+import { recordFailure, recordSuccess } from './record.js';
+import { BackupJudge } from './backup-judge.js';
+import { readConflicts } from '../pull/conflict-store.js';
 import { renderPass, renderTakeover } from './render.js';
 import { secretsNotice } from './secrets-notice.js';
 import { profileNotice } from './profile-notice.js';
@@ -37,6 +39,7 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     if (!choice) {
       choice = await selectChangeSource(project);
       log.info(choice.line);
+      metrics?.changeSource(choice.source?.name ?? 'full');
     }
     return choice.source;
   };
@@ -59,6 +62,10 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     ...(config.maxCpuShare > 0 ? { cpu: { budget: new CpuBudget(config.maxCpuShare, CPU_BURST_MS, Date.now()), usedMs: processCpuMs } } : {}),
   });
   const since = () => new Date().toISOString();
+  // Alerts, heartbeat and metrics: judged after every pass and every 10 s of idle polls.
+  const judge = BackupJudge.create(ctx, { metrics: true });
+  const metrics = judge.metrics;
+  const checkAlerts = () => judge.judge();
   const daemonState = (state: string) =>
     updateState(project.stateDir, { daemon: { pid: process.pid, host: hostname(), pollIntervalMs: config.pollIntervalMs, state, since: since() } }).catch(() => undefined);
 
@@ -67,10 +74,13 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   let checkWrittenAt = 0;
   loop.on('poll:skipped', () => {
     log.debug({ trigger: 'none' }, 'poll skipped: no change');
+    metrics?.pollSkipped();
     // `health` needs to know the daemon still checks; a state write every poll would be wasted disk I/O.
     if (Date.now() - checkWrittenAt < 10_000) return;
     checkWrittenAt = Date.now();
-    void updateState(project.stateDir, { lastCheckAt: since() }).catch(() => undefined);
+    void updateState(project.stateDir, { lastCheckAt: since() })
+      .catch(() => undefined)
+      .then(checkAlerts);
   });
   // One line per throttled pass at debug level; a daemon held back for long says so at info level, at most every 10 minutes.
   let throttleLoggedAt = 0;
@@ -101,22 +111,17 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     if (profile) log[profile.level](profile.line);
     if (r.removedLocks) log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
     if (r.commit.commit || (r.push && r.push.status === 'pushed')) log.info(renderPass(r));
-    void updateState(project.stateDir, {
-      lastPassAt: since(),
-      lastCheckAt: since(),
-      lastCommit: r.commit.commit,
-      lastResult: renderPass(r),
-      lastError: null,
-      consecutiveFailures: 0,
-      ...(r.push ? { push: { at: since(), status: r.push.status, message: r.push.message } } : {}),
-    }).catch(() => undefined);
+    metrics?.pass({ ok: true, durationMs: r.durationMs, rowsRead: r.rowsRead ?? r.rows, lockMs: r.lockMs, committed: r.commit.commit !== null, ...(r.push?.pending !== undefined ? { pending: r.push.pending } : {}) });
+    if (metrics && config.sync.mode === 'two-way') void readConflicts(project).then((c) => metrics.openConflicts(c.rows.length + c.schema.length), () => metrics.openConflicts(null));
+    void recordSuccess(project.stateDir, { commit: r.commit.commit, result: renderPass(r), push: r.push, checked: true }).then(checkAlerts);
   });
   loop.on('pass:failure', (err, failures, retryIn) => {
     // The first failure is an error; repeats are logged less loudly until recovery.
     const line = `${err.toLine()} (failure ${failures}, retrying in ${Math.round(retryIn / 1000)} s)`;
     if (failures === 1 || failures % 10 === 0) log.error(line);
     else log.warn(line);
-    void recordFailure(project.stateDir, err);
+    metrics?.pass({ ok: false });
+    void recordFailure(project.stateDir, err).then(checkAlerts);
   });
   loop.on('pass:recovered', (failures) => log.info(`recovered after ${failures} failed pass(es)`));
   loop.on('push:failure', (message, failures, retryIn) => log.warn(`${message} (push failure ${failures}, next push attempt in ${Math.round(retryIn / 1000)} s)`));
@@ -139,7 +144,9 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
 
   const how = probe ? `change probe, full verification every ${config.verifyIntervalMs / 1000} s` : 'a full pass every poll';
   log.info(`watching database ${config.db.database} every ${config.pollIntervalMs / 1000} s into ${project.top}/${project.snapshotPath} (${how})`);
+  const stopMetrics = await judge.serve();
   await loop.run();
+  await stopMetrics();
   await probe?.close();
   await updateState(project.stateDir, { daemon: null }).catch(() => undefined);
   log.info('stopped');

@@ -75,6 +75,18 @@ export interface Config {
     readonly authorEmail: string;
   };
   readonly log: { readonly level: SettingValue<'logLevel'>; readonly format: SettingValue<'logFormat'> };
+  /** DBSYNC_MAX_UNPUSHED: a push backlog older than this is a failing backup (verdict, `health`, alerts); 0 = never. */
+  readonly maxUnpushedMs: number;
+  /** Where alerts and heartbeats go (see src/notify). The URLs may hold tokens: never logged in full. */
+  readonly notify: { readonly urls: readonly NotifyTarget[]; readonly heartbeatUrl: string | undefined };
+  /** DBSYNC_METRICS_ADDR: where `watch` serves Prometheus metrics; undefined: not served. */
+  readonly metricsAddr: { readonly host: string; readonly port: number } | undefined;
+}
+
+/** One alert destination: `json` (a webhook, Gotify, Slack-style `text`), or `ntfy` (plain text with a Title header). */
+export interface NotifyTarget {
+  readonly kind: 'json' | 'ntfy';
+  readonly url: string;
 }
 
 /** Flag values as the CLI parsed them (strings or undefined); the CLI owns argument parsing. */
@@ -132,6 +144,48 @@ const byteSize = (min: number, max: number) =>
       return Number(m[1]) * (unit.startsWith('m') ? 1024 * 1024 : unit.startsWith('k') ? 1024 : 1);
     })
     .refine((n) => n >= min && n <= max, `must be between ${min / 1024} KiB and ${max / 1024 / 1024} MiB`);
+/** An http(s) URL (checked without echoing it: it may hold a token). */
+function httpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+/** `https://...` or `ntfy:https://...`, several separated by commas or spaces. */
+const notifyTargets = z
+  .string()
+  .transform((s, ctx) => {
+    const out: NotifyTarget[] = [];
+    for (const item of s.split(/[\s,]+/).filter((x) => x.length > 0)) {
+      const ntfy = item.startsWith('ntfy:');
+      const url = ntfy ? item.slice('ntfy:'.length) : item;
+      if (!httpUrl(url)) {
+        ctx.addIssue({ code: 'custom', message: `entry ${out.length + 1} is not an http(s) URL (expected https://host/path or ntfy:https://ntfy.sh/topic)` });
+        return z.NEVER;
+      }
+      out.push({ kind: ntfy ? 'ntfy' : 'json', url });
+    }
+    return out;
+  });
+const heartbeatUrl = z
+  .string()
+  .trim()
+  .refine(httpUrl, 'must be an http(s) URL such as https://hc-ping.com/<uuid>');
+/** `host:port`, `[v6]:port` or `:port` (all interfaces). */
+const listenAddr = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]*)):(\d{1,5})$/.exec(s);
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: 'must be host:port, e.g. 127.0.0.1:9187 (or :9187 for every interface)' });
+      return z.NEVER;
+    }
+    return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  });
 const tableList = z
   .string()
   .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0));
@@ -260,6 +314,30 @@ export const SETTINGS = {
     doc: 'Two-way mode: an ssh allowed-signers file (`principal namespaces="git" ssh-ed25519 AAAA...`, one line per trusted computer). A pull or a join refuses (exit 5) any incoming commit not signed by a key in it, before the database is touched. Not set: commits are not checked.',
   },
   logLevel: { flag: 'logLevel', env: ['DBSYNC_LOG_LEVEL'], default: 'info', schema: z.enum(['debug', 'info', 'warn', 'error'], { message: 'must be one of debug, info, warn, error' }), doc: 'Log level: debug, info, warn or error.' },
+  maxUnpushed: {
+    flag: 'maxUnpushed',
+    env: ['DBSYNC_MAX_UNPUSHED'],
+    default: '3600',
+    schema: seconds(0, MAX_SECONDS.week),
+    doc: 'Seconds commits may wait to reach the remote before the backup counts as failing: `status` says FAILING, `health` fails, an alert is sent. 0: never.',
+  },
+  notifyUrl: {
+    env: ['DBSYNC_NOTIFY_URL'],
+    default: '',
+    schema: notifyTargets,
+    doc: 'Where to send an alert when the backup starts failing and when it recovers (see *Alerts*): http(s) URLs separated by commas, each sent a JSON POST (generic webhooks, Gotify, Slack-style `text`); prefix `ntfy:` for an ntfy topic (plain text). Environment only: the URLs may hold tokens.',
+  },
+  heartbeatUrl: {
+    env: ['DBSYNC_HEARTBEAT_URL'],
+    schema: heartbeatUrl,
+    doc: 'Dead-man switch (healthchecks.io, Uptime Kuma push monitors): a GET after good passes (at most once a minute), and `<url>/fail` after a failed one. Environment only: the URL is a secret.',
+  },
+  metricsAddr: {
+    flag: 'metricsAddr',
+    env: ['DBSYNC_METRICS_ADDR'],
+    schema: listenAddr,
+    doc: '`watch` serves Prometheus metrics at `http://ADDR/metrics` (passes, failures, durations, rows read, lock time, commits, push backlog, last successes, change source, conflicts, verdict). `host:port`, e.g. `127.0.0.1:9187`; unauthenticated, so keep it on localhost or a private network. Not set: not served.',
+  },
   logFormat: { flag: 'logFormat', env: ['DBSYNC_LOG_FORMAT'], default: 'text', schema: z.enum(['text', 'json'], { message: 'must be text or json' }), doc: 'Log format on stderr: text (one line per event) or json (one JSON object per line).' },
 } as const satisfies Record<string, Setting>;
 
@@ -271,6 +349,9 @@ export type SettingValue<K extends SettingKey> = z.output<(typeof SETTINGS)[K]['
 type DefaultedKey = { [K in SettingKey]: (typeof SETTINGS)[K] extends { readonly default: string } ? K : never }[SettingKey];
 /** Every setting's value after validation: defaulted ones always present, the others when given. */
 type SettingValues = { readonly [K in DefaultedKey]: SettingValue<K> } & { readonly [K in Exclude<SettingKey, DefaultedKey>]?: SettingValue<K> };
+
+/** Settings whose values are secrets: never echoed in a message. */
+const HIDDEN_VALUES: ReadonlySet<string> = new Set<SettingKey>(['dbPassword', 'gitToken', 'notifyUrl', 'heartbeatUrl']);
 
 /** What the CLI flag is called on the command line, for messages. */
 export function flagName(key: string): string {
@@ -316,7 +397,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     const parsed = s.schema.safeParse(raw);
     if (parsed.success) parsedValues[key] = parsed.data;
     else {
-      const shown = key === 'dbPassword' || key === 'gitToken' ? '(hidden)' : JSON.stringify(raw);
+      const shown = HIDDEN_VALUES.has(key) ? '(hidden)' : JSON.stringify(raw);
       const where = from ? sourceName(key, from) : `default of ${s.env[0]}`;
       problems.push(`${where}=${shown}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
     }
@@ -407,6 +488,9 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
       authorEmail: values.authorEmail,
     }),
     log: Object.freeze({ level: values.logLevel, format: values.logFormat }),
+    maxUnpushedMs: Math.round(values.maxUnpushed * 1000),
+    metricsAddr: values.metricsAddr,
+    notify: Object.freeze({ urls: Object.freeze(values.notifyUrl), heartbeatUrl: values.heartbeatUrl }),
   });
 }
 
@@ -417,6 +501,17 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
 export function splitRemoteCredentials(raw: string, label = 'GIT_REMOTE_URL'): { url: string; username?: string; password?: string; droppedSshPassword?: boolean } {
   const example = '(expected e.g. https://host/owner/repo.git or git@host:owner/repo.git)';
   const invalid = `${label}: not a valid URL ${example}`;
+  // `<helper>::<address>` (gcrypt::rsync://host/repo, gcrypt::git@host:repo): git hands the address
+  // to git-remote-<helper> verbatim, so it is passed on as it is; only a password in it is refused,
+  // because it would be written to .git/config (a token goes in DBSYNC_GIT_TOKEN).
+  const helper = /^([A-Za-z0-9][A-Za-z0-9+.-]*)::(.+)$/s.exec(raw);
+  if (helper) {
+    if (/\n|\r/.test(raw)) throw configError(`${label}: a URL must be one line`);
+    if (/:\/\/[^/@\s]*:[^/@\s]*@/.test(helper[2]!)) {
+      throw configError(`${label}: a password or token in a ${helper[1]}:: address would be stored in .git/config; give it in DBSYNC_GIT_TOKEN instead`);
+    }
+    return { url: raw };
+  }
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
     // `ht!tp://host/r.git` is a mistyped URL, not a path (git would reject it at the first push).
     if (/^[^/]*:\/\//.test(raw)) throw configError(invalid);
@@ -432,7 +527,12 @@ export function splitRemoteCredentials(raw: string, label = 'GIT_REMOTE_URL'): {
     throw configError(invalid);
   }
   if (!['https:', 'http:', 'ssh:', 'git:', 'file:'].includes(u.protocol)) {
-    throw configError(`${label}: unsupported scheme ${u.protocol} (use https://, ssh://, git@host:path or a local path)`);
+    // Another scheme is git's when a remote helper serves it (s3://, codecommit://): git-remote-<scheme> on PATH.
+    const scheme = u.protocol.slice(0, -1);
+    if (remoteHelperOnPath(scheme)) return { url: raw };
+    throw configError(
+      `${label}: unsupported scheme ${u.protocol} (no git-remote-${scheme} on PATH: install that remote helper, or use https://, ssh://, git@host:path, a local path or <helper>::<address>)`,
+    );
   }
   if (u.protocol !== 'file:' && !u.hostname) throw configError(`${label}: the URL names no host ${example}`);
   if ((u.protocol === 'ssh:' && u.pathname === '') || (u.protocol === 'file:' && u.pathname === '/')) {
@@ -459,6 +559,21 @@ export function splitRemoteCredentials(raw: string, label = 'GIT_REMOTE_URL'): {
   u.username = '';
   u.password = '';
   return { url: u.toString(), username, password };
+}
+
+/** Whether an executable git-remote-<scheme> is on PATH (git looks there, and in its exec path, for remote helpers). */
+function remoteHelperOnPath(scheme: string): boolean {
+  if (!/^[a-z0-9][a-z0-9+.-]*$/i.test(scheme)) return false;
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(path.join(dir, `git-remote-${scheme}`), constants.X_OK);
+      return true;
+    } catch {
+      // not in this folder
+    }
+  }
+  return false;
 }
 
 /** The README / --help table of settings: variable, flag, default, meaning. */

@@ -319,8 +319,8 @@ export class Git {
   }
 
   /** Files under `path` that differ between two commits (a tree comparison: no file is read); null when `from` is not in the repository. */
-  async changedFiles(from: string, to: string, path: string): Promise<string[] | null> {
-    const r = await this.run(['diff', '--name-only', '-z', '--no-renames', from, to, '--', path]);
+  async changedFiles(from: string, to: string, path: string | readonly string[]): Promise<string[] | null> {
+    const r = await this.run(['diff', '--name-only', '-z', '--no-renames', from, to, '--', ...(typeof path === 'string' ? [path] : path)]);
     if (r.code !== 0) return null;
     return r.stdout.toString('utf8').split('\0').filter(Boolean);
   }
@@ -412,6 +412,50 @@ export class Git {
   /** Committer time of a commit, in seconds since the epoch. */
   async commitTime(rev: string): Promise<number> {
     return Number((await this.ok(['log', '-1', '--format=%ct', rev, '--'], `read commit ${rev}`)).trim());
+  }
+
+  /** Committer time (seconds since the epoch) of the oldest commit reachable from `to` but not from `from`, or null when there is none. */
+  async oldestCommitTimeBetween(from: string, to: string): Promise<number | null> {
+    const out = (await this.ok(['rev-list', '--reverse', '--format=%ct', '--no-commit-header', `${from}..${to}`], 'list unpushed commits')).trim();
+    const first = out.split('\n', 1)[0];
+    return first ? Number(first) : null;
+  }
+
+  /**
+   * The last commit of the branch's own line (first parents from HEAD) made at or before `atMs`
+   * (committer date: the time the snapshot was committed), with its time and subject; null when
+   * the first is later. Never the reflog: a new computer has none.
+   */
+  async commitAt(atMs: number, path: string): Promise<{ commit: string; time: string; subject: string } | null> {
+    const r = await this.run(['log', '-1', '--first-parent', `--before=@${Math.floor(atMs / 1000)}`, '--format=%H%x00%cI%x00%s', 'HEAD', '--', path]);
+    const s = r.stdout.toString().trim();
+    if (r.code !== 0 || !s) return null;
+    const [commit, time, subject] = s.split('\0');
+    return { commit: commit!, time: time!, subject: subject ?? '' };
+  }
+
+  /** The first commit of the branch's own line that touched `path` (its time), or null. */
+  async firstCommitTouching(path: string): Promise<{ commit: string; time: string } | null> {
+    const r = await this.run(['log', '--first-parent', '--reverse', '--format=%H%x00%cI', 'HEAD', '--', path]);
+    const s = r.stdout.toString().split('\n', 1)[0]?.trim();
+    if (r.code !== 0 || !s) return null;
+    const [commit, time] = s.split('\0');
+    return { commit: commit!, time: time! };
+  }
+
+  /** Commits of HEAD (newest first) that touched any of `paths`: id, committer date, subject. */
+  async commitsTouching(paths: readonly string[], opts: { max?: number; rev?: string; since?: number; grep?: string } = {}): Promise<Array<{ commit: string; time: string; subject: string }>> {
+    const filters = [...(opts.max ? [`-${opts.max}`] : []), ...(opts.since !== undefined ? [`--since=@${opts.since}`] : []), ...(opts.grep ? ['-i', '--fixed-strings', `--grep=${opts.grep}`] : [])];
+    const r = await this.run(['log', '--format=%H%x00%cI%x00%s', ...filters, opts.rev ?? 'HEAD', '--', ...paths]);
+    if (r.code !== 0) return [];
+    return r.stdout
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [commit, time, subject] = line.split('\0');
+        return { commit: commit!, time: time!, subject: subject ?? '' };
+      });
   }
 
   /** Commits reachable from `to` but not from `from`. */

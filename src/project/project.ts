@@ -36,15 +36,30 @@ export function gitCredentialsOf(config: Config): GitCredentials {
 }
 
 /**
- * Open (and if needed create) the repository at PROJECT_DIR. Checks PROJECT_DIR before touching
- * anything, so a wrong path fails with exit 2 instead of creating a repository somewhere.
+ * Open (and if needed create) the repository at PROJECT_DIR, and PROJECT_DIR itself when only its
+ * last part is missing. Checks PROJECT_DIR before touching anything else, so a wrong path fails
+ * with exit 2 instead of creating a repository somewhere.
  * `requireDatabase: false` (commands that never read the database, such as `remote set`) creates
  * the repository without reaching the database first. `ownRepository: true` (`hook install`):
  * the current folder's repository is taken even when it holds other files (foreign-repository.ts).
  */
 export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: { create?: boolean; requireDatabase?: boolean; ownRepository?: boolean } = {}): Promise<Project> {
   const given = config.projectDir;
-  const st = await stat(given).catch(() => null);
+  let st = await stat(given).catch(() => null);
+  if (!st && opts.create !== false) {
+    // A missing PROJECT_DIR is created (as documented), but only its last part: a mistyped path
+    // higher up (/srv/invocies/history) fails instead of growing a tree somewhere. The database is
+    // reached first, so a wrong password leaves no folder behind.
+    const parent = path.dirname(given);
+    if (!(await stat(parent).catch(() => null))?.isDirectory()) {
+      throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${given} does not exist, nor does its parent folder ${parent}`, hint: 'create the parent folder, or fix PROJECT_DIR', exitCode: ExitCode.Config });
+    }
+    if (opts.requireDatabase !== false) await (await Database.connect({ ...config.db })).close();
+    await mkdir(given).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw new DbsyncError({ operation: 'open project', message: `cannot create PROJECT_DIR ${given} (${err.code ?? err.message})`, hint: 'create it yourself or fix the permissions of its parent folder', exitCode: ExitCode.Config, cause: err });
+    });
+    st = await stat(given).catch(() => null);
+  }
   if (!st?.isDirectory()) {
     throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${given} does not exist or is not a folder`, hint: 'create it or set PROJECT_DIR to the git working tree', exitCode: ExitCode.Config });
   }

@@ -9,6 +9,7 @@ export type RemoteProblem =
   | 'repository-missing'
   | 'auth-failed'
   | 'cannot-write'
+  | 'helper-missing'
   | 'failed';
 
 export interface RemoteFailure {
@@ -40,6 +41,16 @@ export function describeRemoteFailure(stderr: string, stage: 'read' | 'write', u
 
   if (timedOutAfterMs !== undefined) {
     return { problem: 'unreachable', message: `host unreachable: no answer within ${Math.round(timedOutAfterMs / 1000)} s`, hint: unreachableHint };
+  }
+  // `gcrypt::...`, `s3://...`: git runs git-remote-<helper>, which may not be installed.
+  const helper = /'remote-([\w.+-]+)' is not a git command|Unable to find remote helper for '([^']+)'/.exec(stderr);
+  if (helper) {
+    const name = helper[1] ?? helper[2]!;
+    return {
+      problem: 'helper-missing',
+      message: `remote helper missing: git has no git-remote-${name} for this URL`,
+      hint: `install it (e.g. \`apt-get install git-remote-${name}\` where Debian packages it) so that git-remote-${name} is on PATH, or use an https://, ssh:// or path remote`,
+    };
   }
   // ssh's and curl's own words come on a line before git's generic "Could not read from remote repository".
   const network = line(/^ssh: (connect to host|Could not resolve hostname)|Could not resolve host|Failed to connect to|Connection refused|Connection timed out|Operation timed out|Network is unreachable|No route to host|Connection reset by peer|Connection closed by/i);

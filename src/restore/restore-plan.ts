@@ -14,6 +14,8 @@ export interface RestorePlan {
   /** Views, routines, triggers, events to (re)create or drop, as "type name". */
   readonly objects: readonly string[];
   readonly objectsToDrop: readonly string[];
+  /** `--tables`: the tables asked for; everything else is left alone. null: a whole restore. */
+  readonly only: readonly string[] | null;
 }
 
 export function describePlan(p: RestorePlan, dryRun: boolean): string {
@@ -27,6 +29,7 @@ export function describePlan(p: RestorePlan, dryRun: boolean): string {
   if (p.create.length) lines.push(`- ${would}create ${p.create.length} table(s): ${list(p.create)}`);
   if (p.objects.length) lines.push(`- ${would}recreate: ${list(p.objects)}`);
   if (p.extra.length) lines.push(p.dropExtra ? `- ${would}drop tables the snapshot lacks: ${list(p.extra)}` : `- leave alone tables the snapshot lacks: ${list(p.extra)} (--drop-extra drops them)`);
+  if (p.only) lines.push(`- only ${list(p.only)} (--tables) and their triggers: every other table, view, routine and event is left alone`);
   if (p.outOfScope.length) lines.push(`- leave alone tables outside DBSYNC_INCLUDE_TABLES/DBSYNC_EXCLUDE_TABLES: ${list(p.outOfScope)}`);
   if (p.objectsToDrop.length) lines.push(p.dropExtra ? `- ${would}drop: ${list(p.objectsToDrop)}` : `- leave alone: ${list(p.objectsToDrop)} (--drop-extra drops them)`);
   if (!p.replace.length && !p.create.length && !p.objects.length && !(p.dropExtra && (p.extra.length || p.objectsToDrop.length))) lines.push('- the database already equals this snapshot');

@@ -25,10 +25,16 @@ import { fingerprintLines, SecretRestore, type DataFileSource, type UnrestoredSe
 import { PassPolicy, policySettings } from '../policy/pass-policy.js';
 import { refuseKeylessOverEncrypted } from '../project/keyless-guard.js';
 import type { RestorePlan } from './restore-plan.js';
+import { parsePointInTime } from './point-in-time.js';
 
 export interface RestoreOptions {
   /** Revision to restore (default HEAD). */
   readonly rev?: string;
+  /** `--at`: the snapshot as of this moment (ms since the epoch), instead of `rev`; `atText` as the user wrote it. */
+  readonly at?: number;
+  readonly atText?: string;
+  /** `--tables`: restore only these tables (and their triggers); every other table and object is left alone. */
+  readonly tables?: readonly string[] | null;
   /** false: only plan (the default of the CLI without --yes). */
   readonly apply: boolean;
   readonly dropExtra: boolean;
@@ -42,6 +48,8 @@ export interface ContinueResult {
 
 export interface RestoreResult {
   readonly plan: RestorePlan;
+  /** `--at`: the commit chosen for the moment asked, with its time and subject. */
+  readonly chosen?: { readonly commit: string; readonly time: string; readonly subject: string } | null;
   /** The commit of unsaved changes made before restoring, if any. */
   readonly saved: PassResult | null;
   /** The commit recording the restored state (null when HEAD already was the restored snapshot). */
@@ -63,6 +71,8 @@ interface Target {
   readonly data: Map<string, string[]>;
   /** file stem -> the table's columns, from its checked schema file */
   readonly columns: Map<string, string[]>;
+  /** `--tables`: only these tables are restored (then no view, routine or event is, and only their triggers); null: all. */
+  readonly only: ReadonlySet<string> | null;
 }
 
 /**
@@ -73,12 +83,18 @@ interface Target {
  */
 export async function restoreSnapshot(project: Project, opts: RestoreOptions): Promise<RestoreResult> {
   const rev = opts.rev ?? 'HEAD';
-  const commit = await project.git.resolve(rev);
+  const chosen = opts.at === undefined ? null : await commitAt(project, opts.at, opts.atText ?? String(opts.at));
+  const commit = chosen ? chosen.commit : await project.git.resolve(rev);
   if (!commit) {
     throw new DbsyncError({
       operation: 'restore',
       message: rev === 'HEAD' ? 'the repository has no snapshot yet' : `unknown revision ${JSON.stringify(rev)}`,
-      hint: rev === 'HEAD' ? 'run `git-dbsync sync` first, or clone a repository that has snapshots' : 'name a commit, tag or branch (see `git log`)',
+      hint:
+        rev === 'HEAD'
+          ? 'run `git-dbsync sync` first, or clone a repository that has snapshots'
+          : parsePointInTime(rev, Date.now()) !== null
+            ? `for the snapshot as of a moment, write \`git-dbsync restore --at ${JSON.stringify(rev)}\``
+            : 'name a commit, tag or branch (see `git log`), or a moment with --at',
       exitCode: ExitCode.Config,
     });
   }
@@ -86,7 +102,21 @@ export async function restoreSnapshot(project: Project, opts: RestoreOptions): P
     // A new restore over an interrupted one would first commit the half-restored database.
     const marker = await readRestoreMarker(project.stateDir);
     if (marker) throw interruptedError('restore', marker);
-    return restoreLocked(project, commit, opts, null);
+    return { ...(await restoreLocked(project, commit, opts, null)), chosen };
+  });
+}
+
+/** The snapshot commit of the branch as of `at` (commit dates, first parents; never the reflog). */
+async function commitAt(project: Project, at: number, text: string): Promise<{ commit: string; time: string; subject: string }> {
+  const path = project.snapshotPath || '.';
+  const found = await project.git.commitAt(at, path);
+  if (found) return found;
+  const first = await project.git.firstCommitTouching(path);
+  throw new DbsyncError({
+    operation: 'restore',
+    message: first ? `no snapshot at or before ${text} (${new Date(at).toISOString()}): the first is from ${first.time}` : 'the repository has no snapshot yet',
+    hint: first ? 'choose a later moment, or restore that first snapshot by its commit' : 'run `git-dbsync sync` first, or clone a repository that has snapshots',
+    exitCode: ExitCode.Config,
   });
 }
 
@@ -102,7 +132,7 @@ export async function continueRestore(project: Project, how: 'resume' | 'abort')
     if (!marker) {
       throw new DbsyncError({ operation: `restore --${how}`, message: 'no restore was interrupted here; nothing to do', hint: 'run `git-dbsync restore REV --yes` to restore a snapshot', exitCode: ExitCode.Config });
     }
-    const target = await readTarget(project, marker.commit);
+    const target = await readTarget(project, marker.commit, marker.only ?? null);
     const db = await project.connect();
     let swapped: boolean;
     try {
@@ -116,8 +146,9 @@ export async function continueRestore(project: Project, how: 'resume' | 'abort')
     } finally {
       await db.close();
     }
-    if (how === 'resume') return { result: await restoreLocked(project, marker.commit, { apply: true, dropExtra: marker.dropExtra }, marker), note: `resumed the restore of ${marker.commit.slice(0, 12)}` };
-    if (marker.before) return { result: await restoreLocked(project, marker.before, { apply: true, dropExtra: false }, marker), note: `aborted the restore of ${marker.commit.slice(0, 12)}: the database is back at ${marker.before.slice(0, 12)}` };
+    const tables = marker.only ?? null;
+    if (how === 'resume') return { result: await restoreLocked(project, marker.commit, { apply: true, dropExtra: marker.dropExtra, tables }, marker), note: `resumed the restore of ${marker.commit.slice(0, 12)}` };
+    if (marker.before) return { result: await restoreLocked(project, marker.before, { apply: true, dropExtra: false, tables }, marker), note: `aborted the restore of ${marker.commit.slice(0, 12)}: the database is back at ${marker.before.slice(0, 12)}` };
     await removeRestoreMarker(project.stateDir);
     return {
       result: null,
@@ -145,7 +176,7 @@ async function foreignKeysOf(project: Project, target: Target, tables: readonly 
  * restored) is not saved first, and the marker keeps its record of the state before.
  */
 async function restoreLocked(project: Project, commit: string, opts: RestoreOptions, resumed: RestoreMarker | null): Promise<RestoreResult> {
-  const target = await readTarget(project, commit);
+  const target = await readTarget(project, commit, opts.tables ?? null);
   // Before anything is changed: with a key, every encrypted value of the snapshot must decrypt.
   const secrets = await secretsOf(project, target);
   // Without a key, the database's own secrets may be read only as placeholders; see the check below.
@@ -175,8 +206,9 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
   const head = await project.git.head();
   // The state before, for --abort: the commit just saved, HEAD when the database equalled it, none when it was empty.
   const before = resumed ? resumed.before : saved?.commit.commit ?? (plan.saveFirst === 'empty' ? null : head);
-  await applyPlan(project, target, plan, secrets, { commit, before, dropExtra: opts.dropExtra, phase: 'load', tables: [], startedAt: new Date().toISOString() });
-  const after = await passLocked(project, { push: false, allowEmpty: true, allowKeyless: true, duringRestore: true, subjectPrefix: `Restore of ${commit.slice(0, 12)}:` });
+  await applyPlan(project, target, plan, secrets, { commit, before, dropExtra: opts.dropExtra, phase: 'load', tables: [], startedAt: new Date().toISOString(), only: target.only ? [...target.only] : null });
+  const what = target.only ? `${[...target.only].join(', ')} from ${commit.slice(0, 12)}` : commit.slice(0, 12);
+  const after = await passLocked(project, { push: false, allowEmpty: true, allowKeyless: true, duringRestore: true, subjectPrefix: `Restore of ${what}:` });
   // The restored state is committed: the database is a whole snapshot again.
   await removeRestoreMarker(project.stateDir);
   await verify(project, target, secrets.restore.expected);
@@ -232,7 +264,7 @@ function tableLines(project: Project, commit: string, files: readonly string[]) 
   return concatStreams(files.map((f) => () => project.git.streamBlob(commit, snapshotPrefix(project) + f)));
 }
 
-async function readTarget(project: Project, commit: string): Promise<Target> {
+async function readTarget(project: Project, commit: string, only: readonly string[] | null): Promise<Target> {
   const tree = await treeAt(project, commit);
   if (stemsOf(tree).length === 0) {
     throw new DbsyncError({ operation: 'restore', message: `commit ${commit.slice(0, 12)} has no snapshot in ${project.snapshotPath}/`, hint: 'check DBSYNC_DIR and the revision', exitCode: ExitCode.Config });
@@ -251,7 +283,34 @@ async function readTarget(project: Project, commit: string): Promise<Target> {
     if (tableSelected(name, filter)) tables.set(stem, name);
     else outOfScope.push(name);
   }
-  return { commit, tree, tables, outOfScope, data: dataFilesByTable(tree.keys()), columns };
+  if (only) {
+    const present = new Set(tables.values());
+    const missing = only.filter((t) => !present.has(t));
+    if (missing.length > 0) {
+      const names = [...present].sort();
+      throw new DbsyncError({
+        operation: 'restore',
+        message: `--tables: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in the snapshot of ${commit.slice(0, 12)} (within the include/exclude filter)`,
+        hint: `name tables of that snapshot (${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''}), with the spelling \`git show ${commit.slice(0, 12)} --stat\` shows`,
+        exitCode: ExitCode.Config,
+      });
+    }
+    for (const [stem, name] of tables) if (!only.includes(name)) tables.delete(stem);
+  }
+  return { commit, tree, tables, outOfScope, data: dataFilesByTable(tree.keys()), columns, only: only ? new Set(only) : null };
+}
+
+/** The table a trigger's CREATE statement is ON (SHOW CREATE TRIGGER's form), or null. */
+function triggerTable(create: string): string | null {
+  const m = /\bON\s+(?:`((?:[^`]|``)+)`|([\w$]+))\s+FOR\s+EACH\s+ROW\b/i.exec(create);
+  return m ? (m[1]?.replaceAll('``', '`') ?? m[2]!) : null;
+}
+
+/** The objects of a kind a restore of `target` recreates and checks: all, or with --tables only the triggers of those tables. */
+async function targetObjects(project: Project, target: Target, kind: ObjectKind): Promise<DbObject[]> {
+  const all = await objectsAt(project, target.commit, kind);
+  if (!target.only) return all;
+  return kind === 'trigger' ? all.filter((o) => target.only!.has(triggerTable(o.create) ?? '')) : [];
 }
 
 /**
@@ -302,21 +361,22 @@ async function makePlan(project: Project, target: Target, live: SnapshotTree, st
     else if (target.tree.get(schemaFile(stem)) !== live.get(schemaFile(stem)) || !sameData(target.data.get(stem) ?? [], target.tree, liveData.get(stem) ?? [], live)) replace.push(name);
   }
   const wantedNames = new Set([...target.tables.values(), ...target.outOfScope]);
-  const extra = staged.tables.filter((t) => !wantedNames.has(t.name)).map((t) => t.name);
+  // --tables: every other table is left alone, so none is "extra".
+  const extra = target.only ? [] : staged.tables.filter((t) => !wantedNames.has(t.name)).map((t) => t.name);
 
   const objects: string[] = [];
   const objectsToDrop: string[] = [];
   for (const kind of OBJECT_LOAD_ORDER) {
-    const want = await objectsAt(project, target.commit, kind);
+    const want = await targetObjects(project, target, kind);
     const have = parseObjectFile(kind, await readFile(path.join(staged.dir, OBJECT_FILES[kind]), 'utf8').catch(() => ''));
     const haveByKey = new Map(have.map((o) => [keyOf(o), o]));
     // Dropping a table drops its triggers: when tables are replaced, every trigger is recreated.
     const all = kind === 'trigger' && replace.length + create.length > 0;
     for (const o of want) if (all || !sameObject(haveByKey.get(keyOf(o)), o)) objects.push(keyOf(o));
     const wantKeys = new Set(want.map(keyOf));
-    for (const o of have) if (!wantKeys.has(keyOf(o))) objectsToDrop.push(keyOf(o));
+    if (!target.only) for (const o of have) if (!wantKeys.has(keyOf(o))) objectsToDrop.push(keyOf(o));
   }
-  return { commit: target.commit, saveFirst, replace, create, extra, outOfScope: target.outOfScope, dropExtra, objects, objectsToDrop };
+  return { commit: target.commit, saveFirst, replace, create, extra, outOfScope: target.outOfScope, dropExtra, objects, objectsToDrop, only: target.only ? [...target.only] : null };
 }
 
 const withoutSemicolon = (s: string) => s.replace(/;\s*$/, '');
@@ -406,7 +466,7 @@ async function applyPlan(project: Project, target: Target, plan: RestorePlan, se
     // Triggers after the data (they went with the old tables), views after the tables they read.
     const recreate = new Set(plan.objects);
     for (const kind of OBJECT_LOAD_ORDER) {
-      for (const o of await objectsAt(project, target.commit, kind)) {
+      for (const o of await targetObjects(project, target, kind)) {
         const key = keyOf(o);
         if (!recreate.has(key)) continue;
         await step(() => dropObject(db, key));
@@ -453,7 +513,7 @@ async function verify(project: Project, target: Target, expected: ReadonlyMap<st
   }
   for (const kind of OBJECT_LOAD_ORDER) {
     const have = new Map((await objectsAt(project, head, kind)).map((o) => [keyOf(o), o]));
-    for (const o of await objectsAt(project, target.commit, kind)) if (!sameObject(have.get(keyOf(o)), o)) differs.push(keyOf(o));
+    for (const o of await targetObjects(project, target, kind)) if (!sameObject(have.get(keyOf(o)), o)) differs.push(keyOf(o));
   }
   if (differs.length > 0) {
     throw new DbsyncError({

@@ -41,3 +41,33 @@ export function columnsFromCreate(text: string): string[] {
   }
   return depth === 0 ? cols : [];
 }
+
+/**
+ * The PRIMARY KEY columns of a `SHOW CREATE TABLE` text, in key order ([] without one, or for a
+ * text it cannot read): what the snapshot orders rows by when the table has a primary key.
+ */
+export function primaryKeyFromCreate(text: string): string[] {
+  let tokens: SqlToken[];
+  try {
+    tokens = sqlTokens(text);
+  } catch {
+    return [];
+  }
+  for (let k = 0; k + 2 < tokens.length; k++) {
+    if (!isWord(tokens[k], 'PRIMARY') || !isWord(tokens[k + 1], 'KEY')) continue;
+    let j = k + 2;
+    // `PRIMARY KEY USING BTREE (...)` is not what SHOW CREATE writes, but skip words up to the list.
+    while (j < tokens.length && tokens[j]!.kind !== 'punct') j++;
+    if (tokens[j]?.text !== '(') return [];
+    const cols: string[] = [];
+    let depth = 1;
+    for (j++; j < tokens.length && depth > 0; j++) {
+      const t = tokens[j]!;
+      if (t.kind === 'id' && depth === 1) cols.push(t.text);
+      if (t.kind === 'punct' && t.text === '(') depth++;
+      else if (t.kind === 'punct' && t.text === ')') depth--;
+    }
+    return depth === 0 ? cols : [];
+  }
+  return [];
+}

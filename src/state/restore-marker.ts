@@ -21,6 +21,8 @@ export interface RestoreMarker {
   readonly phase: 'load' | 'swapping' | 'swapped';
   /** Tables being replaced or created. */
   readonly tables: readonly string[];
+  /** `restore --tables`: the tables asked for (resume and abort touch only these); null or absent: a whole restore. */
+  readonly only?: readonly string[] | null;
   readonly startedAt: string;
 }
 

@@ -11,9 +11,39 @@ export interface RunState {
   readonly lastResult?: string;
   readonly lastError?: { readonly at: string; readonly operation: string; readonly message: string; readonly hint: string } | null;
   readonly consecutiveFailures?: number;
-  readonly push?: { readonly at: string; readonly status: string; readonly message: string } | null;
+  /** When the current run of failed passes began (cleared by a successful pass). */
+  readonly failingSince?: string | null;
+  readonly push?: PushRecord | null;
+  /** The last verdict an alert was sent for (see src/notify): kept here so a restart does not repeat it. */
+  readonly alert?: { readonly level: string; readonly line: string; readonly at: string } | null;
   /** The running `watch`: its pid and host name (for `health`: a pid means nothing on another host or container) and its poll interval. */
   readonly daemon?: { readonly pid: number; readonly host?: string; readonly pollIntervalMs?: number; readonly state: string; readonly since: string; readonly nextPassAt?: string } | null;
+}
+
+/** The last push attempt, and how long pushes have been failing (for the verdict and `health`). */
+export interface PushRecord {
+  readonly at: string;
+  readonly status: string;
+  readonly message: string;
+  /** The last time the remote was known to hold every commit (a push, or nothing to push). */
+  readonly lastOkAt?: string | null;
+  /** The first failed push since then: the age of the backlog. */
+  readonly failingSince?: string | null;
+}
+
+/** Push statuses after which the remote holds every commit. */
+const PUSH_OK = new Set(['pushed', 'up-to-date']);
+
+/** The push record after an attempt with this outcome at `at` ('no-remote' keeps no backlog). */
+export function nextPushRecord(prev: RunState, push: { readonly status: string; readonly message: string }, at: string): PushRecord {
+  const ok = PUSH_OK.has(push.status) || push.status === 'no-remote';
+  return {
+    at,
+    status: push.status,
+    message: push.message,
+    lastOkAt: ok ? at : (prev.push?.lastOkAt ?? null),
+    failingSince: ok ? null : (prev.push?.failingSince ?? at),
+  };
 }
 
 export function statePath(stateDir: string): string {

@@ -1,4 +1,7 @@
+import { ExitCode } from '../errors/exit-codes.js';
 import type { RunState } from '../state/state-store.js';
+import { durationText } from './duration-text.js';
+import { verdictOf } from './verdict.js';
 
 /** The shortest limit `health` allows between successful checks: slow passes and short hiccups stay healthy. */
 export const MIN_HEALTH_AGE_MS = 60_000;
@@ -15,6 +18,8 @@ export interface HealthInput {
   /** This machine's (container's) host name: a pid recorded elsewhere says nothing here. */
   readonly hostname: string;
   readonly alive: (pid: number) => boolean;
+  /** DBSYNC_MAX_UNPUSHED: a push backlog older than this is unhealthy too (0: never). */
+  readonly maxUnpushedMs: number;
 }
 
 export type HealthReport =
@@ -56,6 +61,11 @@ export function evaluateHealth(input: HealthInput): HealthReport {
   if (Number.isNaN(last)) return { healthy: false, reason: `watch (pid ${d.pid}) has not completed a pass yet${why}`, hint };
   const ageMs = Math.max(0, now - last);
   if (ageMs > limitMs) return { healthy: false, reason: `the last successful check was ${seconds(ageMs)} ago, more than the limit of ${seconds(limitMs)}${why}`, hint };
+  // Snapshots are taken but never reach the off-site copy: as bad as no snapshots for a backup.
+  const verdict = verdictOf({ now, state, maxUnpushedMs: input.maxUnpushedMs, remoteConfigured: state.push?.status !== 'no-remote' });
+  if (verdict.level === 'failing' && verdict.exitCode === ExitCode.NotPushed) {
+    return { healthy: false, reason: `${verdict.line.replace(/^FAILING: /, '')} (DBSYNC_MAX_UNPUSHED is ${durationText(input.maxUnpushedMs)})`, hint: 'make the remote reachable (network, credentials, disk of the remote); commits are kept and pushed once it is' };
+  }
   return { healthy: true, pid: d.pid, ageMs, limitMs };
 }
 

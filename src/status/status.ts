@@ -12,8 +12,11 @@ import { readState, type RunState } from '../state/state-store.js';
 import { readConflicts } from '../pull/conflict-store.js';
 import { isSnapshotPath } from '../snapshot/layout.js';
 import { selectChangeSource } from '../sync/select-source.js';
+import { verdictOf, type Verdict } from './verdict.js';
 
 export interface StatusReport {
+  /** One line that says whether the backup works (verdict.ts); `status` leads with it and exits with its code. */
+  readonly verdict: Verdict;
   readonly repository: string;
   readonly snapshotDir: string;
   readonly branch: string | null;
@@ -67,6 +70,7 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
   const changeSource = database.reachable ? await selectChangeSource(project).then((c) => c.line, (err: unknown) => `change source: ${messageOf(err)}`) : 'change source: unknown (database unreachable)';
 
   let remote: StatusReport['remote'] = null;
+  let oldestUnpushedAt: number | null = null;
   // Only the remote git-dbsync pushes to (a remote it was never told about is not contacted).
   const name = project.remote;
   const url = name === null ? null : await git.remoteUrl(name);
@@ -77,20 +81,38 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
       const tracking = await git.resolve(`refs/remotes/${name}/${branch}`);
       const head = await git.head();
       const error = r.code === 0 ? null : `cannot reach the remote: ${gitMessage(r.stderr)}`;
-      if (head && tracking) remote = { ...remote, ...(await git.aheadBehind(head, tracking)), error };
+      if (head && tracking) {
+        remote = { ...remote, ...(await git.aheadBehind(head, tracking)), error };
+        const t = remote.ahead ? await git.oldestCommitTimeBetween(tracking, head) : null;
+        oldestUnpushedAt = t === null ? null : t * 1000;
+      }
       else if (head && r.code === 0) remote = { ...remote, ahead: null, behind: 0, error: 'the remote has no such branch yet' };
       else remote = { ...remote, error };
     }
   }
+  const lastError = state.lastError ?? null;
+  const consecutiveFailures = state.consecutiveFailures ?? 0;
+  const verdict = verdictOf({
+    now: Date.now(),
+    state,
+    maxUnpushedMs: config.maxUnpushedMs,
+    remoteConfigured: remote !== null,
+    live: {
+      database: { reachable: database.reachable, error: database.error },
+      remote: remote && { ahead: remote.ahead, error: remote.error, blockedBehind: config.sync.mode === 'backup' && (remote.behind ?? 0) > 0, oldestUnpushedAt },
+      lastSnapshotAt: last ? Date.parse(last.time) : null,
+    },
+  });
   return {
+    verdict,
     repository: project.top,
     snapshotDir: project.snapshotPath,
     branch,
     lastSnapshot: last,
     database,
     remote,
-    lastError: state.lastError ?? null,
-    consecutiveFailures: state.consecutiveFailures ?? 0,
+    lastError,
+    consecutiveFailures,
     lastPush: state.push ?? null,
     // A daemon that was killed cannot clear its state: check that its process still exists.
     daemon: state.daemon && processAlive(state.daemon.pid) ? state.daemon : null,
@@ -104,7 +126,7 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
 
 /** Human-readable lines for `status` without --json. */
 export function formatStatus(s: StatusReport): string {
-  const lines: string[] = [];
+  const lines: string[] = [s.verdict.line];
   lines.push(`repository: ${s.repository} (snapshot folder ${s.snapshotDir}/, branch ${s.branch ?? '(detached)'})`);
   lines.push(s.lastSnapshot ? `last snapshot: ${s.lastSnapshot.commit.slice(0, 12)} at ${s.lastSnapshot.time}: ${s.lastSnapshot.subject}` : 'last snapshot: none yet');
   if (!s.database.reachable) lines.push(`database ${s.database.name}: unreachable: ${s.database.error}`);

@@ -108,16 +108,15 @@ describe('configuration errors', () => {
     assert.match(l3, /DB_NAME/);
   });
 
-  it('a PROJECT_DIR that does not exist is refused and not created', async () => {
+  it('a missing PROJECT_DIR is created when only its last part is missing; a deeper missing path, a file or an unreachable database create nothing (issue 13)', async () => {
     const { db } = await fresh();
     const parent = tempDir();
     const missing = path.join(parent, 'no', 'such', 'folder');
     const r = cli(['sync'], baseEnv({ ...server.env(db), PROJECT_DIR: missing }));
     assert.equal(r.code, 2, r.stderr);
     const line = oneLine(r);
-    assert.ok(line.includes(`PROJECT_DIR ${missing}`), line);
-    assert.match(line, /create it or set PROJECT_DIR/);
-    assert.equal(existsSync(missing), false);
+    assert.ok(line.includes(`PROJECT_DIR ${missing} does not exist, nor does its parent folder ${path.dirname(missing)}`), line);
+    assert.match(line, /create the parent folder, or fix PROJECT_DIR/);
     assert.deepEqual(readdirSync(parent), []);
     // A file is not a folder either.
     const file = path.join(parent, 'file');
@@ -126,6 +125,20 @@ describe('configuration errors', () => {
     assert.equal(r2.code, 2, r2.stderr);
     assert.match(oneLine(r2), /not a folder/);
     assert.deepEqual(readdirSync(parent), ['file']);
+    // The database cannot be reached: nothing is created.
+    const history = path.join(parent, 'invoices-history');
+    const down = cli(['sync'], baseEnv({ ...server.env(db), DB_SOCKET: undefined, DB_HOST: '127.0.0.1', DB_PORT: '1', PROJECT_DIR: history }));
+    assert.equal(down.code, 1, down.stderr);
+    assert.deepEqual(readdirSync(parent), ['file']);
+    // The README's own command: the folder is created, with the repository and the first snapshot in it.
+    const ok = cli(['sync'], baseEnv({ ...server.env(db), PROJECT_DIR: history }));
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(existsSync(path.join(history, '.git')), 'a repository in the new folder');
+    assert.deepEqual(readdirSync(parent).sort(), ['file', 'invoices-history']);
+    // Commands that never create (status) still refuse a missing folder.
+    const st = cli(['status'], baseEnv({ ...server.env(db), PROJECT_DIR: path.join(parent, 'other') }));
+    assert.equal(st.code, 2, st.stderr);
+    assert.equal(existsSync(path.join(parent, 'other')), false);
   });
 
   it('DBSYNC_DIR must be a relative folder inside PROJECT_DIR (/abs, ../out)', async () => {

@@ -260,7 +260,7 @@ describe('restore', () => {
         assert.equal(r.code, 2, r.stderr);
         const lines = r.stderr.split('\n').filter(Boolean);
         assert.equal(lines.length, 1, r.stderr);
-        assert.equal(lines[0], `git-dbsync: restore: unknown revision ${JSON.stringify(rev)} -- name a commit, tag or branch (see \`git log\`)`);
+        assert.equal(lines[0], `git-dbsync: restore: unknown revision ${JSON.stringify(rev)} -- name a commit, tag or branch (see \`git log\`), or a moment with --at`);
         assert.equal(r.stdout, '');
       }
       assert.deepEqual(await contents(c, db), before);
