@@ -33,7 +33,9 @@ Exit codes:
   2    bad configuration or usage; nothing was touched
   3    another git-dbsync process holds the lock on this repository or database
   4    committed locally, but the push failed or the remote has commits this computer lacks; status: commits not pushed
-  5    refused: a symlink or special file in the snapshot folder (working tree or pulled commit)
+  5    refused unsafe repository content: a symlink or special file in the snapshot folder, a file
+       that is not what git-dbsync writes, or (DBSYNC_TRUSTED_SIGNERS) an untrusted pulled commit
+  6    a restore was interrupted: run restore --resume or --abort
   130  stopped by a second SIGINT/SIGTERM`;
 
 function version(): string {
@@ -99,7 +101,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const program = new Command('git-dbsync')
     .description('Keep a live MariaDB/MySQL database under version control in git: deterministic per-table snapshots, committed and pushed automatically.')
     .version(version())
-    .addHelpText('after', EXIT_CODES_HELP + '\n\nSettings come from flags, then environment variables, then defaults; see the README for the full table.')
+    .addHelpText('after', EXIT_CODES_HELP + '\n\nSettings come from flags, then environment variables, then defaults; see docs/reference/configuration.md for the full table.')
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(`git-dbsync: ${s.trim()} (see git-dbsync --help)\n`) });
 
