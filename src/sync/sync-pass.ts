@@ -102,8 +102,8 @@ export async function passLocked(project: Project, opts: PassOptions, started = 
     throw err;
   }
   const kept = new Set(staged.keptRows ?? []);
-  let rowsRead = 0;
-  for (const [t, n] of staged.rowCounts) if (!kept.has(t)) rowsRead += n;
+  let rowsRead = staged.rowsRead ?? 0;
+  if (staged.rowsRead === undefined) for (const [t, n] of staged.rowCounts) if (!kept.has(t)) rowsRead += n;
   const result = await commitStaged(project, staged, opts, started);
   // Only now does the snapshot folder equal HEAD and the snapshot at this pass's position.
   // A failure to record costs the next pass a full read, never a wrong one.
@@ -111,7 +111,7 @@ export async function passLocked(project: Project, opts: PassOptions, started = 
     const head = result.commit.commit ?? (await project.git.head());
     await plan.record(staged, head).catch(() => plan.forget().catch(() => undefined));
   }
-  return { ...result, rowsRead, ...(plan ? { read: plan.result() } : {}) };
+  return { ...result, rowsRead, ...(plan ? { read: plan.result(staged) } : {}) };
 }
 
 /** Refuse to record an empty database over a snapshot with data (see empty-database.ts). */
