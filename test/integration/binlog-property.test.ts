@@ -180,8 +180,8 @@ describe('binlog change source: incremental passes equal full passes', { timeout
       typed: (k: readonly string[]) => `INSERT IGNORE INTO typed (k, t1, t7, t14, t15) VALUES (${k[0]}, REPEAT('q', ${int(300)}), ${int(1000)} / 3, 2001, '{"b":1}')`,
     };
     const bulkInsert = {
-      big_int: (n: number) => `INSERT IGNORE INTO big_int SELECT ${2 * int(2600)} + seq * 2 + 1, 'bulk', seq FROM seq_1_to_${n}`,
-      big_comp: (n: number) => `INSERT IGNORE INTO big_comp SELECT ${int(7) - 3}, ${18446744073700000000n + BigInt(3 * int(2100))} + seq * 3 + 1, 'bulk', seq FROM seq_1_to_${n}`,
+      big_int: (n: number) => `INSERT IGNORE INTO big_int (id, a, b) SELECT ${2 * int(2600)} + seq * 2 + 1, 'bulk', seq FROM seq_1_to_${n}`,
+      big_comp: (n: number) => `INSERT IGNORE INTO big_comp (g, h, v, d) SELECT ${int(7) - 3}, ${18446744073700000000n + BigInt(3 * int(2100))} + seq * 3 + 1, 'bulk', seq FROM seq_1_to_${n}`,
       typed: (n: number) => `INSERT IGNORE INTO typed (k, t1) SELECT ${3 * int(850) - 1200} + CAST(seq AS SIGNED) * 3 + 1, 'bulk' FROM seq_1_to_${n}`,
     };
     /** The first key of a random chunk file of the table (a boundary row), from the incremental repository's working tree. */
