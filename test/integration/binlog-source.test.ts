@@ -183,7 +183,7 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
   });
 
   it('works with the binlog off (full reads) and says how to turn it on', async () => {
-    const plain = await MariaDbServer.start();
+    const plain = await MariaDbServer.start(['--skip-log-bin']);
     try {
       const pc = await plain.connect('plain');
       await pc.query('CREATE TABLE t (id INT PRIMARY KEY, v INT)');
