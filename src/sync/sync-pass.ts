@@ -194,14 +194,15 @@ function gitMarkerPath(project: Project): string {
  */
 async function clearCrashLeftovers(project: Project, takenOver: TakenOver | null): Promise<{ removed: string[]; keepMarker: boolean }> {
   const gitDir = path.dirname(project.stateDir);
-  const branch = await project.git.branch();
-  const refs = ['HEAD', ...(branch ? [`refs/heads/${branch}`, `refs/remotes/${project.config.git.remoteName}/${branch}`] : [])];
   try {
     await removeAbandonedTemps(project.stateDir);
     // Only after a git-dbsync git command was interrupted (its marker is still there): a lock
     // without the marker belongs to someone else (say, the user's `git commit` on the host of a
     // container, invisible in /proc here) and is left alone; git's own message then names it.
     if (!existsSync(gitMarkerPath(project))) return { removed: [], keepMarker: false };
+    // Only now the branch (one git process less in every pass that finds nothing to clean up).
+    const branch = await project.git.branch();
+    const refs = ['HEAD', ...(branch ? [`refs/heads/${branch}`, `refs/remotes/${project.config.git.remoteName}/${branch}`] : [])];
     // The run lock was just taken over from a killed git-dbsync: its git children may still run
     // (an OOM kill of the node process alone leaves them as orphans). Let them finish first; any
     // lock file older than the takeover is then theirs, whatever its age (no 5 s wait).
