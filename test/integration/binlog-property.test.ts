@@ -22,7 +22,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { MariaDbServer } from '../support/mariadb-server.js';
@@ -117,10 +117,14 @@ describe('binlog change source: incremental passes equal full passes', { timeout
       await c.query(t.create);
       await c.query(t.fill);
     }
+    // big_comp.v is an encrypted secret column: that table's chunks are read through the secrets
+    // transform (deterministic encryption, so a re-read chunk equals a whole read's).
+    const keyFile = path.join(tempDir('dbsync-binlog-prop-key-'), 'dbsync.key');
+    writeFileSync(keyFile, 'k'.repeat(32) + 'property-test-key\n');
     const open = async () => {
       const dir = tempDir('dbsync-binlog-prop-');
       // A tiny chunk size: the 30-row tables span several data files, so kept tables keep several files.
-      const env = baseEnv({ ...server.env(DB), PROJECT_DIR: dir, DBSYNC_CHUNK_SIZE: '1KiB' });
+      const env = baseEnv({ ...server.env(DB), PROJECT_DIR: dir, DBSYNC_CHUNK_SIZE: '1KiB', DBSYNC_SECRET_POLICY: 'big_comp.v=encrypt', DBSYNC_SECRET_KEY_FILE: keyFile });
       return openProject(loadConfig({ env, flags: {}, cwd: dir }), env);
     };
     incremental = await open();
