@@ -15,7 +15,9 @@ import { guardWorkingSnapshot } from '../project/snapshot-guard.js';
 import { emptyOverSnapshot, totalRows } from './empty-database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { gitProcessRunningIn, removeStaleGitLocks } from '../git/stale-locks.js';
-import { refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
+import { noteOwnCommit, refuseKeylessOverEncrypted } from '../secrets/keyless-guard.js';
+import { snapshotPrefix } from '../project/project.js';
+import { DATA_DIR } from '../snapshot/layout.js';
 import { secretsSettings } from '../secrets/secret-policy.js';
 import type { AppliedSecret } from '../secrets/table-secrets.js';
 import type { ChangeSource } from '../detect/change-source.js';
@@ -105,6 +107,11 @@ export async function passLocked(project: Project, opts: PassOptions, started = 
   let rowsRead = staged.rowsRead ?? 0;
   if (staged.rowsRead === undefined) for (const [t, n] of staged.rowCounts) if (!kept.has(t)) rowsRead += n;
   const result = await commitStaged(project, staged, opts, started);
+  const { commit } = result;
+  if (commit.commit && commit.changed && commit.parent !== undefined) {
+    const data = `${snapshotPrefix(project)}${DATA_DIR}/`;
+    await noteOwnCommit(project, commit.parent, commit.commit, commit.changed.filter((p) => p.startsWith(data)).map((p) => path.join(project.top, p)));
+  }
   // Only now does the snapshot folder equal HEAD and the snapshot at this pass's position.
   // A failure to record costs the next pass a full read, never a wrong one.
   if (plan) {
