@@ -107,11 +107,6 @@ export async function passLocked(project: Project, opts: PassOptions, started = 
   let rowsRead = staged.rowsRead ?? 0;
   if (staged.rowsRead === undefined) for (const [t, n] of staged.rowCounts) if (!kept.has(t)) rowsRead += n;
   const result = await commitStaged(project, staged, opts, started);
-  const { commit } = result;
-  if (commit.commit && commit.changed && commit.parent !== undefined) {
-    const data = `${snapshotPrefix(project)}${DATA_DIR}/`;
-    await noteOwnCommit(project, commit.parent, commit.commit, commit.changed.filter((p) => p.startsWith(data)).map((p) => path.join(project.top, p)));
-  }
   // Only now does the snapshot folder equal HEAD and the snapshot at this pass's position.
   // A failure to record costs the next pass a full read, never a wrong one.
   if (plan) {
@@ -155,6 +150,11 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
       // (diff branch) the counts the read made: a new table's rows are not counted again.
       rowCounts: staged.rowCounts,
     });
+    if (commit.commit && commit.changed && commit.parent !== undefined) {
+      // The keyless-secret guard need not search this commit again (see noteOwnCommit).
+      const data = `${snapshotPrefix(project)}${DATA_DIR}/`;
+      await noteOwnCommit(project, commit.parent, commit.commit, commit.changed.filter((p) => p.startsWith(data)).map((p) => path.join(project.top, p)));
+    }
     push = opts.push === false ? null : await pushCommits(project.git, project.remote);
   } finally {
     // Removed whenever our git commands ended, failed or not (only a killed process leaves it),
