@@ -5,7 +5,8 @@
  * `watch` does per change) with the binlog source and with full reads, against the naive
  * `mariadb-dump + git add + git commit` measured in the same run; medians of --samples (3).
  * Stage breakdown of the binlog passes: prepare (state and `git status` check), snapshot (lock,
- * position, binary log read, rows read), write + commit, record.
+ * position, binary log read, rows read: for the big table only the chunks holding the changed key),
+ * write + commit, record; with the rows and chunks the pass read.
  *
  * usage: node --import tsx bench/binlog-pass.ts [--rows N] [--samples N]
  */
@@ -64,21 +65,48 @@ class TimedSource implements ChangeSource {
   }
 }
 
+/** Milliseconds spent in git commands, by subcommand, since the last reset (every git command of a pass goes through Git.run, except the cat-file batch). */
+const gitMs = new Map<string, number>();
+function timeGit(project: Project): void {
+  const git = project.git as unknown as { run: (...a: unknown[]) => Promise<unknown> };
+  const run = git.run.bind(git);
+  git.run = async (...a: unknown[]) => {
+    const t = performance.now();
+    try {
+      return await run(...a);
+    } finally {
+      const args = (a[0] as string[]).filter((x) => !x.startsWith('-'));
+      const name = `git ${args[0] ?? '?'}`;
+      gitMs.set(name, (gitMs.get(name) ?? 0) + performance.now() - t);
+    }
+  };
+}
+
 /** One pass as passLocked runs it, with each stage timed. */
 async function timedPass(project: Project, source: TimedSource): Promise<Record<string, number>> {
   return withRunLock(project, async () => {
+    gitMs.clear();
     const t0 = performance.now();
     const plan = await ReadPlan.prepare(project, source, settingsDigest(project, toolVersion()), null);
     const t1 = performance.now();
-    const staged = await stageSnapshot(project, undefined, { keepRows: plan.keepRows });
+    let keepMs = 0;
+    const keepRows: typeof plan.keepRows = async (reader, tables) => {
+      const t = performance.now();
+      try {
+        return await plan.keepRows(reader, tables);
+      } finally {
+        keepMs = performance.now() - t;
+      }
+    };
+    const staged = await stageSnapshot(project, undefined, { keepRows });
     const t2 = performance.now();
     const result = await commitStaged(project, staged, { push: false });
     const t3 = performance.now();
     await plan.record(staged, result.commit.commit ?? (await project.git.head()));
     const t4 = performance.now();
     if (!result.commit.commit) throw new Error('nothing committed');
-    const read = plan.result();
-    return { total: t4 - t0, prepare: t1 - t0, snapshot: t2 - t1, position: source.positionMs, binlogEvents: source.eventsMs, lock: staged.lockMs, writeCommit: t3 - t2, record: t4 - t3, tablesRead: read.tablesRead, tablesKept: read.tablesKept };
+    const read = plan.result(staged);
+    return { total: t4 - t0, prepare: t1 - t0, snapshot: t2 - t1, position: source.positionMs, binlogEvents: source.eventsMs, lock: staged.lockMs, writeCommit: t3 - t2, record: t4 - t3, tablesRead: read.tablesRead, tablesKept: read.tablesKept, tablesByChunk: read.tablesByChunk ?? 0, chunksRead: read.chunksRead ?? 0, rowsRead: staged.rowsRead ?? -1, keepRows: keepMs, ...Object.fromEntries(gitMs) };
   });
 }
 
@@ -101,6 +129,7 @@ async function main(): Promise<void> {
       return openProject(loadConfig({ env: e, flags: {}, cwd: dir }), e);
     };
     const binlogProject = await open('binlog');
+    timeGit(binlogProject);
     const fullProject = await open('full');
     const source = new TimedSource(new BinlogSource(binlogProject.connect, binlogProject.config.db));
     say('first snapshots (full reads)');
@@ -139,7 +168,7 @@ async function main(): Promise<void> {
         if (!f.commit.commit) throw new Error('full pass committed nothing');
         naiveMs.push(naive());
       }
-      const stages = Object.fromEntries(Object.keys(binlog[0]!).map((k) => [k, Math.round(median(binlog.map((b) => b[k]!)) * 10) / 10]));
+      const stages = Object.fromEntries(Object.keys(binlog[0]!).map((k) => [k, Math.round(median(binlog.map((b) => b[k] ?? 0)) * 10) / 10]));
       const m = { binlogPassMs: stages.total!, fullPassMs: Math.round(median(full)), naiveMs: Math.round(median(naiveMs)) };
       results[label] = { ...m, ratioBinlog: +(m.binlogPassMs / m.naiveMs).toFixed(3), ratioFull: +(m.fullPassMs / m.naiveMs).toFixed(3), binlogStagesMedian: stages, binlogSamples: binlog.map((b) => Math.round(b.total!)), fullSamples: full.map(Math.round), naiveSamples: naiveMs.map(Math.round) };
       say(`${label}: ${JSON.stringify(results[label])}`);

@@ -39,7 +39,7 @@ export async function syncCommand(ctx: CommandContext, opts: { quiet?: boolean; 
     const r = await runPass(ctx.project, { progress: display.update, changeSource: choice.source }).finally(() => display.clear());
     const takeover = renderTakeover(r);
     if (takeover) ctx.log.info(takeover);
-    ctx.log.debug({ ms: r.durationMs, lockMs: r.lockMs, lockWaitMs: r.lockWaitMs, tables: r.tables, rows: r.rows, rowsRead: r.rowsRead, tablesRead: r.read?.tablesRead }, 'pass done');
+    ctx.log.debug({ ms: r.durationMs, lockMs: r.lockMs, lockWaitMs: r.lockWaitMs, tables: r.tables, rows: r.rows, rowsRead: r.rowsRead, tablesRead: r.read?.tablesRead, ...(r.read?.tablesByChunk ? { chunksRead: r.read.chunksRead } : {}) }, 'pass done');
     if (r.read?.warn) ctx.log.warn(`change source ${r.read.source}: read every table: ${r.read.fullBecause}`);
     const notice = secretsNotice(r.secrets);
     if (notice) ctx.log[notice.level](notice.line);

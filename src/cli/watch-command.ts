@@ -103,7 +103,7 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     // `trigger` last: log readers match `pass done ms=... lockMs=...`.
     const takeover = renderTakeover(r);
     if (takeover) log.info(takeover);
-    log.debug({ ms: r.durationMs, lockMs: r.lockMs, lockWaitMs: r.lockWaitMs, tables: r.tables, rows: r.rows, rowsRead: r.rowsRead, tablesRead: r.read?.tablesRead, trigger }, 'pass done');
+    log.debug({ ms: r.durationMs, lockMs: r.lockMs, lockWaitMs: r.lockWaitMs, tables: r.tables, rows: r.rows, rowsRead: r.rowsRead, tablesRead: r.read?.tablesRead, ...(r.read?.tablesByChunk ? { chunksRead: r.read.chunksRead } : {}), trigger }, 'pass done');
     if (r.read?.warn) log.warn(`change source ${r.read.source}: read every table: ${r.read.fullBecause}`);
     const notice = secretsNotice(r.secrets);
     if (notice) log[notice.level](notice.line);

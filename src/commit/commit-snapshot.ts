@@ -21,6 +21,9 @@ export interface CommitResult {
   readonly commit: string | null;
   readonly subject: string;
   readonly summary: ChangeSummary;
+  /** HEAD before the commit (null: the first commit), and the files (relative to the top of the working tree) the commit added or changed. */
+  readonly parent?: string | null;
+  readonly changed?: readonly string[];
 }
 
 export interface CommitOptions {
@@ -68,7 +71,7 @@ export async function commitSnapshot(opts: CommitOptions): Promise<CommitResult>
   const prefix = opts.subjectPrefix ? opts.subjectPrefix + ' ' : '';
   const message = prefix + commitMessage(summary, opts.takenAt);
   const commit = await git.commitOnly(opts.snapshotPath, message, opts.author);
-  return { commit, subject: prefix + commitSubject(summary), summary };
+  return { commit, subject: prefix + commitSubject(summary), summary, parent: head, changed: staged.filter((s) => s.status !== 'D').map((s) => s.path) };
 }
 
 /** What the commit changed, table by table, with the profile's words when it has rules for them. */

@@ -1,4 +1,5 @@
 import type { BinlogEvent, EventVerdict } from '../db/binlog-stream.js';
+import { rowsEventKeys, tableMapColumns, type KeySpec, type TableMapColumns } from './binlog-rows.js';
 
 /** A position in the binary log: positions are per file, so they are always compared as (file, position) pairs. */
 export interface BinlogPosition {
@@ -47,9 +48,19 @@ const IGNORABLE_FLAG = 0x80;
 /** First words of statements that change no table's rows when they run in another database and do not name ours. */
 const DDL_WORDS = new Set(['CREATE', 'ALTER', 'DROP', 'RENAME', 'TRUNCATE', 'GRANT', 'REVOKE', 'ANALYZE', 'OPTIMIZE', 'FLUSH', 'SET']);
 
+/** More changed keys than this in one table: the table is re-read whole (the keys would cost more memory than they save). */
+export const MAX_KEYS_PER_TABLE = 100_000;
+
+/** Changed keys of one table: integer tuples, one value per ordering-key column, in no particular order. */
+export type TableKeys = ReadonlyArray<readonly bigint[]>;
+
 /**
  * Reads the events of a binlog dump from `from` to exactly `to` and tells which tables of `schema`
  * may have changed. Table granularity: a table is dirty when a Table_map or rows event names it.
+ * Key granularity, for the tables given in `keyed` (integer-keyed tables split into chunks): the
+ * keys of every row image of their rows events (binlog-rows.ts); a table whose events the lean
+ * decoder cannot read, whose table map does not match the live schema, or that collects more than
+ * MAX_KEYS_PER_TABLE keys falls back to table granularity (re-read whole), never to a guess.
  * Any statement event that may touch the database (DDL, statement-format DML, XA COMMIT of a
  * transaction prepared earlier), an event it cannot read, or a position it did not expect makes it
  * answer `everything` (with the reason). Pure: fed one event at a time, so tests need no server.
@@ -57,8 +68,12 @@ const DDL_WORDS = new Set(['CREATE', 'ALTER', 'DROP', 'RENAME', 'TRUNCATE', 'GRA
 export class BinlogChanges {
   private file: string;
   private position: number;
-  private readonly tableIds = new Map<number, { db: string; table: string }>();
+  private readonly tableIds = new Map<number, { db: string; table: string; columns: TableMapColumns | null }>();
   private readonly dirty = new Set<string>();
+  /** Changed keys of keyed tables, by the tuple's text (no duplicates). */
+  private readonly keys = new Map<string, Map<string, bigint[]>>();
+  /** Keyed tables that fell back to table granularity, with the reason. */
+  private readonly whole = new Map<string, string>();
   private doubt: string | null = null;
   private reached = false;
 
@@ -66,16 +81,53 @@ export class BinlogChanges {
     private readonly schema: string,
     from: BinlogPosition,
     private readonly to: BinlogPosition,
+    private readonly keyed: ReadonlyMap<string, KeySpec> = new Map(),
   ) {
     this.file = from.file;
     this.position = from.position;
   }
 
   /** Dirty tables (names as the binary log spells them), or the reason everything must be read. */
-  result(): { readonly kind: 'everything'; readonly reason: string } | { readonly kind: 'tables'; readonly tables: ReadonlySet<string> } {
+  result():
+    | { readonly kind: 'everything'; readonly reason: string }
+    | { readonly kind: 'tables'; readonly tables: ReadonlySet<string>; readonly keys?: ReadonlyMap<string, TableKeys>; readonly wholeBecause?: ReadonlyMap<string, string> } {
     if (this.doubt) return { kind: 'everything', reason: this.doubt };
     if (!this.reached) return { kind: 'everything', reason: `the binary log ended before ${this.to.file}:${this.to.position}` };
-    return { kind: 'tables', tables: this.dirty };
+    if (this.keyed.size === 0) return { kind: 'tables', tables: this.dirty };
+    const keys = new Map<string, TableKeys>();
+    for (const t of this.dirty) {
+      if (!this.keyed.has(t) || this.whole.has(t)) continue;
+      keys.set(t, [...(this.keys.get(t)?.values() ?? [])]);
+    }
+    return { kind: 'tables', tables: this.dirty, keys, wholeBecause: this.whole };
+  }
+
+  /** Record the keys of a keyed table's rows event, or fall back to its table granularity. */
+  private collect(table: string, columns: TableMapColumns | null, type: number, body: Buffer): void {
+    const spec = this.keyed.get(table);
+    if (!spec || this.whole.has(table)) return;
+    if (!columns) {
+      this.whole.set(table, 'its table map was not understood');
+      return;
+    }
+    let rows: bigint[][];
+    try {
+      rows = rowsEventKeys(type, body, columns, spec);
+    } catch (err) {
+      this.whole.set(table, (err as Error).message);
+      this.keys.delete(table);
+      return;
+    }
+    let set = this.keys.get(table);
+    if (!set) {
+      set = new Map();
+      this.keys.set(table, set);
+    }
+    for (const k of rows) set.set(k.join(','), k);
+    if (set.size > MAX_KEYS_PER_TABLE) {
+      this.whole.set(table, `more than ${MAX_KEYS_PER_TABLE} changed keys`);
+      this.keys.delete(table);
+    }
   }
 
   /** Take one event; `stop` when the target position is reached or a doubt makes reading further pointless. */
@@ -120,7 +172,15 @@ export class BinlogChanges {
       const start = 9 + dbLen + 2;
       if (start + tableLen > e.body.length) throw new Error('table map shorter than its names');
       const table = e.body.toString('utf8', start, start + tableLen);
-      this.tableIds.set(id, { db, table });
+      let columns: TableMapColumns | null = null;
+      if (db === this.schema && this.keyed.has(table) && !this.whole.has(table)) {
+        try {
+          columns = tableMapColumns(e.body, start + tableLen + 1);
+        } catch (err) {
+          this.whole.set(table, `table map: ${(err as Error).message}`);
+        }
+      }
+      this.tableIds.set(id, { db, table, columns });
       if (db === this.schema) this.dirty.add(table);
       return;
     }
@@ -128,7 +188,10 @@ export class BinlogChanges {
       const id = e.body.readUIntLE(0, 6);
       const t = this.tableIds.get(id);
       if (!t) this.doubt = `a rows event at ${this.file}:${this.position} names table id ${id}, which no table map before it declared`;
-      else if (t.db === this.schema) this.dirty.add(t.table);
+      else if (t.db === this.schema) {
+        this.dirty.add(t.table);
+        this.collect(t.table, t.columns, e.type, e.body);
+      }
       return;
     }
     if (e.type === QUERY) {

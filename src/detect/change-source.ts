@@ -1,4 +1,6 @@
 import type { Database } from '../db/database.js';
+import type { TableKeys } from './binlog-changes.js';
+import type { KeySpec } from './binlog-rows.js';
 
 /**
  * What may have changed in the database between two snapshots, as a change source can tell it.
@@ -6,7 +8,20 @@ import type { Database } from '../db/database.js';
  * table is read. `tables`: only these tables' rows (or definitions) may differ; every other
  * table's rows are as they were in the earlier snapshot.
  */
-export type ChangedSince = { readonly kind: 'everything'; readonly reason: string } | { readonly kind: 'tables'; readonly tables: ReadonlySet<string> };
+export type ChangedSince =
+  | { readonly kind: 'everything'; readonly reason: string }
+  | {
+      readonly kind: 'tables';
+      readonly tables: ReadonlySet<string>;
+      /**
+       * Key granularity, for some of `tables` (only tables asked for with `keyed`): the keys of
+       * every row changed, inserted or deleted (both keys of a key update). Every other row of the
+       * table is as it was at `from`. A table in `tables` without an entry here may have changed anywhere.
+       */
+      readonly keys?: ReadonlyMap<string, TableKeys>;
+      /** Why tables asked for with `keyed` fell back to table granularity (for logs and tests). */
+      readonly wholeBecause?: ReadonlyMap<string, string>;
+    };
 
 /** Whether a source can serve this server, and why not (for `status` and the start-up log). */
 export type SourceAvailability = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly reason: string };
@@ -28,6 +43,9 @@ export interface ChangeSource {
   availability(): Promise<SourceAvailability>;
   /** This snapshot's position, read on the snapshot's own session inside its consistent-snapshot transaction; null when the source cannot tell. */
   positionOf(reader: Database): Promise<string | null>;
-  /** What may have changed from `from` to exactly `to` (both from positionOf), in the database `schema`. */
-  changedBetween(from: string, to: string, schema: string, signal?: AbortSignal): Promise<ChangedSince>;
+  /**
+   * What may have changed from `from` to exactly `to` (both from positionOf), in the database
+   * `schema`; for the tables in `keyed` (name -> the live ordering key), which keys, where the source can tell.
+   */
+  changedBetween(from: string, to: string, schema: string, signal?: AbortSignal, keyed?: ReadonlyMap<string, KeySpec>): Promise<ChangedSince>;
 }

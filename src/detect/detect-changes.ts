@@ -35,7 +35,10 @@ export async function detectChanges(staged: StagedSnapshot, snapshotAbs: string)
   const stagedSet = new Set(staged.files);
   // The data files of tables whose rows were kept (not read) stay exactly as they are.
   const keptStems = new Set((staged.keptRows ?? []).map((t) => encodeTableFileName(t)));
+  // So do the chunks of tables read only in part that were not read again.
+  const keptFiles = new Set(staged.keptFiles ?? []);
   const kept = (rel: string) => {
+    if (keptFiles.has(rel)) return true;
     const stem = dataFileTable(rel);
     return stem !== null && keptStems.has(stem);
   };

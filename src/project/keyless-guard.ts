@@ -73,3 +73,23 @@ async function readClean(stateDir: string): Promise<CleanCommit | null> {
     return null;
   }
 }
+
+/**
+ * After this process's own pass committed `commit` on top of `parent`: when `parent` was found
+ * clean here, the new commit can hold the marker only in the data files the commit added or
+ * changed, and those are in the working tree exactly as committed (the pass holds the run lock and
+ * just committed them). They are searched here, in this process, for the same bytes `git grep`
+ * looks for, and the commit is remembered clean when none holds them: the next pass of `watch`
+ * then runs neither the tree comparison nor the search (two git processes per pass, measured in
+ * bench/binlog-pass.ts). Only a hint kept in memory: in any other case the next pass searches as before.
+ */
+export async function noteOwnCommit(project: GuardedProject, parent: string | null, commit: string, changedDataFiles: readonly string[]): Promise<void> {
+  const s = project.config.secrets;
+  if (s.key || s.mode !== 'auto' || parent === null || cleanHeads.get(project) !== parent) return;
+  const token = Buffer.from(TOKEN_PREFIX, 'utf8');
+  for (const file of changedDataFiles) {
+    const bytes = await readFile(file).catch(() => null);
+    if (bytes === null || bytes.includes(token)) return;
+  }
+  cleanHeads.set(project, commit);
+}

@@ -20,6 +20,12 @@ export interface ChunkWriterOptions {
   readonly tableStem: string;
   /** Exponent to split with while writing (the one in use, or an estimate); null: one file. */
   readonly exponent: number | null;
+  /**
+   * The rows continue a table whose earlier rows are not written here (a re-read of some chunks,
+   * see read-chunk-runs.ts): the first row is tested for a boundary like any other, so a range that
+   * starts at a chunk's first row opens that chunk's file instead of the table's first data file.
+   */
+  readonly continuation?: boolean;
 }
 
 /** What a table's rows became: its data files (relative to the staging folder, first chunk first), rows and bytes. */
@@ -27,6 +33,8 @@ export interface ChunkedTable {
   readonly files: readonly string[];
   readonly rows: number;
   readonly bytes: number;
+  /** How many chunk names clashed within the table and took the next free value (see `unique`). */
+  readonly renamed: number;
 }
 
 /**
@@ -53,6 +61,7 @@ export class ChunkWriter {
   private readonly used = new Set<number>();
   private rows = 0;
   private bytes = 0;
+  private renamed = 0;
   private previousKey: string | null = null;
   /** The previous row's key text as bytes (addLine), kept to tell duplicate keys apart. */
   private previousKeyBytes = Buffer.alloc(64);
@@ -70,7 +79,7 @@ export class ChunkWriter {
     const out = this.room(line.length * 3);
     const start = this.pos;
     const end = start + out.write(line, start, 'utf8');
-    const h = this.rows > 0 && key !== this.previousKey ? keyHash(key) : null;
+    const h = (this.rows > 0 || this.opts.continuation === true) && key !== this.previousKey ? keyHash(key) : null;
     this.previousKey = key;
     this.accept(start, end, h, () => nameHash(key));
   }
@@ -104,7 +113,7 @@ export class ChunkWriter {
   addLine(end: number, keyBytes: Buffer, keyStart: number, keyEnd: number): void {
     const start = this.pos;
     let h: number | null = null;
-    if (this.rows > 0) {
+    if (this.rows > 0 || this.opts.continuation === true) {
       h = keyHashOfBytes(keyBytes, keyStart, keyEnd);
       // As in `write`, a key equal to the previous row's never starts a chunk (only a boundary needs the comparison).
       if (isBoundary(h, MIN_EXPONENT) && this.samePreviousKey(keyBytes, keyStart, keyEnd)) h = null;
@@ -123,7 +132,7 @@ export class ChunkWriter {
     this.closeCurrent(this.pos);
     const exponent = exponentFor(this.bytes, this.rows);
     if (exponent !== this.opts.exponent) await this.resplit(exponent);
-    return { files: [...this.files], rows: this.rows, bytes: this.bytes };
+    return { files: [...this.files], rows: this.rows, bytes: this.bytes, renamed: this.renamed };
   }
 
   /** Stop after a failure: the open file is closed (the staging folder is removed by the caller). */
@@ -178,6 +187,7 @@ export class ChunkWriter {
   private unique(name: number): number {
     let n = name;
     while (this.used.has(n)) n = (n + 1) >>> 0;
+    if (n !== name) this.renamed++;
     this.used.add(n);
     return n;
   }
@@ -207,6 +217,7 @@ export class ChunkWriter {
   private async resplit(exponent: number | null): Promise<void> {
     const cuts: Array<{ offset: number; rel: string }> = [{ offset: 0, rel: this.headPath() }];
     this.used.clear();
+    this.renamed = 0;
     if (exponent !== null) {
       for (let i = 0; i < this.candidateOffset.length; i++) {
         if (isBoundary(this.candidateHash[i]!, exponent)) cuts.push({ offset: this.candidateOffset[i]!, rel: chunkDataPath(this.opts.tableStem, exponent, this.unique(this.candidateName[i]!)) });

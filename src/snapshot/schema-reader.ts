@@ -60,8 +60,8 @@ function sortByName<T extends { name: string }>(xs: T[]): T[] {
 
 /** Columns and ordering key of each table. */
 export async function describeTables(db: Database, schema: string, tables: ReadonlyArray<{ name: string; engine: string }>): Promise<TableInfo[]> {
-  const cols = await db.query<{ t: string; c: string; dt: string; cs: string | null; coll: string | null; gen: string; extra: string; nullable: string }>(
-    `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS dt, CHARACTER_SET_NAME AS cs, COLLATION_NAME AS coll, IS_GENERATED AS gen, EXTRA AS extra, IS_NULLABLE AS nullable
+  const cols = await db.query<{ t: string; c: string; dt: string; ct: string; cs: string | null; coll: string | null; gen: string; extra: string; nullable: string }>(
+    `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS dt, COLUMN_TYPE AS ct, CHARACTER_SET_NAME AS cs, COLLATION_NAME AS coll, IS_GENERATED AS gen, EXTRA AS extra, IS_NULLABLE AS nullable
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
     [schema],
     'read column definitions',
@@ -82,6 +82,7 @@ export async function describeTables(db: Database, schema: string, tables: Reado
     e.columns.push({
       name: r.c,
       dataType: r.dt.toLowerCase(),
+      unsigned: /\bunsigned\b/i.test(String(r.ct)),
       charset: r.cs,
       collation: r.coll,
       generated: r.gen !== 'NEVER' && r.gen !== '' && r.gen !== null,

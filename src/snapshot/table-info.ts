@@ -3,6 +3,8 @@ export interface ColumnInfo {
   readonly name: string;
   /** information_schema DATA_TYPE, lower case (int, varchar, geometry, ...). */
   readonly dataType: string;
+  /** Whether a numeric column is UNSIGNED (information_schema COLUMN_TYPE); absent where unknown. */
+  readonly unsigned?: boolean;
   /** Character set of a text column, or null. */
   readonly charset: string | null;
   /** Collation of a text column (information_schema), or null; decides how a secret rule's row filter compares (secret-rule.ts). */

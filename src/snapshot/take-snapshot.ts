@@ -9,7 +9,9 @@ import { DATA_DIR, encodeTableFileName, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, 
 import { previousExponents, provisionalExponent, type TableChunking } from './table-chunking.js';
 import { formatObjectFile } from './object-file.js';
 import { checkSilentPrivileges } from './privilege-check.js';
-import { RowEncoder } from './row-encoder.js';
+import { readChunkRuns } from './read-chunk-runs.js';
+import type { ChunkReread } from './chunk-plan.js';
+import { streamTableRows, type RowReader } from './stream-table-rows.js';
 import { RowWriter } from './row-line.js';
 import { describeTables, listTables, readEvents, readRoutines, readTriggers, readViews, showCreateTable, tableEstimates, type TableFilter } from './schema-reader.js';
 import { PROGRESS_EVERY_ROWS, ProgressTracker, type SnapshotProgress } from './snapshot-progress.js';
@@ -43,6 +45,28 @@ export interface StagedSnapshot {
    * `files` does not list them. Their row counts (from the caller) are in `rowCounts`.
    */
   readonly keptRows?: readonly string[];
+  /**
+   * Data files in the working tree of tables read only in part (some chunks re-read, see
+   * RowsToKeep.chunks): they stay exactly as they are; `files` lists the table's re-read chunks.
+   */
+  readonly keptFiles?: readonly string[];
+  /** Rows actually read from the database (kept tables and kept chunks not counted). */
+  readonly rowsRead?: number;
+  /** Tables read only in part: how many of their chunks were read and kept. */
+  readonly chunked?: ReadonlyMap<string, { readonly chunksRead: number; readonly chunksKept: number }>;
+  /** Tables planned for a read in part that were read whole instead, with the reason. */
+  readonly chunkFallbacks?: ReadonlyMap<string, string>;
+}
+
+export type { RowReader };
+
+/**
+ * A change source's answer, given inside the snapshot: `tables` keep all their rows (not read at
+ * all), with their row counts; `chunks` are read only in part (the chunks holding changed keys).
+ */
+export interface RowsToKeep {
+  readonly tables: ReadonlyMap<string, number>;
+  readonly chunks?: ReadonlyMap<string, ChunkReread>;
 }
 
 /**
@@ -50,7 +74,7 @@ export interface StagedSnapshot {
  * rows would be read: which of them may keep the rows already in the working tree (not read at
  * all), with their row counts. Their definitions are still read.
  */
-export type KeepRows = (reader: Database, tables: readonly TableInfo[]) => Promise<ReadonlyMap<string, number>>;
+export type KeepRows = (reader: Database, tables: readonly TableInfo[]) => Promise<RowsToKeep>;
 
 export interface TakeSnapshotOptions {
   /** Opens a new session; two are used: one holds the table locks, one reads. */
@@ -175,17 +199,39 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     }
 
     const rowCounts = new Map<string, number>();
-    const kept = opts.keepRows ? await opts.keepRows(reader, tables.filter((t) => !schemaOnly.includes(t.name))) : new Map<string, number>();
+    const keep: RowsToKeep = opts.keepRows ? await opts.keepRows(reader, tables.filter((t) => !schemaOnly.includes(t.name))) : { tables: new Map() };
+    const kept = keep.tables;
     for (const [name, rows] of kept) rowCounts.set(name, rows);
+    const keptFiles: string[] = [];
+    const chunked = new Map<string, { chunksRead: number; chunksKept: number }>();
+    const chunkFallbacks = new Map<string, string>();
+    let rowsRead = 0;
     const withRows = tables.filter((t) => !schemaOnly.includes(t.name) && !kept.has(t.name));
     const readOrder = [...withRows.filter((t) => !isMvccEngine(t.engine)), ...withRows.filter((t) => isMvccEngine(t.engine))].map((t) => t.name);
     const progress = new ProgressTracker(new Map([...estimates].map(([n, e]) => [n, e.rows])), readOrder, opts.onProgress, Date.now, started);
     progress.start();
     const dump = async (db: Database, t: TableInfo) => {
+      const reread = keep.chunks?.get(t.name);
+      if (reread && opts.previousDir) {
+        const onRows = (n: number) => progress.rows(t.name, n);
+        const r = await readChunkRuns(db, t, reread, { stagingDir: opts.stagingDir, snapshotAbs: opts.previousDir, chunkBytes: opts.chunkBytes ?? CHUNK_TARGET_BYTES, secrets: secrets.tables.get(t.name), signal: opts.signal, onRows, reader: opts.reader });
+        if (r.kind === 'read') {
+          rowCounts.set(t.name, r.rows);
+          files.push(...r.files);
+          keptFiles.push(...r.keptFiles);
+          rowsRead += r.rowsRead;
+          chunked.set(t.name, { chunksRead: r.chunksRead, chunksKept: r.chunksKept });
+          progress.tableDone(t.name, r.rowsRead);
+          return;
+        }
+        // Same snapshot, same session: the whole table is read instead.
+        chunkFallbacks.set(t.name, r.reason);
+      }
       const stem = encodeTableFileName(t.name);
       const chunking = { dir: opts.stagingDir, stem, previous: previous.get(stem) ?? null, estimate: estimates.get(t.name), chunkBytes: opts.chunkBytes ?? CHUNK_TARGET_BYTES };
       const result = await dumpTable(db, t, chunking, { signal: opts.signal, secrets: secrets.tables.get(t.name), onRows: (n) => progress.rows(t.name, n), reader: opts.reader });
       rowCounts.set(t.name, result.rows);
+      rowsRead += result.rows;
       files.push(...result.files);
       progress.tableDone(t.name, result.rows);
     };
@@ -208,7 +254,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     progress.done();
 
     files.sort();
-    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs, policy, profile: policy.profile, schemaOnly, secrets: secrets.applied, keptRows: [...kept.keys()].sort() };
+    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs, policy, profile: policy.profile, schemaOnly, secrets: secrets.applied, keptRows: [...kept.keys()].sort(), keptFiles: keptFiles.sort(), rowsRead, chunked, chunkFallbacks };
   } catch (err) {
     // Nothing of a failed read is kept: the working tree was not touched, the staging folder goes.
     await rm(opts.stagingDir, { recursive: true, force: true }).catch(() => undefined);
@@ -253,18 +299,8 @@ function refuseLineBreaks(tables: readonly TableInfo[]): void {
 }
 
 /**
- * Which code turns rows into lines: `fast` (the default) writes them from the driver's buffers
- * (RowEncoder, Database.streamRows); `reference` keeps the string formatter (RowWriter,
- * Database.streamRaw), which the fast one must match byte for byte (the differential test runs both).
- */
-export type RowReader = 'fast' | 'reference';
-
-/**
- * Stream one table's rows into its chunk files, in key order. The fast reader takes every table
- * with a key and no secrets transform (per table); within it, a cell the byte rules do not cover
- * goes through the reference literal (per cell, see row-encoder.ts). Tables without a key (read
- * whole and sorted as strings) and tables with secret columns (the transform works on literals)
- * keep the reference path: they are rare and small.
+ * Stream one table's rows into its chunk files, in key order (streamTableRows). Tables without a
+ * key are read whole and sorted as strings.
  */
 async function dumpTable(
   db: Database,
@@ -279,22 +315,8 @@ async function dumpTable(
   const operation = `read table ${table.name}`;
   let result;
   try {
-    let rows = 0;
-    if (table.orderKey.length > 0 && !writer.transforms && (opts.reader ?? 'fast') === 'fast') {
-      const encoder = new RowEncoder(writer);
-      await db.streamRows(writer.selectSql, writer.selectedCells, (row) => {
-        if (signal?.aborted) throw new Error('cancelled');
-        const out = chunks.room(encoder.maxBytes(row));
-        chunks.addLine(encoder.encode(row, out, chunks.at), encoder.keyBuf, encoder.keyStart, encoder.keyEnd);
-        if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);
-      }, operation);
-    } else if (table.orderKey.length > 0) {
-      for await (const cells of db.streamRaw(writer.selectSql, operation)) {
-        if (signal?.aborted) throw new Error('cancelled');
-        const { line, key } = writer.lineAndKey(cells);
-        chunks.write(line, key);
-        if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);
-      }
+    if (table.orderKey.length > 0) {
+      await streamTableRows(db, table, writer, chunks, writer.selectSql, opts);
     } else {
       // No usable key: a total order over all columns, by sorting the finished lines. This holds
       // the whole table in memory (the one path that does); such tables are rare and small

@@ -6,6 +6,8 @@ import { writeFileAtomic } from '../fs/atomic-file.js';
 import type { Project } from '../project/project.js';
 import type { KeepRows, StagedSnapshot } from '../snapshot/take-snapshot.js';
 import type { Database } from '../db/database.js';
+import { planChunkReread, type ChunkReread } from '../snapshot/chunk-plan.js';
+import { keyedTables } from './keyed-tables.js';
 
 /**
  * What is recorded with a committed snapshot so that the next pass may read only what changed:
@@ -34,6 +36,12 @@ export interface ReadOutcome {
   readonly fullBecause: string | null;
   /** Whether `fullBecause` is unexpected (a gap or doubt in the source) rather than routine (first pass, verification). */
   readonly warn: boolean;
+  /** Tables read only in part (the chunks holding changed keys), and the chunks that read and kept. */
+  readonly tablesByChunk?: number;
+  readonly chunksRead?: number;
+  readonly chunksKept?: number;
+  /** Changed integer-keyed tables read whole although they are split into chunks, with the reason. */
+  readonly wholeBecause?: Readonly<Record<string, string>>;
 }
 
 function statePath(project: Project): string {
@@ -100,30 +108,73 @@ export class ReadPlan {
     return null;
   }
 
+  /**
+   * Inside the snapshot: ask the source what changed since the recorded position. Tables it does
+   * not name keep their rows; integer-keyed tables split into chunks that it names with their
+   * changed keys are read only in the chunks those keys fall in (chunk-plan.ts); every other
+   * changed table, and every table a foreign key action may have changed, is read whole.
+   */
   readonly keepRows: KeepRows = async (reader, tables) => {
     this.position = await this.source.positionOf(reader);
     const kept = new Map<string, number>();
+    const chunks = new Map<string, ChunkReread>();
+    const whole: Record<string, string> = {};
     if (this.position === null) {
       this.fallback = { reason: `${this.source.name}: the server reports no position`, warn: true };
     } else if (!this.fallback && this.previous) {
-      const changed = await this.source.changedBetween(this.previous.position, this.position, this.project.config.db.database);
+      const previous = this.previous;
+      const schema = this.project.config.db.database;
+      const keyed = await keyedTables(this.project.snapshotAbs, tables, previous.rowCounts);
+      const changed = await this.source.changedBetween(previous.position, this.position, schema, undefined, keyed);
       if (changed.kind === 'everything') this.fallback = { reason: changed.reason, warn: true };
       else {
-        const dirty = await withCascades(reader, this.project.config.db.database, new Set([...changed.tables].map((t) => t.toLowerCase())));
+        const named = new Set([...changed.tables].map((t) => t.toLowerCase()));
+        const cascaded = await cascadeChildren(reader, schema, named);
         for (const t of tables) {
-          const rows = this.previous.rowCounts[t.name];
+          const rows = previous.rowCounts[t.name];
           // A table without a recorded count was not in the last snapshot with rows: read it.
-          if (rows !== undefined && !dirty.has(t.name.toLowerCase())) kept.set(t.name, rows);
+          if (rows === undefined) continue;
+          const lower = t.name.toLowerCase();
+          if (!named.has(lower) && !cascaded.has(lower)) {
+            kept.set(t.name, rows);
+            continue;
+          }
+          const spec = keyed.get(t.name);
+          const keys = changed.keys?.get(t.name);
+          if (!spec) continue;
+          if (cascaded.has(lower)) whole[t.name] = 'a foreign key action may have changed it';
+          else if (!keys) whole[t.name] = changed.wholeBecause?.get(t.name) ?? 'no keys from the change source';
+          else {
+            const plan = await planChunkReread({ snapshotAbs: this.project.snapshotAbs, table: t, spec, keys, previousRows: rows });
+            if (plan.kind === 'keep') kept.set(t.name, rows);
+            else if (plan.kind === 'chunks') chunks.set(t.name, plan.reread);
+            else whole[t.name] = plan.reason;
+          }
         }
       }
     }
-    this.outcome = { source: this.source.name, tablesRead: tables.length - kept.size, tablesKept: kept.size, fullBecause: kept.size === 0 && this.fallback ? this.fallback.reason : null, warn: kept.size === 0 && (this.fallback?.warn ?? false) };
-    return kept;
+    this.outcome = {
+      source: this.source.name,
+      tablesRead: tables.length - kept.size,
+      tablesKept: kept.size,
+      fullBecause: kept.size === 0 && chunks.size === 0 && this.fallback ? this.fallback.reason : null,
+      warn: kept.size === 0 && chunks.size === 0 && (this.fallback?.warn ?? false),
+      ...(Object.keys(whole).length > 0 ? { wholeBecause: whole } : {}),
+    };
+    return { tables: kept, chunks };
   };
 
-  /** How this pass read the database (valid once the snapshot was taken). */
-  result(): ReadOutcome {
-    return this.outcome;
+  /** How this pass read the database (valid once the snapshot was taken; `staged` adds what the chunk reads did). */
+  result(staged?: StagedSnapshot): ReadOutcome {
+    if (!staged?.chunked && !staged?.chunkFallbacks?.size) return this.outcome;
+    let chunksRead = 0;
+    let chunksKept = 0;
+    for (const c of staged.chunked?.values() ?? []) {
+      chunksRead += c.chunksRead;
+      chunksKept += c.chunksKept;
+    }
+    const whole = { ...this.outcome.wholeBecause, ...Object.fromEntries(staged.chunkFallbacks ?? []) };
+    return { ...this.outcome, tablesByChunk: staged.chunked?.size ?? 0, chunksRead, chunksKept, ...(Object.keys(whole).length > 0 ? { wholeBecause: whole } : {}) };
   }
 
   /**
@@ -165,6 +216,12 @@ async function readState(project: Project): Promise<ReadState | null> {
  * more, never less.
  */
 export async function withCascades(reader: Database, schema: string, changed: Set<string>): Promise<Set<string>> {
+  return new Set([...changed, ...(await cascadeChildren(reader, schema, changed))]);
+}
+
+/** The tables whose rows a foreign key action of a change in `changed` may have changed (transitively; a changed table is among them only when it is such a child too). Lower case. */
+export async function cascadeChildren(reader: Database, schema: string, changed: ReadonlySet<string>): Promise<Set<string>> {
+  if (changed.size === 0) return new Set();
   const rows = await reader.queryArrays(
     "SELECT TABLE_NAME, REFERENCED_TABLE_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND UNIQUE_CONSTRAINT_SCHEMA = ? AND (DELETE_RULE NOT IN ('RESTRICT', 'NO ACTION') OR UPDATE_RULE NOT IN ('RESTRICT', 'NO ACTION'))",
     [schema, schema],
@@ -177,7 +234,7 @@ export async function withCascades(reader: Database, schema: string, changed: Se
     list.push(child.toLowerCase());
     children.set(parent.toLowerCase(), list);
   }
-  const out = new Set(changed);
+  const out = new Set<string>();
   const queue = [...changed];
   while (queue.length > 0) {
     for (const child of children.get(queue.pop()!) ?? []) {

@@ -16,7 +16,9 @@ import { guardWorkingSnapshot } from '../project/snapshot-guard.js';
 import { emptyOverSnapshot, totalRows } from './empty-database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { gitProcessRunningIn, removeStaleGitLocks } from '../git/stale-locks.js';
-import { refuseKeylessOverEncrypted } from '../project/keyless-guard.js';
+import { noteOwnCommit, refuseKeylessOverEncrypted } from '../project/keyless-guard.js';
+import { snapshotPrefix } from '../project/project.js';
+import { DATA_DIR } from '../snapshot/layout.js';
 import type { AppliedSecret } from '../secrets/table-secrets.js';
 import type { ChangeSource } from '../detect/change-source.js';
 import { ReadPlan, settingsDigest, type ReadOutcome } from './read-plan.js';
@@ -104,8 +106,8 @@ export async function passLocked(project: Project, opts: PassOptions, started = 
     throw err;
   }
   const kept = new Set(staged.keptRows ?? []);
-  let rowsRead = 0;
-  for (const [t, n] of staged.rowCounts) if (!kept.has(t)) rowsRead += n;
+  let rowsRead = staged.rowsRead ?? 0;
+  if (staged.rowsRead === undefined) for (const [t, n] of staged.rowCounts) if (!kept.has(t)) rowsRead += n;
   const result = await commitStaged(project, staged, opts, started);
   // Only now does the snapshot folder equal HEAD and the snapshot at this pass's position.
   // A failure to record costs the next pass a full read, never a wrong one.
@@ -113,7 +115,7 @@ export async function passLocked(project: Project, opts: PassOptions, started = 
     const head = result.commit.commit ?? (await project.git.head());
     await plan.record(staged, head).catch(() => plan.forget().catch(() => undefined));
   }
-  return { ...result, rowsRead, ...(plan ? { read: plan.result() } : {}) };
+  return { ...result, rowsRead, ...(plan ? { read: plan.result(staged) } : {}) };
 }
 
 /** Refuse to record an empty database over a snapshot with data (see empty-database.ts). */
@@ -150,6 +152,11 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
       // (diff branch) the counts the read made: a new table's rows are not counted again.
       rowCounts: staged.rowCounts,
     });
+    if (commit.commit && commit.changed && commit.parent !== undefined) {
+      // The keyless-secret guard need not search this commit again (see noteOwnCommit).
+      const data = `${snapshotPrefix(project)}${DATA_DIR}/`;
+      await noteOwnCommit(project, commit.parent, commit.commit, commit.changed.filter((p) => p.startsWith(data)).map((p) => path.join(project.top, p)));
+    }
     push = opts.push === false ? null : await pushCommits(project.git, project.remote);
   } finally {
     // Removed whenever our git commands ended, failed or not (only a killed process leaves it),
@@ -196,14 +203,15 @@ function gitMarkerPath(project: Project): string {
  */
 async function clearCrashLeftovers(project: Project, takenOver: TakenOver | null): Promise<{ removed: string[]; keepMarker: boolean }> {
   const gitDir = path.dirname(project.stateDir);
-  const branch = await project.git.branch();
-  const refs = ['HEAD', ...(branch ? [`refs/heads/${branch}`, `refs/remotes/${project.config.git.remoteName}/${branch}`] : [])];
   try {
     await removeAbandonedTemps(project.stateDir);
     // Only after a git-dbsync git command was interrupted (its marker is still there): a lock
     // without the marker belongs to someone else (say, the user's `git commit` on the host of a
     // container, invisible in /proc here) and is left alone; git's own message then names it.
     if (!existsSync(gitMarkerPath(project))) return { removed: [], keepMarker: false };
+    // Only now the branch (one git process less in every pass that finds nothing to clean up).
+    const branch = await project.git.branch();
+    const refs = ['HEAD', ...(branch ? [`refs/heads/${branch}`, `refs/remotes/${project.config.git.remoteName}/${branch}`] : [])];
     // The run lock was just taken over from a killed git-dbsync: its git children may still run
     // (an OOM kill of the node process alone leaves them as orphans). Let them finish first; any
     // lock file older than the takeover is then theirs, whatever its age (no 5 s wait).

@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { MariaDbServer } from '../support/mariadb-server.js';
@@ -69,10 +69,31 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
     assert.match(lastSubject(dir), /small ~1/);
     assert.equal(git(dir, ['status', '--porcelain']).trim(), '', 'everything committed');
 
+    // Chunk granularity: a one-row change in the integer-keyed big table re-reads the one or two
+    // chunks its key falls in (rowsRead, as `pass done` logs it), and rewrites only those files.
+    const chunkFiles = before.length;
     await c.query('UPDATE big SET b = -1 WHERE id = 123456');
     const big = await runPass(project, { push: false, changeSource: choice.source });
-    assert.deepEqual({ read: big.read?.tablesRead, kept: big.read?.tablesKept, rowsRead: big.rowsRead }, { read: 1, kept: 1, rowsRead: BIG_ROWS });
+    assert.deepEqual({ read: big.read?.tablesRead, kept: big.read?.tablesKept, byChunk: big.read?.tablesByChunk }, { read: 1, kept: 1, byChunk: 1 });
+    assert.ok((big.read?.chunksRead ?? 0) >= 1 && (big.read?.chunksRead ?? 0) <= 2, `chunks read: ${big.read?.chunksRead}`);
+    // Chunk sizes are content-defined (geometric): bound by the two largest chunks, and far below the table.
+    const lineCounts = readdirSync(path.join(dir, 'database', 'data'))
+      .filter((f) => f === 'big.sql' || f.startsWith('big@'))
+      .map((f) => readFileSync(path.join(dir, 'database', 'data', f), 'utf8').split('\n').length - 1)
+      .sort((a, b) => b - a);
+    const rowsRead = big.rowsRead ?? Infinity;
+    assert.ok(rowsRead <= lineCounts[0]! + lineCounts[1]! && rowsRead < BIG_ROWS / 5, `a one-row change read ${rowsRead} of ${BIG_ROWS} rows (${chunkFiles} chunks)`);
+    assert.equal(big.rows, BIG_ROWS + 3);
+    const after = fileIds(dir, 'big');
+    assert.ok(after.filter((f) => !before.includes(f)).length <= 2, 'at most two chunk files rewritten');
     assert.match(lastSubject(dir), /big ~1/);
+
+    // A key moved across the table (two chunks), a boundary row deleted and a bulk change: still exact (checked by the full sync below).
+    await c.query('UPDATE big SET id = 250000 WHERE id = 17');
+    await c.query('DELETE FROM big WHERE id BETWEEN 100000 AND 100400');
+    const moved = await runPass(project, { push: false, changeSource: choice.source });
+    assert.equal(moved.read?.tablesByChunk, 1);
+    assert.equal(moved.rows, BIG_ROWS + 3 - 401);
 
     // A later `sync` with full reads (another process, no change source) finds nothing to commit: the kept files were exact.
     const commits = git(dir, ['rev-list', '--count', 'HEAD']).trim();
@@ -162,7 +183,7 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
   });
 
   it('works with the binlog off (full reads) and says how to turn it on', async () => {
-    const plain = await MariaDbServer.start();
+    const plain = await MariaDbServer.start(['--skip-log-bin']);
     try {
       const pc = await plain.connect('plain');
       await pc.query('CREATE TABLE t (id INT PRIMARY KEY, v INT)');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Git, type GitResult } from '../../src/git/git.js';
-import { refuseKeylessOverEncrypted, type GuardedProject } from '../../src/project/keyless-guard.js';
+import { noteOwnCommit, refuseKeylessOverEncrypted, type GuardedProject } from '../../src/project/keyless-guard.js';
 import { TOKEN_PREFIX } from '../../src/secrets/secret-cipher.js';
 import { baseEnv, git, tempDir } from '../support/project.js';
 
@@ -70,6 +70,31 @@ describe('keyless guard cache', () => {
     await assert.rejects(refuseKeylessOverEncrypted(p), /the last snapshot holds encrypted secrets \(in db\/data\/t@4-00000001\.sql\)/);
     // Every time, in every process: a refusal is never remembered as clean.
     await assert.rejects(refuseKeylessOverEncrypted(project()), /encrypted secrets/);
+  });
+
+  it("takes this process's own commit on a clean parent as clean when the files it changed hold no encrypted value, without git", async () => {
+    const { commit, project } = setUp();
+    commit('t.sql', "INSERT INTO `t` VALUES (1,'plain');\n");
+    const p = project();
+    await refuseKeylessOverEncrypted(p);
+    const head = () => git(p.git.workTree, ['rev-parse', 'HEAD']).trim();
+    const file = (f: string) => path.join(p.git.workTree, 'db', 'data', f);
+    let parent = head();
+    commit('u.sql', "INSERT INTO `u` VALUES (2,'also plain');\n");
+    await noteOwnCommit(p, parent, head(), [file('u.sql')]);
+    await refuseKeylessOverEncrypted(p);
+    assert.deepEqual(p.git.searches, ['grep'], 'no comparison and no search for the own clean commit');
+
+    // A changed file with an encrypted value: not taken as clean, and the guard still refuses.
+    parent = head();
+    commit('v.sql', `INSERT INTO \`v\` VALUES (3,'${TOKEN_PREFIX}abc');\n`);
+    await noteOwnCommit(p, parent, head(), [file('v.sql')]);
+    await assert.rejects(refuseKeylessOverEncrypted(p), /encrypted secrets \(in db\/data\/v\.sql\)/);
+    // A parent that was not found clean here: nothing is taken for granted either.
+    const q = project();
+    commit('w.sql', "INSERT INTO `w` VALUES (4,'plain');\n");
+    await noteOwnCommit(q, parent, head(), [file('w.sql')]);
+    await assert.rejects(refuseKeylessOverEncrypted(q), /encrypted secrets/);
   });
 
   it('searches everything again when the remembered commit is gone or the state file is damaged', async () => {

@@ -1,0 +1,50 @@
+import type { Database } from '../db/database.js';
+import type { ChunkWriter } from './chunk-writer.js';
+import { RowEncoder } from './row-encoder.js';
+import type { RowWriter } from './row-line.js';
+import { PROGRESS_EVERY_ROWS } from './snapshot-progress.js';
+import type { TableInfo } from './table-info.js';
+
+/**
+ * Which code turns rows into lines: `fast` (the default) writes them from the driver's buffers
+ * (RowEncoder, Database.streamRows); `reference` keeps the string formatter (RowWriter,
+ * Database.streamRaw), which the fast one must match byte for byte (the differential test runs both).
+ */
+export type RowReader = 'fast' | 'reference';
+
+/**
+ * Stream the rows of `sql` (a SELECT of `writer.selectList`, ordered by the table's key) into
+ * `chunks`, in key order. The fast reader takes every table with a key and no secrets transform;
+ * within it, a cell the byte rules do not cover goes through the reference literal (per cell, see
+ * row-encoder.ts). Tables with secret columns (the transform works on literals) keep the reference
+ * path. Tables without a key are not read here (see dumpTable). Returns the rows read.
+ */
+export async function streamTableRows(
+  db: Database,
+  table: TableInfo,
+  writer: RowWriter,
+  chunks: ChunkWriter,
+  sql: string,
+  opts: { signal?: AbortSignal; onRows?: (rows: number) => void; reader?: RowReader },
+): Promise<number> {
+  const { signal } = opts;
+  const operation = `read table ${table.name}`;
+  let rows = 0;
+  if (!writer.transforms && (opts.reader ?? 'fast') === 'fast') {
+    const encoder = new RowEncoder(writer);
+    await db.streamRows(sql, writer.selectedCells, (row) => {
+      if (signal?.aborted) throw new Error('cancelled');
+      const out = chunks.room(encoder.maxBytes(row));
+      chunks.addLine(encoder.encode(row, out, chunks.at), encoder.keyBuf, encoder.keyStart, encoder.keyEnd);
+      if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);
+    }, operation);
+  } else {
+    for await (const cells of db.streamRaw(sql, operation)) {
+      if (signal?.aborted) throw new Error('cancelled');
+      const { line, key } = writer.lineAndKey(cells);
+      chunks.write(line, key);
+      if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);
+    }
+  }
+  return rows;
+}
