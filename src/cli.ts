@@ -199,12 +199,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .argument('[rev]', 'commit, tag or branch to restore')
       .option('--at <when>', `the snapshot as of a moment instead of REV: ${POINT_IN_TIME_FORMS} (local time unless Z or an offset is given)`)
       .option('--tables <list>', 'restore only these tables (comma-separated) and their triggers; every other table and object is left alone')
+      .option('--into <database>', 'load the snapshot into this other database (created if missing, must be empty) to look at it; the live database and the repository are not touched')
       .option('--yes', 'do it (without: only print what would be done)')
       .option('--drop-extra', 'also drop tables, views, routines, triggers and events that the snapshot lacks')
       .option('--resume', 'finish a restore that was interrupted')
       .option('--abort', 'undo a restore that was interrupted: back to the state before it'),
   ).action(async (rev: string | undefined, _opts: unknown, cmd: Command) => {
-    const o = cmd.opts() as { yes?: boolean; dropExtra?: boolean; resume?: boolean; abort?: boolean; at?: string; tables?: string };
+    const o = cmd.opts() as { yes?: boolean; dropExtra?: boolean; resume?: boolean; abort?: boolean; at?: string; tables?: string; into?: string };
+    if (o.into !== undefined && (o.dropExtra || o.resume || o.abort)) throw new DbsyncError({ operation: 'restore', message: `--into does not go with --${o.dropExtra ? 'drop-extra' : o.resume ? 'resume' : 'abort'}`, hint: '--into loads a copy into an empty database; nothing there to drop, resume or abort', exitCode: ExitCode.Config });
     const tables = o.tables === undefined ? null : o.tables.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
     if (tables !== null && tables.length === 0) throw new DbsyncError({ operation: 'restore', message: '--tables names no table', hint: 'give table names separated by commas, e.g. --tables ip_invoices,ip_invoice_items', exitCode: ExitCode.Config });
     if (tables !== null && (o.dropExtra || o.resume || o.abort)) throw new DbsyncError({ operation: 'restore', message: `--tables does not go with --${o.dropExtra ? 'drop-extra' : o.resume ? 'resume' : 'abort'}`, hint: o.dropExtra ? 'a restore of some tables leaves every other one alone; drop tables by hand' : 'an interrupted restore remembers its tables: run --resume or --abort alone', exitCode: ExitCode.Config });
@@ -215,7 +217,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (o.resume && o.abort) throw new DbsyncError({ operation: 'restore', message: '--resume and --abort exclude each other', hint: 'give one of them', exitCode: ExitCode.Config });
     if ((o.resume || o.abort) && rev !== undefined) throw new DbsyncError({ operation: 'restore', message: `--${o.resume ? 'resume' : 'abort'} takes no revision (it continues the interrupted restore)`, hint: 'run it without REV', exitCode: ExitCode.Config });
     const continuation = o.resume ? 'resume' : o.abort ? 'abort' : undefined;
-    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true, continuation, tables, ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}) });
+    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true, continuation, tables, ...(o.into !== undefined ? { into: o.into } : {}), ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}) });
   });
   addConfigOptions(program.command('status').description('Last snapshot, unsaved database changes, remote ahead/behind, last error.').option('--json', 'machine-readable output')).action(
     run(async (cmd) => statusCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),

@@ -1,6 +1,6 @@
 import { ExitCode } from '../errors/exit-codes.js';
 import { describePlan } from '../restore/restore-plan.js';
-import { continueRestore, restoreSnapshot, type RestoreResult } from '../restore/restore-snapshot.js';
+import { continueRestore, restoreInto, restoreSnapshot, type RestoreResult } from '../restore/restore-snapshot.js';
 import { describeUnrestored } from '../restore/secret-restore.js';
 import type { CommandContext } from './context.js';
 import { renderPass } from './render.js';
@@ -9,12 +9,24 @@ import { renderPass } from './render.js';
 export async function restoreCommand(
   ctx: CommandContext,
   rev: string | undefined,
-  opts: { yes: boolean; dropExtra: boolean; continuation?: 'resume' | 'abort' | undefined; at?: { ms: number; text: string }; tables?: readonly string[] | null },
+  opts: { yes: boolean; dropExtra: boolean; continuation?: 'resume' | 'abort' | undefined; at?: { ms: number; text: string }; tables?: readonly string[] | null; into?: string },
 ): Promise<number> {
   if (opts.continuation) {
     const c = await continueRestore(ctx.project, opts.continuation);
     if (c.result) printResult(ctx, c.result);
     ctx.out(c.note);
+    return ExitCode.Ok;
+  }
+  if (opts.into !== undefined) {
+    const r = await restoreInto(ctx.project, { into: opts.into, rev, apply: opts.yes, dropExtra: false, tables: opts.tables ?? null, ...(opts.at ? { at: opts.at.ms, atText: opts.at.text } : {}) });
+    if (r.chosen) ctx.out(`the snapshot as of then: commit ${r.chosen.commit.slice(0, 12)} of ${r.chosen.time}: ${r.chosen.subject}`);
+    const what = `${r.plan.create.length} table(s)${r.plan.objects.length ? ` and ${r.plan.objects.length} view(s), routine(s) and trigger(s)` : ''}`;
+    for (const u of r.unrestored) ctx.out(describeUnrestored(u, !r.applied));
+    ctx.out(
+      r.applied
+        ? `restored snapshot ${r.plan.commit.slice(0, 12)} into database ${r.into}: ${what}; the live database and the repository are untouched (events are not created in a copy)`
+        : `would load snapshot ${r.plan.commit.slice(0, 12)} into database ${r.into} (created if missing, refused unless empty): ${what}; the live database and the repository are not touched\nRun again with --yes to do it.`,
+    );
     return ExitCode.Ok;
   }
   printResult(ctx, await restoreSnapshot(ctx.project, { rev, apply: opts.yes, dropExtra: opts.dropExtra, tables: opts.tables ?? null, ...(opts.at ? { at: opts.at.ms, atText: opts.at.text } : {}) }));

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { Database } from '../db/database.js';
 import path from 'node:path';
-import type { Database } from '../db/database.js';
 import { sameTree, stagedTree, treeAt, type SnapshotTree } from '../detect/compare-with-commit.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
@@ -104,6 +105,53 @@ export async function restoreSnapshot(project: Project, opts: RestoreOptions): P
     if (marker) throw interruptedError('restore', marker);
     return { ...(await restoreLocked(project, commit, opts, null)), chosen };
   });
+}
+
+/**
+ * `restore --into DB`: load the snapshot into another database on the same server (created when
+ * missing; refused when it holds tables or views, so nothing is ever overwritten there). The live
+ * database, the repository and its state are not touched: no commit before or after, and the
+ * restore marker goes to a scratch folder (an interrupted load into a scratch database is simply
+ * run again). Events are not created there: they would run on their schedule in a copy. Every
+ * file is checked as for a restore before anything is created. `apply: false`: only the plan.
+ */
+export async function restoreInto(project: Project, opts: RestoreOptions & { readonly into: string }): Promise<RestoreResult & { readonly into: string }> {
+  const into = opts.into;
+  const usage = (message: string, hint: string) => new DbsyncError({ operation: 'restore --into', message, hint, exitCode: ExitCode.Config });
+  if (!/^[A-Za-z0-9_$-]{1,64}$/.test(into)) throw usage(`${JSON.stringify(into)} is not a database name git-dbsync will create (letters, digits, _ $ -; at most 64)`, 'choose a plain name such as invoiceplane_restored');
+  if (into === project.config.db.database) throw usage(`--into names the live database ${into}`, 'to restore the live database, leave out --into; for a look at old data, name a new database');
+  const chosen = opts.at === undefined ? null : await commitAt(project, opts.at, opts.atText ?? String(opts.at));
+  const rev = opts.rev ?? 'HEAD';
+  const commit = chosen ? chosen.commit : await project.git.resolve(rev);
+  if (!commit) throw usage(rev === 'HEAD' ? 'the repository has no snapshot yet' : `unknown revision ${JSON.stringify(rev)}`, 'name a commit, tag or branch (see `git-dbsync log`), or a moment with --at');
+  const target = await readTarget(project, commit, opts.tables ?? null);
+  const secrets = await secretsOf(project, target);
+  const names = [...target.tables.values()];
+  await checkTarget(project, target, new Set(names));
+  const objects: string[] = [];
+  for (const kind of OBJECT_LOAD_ORDER) if (kind !== 'event') for (const o of await targetObjects(project, target, kind)) objects.push(keyOf(o));
+  const plan: RestorePlan = { commit, saveFirst: 'none', replace: [], create: names, extra: [], outOfScope: target.outOfScope, dropExtra: false, objects, objectsToDrop: [], only: target.only ? [...target.only] : null };
+  const loaded = new Set(names);
+  const unrestored = secrets.report.filter((u) => loaded.has(u.table));
+  if (!opts.apply) return { plan, saved: null, after: null, applied: false, unrestored, chosen, into };
+
+  const live = await project.connect();
+  try {
+    await live.execute(`CREATE DATABASE IF NOT EXISTS ${quoteId(into)}`, `create database ${into}`);
+    const count = (await live.queryArrays('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [into], `read database ${into}`))[0]?.[0];
+    if (Number(count ?? 0) > 0) throw usage(`database ${into} is not empty (${count} table(s) or view(s)); nothing was changed`, `name a new or empty database, or drop ${into} first if it is a scratch copy`);
+  } finally {
+    await live.close();
+  }
+  const scratchState = await mkdtemp(path.join(tmpdir(), 'dbsync-restore-into-'));
+  const db = { ...project.config.db, database: into };
+  const scratch: Project = { ...project, stateDir: scratchState, config: { ...project.config, db }, connect: () => Database.connect(db) };
+  try {
+    await applyPlan(scratch, target, plan, secrets, { commit, before: null, dropExtra: false, phase: 'load', tables: [], startedAt: new Date().toISOString(), only: plan.only });
+  } finally {
+    await rm(scratchState, { recursive: true, force: true });
+  }
+  return { plan, saved: null, after: null, applied: true, unrestored, chosen, into };
 }
 
 /** The snapshot commit of the branch as of `at` (commit dates, first parents; never the reflog). */

@@ -104,4 +104,40 @@ describe('restore --at and --tables (issue 13)', () => {
     refused(['restore', b, '--tables', 'nope'], env, /--tables: nope is not in the snapshot of [0-9a-f]{12} .* -- name tables of that snapshot \(clients, invoices\)/);
     refused(['restore', b, '--tables', 'invoices', '--drop-extra'], env, /--tables does not go with --drop-extra/);
   });
+
+  it('--into loads a snapshot into another database to look at, and touches neither the live one nor the repository', async () => {
+    const dir = tempDir();
+    const env = baseEnv({ ...server.env(DB), PROJECT_DIR: dir });
+    ok(['sync'], env);
+    const first = git(dir, ['rev-parse', 'HEAD']).trim();
+    const [clientsThen, invoicesThen] = [await rows('clients'), await rows('invoices')];
+    await c.query("UPDATE clients SET name = 'changed later' WHERE id = 1; UPDATE invoices SET total = 1.00");
+    ok(['sync'], env);
+    const head = git(dir, ['rev-parse', 'HEAD']).trim();
+    const liveBefore = [await rows('clients'), await rows('invoices')];
+    await c.query("UPDATE clients SET name = 'not committed yet' WHERE id = 2");
+    const unsaved = await rows('clients');
+
+    const plan = ok(['restore', first, '--into', 'sel_copy'], env);
+    assert.match(plan, /^would load snapshot [0-9a-f]{12} into database sel_copy .*\nRun again with --yes/);
+    const [[none]] = (await c.query("SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'sel_copy'")) as unknown as [[{ n: number }]];
+    assert.equal(Number(none.n), 0, 'a plan creates nothing');
+
+    const done = ok(['restore', first, '--into', 'sel_copy', '--yes'], env);
+    assert.match(done, /restored snapshot [0-9a-f]{12} into database sel_copy: 2 table\(s\) and 2 view\(s\), routine\(s\) and trigger\(s\); the live database and the repository are untouched/);
+    const copy = async (t: string) => ((await c.query(`SELECT * FROM sel_copy.\`${t}\` ORDER BY id`)) as unknown as [Array<Record<string, unknown>>])[0].map((x) => JSON.stringify(x));
+    assert.deepEqual([await copy('clients'), await copy('invoices')], [clientsThen, invoicesThen], 'the copy holds the old snapshot');
+    assert.deepEqual(await rows('clients'), unsaved, 'the live database keeps even its uncommitted change');
+    assert.deepEqual(await rows('invoices'), liveBefore[1]);
+    assert.equal(git(dir, ['rev-parse', 'HEAD']).trim(), head, 'no commit');
+    assert.equal(git(dir, ['status', '--porcelain']).trim(), '', 'the working tree is untouched');
+    await c.query('INSERT INTO sel_copy.invoices (id, client, total) VALUES (99, 1, 2.00)');
+    const [[n]] = (await c.query('SELECT note FROM sel_copy.invoices WHERE id = 99')) as unknown as [[{ note: string }]];
+    assert.equal(n.note, 'new', 'triggers came along');
+
+    refused(['restore', first, '--into', 'sel_copy', '--yes'], env, /database sel_copy is not empty \(\d+ table\(s\) or view\(s\)\); nothing was changed/);
+    refused(['restore', '--into', DB, '--yes'], env, /--into names the live database sel/);
+    refused(['restore', '--into', 'bad name;', '--yes'], env, /is not a database name git-dbsync will create/);
+    refused(['restore', '--into', 'x', '--drop-extra'], env, /--into does not go with --drop-extra/);
+  });
 });
