@@ -5,7 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { bareRemote, computers, type Computer } from '../support/computers.js';
 import { cliAsync, waitFor } from '../support/project.js';
@@ -202,5 +202,24 @@ describe('two-way sync: convergence', () => {
     }
     assert.match(log, /pulled 1 commit\(s\) from origin\/main \(fast-forward/);
     assert.doesNotMatch(log, /ERROR/);
+  });
+
+  it('watch in two-way mode reports an unreachable remote as failed fetches (not failed pushes), and says when fetching works again', async () => {
+    const [, b] = (await group(2, 3)) as [Computer, Computer];
+    const remote = b.env.GIT_REMOTE_URL!;
+    renameSync(remote, `${remote}-away`);
+    const child = cliAsync(['watch'], { ...b.env, POLL_INTERVAL: '0.5', DBSYNC_PULL_INTERVAL: '1' });
+    let log = '';
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    try {
+      await waitFor('two failed fetches', () => /\(fetch failure 2, next pull in \d+ s\)/.test(log), 30_000);
+      renameSync(`${remote}-away`, remote);
+      await waitFor('fetching to work again', () => /fetch from origin works again after \d+ failed fetch\(es\)/.test(log), 30_000);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+    }
+    assert.match(log, /WARN NOT PULLED: fetch from origin\/main failed: .* \(fetch failure 1, next pull in 1 s\)/);
+    assert.doesNotMatch(log, /fetch failed: .*push failure/, 'a failed fetch is not reported as a failed push');
   });
 });
