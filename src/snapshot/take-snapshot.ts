@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 import { describeFsError, isFileSystemError, writeFailureHint } from '../errors/fs-error.js';
 import { CHUNK_TARGET_BYTES, tableExponent } from './chunking.js';
-import { ChunkWriter } from './chunk-writer.js';
+import { type ChunkedTable, ChunkWriter } from './chunk-writer.js';
 import { DATA_DIR, encodeTableFileName, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, TABLES_DIR, tableSchemaPath } from './layout.js';
 import { previousExponents, provisionalExponent, type TableChunking } from './table-chunking.js';
 import { formatObjectFile } from './object-file.js';
@@ -313,7 +313,7 @@ async function dumpTable(
   const writer = new RowWriter(table, secrets && ((cells) => secrets.transform(cells)));
   const chunks = new ChunkWriter({ dir: chunking.dir, tableStem: chunking.stem, exponent: provisionalExponent(chunking, Buffer.byteLength(writer.prefix)) });
   const operation = `read table ${table.name}`;
-  let result;
+  let result: ChunkedTable;
   try {
     if (table.orderKey.length > 0) {
       await streamTableRows(db, table, writer, chunks, writer.selectSql, opts);
