@@ -34,7 +34,12 @@ export interface BenchContext {
 }
 
 /** Run one measurement; on failure its cell says "failed: reason" and the benchmark goes on. */
-export async function attempt<T>(ctx: BenchContext, cells: ReadonlyArray<[id: string, system: System]>, what: string, fn: () => Promise<T>): Promise<T | undefined> {
+export async function attempt<T>(
+  ctx: BenchContext,
+  cells: ReadonlyArray<[id: string, system: System]>,
+  what: string,
+  fn: () => Promise<T>,
+): Promise<T | undefined> {
   try {
     return await fn();
   } catch (err) {

@@ -85,15 +85,33 @@ export function parseOptions(argv: readonly string[], defaultResults: string): B
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
-      case '--quick': mode = 'quick'; break;
-      case '--full': mode = 'full'; break;
-      case '--idle-seconds': idle = positive(flag, value()); break;
-      case '--samples': samples = Math.ceil(positive(flag, value())); break;
-      case '--out': resultsFile = value() ?? null; if (!resultsFile) throw new UsageError('--out needs a file name'); break;
-      case '--no-write': resultsFile = null; break;
-      case '--keep': keep = true; break;
-      case '--help': case '-h': return 'help';
-      default: throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
+      case '--quick':
+        mode = 'quick';
+        break;
+      case '--full':
+        mode = 'full';
+        break;
+      case '--idle-seconds':
+        idle = positive(flag, value());
+        break;
+      case '--samples':
+        samples = Math.ceil(positive(flag, value()));
+        break;
+      case '--out':
+        resultsFile = value() ?? null;
+        if (!resultsFile) throw new UsageError('--out needs a file name');
+        break;
+      case '--no-write':
+        resultsFile = null;
+        break;
+      case '--keep':
+        keep = true;
+        break;
+      case '--help':
+      case '-h':
+        return 'help';
+      default:
+        throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
     }
   }
   const base = mode === 'quick' ? QUICK : FULL;

@@ -35,27 +35,148 @@ const MB150 = 150e6;
 function rowSpecs(z: BenchSizes, invoicesText: string): RowSpec[] {
   const big = `${fmt.count(z.bigRows)}-row table`;
   return [
-    { id: 'idle-rows-ip', label: `1. idle poll: table rows read per poll (InvoicePlane DB, ${invoicesText})`, ratioOf: 'old', goal: '0 rows', met: (v) => v === 0, notApplicable: ['dump'] },
-    { id: 'idle-rows-big', label: `1. idle poll: table rows read per poll (DB with the ${big})`, goal: '0 rows', met: (v) => v === 0, notApplicable: ['dump', 'old'] },
-    { id: 'idle-queries', label: '1. idle poll: statements per poll (Questions; InvoicePlane DB, and git-dbsync on the large-table DB)', ratioOf: 'old', goal: 'small, constant (≤ 10, same on both DBs)', notApplicable: ['dump'] },
-    { id: 'idle-handler', label: '1. idle poll: all handler reads per poll (Handler_read_*, incl. information_schema scans; InvoicePlane DB)', ratioOf: 'old', goal: 'info', notApplicable: ['dump'] },
-    { id: 'latency-p50', label: `2. commit latency p50, committed write → commit (POLL_INTERVAL=1, InvoicePlane DB, ${z.latencySamples} writes)`, ratioOf: 'old', goal: '≤ 1.0 s', met: (v) => v <= 1000, notApplicable: ['dump'] },
+    {
+      id: 'idle-rows-ip',
+      label: `1. idle poll: table rows read per poll (InvoicePlane DB, ${invoicesText})`,
+      ratioOf: 'old',
+      goal: '0 rows',
+      met: (v) => v === 0,
+      notApplicable: ['dump'],
+    },
+    {
+      id: 'idle-rows-big',
+      label: `1. idle poll: table rows read per poll (DB with the ${big})`,
+      goal: '0 rows',
+      met: (v) => v === 0,
+      notApplicable: ['dump', 'old'],
+    },
+    {
+      id: 'idle-queries',
+      label: '1. idle poll: statements per poll (Questions; InvoicePlane DB, and git-dbsync on the large-table DB)',
+      ratioOf: 'old',
+      goal: 'small, constant (≤ 10, same on both DBs)',
+      notApplicable: ['dump'],
+    },
+    {
+      id: 'idle-handler',
+      label: '1. idle poll: all handler reads per poll (Handler_read_*, incl. information_schema scans; InvoicePlane DB)',
+      ratioOf: 'old',
+      goal: 'info',
+      notApplicable: ['dump'],
+    },
+    {
+      id: 'latency-p50',
+      label: `2. commit latency p50, committed write → commit (POLL_INTERVAL=1, InvoicePlane DB, ${z.latencySamples} writes)`,
+      ratioOf: 'old',
+      goal: '≤ 1.0 s',
+      met: (v) => v <= 1000,
+      notApplicable: ['dump'],
+    },
     { id: 'latency-p95', label: '2. commit latency p95 (same writes)', ratioOf: 'old', goal: '≤ 2.0 s', met: (v) => v <= 2000, notApplicable: ['dump'] },
-    { id: 'bursts', label: `2. commits per write burst (invoice + amounts + 3 items: 5 statements 100 ms apart; ${z.bursts} bursts)`, ratioOf: 'old', goal: '1', met: (v) => v <= 1, notApplicable: ['dump'] },
-    { id: 'onerow-time', label: `3. one-row change in the ${big}: pass time (old: dump + add + commit; git-dbsync: \`sync\`)`, ratioOf: 'old', goal: 'ratio ≤ 0.10', met: (_v, r) => r! <= 0.1, notApplicable: ['dump'] },
-    { id: 'onerow-watch', label: '3. one-row change: pass time inside `watch` (its own "pass done" figure; old approach: as above)', ratioOf: 'old', goal: 'ratio ≤ 0.10', met: (_v, r) => r! <= 0.1, notApplicable: ['dump'] },
-    { id: 'onerow-git', label: '3. one-row change: .git growth (apparent bytes)', ratioOf: 'old', goal: 'ratio ≤ 0.01', met: (_v, r) => r! <= 0.01, notApplicable: ['dump'] },
-    { id: 'first-snapshot', label: `4. first full snapshot of the ${big} (mariadb-dump --single-transaction --skip-extended-insert --order-by-primary; git-dbsync: \`sync\` into a new repository, commit included)`, ratioOf: 'dump', goal: 'ratio ≤ 1.0', met: (_v, r) => r! <= 1 },
-    { id: 'restore-rowwise', label: `4. restore of the ${big} into an empty DB vs \`mariadb < dump.sql\` of that mariadb-dump (one INSERT per row)`, ratioOf: 'dump', goal: 'ratio ≤ 1.0', met: (_v, r) => r! <= 1, notApplicable: ['old'] },
-    { id: 'restore-extended', label: "4. restore, stricter baseline: `mariadb < dump.sql` of the old approach's dump (multi-row INSERTs)", ratioOf: 'old', goal: 'ratio ≤ 1.0', met: (_v, r) => r! <= 1, notApplicable: ['dump'] },
-    { id: 'rss-snapshot', label: `5. peak RSS of git-dbsync: first snapshot of the ${big}`, goal: '≤ 150 MB', met: (v) => v <= MB150, notApplicable: ['dump', 'old'] },
+    {
+      id: 'bursts',
+      label: `2. commits per write burst (invoice + amounts + 3 items: 5 statements 100 ms apart; ${z.bursts} bursts)`,
+      ratioOf: 'old',
+      goal: '1',
+      met: (v) => v <= 1,
+      notApplicable: ['dump'],
+    },
+    {
+      id: 'onerow-time',
+      label: `3. one-row change in the ${big}: pass time (old: dump + add + commit; git-dbsync: \`sync\`)`,
+      ratioOf: 'old',
+      goal: 'ratio ≤ 0.10',
+      met: (_v, r) => r! <= 0.1,
+      notApplicable: ['dump'],
+    },
+    {
+      id: 'onerow-watch',
+      label: '3. one-row change: pass time inside `watch` (its own "pass done" figure; old approach: as above)',
+      ratioOf: 'old',
+      goal: 'ratio ≤ 0.10',
+      met: (_v, r) => r! <= 0.1,
+      notApplicable: ['dump'],
+    },
+    {
+      id: 'onerow-git',
+      label: '3. one-row change: .git growth (apparent bytes)',
+      ratioOf: 'old',
+      goal: 'ratio ≤ 0.01',
+      met: (_v, r) => r! <= 0.01,
+      notApplicable: ['dump'],
+    },
+    {
+      id: 'first-snapshot',
+      label: `4. first full snapshot of the ${big} (mariadb-dump --single-transaction --skip-extended-insert --order-by-primary; git-dbsync: \`sync\` into a new repository, commit included)`,
+      ratioOf: 'dump',
+      goal: 'ratio ≤ 1.0',
+      met: (_v, r) => r! <= 1,
+    },
+    {
+      id: 'restore-rowwise',
+      label: `4. restore of the ${big} into an empty DB vs \`mariadb < dump.sql\` of that mariadb-dump (one INSERT per row)`,
+      ratioOf: 'dump',
+      goal: 'ratio ≤ 1.0',
+      met: (_v, r) => r! <= 1,
+      notApplicable: ['old'],
+    },
+    {
+      id: 'restore-extended',
+      label: "4. restore, stricter baseline: `mariadb < dump.sql` of the old approach's dump (multi-row INSERTs)",
+      ratioOf: 'old',
+      goal: 'ratio ≤ 1.0',
+      met: (_v, r) => r! <= 1,
+      notApplicable: ['dump'],
+    },
+    {
+      id: 'rss-snapshot',
+      label: `5. peak RSS of git-dbsync: first snapshot of the ${big}`,
+      goal: '≤ 150 MB',
+      met: (v) => v <= MB150,
+      notApplicable: ['dump', 'old'],
+    },
     { id: 'rss-restore', label: `5. peak RSS of git-dbsync: restore of the ${big}`, goal: '≤ 150 MB', met: (v) => v <= MB150, notApplicable: ['dump', 'old'] },
-    { id: 'rss-idle', label: `5. peak RSS of git-dbsync: \`watch\` idling ${z.idleMemoryS} s on the large-table DB (POLL_INTERVAL=1, first pass included)`, goal: '≤ 150 MB (goal: an hour)', met: (v) => v <= MB150, notApplicable: ['dump', 'old'] },
-    { id: 'sysbench', label: `6. sysbench oltp_read_write TPS (2 threads, ${z.sysbenchTables} x ${fmt.count(z.sysbenchRows)} rows) with \`watch\` at POLL_INTERVAL=1 on the loaded DB / without; runs of ${z.sysbenchS} s alternating without, with, without, with`, goal: 'ratio ≥ 0.97', met: (_v, r) => r! >= 0.97, notApplicable: ['dump', 'old'] },
-    { id: 'progress', label: `7. progress output of the first snapshot of the ${big}`, goal: 'rows, tables, rate, time left on a terminal; one-line summary in logs', notApplicable: ['dump', 'old'] },
-    { id: 'multi-p50', label: `issue 6. two computers (two MariaDB servers, \`watch\` in two-way mode on both, POLL_INTERVAL=1, DBSYNC_PULL_INTERVAL=1): committed write on A → row in B's database, p50 (${z.multiSamples} writes)`, goal: `≤ ${fmt.seconds(MULTI_GOAL_MS)} (POLL_INTERVAL + DBSYNC_PULL_INTERVAL + 2 s)`, met: (v) => v <= MULTI_GOAL_MS, notApplicable: ['dump', 'old'] },
-    { id: 'multi-p95', label: 'issue 6. two computers: p95 and max (same writes; the goal is judged on the max)', goal: `max ≤ ${fmt.seconds(MULTI_GOAL_MS)}`, met: (v) => v <= MULTI_GOAL_MS, notApplicable: ['dump', 'old'] },
-    { id: 'multi-echo', label: 'issue 6. two computers: echo commits on B (commits B made without a change of its own; B writes nothing)', goal: '0', met: (v) => v === 0, notApplicable: ['dump', 'old'] },
+    {
+      id: 'rss-idle',
+      label: `5. peak RSS of git-dbsync: \`watch\` idling ${z.idleMemoryS} s on the large-table DB (POLL_INTERVAL=1, first pass included)`,
+      goal: '≤ 150 MB (goal: an hour)',
+      met: (v) => v <= MB150,
+      notApplicable: ['dump', 'old'],
+    },
+    {
+      id: 'sysbench',
+      label: `6. sysbench oltp_read_write TPS (2 threads, ${z.sysbenchTables} x ${fmt.count(z.sysbenchRows)} rows) with \`watch\` at POLL_INTERVAL=1 on the loaded DB / without; runs of ${z.sysbenchS} s alternating without, with, without, with`,
+      goal: 'ratio ≥ 0.97',
+      met: (_v, r) => r! >= 0.97,
+      notApplicable: ['dump', 'old'],
+    },
+    {
+      id: 'progress',
+      label: `7. progress output of the first snapshot of the ${big}`,
+      goal: 'rows, tables, rate, time left on a terminal; one-line summary in logs',
+      notApplicable: ['dump', 'old'],
+    },
+    {
+      id: 'multi-p50',
+      label: `issue 6. two computers (two MariaDB servers, \`watch\` in two-way mode on both, POLL_INTERVAL=1, DBSYNC_PULL_INTERVAL=1): committed write on A → row in B's database, p50 (${z.multiSamples} writes)`,
+      goal: `≤ ${fmt.seconds(MULTI_GOAL_MS)} (POLL_INTERVAL + DBSYNC_PULL_INTERVAL + 2 s)`,
+      met: (v) => v <= MULTI_GOAL_MS,
+      notApplicable: ['dump', 'old'],
+    },
+    {
+      id: 'multi-p95',
+      label: 'issue 6. two computers: p95 and max (same writes; the goal is judged on the max)',
+      goal: `max ≤ ${fmt.seconds(MULTI_GOAL_MS)}`,
+      met: (v) => v <= MULTI_GOAL_MS,
+      notApplicable: ['dump', 'old'],
+    },
+    {
+      id: 'multi-echo',
+      label: 'issue 6. two computers: echo commits on B (commits B made without a change of its own; B writes nothing)',
+      goal: '0',
+      met: (v) => v === 0,
+      notApplicable: ['dump', 'old'],
+    },
   ];
 }
 
@@ -70,7 +191,9 @@ const PHASE_ROWS = {
 
 function tryText(cmd: string, args: string[]): string {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n')[0]!;
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n')[0]!;
   } catch {
     return 'unknown';
   }
@@ -122,7 +245,20 @@ async function main(opts: BenchOptions): Promise<number> {
 
     const invoicesText = `${fmt.count(ip.invoices)} invoices`;
     const table = new ResultsTable(rowSpecs(z, invoicesText));
-    const ctx: BenchContext = { server, admin, work, product, sizes: z, mode: opts.mode, table, cleanup, facts: new Map(), notes: new Map(), figures: new Map(), say };
+    const ctx: BenchContext = {
+      server,
+      admin,
+      work,
+      product,
+      sizes: z,
+      mode: opts.mode,
+      table,
+      cleanup,
+      facts: new Map(),
+      notes: new Map(),
+      figures: new Map(),
+      say,
+    };
 
     const phase = async (rows: readonly string[], fn: () => Promise<void>) => {
       if (interrupted) return;
@@ -151,7 +287,10 @@ async function main(opts: BenchOptions): Promise<number> {
     if (qIp !== undefined && qBig !== undefined) {
       table.setMet('idle-queries', qIp <= 10 && qBig <= 10 && Math.abs(qIp - qBig) <= 2 ? 'yes' : 'no');
       const est = (id: string) => (table.text(id, 'dbsync')?.includes('est.') ? ' (polls est.)' : '');
-      table.set('idle-queries', 'dbsync', { text: `${fmt.count(qIp)}${est('idle-queries')}; large-table DB: ${fmt.count(qBig)}${est('idle-rows-big')}`, value: qIp });
+      table.set('idle-queries', 'dbsync', {
+        text: `${fmt.count(qIp)}${est('idle-queries')}; large-table DB: ${fmt.count(qBig)}${est('idle-rows-big')}`,
+        value: qIp,
+      });
     }
 
     const minutes = (Date.now() - t0) / 60_000;

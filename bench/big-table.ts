@@ -30,7 +30,9 @@ export async function createBigTable(conn: Connection, rows: number): Promise<Bi
       FROM seq_${from}_to_${to}`);
   }
   await conn.query(`ANALYZE TABLE ${BIG_TABLE}`);
-  const [r] = await conn.query('SELECT DATA_LENGTH + INDEX_LENGTH AS b FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [BIG_TABLE]);
+  const [r] = await conn.query('SELECT DATA_LENGTH + INDEX_LENGTH AS b FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [
+    BIG_TABLE,
+  ]);
   return { rows, onDiskBytes: Number((r as Array<{ b: string | number }>)[0]?.b ?? 0) };
 }
 

@@ -106,7 +106,23 @@ async function timedPass(project: Project, source: TimedSource): Promise<Record<
     const t4 = performance.now();
     if (!result.commit.commit) throw new Error('nothing committed');
     const read = plan.result(staged);
-    return { total: t4 - t0, prepare: t1 - t0, snapshot: t2 - t1, position: source.positionMs, binlogEvents: source.eventsMs, lock: staged.lockMs, writeCommit: t3 - t2, record: t4 - t3, tablesRead: read.tablesRead, tablesKept: read.tablesKept, tablesByChunk: read.tablesByChunk ?? 0, chunksRead: read.chunksRead ?? 0, rowsRead: staged.rowsRead ?? -1, keepRows: keepMs, ...Object.fromEntries(gitMs) };
+    return {
+      total: t4 - t0,
+      prepare: t1 - t0,
+      snapshot: t2 - t1,
+      position: source.positionMs,
+      binlogEvents: source.eventsMs,
+      lock: staged.lockMs,
+      writeCommit: t3 - t2,
+      record: t4 - t3,
+      tablesRead: read.tablesRead,
+      tablesKept: read.tablesKept,
+      tablesByChunk: read.tablesByChunk ?? 0,
+      chunksRead: read.chunksRead ?? 0,
+      rowsRead: staged.rowsRead ?? -1,
+      keepRows: keepMs,
+      ...Object.fromEntries(gitMs),
+    };
   });
 }
 
@@ -114,14 +130,28 @@ async function main(): Promise<void> {
   const work = path.join(os.tmpdir(), `dbsync-binlog-bench-${process.pid}`);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const server = await MariaDbServer.start(['--log-bin=mysql-bin', '--binlog-format=ROW', '--server-id=1', '--innodb-buffer-pool-size=512M', '--innodb-log-file-size=128M']);
+  const server = await MariaDbServer.start([
+    '--log-bin=mysql-bin',
+    '--binlog-format=ROW',
+    '--server-id=1',
+    '--innodb-buffer-pool-size=512M',
+    '--innodb-log-file-size=128M',
+  ]);
   try {
     const conn = await server.connect(DB);
     say(`building the InvoicePlane tables and a ${ROWS}-row table`);
     await createInvoicePlane(conn, 2000, 300);
     await createBigTable(conn, ROWS);
     await conn.query("INSERT INTO ip_products (product_id, product_name, product_price) VALUES (1, 'Consulting hour', 90.00)");
-    const env = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@b', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@b' };
+    const env = {
+      ...process.env,
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 'b',
+      GIT_AUTHOR_EMAIL: 'b@b',
+      GIT_COMMITTER_NAME: 'b',
+      GIT_COMMITTER_EMAIL: 'b@b',
+    };
     const open = async (name: string) => {
       const dir = path.join(work, name);
       mkdirSync(dir);
@@ -170,7 +200,15 @@ async function main(): Promise<void> {
       }
       const stages = Object.fromEntries(Object.keys(binlog[0]!).map((k) => [k, Math.round(median(binlog.map((b) => b[k] ?? 0)) * 10) / 10]));
       const m = { binlogPassMs: stages.total!, fullPassMs: Math.round(median(full)), naiveMs: Math.round(median(naiveMs)) };
-      results[label] = { ...m, ratioBinlog: +(m.binlogPassMs / m.naiveMs).toFixed(3), ratioFull: +(m.fullPassMs / m.naiveMs).toFixed(3), binlogStagesMedian: stages, binlogSamples: binlog.map((b) => Math.round(b.total!)), fullSamples: full.map(Math.round), naiveSamples: naiveMs.map(Math.round) };
+      results[label] = {
+        ...m,
+        ratioBinlog: +(m.binlogPassMs / m.naiveMs).toFixed(3),
+        ratioFull: +(m.fullPassMs / m.naiveMs).toFixed(3),
+        binlogStagesMedian: stages,
+        binlogSamples: binlog.map((b) => Math.round(b.total!)),
+        fullSamples: full.map(Math.round),
+        naiveSamples: naiveMs.map(Math.round),
+      };
       say(`${label}: ${JSON.stringify(results[label])}`);
     }
     console.log(JSON.stringify(results, null, 2));

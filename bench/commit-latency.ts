@@ -58,7 +58,14 @@ export interface LatencyResult {
  * `count` writes, each waited for; between them a random pause of 0.3-1.3 s so the writes land at
  * every phase of the watcher's poll cycle.
  */
-export async function commitLatency(opts: { conn: Connection; repo: string; count: number; label: string; timeoutMs: number; onSample?: (ms: number | null) => void }): Promise<LatencyResult> {
+export async function commitLatency(opts: {
+  conn: Connection;
+  repo: string;
+  count: number;
+  label: string;
+  timeoutMs: number;
+  onSample?: (ms: number | null) => void;
+}): Promise<LatencyResult> {
   const samples: number[] = [];
   let timeouts = 0;
   for (let i = 0; i < opts.count; i++) {
@@ -92,10 +99,16 @@ export async function writeBursts(opts: { conn: Connection; repo: string; count:
     const before = headOf(opts.repo);
     const id = await insertMarkedInvoice(opts.conn, marker);
     await sleep(opts.gapMs);
-    await opts.conn.query("INSERT INTO ip_invoice_amounts (invoice_id, invoice_sign, invoice_item_subtotal, invoice_total, invoice_paid, invoice_balance) VALUES (?, '1', 100, 119, 0, 119)", [id]);
+    await opts.conn.query(
+      "INSERT INTO ip_invoice_amounts (invoice_id, invoice_sign, invoice_item_subtotal, invoice_total, invoice_paid, invoice_balance) VALUES (?, '1', 100, 119, 0, 119)",
+      [id],
+    );
     for (let k = 1; k <= 3; k++) {
       await sleep(opts.gapMs);
-      await opts.conn.query('INSERT INTO ip_invoice_items (invoice_id, item_date_added, item_name, item_quantity, item_price, item_order) VALUES (?, CURDATE(), ?, 1, 100, ?)', [id, `${marker}-item-${k}`, k]);
+      await opts.conn.query(
+        'INSERT INTO ip_invoice_items (invoice_id, item_date_added, item_name, item_quantity, item_price, item_order) VALUES (?, CURDATE(), ?, 1, 100, ?)',
+        [id, `${marker}-item-${k}`, k],
+      );
     }
     const seen = await waitForCommitWith(opts.repo, before, `${marker}-item-3`, opts.timeoutMs);
     if (!seen) {

@@ -45,16 +45,29 @@ git(['checkout', '-q', '-f', '--detach', commit]);
 if (parent) git(['reset', '-q', '--soft', parent]);
 
 const commitModule = (await import(pathToFileURL(path.join(srcRoot, 'dist/commit/commit-snapshot.js')).href)) as { summarize: Summarize };
-const gitModule = (await import(pathToFileURL(path.join(srcRoot, 'dist/git/git.js')).href)) as { Git: new (top: string, env: NodeJS.ProcessEnv) => { stagedChanges(base: string, p: string): Promise<Array<{ status: string; path: string }>>; emptyTree(): Promise<string> } };
+const gitModule = (await import(pathToFileURL(path.join(srcRoot, 'dist/git/git.js')).href)) as {
+  Git: new (
+    top: string,
+    env: NodeJS.ProcessEnv,
+  ) => { stagedChanges(base: string, p: string): Promise<Array<{ status: string; path: string }>>; emptyTree(): Promise<string> };
+};
 
 // The table's definition as the snapshot wrote it (the benchmark's table has a plain primary key).
 const snapshotPath = 'database';
 const tables: TableInfoLike[] = [];
-for (const file of git(['ls-files', '--', `${snapshotPath}/tables`]).split('\n').filter(Boolean)) {
+for (const file of git(['ls-files', '--', `${snapshotPath}/tables`])
+  .split('\n')
+  .filter(Boolean)) {
   const create = readFileSync(path.join(repo, file), 'utf8');
   const name = /^CREATE TABLE `([^`]+)`/.exec(create)?.[1];
   if (!name) continue;
-  const columns = [...create.matchAll(/^ {2}`([^`]+)` (\w+)/gm)].map((m) => ({ name: m[1]!, dataType: m[2]!, charset: null, generated: false, invisible: false }));
+  const columns = [...create.matchAll(/^ {2}`([^`]+)` (\w+)/gm)].map((m) => ({
+    name: m[1]!,
+    dataType: m[2]!,
+    charset: null,
+    generated: false,
+    invisible: false,
+  }));
   const pk = /PRIMARY KEY \(([^)]*)\)/.exec(create)?.[1];
   tables.push({ name, engine: 'InnoDB', columns, orderKey: pk ? [...pk.matchAll(/`([^`]+)`/g)].map((m) => m[1]!) : [] });
 }
@@ -63,7 +76,12 @@ for (const t of parent ? [] : tables) {
   let n = 0;
   for (const f of git(['ls-files', '--', `${snapshotPath}/data`]).split('\n')) {
     const base = path.basename(f);
-    if (base === `${t.name}.sql` || base.startsWith(`${t.name}@`)) n += Number(git(['cat-file', '-p', `:${f}`]).split('\n').filter(Boolean).length);
+    if (base === `${t.name}.sql` || base.startsWith(`${t.name}@`))
+      n += Number(
+        git(['cat-file', '-p', `:${f}`])
+          .split('\n')
+          .filter(Boolean).length,
+      );
   }
   rowCounts.set(t.name, n);
 }

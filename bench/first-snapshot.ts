@@ -53,19 +53,31 @@ try {
     for (const b of builds) {
       const staging = path.join(work, 'staging');
       rmSync(staging, { recursive: true, force: true });
-      const read = await runOk('read phase', process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'read-phase.ts'), b.dist, server.socket, BIG_DB, staging], { env: cleanEnv(), cwd: ROOT });
+      const read = await runOk(
+        'read phase',
+        process.execPath,
+        ['--import', 'tsx', path.join(ROOT, 'bench', 'read-phase.ts'), b.dist, server.socket, BIG_DB, staging],
+        { env: cleanEnv(), cwd: ROOT },
+      );
       add(`${b.label}: read phase`, (JSON.parse(read.stdout) as { ms: number }).ms);
       const repo = path.join(work, `repo-${r}`);
       rmSync(repo, { recursive: true, force: true });
-      add(`${b.label}: sync (first snapshot, commit included)`, (await runOk('git-dbsync sync', process.execPath, [b.cli, 'sync'], { env: dbsyncEnv(server, BIG_DB, repo) })).ms);
+      add(
+        `${b.label}: sync (first snapshot, commit included)`,
+        (await runOk('git-dbsync sync', process.execPath, [b.cli, 'sync'], { env: dbsyncEnv(server, BIG_DB, repo) })).ms,
+      );
       rmSync(repo, { recursive: true, force: true });
     }
   }
   const dump = median(times.get('mariadb-dump')!);
-  console.log(`first snapshot of ${rows.toLocaleString('en')} rows, medians of ${runs} rounds (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`);
+  console.log(
+    `first snapshot of ${rows.toLocaleString('en')} rows, medians of ${runs} rounds (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)})`,
+  );
   for (const [k, xs] of times) {
     const m = median(xs);
-    console.log(`${k.padEnd(60)} ${(m / 1000).toFixed(2).padStart(6)} s  ${(m / dump).toFixed(2).padStart(5)}x dump   [${xs.map((x) => (x / 1000).toFixed(2)).join(', ')}]`);
+    console.log(
+      `${k.padEnd(60)} ${(m / 1000).toFixed(2).padStart(6)} s  ${(m / dump).toFixed(2).padStart(5)}x dump   [${xs.map((x) => (x / 1000).toFixed(2)).join(', ')}]`,
+    );
   }
 } finally {
   await server.destroy();

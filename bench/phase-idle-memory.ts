@@ -18,26 +18,47 @@ export async function idleMemoryPhase(ctx: BenchContext): Promise<void> {
   const t0 = Date.now();
   try {
     ctx.say(`idle: git-dbsync watch on the large-table database for ${sizes.idleMemoryS} s (POLL_INTERVAL=1)`);
-    const ready = await attempt(ctx, [['idle-rows-big', 'dbsync'], ['rss-idle', 'dbsync']], 'idle watch start', async () => {
-      w = startWatcher(ctx, 'dbsync', BIG_DB, repo);
-      // The repository has commits already: wait for the first pass's log line (or give up waiting and measure anyway).
-      await w.daemon.waitFor('first pass', () => /pass done/.test(w!.daemon.stderr()), Math.min(300_000, sizes.idleMemoryS * 1000)).catch((err: Error) => {
-        if (!w!.daemon.running()) throw err;
-        ctx.notes.set('git-dbsync watch on the large-table DB', 'no "pass done" line was logged before the idle window began');
-      });
-      await sleep(1000);
-      return true;
-    });
+    const ready = await attempt(
+      ctx,
+      [
+        ['idle-rows-big', 'dbsync'],
+        ['rss-idle', 'dbsync'],
+      ],
+      'idle watch start',
+      async () => {
+        w = startWatcher(ctx, 'dbsync', BIG_DB, repo);
+        // The repository has commits already: wait for the first pass's log line (or give up waiting and measure anyway).
+        await w.daemon
+          .waitFor('first pass', () => /pass done/.test(w!.daemon.stderr()), Math.min(300_000, sizes.idleMemoryS * 1000))
+          .catch((err: Error) => {
+            if (!w!.daemon.running()) throw err;
+            ctx.notes.set('git-dbsync watch on the large-table DB', 'no "pass done" line was logged before the idle window began');
+          });
+        await sleep(1000);
+        return true;
+      },
+    );
     if (!ready || !w) return;
     const watcher = w;
     await attempt(ctx, [['idle-rows-big', 'dbsync']], 'idle poll on the large-table database', async () => {
       const overhead = await measurementOverhead(ctx.admin, BIG_DB);
       const windowMs = Math.min(sizes.idleWindowS * 1000, Math.max(2000, sizes.idleMemoryS * 1000 - (Date.now() - t0)));
-      const c = await idleCost({ conn: ctx.admin, db: BIG_DB, windowMs, intervalMs: 1000, maxPollWaitMs: ctx.mode === 'quick' ? 30_000 : 300_000, overhead, countPolls: watcher.polls });
+      const c = await idleCost({
+        conn: ctx.admin,
+        db: BIG_DB,
+        windowMs,
+        intervalMs: 1000,
+        maxPollWaitMs: ctx.mode === 'quick' ? 30_000 : 300_000,
+        overhead,
+        countPolls: watcher.polls,
+      });
       const est = c.pollsEstimated ? ' (polls est.)' : '';
       table.set('idle-rows-big', 'dbsync', { text: `${fmt.count(c.perPoll.rowsRead)}${est}`, value: c.perPoll.rowsRead });
       ctx.figures.set('queries-big-dbsync', c.perPoll.questions);
-      ctx.notes.set('git-dbsync watch, idle polls on the large-table DB', `${fmt.count(c.polls)} in ${fmt.seconds(c.windowMs)}${c.pollsEstimated ? ' (estimated from the interval: none logged)' : ''}`);
+      ctx.notes.set(
+        'git-dbsync watch, idle polls on the large-table DB',
+        `${fmt.count(c.polls)} in ${fmt.seconds(c.windowMs)}${c.pollsEstimated ? ' (estimated from the interval: none logged)' : ''}`,
+      );
     });
     const left = sizes.idleMemoryS * 1000 - (Date.now() - t0);
     if (left > 0) await sleep(left);

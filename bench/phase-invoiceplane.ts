@@ -41,7 +41,14 @@ export async function invoicePlanePhase(ctx: BenchContext, system: 'old' | 'dbsy
   const name = system === 'old' ? 'old approach' : 'git-dbsync watch';
   const s: System = system;
   const repo = path.join(ctx.work, `invoiceplane-${system}`);
-  const allCells: Array<[string, System]> = [['idle-rows-ip', s], ['idle-handler', s], ['idle-queries', s], ['latency-p50', s], ['latency-p95', s], ['bursts', s]];
+  const allCells: Array<[string, System]> = [
+    ['idle-rows-ip', s],
+    ['idle-handler', s],
+    ['idle-queries', s],
+    ['latency-p50', s],
+    ['latency-p95', s],
+    ['bursts', s],
+  ];
   const conn = await ctx.server.connect(IP_DB);
   let w: Watcher | undefined;
   try {
@@ -58,30 +65,56 @@ export async function invoicePlanePhase(ctx: BenchContext, system: 'old' | 'dbsy
     ctx.say(`${name}: counting idle polls for ${sizes.idleWindowS} s`);
     await attempt(ctx, allCells.slice(0, 3), `${name} idle poll`, async () => {
       const overhead = await measurementOverhead(conn, IP_DB);
-      const c = await idleCost({ conn, db: IP_DB, windowMs: sizes.idleWindowS * 1000, intervalMs: 1000, maxPollWaitMs: ctx.mode === 'quick' ? 10_000 : 60_000, overhead, countPolls: watcher.polls });
+      const c = await idleCost({
+        conn,
+        db: IP_DB,
+        windowMs: sizes.idleWindowS * 1000,
+        intervalMs: 1000,
+        maxPollWaitMs: ctx.mode === 'quick' ? 10_000 : 60_000,
+        overhead,
+        countPolls: watcher.polls,
+      });
       const est = c.pollsEstimated ? ' (polls est.)' : '';
       table.set('idle-rows-ip', s, { text: `${fmt.count(c.perPoll.rowsRead)}${est}`, value: c.perPoll.rowsRead });
       table.set('idle-handler', s, { text: `${fmt.count(c.perPoll.handlerReads)}${est}`, value: c.perPoll.handlerReads });
       ctx.figures.set(`queries-ip-${system}`, c.perPoll.questions);
       table.set('idle-queries', s, { text: `${fmt.count(c.perPoll.questions)}${est}`, value: c.perPoll.questions });
-      ctx.notes.set(`${name}, idle polls on the InvoicePlane DB`, `${fmt.count(c.polls)} in ${fmt.seconds(c.windowMs)}${c.pollsEstimated ? ' (estimated from the interval: none logged)' : ''}`);
+      ctx.notes.set(
+        `${name}, idle polls on the InvoicePlane DB`,
+        `${fmt.count(c.polls)} in ${fmt.seconds(c.windowMs)}${c.pollsEstimated ? ' (estimated from the interval: none logged)' : ''}`,
+      );
       if (!watcher.daemon.running()) throw new Error(`stopped: ${watcher.daemon.tail()}`);
     });
 
     ctx.say(`${name}: ${sizes.latencySamples} commit-latency samples`);
-    await attempt(ctx, [['latency-p50', s], ['latency-p95', s]], `${name} latency`, async () => {
-      const r = await commitLatency({
-        conn, repo, count: sizes.latencySamples, label: system, timeoutMs: 60_000,
-        onSample: (ms) => ctx.say(`  ${name}: ${ms === null ? 'no commit within 60 s' : fmt.seconds(ms)}`),
-      });
-      if (r.samples.length === 0) throw new Error(`no write was committed within 60 s (${r.timeouts} tries)`);
-      const note = r.timeouts ? ` (${r.timeouts} of ${sizes.latencySamples} not committed within 60 s)` : '';
-      const p50 = percentile(r.samples, 50);
-      const p95 = r.timeouts ? 60_000 : percentile(r.samples, 95);
-      table.set('latency-p50', s, { text: `${fmt.seconds(p50)}${note}`, value: p50 });
-      table.set('latency-p95', s, { text: `${r.timeouts ? '> 60 s' : fmt.seconds(p95)}${note}`, value: p95 });
-      ctx.notes.set(`${name}, commit latency`, `min ${fmt.seconds(Math.min(...r.samples))}, max ${fmt.seconds(Math.max(...r.samples))}; all samples: ${r.samples.map((x) => (x / 1000).toFixed(2)).join(', ')} s`);
-    });
+    await attempt(
+      ctx,
+      [
+        ['latency-p50', s],
+        ['latency-p95', s],
+      ],
+      `${name} latency`,
+      async () => {
+        const r = await commitLatency({
+          conn,
+          repo,
+          count: sizes.latencySamples,
+          label: system,
+          timeoutMs: 60_000,
+          onSample: (ms) => ctx.say(`  ${name}: ${ms === null ? 'no commit within 60 s' : fmt.seconds(ms)}`),
+        });
+        if (r.samples.length === 0) throw new Error(`no write was committed within 60 s (${r.timeouts} tries)`);
+        const note = r.timeouts ? ` (${r.timeouts} of ${sizes.latencySamples} not committed within 60 s)` : '';
+        const p50 = percentile(r.samples, 50);
+        const p95 = r.timeouts ? 60_000 : percentile(r.samples, 95);
+        table.set('latency-p50', s, { text: `${fmt.seconds(p50)}${note}`, value: p50 });
+        table.set('latency-p95', s, { text: `${r.timeouts ? '> 60 s' : fmt.seconds(p95)}${note}`, value: p95 });
+        ctx.notes.set(
+          `${name}, commit latency`,
+          `min ${fmt.seconds(Math.min(...r.samples))}, max ${fmt.seconds(Math.max(...r.samples))}; all samples: ${r.samples.map((x) => (x / 1000).toFixed(2)).join(', ')} s`,
+        );
+      },
+    );
 
     ctx.say(`${name}: ${sizes.bursts} write bursts`);
     await attempt(ctx, [['bursts', s]], `${name} bursts`, async () => {

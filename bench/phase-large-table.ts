@@ -29,7 +29,9 @@ async function sameAsOriginal(ctx: BenchContext, db: string, tookMs: number, exp
   if (a !== b) {
     const [r] = await ctx.admin.query(`SELECT COUNT(*) AS n FROM \`${db}\`.${BIG_TABLE}`);
     const n = Number((r as Array<{ n: number | string }>)[0]?.n);
-    throw new Error(`restored table differs from the original: ${fmt.count(n)} rows, CHECKSUM TABLE ${b} vs ${a} (the restore took ${fmt.seconds(tookMs)} and exited 0)`);
+    throw new Error(
+      `restored table differs from the original: ${fmt.count(n)} rows, CHECKSUM TABLE ${b} vs ${a} (the restore took ${fmt.seconds(tookMs)} and exited 0)`,
+    );
   }
 }
 
@@ -52,60 +54,115 @@ export async function largeTablePhase(ctx: BenchContext): Promise<void> {
   await run('mariadb-dump', dumpArgs, { env: cleanEnv(), stdoutFile: '/dev/null', timeoutMs: HOUR });
 
   ctx.say('large table: mariadb-dump --single-transaction --skip-extended-insert --order-by-primary');
-  const dumped = await attempt(ctx, [['first-snapshot', 'dump'], ['restore-rowwise', 'dump']], 'mariadb-dump', async () => {
-    const r = await runOk('mariadb-dump', 'mariadb-dump', dumpArgs, { env: cleanEnv(), stdoutFile: rowwiseDump, timeoutMs: HOUR });
-    table.set('first-snapshot', 'dump', { text: fmt.seconds(r.ms), value: r.ms });
-    ctx.facts.set('dump-bytes', fmt.bytes(statSync(rowwiseDump).size));
-    // The one-row change comes later: a load of this dump must equal the table as it is now.
-    return { checksum: await checksum(ctx, BIG_DB) };
-  });
+  const dumped = await attempt(
+    ctx,
+    [
+      ['first-snapshot', 'dump'],
+      ['restore-rowwise', 'dump'],
+    ],
+    'mariadb-dump',
+    async () => {
+      const r = await runOk('mariadb-dump', 'mariadb-dump', dumpArgs, { env: cleanEnv(), stdoutFile: rowwiseDump, timeoutMs: HOUR });
+      table.set('first-snapshot', 'dump', { text: fmt.seconds(r.ms), value: r.ms });
+      ctx.facts.set('dump-bytes', fmt.bytes(statSync(rowwiseDump).size));
+      // The one-row change comes later: a load of this dump must equal the table as it is now.
+      return { checksum: await checksum(ctx, BIG_DB) };
+    },
+  );
 
   ctx.say('large table: old approach, first pass (dump + add + commit)');
-  const oldFirst = await attempt(ctx, [['first-snapshot', 'old'], ['onerow-time', 'old'], ['onerow-git', 'old'], ['restore-extended', 'old']], 'old approach first pass', async () => {
-    const r = await runOk('old-approach.sh snapshot', 'bash', [OLD_APPROACH, 'snapshot'], { env: oldEnv(ctx.server, BIG_DB, oldRepo), timeoutMs: HOUR });
-    table.set('first-snapshot', 'old', { text: `${fmt.seconds(r.ms)} (dump + add + commit)`, value: r.ms });
-    return true;
-  });
+  const oldFirst = await attempt(
+    ctx,
+    [
+      ['first-snapshot', 'old'],
+      ['onerow-time', 'old'],
+      ['onerow-git', 'old'],
+      ['restore-extended', 'old'],
+    ],
+    'old approach first pass',
+    async () => {
+      const r = await runOk('old-approach.sh snapshot', 'bash', [OLD_APPROACH, 'snapshot'], { env: oldEnv(ctx.server, BIG_DB, oldRepo), timeoutMs: HOUR });
+      table.set('first-snapshot', 'old', { text: `${fmt.seconds(r.ms)} (dump + add + commit)`, value: r.ms });
+      return true;
+    },
+  );
 
   ctx.say('large table: git-dbsync sync into a new repository (first snapshot)');
-  const first = await attempt(ctx, [['first-snapshot', 'dbsync'], ['rss-snapshot', 'dbsync'], ['onerow-time', 'dbsync'], ['onerow-git', 'dbsync'], ['restore-rowwise', 'dbsync'], ['restore-extended', 'dbsync'], ['rss-restore', 'dbsync']], 'git-dbsync first sync', async () => {
-    const r = await runOk('git-dbsync sync', ctx.product.node, [ctx.product.cli, 'sync'], { env: dbsyncEnv(ctx.server, BIG_DB, repo), sampleMemory: true, timeoutMs: HOUR });
-    table.set('first-snapshot', 'dbsync', { text: fmt.seconds(r.ms), value: r.ms });
-    table.set('rss-snapshot', 'dbsync', { text: fmt.bytes(mb(r.peakRssKb ?? NaN)), value: mb(r.peakRssKb ?? NaN) });
-    ctx.facts.set('progress-log', r.stderr);
-    ctx.facts.set('first-sync-stdout', r.stdout.trim());
-    return true;
-  });
+  const first = await attempt(
+    ctx,
+    [
+      ['first-snapshot', 'dbsync'],
+      ['rss-snapshot', 'dbsync'],
+      ['onerow-time', 'dbsync'],
+      ['onerow-git', 'dbsync'],
+      ['restore-rowwise', 'dbsync'],
+      ['restore-extended', 'dbsync'],
+      ['rss-restore', 'dbsync'],
+    ],
+    'git-dbsync first sync',
+    async () => {
+      const r = await runOk('git-dbsync sync', ctx.product.node, [ctx.product.cli, 'sync'], {
+        env: dbsyncEnv(ctx.server, BIG_DB, repo),
+        sampleMemory: true,
+        timeoutMs: HOUR,
+      });
+      table.set('first-snapshot', 'dbsync', { text: fmt.seconds(r.ms), value: r.ms });
+      table.set('rss-snapshot', 'dbsync', { text: fmt.bytes(mb(r.peakRssKb ?? NaN)), value: mb(r.peakRssKb ?? NaN) });
+      ctx.facts.set('progress-log', r.stderr);
+      ctx.facts.set('first-sync-stdout', r.stdout.trim());
+      return true;
+    },
+  );
 
   ctx.say('large table: one-row change, old approach pass');
   await changeOneRow(ctx.admin, BIG_DB, rows, new Date().toISOString());
   if (oldFirst) {
-    await attempt(ctx, [['onerow-time', 'old'], ['onerow-git', 'old']], 'old approach one-row pass', async () => {
-      const before = dirBytes(path.join(oldRepo, '.git'));
-      const r = await runOk('old-approach.sh snapshot', 'bash', [OLD_APPROACH, 'snapshot'], { env: oldEnv(ctx.server, BIG_DB, oldRepo), timeoutMs: HOUR });
-      const growth = dirBytes(path.join(oldRepo, '.git')) - before;
-      table.set('onerow-time', 'old', { text: fmt.seconds(r.ms), value: r.ms });
-      table.set('onerow-git', 'old', { text: fmt.bytes(growth), value: growth });
-    });
+    await attempt(
+      ctx,
+      [
+        ['onerow-time', 'old'],
+        ['onerow-git', 'old'],
+      ],
+      'old approach one-row pass',
+      async () => {
+        const before = dirBytes(path.join(oldRepo, '.git'));
+        const r = await runOk('old-approach.sh snapshot', 'bash', [OLD_APPROACH, 'snapshot'], { env: oldEnv(ctx.server, BIG_DB, oldRepo), timeoutMs: HOUR });
+        const growth = dirBytes(path.join(oldRepo, '.git')) - before;
+        table.set('onerow-time', 'old', { text: fmt.seconds(r.ms), value: r.ms });
+        table.set('onerow-git', 'old', { text: fmt.bytes(growth), value: growth });
+      },
+    );
   }
   if (first) {
     ctx.say('large table: one-row change, git-dbsync sync');
-    await attempt(ctx, [['onerow-time', 'dbsync'], ['onerow-git', 'dbsync']], 'git-dbsync one-row pass', async () => {
-      const before = dirBytes(path.join(repo, '.git'));
-      const r = await runOk('git-dbsync sync', ctx.product.node, [ctx.product.cli, 'sync'], { env: dbsyncEnv(ctx.server, BIG_DB, repo), timeoutMs: HOUR });
-      if (!/committed/.test(r.stdout)) throw new Error(`the change was not committed: ${r.stdout.trim()}`);
-      const growth = dirBytes(path.join(repo, '.git')) - before;
-      table.set('onerow-time', 'dbsync', { text: fmt.seconds(r.ms), value: r.ms });
-      table.set('onerow-git', 'dbsync', { text: fmt.bytes(growth), value: growth });
-      ctx.notes.set('git-dbsync sync after the one-row change printed', r.stdout.trim());
-    });
+    await attempt(
+      ctx,
+      [
+        ['onerow-time', 'dbsync'],
+        ['onerow-git', 'dbsync'],
+      ],
+      'git-dbsync one-row pass',
+      async () => {
+        const before = dirBytes(path.join(repo, '.git'));
+        const r = await runOk('git-dbsync sync', ctx.product.node, [ctx.product.cli, 'sync'], { env: dbsyncEnv(ctx.server, BIG_DB, repo), timeoutMs: HOUR });
+        if (!/committed/.test(r.stdout)) throw new Error(`the change was not committed: ${r.stdout.trim()}`);
+        const growth = dirBytes(path.join(repo, '.git')) - before;
+        table.set('onerow-time', 'dbsync', { text: fmt.seconds(r.ms), value: r.ms });
+        table.set('onerow-git', 'dbsync', { text: fmt.bytes(growth), value: growth });
+        ctx.notes.set('git-dbsync sync after the one-row change printed', r.stdout.trim());
+      },
+    );
   }
 
   if (dumped) {
     ctx.say('restore: mariadb < dump.sql (mariadb-dump --skip-extended-insert: one INSERT per row)');
     await attempt(ctx, [['restore-rowwise', 'dump']], 'load of the row-wise dump', async () => {
       await freshDatabase(ctx, 'restored_rowwise');
-      const r = await runOk('mariadb < dump.sql', 'mariadb', [...clientArgs(ctx), 'restored_rowwise'], { env: cleanEnv(), stdinFile: rowwiseDump, timeoutMs: HOUR });
+      const r = await runOk('mariadb < dump.sql', 'mariadb', [...clientArgs(ctx), 'restored_rowwise'], {
+        env: cleanEnv(),
+        stdinFile: rowwiseDump,
+        timeoutMs: HOUR,
+      });
       await sameAsOriginal(ctx, 'restored_rowwise', r.ms, dumped.checksum);
       table.set('restore-rowwise', 'dump', { text: fmt.seconds(r.ms), value: r.ms });
     });
@@ -124,17 +181,28 @@ export async function largeTablePhase(ctx: BenchContext): Promise<void> {
   }
   if (first) {
     ctx.say('restore: git-dbsync restore --yes into an empty database');
-    await attempt(ctx, [['restore-rowwise', 'dbsync'], ['restore-extended', 'dbsync'], ['rss-restore', 'dbsync']], 'git-dbsync restore', async () => {
-      await freshDatabase(ctx, 'restored_dbsync');
-      const r = await runOk('git-dbsync restore', ctx.product.node, [ctx.product.cli, 'restore', '--yes'], {
-        env: dbsyncEnv(ctx.server, 'restored_dbsync', repo), sampleMemory: true, timeoutMs: HOUR,
-      });
-      await sameAsOriginal(ctx, 'restored_dbsync', r.ms);
-      const cell = { text: fmt.seconds(r.ms), value: r.ms };
-      table.set('restore-rowwise', 'dbsync', cell);
-      table.set('restore-extended', 'dbsync', cell);
-      table.set('rss-restore', 'dbsync', { text: fmt.bytes(mb(r.peakRssKb ?? NaN)), value: mb(r.peakRssKb ?? NaN) });
-    });
+    await attempt(
+      ctx,
+      [
+        ['restore-rowwise', 'dbsync'],
+        ['restore-extended', 'dbsync'],
+        ['rss-restore', 'dbsync'],
+      ],
+      'git-dbsync restore',
+      async () => {
+        await freshDatabase(ctx, 'restored_dbsync');
+        const r = await runOk('git-dbsync restore', ctx.product.node, [ctx.product.cli, 'restore', '--yes'], {
+          env: dbsyncEnv(ctx.server, 'restored_dbsync', repo),
+          sampleMemory: true,
+          timeoutMs: HOUR,
+        });
+        await sameAsOriginal(ctx, 'restored_dbsync', r.ms);
+        const cell = { text: fmt.seconds(r.ms), value: r.ms };
+        table.set('restore-rowwise', 'dbsync', cell);
+        table.set('restore-extended', 'dbsync', cell);
+        table.set('rss-restore', 'dbsync', { text: fmt.bytes(mb(r.peakRssKb ?? NaN)), value: mb(r.peakRssKb ?? NaN) });
+      },
+    );
     await ctx.admin.query('DROP DATABASE IF EXISTS restored_dbsync');
   }
 }

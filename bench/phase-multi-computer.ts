@@ -23,7 +23,8 @@ export const MULTI_GOAL_MS = 1000 + 1000 + 2000;
 const TIMEOUT_MS = 30_000;
 const ECHO_WAIT_MS = 2000;
 
-const gitOut = (repo: string, args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } }).trim();
+const gitOut = (repo: string, args: string[]) =>
+  execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } }).trim();
 
 interface Arrivals {
   /** Milliseconds from each write on A to its row in B's database, for the writes that arrived. */
@@ -67,13 +68,23 @@ async function measureArrivals(connA: Connection, connB: Connection, n: number, 
 
 export async function multiComputerPhase(ctx: BenchContext): Promise<void> {
   const n = ctx.sizes.multiSamples;
-  const cells: Array<[string, 'dbsync']> = [['multi-p50', 'dbsync'], ['multi-p95', 'dbsync'], ['multi-echo', 'dbsync']];
+  const cells: Array<[string, 'dbsync']> = [
+    ['multi-p50', 'dbsync'],
+    ['multi-p95', 'dbsync'],
+    ['multi-echo', 'dbsync'],
+  ];
   const serverA = ctx.server;
   const remote = path.join(ctx.work, 'multi-remote.git');
   execFileSync('git', ['init', '-q', '--bare', '--initial-branch=main', remote]);
   const repoA = path.join(ctx.work, 'multi-a');
   const repoB = path.join(ctx.work, 'multi-b');
-  const settings = (name: string) => ({ GIT_REMOTE_URL: remote, DBSYNC_MODE: 'two-way', POLL_INTERVAL: '1', DBSYNC_PULL_INTERVAL: '1', DBSYNC_AUTHOR_NAME: name });
+  const settings = (name: string) => ({
+    GIT_REMOTE_URL: remote,
+    DBSYNC_MODE: 'two-way',
+    POLL_INTERVAL: '1',
+    DBSYNC_PULL_INTERVAL: '1',
+    DBSYNC_AUTHOR_NAME: name,
+  });
   const envA = dbsyncEnv(serverA, IP_DB, repoA, settings('computer A'));
   const cli = [ctx.product.cli];
   ctx.say("two computers: A is the benchmark's server with its InvoicePlane-shaped database (A starts the history); B a new throwaway server, joining");
@@ -98,7 +109,10 @@ export async function multiComputerPhase(ctx: BenchContext): Promise<void> {
     if (!/^joined: /m.test(joined.stdout)) throw new Error(`computer B did not join: ${joined.stdout.trim().split('\n')[0] ?? '(no output)'}`);
 
     const started = /two-way mode: pulling from \S+ every 1 s/;
-    for (const [name, env] of [['A', envA], ['B', envB]] as const) {
+    for (const [name, env] of [
+      ['A', envA],
+      ['B', envB],
+    ] as const) {
       const d = Daemon.start(ctx.product.node, [...cli, 'watch'], env);
       daemons.push(d);
       await d.waitFor(`watch on computer ${name} to start`, () => started.test(d.stderr()), 60_000);
@@ -111,7 +125,13 @@ export async function multiComputerPhase(ctx: BenchContext): Promise<void> {
     const alive = () => {
       for (const d of daemons) if (!d.running()) throw new Error(`a watch stopped: ${d.tail()}`);
     };
-    const { samples, timeouts } = await measureArrivals(connA, connB, n, (ms) => ctx.say(`  A → B: ${ms === null ? `not in B within ${TIMEOUT_MS / 1000} s` : fmt.seconds(ms)}`), alive);
+    const { samples, timeouts } = await measureArrivals(
+      connA,
+      connB,
+      n,
+      (ms) => ctx.say(`  A → B: ${ms === null ? `not in B within ${TIMEOUT_MS / 1000} s` : fmt.seconds(ms)}`),
+      alive,
+    );
     // Give B's watcher a few more polls (and pulls) to make an echo commit, if it were to make one.
     await sleep(ECHO_WAIT_MS);
     for (const d of daemons) await d.stop();
@@ -123,16 +143,28 @@ export async function multiComputerPhase(ctx: BenchContext): Promise<void> {
       const p95 = timeouts ? Infinity : percentile(samples, 95);
       const max = timeouts ? Infinity : Math.max(...samples);
       ctx.table.set('multi-p50', 'dbsync', { text: `${fmt.seconds(p50)}${note}`, value: p50 });
-      ctx.table.set('multi-p95', 'dbsync', { text: `p95 ${timeouts ? `> ${TIMEOUT_MS / 1000} s` : fmt.seconds(p95)}, max ${timeouts ? `> ${TIMEOUT_MS / 1000} s` : fmt.seconds(max)}${note}`, value: max });
-      ctx.notes.set('two computers, write on A → row in B', `min ${fmt.seconds(Math.min(...samples))}, max ${fmt.seconds(Math.max(...samples))}; all samples: ${samples.map((x) => (x / 1000).toFixed(2)).join(', ')} s`);
+      ctx.table.set('multi-p95', 'dbsync', {
+        text: `p95 ${timeouts ? `> ${TIMEOUT_MS / 1000} s` : fmt.seconds(p95)}, max ${timeouts ? `> ${TIMEOUT_MS / 1000} s` : fmt.seconds(max)}${note}`,
+        value: max,
+      });
+      ctx.notes.set(
+        'two computers, write on A → row in B',
+        `min ${fmt.seconds(Math.min(...samples))}, max ${fmt.seconds(Math.max(...samples))}; all samples: ${samples.map((x) => (x / 1000).toFixed(2)).join(', ')} s`,
+      );
     });
     await attempt(ctx, cells.slice(2), 'two computers echo commits', async () => {
       const byB = Number(gitOut(repoB, ['rev-list', '--count', '--author=computer B', `${joinHead}..HEAD`]));
       const byA = Number(gitOut(repoA, ['rev-list', '--count', '--author=computer A', `${joinHead}..HEAD`]));
       const bHead = gitOut(repoB, ['rev-parse', 'HEAD']);
       const aHead = gitOut(repoA, ['rev-parse', 'HEAD']);
-      ctx.table.set('multi-echo', 'dbsync', { text: `${byB} (A made ${byA} commits for ${n} writes; B ${bHead === aHead ? 'on the same commit as A' : 'NOT on the same commit as A'})`, value: byB });
-      ctx.notes.set('two computers, set-up', `A: the benchmark's server and InvoicePlane-shaped database (as the commit-latency rows left it), B: a throwaway server (test/support/mariadb-server.ts defaults); profile auto (InvoicePlane); A: \`sync\` (first snapshot, push), B: \`sync\` into an empty database (clone + restore), then \`watch\` on both; latency = from the return of A's INSERT (autocommit) to the first SELECT on B that finds the row, B polled every 50 ms, one write at a time, the next 0-0.5 s (random) after the previous one arrived; B's commits counted from the join to ${ECHO_WAIT_MS / 1000} s after the last write (watch stopped then)`);
+      ctx.table.set('multi-echo', 'dbsync', {
+        text: `${byB} (A made ${byA} commits for ${n} writes; B ${bHead === aHead ? 'on the same commit as A' : 'NOT on the same commit as A'})`,
+        value: byB,
+      });
+      ctx.notes.set(
+        'two computers, set-up',
+        `A: the benchmark's server and InvoicePlane-shaped database (as the commit-latency rows left it), B: a throwaway server (test/support/mariadb-server.ts defaults); profile auto (InvoicePlane); A: \`sync\` (first snapshot, push), B: \`sync\` into an empty database (clone + restore), then \`watch\` on both; latency = from the return of A's INSERT (autocommit) to the first SELECT on B that finds the row, B polled every 50 ms, one write at a time, the next 0-0.5 s (random) after the previous one arrived; B's commits counted from the join to ${ECHO_WAIT_MS / 1000} s after the last write (watch stopped then)`,
+      );
     });
   } finally {
     for (const d of daemons) await d.stop();

@@ -12,12 +12,14 @@ const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** Visible lines of terminal output: escape sequences removed, each carriage return starting a new line. */
 function visibleLines(text: string): string[] {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]/g, '')
-    .split(/[\r\n]+/)
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0);
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]/g, '')
+      .split(/[\r\n]+/)
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0)
+  );
 }
 
 const clip = (s: string) => (s.length > 90 ? `${s.slice(0, 89)}…` : s);
@@ -39,6 +41,11 @@ export async function progressPhase(ctx: BenchContext): Promise<void> {
     ctx.table.set('progress', 'dbsync', { text: `${termText}; ${logText}` });
     const termOk = terminal.some((l) => /rows/i.test(l) && /(left|eta|remaining)/i.test(l));
     const logOk = log.some((l) => /rows/i.test(l));
-    ctx.table.setMet('progress', termOk && logOk ? 'yes' : `no (${[termOk ? '' : 'no terminal progress with rows and time left', logOk ? '' : 'no summary line in the log'].filter(Boolean).join('; ')})`);
+    ctx.table.setMet(
+      'progress',
+      termOk && logOk
+        ? 'yes'
+        : `no (${[termOk ? '' : 'no terminal progress with rows and time left', logOk ? '' : 'no summary line in the log'].filter(Boolean).join('; ')})`,
+    );
   });
 }

@@ -56,6 +56,9 @@ export async function sysbenchPhase(ctx: BenchContext): Promise<void> {
       value: b,
     });
     ctx.table.setRatio('sysbench', b / a);
-    ctx.notes.set('git-dbsync watch under sysbench', `${passes} passes logged during the ${withWatch.length} loaded runs; HEAD moved during ${commitsSeen} of them`);
+    ctx.notes.set(
+      'git-dbsync watch under sysbench',
+      `${passes} passes logged during the ${withWatch.length} loaded runs; HEAD moved during ${commitsSeen} of them`,
+    );
   });
 }

@@ -43,7 +43,10 @@ export class MemorySampler {
   lastRssKb = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pid: number, everyMs = 20) {
+  constructor(
+    private readonly pid: number,
+    everyMs = 20,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
   }

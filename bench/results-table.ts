@@ -105,7 +105,7 @@ export class ResultsTable {
     const head = ['measurement', 'mariadb-dump', 'old approach', 'git-dbsync', 'ratio', 'goal', 'met'];
     const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
     for (const r of this.rows) {
-      const cell = (s: System) => (r.spec.notApplicable?.includes(s) ? DASH : r.cells[s]?.text ?? 'not measured');
+      const cell = (s: System) => (r.spec.notApplicable?.includes(s) ? DASH : (r.cells[s]?.text ?? 'not measured'));
       const ratio = this.ratio(r);
       const mine = r.cells.dbsync;
       let met = r.met;

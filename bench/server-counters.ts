@@ -83,5 +83,10 @@ export async function idleCost(opts: {
   const polls = counted > 0 ? counted : windowMs / opts.intervalMs;
   const d = minus(minus(b, a), opts.overhead);
   const per = (n: number) => Math.max(0, n) / polls;
-  return { polls, pollsEstimated: counted <= 0, perPoll: { rowsRead: per(d.rowsRead), handlerReads: per(d.handlerReads), questions: per(d.questions) }, windowMs };
+  return {
+    polls,
+    pollsEstimated: counted <= 0,
+    perPoll: { rowsRead: per(d.rowsRead), handlerReads: per(d.handlerReads), questions: per(d.questions) },
+    windowMs,
+  };
 }

@@ -12,8 +12,15 @@ export interface SysbenchShape {
 
 function args(server: MariaDbServer, shape: SysbenchShape): string[] {
   return [
-    'oltp_read_write', '--db-driver=mysql', `--mysql-socket=${server.socket}`, '--mysql-user=root', `--mysql-db=${shape.db}`,
-    `--tables=${shape.tables}`, `--table-size=${shape.rows}`, `--threads=${shape.threads}`, '--rand-seed=1',
+    'oltp_read_write',
+    '--db-driver=mysql',
+    `--mysql-socket=${server.socket}`,
+    '--mysql-user=root',
+    `--mysql-db=${shape.db}`,
+    `--tables=${shape.tables}`,
+    `--table-size=${shape.rows}`,
+    `--threads=${shape.threads}`,
+    '--rand-seed=1',
   ];
 }
 

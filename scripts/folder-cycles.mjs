@@ -5,7 +5,10 @@
 import { execFileSync } from 'node:child_process';
 
 const withTypes = process.argv.includes('--types');
-const json = execFileSync('npx', ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+const json = execFileSync('npx', ['depcruise', 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'json'], {
+  encoding: 'utf8',
+  maxBuffer: 256 * 1024 * 1024,
+});
 const folderOf = (file) => /^src\/[^/]+(?=\/)/.exec(file)?.[0] ?? file;
 const sets = new Map();
 for (const m of JSON.parse(json).modules) {

@@ -72,7 +72,13 @@ function adoptOptions(cmd: Command): Command {
 
 function adoptOf(cmd: Command): { adopt?: 'remote' | 'local' } {
   const o = cmd.opts() as { adoptRemote?: boolean; adoptLocal?: boolean };
-  if (o.adoptRemote && o.adoptLocal) throw new DbsyncError({ operation: 'usage', message: '--adopt-remote and --adopt-local exclude each other', hint: 'choose one', exitCode: ExitCode.Config });
+  if (o.adoptRemote && o.adoptLocal)
+    throw new DbsyncError({
+      operation: 'usage',
+      message: '--adopt-remote and --adopt-local exclude each other',
+      hint: 'choose one',
+      exitCode: ExitCode.Config,
+    });
   return o.adoptRemote ? { adopt: 'remote' } : o.adoptLocal ? { adopt: 'local' } : {};
 }
 
@@ -101,13 +107,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   const program = new Command('git-dbsync')
     .description('Keep a live MariaDB/MySQL database under version control in git: deterministic per-table snapshots, committed and pushed automatically.')
     .version(version())
-    .addHelpText('after', EXIT_CODES_HELP + '\n\nSettings come from flags, then environment variables, then defaults; see docs/reference/configuration.md for the full table.')
+    .addHelpText(
+      'after',
+      EXIT_CODES_HELP + '\n\nSettings come from flags, then environment variables, then defaults; see docs/reference/configuration.md for the full table.',
+    )
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(`git-dbsync: ${s.trim()} (see git-dbsync --help)\n`) });
 
-  const run = (fn: (cmd: Command) => Promise<number>) => async (...args: unknown[]) => {
-    exitCode = await fn(args[args.length - 1] as Command);
-  };
+  const run =
+    (fn: (cmd: Command) => Promise<number>) =>
+    async (...args: unknown[]) => {
+      exitCode = await fn(args[args.length - 1] as Command);
+    };
 
   addConfigOptions(
     adoptOptions(
@@ -121,21 +132,24 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   ).action(
     run(async (cmd) => {
       const o = cmd.opts() as { quiet?: boolean; verbose?: boolean; json?: boolean; logLevel?: string };
-      if (o.quiet && o.verbose) throw new DbsyncError({ operation: 'sync', message: '-q and -v exclude each other', hint: 'give one of them', exitCode: ExitCode.Config });
+      if (o.quiet && o.verbose)
+        throw new DbsyncError({ operation: 'sync', message: '-q and -v exclude each other', hint: 'give one of them', exitCode: ExitCode.Config });
       const flags = { ...flagsOf(cmd), ...(o.logLevel === undefined && (o.quiet || o.verbose) ? { logLevel: o.quiet ? 'warn' : 'debug' } : {}) };
       // Two-way mode (src/pull): a new computer joins first; a pass is then a pull (publish, fetch, merge, push).
       const ctx = await syncContext(flags, env, currentDir());
       return ctx.config.sync.mode === 'two-way' ? pullCommand(ctx, adoptOf(cmd)) : syncCommand(ctx, { quiet: o.quiet === true, json: o.json === true });
     }),
   );
-  addConfigOptions(program.command('watch').description('Run passes every POLL_INTERVAL seconds until SIGINT/SIGTERM (two-way mode: also pull every DBSYNC_PULL_INTERVAL).')).action(
-    run(async (cmd) => watchCommand(await syncContext(flagsOf(cmd), env, currentDir()), process, (code) => process.exit(code))),
-  );
+  addConfigOptions(
+    program.command('watch').description('Run passes every POLL_INTERVAL seconds until SIGINT/SIGTERM (two-way mode: also pull every DBSYNC_PULL_INTERVAL).'),
+  ).action(run(async (cmd) => watchCommand(await syncContext(flagsOf(cmd), env, currentDir()), process, (code) => process.exit(code))));
 
   // Two-way sync: pull, conflicts, resolve, doctor (see README, Several computers).
-  addConfigOptions(adoptOptions(program.command('pull').description('Two-way mode: commit local changes, fetch the remote, merge its changes row by row into the database, push.'))).action(
-    run(async (cmd) => pullCommand(await syncContext(flagsOf(cmd), env, currentDir()), adoptOf(cmd))),
-  );
+  addConfigOptions(
+    adoptOptions(
+      program.command('pull').description('Two-way mode: commit local changes, fetch the remote, merge its changes row by row into the database, push.'),
+    ),
+  ).action(run(async (cmd) => pullCommand(await syncContext(flagsOf(cmd), env, currentDir()), adoptOf(cmd))));
   // Readable history: git only, no database needed.
   addConfigOptions(
     program
@@ -148,21 +162,40 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   ).action(
     run(async (cmd) => {
       const o = cmd.opts() as { table?: string; since?: string; grep?: string; maxCount?: string };
-      return logCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), { table: o.table, since: o.since, grep: o.grep, max: o.maxCount });
+      return logCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), {
+        table: o.table,
+        since: o.since,
+        grep: o.grep,
+        max: o.maxCount,
+      });
     }),
   );
-  addConfigOptions(program.command('show').description('One commit\'s changes row by row, cell by cell, with column names (default: the latest).').argument('[rev]', 'commit, tag or branch')).action(
-    run(async (cmd) => showCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), cmd.args[0])),
-  );
+  addConfigOptions(
+    program
+      .command('show')
+      .description("One commit's changes row by row, cell by cell, with column names (default: the latest).")
+      .argument('[rev]', 'commit, tag or branch'),
+  ).action(run(async (cmd) => showCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), cmd.args[0])));
   addConfigOptions(
     program
       .command('history')
       .description('Every version of one row, newest first: commit, date, subject and the cells that changed.')
       .argument('<table>', 'table name as in the database')
       .argument('<key>', "the row's primary key values in key order, comma-separated (43; 7,2026-01-01)"),
-  ).action(run(async (cmd) => historyCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), cmd.args[0]!, cmd.args[1]!)));
-  addConfigOptions(program.command('conflicts').description('List the open conflicts of the last merge: table, key, column, base/ours/theirs, the value the database kept.').option('--json', 'machine-readable output')).action(
-    run(async (cmd) => conflictsCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),
+  ).action(
+    run(async (cmd) =>
+      historyCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), cmd.args[0]!, cmd.args[1]!),
+    ),
+  );
+  addConfigOptions(
+    program
+      .command('conflicts')
+      .description('List the open conflicts of the last merge: table, key, column, base/ours/theirs, the value the database kept.')
+      .option('--json', 'machine-readable output'),
+  ).action(
+    run(async (cmd) =>
+      conflictsCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true }),
+    ),
   );
   addConfigOptions(
     program
@@ -199,38 +232,110 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .argument('[rev]', 'commit, tag or branch to restore')
       .option('--at <when>', `the snapshot as of a moment instead of REV: ${POINT_IN_TIME_FORMS} (local time unless Z or an offset is given)`)
       .option('--tables <list>', 'restore only these tables (comma-separated) and their triggers; every other table and object is left alone')
-      .option('--into <database>', 'load the snapshot into this other database (created if missing, must be empty) to look at it; the live database and the repository are not touched')
+      .option(
+        '--into <database>',
+        'load the snapshot into this other database (created if missing, must be empty) to look at it; the live database and the repository are not touched',
+      )
       .option('--yes', 'do it (without: only print what would be done)')
       .option('--drop-extra', 'also drop tables, views, routines, triggers and events that the snapshot lacks')
       .option('--resume', 'finish a restore that was interrupted')
       .option('--abort', 'undo a restore that was interrupted: back to the state before it'),
   ).action(async (rev: string | undefined, _opts: unknown, cmd: Command) => {
     const o = cmd.opts() as { yes?: boolean; dropExtra?: boolean; resume?: boolean; abort?: boolean; at?: string; tables?: string; into?: string };
-    if (o.into !== undefined && (o.dropExtra || o.resume || o.abort)) throw new DbsyncError({ operation: 'restore', message: `--into does not go with --${o.dropExtra ? 'drop-extra' : o.resume ? 'resume' : 'abort'}`, hint: '--into loads a copy into an empty database; nothing there to drop, resume or abort', exitCode: ExitCode.Config });
-    const tables = o.tables === undefined ? null : o.tables.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
-    if (tables !== null && tables.length === 0) throw new DbsyncError({ operation: 'restore', message: '--tables names no table', hint: 'give table names separated by commas, e.g. --tables ip_invoices,ip_invoice_items', exitCode: ExitCode.Config });
-    if (tables !== null && (o.dropExtra || o.resume || o.abort)) throw new DbsyncError({ operation: 'restore', message: `--tables does not go with --${o.dropExtra ? 'drop-extra' : o.resume ? 'resume' : 'abort'}`, hint: o.dropExtra ? 'a restore of some tables leaves every other one alone; drop tables by hand' : 'an interrupted restore remembers its tables: run --resume or --abort alone', exitCode: ExitCode.Config });
-    if (o.at !== undefined && rev !== undefined) throw new DbsyncError({ operation: 'restore', message: `give a revision (${rev}) or --at, not both`, hint: 'drop one of them', exitCode: ExitCode.Config });
-    if (o.at !== undefined && (o.resume || o.abort)) throw new DbsyncError({ operation: 'restore', message: '--at does not go with --resume or --abort', hint: 'run the interrupted restore to its end first', exitCode: ExitCode.Config });
+    if (o.into !== undefined && (o.dropExtra || o.resume || o.abort))
+      throw new DbsyncError({
+        operation: 'restore',
+        message: `--into does not go with --${o.dropExtra ? 'drop-extra' : o.resume ? 'resume' : 'abort'}`,
+        hint: '--into loads a copy into an empty database; nothing there to drop, resume or abort',
+        exitCode: ExitCode.Config,
+      });
+    const tables =
+      o.tables === undefined
+        ? null
+        : o.tables
+            .split(',')
+            .map((t) => t.trim())
+            .filter((t) => t.length > 0);
+    if (tables !== null && tables.length === 0)
+      throw new DbsyncError({
+        operation: 'restore',
+        message: '--tables names no table',
+        hint: 'give table names separated by commas, e.g. --tables ip_invoices,ip_invoice_items',
+        exitCode: ExitCode.Config,
+      });
+    if (tables !== null && (o.dropExtra || o.resume || o.abort))
+      throw new DbsyncError({
+        operation: 'restore',
+        message: `--tables does not go with --${o.dropExtra ? 'drop-extra' : o.resume ? 'resume' : 'abort'}`,
+        hint: o.dropExtra
+          ? 'a restore of some tables leaves every other one alone; drop tables by hand'
+          : 'an interrupted restore remembers its tables: run --resume or --abort alone',
+        exitCode: ExitCode.Config,
+      });
+    if (o.at !== undefined && rev !== undefined)
+      throw new DbsyncError({
+        operation: 'restore',
+        message: `give a revision (${rev}) or --at, not both`,
+        hint: 'drop one of them',
+        exitCode: ExitCode.Config,
+      });
+    if (o.at !== undefined && (o.resume || o.abort))
+      throw new DbsyncError({
+        operation: 'restore',
+        message: '--at does not go with --resume or --abort',
+        hint: 'run the interrupted restore to its end first',
+        exitCode: ExitCode.Config,
+      });
     const atMs = o.at === undefined ? undefined : parsePointInTime(o.at, Date.now());
-    if (atMs === null) throw new DbsyncError({ operation: 'restore', message: `--at ${JSON.stringify(o.at)}: not a moment git-dbsync understands`, hint: `write it as one of: ${POINT_IN_TIME_FORMS}`, exitCode: ExitCode.Config });
-    if (o.resume && o.abort) throw new DbsyncError({ operation: 'restore', message: '--resume and --abort exclude each other', hint: 'give one of them', exitCode: ExitCode.Config });
-    if ((o.resume || o.abort) && rev !== undefined) throw new DbsyncError({ operation: 'restore', message: `--${o.resume ? 'resume' : 'abort'} takes no revision (it continues the interrupted restore)`, hint: 'run it without REV', exitCode: ExitCode.Config });
+    if (atMs === null)
+      throw new DbsyncError({
+        operation: 'restore',
+        message: `--at ${JSON.stringify(o.at)}: not a moment git-dbsync understands`,
+        hint: `write it as one of: ${POINT_IN_TIME_FORMS}`,
+        exitCode: ExitCode.Config,
+      });
+    if (o.resume && o.abort)
+      throw new DbsyncError({ operation: 'restore', message: '--resume and --abort exclude each other', hint: 'give one of them', exitCode: ExitCode.Config });
+    if ((o.resume || o.abort) && rev !== undefined)
+      throw new DbsyncError({
+        operation: 'restore',
+        message: `--${o.resume ? 'resume' : 'abort'} takes no revision (it continues the interrupted restore)`,
+        hint: 'run it without REV',
+        exitCode: ExitCode.Config,
+      });
     const continuation = o.resume ? 'resume' : o.abort ? 'abort' : undefined;
-    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), rev, { yes: o.yes === true, dropExtra: o.dropExtra === true, continuation, tables, ...(o.into !== undefined ? { into: o.into } : {}), ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}) });
+    exitCode = await restoreCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), rev, {
+      yes: o.yes === true,
+      dropExtra: o.dropExtra === true,
+      continuation,
+      tables,
+      ...(o.into !== undefined ? { into: o.into } : {}),
+      ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}),
+    });
   });
-  addConfigOptions(program.command('status').description('Last snapshot, unsaved database changes, remote ahead/behind, last error.').option('--json', 'machine-readable output')).action(
-    run(async (cmd) => statusCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true })),
+  addConfigOptions(
+    program
+      .command('status')
+      .description('Last snapshot, unsaved database changes, remote ahead/behind, last error.')
+      .option('--json', 'machine-readable output'),
+  ).action(
+    run(async (cmd) =>
+      statusCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false }), { json: (cmd.opts() as { json?: boolean }).json === true }),
+    ),
   );
 
   // health: the container's HEALTHCHECK; reads only the state file (no database, no password, no lock).
   addConfigOptions(
     program
       .command('health')
-      .description('Exit 0 when `watch` runs here and its last successful check (pass or change poll) is recent (default limit: max(3 x POLL_INTERVAL, 60 s)), else 1 with the reason.')
+      .description(
+        'Exit 0 when `watch` runs here and its last successful check (pass or change poll) is recent (default limit: max(3 x POLL_INTERVAL, 60 s)), else 1 with the reason.',
+      )
       .option('--max-age <seconds>', 'longest time since the last successful check that still counts as healthy'),
   ).action(
-    run(async (cmd) => healthCommand(flagsOf(cmd), env, currentDir(), { maxAge: (cmd.opts() as { maxAge?: string }).maxAge, out: (line) => process.stdout.write(line + '\n') })),
+    run(async (cmd) =>
+      healthCommand(flagsOf(cmd), env, currentDir(), { maxAge: (cmd.opts() as { maxAge?: string }).maxAge, out: (line) => process.stdout.write(line + '\n') }),
+    ),
   );
 
   // remote set / show: the push remote; never reads the database (DB_USER and DB_NAME not needed).
@@ -238,41 +343,55 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   addConfigOptions(
     remote
       .command('set')
-      .description('Save URL as the remote DBSYNC_REMOTE (credentials stripped), then check that it can be reached and written: a probe ref under refs/dbsync-probe/ is pushed and deleted.')
+      .description(
+        'Save URL as the remote DBSYNC_REMOTE (credentials stripped), then check that it can be reached and written: a probe ref under refs/dbsync-probe/ is pushed and deleted.',
+      )
       .argument('[url]', 'ssh://host/path, git@host:path, https://host/path or a folder (default: GIT_REMOTE_URL)'),
   ).action(async (url: string | undefined, _opts: unknown, cmd: Command) => {
     const flags = remoteSetFlags(url, flagsOf(cmd), env);
     exitCode = await remoteSetCommand(await commandContext(flags, env, currentDir(), { requireDatabase: false }), env);
   });
-  addConfigOptions(remote.command('show').description('Print the remote\'s URL (credentials masked) and whether it can be reached.')).action(
+  addConfigOptions(remote.command('show').description("Print the remote's URL (credentials masked) and whether it can be reached.")).action(
     run(async (cmd) => remoteShowCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }))),
   );
 
   // hook install / uninstall / run: the pre-commit hook that puts a fresh snapshot into manual commits.
-  const hook = program.command('hook').description('Install or remove a pre-commit hook that refreshes the snapshot and includes it in every manual `git commit`.');
+  const hook = program
+    .command('hook')
+    .description('Install or remove a pre-commit hook that refreshes the snapshot and includes it in every manual `git commit`.');
   const hookIo = { out: (line: string) => process.stdout.write(line + '\n'), err: (line: string) => process.stderr.write(line + '\n') };
   // The hook starts this very node and launcher (bin/git-dbsync.js next to dist/), falling back to `git-dbsync` on PATH.
   const hookTool = { node: process.execPath, cli: fileURLToPath(new URL('../bin/git-dbsync.js', import.meta.url)) };
   addConfigOptions(
     hook
       .command('install')
-      .description('Add the pre-commit hook (chained to an existing one, never overwriting it); the settings given now are written into it as defaults, never the password.'),
+      .description(
+        'Add the pre-commit hook (chained to an existing one, never overwriting it); the settings given now are written into it as defaults, never the password.',
+      ),
   ).action(run(async (cmd) => hookInstallCommand(flagsOf(cmd), env, currentDir(), hookTool, hookIo)));
   addConfigOptions(hook.command('uninstall').description('Remove only what `hook install` added; an earlier hook is left byte for byte as it was.')).action(
     run(async (cmd) => hookUninstallCommand(flagsOf(cmd), env, currentDir(), hookIo)),
   );
-  addConfigOptions(hook.command('run').description('What the hook runs: snapshot the database and stage it into the commit being made (no commit of its own).')).action(
-    run(async (cmd) => hookRunCommand(flagsOf(cmd), env, currentDir(), hookIo)),
-  );
+  addConfigOptions(
+    hook.command('run').description('What the hook runs: snapshot the database and stage it into the commit being made (no commit of its own).'),
+  ).action(run(async (cmd) => hookRunCommand(flagsOf(cmd), env, currentDir(), hookIo)));
 
   // demo: a throwaway MariaDB with an InvoicePlane database, watched into a new repository; no settings needed.
   program
     .command('demo')
-    .description('Show git-dbsync at work in under a minute: a throwaway MariaDB with a sample InvoicePlane database, the watcher, a few changes, the history. Needs MariaDB\'s server binaries; touches nothing else.')
+    .description(
+      "Show git-dbsync at work in under a minute: a throwaway MariaDB with a sample InvoicePlane database, the watcher, a few changes, the history. Needs MariaDB's server binaries; touches nothing else.",
+    )
     .option('--keep-db', 'leave the throwaway database server running at the end (prints how to connect and stop it)')
     .action(
       run(async (cmd) =>
-        demoCommand({ keepDb: (cmd.opts() as { keepDb?: boolean }).keepDb === true }, env, process, (code) => process.exit(code), (line) => process.stdout.write(line + '\n')),
+        demoCommand(
+          { keepDb: (cmd.opts() as { keepDb?: boolean }).keepDb === true },
+          env,
+          process,
+          (code) => process.exit(code),
+          (line) => process.stdout.write(line + '\n'),
+        ),
       ),
     );
 

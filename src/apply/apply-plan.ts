@@ -111,7 +111,8 @@ function cellsOfTable(shape: TableShape, line: string): string[] {
   } catch (err) {
     throw planError(shape.table.name, `a change holds a line that is not a row of this table (${(err as Error).message})`);
   }
-  if (cells.length !== shape.table.columns.length) throw planError(shape.table.name, `a change holds a row of ${cells.length} values for ${shape.table.columns.length} columns`);
+  if (cells.length !== shape.table.columns.length)
+    throw planError(shape.table.name, `a change holds a row of ${cells.length} values for ${shape.table.columns.length} columns`);
   return cells;
 }
 

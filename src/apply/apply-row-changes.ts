@@ -137,7 +137,12 @@ export async function applyRowChanges(db: Database, table: TableInfo, changes: r
 /** Read the live rows the changes need: by key, or the whole table when rows have no key. */
 async function readLive(db: Database, shape: TableShape, plan: ApplyPlan, lock: boolean): Promise<LiveState> {
   if (shape.keyIndex === null) return { keyed: false, rows: await readAllRows(db, shape, lock) };
-  const { rows, twins } = await readRowsByKey(db, shape, plan.changes.map((c) => c.keyCells), lock);
+  const { rows, twins } = await readRowsByKey(
+    db,
+    shape,
+    plan.changes.map((c) => c.keyCells),
+    lock,
+  );
   if (twins.length > 0) {
     const twin = shape.keyIndex.map((i) => twins[0]!.exactCells[i]!);
     throw new DbsyncError({
@@ -208,8 +213,13 @@ function busyText(err: unknown): string {
  */
 function failed(table: string, err: unknown, undone: boolean, mvcc: boolean, hideValues: boolean): DbsyncError {
   let message = messageOf(err);
-  if (hideValues && message.includes("'")) message = `${message.slice(0, message.indexOf("'")).trimEnd()} (the rest is not shown: the statements held decrypted secrets)`;
-  const outcome = undone ? (mvcc ? 'nothing was changed (rolled back)' : 'nothing was changed (the rows were put back)') : `TABLE ${table} MAY BE PARTLY CHANGED: the rows could not be put back`;
+  if (hideValues && message.includes("'"))
+    message = `${message.slice(0, message.indexOf("'")).trimEnd()} (the rest is not shown: the statements held decrypted secrets)`;
+  const outcome = undone
+    ? mvcc
+      ? 'nothing was changed (rolled back)'
+      : 'nothing was changed (the rows were put back)'
+    : `TABLE ${table} MAY BE PARTLY CHANGED: the rows could not be put back`;
   const duplicate = /duplicate entry/i.test(messageOf(err));
   return new DbsyncError({
     operation: `apply changes to table ${table}`,

@@ -44,7 +44,14 @@ export class RowWrites {
       const keyIndex = this.shape.keyIndex!;
       for (let i = 0; i < removes.length; i += KEYS_PER_READ) {
         const batch = removes.slice(i, i + KEYS_PER_READ);
-        const r = await this.db.execute(`DELETE FROM ${t} WHERE ${keyCondition(this.shape.table, keyIndex, batch.map((c) => c.keyCells))}`, this.op);
+        const r = await this.db.execute(
+          `DELETE FROM ${t} WHERE ${keyCondition(
+            this.shape.table,
+            keyIndex,
+            batch.map((c) => c.keyCells),
+          )}`,
+          this.op,
+        );
         if (r.affectedRows !== batch.length) throw this.failure(`${batch.length} rows were to be deleted, ${r.affectedRows} were`);
       }
       for (const c of this.plan.changes) {
@@ -57,7 +64,10 @@ export class RowWrites {
       for (const c of removes) {
         const row = pool.get(c.before!)!.pop()!;
         const r = await this.db.execute(`DELETE FROM ${t} WHERE ${rawRowCondition(this.shape.table, row.raw)} LIMIT 1`, this.op);
-        if (r.affectedRows !== 1) throw this.failure(`the row ${describeKey(c.keyCells)} could not be found by its values (a column type this tool cannot match exactly in a table without key)`);
+        if (r.affectedRows !== 1)
+          throw this.failure(
+            `the row ${describeKey(c.keyCells)} could not be found by its values (a column type this tool cannot match exactly in a table without key)`,
+          );
         this.removedRows.push(row);
       }
     }
@@ -71,7 +81,12 @@ export class RowWrites {
    */
   async verify(): Promise<void> {
     if (this.live.keyed) {
-      const { rows } = await readRowsByKey(this.db, this.shape, this.plan.changes.map((c) => c.keyCells), true);
+      const { rows } = await readRowsByKey(
+        this.db,
+        this.shape,
+        this.plan.changes.map((c) => c.keyCells),
+        true,
+      );
       for (const c of this.plan.changes) {
         const expected = this.expectedLine(c, this.live.rows.get(c.key));
         const got = rows.get(c.key)?.line ?? null;
@@ -100,7 +115,10 @@ export class RowWrites {
       const keyIndex = this.shape.keyIndex!;
       const keys = this.plan.changes.map((c) => c.keyCells);
       for (let i = 0; i < keys.length; i += KEYS_PER_READ) {
-        await this.db.execute(`DELETE FROM ${t} WHERE ${keyCondition(this.shape.table, keyIndex, keys.slice(i, i + KEYS_PER_READ))}`, `undo changes to table ${this.name}`);
+        await this.db.execute(
+          `DELETE FROM ${t} WHERE ${keyCondition(this.shape.table, keyIndex, keys.slice(i, i + KEYS_PER_READ))}`,
+          `undo changes to table ${this.name}`,
+        );
       }
       await this.insertLines([...this.live.rows.values()].map((r) => this.shape.insertLine(r.exactCells)));
       const { rows } = await readRowsByKey(this.db, this.shape, keys, false);
@@ -162,7 +180,7 @@ export class RowWrites {
     return new DbsyncError({
       operation: this.op,
       message: `after writing, the row ${keyText} ${what}`,
-      hint: 'a trigger on the table, or a column definition or server setting that differs between computers, changed the value; a trigger can skip git-dbsync\'s writes with IF @dbsync_apply IS NULL THEN ... END IF',
+      hint: "a trigger on the table, or a column definition or server setting that differs between computers, changed the value; a trigger can skip git-dbsync's writes with IF @dbsync_apply IS NULL THEN ... END IF",
     });
   }
 }

@@ -17,7 +17,12 @@ export interface DemoCommandOptions {
 }
 
 const short = (commit: string) => commit.slice(0, 8);
-const indent = (text: string, by = '  ') => text.replace(/\n$/, '').split('\n').map((l) => (by + l).trimEnd()).join('\n');
+const indent = (text: string, by = '  ') =>
+  text
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => (by + l).trimEnd())
+    .join('\n');
 
 /**
  * `git-dbsync demo`: a throwaway MariaDB with an InvoicePlane database, the watcher on a new
@@ -58,7 +63,9 @@ export async function demoCommand(
     await server.start(abort.signal);
     out(`Started a throwaway MariaDB server on port ${server.port} (data in ${server.dir}; removed at the end).`);
     const sample = await createSampleDatabase(server.options(), DEMO_DATABASE, abort.signal);
-    out(`Created database "${sample.name}" (MariaDB ${sample.serverVersion.replace(/-.*/, '')}): InvoicePlane's ${sample.tables} tables, ${sample.rows} rows of sample data.`);
+    out(
+      `Created database "${sample.name}" (MariaDB ${sample.serverVersion.replace(/-.*/, '')}): InvoicePlane's ${sample.tables} tables, ${sample.rows} rows of sample data.`,
+    );
 
     repo = mkdtempSync(path.join(os.tmpdir(), 'git-dbsync-demo-'));
     const ctx = await commandContext({}, demoEnvironment(env, server, repo), process.cwd());
@@ -71,7 +78,13 @@ export async function demoCommand(
         out('\nNow working in "InvoicePlane"; the watcher commits each change:');
       } else out(`  ${c.title}\n    -> commit ${short(c.commit)}: ${c.subject}`);
     };
-    const result = await runDemo(ctx.project, { changes: SCRIPTED_CHANGES, intervalMs: DEMO_POLL_INTERVAL * 1000, commitTimeoutMs: 20_000, signal: abort.signal, onCommit: progress });
+    const result = await runDemo(ctx.project, {
+      changes: SCRIPTED_CHANGES,
+      intervalMs: DEMO_POLL_INTERVAL * 1000,
+      commitTimeoutMs: 20_000,
+      signal: abort.signal,
+      onCommit: progress,
+    });
 
     out('\nThe history (git log --reverse --oneline):');
     for (const h of result.history) out(`  ${short(h.commit)} ${h.subject}`);

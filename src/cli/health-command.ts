@@ -18,7 +18,8 @@ function unhealthy(message: string, hint: string): DbsyncError {
 export function parseMaxAge(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) throw unhealthy(`--max-age=${JSON.stringify(raw)}: must be a number of seconds above 0`, 'fix the option');
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw unhealthy(`--max-age=${JSON.stringify(raw)}: must be a number of seconds above 0`, 'fix the option');
   return Math.round(n * 1000);
 }
 
@@ -29,7 +30,12 @@ export function parseMaxAge(raw: string | undefined): number | undefined {
  * database, never needs the password, never takes the run lock and never creates or changes
  * anything (it is the container's HEALTHCHECK).
  */
-export async function healthCommand(flags: FlagValues, env: NodeJS.ProcessEnv, cwd: string, opts: { maxAge?: string; out: (line: string) => void }): Promise<number> {
+export async function healthCommand(
+  flags: FlagValues,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  opts: { maxAge?: string; out: (line: string) => void },
+): Promise<number> {
   const maxAgeMs = parseMaxAge(opts.maxAge);
   // The password is none of health's business: an unreadable secret file must not make it fail.
   const { DB_PASSWORD: _p, DB_PASSWORD_FILE: _f, ...envWithoutPassword } = env;
@@ -42,11 +48,20 @@ export async function healthCommand(flags: FlagValues, env: NodeJS.ProcessEnv, c
   }
   const dir = config.projectDir;
   const st = await stat(dir).catch(() => null);
-  if (!st?.isDirectory()) throw unhealthy(`PROJECT_DIR ${dir} does not exist or is not a folder`, 'mount the project folder (in Docker at /project) or set PROJECT_DIR');
+  if (!st?.isDirectory())
+    throw unhealthy(`PROJECT_DIR ${dir} does not exist or is not a folder`, 'mount the project folder (in Docker at /project) or set PROJECT_DIR');
   const git = new Git(dir, env);
   if ((await git.topLevel()) === null) throw unhealthy(`PROJECT_DIR ${dir} is not a git repository yet`, 'start `git-dbsync watch`: its first pass creates it');
   const stateDir = path.join(await git.gitDir(), 'dbsync');
-  const report = evaluateHealth({ state: await readState(stateDir), now: Date.now(), pollIntervalMs: config.pollIntervalMs, maxAgeMs, hostname: hostname(), alive: processAlive, maxUnpushedMs: config.maxUnpushedMs });
+  const report = evaluateHealth({
+    state: await readState(stateDir),
+    now: Date.now(),
+    pollIntervalMs: config.pollIntervalMs,
+    maxAgeMs,
+    hostname: hostname(),
+    alive: processAlive,
+    maxUnpushedMs: config.maxUnpushedMs,
+  });
   if (!report.healthy) throw unhealthy(report.reason, report.hint);
   opts.out(formatHealthy(report));
   return ExitCode.Ok;

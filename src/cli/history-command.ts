@@ -18,7 +18,12 @@ export async function historyCommand(ctx: CommandContext, table: string, key: st
   const parts = splitKeyArgument(key);
   const commits = await git.commitsTouching([`${prefix}${DATA_DIR}/${stem}.sql`, `${prefix}${DATA_DIR}/${stem}@*`, `${prefix}${TABLES_DIR}/${stem}.sql`]);
   if (commits.length === 0) {
-    throw new DbsyncError({ operation: 'history', message: `no commit has a table ${JSON.stringify(table)}`, hint: 'give the table name as in the database (see `git-dbsync show`)', exitCode: ExitCode.Config });
+    throw new DbsyncError({
+      operation: 'history',
+      message: `no commit has a table ${JSON.stringify(table)}`,
+      hint: 'give the table name as in the database (see `git-dbsync show`)',
+      exitCode: ExitCode.Config,
+    });
   }
   let found = 0;
   for (const c of commits) {
@@ -29,6 +34,7 @@ export async function historyCommand(ctx: CommandContext, table: string, key: st
       ctx.out(`    ${formatRowChange(e)}`);
     }
   }
-  if (found === 0) ctx.out(`no commit changed ${table} ${key} (${commits.length} commit(s) touched the table; is the key right? it is the primary key's values in key order)`);
+  if (found === 0)
+    ctx.out(`no commit changed ${table} ${key} (${commits.length} commit(s) touched the table; is the key right? it is the primary key's values in key order)`);
   return ExitCode.Ok;
 }

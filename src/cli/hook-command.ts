@@ -31,7 +31,9 @@ export async function hookInstallCommand(flags: FlagValues, env: NodeJS.ProcessE
   const r = await installHook(hooksDir, (chainTo) => hookBlock({ command, settings: settings.values, chainTo }));
   io.out(renderInstall(r));
   if (settings.passwordOnlyInEnvironment && r.action !== 'unchanged') {
-    io.err('git-dbsync: note: the hook does not store the database password (DB_PASSWORD): commits need DB_PASSWORD in their environment, or install with DB_PASSWORD_FILE');
+    io.err(
+      'git-dbsync: note: the hook does not store the database password (DB_PASSWORD): commits need DB_PASSWORD in their environment, or install with DB_PASSWORD_FILE',
+    );
   }
   return ExitCode.Ok;
 }
@@ -53,7 +55,13 @@ export async function hookRunCommand(flags: FlagValues, env: NodeJS.ProcessEnv, 
   try {
     const gitEnv = absoluteGitPaths(env, cwd);
     const top = flags.projectDir ?? (await new Git(cwd, gitEnv).topLevel());
-    if (!top) throw new DbsyncError({ operation: 'open project', message: `${cwd} is not in a git repository`, hint: 'run it from the repository (git runs the hook there)', exitCode: ExitCode.Config });
+    if (!top)
+      throw new DbsyncError({
+        operation: 'open project',
+        message: `${cwd} is not in a git repository`,
+        hint: 'run it from the repository (git runs the hook there)',
+        exitCode: ExitCode.Config,
+      });
     const { project } = await commandContext({ ...flags, projectDir: top }, gitEnv, cwd, { create: false });
     const r = await refreshForCommit(project, commitIndexFiles(gitEnv, cwd));
     if (r.inCommit.length > 0) io.out(`git-dbsync: database snapshot refreshed; this commit includes ${listFiles(r.inCommit)}`);
@@ -74,7 +82,14 @@ async function ownHooksDir(project: Project): Promise<string> {
   const real = async (p: string) => realpath(p).catch(() => path.resolve(p));
   // The hooks folder may not exist yet: compare its nearest existing parent.
   let probe = hooksDir;
-  while (probe !== path.dirname(probe) && (await realpath(probe).then(() => false, () => true))) probe = path.dirname(probe);
+  while (
+    probe !== path.dirname(probe) &&
+    (await realpath(probe).then(
+      () => false,
+      () => true,
+    ))
+  )
+    probe = path.dirname(probe);
   const at = path.join(await real(probe), path.relative(probe, hooksDir));
   const inside = (root: string) => at === root || at.startsWith(root + path.sep);
   if (inside(await real(project.top)) || inside(await real(await project.git.commonDir()))) return hooksDir;

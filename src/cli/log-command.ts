@@ -18,7 +18,11 @@ export async function logCommand(ctx: CommandContext, opts: { table?: string; si
   if (max !== undefined && !(Number.isInteger(max) && max > 0)) throw usage(`-n ${JSON.stringify(opts.max)}: must be a whole number above 0`, 'e.g. -n 20');
   const stem = opts.table === undefined ? null : encodeTableFileName(opts.table);
   const paths = stem ? [`${prefix}${DATA_DIR}/${stem}.sql`, `${prefix}${DATA_DIR}/${stem}@*`, `${prefix}${TABLES_DIR}/${stem}.sql`] : [snapshotPath || '.'];
-  const commits = await git.commitsTouching(paths, { ...(max ? { max } : {}), ...(since !== undefined ? { since: Math.floor(since / 1000) } : {}), ...(opts.grep ? { grep: opts.grep } : {}) });
+  const commits = await git.commitsTouching(paths, {
+    ...(max ? { max } : {}),
+    ...(since !== undefined ? { since: Math.floor(since / 1000) } : {}),
+    ...(opts.grep ? { grep: opts.grep } : {}),
+  });
   for (const c of commits) ctx.out(`${c.time.slice(0, 19).replace('T', ' ')}  ${c.commit.slice(0, 12)}  ${c.subject}`);
   if (commits.length === 0) ctx.out('(no commit matches)');
   return ExitCode.Ok;

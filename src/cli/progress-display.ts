@@ -22,7 +22,10 @@ function rateOf(p: SnapshotProgress): number | null {
 export function formatProgress(p: SnapshotProgress): string {
   const total = Math.max(p.rowsEstimate, p.rowsDone);
   const pct = total > 0 ? ` (${Math.min(99, Math.floor((p.rowsDone * 100) / total))}%)` : '';
-  const parts = [`reading the database: ${count(p.rowsDone)} of about ${count(total)} rows${pct}`, `${p.tablesDone} of ${p.tablesTotal} tables done${p.table ? ` (reading ${p.table})` : ''}`];
+  const parts = [
+    `reading the database: ${count(p.rowsDone)} of about ${count(total)} rows${pct}`,
+    `${p.tablesDone} of ${p.tablesTotal} tables done${p.table ? ` (reading ${p.table})` : ''}`,
+  ];
   const rate = rateOf(p);
   if (rate !== null) {
     parts.push(`${count(rate)} rows/s`);

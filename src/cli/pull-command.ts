@@ -21,7 +21,7 @@ export async function pullCommand(ctx: CommandContext, opts: { adopt?: 'remote' 
   if (ctx.config.sync.mode !== 'two-way') {
     throw new DbsyncError({
       operation: 'pull',
-      message: 'DBSYNC_MODE is backup: this computer only pushes and never writes other computers\' changes into its database',
+      message: "DBSYNC_MODE is backup: this computer only pushes and never writes other computers' changes into its database",
       hint: 'set DBSYNC_MODE=two-way (or --mode two-way) to merge them; see the README, Several computers',
       exitCode: ExitCode.Config,
     });

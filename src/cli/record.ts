@@ -18,7 +18,12 @@ export async function recordFailure(stateDir: string, err: unknown): Promise<Run
  */
 export async function recordSuccess(
   stateDir: string,
-  pass: { readonly commit: string | null; readonly result: string; readonly push: { readonly status: string; readonly message: string } | null; readonly checked?: boolean },
+  pass: {
+    readonly commit: string | null;
+    readonly result: string;
+    readonly push: { readonly status: string; readonly message: string } | null;
+    readonly checked?: boolean;
+  },
 ): Promise<RunState | undefined> {
   const at = new Date().toISOString();
   return updateState(stateDir, (prev) => ({

@@ -12,11 +12,22 @@ import type { CommandContext } from './context.js';
 export function remoteSetFlags(url: string | undefined, flags: FlagValues, env: NodeJS.ProcessEnv): FlagValues {
   if (url === undefined) {
     if (flags.remoteUrl === undefined && !env.GIT_REMOTE_URL) {
-      throw new DbsyncError({ operation: 'remote set', message: 'no URL given', hint: 'run git-dbsync remote set URL (ssh://host/path, git@host:path, https://host/path or a folder), or set GIT_REMOTE_URL', exitCode: ExitCode.Config });
+      throw new DbsyncError({
+        operation: 'remote set',
+        message: 'no URL given',
+        hint: 'run git-dbsync remote set URL (ssh://host/path, git@host:path, https://host/path or a folder), or set GIT_REMOTE_URL',
+        exitCode: ExitCode.Config,
+      });
     }
     return flags;
   }
-  if (url.trim() === '') throw new DbsyncError({ operation: 'configuration', message: 'URL: must not be empty', hint: 'give the remote repository\'s URL', exitCode: ExitCode.Config });
+  if (url.trim() === '')
+    throw new DbsyncError({
+      operation: 'configuration',
+      message: 'URL: must not be empty',
+      hint: "give the remote repository's URL",
+      exitCode: ExitCode.Config,
+    });
   splitRemoteCredentials(url, 'URL');
   return { ...flags, remoteUrl: url };
 }
@@ -53,7 +64,9 @@ export async function remoteSetCommand(ctx: CommandContext, env: NodeJS.ProcessE
     throw failure(`check remote ${name}`, check);
   }
   if (check.leftover) {
-    log.warn(`the write probe ${check.leftover.ref} could not be deleted from the remote (${check.leftover.cause}): delete it with git push ${name} :${check.leftover.ref}`);
+    log.warn(
+      `the write probe ${check.leftover.ref} could not be deleted from the remote (${check.leftover.cause}): delete it with git push ${name} :${check.leftover.ref}`,
+    );
   }
   ctx.out(`remote ${name} set to ${shown}: reachable and writable (${branchCount(check.branches)}; probe ref under ${PROBE_NAMESPACE} pushed and deleted)`);
   return ExitCode.Ok;
@@ -65,7 +78,12 @@ export async function remoteShowCommand(ctx: CommandContext): Promise<number> {
   const name = config.git.remoteName;
   const url = await project.git.remoteUrl(name);
   if (url === null) {
-    throw new DbsyncError({ operation: 'remote show', message: `no remote named ${name}`, hint: 'set one with git-dbsync remote set URL (or GIT_REMOTE_URL)', exitCode: ExitCode.Config });
+    throw new DbsyncError({
+      operation: 'remote show',
+      message: `no remote named ${name}`,
+      hint: 'set one with git-dbsync remote set URL (or GIT_REMOTE_URL)',
+      exitCode: ExitCode.Config,
+    });
   }
   const shown = redactRemoteUrl(url);
   const check = await checkRemote(project.git, name, url, { write: false });

@@ -19,7 +19,9 @@ export function renderPull(r: PullResult): { lines: string[]; warnings: string[]
       lines.push(`${r.from} does not exist yet: nothing to pull`);
       break;
     case 'fetch-failed':
-      lines.push(`NOT PULLED: fetch from ${r.from} failed: ${r.fetchError} -- check GIT_REMOTE_URL and that the remote is reachable (\`git-dbsync remote show\`); the next pull tries again`);
+      lines.push(
+        `NOT PULLED: fetch from ${r.from} failed: ${r.fetchError} -- check GIT_REMOTE_URL and that the remote is reachable (\`git-dbsync remote show\`); the next pull tries again`,
+      );
       break;
     case 'up-to-date':
       lines.push(`${r.from}: up to date`);
@@ -31,7 +33,9 @@ export function renderPull(r: PullResult): { lines: string[]; warnings: string[]
       lines.push(`pulled ${r.incoming} commit(s) from ${r.from} (fast-forward to ${sha(r.commit)})${tables || ': no row changes'}`);
       break;
     case 'merged':
-      lines.push(`merged ${r.incoming} commit(s) from ${r.from} as ${sha(r.commit)}${tables}${conflicts > 0 ? `; ${conflicts} conflict(s): see \`git-dbsync conflicts\`` : ''}`);
+      lines.push(
+        `merged ${r.incoming} commit(s) from ${r.from} as ${sha(r.commit)}${tables}${conflicts > 0 ? `; ${conflicts} conflict(s): see \`git-dbsync conflicts\`` : ''}`,
+      );
       break;
     case 'adopted-remote':
       lines.push(`took ${r.from}'s history and data (${sha(r.commit)})${tables}; this computer's own history is kept on branch ${r.keptBranch}`);
@@ -58,7 +62,11 @@ export function renderPull(r: PullResult): { lines: string[]; warnings: string[]
   }
   if (r.retries > 0) lines.push(`  (started over ${r.retries} time(s): the application wrote meanwhile; its writes were committed first)`);
   if (r.after?.commit.commit) warnings.push(`the database changed while the pull applied; committed that too: ${renderPass({ ...r.after, push: null })}`);
-  if (r.outsideFiles.length > 0) warnings.push(`files outside the snapshot folder changed on the other computer were not merged: ${r.outsideFiles.slice(0, 5).join(', ')}${r.outsideFiles.length > 5 ? ', ...' : ''} -- merge them with git`);
-  if (r.push && r.push.status !== 'no-remote' && r.push.status !== 'up-to-date') lines.push(r.push.status === 'pushed' ? r.push.message : `NOT PUSHED: ${r.push.message}`);
+  if (r.outsideFiles.length > 0)
+    warnings.push(
+      `files outside the snapshot folder changed on the other computer were not merged: ${r.outsideFiles.slice(0, 5).join(', ')}${r.outsideFiles.length > 5 ? ', ...' : ''} -- merge them with git`,
+    );
+  if (r.push && r.push.status !== 'no-remote' && r.push.status !== 'up-to-date')
+    lines.push(r.push.status === 'pushed' ? r.push.message : `NOT PUSHED: ${r.push.message}`);
   return { lines, warnings };
 }

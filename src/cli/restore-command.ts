@@ -9,7 +9,14 @@ import { renderPass } from './render.js';
 export async function restoreCommand(
   ctx: CommandContext,
   rev: string | undefined,
-  opts: { yes: boolean; dropExtra: boolean; continuation?: 'resume' | 'abort' | undefined; at?: { ms: number; text: string }; tables?: readonly string[] | null; into?: string },
+  opts: {
+    yes: boolean;
+    dropExtra: boolean;
+    continuation?: 'resume' | 'abort' | undefined;
+    at?: { ms: number; text: string };
+    tables?: readonly string[] | null;
+    into?: string;
+  },
 ): Promise<number> {
   if (opts.continuation) {
     const c = await continueRestore(ctx.project, opts.continuation);
@@ -18,7 +25,14 @@ export async function restoreCommand(
     return ExitCode.Ok;
   }
   if (opts.into !== undefined) {
-    const r = await restoreInto(ctx.project, { into: opts.into, rev, apply: opts.yes, dropExtra: false, tables: opts.tables ?? null, ...(opts.at ? { at: opts.at.ms, atText: opts.at.text } : {}) });
+    const r = await restoreInto(ctx.project, {
+      into: opts.into,
+      rev,
+      apply: opts.yes,
+      dropExtra: false,
+      tables: opts.tables ?? null,
+      ...(opts.at ? { at: opts.at.ms, atText: opts.at.text } : {}),
+    });
     if (r.chosen) ctx.out(`the snapshot as of then: commit ${r.chosen.commit.slice(0, 12)} of ${r.chosen.time}: ${r.chosen.subject}`);
     const what = `${r.plan.create.length} table(s)${r.plan.objects.length ? ` and ${r.plan.objects.length} view(s), routine(s) and trigger(s)` : ''}`;
     for (const u of r.unrestored) ctx.out(describeUnrestored(u, !r.applied));
@@ -29,7 +43,16 @@ export async function restoreCommand(
     );
     return ExitCode.Ok;
   }
-  printResult(ctx, await restoreSnapshot(ctx.project, { rev, apply: opts.yes, dropExtra: opts.dropExtra, tables: opts.tables ?? null, ...(opts.at ? { at: opts.at.ms, atText: opts.at.text } : {}) }));
+  printResult(
+    ctx,
+    await restoreSnapshot(ctx.project, {
+      rev,
+      apply: opts.yes,
+      dropExtra: opts.dropExtra,
+      tables: opts.tables ?? null,
+      ...(opts.at ? { at: opts.at.ms, atText: opts.at.text } : {}),
+    }),
+  );
   return ExitCode.Ok;
 }
 

@@ -21,7 +21,8 @@ export function secretsNotice(applied: readonly AppliedSecret[] | undefined): { 
         ' -- to keep them, set DBSYNC_SECRET_KEY_FILE (a key file of 32+ random bytes: encrypted in the repository, restored with the key), or keep a column in clear with DBSYNC_SECRET_POLICY=table.column=keep',
     };
   }
-  if (encrypted) return { level: 'info', line: `secrets: encrypting ${encrypted} with the key in DBSYNC_SECRET_KEY_FILE (keep a copy of it: restore needs it)` };
+  if (encrypted)
+    return { level: 'info', line: `secrets: encrypting ${encrypted} with the key in DBSYNC_SECRET_KEY_FILE (keep a copy of it: restore needs it)` };
   return null;
 }
 

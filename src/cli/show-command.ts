@@ -11,7 +11,13 @@ const MAX_ROWS_SHOWN = 200;
 export async function showCommand(ctx: CommandContext, rev: string | undefined): Promise<number> {
   const { git } = ctx.project;
   const commit = await git.resolve(`${rev ?? 'HEAD'}^{commit}`);
-  if (!commit) throw new DbsyncError({ operation: 'show', message: `unknown revision ${JSON.stringify(rev ?? 'HEAD')}`, hint: 'name a commit, tag or branch (see `git-dbsync log` or `git log`)', exitCode: ExitCode.Config });
+  if (!commit)
+    throw new DbsyncError({
+      operation: 'show',
+      message: `unknown revision ${JSON.stringify(rev ?? 'HEAD')}`,
+      hint: 'name a commit, tag or branch (see `git-dbsync log` or `git log`)',
+      exitCode: ExitCode.Config,
+    });
   const [info] = await git.commitsTouching([], { max: 1, rev: commit });
   ctx.out(`commit ${commit.slice(0, 12)}  ${info?.time ?? ''}`);
   ctx.out(info?.subject ?? '');

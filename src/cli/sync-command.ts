@@ -39,13 +39,26 @@ export async function syncCommand(ctx: CommandContext, opts: { quiet?: boolean; 
     const r = await runPass(ctx.project, { progress: display.update, changeSource: choice.source }).finally(() => display.clear());
     const takeover = renderTakeover(r);
     if (takeover) ctx.log.info(takeover);
-    ctx.log.debug({ ms: r.durationMs, lockMs: r.lockMs, lockWaitMs: r.lockWaitMs, tables: r.tables, rows: r.rows, rowsRead: r.rowsRead, tablesRead: r.read?.tablesRead, ...(r.read?.tablesByChunk ? { chunksRead: r.read.chunksRead } : {}) }, 'pass done');
+    ctx.log.debug(
+      {
+        ms: r.durationMs,
+        lockMs: r.lockMs,
+        lockWaitMs: r.lockWaitMs,
+        tables: r.tables,
+        rows: r.rows,
+        rowsRead: r.rowsRead,
+        tablesRead: r.read?.tablesRead,
+        ...(r.read?.tablesByChunk ? { chunksRead: r.read.chunksRead } : {}),
+      },
+      'pass done',
+    );
     if (r.read?.warn) ctx.log.warn(`change source ${r.read.source}: read every table: ${r.read.fullBecause}`);
     const notice = secretsNotice(r.secrets);
     if (notice) ctx.log[notice.level](notice.line);
     const profile = profileNotice(r.profile);
     if (profile) ctx.log[profile.level](profile.line);
-    if (r.removedLocks) ctx.log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
+    if (r.removedLocks)
+      ctx.log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
     await recordSuccess(ctx.project.stateDir, { commit: r.commit.commit, result: renderPass(r), push: r.push });
     await BackupJudge.create(ctx, { metrics: false }).judge();
     if (opts.json) ctx.out(JSON.stringify(passJson(r)));

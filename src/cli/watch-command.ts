@@ -32,7 +32,8 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   const display = new ProgressDisplay({ stream: process.stderr, log });
   // Two-way mode: a pass is a pull every DBSYNC_PULL_INTERVAL (the loop decides when; watch-pulls.ts runs one).
   const twoWay = config.sync.mode === 'two-way';
-  if (twoWay) log.info(`two-way mode: pulling from ${config.git.remoteName} every ${config.sync.pullIntervalMs / 1000} s (conflict rule: ${config.sync.conflictRule})`);
+  if (twoWay)
+    log.info(`two-way mode: pulling from ${config.git.remoteName} every ${config.sync.pullIntervalMs / 1000} s (conflict rule: ${config.sync.conflictRule})`);
   // Chosen at the first pass (the database may be down at start-up) and logged once.
   let choice: SourceChoice | null = null;
   const changeSource = async () => {
@@ -48,7 +49,12 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
       try {
         if (pull) return await watchPull(ctx, push);
         // Verification passes read every table: they catch what the source cannot see (sql_log_bin=0, binlog filters).
-        return await runPass(project, { push, progress: display.update, changeSource: await changeSource(), fullRead: isVerification(trigger) ? `verification pass (${trigger})` : null });
+        return await runPass(project, {
+          push,
+          progress: display.update,
+          changeSource: await changeSource(),
+          fullRead: isVerification(trigger) ? `verification pass (${trigger})` : null,
+        });
       } finally {
         display.clear();
       }
@@ -67,7 +73,9 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   const metrics = judge.metrics;
   const checkAlerts = () => judge.judge();
   const daemonState = (state: string) =>
-    updateState(project.stateDir, { daemon: { pid: process.pid, host: hostname(), pollIntervalMs: config.pollIntervalMs, state, since: since() } }).catch(() => undefined);
+    updateState(project.stateDir, { daemon: { pid: process.pid, host: hostname(), pollIntervalMs: config.pollIntervalMs, state, since: since() } }).catch(
+      () => undefined,
+    );
 
   loop.on('state', (s) => void daemonState(s));
   // One debug line per poll, so a log tells skipped polls, probe-triggered passes and verifications apart.
@@ -88,7 +96,9 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     log.debug({ holdMs }, 'pass held back by DBSYNC_MAX_CPU');
     if (holdMs >= 10_000 && Date.now() - throttleLoggedAt > 600_000) {
       throttleLoggedAt = Date.now();
-      log.info(`passes are held back ${Math.round(holdMs / 1000)} s to keep CPU use under DBSYNC_MAX_CPU=${Math.round(config.maxCpuShare * 1000) / 10}% (the database keeps changing); raise it for faster commits`);
+      log.info(
+        `passes are held back ${Math.round(holdMs / 1000)} s to keep CPU use under DBSYNC_MAX_CPU=${Math.round(config.maxCpuShare * 1000) / 10}% (the database keeps changing); raise it for faster commits`,
+      );
     }
   });
   loop.on('poll:changed', () => log.debug('change seen: waiting for quiet'));
@@ -103,16 +113,41 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     // `trigger` last: log readers match `pass done ms=... lockMs=...`.
     const takeover = renderTakeover(r);
     if (takeover) log.info(takeover);
-    log.debug({ ms: r.durationMs, lockMs: r.lockMs, lockWaitMs: r.lockWaitMs, tables: r.tables, rows: r.rows, rowsRead: r.rowsRead, tablesRead: r.read?.tablesRead, ...(r.read?.tablesByChunk ? { chunksRead: r.read.chunksRead } : {}), trigger }, 'pass done');
+    log.debug(
+      {
+        ms: r.durationMs,
+        lockMs: r.lockMs,
+        lockWaitMs: r.lockWaitMs,
+        tables: r.tables,
+        rows: r.rows,
+        rowsRead: r.rowsRead,
+        tablesRead: r.read?.tablesRead,
+        ...(r.read?.tablesByChunk ? { chunksRead: r.read.chunksRead } : {}),
+        trigger,
+      },
+      'pass done',
+    );
     if (r.read?.warn) log.warn(`change source ${r.read.source}: read every table: ${r.read.fullBecause}`);
     const notice = secretsNotice(r.secrets);
     if (notice) log[notice.level](notice.line);
     const profile = profileNotice(r.profile);
     if (profile) log[profile.level](profile.line);
-    if (r.removedLocks) log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
+    if (r.removedLocks)
+      log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
     if (r.commit.commit || (r.push && r.push.status === 'pushed')) log.info(renderPass(r));
-    metrics?.pass({ ok: true, durationMs: r.durationMs, rowsRead: r.rowsRead ?? r.rows, lockMs: r.lockMs, committed: r.commit.commit !== null, ...(r.push?.pending !== undefined ? { pending: r.push.pending } : {}) });
-    if (metrics && config.sync.mode === 'two-way') void readConflicts(project).then((c) => metrics.openConflicts(c.rows.length + c.schema.length), () => metrics.openConflicts(null));
+    metrics?.pass({
+      ok: true,
+      durationMs: r.durationMs,
+      rowsRead: r.rowsRead ?? r.rows,
+      lockMs: r.lockMs,
+      committed: r.commit.commit !== null,
+      ...(r.push?.pending !== undefined ? { pending: r.push.pending } : {}),
+    });
+    if (metrics && config.sync.mode === 'two-way')
+      void readConflicts(project).then(
+        (c) => metrics.openConflicts(c.rows.length + c.schema.length),
+        () => metrics.openConflicts(null),
+      );
     void recordSuccess(project.stateDir, { commit: r.commit.commit, result: renderPass(r), push: r.push, checked: true }).then(checkAlerts);
   });
   loop.on('pass:failure', (err, failures, retryIn) => {
@@ -124,7 +159,9 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     void recordFailure(project.stateDir, err).then(checkAlerts);
   });
   loop.on('pass:recovered', (failures) => log.info(`recovered after ${failures} failed pass(es)`));
-  loop.on('push:failure', (message, failures, retryIn) => log.warn(`${message} (push failure ${failures}, next push attempt in ${Math.round(retryIn / 1000)} s)`));
+  loop.on('push:failure', (message, failures, retryIn) =>
+    log.warn(`${message} (push failure ${failures}, next push attempt in ${Math.round(retryIn / 1000)} s)`),
+  );
   loop.on('fetch:failure', (message, failures, retryIn) => log.warn(`${message} (fetch failure ${failures}, next pull in ${Math.round(retryIn / 1000)} s)`));
   loop.on('fetch:recovered', (failures) => log.info(`fetch from ${config.git.remoteName} works again after ${failures} failed fetch(es)`));
 

@@ -60,7 +60,11 @@ export async function commitSnapshot(opts: CommitOptions): Promise<CommitResult>
   await git.addAll(opts.snapshotPath);
   const head = await git.head();
   if (head && (await git.branch()) === null) {
-    throw new DbsyncError({ operation: 'commit snapshot', message: `HEAD is detached in ${git.workTree}`, hint: 'check out a branch (git switch main); commits on a detached HEAD are easily lost' });
+    throw new DbsyncError({
+      operation: 'commit snapshot',
+      message: `HEAD is detached in ${git.workTree}`,
+      hint: 'check out a branch (git switch main); commits on a detached HEAD are easily lost',
+    });
   }
   const base = head ?? (await git.emptyTree());
   const staged = await git.stagedChanges(base, opts.snapshotPath);
@@ -85,7 +89,12 @@ export async function summarize(opts: CommitOptions, head: string | null, staged
   }
 }
 
-async function summarizeWith(opts: CommitOptions, head: string | null, batch: BlobBatch | null, staged: ReadonlyArray<{ status: string; path: string }>): Promise<ChangeSummary> {
+async function summarizeWith(
+  opts: CommitOptions,
+  head: string | null,
+  batch: BlobBatch | null,
+  staged: ReadonlyArray<{ status: string; path: string }>,
+): Promise<ChangeSummary> {
   const prefix = snapshotPrefix(opts);
   const byFile = new Map(opts.tables.map((t) => [encodeTableFileName(t.name), t]));
   const tables = new Map<string, { name: string; schema: TableChange['schema']; rows: TableChange['rows'] }>();
@@ -228,8 +237,19 @@ async function streamedDiff(
 }
 
 /** The profile's words for the changed rows. */
-function describeRows(opts: CommitOptions, profile: Profile, head: string | null, changes: ReadonlyMap<string, readonly ChangedRow[]>): Promise<NonNullable<ChangeSummary['described']>> {
-  const lookup = new SnapshotRows({ git: opts.git, head, prefix: snapshotPrefix(opts), snapshotAbs: opts.snapshotAbs, tables: new Map(opts.tables.map((t) => [t.name, t])) });
+function describeRows(
+  opts: CommitOptions,
+  profile: Profile,
+  head: string | null,
+  changes: ReadonlyMap<string, readonly ChangedRow[]>,
+): Promise<NonNullable<ChangeSummary['described']>> {
+  const lookup = new SnapshotRows({
+    git: opts.git,
+    head,
+    prefix: snapshotPrefix(opts),
+    snapshotAbs: opts.snapshotAbs,
+    tables: new Map(opts.tables.map((t) => [t.name, t])),
+  });
   return describeChanges({ rules: profile.messages, changes, lookup, secrets: profile.secrets });
 }
 

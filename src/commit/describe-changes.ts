@@ -243,7 +243,12 @@ async function fetchLookups(states: readonly EntityState[], lookup: RowLookup): 
 type IsSecret = (table: string, column: string) => boolean;
 
 /** The entity's item; `quiet` when all it says is that recomputed rows (totals) changed. Null: nothing worth saying. */
-function renderEntity(s: EntityState, names: Map<string, ReadonlyMap<string, Row>>, childOrder: readonly ChildRule[], secret: IsSecret): { text: string; quiet: boolean } | null {
+function renderEntity(
+  s: EntityState,
+  names: Map<string, ReadonlyMap<string, Row>>,
+  childOrder: readonly ChildRule[],
+  secret: IsSecret,
+): { text: string; quiet: boolean } | null {
   const { rule } = s;
   const row = s.change ? rowOf(s.change) : s.row!;
   const title = renderTitle(rule, row, names, secret);

@@ -53,14 +53,21 @@ const ENTRY_OVERHEAD = 100;
  * table. Each file is read once. Returns null when the differing lines, or one file, would take
  * more than the memory allowed: the caller then uses the streamed multi-pass diffRowSources.
  */
-export async function diffChunks(oldFiles: readonly string[], newFiles: readonly string[], sources: ChunkSources, opts: ChunkDiffOptions): Promise<ChunkDiff | null> {
+export async function diffChunks(
+  oldFiles: readonly string[],
+  newFiles: readonly string[],
+  sources: ChunkSources,
+  opts: ChunkDiffOptions,
+): Promise<ChunkDiff | null> {
   const memory = opts.memoryBytes ?? DIFF_MEMORY_BYTES;
   // Two pairs of files may be held at once (one read ahead), beside the differing lines.
   const fileMax = Math.floor(memory / 8);
   const leftoverMax = memory / 2;
   const sink = new DiffSink(opts.keepLines);
   const oldIndex = new Map(oldFiles.map((f, i) => [f, i]));
-  const pairs = newFiles.map((f, i) => ({ name: f, newFile: i, oldFile: oldIndex.get(f) })).filter((p): p is { name: string; newFile: number; oldFile: number } => p.oldFile !== undefined);
+  const pairs = newFiles
+    .map((f, i) => ({ name: f, newFile: i, oldFile: oldIndex.get(f) }))
+    .filter((p): p is { name: string; newFile: number; oldFile: number } => p.oldFile !== undefined);
   const paired = new Set(pairs.map((p) => p.name));
   const oldOnly = oldFiles.map((f, i) => ({ name: f, file: i })).filter((f) => !paired.has(f.name));
   const newOnly = newFiles.map((f, i) => ({ name: f, file: i })).filter((f) => !paired.has(f.name));
@@ -210,7 +217,16 @@ function matchAcross(news: KeyedEntries, olds: KeyedEntries, sink: DiffSink): vo
  * lines around it are lined up again. The differing lines are matched by key within the pair, and
  * what has no partner there goes to `oldLeft`/`newLeft`.
  */
-function walkPair(before: Buffer | null, oldFile: number, after: Buffer | null, newFile: number, opts: ChunkDiffOptions, sink: DiffSink, oldLeft: KeyedEntries, newLeft: KeyedEntries): void {
+function walkPair(
+  before: Buffer | null,
+  oldFile: number,
+  after: Buffer | null,
+  newFile: number,
+  opts: ChunkDiffOptions,
+  sink: DiffSink,
+  oldLeft: KeyedEntries,
+  newLeft: KeyedEntries,
+): void {
   const o = before ?? Buffer.alloc(0);
   const n = after ?? Buffer.alloc(0);
   const oldDiffer: number[] = [];

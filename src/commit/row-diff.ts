@@ -45,7 +45,12 @@ export function diffRows(oldText: string, newText: string, keyPositions: readonl
 }
 
 /** The same comparison as diffRows, keeping the lines of the rows that differ (for messages that name them). */
-export function diffRowLines(oldText: string, newText: string, keyPositions: readonly number[], oldKeyPositions: readonly number[] = keyPositions): RowLineChanges {
+export function diffRowLines(
+  oldText: string,
+  newText: string,
+  keyPositions: readonly number[],
+  oldKeyPositions: readonly number[] = keyPositions,
+): RowLineChanges {
   const added: string[] = [];
   const deleted: string[] = [];
   const changed: Array<readonly [string, string]> = [];
@@ -116,7 +121,7 @@ export async function diffRowSources(
 ): Promise<void> {
   if (oldSources.length === 0 || newSources.length === 0) {
     for (const source of oldSources.length === 0 ? newSources : oldSources) {
-      for await (const l of source()) if (l.length > 0) (oldSources.length === 0 ? visit.added(l) : visit.deleted(l));
+      for await (const l of source()) if (l.length > 0) oldSources.length === 0 ? visit.added(l) : visit.deleted(l);
     }
     return;
   }
@@ -142,7 +147,12 @@ export async function diffRowSources(
 }
 
 /** The old rows of one key group by key, or null when they would take more than `memoryBytes`. */
-async function oldRows(sources: readonly LineSource[], keyPositions: readonly number[], inGroup: (key: string) => boolean, memoryBytes: number): Promise<Map<string, string[]> | null> {
+async function oldRows(
+  sources: readonly LineSource[],
+  keyPositions: readonly number[],
+  inGroup: (key: string) => boolean,
+  memoryBytes: number,
+): Promise<Map<string, string[]> | null> {
   const before = new Map<string, string[]>();
   let bytes = 0;
   for (const source of sources) {

@@ -56,7 +56,16 @@ export class SnapshotRows implements RowLookup {
         .catch(() => [] as string[])
         .then((names) => dataFilesByTable(names.map((n) => `${DATA_DIR}/${n}`)));
       for (const rel of (await this.workingFiles).get(stem) ?? []) {
-        if (!(await scan(() => fileLines(path.join(this.opts.snapshotAbs, rel)), info.columns.map((c) => c.name), column, values, found))) break;
+        if (
+          !(await scan(
+            () => fileLines(path.join(this.opts.snapshotAbs, rel)),
+            info.columns.map((c) => c.name),
+            column,
+            values,
+            found,
+          ))
+        )
+          break;
       }
     }
     const rest = new Set([...values].filter((v) => !found.has(v)));
@@ -76,7 +85,13 @@ export class SnapshotRows implements RowLookup {
 }
 
 /** Add the rows of `lines` whose `column` holds one of `values` to `found`; false once every value is found. */
-async function scan(lines: () => AsyncIterable<string>, columns: readonly string[], column: string, values: ReadonlySet<string>, found: Map<string, Row>): Promise<boolean> {
+async function scan(
+  lines: () => AsyncIterable<string>,
+  columns: readonly string[],
+  column: string,
+  values: ReadonlySet<string>,
+  found: Map<string, Row>,
+): Promise<boolean> {
   const at = columns.indexOf(column);
   if (at < 0 || values.size === 0) return false;
   const plain = values.size <= 50 && [...values].every((v) => PLAIN.test(v));

@@ -154,25 +154,20 @@ function httpUrl(s: string): boolean {
   }
 }
 /** `https://...` or `ntfy:https://...`, several separated by commas or spaces. */
-const notifyTargets = z
-  .string()
-  .transform((s, ctx) => {
-    const out: NotifyTarget[] = [];
-    for (const item of s.split(/[\s,]+/).filter((x) => x.length > 0)) {
-      const ntfy = item.startsWith('ntfy:');
-      const url = ntfy ? item.slice('ntfy:'.length) : item;
-      if (!httpUrl(url)) {
-        ctx.addIssue({ code: 'custom', message: `entry ${out.length + 1} is not an http(s) URL (expected https://host/path or ntfy:https://ntfy.sh/topic)` });
-        return z.NEVER;
-      }
-      out.push({ kind: ntfy ? 'ntfy' : 'json', url });
+const notifyTargets = z.string().transform((s, ctx) => {
+  const out: NotifyTarget[] = [];
+  for (const item of s.split(/[\s,]+/).filter((x) => x.length > 0)) {
+    const ntfy = item.startsWith('ntfy:');
+    const url = ntfy ? item.slice('ntfy:'.length) : item;
+    if (!httpUrl(url)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${out.length + 1} is not an http(s) URL (expected https://host/path or ntfy:https://ntfy.sh/topic)` });
+      return z.NEVER;
     }
-    return out;
-  });
-const heartbeatUrl = z
-  .string()
-  .trim()
-  .refine(httpUrl, 'must be an http(s) URL such as https://hc-ping.com/<uuid>');
+    out.push({ kind: ntfy ? 'ntfy' : 'json', url });
+  }
+  return out;
+});
+const heartbeatUrl = z.string().trim().refine(httpUrl, 'must be an http(s) URL such as https://hc-ping.com/<uuid>');
 /** `host:port`, `[v6]:port` or `:port` (all interfaces). */
 const listenAddr = z
   .string()
@@ -186,9 +181,12 @@ const listenAddr = z
     }
     return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
   });
-const tableList = z
-  .string()
-  .transform((s) => s.split(',').map((t) => t.trim()).filter((t) => t.length > 0));
+const tableList = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0),
+);
 const relativeDir = z
   .string()
   .trim()
@@ -208,15 +206,61 @@ export const SETTINGS = {
   dbSocket: { flag: 'dbSocket', env: ['DB_SOCKET'], schema: nonEmpty, doc: 'Unix socket path; used instead of host/port when set.' },
   dbUser: { flag: 'dbUser', env: ['DB_USER'], schema: nonEmpty, doc: 'Database user (required).' },
   dbPassword: { env: ['DB_PASSWORD'], schema: z.string(), doc: 'Database password. Environment only: a flag would show it in `ps`.' },
-  dbPasswordFile: { flag: 'dbPasswordFile', env: ['DB_PASSWORD_FILE'], schema: nonEmpty, doc: 'File holding the password (Docker secrets); trailing newline ignored. Wins over DB_PASSWORD.' },
+  dbPasswordFile: {
+    flag: 'dbPasswordFile',
+    env: ['DB_PASSWORD_FILE'],
+    schema: nonEmpty,
+    doc: 'File holding the password (Docker secrets); trailing newline ignored. Wins over DB_PASSWORD.',
+  },
   dbName: { flag: 'dbName', env: ['DB_NAME'], schema: nonEmpty, doc: 'Database (schema) to snapshot (required).' },
-  connectTimeout: { flag: 'connectTimeout', env: ['DBSYNC_CONNECT_TIMEOUT'], default: '10', schema: seconds(1, MAX_SECONDS.hour), doc: 'Seconds to wait for the database connection.' },
-  projectDir: { flag: 'projectDir', env: ['PROJECT_DIR'], schema: nonEmpty, doc: 'Git working tree (created with `git init` if it has no repository). Default: current directory.' },
-  snapshotDir: { flag: 'dir', env: ['DBSYNC_DIR'], default: 'database', schema: relativeDir, doc: 'Snapshot folder inside PROJECT_DIR; git-dbsync owns it and commits only it.' },
-  pollInterval: { flag: 'pollInterval', env: ['POLL_INTERVAL'], default: '30', schema: seconds(0.1, MAX_SECONDS.day), doc: 'Seconds between polls of `watch`: a poll is one cheap query, and a pass runs only when it sees a change (see *How changes are detected*).' },
-  verifyInterval: { flag: 'verifyInterval', env: ['DBSYNC_VERIFY_INTERVAL'], default: '600', schema: seconds(0, MAX_SECONDS.week), doc: 'Seconds between full passes of `watch` that run whatever the change probe says (also at start and after a server restart). 0: a full pass every poll, without the probe.' },
-  quietPeriod: { flag: 'quietPeriod', env: ['DBSYNC_QUIET_PERIOD'], default: '0.2', schema: seconds(0, MAX_SECONDS.hour), doc: 'Seconds the database must stay unchanged before `watch` takes the snapshot, so that a burst of statements lands in one commit.' },
-  maxDelay: { flag: 'maxDelay', env: ['DBSYNC_MAX_DELAY'], default: '2', schema: seconds(0, MAX_SECONDS.hour), doc: 'Longest wait (seconds) for the quiet period once a change is seen: a database that never stays quiet is still committed.' },
+  connectTimeout: {
+    flag: 'connectTimeout',
+    env: ['DBSYNC_CONNECT_TIMEOUT'],
+    default: '10',
+    schema: seconds(1, MAX_SECONDS.hour),
+    doc: 'Seconds to wait for the database connection.',
+  },
+  projectDir: {
+    flag: 'projectDir',
+    env: ['PROJECT_DIR'],
+    schema: nonEmpty,
+    doc: 'Git working tree (created with `git init` if it has no repository). Default: current directory.',
+  },
+  snapshotDir: {
+    flag: 'dir',
+    env: ['DBSYNC_DIR'],
+    default: 'database',
+    schema: relativeDir,
+    doc: 'Snapshot folder inside PROJECT_DIR; git-dbsync owns it and commits only it.',
+  },
+  pollInterval: {
+    flag: 'pollInterval',
+    env: ['POLL_INTERVAL'],
+    default: '30',
+    schema: seconds(0.1, MAX_SECONDS.day),
+    doc: 'Seconds between polls of `watch`: a poll is one cheap query, and a pass runs only when it sees a change (see *How changes are detected*).',
+  },
+  verifyInterval: {
+    flag: 'verifyInterval',
+    env: ['DBSYNC_VERIFY_INTERVAL'],
+    default: '600',
+    schema: seconds(0, MAX_SECONDS.week),
+    doc: 'Seconds between full passes of `watch` that run whatever the change probe says (also at start and after a server restart). 0: a full pass every poll, without the probe.',
+  },
+  quietPeriod: {
+    flag: 'quietPeriod',
+    env: ['DBSYNC_QUIET_PERIOD'],
+    default: '0.2',
+    schema: seconds(0, MAX_SECONDS.hour),
+    doc: 'Seconds the database must stay unchanged before `watch` takes the snapshot, so that a burst of statements lands in one commit.',
+  },
+  maxDelay: {
+    flag: 'maxDelay',
+    env: ['DBSYNC_MAX_DELAY'],
+    default: '2',
+    schema: seconds(0, MAX_SECONDS.hour),
+    doc: 'Longest wait (seconds) for the quiet period once a change is seen: a database that never stays quiet is still committed.',
+  },
   maxCpu: {
     flag: 'maxCpu',
     env: ['DBSYNC_MAX_CPU'],
@@ -226,22 +270,39 @@ export const SETTINGS = {
       .refine((n) => Number.isFinite(n) && n >= 0 && n <= 100, 'must be between 0 and 100 (percent of one core; 0: no cap)'),
     doc: '`watch`: the most CPU it uses on average, in percent of one core, counting its git processes; passes wait when they would go over (a change after a quiet spell still goes at once: a burst of 2 s of CPU time is allowed). 0: no cap.',
   },
-  maxBackoff: { flag: 'maxBackoff', env: ['DBSYNC_MAX_BACKOFF'], default: '300', schema: seconds(1, MAX_SECONDS.day), doc: 'Longest wait (seconds) between retries after failures in `watch`.' },
-  lockTimeout: { flag: 'lockTimeout', env: ['DBSYNC_LOCK_TIMEOUT'], default: '60', schema: seconds(0, MAX_SECONDS.day), doc: 'Seconds to wait for another git-dbsync process working on the same repository or database before giving up (exit 3).' },
+  maxBackoff: {
+    flag: 'maxBackoff',
+    env: ['DBSYNC_MAX_BACKOFF'],
+    default: '300',
+    schema: seconds(1, MAX_SECONDS.day),
+    doc: 'Longest wait (seconds) between retries after failures in `watch`.',
+  },
+  lockTimeout: {
+    flag: 'lockTimeout',
+    env: ['DBSYNC_LOCK_TIMEOUT'],
+    default: '60',
+    schema: seconds(0, MAX_SECONDS.day),
+    doc: 'Seconds to wait for another git-dbsync process working on the same repository or database before giving up (exit 3).',
+  },
   mode: {
     flag: 'mode',
     env: ['DBSYNC_MODE'],
     default: 'backup',
     schema: z.enum(['backup', 'two-way'], { message: 'must be backup or two-way' }),
-    doc: '`backup`: push only, never write to the database (a remote that moved on is reported). `two-way`: also fetch other computers\' commits and merge them row by row into this database (see [Several computers](#several-computers)).',
+    doc: "`backup`: push only, never write to the database (a remote that moved on is reported). `two-way`: also fetch other computers' commits and merge them row by row into this database (see [Several computers](#several-computers)).",
   },
-  pullInterval: { flag: 'pullInterval', env: ['DBSYNC_PULL_INTERVAL'], schema: seconds(0.1, MAX_SECONDS.day), doc: 'Two-way mode: seconds between pulls of `watch` (fetch, merge, apply). Default: POLL_INTERVAL.' },
+  pullInterval: {
+    flag: 'pullInterval',
+    env: ['DBSYNC_PULL_INTERVAL'],
+    schema: seconds(0.1, MAX_SECONDS.day),
+    doc: 'Two-way mode: seconds between pulls of `watch` (fetch, merge, apply). Default: POLL_INTERVAL.',
+  },
   conflictRule: {
     flag: 'conflictRule',
     env: ['DBSYNC_CONFLICT_RULE'],
     default: 'theirs',
     schema: z.enum(['ours', 'theirs', 'newest'], { message: 'must be ours, theirs or newest' }),
-    doc: 'Two-way mode: which value the database keeps when both sides changed the same cell (the other is recorded as a conflict): `theirs` (the value already pushed wins), `ours` (this computer\'s), `newest` (the side with the newer commit).',
+    doc: "Two-way mode: which value the database keeps when both sides changed the same cell (the other is recorded as a conflict): `theirs` (the value already pushed wins), `ours` (this computer's), `newest` (the side with the newer commit).",
   },
   pullObjects: {
     flag: 'pullObjects',
@@ -250,8 +311,20 @@ export const SETTINGS = {
     schema: z.enum(['conflict', 'apply'], { message: 'must be conflict or apply' }),
     doc: 'Two-way mode: what a pull does with views, routines, triggers and events another computer changed. They are code that runs in this database, so by default (`conflict`) they are not applied but recorded as a conflict for review (`git-dbsync conflicts`); `apply` creates them as pulled (see [Security](#security)).',
   },
-  includeTables: { flag: 'includeTables', env: ['DBSYNC_INCLUDE_TABLES'], default: '', schema: tableList, doc: 'Comma-separated table names or `*` patterns to snapshot; empty means all.' },
-  excludeTables: { flag: 'excludeTables', env: ['DBSYNC_EXCLUDE_TABLES'], default: '', schema: tableList, doc: 'Comma-separated table names or `*` patterns to leave out (applied after include).' },
+  includeTables: {
+    flag: 'includeTables',
+    env: ['DBSYNC_INCLUDE_TABLES'],
+    default: '',
+    schema: tableList,
+    doc: 'Comma-separated table names or `*` patterns to snapshot; empty means all.',
+  },
+  excludeTables: {
+    flag: 'excludeTables',
+    env: ['DBSYNC_EXCLUDE_TABLES'],
+    default: '',
+    schema: tableList,
+    doc: 'Comma-separated table names or `*` patterns to leave out (applied after include).',
+  },
   profile: {
     flag: 'profile',
     env: ['DBSYNC_PROFILE'],
@@ -259,7 +332,12 @@ export const SETTINGS = {
     schema: z.enum(['auto', 'none', ...PROFILE_NAMES] as [string, ...string[]], { message: `must be auto, none or one of: ${PROFILE_NAMES.join(', ')}` }),
     doc: `Application profile: \`auto\` picks one when the database has its tables; \`none\` turns profiles off; or a name (${PROFILE_NAMES.join(', ')}).`,
   },
-  schemaOnlyTables: { flag: 'schemaOnlyTables', env: ['DBSYNC_SCHEMA_ONLY_TABLES'], schema: tableList, doc: "Comma-separated tables or `*` patterns whose definition is versioned but whose rows are not (sessions, login counters). Default: the profile's list (InvoicePlane: ip_sessions, ip_login_log)." },
+  schemaOnlyTables: {
+    flag: 'schemaOnlyTables',
+    env: ['DBSYNC_SCHEMA_ONLY_TABLES'],
+    schema: tableList,
+    doc: "Comma-separated tables or `*` patterns whose definition is versioned but whose rows are not (sessions, login counters). Default: the profile's list (InvoicePlane: ip_sessions, ip_login_log).",
+  },
   secrets: {
     flag: 'secrets',
     env: ['DBSYNC_SECRETS'],
@@ -294,18 +372,58 @@ export const SETTINGS = {
     schema: z.enum(['auto', 'binlog', 'full'], { message: 'must be auto, binlog or full' }),
     doc: 'Which tables a pass reads: `binlog` reads only the tables the binary log says changed since the last snapshot (needs log_bin with binlog_format=ROW and REPLICATION SLAVE; see *How changes are detected*); `full` reads every table every pass; `auto` uses the binary log when the server allows it.',
   },
-  remoteUrl: { flag: 'remoteUrl', env: ['GIT_REMOTE_URL'], schema: nonEmpty, doc: 'Remote to push to (ssh, https or a path). Credentials in an https URL are used but never written to .git/config. Recorded in .git/config (dbsync.remote): later runs without it push to that remote. A remote git-dbsync was never told about (the origin of a clone) is never pushed to.' },
-  remoteName: { flag: 'remote', env: ['DBSYNC_REMOTE'], default: 'origin', schema: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain git remote name such as origin'), doc: 'Name of the git remote to push to.' },
-  gitToken: { env: ['DBSYNC_GIT_TOKEN', 'GITHUB_TOKEN'], schema: nonEmpty, doc: 'Token (password) for an https remote; environment only (GITHUB_TOKEN is read too, for compatibility). Given to git through a credential helper, never on a command line or in .git/config.' },
-  sshKey: { flag: 'sshKey', env: ['DBSYNC_SSH_KEY'], schema: nonEmpty, doc: 'Private key file for an ssh remote, used instead of ssh\'s defaults (~/.ssh/id_*). Ignored when GIT_SSH_COMMAND, GIT_SSH or core.sshCommand is set.' },
-  sshKnownHosts: { flag: 'sshKnownHosts', env: ['DBSYNC_SSH_KNOWN_HOSTS'], schema: nonEmpty, doc: 'known_hosts file holding the ssh remote\'s host key, used instead of ~/.ssh/known_hosts. Ignored when GIT_SSH_COMMAND, GIT_SSH or core.sshCommand is set.' },
-  authorName: { flag: 'authorName', env: ['DBSYNC_AUTHOR_NAME'], default: 'git-dbsync', schema: nonEmpty, doc: 'Author and committer name of snapshot commits.' },
-  authorEmail: { flag: 'authorEmail', env: ['DBSYNC_AUTHOR_EMAIL'], default: 'git-dbsync@localhost', schema: z.string().trim().regex(/^[^<>\s]+@[^<>\s]+$/, 'must look like an e-mail address (name@host)'), doc: 'Author and committer e-mail of snapshot commits.' },
+  remoteUrl: {
+    flag: 'remoteUrl',
+    env: ['GIT_REMOTE_URL'],
+    schema: nonEmpty,
+    doc: 'Remote to push to (ssh, https or a path). Credentials in an https URL are used but never written to .git/config. Recorded in .git/config (dbsync.remote): later runs without it push to that remote. A remote git-dbsync was never told about (the origin of a clone) is never pushed to.',
+  },
+  remoteName: {
+    flag: 'remote',
+    env: ['DBSYNC_REMOTE'],
+    default: 'origin',
+    schema: z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a plain git remote name such as origin'),
+    doc: 'Name of the git remote to push to.',
+  },
+  gitToken: {
+    env: ['DBSYNC_GIT_TOKEN', 'GITHUB_TOKEN'],
+    schema: nonEmpty,
+    doc: 'Token (password) for an https remote; environment only (GITHUB_TOKEN is read too, for compatibility). Given to git through a credential helper, never on a command line or in .git/config.',
+  },
+  sshKey: {
+    flag: 'sshKey',
+    env: ['DBSYNC_SSH_KEY'],
+    schema: nonEmpty,
+    doc: "Private key file for an ssh remote, used instead of ssh's defaults (~/.ssh/id_*). Ignored when GIT_SSH_COMMAND, GIT_SSH or core.sshCommand is set.",
+  },
+  sshKnownHosts: {
+    flag: 'sshKnownHosts',
+    env: ['DBSYNC_SSH_KNOWN_HOSTS'],
+    schema: nonEmpty,
+    doc: "known_hosts file holding the ssh remote's host key, used instead of ~/.ssh/known_hosts. Ignored when GIT_SSH_COMMAND, GIT_SSH or core.sshCommand is set.",
+  },
+  authorName: {
+    flag: 'authorName',
+    env: ['DBSYNC_AUTHOR_NAME'],
+    default: 'git-dbsync',
+    schema: nonEmpty,
+    doc: 'Author and committer name of snapshot commits.',
+  },
+  authorEmail: {
+    flag: 'authorEmail',
+    env: ['DBSYNC_AUTHOR_EMAIL'],
+    default: 'git-dbsync@localhost',
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[^<>\s]+@[^<>\s]+$/, 'must look like an e-mail address (name@host)'),
+    doc: 'Author and committer e-mail of snapshot commits.',
+  },
   signingKey: {
     flag: 'signingKey',
     env: ['DBSYNC_SIGNING_KEY'],
     schema: nonEmpty,
-    doc: 'ssh private key file that signs every commit git-dbsync makes (git\'s `gpg.format=ssh`). Needed with DBSYNC_TRUSTED_SIGNERS, so that the other computers accept this one\'s commits.',
+    doc: "ssh private key file that signs every commit git-dbsync makes (git's `gpg.format=ssh`). Needed with DBSYNC_TRUSTED_SIGNERS, so that the other computers accept this one's commits.",
   },
   trustedSigners: {
     flag: 'trustedSigners',
@@ -313,7 +431,13 @@ export const SETTINGS = {
     schema: nonEmpty,
     doc: 'Two-way mode: an ssh allowed-signers file (`principal namespaces="git" ssh-ed25519 AAAA...`, one line per trusted computer). A pull or a join refuses (exit 5) any incoming commit not signed by a key in it, before the database is touched. Not set: commits are not checked.',
   },
-  logLevel: { flag: 'logLevel', env: ['DBSYNC_LOG_LEVEL'], default: 'info', schema: z.enum(['debug', 'info', 'warn', 'error'], { message: 'must be one of debug, info, warn, error' }), doc: 'Log level: debug, info, warn or error.' },
+  logLevel: {
+    flag: 'logLevel',
+    env: ['DBSYNC_LOG_LEVEL'],
+    default: 'info',
+    schema: z.enum(['debug', 'info', 'warn', 'error'], { message: 'must be one of debug, info, warn, error' }),
+    doc: 'Log level: debug, info, warn or error.',
+  },
   maxUnpushed: {
     flag: 'maxUnpushed',
     env: ['DBSYNC_MAX_UNPUSHED'],
@@ -338,7 +462,13 @@ export const SETTINGS = {
     schema: listenAddr,
     doc: '`watch` serves Prometheus metrics at `http://ADDR/metrics` (passes, failures, durations, rows read, lock time, commits, push backlog, last successes, change source, conflicts, verdict). `host:port`, e.g. `127.0.0.1:9187`; unauthenticated, so keep it on localhost or a private network. Not set: not served.',
   },
-  logFormat: { flag: 'logFormat', env: ['DBSYNC_LOG_FORMAT'], default: 'text', schema: z.enum(['text', 'json'], { message: 'must be text or json' }), doc: 'Log format on stderr: text (one line per event) or json (one JSON object per line).' },
+  logFormat: {
+    flag: 'logFormat',
+    env: ['DBSYNC_LOG_FORMAT'],
+    default: 'text',
+    schema: z.enum(['text', 'json'], { message: 'must be text or json' }),
+    doc: 'Log format on stderr: text (one line per event) or json (one JSON object per line).',
+  },
 } as const satisfies Record<string, Setting>;
 
 type SettingKey = keyof typeof SETTINGS;
@@ -364,7 +494,12 @@ function sourceName(key: SettingKey, from: 'flag' | string): string {
 }
 
 function configError(message: string): DbsyncError {
-  return new DbsyncError({ operation: 'configuration', message, hint: 'fix the setting (see `git-dbsync --help` or the README configuration table)', exitCode: ExitCode.Config });
+  return new DbsyncError({
+    operation: 'configuration',
+    message,
+    hint: 'fix the setting (see `git-dbsync --help` or the README configuration table)',
+    exitCode: ExitCode.Config,
+  });
 }
 
 /**
@@ -405,8 +540,10 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
   // Each value came from its own schema, and a defaulted setting without a value is a problem above.
   const values = parsedValues as SettingValues;
   if (opts.requireDatabase !== false) {
-    if (values.dbUser === undefined && !problems.some((p) => p.includes('DB_USER'))) problems.push('DB_USER is not set: set DB_USER or --db-user to the database user');
-    if (values.dbName === undefined && !problems.some((p) => p.includes('DB_NAME'))) problems.push('DB_NAME is not set: set DB_NAME or --db-name to the database to snapshot');
+    if (values.dbUser === undefined && !problems.some((p) => p.includes('DB_USER')))
+      problems.push('DB_USER is not set: set DB_USER or --db-user to the database user');
+    if (values.dbName === undefined && !problems.some((p) => p.includes('DB_NAME')))
+      problems.push('DB_NAME is not set: set DB_NAME or --db-name to the database to snapshot');
   }
   if (problems.length > 0) throw configError(problems.join('; '));
 
@@ -422,7 +559,12 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
 
   // ssh would only say "Permission denied" or "Host key verification failed" for a mistyped path.
   const sshFiles: Record<string, string | undefined> = {};
-  for (const [key, name] of [['sshKey', 'DBSYNC_SSH_KEY'], ['sshKnownHosts', 'DBSYNC_SSH_KNOWN_HOSTS'], ['signingKey', 'DBSYNC_SIGNING_KEY'], ['trustedSigners', 'DBSYNC_TRUSTED_SIGNERS']] as const) {
+  for (const [key, name] of [
+    ['sshKey', 'DBSYNC_SSH_KEY'],
+    ['sshKnownHosts', 'DBSYNC_SSH_KNOWN_HOSTS'],
+    ['signingKey', 'DBSYNC_SIGNING_KEY'],
+    ['trustedSigners', 'DBSYNC_TRUSTED_SIGNERS'],
+  ] as const) {
     if (values[key] === undefined) continue;
     const file = path.resolve(opts.cwd, values[key]);
     try {
@@ -435,7 +577,9 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
 
   // Checking others' signatures while sending unsigned commits would make every other computer refuse this one's.
   if (sshFiles.trustedSigners && !sshFiles.signingKey) {
-    throw configError('DBSYNC_TRUSTED_SIGNERS is set but DBSYNC_SIGNING_KEY is not: the other computers would refuse this one\'s unsigned commits; set DBSYNC_SIGNING_KEY to this computer\'s ssh key (its public key belongs in the trusted signers file)');
+    throw configError(
+      "DBSYNC_TRUSTED_SIGNERS is set but DBSYNC_SIGNING_KEY is not: the other computers would refuse this one's unsigned commits; set DBSYNC_SIGNING_KEY to this computer's ssh key (its public key belongs in the trusted signers file)",
+    );
   }
 
   const secrets = loadSecretsConfig({ mode: values.secrets, overrides: values.secretPolicy, keyFile: values.secretKeyFile, cwd: opts.cwd }, configError);
@@ -498,7 +642,10 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
  * Split `https://user:token@host/repo.git` into a URL safe to store and its credentials.
  * scp-like SSH addresses (`git@host:repo.git`) and paths are returned unchanged.
  */
-export function splitRemoteCredentials(raw: string, label = 'GIT_REMOTE_URL'): { url: string; username?: string; password?: string; droppedSshPassword?: boolean } {
+export function splitRemoteCredentials(
+  raw: string,
+  label = 'GIT_REMOTE_URL',
+): { url: string; username?: string; password?: string; droppedSshPassword?: boolean } {
   const example = '(expected e.g. https://host/owner/repo.git or git@host:owner/repo.git)';
   const invalid = `${label}: not a valid URL ${example}`;
   // `<helper>::<address>` (gcrypt::rsync://host/repo, gcrypt::git@host:repo): git hands the address
@@ -586,5 +733,9 @@ export function settingsTable(): Array<{ env: string; flag: string; default: str
 
 /** A remote URL safe to print: the password or token of `https://user:token@host/...` replaced. */
 export function redactRemoteUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@').replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@:]+)@(?=[^/]*\/)/i, (m, scheme: string, _user: string) => (/^(https?|git):\/\//i.test(scheme) ? `${scheme}***@` : m));
+  return url
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@')
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@:]+)@(?=[^/]*\/)/i, (m, scheme: string, _user: string) =>
+      /^(https?|git):\/\//i.test(scheme) ? `${scheme}***@` : m,
+    );
 }

@@ -111,7 +111,10 @@ export async function readBinlog(db: DatabaseOptions, opts: BinlogReadOptions, o
   conn.on('error', () => undefined);
   try {
     await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
-    const query = (sql: string) => new Promise<Array<Array<string | null>>>((resolve, reject) => conn.query({ sql, rowsAsArray: true }, (err, rows) => (err ? reject(err) : resolve(rows as Array<Array<string | null>>))));
+    const query = (sql: string) =>
+      new Promise<Array<Array<string | null>>>((resolve, reject) =>
+        conn.query({ sql, rowsAsArray: true }, (err, rows) => (err ? reject(err) : resolve(rows as Array<Array<string | null>>))),
+      );
     const [[checksumName] = []] = await query('SELECT @@global.binlog_checksum');
     // Announce that we understand checksums (else the server refuses the dump) and MariaDB's own events.
     await query('SET @master_binlog_checksum = @@global.binlog_checksum, @mariadb_slave_capability = 4');

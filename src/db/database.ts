@@ -160,7 +160,9 @@ async function deniedOrMissing(error: DbsyncError, options: DatabaseOptions): Pr
   try {
     const db = await Database.connect({ ...options, database: undefined });
     try {
-      visible = (await db.query<{ Database: string }>('SHOW DATABASES', [], 'list databases')).map((r) => r.Database).filter((d) => !/^(information_schema|performance_schema|mysql|sys)$/i.test(d));
+      visible = (await db.query<{ Database: string }>('SHOW DATABASES', [], 'list databases'))
+        .map((r) => r.Database)
+        .filter((d) => !/^(information_schema|performance_schema|mysql|sys)$/i.test(d));
     } finally {
       await db.close();
     }
@@ -169,7 +171,8 @@ async function deniedOrMissing(error: DbsyncError, options: DatabaseOptions): Pr
   }
   const name = options.database!;
   if (visible.includes(name)) return error;
-  const seen = visible.length === 0 ? 'it can see no database' : `databases it can see: ${visible.slice(0, 10).join(', ')}${visible.length > 10 ? ', ...' : ''}`;
+  const seen =
+    visible.length === 0 ? 'it can see no database' : `databases it can see: ${visible.slice(0, 10).join(', ')}${visible.length > 10 ? ', ...' : ''}`;
   return new DbsyncError({
     operation: 'connect to database',
     message: `database ${JSON.stringify(name)} does not exist, or user ${JSON.stringify(options.user)} has no privilege on it (${seen})${' at ' + describe(options)}`,
@@ -321,7 +324,8 @@ export class Database {
         else reject(ours ? err : databaseError(operation, err, this.options));
       };
       // mysql2 tells a streaming query nothing when the connection drops mid-result (see streamRaw).
-      const lost = (err?: Error) => finish(err ?? Object.assign(new Error('Connection lost: the server closed the connection'), { code: 'PROTOCOL_CONNECTION_LOST' }));
+      const lost = (err?: Error) =>
+        finish(err ?? Object.assign(new Error('Connection lost: the server closed the connection'), { code: 'PROTOCOL_CONNECTION_LOST' }));
       const ended = () => lost();
       conn.on('error', lost);
       conn.on('end', ended);

@@ -14,7 +14,11 @@ export const DEMO_POLL_INTERVAL = 0.25;
 export function demoEnvironment(env: NodeJS.ProcessEnv, server: ThrowawayServer, projectDir: string): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(env)) {
-    if (/^(DB_|DBSYNC_)/.test(k) || ['PROJECT_DIR', 'POLL_INTERVAL', 'GIT_REMOTE_URL', 'GITHUB_TOKEN', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE'].includes(k)) continue;
+    if (
+      /^(DB_|DBSYNC_)/.test(k) ||
+      ['PROJECT_DIR', 'POLL_INTERVAL', 'GIT_REMOTE_URL', 'GITHUB_TOKEN', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE'].includes(k)
+    )
+      continue;
     clean[k] = v;
   }
   return {

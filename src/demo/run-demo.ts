@@ -59,7 +59,13 @@ function nextCommit(loop: WatchLoop, what: string, opts: DemoOptions): Promise<P
     };
     const timer = setTimeout(() => {
       done();
-      reject(new DbsyncError({ operation: 'demo', message: `the watcher made no commit for ${what} within ${opts.commitTimeoutMs / 1000} s`, hint: 'the machine may be very busy; retry' }));
+      reject(
+        new DbsyncError({
+          operation: 'demo',
+          message: `the watcher made no commit for ${what} within ${opts.commitTimeoutMs / 1000} s`,
+          hint: 'the machine may be very busy; retry',
+        }),
+      );
     }, opts.commitTimeoutMs);
     loop.on('pass:success', onPass);
     loop.on('pass:failure', onFailure);

@@ -24,7 +24,11 @@ const EXTRA_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'
 
 /** mariadbd and mariadb-install-db from PATH or the usual folders; exit 2 naming the package when missing. */
 export function findServerBinaries(dirs: readonly string[] = [...(process.env.PATH ?? '').split(path.delimiter), ...EXTRA_DIRS]): ServerBinaries {
-  const find = (name: string) => dirs.filter(Boolean).map((d) => path.join(d, name)).find((p) => existsSync(p));
+  const find = (name: string) =>
+    dirs
+      .filter(Boolean)
+      .map((d) => path.join(d, name))
+      .find((p) => existsSync(p));
   const mariadbd = find('mariadbd');
   const installDb = find('mariadb-install-db');
   if (mariadbd && installDb) return { mariadbd, installDb };
@@ -105,11 +109,23 @@ export class ThrowawayServer {
     const datadir = path.join(this.dir, 'data');
     // Root may run the server only when it says so; for anyone else --user is ignored.
     const user = `--user=${os.userInfo().username}`;
-    await this.install(['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', user, '--innodb-log-file-size=8M'], signal);
+    await this.install(
+      ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', user, '--innodb-log-file-size=8M'],
+      signal,
+    );
     const args = [
-      '--no-defaults', `--datadir=${datadir}`, `--socket=${this.socket}`, `--port=${this.port}`, '--bind-address=127.0.0.1', user,
-      `--pid-file=${path.join(this.dir, 'mariadbd.pid')}`, `--log-error=${path.join(this.dir, 'error.log')}`,
-      '--skip-name-resolve', '--innodb-buffer-pool-size=32M', '--innodb-log-file-size=8M', '--innodb-flush-log-at-trx-commit=2',
+      '--no-defaults',
+      `--datadir=${datadir}`,
+      `--socket=${this.socket}`,
+      `--port=${this.port}`,
+      '--bind-address=127.0.0.1',
+      user,
+      `--pid-file=${path.join(this.dir, 'mariadbd.pid')}`,
+      `--log-error=${path.join(this.dir, 'error.log')}`,
+      '--skip-name-resolve',
+      '--innodb-buffer-pool-size=32M',
+      '--innodb-log-file-size=8M',
+      '--innodb-flush-log-at-trx-commit=2',
     ];
     // Its own process group: a Ctrl-C in the terminal reaches git-dbsync only, which stops the server in order.
     this.proc = spawn(bin.mariadbd, args, { stdio: 'ignore', detached: true });
@@ -118,13 +134,22 @@ export class ThrowawayServer {
     for (;;) {
       signal?.throwIfAborted();
       if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
-        throw new DbsyncError({ operation: OPERATION, message: `mariadbd exited during start-up (${this.proc.exitCode ?? this.proc.signalCode})`, hint: 'run `mariadbd --version` to check the installation' });
+        throw new DbsyncError({
+          operation: OPERATION,
+          message: `mariadbd exited during start-up (${this.proc.exitCode ?? this.proc.signalCode})`,
+          hint: 'run `mariadbd --version` to check the installation',
+        });
       }
       try {
         await (await Database.connect(this.options())).close();
         return;
       } catch {
-        if (Date.now() > deadline) throw new DbsyncError({ operation: OPERATION, message: 'mariadbd did not accept connections within 30 s', hint: 'the machine may be very busy; retry' });
+        if (Date.now() > deadline)
+          throw new DbsyncError({
+            operation: OPERATION,
+            message: 'mariadbd did not accept connections within 30 s',
+            hint: 'the machine may be very busy; retry',
+          });
         await sleep(100);
       }
     }
@@ -152,7 +177,13 @@ export class ThrowawayServer {
         if (signal?.aborted) return reject(signal.reason);
         if (code === 0) return resolve();
         const last = output.trim().split('\n').filter(Boolean).pop() ?? `exit code ${code}`;
-        reject(new DbsyncError({ operation: OPERATION, message: `mariadb-install-db failed: ${last}`, hint: 'check that the MariaDB server package is complete (reinstall mariadb-server)' }));
+        reject(
+          new DbsyncError({
+            operation: OPERATION,
+            message: `mariadb-install-db failed: ${last}`,
+            hint: 'check that the MariaDB server package is complete (reinstall mariadb-server)',
+          }),
+        );
       });
     });
   }

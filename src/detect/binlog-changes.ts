@@ -39,7 +39,22 @@ const BINLOG_CHECKPOINT = 161;
 const GTID = 162;
 const GTID_LIST = 163;
 /** Events that change nothing by themselves (INTVAR, RAND, USER_VAR only give context to the Query event that follows). */
-const HARMLESS = new Set([STOP, INTVAR, RAND, USER_VAR, FORMAT_DESCRIPTION, XID, HEARTBEAT, ROWS_QUERY, ...MYSQL_GTID, XA_PREPARE, ANNOTATE_ROWS, BINLOG_CHECKPOINT, GTID, GTID_LIST]);
+const HARMLESS = new Set([
+  STOP,
+  INTVAR,
+  RAND,
+  USER_VAR,
+  FORMAT_DESCRIPTION,
+  XID,
+  HEARTBEAT,
+  ROWS_QUERY,
+  ...MYSQL_GTID,
+  XA_PREPARE,
+  ANNOTATE_ROWS,
+  BINLOG_CHECKPOINT,
+  GTID,
+  GTID_LIST,
+]);
 /** The server made the event up (the first Rotate of a dump): its position means nothing. */
 const ARTIFICIAL_FLAG = 0x20;
 /** The server marks events a reader may skip when it does not know them. */
@@ -90,7 +105,12 @@ export class BinlogChanges {
   /** Dirty tables (names as the binary log spells them), or the reason everything must be read. */
   result():
     | { readonly kind: 'everything'; readonly reason: string }
-    | { readonly kind: 'tables'; readonly tables: ReadonlySet<string>; readonly keys?: ReadonlyMap<string, TableKeys>; readonly wholeBecause?: ReadonlyMap<string, string> } {
+    | {
+        readonly kind: 'tables';
+        readonly tables: ReadonlySet<string>;
+        readonly keys?: ReadonlyMap<string, TableKeys>;
+        readonly wholeBecause?: ReadonlyMap<string, string>;
+      } {
     if (this.doubt) return { kind: 'everything', reason: this.doubt };
     if (!this.reached) return { kind: 'everything', reason: `the binary log ended before ${this.to.file}:${this.to.position}` };
     if (this.keyed.size === 0) return { kind: 'tables', tables: this.dirty };

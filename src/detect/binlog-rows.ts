@@ -149,7 +149,8 @@ export function tableMapColumns(body: Buffer, pos: number): TableMapColumns {
           real = b0 | 0x30;
           length = b1 | (((b0 & 0x30) ^ 0x30) << 4);
         }
-        if (real === 247 || real === 248) lengths[i] = length; // ENUM, SET: their pack length
+        if (real === 247 || real === 248)
+          lengths[i] = length; // ENUM, SET: their pack length
         else if (real === 254) lengths[i] = length > 255 ? -2 : -1;
         else throw new Error(`CHAR column of real type ${real}`);
         break;
@@ -207,7 +208,8 @@ export function rowsEventKeys(type: number, body: Buffer, columns: TableMapColum
   if (n !== columns.types.length) throw new Error(`rows event of ${n} columns for a table map of ${columns.types.length}`);
   if (n !== spec.columns) throw new Error(`the binary log has ${n} columns, the live table ${spec.columns}`);
   for (const k of spec.key) {
-    if (columns.types[k.index] !== k.type) throw new Error(`key column ${k.index + 1} has binlog type ${columns.types[k.index]}, the live schema says ${k.type}`);
+    if (columns.types[k.index] !== k.type)
+      throw new Error(`key column ${k.index + 1} has binlog type ${columns.types[k.index]}, the live schema says ${k.type}`);
   }
   const bitmapBytes = (n + 7) >> 3;
   const images: number[] = [p];

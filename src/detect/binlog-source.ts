@@ -24,7 +24,10 @@ export const BINLOG_HINT = 'enable with --log-bin --binlog-format=ROW and GRANT 
 export class BinlogSource implements ChangeSource {
   readonly name = 'binlog';
 
-  constructor(private readonly connect: () => Promise<Database>, private readonly options: DatabaseOptions) {}
+  constructor(
+    private readonly connect: () => Promise<Database>,
+    private readonly options: DatabaseOptions,
+  ) {}
 
   async availability(): Promise<SourceAvailability> {
     const db = await this.connect();
@@ -41,7 +44,10 @@ export class BinlogSource implements ChangeSource {
       try {
         await readBinlog(this.options, { file, position, timeoutMs: 10_000 }, () => 'stop');
       } catch (err) {
-        return { ok: false, reason: /denied|privilege/i.test(messageOf(err)) ? 'the user lacks REPLICATION SLAVE' : `the binary log cannot be read (${messageOf(err)})` };
+        return {
+          ok: false,
+          reason: /denied|privilege/i.test(messageOf(err)) ? 'the user lacks REPLICATION SLAVE' : `the binary log cannot be read (${messageOf(err)})`,
+        };
       }
       // Table granularity needs only the table names of rows events, so a MINIMAL row image is fine
       // too; chunk granularity needs the key in every image, which MINIMAL's after image of an
@@ -71,14 +77,18 @@ export class BinlogSource implements ChangeSource {
     if (from.server !== to.server) return { kind: 'everything', reason: `the server changed (server id/version ${from.server} -> ${to.server})` };
     const order = comparePositions(from, to);
     if (order === 0) return { kind: 'tables', tables: new Set() };
-    if (order > 0) return { kind: 'everything', reason: `the binary log position went back (${from.file}:${from.position} -> ${to.file}:${to.position}; RESET MASTER?)` };
+    if (order > 0)
+      return { kind: 'everything', reason: `the binary log position went back (${from.file}:${from.position} -> ${to.file}:${to.position}; RESET MASTER?)` };
     const changes = new BinlogChanges(schema, from, to, keyed);
     try {
       await readBinlog(this.options, { file: from.file, position: from.position, signal }, (e) => changes.feed(e));
     } catch (err) {
       const text = messageOf(err);
       const purged = /could not find first log file|binlog truncated|purged|impossible position/i.test(text);
-      return { kind: 'everything', reason: purged ? `the binary log from ${from.file}:${from.position} is no longer there (${text})` : `the binary log could not be read (${text})` };
+      return {
+        kind: 'everything',
+        reason: purged ? `the binary log from ${from.file}:${from.position} is no longer there (${text})` : `the binary log could not be read (${text})`,
+      };
     }
     return changes.result();
   }

@@ -161,7 +161,9 @@ export class ChangeProbe {
         this.unavailable = err;
         throw err;
       }
-      throw err instanceof DbsyncError ? err : new DbsyncError({ operation: 'read the change probe', message: messageOf(err), hint: 'a full pass runs instead', cause: err });
+      throw err instanceof DbsyncError
+        ? err
+        : new DbsyncError({ operation: 'read the change probe', message: messageOf(err), hint: 'a full pass runs instead', cause: err });
     }
   }
 
@@ -182,7 +184,9 @@ export class ChangeProbe {
     }
     const missing = REQUIRED.filter((n) => counters[n.toLowerCase()] === undefined);
     if (missing.length > 0 || !Number.isFinite(uptime)) {
-      throw new ProbeUnavailable(`the server has no status counter ${[...missing, ...(Number.isFinite(uptime) ? [] : ['Uptime'])].join(', ')} (MariaDB 10.3 or later has them)`);
+      throw new ProbeUnavailable(
+        `the server has no status counter ${[...missing, ...(Number.isFinite(uptime) ? [] : ['Uptime'])].join(', ')} (MariaDB 10.3 or later has them)`,
+      );
     }
     return { session: this.session, server: this.server, startedAt: Math.round(Date.now() / 1000 - uptime), counters };
   }

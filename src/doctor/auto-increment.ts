@@ -37,7 +37,12 @@ export function checkAutoIncrement(now: AutoIncrement, plan?: { computers: numbe
     const want = wantedAutoIncrement(plan.computers, plan.self);
     const o = autoIncrementOptions(want);
     if (now.increment === want.increment && now.offset === want.offset) {
-      return { ok: true, lines: [`ok: ${have}: right for computer ${plan.self} of ${plan.computers} (its new ids are ${want.offset}, ${want.offset + want.increment}, ${want.offset + 2 * want.increment}, ...)`] };
+      return {
+        ok: true,
+        lines: [
+          `ok: ${have}: right for computer ${plan.self} of ${plan.computers} (its new ids are ${want.offset}, ${want.offset + want.increment}, ${want.offset + 2 * want.increment}, ...)`,
+        ],
+      };
     }
     return {
       ok: false,

@@ -113,7 +113,7 @@ export class BlobBatch {
     const size = Number(m[2]);
     const keep = m[1] === 'blob' && size <= request.maxBytes;
     const buf = keep ? Buffer.allocUnsafe(size) : null;
-    const value: BatchBlob = m[1] !== 'blob' ? null : buf ?? { skipped: true, size };
+    const value: BatchBlob = m[1] !== 'blob' ? null : (buf ?? { skipped: true, size });
     this.body = { buf, size, filled: 0, due: size + 1, value };
   }
 }

@@ -104,7 +104,10 @@ export class Git {
    * history), judged against an ssh allowed-signers file (git's gpg.ssh.allowedSignersFile).
    */
   async signatures(revs: readonly string[], allowedSignersFile: string): Promise<CommitSignature[]> {
-    const out = await this.ok(['-c', `gpg.ssh.allowedSignersFile=${allowedSignersFile}`, 'log', '--format=%H%x00%G?%x00%GS%x00%GK', ...revs, '--'], 'check commit signatures');
+    const out = await this.ok(
+      ['-c', `gpg.ssh.allowedSignersFile=${allowedSignersFile}`, 'log', '--format=%H%x00%G?%x00%GS%x00%GK', ...revs, '--'],
+      'check commit signatures',
+    );
     return out
       .split('\n')
       .filter(Boolean)
@@ -115,10 +118,17 @@ export class Git {
   }
 
   /** Run git; resolves with the exit code (never rejects for a non-zero exit). */
-  run(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number; userHooksPath?: boolean } = {}): Promise<GitResult> {
+  run(
+    args: readonly string[],
+    opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number; userHooksPath?: boolean } = {},
+  ): Promise<GitResult> {
     return new Promise((resolve, reject) => {
       // userHooksPath: without our override, for questions about the user's own hooks folder (hooksDir).
-      const child = spawn('git', [...(opts.userHooksPath ? [] : NO_HOOKS), ...args], { cwd: this.workTree, env: { ...this.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn('git', [...(opts.userHooksPath ? [] : NO_HOOKS), ...args], {
+        cwd: this.workTree,
+        env: { ...this.env, ...opts.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timer: NodeJS.Timeout | undefined;
@@ -143,13 +153,22 @@ export class Git {
       child.stdin.end(opts.input ?? '');
       child.on('close', (code, signal) => {
         clearTimeout(timer);
-        resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), ...(timedOut ? { timedOut } : {}) });
+        resolve({
+          code: code ?? (signal ? 128 : 1),
+          stdout: Buffer.concat(out),
+          stderr: Buffer.concat(err).toString('utf8'),
+          ...(timedOut ? { timedOut } : {}),
+        });
       });
     });
   }
 
   /** Run git and fail with a one-line DbsyncError on a non-zero exit. */
-  async ok(args: readonly string[], operation: string, opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number; hint?: string; userHooksPath?: boolean } = {}): Promise<string> {
+  async ok(
+    args: readonly string[],
+    operation: string,
+    opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; timeoutMs?: number; hint?: string; userHooksPath?: boolean } = {},
+  ): Promise<string> {
     const r = await this.run(args, opts);
     if (r.code !== 0) throw gitError(operation, r, opts.hint);
     return r.stdout.toString('utf8');
@@ -172,7 +191,8 @@ export class Git {
     child.on('close', (code) => {
       if (out.destroyed) return;
       if (code === 0) out.end();
-      else out.destroy(new DbsyncError({ operation: 'read snapshot from git', message: `${rev}:${path}: ${lastLine(stderr)}`, hint: 'check the revision name' }));
+      else
+        out.destroy(new DbsyncError({ operation: 'read snapshot from git', message: `${rev}:${path}: ${lastLine(stderr)}`, hint: 'check the revision name' }));
     });
     return out;
   }
@@ -190,9 +210,21 @@ export class Git {
       if (child.exitCode === null && child.signalCode === null) child.kill();
     });
     child.on('error', (e: NodeJS.ErrnoException) =>
-      batch.fail(e.code === 'ENOENT' ? new DbsyncError({ operation: 'run git', message: 'git is not installed', hint: 'install git (for example `apt-get install git`)', cause: e }) : e),
+      batch.fail(
+        e.code === 'ENOENT'
+          ? new DbsyncError({ operation: 'run git', message: 'git is not installed', hint: 'install git (for example `apt-get install git`)', cause: e })
+          : e,
+      ),
     );
-    child.on('close', (code) => batch.fail(new DbsyncError({ operation: 'read snapshot from git', message: `git cat-file --batch ended (${code ?? 'killed'}): ${lastLine(stderr || 'no error output')}`, hint: 'check the repository with `git fsck`' })));
+    child.on('close', (code) =>
+      batch.fail(
+        new DbsyncError({
+          operation: 'read snapshot from git',
+          message: `git cat-file --batch ended (${code ?? 'killed'}): ${lastLine(stderr || 'no error output')}`,
+          hint: 'check the repository with `git fsck`',
+        }),
+      ),
+    );
     return batch;
   }
 
@@ -285,11 +317,15 @@ export class Git {
       GIT_COMMITTER_NAME: author.name,
       GIT_COMMITTER_EMAIL: author.email,
     };
-    await this.ok([...this.signing(), 'commit', ...this.signFlag(), '--only', '--no-verify', '--quiet', '--allow-empty-message', '-F', '-', '--', path], 'commit snapshot', {
-      input: message,
-      env,
-      hint: 'check the repository (git status); another git command may hold .git/index.lock',
-    });
+    await this.ok(
+      [...this.signing(), 'commit', ...this.signFlag(), '--only', '--no-verify', '--quiet', '--allow-empty-message', '-F', '-', '--', path],
+      'commit snapshot',
+      {
+        input: message,
+        env,
+        hint: 'check the repository (git status); another git command may hold .git/index.lock',
+      },
+    );
     return (await this.head())!;
   }
 
@@ -315,7 +351,11 @@ export class Git {
     const r = await this.run(['grep', '-l', '-z', '-F', '--full-name', '-e', text, rev, '--', ...(typeof path === 'string' ? [path] : path)]);
     if (r.code === 1) return [];
     if (r.code !== 0) throw gitError(`search the snapshot at ${rev}`, r);
-    return r.stdout.toString('utf8').split('\0').filter(Boolean).map((p) => p.slice(rev.length + 1));
+    return r.stdout
+      .toString('utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((p) => p.slice(rev.length + 1));
   }
 
   /** Files under `path` that differ between two commits (a tree comparison: no file is read); null when `from` is not in the repository. */
@@ -344,7 +384,9 @@ export class Git {
    */
   async treeEntries(rev: string, path: string, opts: { recursive?: boolean } = {}): Promise<TreeEntry[]> {
     const flags = opts.recursive === false ? [] : ['-r', '-t'];
-    const out = await this.ok(['ls-tree', ...flags, '-z', '--full-tree', rev, '--', path || '.'], `list snapshot files at ${rev}`, { hint: 'check the revision name' });
+    const out = await this.ok(['ls-tree', ...flags, '-z', '--full-tree', rev, '--', path || '.'], `list snapshot files at ${rev}`, {
+      hint: 'check the revision name',
+    });
     const list: TreeEntry[] = [];
     for (const rec of out.split('\0')) {
       if (!rec) continue;
@@ -444,8 +486,15 @@ export class Git {
   }
 
   /** Commits of HEAD (newest first) that touched any of `paths`: id, committer date, subject. */
-  async commitsTouching(paths: readonly string[], opts: { max?: number; rev?: string; since?: number; grep?: string } = {}): Promise<Array<{ commit: string; time: string; subject: string }>> {
-    const filters = [...(opts.max ? [`-${opts.max}`] : []), ...(opts.since !== undefined ? [`--since=@${opts.since}`] : []), ...(opts.grep ? ['-i', '--fixed-strings', `--grep=${opts.grep}`] : [])];
+  async commitsTouching(
+    paths: readonly string[],
+    opts: { max?: number; rev?: string; since?: number; grep?: string } = {},
+  ): Promise<Array<{ commit: string; time: string; subject: string }>> {
+    const filters = [
+      ...(opts.max ? [`-${opts.max}`] : []),
+      ...(opts.since !== undefined ? [`--since=@${opts.since}`] : []),
+      ...(opts.grep ? ['-i', '--fixed-strings', `--grep=${opts.grep}`] : []),
+    ];
     const r = await this.run(['log', '--format=%H%x00%cI%x00%s', ...filters, opts.rev ?? 'HEAD', '--', ...paths]);
     if (r.code !== 0) return [];
     return r.stdout
@@ -513,7 +562,9 @@ export class Git {
 
   /** Make the index and working tree follow HEAD's move from `from` to `to` (like a checkout); refuses to overwrite local changes. */
   async switchTree(from: string, to: string): Promise<void> {
-    await this.ok(['read-tree', '-m', '-u', from, to], 'update the working tree', { hint: 'files in the working tree have local changes: commit or undo them, then run the command again' });
+    await this.ok(['read-tree', '-m', '-u', from, to], 'update the working tree', {
+      hint: 'files in the working tree have local changes: commit or undo them, then run the command again',
+    });
   }
 
   /** Stage `path` into .git/index exactly as in the working tree (after a ref moved under it). */
@@ -628,8 +679,12 @@ export class Git {
     const tree = (await this.ok(['hash-object', '-w', '-t', 'tree', '--stdin'], 'create write probe')).trim();
     const fixed = 'git-dbsync';
     const env = {
-      GIT_AUTHOR_NAME: fixed, GIT_AUTHOR_EMAIL: 'git-dbsync@localhost', GIT_AUTHOR_DATE: '@0 +0000',
-      GIT_COMMITTER_NAME: fixed, GIT_COMMITTER_EMAIL: 'git-dbsync@localhost', GIT_COMMITTER_DATE: '@0 +0000',
+      GIT_AUTHOR_NAME: fixed,
+      GIT_AUTHOR_EMAIL: 'git-dbsync@localhost',
+      GIT_AUTHOR_DATE: '@0 +0000',
+      GIT_COMMITTER_NAME: fixed,
+      GIT_COMMITTER_EMAIL: 'git-dbsync@localhost',
+      GIT_COMMITTER_DATE: '@0 +0000',
     };
     // Unsigned: a user's commit.gpgSign must not make the probe ask for a passphrase.
     return (await this.ok(['commit-tree', '--no-gpg-sign', tree, '-m', 'git-dbsync write probe'], 'create write probe', { env })).trim();

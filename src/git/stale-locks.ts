@@ -56,7 +56,13 @@ export async function gitProcessRunningIn(dirs: readonly string[]): Promise<bool
  * git-dbsync): a lock file older than that is taken for stale whatever its age, since no git of
  * ours can have made it since. Returns the files removed.
  */
-export async function removeStaleGitLocks(opts: { gitDir: string; workTree: string; refs: readonly string[]; minAgeMs?: number; createdBefore?: number }): Promise<string[]> {
+export async function removeStaleGitLocks(opts: {
+  gitDir: string;
+  workTree: string;
+  refs: readonly string[];
+  minAgeMs?: number;
+  createdBefore?: number;
+}): Promise<string[]> {
   const minAge = opts.minAgeMs ?? STALE_GIT_LOCK_MS;
   const candidates = ['index', ...opts.refs].map((r) => path.join(opts.gitDir, ...r.split('/')) + '.lock');
   // `git commit --only` builds the commit in a temporary index of its own; a killed one leaves it.

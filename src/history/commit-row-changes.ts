@@ -42,7 +42,9 @@ export async function commitRowChanges(
   const prefix = snapshotPath ? `${snapshotPath}/` : '';
   // A first commit is compared with the empty tree (written into the repository: older git does not know it by itself).
   const parent = (await git.resolve(`${commit}^1`)) ?? (await git.emptyTree());
-  const paths = only ? [`${prefix}${DATA_DIR}/${only.stem}.sql`, `${prefix}${DATA_DIR}/${only.stem}@*`, `${prefix}${TABLES_DIR}/${only.stem}.sql`] : [`${prefix}${DATA_DIR}`];
+  const paths = only
+    ? [`${prefix}${DATA_DIR}/${only.stem}.sql`, `${prefix}${DATA_DIR}/${only.stem}@*`, `${prefix}${TABLES_DIR}/${only.stem}.sql`]
+    : [`${prefix}${DATA_DIR}`];
   const changed = (await git.changedFiles(parent, commit, paths)) ?? [];
   const byTable = dataFilesByTable(changed.map((p) => p.slice(prefix.length)));
   const out: RowHistoryEntry[] = [];

@@ -26,7 +26,8 @@ export function rowLabel(e: RowHistoryEntry): string {
  */
 export function formatRowChange(e: RowHistoryEntry): string {
   const keyCols = new Set(e.key.map(([c]) => c));
-  if (e.kind === 'changed') return `${rowLabel(e)}: ${e.cells.map((c) => `${c.column} ${cellForPeople(c.before)} -> ${cellForPeople(c.after)}`).join(', ') || 'no cell differs (only the line)'}`;
+  if (e.kind === 'changed')
+    return `${rowLabel(e)}: ${e.cells.map((c) => `${c.column} ${cellForPeople(c.before)} -> ${cellForPeople(c.after)}`).join(', ') || 'no cell differs (only the line)'}`;
   const cells = e.cells.filter((c) => !keyCols.has(c.column)).map((c) => `${c.column}=${cellForPeople(e.kind === 'added' ? c.after : c.before)}`);
   return `${rowLabel(e)} ${e.kind}${cells.length ? `: ${cells.join(', ')}` : ''}`;
 }

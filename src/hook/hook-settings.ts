@@ -9,7 +9,18 @@ import { ExitCode } from '../errors/exit-codes.js';
  * URL may hold a token, and the hook neither pushes nor commits nor loops, so the remote, author
  * and timing settings mean nothing to it.
  */
-const NOT_CARRIED = new Set(['projectDir', 'snapshotDir', 'remoteUrl', 'remoteName', 'sshKey', 'sshKnownHosts', 'authorName', 'authorEmail', 'pollInterval', 'maxBackoff']);
+const NOT_CARRIED = new Set([
+  'projectDir',
+  'snapshotDir',
+  'remoteUrl',
+  'remoteName',
+  'sshKey',
+  'sshKnownHosts',
+  'authorName',
+  'authorEmail',
+  'pollInterval',
+  'maxBackoff',
+]);
 
 /** Settings whose value is a path: written absolute, because the hook runs from the top of the repository, not from where install ran. */
 const PATH_NAMES = /(File|Socket|Key|KnownHosts|Path)$/;
@@ -34,7 +45,12 @@ export function hookSettings(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; 
     if (raw === undefined) raw = s.env.map((n) => opts.env[n]).find((v) => v !== undefined && v !== '');
     if (raw === undefined) continue;
     if (/[\n\r\0]/.test(raw)) {
-      throw new DbsyncError({ operation: 'install hook', message: `${s.env[0]} contains a line break`, hint: 'fix the setting; the hook keeps one setting per line', exitCode: ExitCode.Config });
+      throw new DbsyncError({
+        operation: 'install hook',
+        message: `${s.env[0]} contains a line break`,
+        hint: 'fix the setting; the hook keeps one setting per line',
+        exitCode: ExitCode.Config,
+      });
     }
     values.push([s.env[0]!, PATH_NAMES.test(key) ? path.resolve(opts.cwd, raw) : raw]);
   }

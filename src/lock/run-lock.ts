@@ -19,7 +19,13 @@ export interface RunLock {
  * when that owner is provably gone, see repo-lock.ts) and a server-side named lock on the database
  * (`GET_LOCK`, released by the server when the owning session ends, even after kill -9).
  */
-export async function acquireRunLock(opts: { stateDir: string; db: Database; schema: string; timeoutMs: number; onCompromised?: (err: Error) => void }): Promise<RunLock> {
+export async function acquireRunLock(opts: {
+  stateDir: string;
+  db: Database;
+  schema: string;
+  timeoutMs: number;
+  onCompromised?: (err: Error) => void;
+}): Promise<RunLock> {
   const started = Date.now();
   const repo = await acquireRepoLock({ lockPath: path.join(opts.stateDir, 'run.lock'), timeoutMs: opts.timeoutMs, onCompromised: opts.onCompromised });
   try {

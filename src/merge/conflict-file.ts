@@ -53,7 +53,10 @@ export function formatConflicts(list: readonly (Conflict | ConflictRecord)[], me
     if (!('oursCommit' in c)) throw new Error('formatConflicts: a conflict without commits needs `meta`');
     return c;
   });
-  return [...records].sort(compareConflicts).map((r) => JSON.stringify(fileObject(r)) + '\n').join('');
+  return [...records]
+    .sort(compareConflicts)
+    .map((r) => JSON.stringify(fileObject(r)) + '\n')
+    .join('');
 }
 
 /** The JSON object of one line, fields in the documented order. */
@@ -118,7 +121,8 @@ export function parseConflicts(text: string, source = 'conflicts file'): Conflic
       if (!(name in o)) throw fail(`field "${name}" is missing`);
       if (!ok(o[name])) throw fail(`field "${name}" must be ${want} (got ${JSON.stringify(o[name])?.slice(0, 60)})`);
     }
-    if (kindHasColumn(o.kind as Conflict['kind']) !== (o.column !== null)) throw fail(kindHasColumn(o.kind as Conflict['kind']) ? `a ${String(o.kind)} conflict needs a column` : `a ${String(o.kind)} conflict has no column`);
+    if (kindHasColumn(o.kind as Conflict['kind']) !== (o.column !== null))
+      throw fail(kindHasColumn(o.kind as Conflict['kind']) ? `a ${String(o.kind)} conflict needs a column` : `a ${String(o.kind)} conflict has no column`);
     out.push({
       table: o.table as string,
       keyCells: o.key as string[],

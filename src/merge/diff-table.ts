@@ -18,5 +18,6 @@ export interface DiffTableInput {
  */
 export function diffTable(input: DiffTableInput): RowChange[] {
   const from = [...input.from];
-  return mergeTable({ table: input.table, columns: input.columns, keyColumns: input.keyColumns, base: from, ours: from, theirs: input.to, keep: 'theirs' }).changes;
+  return mergeTable({ table: input.table, columns: input.columns, keyColumns: input.keyColumns, base: from, ours: from, theirs: input.to, keep: 'theirs' })
+    .changes;
 }

@@ -47,7 +47,16 @@ export function findDuplicateNumbers(input: DuplicateNumbersInput): Conflict[] {
     if (rows.length < 2) continue;
     for (const r of rows.filter((x) => x.cameIn)) {
       const other = rows.find((x) => x !== r && !x.cameIn) ?? rows.find((x) => x !== r)!;
-      out.push({ table: input.table, keyCells: r.key, kind: 'duplicate-number', column: input.column, base: n, ours: other.key.join(','), theirs: r.key.join(','), kept: input.keep });
+      out.push({
+        table: input.table,
+        keyCells: r.key,
+        kind: 'duplicate-number',
+        column: input.column,
+        base: n,
+        ours: other.key.join(','),
+        theirs: r.key.join(','),
+        kept: input.keep,
+      });
     }
   }
   return out;

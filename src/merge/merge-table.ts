@@ -56,7 +56,12 @@ export function mergeTable(input: MergeTableInput): MergeTableResult {
   const { table, columns, keep } = input;
   const positions = input.keyColumns.map((c) => {
     const i = columns.indexOf(c);
-    if (i < 0) throw new DbsyncError({ operation: `merge table ${table}`, message: `key column ${c} is not one of the table's columns`, hint: 'this is a bug: report it with the table definition' });
+    if (i < 0)
+      throw new DbsyncError({
+        operation: `merge table ${table}`,
+        message: `key column ${c} is not one of the table's columns`,
+        hint: 'this is a bug: report it with the table definition',
+      });
     return i;
   });
   const compareKeys = positions.length === 1 ? compareLiterals : (a: string, b: string) => compareKeyCells(keyCellsOf(a), keyCellsOf(b));
@@ -190,7 +195,15 @@ interface Pending {
 type RecordConflict = (column: number, kind: Conflict['kind'], base: string | null, ours: string | null, theirs: string | null) => void;
 
 /** The merged line of one key from its base, ours and theirs lines (undefined: absent), recording conflicts. */
-function mergeRow(table: string, columns: readonly string[], keep: Side, b: string | undefined, o: string | undefined, t: string | undefined, record: RecordConflict): string | undefined {
+function mergeRow(
+  table: string,
+  columns: readonly string[],
+  keep: Side,
+  b: string | undefined,
+  o: string | undefined,
+  t: string | undefined,
+  record: RecordConflict,
+): string | undefined {
   if (o === t || t === b) return o;
   if (o === b) return t;
   if (b === undefined) {
@@ -209,11 +222,23 @@ function mergeRow(table: string, columns: readonly string[], keep: Side, b: stri
 }
 
 /** Cell-by-cell merge of a row both sides updated differently; `conflict` gets the column index and the three literals. */
-function mergeCells(table: string, columns: readonly string[], keep: Side, b: string, o: string, t: string, conflict: (i: number, bc: string, oc: string, tc: string) => void): string {
+function mergeCells(
+  table: string,
+  columns: readonly string[],
+  keep: Side,
+  b: string,
+  o: string,
+  t: string,
+  conflict: (i: number, bc: string, oc: string, tc: string) => void,
+): string {
   const bc = cellsOf(b);
   const oc = cellsOf(o);
   const tc = cellsOf(t);
-  for (const [side, cells] of [['base', bc], ['ours', oc], ['theirs', tc]] as const) {
+  for (const [side, cells] of [
+    ['base', bc],
+    ['ours', oc],
+    ['theirs', tc],
+  ] as const) {
     if (cells.length !== columns.length) {
       throw new DbsyncError({
         operation: `merge table ${table}`,

@@ -23,7 +23,12 @@ export interface PassFacts {
  */
 export class DbsyncMetrics {
   readonly registry = new Registry();
-  private readonly passes = new Counter({ name: 'dbsync_passes_total', help: 'Passes run, by result (success, failure).', labelNames: ['result'], registers: [this.registry] });
+  private readonly passes = new Counter({
+    name: 'dbsync_passes_total',
+    help: 'Passes run, by result (success, failure).',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   private readonly passDuration = new Histogram({
     name: 'dbsync_pass_duration_seconds',
     help: 'Duration of successful passes.',
@@ -38,13 +43,44 @@ export class DbsyncMetrics {
     registers: [this.registry],
   });
   private readonly commits = new Counter({ name: 'dbsync_commits_total', help: 'Snapshot commits made.', registers: [this.registry] });
-  private readonly polls = new Counter({ name: 'dbsync_polls_total', help: 'Polls of the change probe that found nothing changed (no pass ran).', registers: [this.registry] });
-  private readonly backlog = new Gauge({ name: 'dbsync_push_backlog_commits', help: 'Commits waiting to be pushed, as of the last push attempt (-1: unknown).', registers: [this.registry] });
-  private readonly backlogAge = new Gauge({ name: 'dbsync_push_backlog_age_seconds', help: 'How long pushes have been failing (0 when the remote holds every commit).', registers: [this.registry] });
-  private readonly lastSuccess = new Gauge({ name: 'dbsync_last_success_timestamp_seconds', help: 'Unix time of the last successful pass, and push.', labelNames: ['what'], registers: [this.registry] });
-  private readonly source = new Gauge({ name: 'dbsync_change_source_info', help: 'The change source passes use (1 for the one in use).', labelNames: ['source'], registers: [this.registry] });
-  private readonly conflicts = new Gauge({ name: 'dbsync_conflicts_open', help: 'Open conflicts of two-way sync in the last commit (-1: unknown).', registers: [this.registry] });
-  private readonly verdict = new Gauge({ name: 'dbsync_verdict', help: 'The verdict of `status` (1 for the current level).', labelNames: ['level'], registers: [this.registry] });
+  private readonly polls = new Counter({
+    name: 'dbsync_polls_total',
+    help: 'Polls of the change probe that found nothing changed (no pass ran).',
+    registers: [this.registry],
+  });
+  private readonly backlog = new Gauge({
+    name: 'dbsync_push_backlog_commits',
+    help: 'Commits waiting to be pushed, as of the last push attempt (-1: unknown).',
+    registers: [this.registry],
+  });
+  private readonly backlogAge = new Gauge({
+    name: 'dbsync_push_backlog_age_seconds',
+    help: 'How long pushes have been failing (0 when the remote holds every commit).',
+    registers: [this.registry],
+  });
+  private readonly lastSuccess = new Gauge({
+    name: 'dbsync_last_success_timestamp_seconds',
+    help: 'Unix time of the last successful pass, and push.',
+    labelNames: ['what'],
+    registers: [this.registry],
+  });
+  private readonly source = new Gauge({
+    name: 'dbsync_change_source_info',
+    help: 'The change source passes use (1 for the one in use).',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  private readonly conflicts = new Gauge({
+    name: 'dbsync_conflicts_open',
+    help: 'Open conflicts of two-way sync in the last commit (-1: unknown).',
+    registers: [this.registry],
+  });
+  private readonly verdict = new Gauge({
+    name: 'dbsync_verdict',
+    help: 'The verdict of `status` (1 for the current level).',
+    labelNames: ['level'],
+    registers: [this.registry],
+  });
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'dbsync_' });

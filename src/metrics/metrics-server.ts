@@ -31,7 +31,10 @@ export async function serveMetrics(registry: Registry, addr: { host: string; por
         new DbsyncError({
           operation: 'serve metrics',
           message: `cannot listen on ${addr.host}:${addr.port} (${err.code ?? err.message})`,
-          hint: err.code === 'EADDRINUSE' ? 'another process uses that port: choose another DBSYNC_METRICS_ADDR' : 'check DBSYNC_METRICS_ADDR (host:port of this machine)',
+          hint:
+            err.code === 'EADDRINUSE'
+              ? 'another process uses that port: choose another DBSYNC_METRICS_ADDR'
+              : 'check DBSYNC_METRICS_ADDR (host:port of this machine)',
         }),
       ),
     );

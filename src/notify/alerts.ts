@@ -64,7 +64,9 @@ export class Alerts {
     const at = new Date(now).toISOString();
     const content = { kind, verdict, database: this.opts.database, host: this.opts.host, at };
     const sent = await Promise.all(
-      this.opts.notify.urls.map(async (t): Promise<SentReport> => ({ what: kind, target: urlForLog(t.url), outcome: await this.send(alertRequest(t, content)) })),
+      this.opts.notify.urls.map(
+        async (t): Promise<SentReport> => ({ what: kind, target: urlForLog(t.url), outcome: await this.send(alertRequest(t, content)) }),
+      ),
     );
     // Recorded even when every target failed: retrying at every poll would hammer a broken endpoint; the reminder repeats it.
     await updateState(this.opts.stateDir, { alert: { level: verdict.level, line: verdict.line, at } }).catch(() => undefined);

@@ -95,7 +95,14 @@ const entities: EntityRule[] = [
     key: 'product_id',
     title: 'Product "{product_name|#product_id}"',
     tracked: [{ column: 'product_price', word: 'price' }],
-    fields: { product_sku: 'SKU', product_description: 'description', purchase_price: 'purchase price', tax_rate_id: 'tax rate', family_id: 'family', unit_id: 'unit' },
+    fields: {
+      product_sku: 'SKU',
+      product_description: 'description',
+      purchase_price: 'purchase price',
+      tax_rate_id: 'tax rate',
+      family_id: 'family',
+      unit_id: 'unit',
+    },
   },
   {
     table: 'ip_tax_rates',
@@ -109,7 +116,14 @@ const entities: EntityRule[] = [
     // The name only: users hold password hashes, salts and reset tokens.
     title: 'User "{user_name|#user_id}"',
     tracked: [{ column: 'user_active', word: 'status', names: { '0': 'inactive', '1': 'active' }, events: { '0': 'deactivated', '1': 'activated' } }],
-    fields: { user_email: 'email', user_password: 'password', user_psalt: 'password', user_passwordreset_token: 'password reset', user_type: 'role', user_company: 'company' },
+    fields: {
+      user_email: 'email',
+      user_password: 'password',
+      user_psalt: 'password',
+      user_passwordreset_token: 'password reset',
+      user_type: 'role',
+      user_company: 'company',
+    },
     ignore: ['user_date_modified'],
   },
   { table: 'ip_payment_methods', key: 'payment_method_id', title: 'Payment method "{payment_method_name|#payment_method_id}"' },

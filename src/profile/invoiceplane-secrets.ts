@@ -22,7 +22,8 @@ export const INVOICEPLANE_SECRETS: readonly SecretRule[] = [
     table: 'ip_users',
     column: 'user_password',
     label: 'user password hash',
-    restoreHint: "each user sets a new password: 'I forgot my password' on the login page (needs working e-mail), or an administrator uses Users > Edit > Change password",
+    restoreHint:
+      "each user sets a new password: 'I forgot my password' on the login page (needs working e-mail), or an administrator uses Users > Edit > Change password",
   },
   {
     table: 'ip_users',

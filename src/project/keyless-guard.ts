@@ -8,7 +8,9 @@ import { TOKEN_PREFIX } from '../secrets/secret-cipher.js';
 import type { SecretsConfig } from '../secrets/secret-policy.js';
 
 /** What the guard needs of a project (a Project has it all). */
-export type GuardedProject = Pick<Project, 'git' | 'stateDir' | 'snapshotPath'> & { readonly config: { readonly secrets: Pick<SecretsConfig, 'key' | 'mode'> } };
+export type GuardedProject = Pick<Project, 'git' | 'stateDir' | 'snapshotPath'> & {
+  readonly config: { readonly secrets: Pick<SecretsConfig, 'key' | 'mode'> };
+};
 
 /** The last HEAD found without encrypted values, per project, in this process. */
 const cleanHeads = new WeakMap<GuardedProject, string>();

@@ -43,7 +43,11 @@ export function gitCredentialsOf(config: Config): GitCredentials {
  * the repository without reaching the database first. `ownRepository: true` (`hook install`):
  * the current folder's repository is taken even when it holds other files (foreign-repository.ts).
  */
-export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: { create?: boolean; requireDatabase?: boolean; ownRepository?: boolean } = {}): Promise<Project> {
+export async function openProject(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  opts: { create?: boolean; requireDatabase?: boolean; ownRepository?: boolean } = {},
+): Promise<Project> {
   const given = config.projectDir;
   let st = await stat(given).catch(() => null);
   if (!st && opts.create !== false) {
@@ -52,26 +56,56 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
     // reached first, so a wrong password leaves no folder behind.
     const parent = path.dirname(given);
     if (!(await stat(parent).catch(() => null))?.isDirectory()) {
-      throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${given} does not exist, nor does its parent folder ${parent}`, hint: 'create the parent folder, or fix PROJECT_DIR', exitCode: ExitCode.Config });
+      throw new DbsyncError({
+        operation: 'open project',
+        message: `PROJECT_DIR ${given} does not exist, nor does its parent folder ${parent}`,
+        hint: 'create the parent folder, or fix PROJECT_DIR',
+        exitCode: ExitCode.Config,
+      });
     }
     if (opts.requireDatabase !== false) await (await Database.connect({ ...config.db })).close();
     await mkdir(given).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw new DbsyncError({ operation: 'open project', message: `cannot create PROJECT_DIR ${given} (${err.code ?? err.message})`, hint: 'create it yourself or fix the permissions of its parent folder', exitCode: ExitCode.Config, cause: err });
+      if (err.code !== 'EEXIST')
+        throw new DbsyncError({
+          operation: 'open project',
+          message: `cannot create PROJECT_DIR ${given} (${err.code ?? err.message})`,
+          hint: 'create it yourself or fix the permissions of its parent folder',
+          exitCode: ExitCode.Config,
+          cause: err,
+        });
     });
     st = await stat(given).catch(() => null);
   }
   if (!st?.isDirectory()) {
-    throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${given} does not exist or is not a folder`, hint: 'create it or set PROJECT_DIR to the git working tree', exitCode: ExitCode.Config });
+    throw new DbsyncError({
+      operation: 'open project',
+      message: `PROJECT_DIR ${given} does not exist or is not a folder`,
+      hint: 'create it or set PROJECT_DIR to the git working tree',
+      exitCode: ExitCode.Config,
+    });
   }
   // Resolved once, here: git reports the top of the repository as a real path, and a PROJECT_DIR
   // given through a symlink would otherwise put the snapshot folder "outside" it (`../link/database`).
   const dir = await realpath(given);
-  const denied = await access(dir, constants.W_OK).then(() => null, (err: NodeJS.ErrnoException) => err.code ?? 'EACCES');
+  const denied = await access(dir, constants.W_OK).then(
+    () => null,
+    (err: NodeJS.ErrnoException) => err.code ?? 'EACCES',
+  );
   if (denied === 'EROFS') {
-    throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} is on a read-only file system`, hint: 'remount it read-write, or set PROJECT_DIR to a writable folder', exitCode: ExitCode.Config });
+    throw new DbsyncError({
+      operation: 'open project',
+      message: `PROJECT_DIR ${dir} is on a read-only file system`,
+      hint: 'remount it read-write, or set PROJECT_DIR to a writable folder',
+      exitCode: ExitCode.Config,
+    });
   }
   if (denied) {
-    throw new DbsyncError({ operation: 'open project', message: `PROJECT_DIR ${dir} is not writable by this user`, hint: 'fix its permissions or ownership, or set PROJECT_DIR to a writable folder', exitCode: ExitCode.Config });
+    throw new DbsyncError({
+      operation: 'open project',
+      message: `PROJECT_DIR ${dir} is not writable by this user`,
+      hint: 'fix its permissions or ownership, or set PROJECT_DIR to a writable folder',
+      exitCode: ExitCode.Config,
+    });
   }
   const credentials = gitCredentialsOf(config);
   let git = new Git(dir, env, credentials);
@@ -79,7 +113,12 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
   const existed = top !== null;
   if (top === null) {
     if (opts.create === false) {
-      throw new DbsyncError({ operation: 'open project', message: `${dir} is not a git repository`, hint: 'run `git-dbsync sync` first, or set PROJECT_DIR', exitCode: ExitCode.Config });
+      throw new DbsyncError({
+        operation: 'open project',
+        message: `${dir} is not a git repository`,
+        hint: 'run `git-dbsync sync` first, or set PROJECT_DIR',
+        exitCode: ExitCode.Config,
+      });
     }
     // Reach the database before creating anything: a wrong password or a stopped server must not leave a new repository behind.
     if (opts.requireDatabase !== false) await (await Database.connect({ ...config.db })).close();
@@ -100,7 +139,13 @@ export async function openProject(config: Config, env: NodeJS.ProcessEnv, opts: 
     await mkdir(snapshotAbs, { recursive: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DbsyncError({ operation: 'open project', message: `cannot create folders in ${dir} (${code})`, hint: 'make PROJECT_DIR writable by this user', exitCode: ExitCode.Config, cause: err });
+    throw new DbsyncError({
+      operation: 'open project',
+      message: `cannot create folders in ${dir} (${code})`,
+      hint: 'make PROJECT_DIR writable by this user',
+      exitCode: ExitCode.Config,
+      cause: err,
+    });
   }
   const { remote, notice } = await resolvePushRemote(git, config, snapshotPath);
   return { config, git, top, snapshotPath, snapshotAbs, stateDir, remote, remoteNotice: notice, connect: () => Database.connect(config.db) };

@@ -16,5 +16,12 @@ export interface TableApplyResult {
 /** One table's row changes through the apply engine (all or nothing per table). */
 export async function applyTable(db: Database, table: TableInfo, opts: ApplyOptions, changes: readonly RowChange[]): Promise<TableApplyResult> {
   const r = await applyRowChanges(db, table, changes, opts);
-  return { inserted: r.inserted, updated: r.updated, deleted: r.deleted, refused: r.refused.length > 0, refusedBecause: r.refusedBecause, secretsNotApplied: r.secretsNotApplied };
+  return {
+    inserted: r.inserted,
+    updated: r.updated,
+    deleted: r.deleted,
+    refused: r.refused.length > 0,
+    refusedBecause: r.refusedBecause,
+    secretsNotApplied: r.secretsNotApplied,
+  };
 }

@@ -10,7 +10,11 @@ import { sameTable, type CommittedSnapshot, type SnapshotReader } from './commit
  * is not what git-dbsync writes stops the pull with a message naming file and line, and nothing
  * is merged, applied or committed.
  */
-export async function checkPulled(project: Project, reader: SnapshotReader, snaps: { base: CommittedSnapshot; ours: CommittedSnapshot; theirs: CommittedSnapshot }): Promise<void> {
+export async function checkPulled(
+  project: Project,
+  reader: SnapshotReader,
+  snaps: { base: CommittedSnapshot; ours: CommittedSnapshot; theirs: CommittedSnapshot },
+): Promise<void> {
   const prefix = snapshotPrefix(project);
   const { base, ours, theirs } = snaps;
   const checked = new Set<string>();
@@ -19,7 +23,10 @@ export async function checkPulled(project: Project, reader: SnapshotReader, snap
     const [b, o, t] = [base.tables.get(stem), ours.tables.get(stem), theirs.tables.get(stem)];
     // The tables the merge reads (mergeIntoDatabase skips the others): theirs, and the base where it is not ours.
     if (sameTable(t, b) || sameTable(o, t)) continue;
-    for (const [snap, table] of [[theirs, t], [base, sameTable(b, o) ? undefined : b]] as const) {
+    for (const [snap, table] of [
+      [theirs, t],
+      [base, sameTable(b, o) ? undefined : b],
+    ] as const) {
       if (!table || snap.commit === ours.commit) continue;
       const schemaFile = `${prefix}${TABLES_DIR}/${stem}.sql`;
       const { name, columns } = checkSchemaText('pull', schemaFile, stem, await reader.createText(snap, table), snap.commit);

@@ -74,7 +74,10 @@ function formatSchema(list: readonly SchemaConflictRecord[]): string {
   const byTable = new Map(list.map((r) => [r.table, r]));
   return [...byTable.values()]
     .sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0))
-    .map((r) => JSON.stringify({ table: r.table, reason: r.reason, kept: r.kept, oursCommit: r.oursCommit, theirsCommit: r.theirsCommit, mergedAt: r.mergedAt }) + '\n')
+    .map(
+      (r) =>
+        JSON.stringify({ table: r.table, reason: r.reason, kept: r.kept, oursCommit: r.oursCommit, theirsCommit: r.theirsCommit, mergedAt: r.mergedAt }) + '\n',
+    )
     .join('');
 }
 

@@ -60,7 +60,12 @@ export async function cloneIfNew(config: Config, env: NodeJS.ProcessEnv): Promis
   }
   if (!branch) return null;
   const r = await git.clone(url, config.projectDir, config.git.remoteName, branch);
-  if (r.code !== 0) throw new DbsyncError({ operation: 'join: clone the remote', message: gitMessage(r.stderr), hint: 'check GIT_REMOTE_URL and PROJECT_DIR (it must be empty or missing)' });
+  if (r.code !== 0)
+    throw new DbsyncError({
+      operation: 'join: clone the remote',
+      message: gitMessage(r.stderr),
+      hint: 'check GIT_REMOTE_URL and PROJECT_DIR (it must be empty or missing)',
+    });
   return { url, branch };
 }
 

@@ -13,7 +13,13 @@ import type { TableInfo } from '../snapshot/table-info.js';
  * again against these lines takes a few milliseconds, where a whole new pass would leave the
  * application time for more writes.
  */
-export async function refreshOurs(db: Database, table: TableInfo, secrets: TableSecrets | null, ours: readonly string[], changes: readonly RowChange[]): Promise<string[]> {
+export async function refreshOurs(
+  db: Database,
+  table: TableInfo,
+  secrets: TableSecrets | null,
+  ours: readonly string[],
+  changes: readonly RowChange[],
+): Promise<string[]> {
   const shape = new TableShape(table, secrets);
   if (shape.keyIndex === null) return (await readAllRows(db, shape, false)).map((r) => r.line);
   const keys = changes.map((c) => c.keyCells);

@@ -123,11 +123,21 @@ export async function mergeIntoDatabase(project: Project, reader: SnapshotReader
           continue;
         }
         const columns = info.columns.map((c) => c.name);
-        const baseLines = b && o && sameSchema(b, o) ? await reader.lines(base, b) : remap(await reader.lines(base, b), b ? await reader.columns(base, b) : [], columns, (await reader.lines(ours, o))[0] ?? (await reader.lines(theirs, t))[0]);
+        const baseLines =
+          b && o && sameSchema(b, o)
+            ? await reader.lines(base, b)
+            : remap(
+                await reader.lines(base, b),
+                b ? await reader.columns(base, b) : [],
+                columns,
+                (await reader.lines(ours, o))[0] ?? (await reader.lines(theirs, t))[0],
+              );
         const theirLines = await reader.lines(theirs, t);
         let ourLines = await reader.lines(ours, o);
         const duplicates = (merged: readonly string[]): Conflict[] =>
-          (input.businessNumbers ?? []).filter((n) => n.table === name).flatMap((n) => findDuplicateNumbers({ table: name, columns, keyColumns: mergeKeyColumns(info), column: n.column, merged, ours: ourLines, keep }));
+          (input.businessNumbers ?? [])
+            .filter((n) => n.table === name)
+            .flatMap((n) => findDuplicateNumbers({ table: name, columns, keyColumns: mergeKeyColumns(info), column: n.column, merged, ours: ourLines, keep }));
         // A refused table (the application wrote to a changed row since our snapshot) is merged
         // again at once against the live rows: a few milliseconds, where a new pass would take longer.
         for (let round = 0; ; round++) {
@@ -173,14 +183,30 @@ export async function mergeIntoDatabase(project: Project, reader: SnapshotReader
       await live.refresh(db);
       const created = live.info(name)!;
       const rows = await reader.lines(theirs, t);
-      const changes: RowChange[] = mergeTable({ table: name, columns: created.columns.map((c) => c.name), keyColumns: mergeKeyColumns(created), base: [], ours: [], theirs: rows, keep: 'theirs' }).changes;
-      const r = changes.length > 0 ? await applyTable(db, created, live.applyOptions, changes) : { inserted: 0, updated: 0, deleted: 0, refused: false, secretsNotApplied: [] };
+      const changes: RowChange[] = mergeTable({
+        table: name,
+        columns: created.columns.map((c) => c.name),
+        keyColumns: mergeKeyColumns(created),
+        base: [],
+        ours: [],
+        theirs: rows,
+        keep: 'theirs',
+      }).changes;
+      const r =
+        changes.length > 0
+          ? await applyTable(db, created, live.applyOptions, changes)
+          : { inserted: 0, updated: 0, deleted: 0, refused: false, secretsNotApplied: [] };
       secretsNotApplied.push(...r.secretsNotApplied);
       if (r.refused) refused.push(name);
       applied.push({ ...tableOf(), how: o ? 'replaced' : 'created', inserted: r.inserted });
     }
 
-    const objects = await mergeObjects(project, { base: base.commit, ours: ours.commit, theirs: theirs.commit }, keep, project.config.sync.pullObjects === 'apply');
+    const objects = await mergeObjects(
+      project,
+      { base: base.commit, ours: ours.commit, theirs: theirs.commit },
+      keep,
+      project.config.sync.pullObjects === 'apply',
+    );
     if (refused.length === 0) await applyObjects(db, objects, replacedAny);
     return { applied, conflicts, schemaConflicts, objectConflicts: objects.conflicts, refused, refusedBecause, secretsNotApplied, skipped };
   } finally {

@@ -14,7 +14,8 @@ export function appliedShort(t: TableApplied): string {
 
 /** A conflict in one line: table, key, column, the three values and the one the database kept. */
 export function conflictLine(c: Conflict): string {
-  if (c.kind === 'duplicate-number') return `${c.table} (${c.keyCells.join(', ')}) ${c.column}: duplicate-number: ${duplicateNumberSentence(c)}; both rows kept`;
+  if (c.kind === 'duplicate-number')
+    return `${c.table} (${c.keyCells.join(', ')}) ${c.column}: duplicate-number: ${duplicateNumberSentence(c)}; both rows kept`;
   const v = (x: string | null) => (x === null ? '(no row)' : x.length > 60 ? x.slice(0, 57) + '...' : x);
   const where = `${c.table} (${c.keyCells.join(', ')})${c.column ? ` ${c.column}` : ''}`;
   const what = c.kind === 'cell' ? '' : ` ${c.kind}:`;
@@ -29,7 +30,8 @@ export function mergeMessage(o: { from: string; commits: number; outcome: MergeO
   const subject = `Merge ${o.commits} commit(s) from ${o.from}${items.length > 0 ? `: ${shortList(items, ', ')}` : ''}${n > 0 ? `; ${n} conflict(s)` : ''}`;
   const body: string[] = [];
   for (const t of outcome.applied) {
-    const what = t.how === 'rows' ? '' : t.how === 'created' ? 'new table, ' : t.how === 'dropped' ? 'table dropped, ' : 'table replaced (its definition changed), ';
+    const what =
+      t.how === 'rows' ? '' : t.how === 'created' ? 'new table, ' : t.how === 'dropped' ? 'table dropped, ' : 'table replaced (its definition changed), ';
     body.push(`${t.table}: ${what}${t.inserted} added, ${t.updated} changed, ${t.deleted} deleted`);
   }
   if (outcome.conflicts.length > 0) {
@@ -37,9 +39,14 @@ export function mergeMessage(o: { from: string; commits: number; outcome: MergeO
     for (const c of outcome.conflicts.slice(0, 50)) body.push(`  ${conflictLine(c)}`);
     if (outcome.conflicts.length > 50) body.push(`  ... and ${outcome.conflicts.length - 50} more`);
   }
-  for (const s of outcome.schemaConflicts) body.push(`Not merged: table ${s.table}: ${s.reason}; the database has ${s.kept === 'ours' ? 'this' : 'the other'} computer's table`);
+  for (const s of outcome.schemaConflicts)
+    body.push(`Not merged: table ${s.table}: ${s.reason}; the database has ${s.kept === 'ours' ? 'this' : 'the other'} computer's table`);
   for (const c of outcome.objectConflicts) {
-    body.push(c.why === 'review' ? `Not applied (DBSYNC_PULL_OBJECTS=conflict): ${c.object} as changed in ${c.theirsCommit.slice(0, 12)}; kept ours, review it` : `Changed on both sides: ${c.object}; kept ${c.kept}`);
+    body.push(
+      c.why === 'review'
+        ? `Not applied (DBSYNC_PULL_OBJECTS=conflict): ${c.object} as changed in ${c.theirsCommit.slice(0, 12)}; kept ours, review it`
+        : `Changed on both sides: ${c.object}; kept ${c.kept}`,
+    );
   }
   return `${subject}\n\n${body.join('\n')}${body.length > 0 ? '\n\n' : ''}Snapshot taken ${o.takenAt.toISOString()}\n`;
 }

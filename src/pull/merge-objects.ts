@@ -42,13 +42,22 @@ async function objectsAt(project: Project, commit: string, kind: ObjectKind): Pr
  * of theirs is reported for review and the database keeps its objects.
  * Only what must change in this database (whose objects are ours) is returned.
  */
-export async function mergeObjects(project: Project, commits: { base: string; ours: string; theirs: string }, keep: Side, applyTheirs: boolean): Promise<ObjectMerge> {
+export async function mergeObjects(
+  project: Project,
+  commits: { base: string; ours: string; theirs: string },
+  keep: Side,
+  applyTheirs: boolean,
+): Promise<ObjectMerge> {
   const create: DbObject[] = [];
   const drop: string[] = [];
   const triggers: DbObject[] = [];
   const conflicts: ObjectConflict[] = [];
   for (const kind of OBJECT_LOAD_ORDER) {
-    const [b, o, t] = await Promise.all([objectsAt(project, commits.base, kind), objectsAt(project, commits.ours, kind), objectsAt(project, commits.theirs, kind)]);
+    const [b, o, t] = await Promise.all([
+      objectsAt(project, commits.base, kind),
+      objectsAt(project, commits.ours, kind),
+      objectsAt(project, commits.theirs, kind),
+    ]);
     const result = new Map(o);
     for (const key of new Set([...b.keys(), ...o.keys(), ...t.keys()])) {
       const [bo, oo, to] = [b.get(key), o.get(key), t.get(key)];

@@ -75,12 +75,29 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     // 1. Our side: whatever the application wrote is committed first (and is "ours" below).
     const pass = await passLocked(project, { push: false, signal: opts.signal });
     first ??= pass;
-    const base = { pass: first, from: null, incoming: 0, commit: null, merge: null, after: null, push: null, retries: attempt, fetchError: null, keptBranch: null, outsideFiles: [] };
+    const base = {
+      pass: first,
+      from: null,
+      incoming: 0,
+      commit: null,
+      merge: null,
+      after: null,
+      push: null,
+      retries: attempt,
+      fetchError: null,
+      keptBranch: null,
+      outsideFiles: [],
+    };
     const done = async (r: Omit<PullResult, 'push'>): Promise<PullResult> => ({ ...r, push: opts.push === false ? null : await pushCommits(git, remote) });
     if (remote === null || (await git.remoteUrl(remote)) === null) return { ...base, outcome: 'no-remote' };
     const branch = await git.branch();
     const ours = await git.head();
-    if (!branch || !ours) throw new DbsyncError({ operation: 'pull', message: 'HEAD is detached or the repository has no commit', hint: 'check out a branch (git switch main) and run a pass first' });
+    if (!branch || !ours)
+      throw new DbsyncError({
+        operation: 'pull',
+        message: 'HEAD is detached or the repository has no commit',
+        hint: 'check out a branch (git switch main) and run a pass first',
+      });
     const from = `${remote}/${branch}`;
 
     const fetched = await git.fetch(remote, branch);
@@ -100,7 +117,11 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     await refuseUntrustedCommits(project, mergeBase ? ours : null, theirs, 'pull', from);
     const fastForward = mergeBase === ours;
     const reader = new SnapshotReader(project);
-    const [b, o, t] = await Promise.all([readCommittedSnapshot(project, mergeBase ?? ours), readCommittedSnapshot(project, ours), readCommittedSnapshot(project, theirs)]);
+    const [b, o, t] = await Promise.all([
+      readCommittedSnapshot(project, mergeBase ?? ours),
+      readCommittedSnapshot(project, ours),
+      readCommittedSnapshot(project, theirs),
+    ]);
     // The remote is untrusted input: everything of theirs is read strictly before the database is touched.
     await checkPulled(project, reader, { base: b, ours: o, theirs: t });
     // A fast-forward has conflicts only with what the application writes while it applies (the
@@ -135,7 +156,12 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     // writeStaged removes the staging folder in any case.
     await writeStaged(project, await stageSnapshot(project, opts.signal), opts.signal);
     const meta = { oursCommit: ours, theirsCommit: theirs, mergedAt: takenAt.toISOString() };
-    await writeMergedConflicts(project, { base: mergeBase, ours, theirs }, withMeta(outcome.conflicts, meta), outcome.schemaConflicts.map((s) => ({ ...s, ...meta })));
+    await writeMergedConflicts(
+      project,
+      { base: mergeBase, ours, theirs },
+      withMeta(outcome.conflicts, meta),
+      outcome.schemaConflicts.map((s) => ({ ...s, ...meta })),
+    );
     const commit = await commitMerge(project, { ours, theirs, message: mergeMessage({ from, commits: incoming, outcome, takenAt }) });
     return done({ ...base, from, incoming, commit, merge: outcome, after: null, outcome: 'merged', outsideFiles });
   }

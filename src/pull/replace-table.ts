@@ -42,6 +42,11 @@ export async function createTable(db: Database, name: string, createText: string
   } catch (err) {
     if (/already exists/i.test(messageOf(err))) return false;
     if (err instanceof DbsyncError) throw err;
-    throw new DbsyncError({ operation: `create table ${name}`, message: messageOf(err), hint: 'check the table definition in the other computer\'s snapshot', cause: err });
+    throw new DbsyncError({
+      operation: `create table ${name}`,
+      message: messageOf(err),
+      hint: "check the table definition in the other computer's snapshot",
+      cause: err,
+    });
   }
 }

@@ -27,7 +27,13 @@ export async function refuseUntrustedCommits(project: Project, from: string | nu
         : first.status === 'B'
           ? 'has a bad signature (the commit was changed after signing)'
           : `has a signature git cannot check (status ${first.status}${first.key ? `, key ${first.key}` : ''})`;
-  const more = bad.length > 1 ? ` (and ${bad.length - 1} more of the ${sigs.length} incoming commit(s): ${bad.slice(0, SHOWN).map((b) => b.commit.slice(0, 12)).join(', ')}${bad.length > SHOWN ? ', ...' : ''})` : '';
+  const more =
+    bad.length > 1
+      ? ` (and ${bad.length - 1} more of the ${sigs.length} incoming commit(s): ${bad
+          .slice(0, SHOWN)
+          .map((b) => b.commit.slice(0, 12))
+          .join(', ')}${bad.length > SHOWN ? ', ...' : ''})`
+      : '';
   throw new DbsyncError({
     operation,
     message: `commit ${first.commit.slice(0, 12)} from ${where} ${why}${more}; nothing was merged into the database`,

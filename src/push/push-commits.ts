@@ -47,7 +47,8 @@ export function pushFailure(stderr: string): { cause: string; hint: string } {
   const cause = specific?.replace(/^(fatal|error): /, '') ?? gitMessage(stderr);
   let hint = 'check GIT_REMOTE_URL and that the remote is reachable';
   if (/Permission denied \(|Host key verification failed/.test(stderr)) {
-    hint = 'give ssh a key the remote accepts and the host key in known_hosts (DBSYNC_SSH_KEY, DBSYNC_SSH_KNOWN_HOSTS or GIT_SSH_COMMAND); `git-dbsync remote show` names the exact cause';
+    hint =
+      'give ssh a key the remote accepts and the host key in known_hosts (DBSYNC_SSH_KEY, DBSYNC_SSH_KNOWN_HOSTS or GIT_SSH_COMMAND); `git-dbsync remote show` names the exact cause';
   } else if (/could not read (Username|Password)|Authentication failed|requested URL returned error: 40[13]/i.test(stderr)) {
     hint = 'give credentials the remote accepts: DBSYNC_GIT_TOKEN, or https://user:token@host/... in GIT_REMOTE_URL';
   } else if (/does not appear to be a git repository|repository .* not found|requested URL returned error: 404/i.test(stderr)) {

@@ -28,7 +28,10 @@ export type RemoteCheck =
 export async function checkRemote(git: Git, remote: string, url: string, opts: { write: boolean }): Promise<RemoteCheck> {
   const read = await git.lsRemote(remote, REMOTE_TIMEOUT_MS);
   if (read.code !== 0) return { ok: false, failure: describeRemoteFailure(read.stderr, 'read', url, read.timedOut ? REMOTE_TIMEOUT_MS : undefined) };
-  const branches = read.stdout.toString('utf8').split('\n').filter((l) => l.trim().length > 0).length;
+  const branches = read.stdout
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim().length > 0).length;
   if (!opts.write) return { ok: true, branches, writable: false, leftover: null };
 
   const ref = `${PROBE_NAMESPACE}${Date.now().toString(36)}-${randomBytes(6).toString('hex')}`;

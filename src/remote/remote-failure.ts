@@ -33,7 +33,10 @@ export function sshHost(url: string): { host: string; port: number | undefined }
  * being done: `read` (ls-remote: reach and read) or `write` (push of the probe ref).
  */
 export function describeRemoteFailure(stderr: string, stage: 'read' | 'write', url: string, timedOutAfterMs?: number): RemoteFailure {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const line = (re: RegExp) => lines.find((l) => re.test(l));
   const ssh = sshHost(url);
   const keyscan = ssh ? `ssh-keyscan ${ssh.port ? `-p ${ssh.port} ` : ''}${ssh.host} >> ~/.ssh/known_hosts` : 'ssh-keyscan HOST >> ~/.ssh/known_hosts';
@@ -53,7 +56,9 @@ export function describeRemoteFailure(stderr: string, stage: 'read' | 'write', u
     };
   }
   // ssh's and curl's own words come on a line before git's generic "Could not read from remote repository".
-  const network = line(/^ssh: (connect to host|Could not resolve hostname)|Could not resolve host|Failed to connect to|Connection refused|Connection timed out|Operation timed out|Network is unreachable|No route to host|Connection reset by peer|Connection closed by/i);
+  const network = line(
+    /^ssh: (connect to host|Could not resolve hostname)|Could not resolve host|Failed to connect to|Connection refused|Connection timed out|Operation timed out|Network is unreachable|No route to host|Connection reset by peer|Connection closed by/i,
+  );
   if (network) {
     return { problem: 'unreachable', message: `host unreachable: ${network.replace(/^(fatal|error): /, '')}`, hint: unreachableHint };
   }
@@ -85,7 +90,7 @@ export function describeRemoteFailure(stderr: string, stage: 'read' | 'write', u
     return {
       problem: 'key-refused',
       message: `key refused: ${denied}`,
-      hint: 'add this computer\'s public key to the repository (a deploy key with write access) or account, or point DBSYNC_SSH_KEY at the private key it accepts (default: ~/.ssh/id_*)',
+      hint: "add this computer's public key to the repository (a deploy key with write access) or account, or point DBSYNC_SSH_KEY at the private key it accepts (default: ~/.ssh/id_*)",
     };
   }
   if (/does not appear to be a git repository|Repository not found|repository '.*' not found|requested URL returned error: 404/i.test(stderr)) {
@@ -105,7 +110,9 @@ export function describeRemoteFailure(stderr: string, stage: 'read' | 'write', u
     };
   }
   // The ref's own "[remote rejected] ... (reason)" line first: a hook's own words come before it.
-  const write = stage === 'write' && (line(/\[(remote )?rejected\]/) ?? line(/Permission to .* denied|not allowed to push|insufficient permission|read[- ]only|error: 403/i));
+  const write =
+    stage === 'write' &&
+    (line(/\[(remote )?rejected\]/) ?? line(/Permission to .* denied|not allowed to push|insufficient permission|read[- ]only|error: 403/i));
   if (write) {
     const reason = /\[(?:remote )?rejected\].*\((.+)\)\s*$/.exec(write)?.[1] ?? write.replace(/^(fatal|error|remote): /, '');
     const said = lines.find((l) => /^remote: \S/.test(l) && !/^remote: (Resolving|Counting|Compressing|Total|error: )/.test(l));
@@ -124,7 +131,11 @@ export function describeRemoteFailure(stderr: string, stage: 'read' | 'write', u
     };
   }
   if (stage === 'write') {
-    return { problem: 'cannot-write', message: `cannot write to the repository: ${gitMessage(stderr)}`, hint: 'check that the key or token may push to this repository' };
+    return {
+      problem: 'cannot-write',
+      message: `cannot write to the repository: ${gitMessage(stderr)}`,
+      hint: 'check that the key or token may push to this repository',
+    };
   }
   return { problem: 'failed', message: `cannot read the repository: ${gitMessage(stderr)}`, hint: 'check the URL and your access to the repository' };
 }

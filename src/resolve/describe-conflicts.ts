@@ -45,7 +45,9 @@ export function describeConflicts(open: OpenConflicts, keyColumns: (table: strin
   for (const c of open.rows) {
     if (c.kind === 'duplicate-number') {
       // Both rows stay; the user renumbers one in the application, then closes the record.
-      lines.push(`- ${c.table} (${c.column}): ${duplicateNumberSentence(c)}; both rows are kept (ours ${c.oursCommit.slice(0, 12)}, theirs ${c.theirsCommit.slice(0, 12)})`);
+      lines.push(
+        `- ${c.table} (${c.column}): ${duplicateNumberSentence(c)}; both rows are kept (ours ${c.oursCommit.slice(0, 12)}, theirs ${c.theirsCommit.slice(0, 12)})`,
+      );
       lines.push(`    once renumbered: git-dbsync resolve ${c.table} ${keyArgument(c.keyCells)} --column ${c.column} --ours`);
       continue;
     }
@@ -58,10 +60,14 @@ export function describeConflicts(open: OpenConflicts, keyColumns: (table: strin
     );
     const arg = keyArgument(c.keyCells);
     const quoted = /^[A-Za-z0-9_.:@%+=-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
-    lines.push(`    git-dbsync resolve ${c.table} ${quoted}${c.kind === 'cell' ? ` --column ${c.column}` : ''} --ours|--theirs${c.kind === 'cell' ? '|--value V' : ''}`);
+    lines.push(
+      `    git-dbsync resolve ${c.table} ${quoted}${c.kind === 'cell' ? ` --column ${c.column}` : ''} --ours|--theirs${c.kind === 'cell' ? '|--value V' : ''}`,
+    );
   }
   for (const s of open.schema) {
-    lines.push(`- table ${s.table} not merged (${s.mergedAt}): ${s.reason}; the database has ${s.kept === 'ours' ? "the merging computer's" : "the other computer's"} table; ours ${s.oursCommit.slice(0, 12)}, theirs ${s.theirsCommit.slice(0, 12)}`);
+    lines.push(
+      `- table ${s.table} not merged (${s.mergedAt}): ${s.reason}; the database has ${s.kept === 'ours' ? "the merging computer's" : "the other computer's"} table; ours ${s.oursCommit.slice(0, 12)}, theirs ${s.theirsCommit.slice(0, 12)}`,
+    );
     lines.push(`    once settled: git-dbsync resolve ${s.table} --${s.kept}`);
   }
   return lines;

@@ -56,7 +56,11 @@ export async function resolveConflict(project: Project, req: ResolveRequest): Pr
       const r = req.key === null ? await resolveSchema(project, req) : await resolveRow(project, req);
       if (r !== 'refused') return { ...r, push: await pushCommits(project.git, project.remote) };
       if (attempt >= 3) {
-        throw new DbsyncError({ operation: 'resolve', message: `the row kept changing in table ${req.table} while the chosen value was written; nothing was overwritten`, hint: 'run resolve again' });
+        throw new DbsyncError({
+          operation: 'resolve',
+          message: `the row kept changing in table ${req.table} while the chosen value was written; nothing was overwritten`,
+          hint: 'run resolve again',
+        });
       }
     }
   });
@@ -67,24 +71,36 @@ async function resolveRow(project: Project, req: ResolveRequest): Promise<Omit<R
   const ofTable = open.rows.filter((c) => c.table === req.table);
   if (ofTable.length === 0) {
     const tables = [...new Set(open.rows.map((c) => c.table))];
-    throw usage(`no open conflict in table ${req.table}`, tables.length > 0 ? `open conflicts are in: ${tables.join(', ')} (see git-dbsync conflicts)` : 'there are no open conflicts');
+    throw usage(
+      `no open conflict in table ${req.table}`,
+      tables.length > 0 ? `open conflicts are in: ${tables.join(', ')} (see git-dbsync conflicts)` : 'there are no open conflicts',
+    );
   }
   const parts = splitKeyArgument(req.key!);
   const forKey = ofTable.filter((c) => keyMatches(parts, c.keyCells));
   if (forKey.length === 0) {
     const keys = [...new Set(ofTable.map((c) => keyArgument(c.keyCells)))].slice(0, 10);
-    throw usage(`table ${req.table} has no open conflict for the key ${req.key}`, `its conflicts are for the key(s) ${keys.join('; ')} (values of the key columns, comma-separated)`);
+    throw usage(
+      `table ${req.table} has no open conflict for the key ${req.key}`,
+      `its conflicts are for the key(s) ${keys.join('; ')} (values of the key columns, comma-separated)`,
+    );
   }
   const keyCells = forKey[0]!.keyCells;
   let records: ConflictRecord[] = req.column === undefined ? forKey : findConflicts(forKey, keyCells, req.column);
-  if (records.length === 0) throw usage(`no open conflict for column ${req.column} of ${req.table} (${req.key})`, `its conflicts are in: ${forKey.map((c) => c.column ?? '(whole row)').join(', ')}`);
+  if (records.length === 0)
+    throw usage(
+      `no open conflict for column ${req.column} of ${req.table} (${req.key})`,
+      `its conflicts are in: ${forKey.map((c) => c.column ?? '(whole row)').join(', ')}`,
+    );
   const duplicate = records.find((c) => c.kind === 'duplicate-number');
   if (duplicate) return closeDuplicate(project, req, open.rows, duplicate);
   const rowLevel = records.find((c) => c.kind !== 'cell');
   if (rowLevel) records = [rowLevel];
   if ('value' in req.choice && (rowLevel || records.length > 1)) {
     throw usage(
-      rowLevel ? `--value cannot settle a ${rowLevel.kind} conflict (it is about the whole row)` : `the row has conflicts in ${records.length} columns (${records.map((c) => c.column).join(', ')})`,
+      rowLevel
+        ? `--value cannot settle a ${rowLevel.kind} conflict (it is about the whole row)`
+        : `the row has conflicts in ${records.length} columns (${records.map((c) => c.column).join(', ')})`,
       rowLevel ? 'choose --ours or --theirs' : 'name one with --column COLUMN, or use --ours/--theirs for all of them',
     );
   }
@@ -98,20 +114,39 @@ async function resolveRow(project: Project, req: ResolveRequest): Promise<Omit<R
     for (const s of LOAD_SETTINGS) await db.execute(s, 'prepare session');
     const live = await LiveSchema.read(project, db);
     const info = live.info(req.table);
-    if (!info || !t) throw new DbsyncError({ operation: 'resolve', message: `table ${req.table} does not exist (any more)`, hint: 'remove the conflict file by hand if the table is gone for good' });
+    if (!info || !t)
+      throw new DbsyncError({
+        operation: 'resolve',
+        message: `table ${req.table} does not exist (any more)`,
+        hint: 'remove the conflict file by hand if the table is gone for good',
+      });
     const columns = info.columns.map((c) => c.name);
     const keyAt = mergeKeyColumns(info).map((k) => columns.indexOf(k));
     const lines = await new SnapshotReader(project).lines(snap, t);
-    const now = lines.find((l) => { const cells = cellsOf(l); return keyAt.every((p, i) => cells[p] === keyCells[i]); }) ?? null;
+    const now =
+      lines.find((l) => {
+        const cells = cellsOf(l);
+        return keyAt.every((p, i) => cells[p] === keyCells[i]);
+      }) ?? null;
 
     let wanted: string | null;
     if (rowLevel) wanted = 'side' in req.choice ? rowLevel[req.choice.side] : null;
     else {
-      if (now === null) throw new DbsyncError({ operation: 'resolve', message: `the row ${req.table} (${keyArgument(keyCells)}) no longer exists, so there is no cell to set`, hint: 'insert the row again in the application, or remove the conflict with --ours/--theirs after that' });
+      if (now === null)
+        throw new DbsyncError({
+          operation: 'resolve',
+          message: `the row ${req.table} (${keyArgument(keyCells)}) no longer exists, so there is no cell to set`,
+          hint: 'insert the row again in the application, or remove the conflict with --ours/--theirs after that',
+        });
       const cells = cellsOf(now);
       for (const c of records) {
         const at = columns.indexOf(c.column!);
-        if (at < 0) throw new DbsyncError({ operation: 'resolve', message: `table ${req.table} has no column ${c.column} (any more)`, hint: 'settle it in the application' });
+        if (at < 0)
+          throw new DbsyncError({
+            operation: 'resolve',
+            message: `table ${req.table} has no column ${c.column} (any more)`,
+            hint: 'settle it in the application',
+          });
         cells[at] = 'side' in req.choice ? (c[req.choice.side] ?? 'NULL') : valueLiteral(req.choice.value);
       }
       wanted = `${prefixOf(now)}(${cells.join(',')});`;
@@ -151,8 +186,17 @@ async function resolveRow(project: Project, req: ResolveRequest): Promise<Omit<R
  * A 'duplicate-number' conflict: nothing is written (both rows stay); it closes once the number is
  * no longer on two rows in the last snapshot, i.e. the user renumbered one in the application.
  */
-async function closeDuplicate(project: Project, req: ResolveRequest, rows: readonly ConflictRecord[], rec: ConflictRecord): Promise<Omit<ResolveResult, 'push'>> {
-  if (!('side' in req.choice)) throw usage('--value cannot settle a duplicate-number conflict (both rows stay as they are)', `renumber one of the rows in the application, then run resolve ${req.table} ${req.key} --ours`);
+async function closeDuplicate(
+  project: Project,
+  req: ResolveRequest,
+  rows: readonly ConflictRecord[],
+  rec: ConflictRecord,
+): Promise<Omit<ResolveResult, 'push'>> {
+  if (!('side' in req.choice))
+    throw usage(
+      '--value cannot settle a duplicate-number conflict (both rows stay as they are)',
+      `renumber one of the rows in the application, then run resolve ${req.table} ${req.key} --ours`,
+    );
   const head = (await project.git.head())!;
   const snap = await readCommittedSnapshot(project, head);
   const t = snap.tables.get(encodeTableFileName(req.table));
@@ -167,7 +211,11 @@ async function closeDuplicate(project: Project, req: ResolveRequest, rows: reado
       );
     }
   }
-  await writeTableConflicts(project, req.table, rows.filter((c) => c.table === req.table && c !== rec));
+  await writeTableConflicts(
+    project,
+    req.table,
+    rows.filter((c) => c.table === req.table && c !== rec),
+  );
   const subject = `Resolve duplicate number in ${req.table} (${keyArgument(rec.keyCells)}) ${rec.column}: renumbered`;
   const commit = await commitResolution(project, subject, [rec]);
   return { closed: [rec], changed: false, row: null, commit, subject };
@@ -184,7 +232,10 @@ async function resolveSchema(project: Project, req: ResolveRequest): Promise<Omi
       `to take the other version, restore that table from commit ${(rec.kept === 'ours' ? rec.theirsCommit : rec.oursCommit).slice(0, 12)} with the application or by hand, then run resolve ${req.table} --${rec.kept}`,
     );
   }
-  await writeSchemaConflicts(project, open.schema.filter((s) => s !== rec));
+  await writeSchemaConflicts(
+    project,
+    open.schema.filter((s) => s !== rec),
+  );
   const subject = `Resolve table conflict in ${req.table}: ${rec.kept}`;
   const commit = await commitResolution(project, subject, []);
   return { closed: [], changed: false, row: null, commit, subject };
@@ -193,7 +244,10 @@ async function resolveSchema(project: Project, req: ResolveRequest): Promise<Omi
 /** Snapshot (the chosen value is in it now) and conflicts file, committed together. */
 async function commitResolution(project: Project, subject: string, closed: readonly ConflictRecord[]): Promise<string | null> {
   await writeStaged(project, await stageSnapshot(project));
-  const body = closed.map((c) => `closed: ${c.table} (${keyArgument(c.keyCells)})${c.column ? ` ${c.column}` : ''} ${c.kind}: ours ${c.ours ?? '(no row)'}, theirs ${c.theirs ?? '(no row)'}`);
+  const body = closed.map(
+    (c) =>
+      `closed: ${c.table} (${keyArgument(c.keyCells)})${c.column ? ` ${c.column}` : ''} ${c.kind}: ours ${c.ours ?? '(no row)'}, theirs ${c.theirs ?? '(no row)'}`,
+  );
   const message = `${subject}\n\n${body.join('\n')}${body.length ? '\n\n' : ''}Resolved ${new Date().toISOString()}\n`;
   const { git } = project;
   await git.addAll(project.snapshotPath || '.');

@@ -20,7 +20,14 @@ export async function longestLine(lines: Readable): Promise<number> {
  * `mapLine` rewrites each line first (restore of secrets: the statements then hold decrypted
  * values, so a failure's message is cut before any quoted text). Returns the number of rows loaded.
  */
-export async function loadRows(db: Database, table: string, lines: Readable, maxBytes: number, maxRowBytes: number, opts: { expect: LineExpectation; mapLine?: ((line: string) => string) | undefined; into?: string }): Promise<number> {
+export async function loadRows(
+  db: Database,
+  table: string,
+  lines: Readable,
+  maxBytes: number,
+  maxRowBytes: number,
+  opts: { expect: LineExpectation; mapLine?: ((line: string) => string) | undefined; into?: string },
+): Promise<number> {
   const { expect, mapLine } = opts;
   let prefix: string | null = null;
   let batch: string[] = [];
@@ -43,13 +50,24 @@ export async function loadRows(db: Database, table: string, lines: Readable, max
       parsed = parseRowLine(raw, expect);
     } catch (err) {
       if (!(err instanceof LineSyntaxError)) throw err;
-      throw new DbsyncError({ operation: `load rows into ${table}`, message: `a row line is not what git-dbsync writes (${err.message})`, hint: 'the repository was altered: restore a commit you trust', exitCode: ExitCode.Unsafe });
+      throw new DbsyncError({
+        operation: `load rows into ${table}`,
+        message: `a row line is not what git-dbsync writes (${err.message})`,
+        hint: 'the repository was altered: restore a commit you trust',
+        exitCode: ExitCode.Unsafe,
+      });
     }
     // `into`: the shadow table the rows go to (the line names the real table; the rest of its prefix is kept).
     const head = `INSERT INTO ${quoteId(expect.table)}`;
     const wantPrefix = opts.into === undefined ? parsed.prefix : `INSERT INTO ${quoteId(opts.into)}${parsed.prefix.slice(head.length)}`;
     prefix ??= wantPrefix;
-    if (wantPrefix !== prefix) throw new DbsyncError({ operation: `load rows into ${table}`, message: 'row lines with different column lists', hint: 'the repository was altered: restore a commit you trust', exitCode: ExitCode.Unsafe });
+    if (wantPrefix !== prefix)
+      throw new DbsyncError({
+        operation: `load rows into ${table}`,
+        message: 'row lines with different column lists',
+        hint: 'the repository was altered: restore a commit you trust',
+        exitCode: ExitCode.Unsafe,
+      });
     const tuple = mapLine ? tupleOf(mapLine(raw), parsed.prefix) : parsed.tuple;
     // Sizes in bytes, as the server counts them: text of 3-byte characters is 3 times its length.
     const prefixBytes = Buffer.byteLength(prefix);
@@ -76,5 +94,10 @@ function withoutValues(err: unknown): unknown {
   if (!(err instanceof DbsyncError)) return err;
   const quote = err.message.indexOf("'");
   if (quote < 0) return err;
-  return new DbsyncError({ operation: err.operation, message: `${err.message.slice(0, quote).trimEnd()} (the rest is not shown: the statement holds restored secrets)`, hint: err.hint, exitCode: err.exitCode });
+  return new DbsyncError({
+    operation: err.operation,
+    message: `${err.message.slice(0, quote).trimEnd()} (the rest is not shown: the statement holds restored secrets)`,
+    hint: err.hint,
+    exitCode: err.exitCode,
+  });
 }

@@ -11,7 +11,20 @@
  */
 export const POINT_IN_TIME_FORMS = '2026-12-01, "2026-12-01 17:00", 2026-12-01T17:00:30Z, yesterday, today, "3 days ago", "2 hours ago", @1764608400';
 
-const UNITS: Record<string, number> = { s: 1, sec: 1, second: 1, m: 60, min: 60, minute: 60, h: 3600, hour: 3600, d: 86_400, day: 86_400, w: 604_800, week: 604_800 };
+const UNITS: Record<string, number> = {
+  s: 1,
+  sec: 1,
+  second: 1,
+  m: 60,
+  min: 60,
+  minute: 60,
+  h: 3600,
+  hour: 3600,
+  d: 86_400,
+  day: 86_400,
+  w: 604_800,
+  week: 604_800,
+};
 
 /** Milliseconds since the epoch, or null when `text` is none of the accepted forms. */
 export function parsePointInTime(text: string, now: number): number | null {

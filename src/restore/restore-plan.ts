@@ -28,11 +28,18 @@ export function describePlan(p: RestorePlan, dryRun: boolean): string {
   if (p.replace.length) lines.push(`- ${would}replace ${p.replace.length} table(s): ${list(p.replace)}`);
   if (p.create.length) lines.push(`- ${would}create ${p.create.length} table(s): ${list(p.create)}`);
   if (p.objects.length) lines.push(`- ${would}recreate: ${list(p.objects)}`);
-  if (p.extra.length) lines.push(p.dropExtra ? `- ${would}drop tables the snapshot lacks: ${list(p.extra)}` : `- leave alone tables the snapshot lacks: ${list(p.extra)} (--drop-extra drops them)`);
+  if (p.extra.length)
+    lines.push(
+      p.dropExtra
+        ? `- ${would}drop tables the snapshot lacks: ${list(p.extra)}`
+        : `- leave alone tables the snapshot lacks: ${list(p.extra)} (--drop-extra drops them)`,
+    );
   if (p.only) lines.push(`- only ${list(p.only)} (--tables) and their triggers: every other table, view, routine and event is left alone`);
   if (p.outOfScope.length) lines.push(`- leave alone tables outside DBSYNC_INCLUDE_TABLES/DBSYNC_EXCLUDE_TABLES: ${list(p.outOfScope)}`);
-  if (p.objectsToDrop.length) lines.push(p.dropExtra ? `- ${would}drop: ${list(p.objectsToDrop)}` : `- leave alone: ${list(p.objectsToDrop)} (--drop-extra drops them)`);
-  if (!p.replace.length && !p.create.length && !p.objects.length && !(p.dropExtra && (p.extra.length || p.objectsToDrop.length))) lines.push('- the database already equals this snapshot');
+  if (p.objectsToDrop.length)
+    lines.push(p.dropExtra ? `- ${would}drop: ${list(p.objectsToDrop)}` : `- leave alone: ${list(p.objectsToDrop)} (--drop-extra drops them)`);
+  if (!p.replace.length && !p.create.length && !p.objects.length && !(p.dropExtra && (p.extra.length || p.objectsToDrop.length)))
+    lines.push('- the database already equals this snapshot');
   if (dryRun) lines.push('Run again with --yes to do it.');
   return lines.join('\n');
 }

@@ -11,7 +11,18 @@ import { columnsFromCreate } from '../snapshot/create-table-text.js';
 import type { ObjectCheckContext } from '../snapshot/definition-check.js';
 import { checkDataStream, checkObjectText, checkSchemaText, objectCheckContext, refusedFile } from '../snapshot/check-commit.js';
 import { concatStreams } from '../fs/line-streams.js';
-import { DATA_DIR, dataFilesByTable, dataFileTable, HEADER_FILE, HEADER_TEXT, LOAD_SETTINGS, OBJECT_FILES, OBJECT_LOAD_ORDER, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
+import {
+  DATA_DIR,
+  dataFilesByTable,
+  dataFileTable,
+  HEADER_FILE,
+  HEADER_TEXT,
+  LOAD_SETTINGS,
+  OBJECT_FILES,
+  OBJECT_LOAD_ORDER,
+  TABLES_DIR,
+  type ObjectKind,
+} from '../snapshot/layout.js';
 import { parseObjectFile, type DbObject } from '../snapshot/object-file.js';
 import { quoteId } from '../snapshot/sql-text.js';
 import { tableSelected } from '../snapshot/table-filter.js';
@@ -118,19 +129,39 @@ export async function restoreSnapshot(project: Project, opts: RestoreOptions): P
 export async function restoreInto(project: Project, opts: RestoreOptions & { readonly into: string }): Promise<RestoreResult & { readonly into: string }> {
   const into = opts.into;
   const usage = (message: string, hint: string) => new DbsyncError({ operation: 'restore --into', message, hint, exitCode: ExitCode.Config });
-  if (!/^[A-Za-z0-9_$-]{1,64}$/.test(into)) throw usage(`${JSON.stringify(into)} is not a database name git-dbsync will create (letters, digits, _ $ -; at most 64)`, 'choose a plain name such as invoiceplane_restored');
-  if (into === project.config.db.database) throw usage(`--into names the live database ${into}`, 'to restore the live database, leave out --into; for a look at old data, name a new database');
+  if (!/^[A-Za-z0-9_$-]{1,64}$/.test(into))
+    throw usage(
+      `${JSON.stringify(into)} is not a database name git-dbsync will create (letters, digits, _ $ -; at most 64)`,
+      'choose a plain name such as invoiceplane_restored',
+    );
+  if (into === project.config.db.database)
+    throw usage(`--into names the live database ${into}`, 'to restore the live database, leave out --into; for a look at old data, name a new database');
   const chosen = opts.at === undefined ? null : await commitAt(project, opts.at, opts.atText ?? String(opts.at));
   const rev = opts.rev ?? 'HEAD';
   const commit = chosen ? chosen.commit : await project.git.resolve(rev);
-  if (!commit) throw usage(rev === 'HEAD' ? 'the repository has no snapshot yet' : `unknown revision ${JSON.stringify(rev)}`, 'name a commit, tag or branch (see `git-dbsync log`), or a moment with --at');
+  if (!commit)
+    throw usage(
+      rev === 'HEAD' ? 'the repository has no snapshot yet' : `unknown revision ${JSON.stringify(rev)}`,
+      'name a commit, tag or branch (see `git-dbsync log`), or a moment with --at',
+    );
   const target = await readTarget(project, commit, opts.tables ?? null);
   const secrets = await secretsOf(project, target);
   const names = [...target.tables.values()];
   await checkTarget(project, target, new Set(names));
   const objects: string[] = [];
   for (const kind of OBJECT_LOAD_ORDER) if (kind !== 'event') for (const o of await targetObjects(project, target, kind)) objects.push(keyOf(o));
-  const plan: RestorePlan = { commit, saveFirst: 'none', replace: [], create: names, extra: [], outOfScope: target.outOfScope, dropExtra: false, objects, objectsToDrop: [], only: target.only ? [...target.only] : null };
+  const plan: RestorePlan = {
+    commit,
+    saveFirst: 'none',
+    replace: [],
+    create: names,
+    extra: [],
+    outOfScope: target.outOfScope,
+    dropExtra: false,
+    objects,
+    objectsToDrop: [],
+    only: target.only ? [...target.only] : null,
+  };
   const loaded = new Set(names);
   const unrestored = secrets.report.filter((u) => loaded.has(u.table));
   if (!opts.apply) return { plan, saved: null, after: null, applied: false, unrestored, chosen, into };
@@ -139,7 +170,11 @@ export async function restoreInto(project: Project, opts: RestoreOptions & { rea
   try {
     await live.execute(`CREATE DATABASE IF NOT EXISTS ${quoteId(into)}`, `create database ${into}`);
     const count = (await live.queryArrays('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?', [into], `read database ${into}`))[0]?.[0];
-    if (Number(count ?? 0) > 0) throw usage(`database ${into} is not empty (${count} table(s) or view(s)); nothing was changed`, `name a new or empty database, or drop ${into} first if it is a scratch copy`);
+    if (Number(count ?? 0) > 0)
+      throw usage(
+        `database ${into} is not empty (${count} table(s) or view(s)); nothing was changed`,
+        `name a new or empty database, or drop ${into} first if it is a scratch copy`,
+      );
   } finally {
     await live.close();
   }
@@ -147,7 +182,15 @@ export async function restoreInto(project: Project, opts: RestoreOptions & { rea
   const db = { ...project.config.db, database: into };
   const scratch: Project = { ...project, stateDir: scratchState, config: { ...project.config, db }, connect: () => Database.connect(db) };
   try {
-    await applyPlan(scratch, target, plan, secrets, { commit, before: null, dropExtra: false, phase: 'load', tables: [], startedAt: new Date().toISOString(), only: plan.only });
+    await applyPlan(scratch, target, plan, secrets, {
+      commit,
+      before: null,
+      dropExtra: false,
+      phase: 'load',
+      tables: [],
+      startedAt: new Date().toISOString(),
+      only: plan.only,
+    });
   } finally {
     await rm(scratchState, { recursive: true, force: true });
   }
@@ -163,7 +206,9 @@ async function commitAt(project: Project, at: number, text: string): Promise<{ c
   throw new DbsyncError({
     operation: 'restore',
     message: first ? `no snapshot at or before ${text} (${new Date(at).toISOString()}): the first is from ${first.time}` : 'the repository has no snapshot yet',
-    hint: first ? 'choose a later moment, or restore that first snapshot by its commit' : 'run `git-dbsync sync` first, or clone a repository that has snapshots',
+    hint: first
+      ? 'choose a later moment, or restore that first snapshot by its commit'
+      : 'run `git-dbsync sync` first, or clone a repository that has snapshots',
     exitCode: ExitCode.Config,
   });
 }
@@ -178,7 +223,12 @@ export async function continueRestore(project: Project, how: 'resume' | 'abort')
   return withRunLock(project, async () => {
     const marker = await readRestoreMarker(project.stateDir);
     if (!marker) {
-      throw new DbsyncError({ operation: `restore --${how}`, message: 'no restore was interrupted here; nothing to do', hint: 'run `git-dbsync restore REV --yes` to restore a snapshot', exitCode: ExitCode.Config });
+      throw new DbsyncError({
+        operation: `restore --${how}`,
+        message: 'no restore was interrupted here; nothing to do',
+        hint: 'run `git-dbsync restore REV --yes` to restore a snapshot',
+        exitCode: ExitCode.Config,
+      });
     }
     const target = await readTarget(project, marker.commit, marker.only ?? null);
     const db = await project.connect();
@@ -195,8 +245,16 @@ export async function continueRestore(project: Project, how: 'resume' | 'abort')
       await db.close();
     }
     const tables = marker.only ?? null;
-    if (how === 'resume') return { result: await restoreLocked(project, marker.commit, { apply: true, dropExtra: marker.dropExtra, tables }, marker), note: `resumed the restore of ${marker.commit.slice(0, 12)}` };
-    if (marker.before) return { result: await restoreLocked(project, marker.before, { apply: true, dropExtra: false, tables }, marker), note: `aborted the restore of ${marker.commit.slice(0, 12)}: the database is back at ${marker.before.slice(0, 12)}` };
+    if (how === 'resume')
+      return {
+        result: await restoreLocked(project, marker.commit, { apply: true, dropExtra: marker.dropExtra, tables }, marker),
+        note: `resumed the restore of ${marker.commit.slice(0, 12)}`,
+      };
+    if (marker.before)
+      return {
+        result: await restoreLocked(project, marker.before, { apply: true, dropExtra: false, tables }, marker),
+        note: `aborted the restore of ${marker.commit.slice(0, 12)}: the database is back at ${marker.before.slice(0, 12)}`,
+      };
     await removeRestoreMarker(project.stateDir);
     return {
       result: null,
@@ -253,8 +311,16 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
 
   const head = await project.git.head();
   // The state before, for --abort: the commit just saved, HEAD when the database equalled it, none when it was empty.
-  const before = resumed ? resumed.before : saved?.commit.commit ?? (plan.saveFirst === 'empty' ? null : head);
-  await applyPlan(project, target, plan, secrets, { commit, before, dropExtra: opts.dropExtra, phase: 'load', tables: [], startedAt: new Date().toISOString(), only: target.only ? [...target.only] : null });
+  const before = resumed ? resumed.before : (saved?.commit.commit ?? (plan.saveFirst === 'empty' ? null : head));
+  await applyPlan(project, target, plan, secrets, {
+    commit,
+    before,
+    dropExtra: opts.dropExtra,
+    phase: 'load',
+    tables: [],
+    startedAt: new Date().toISOString(),
+    only: target.only ? [...target.only] : null,
+  });
   const what = target.only ? `${[...target.only].join(', ')} from ${commit.slice(0, 12)}` : commit.slice(0, 12);
   const after = await passLocked(project, { push: false, allowEmpty: true, allowKeyless: true, duringRestore: true, subjectPrefix: `Restore of ${what}:` });
   // The restored state is committed: the database is a whole snapshot again.
@@ -315,7 +381,12 @@ function tableLines(project: Project, commit: string, files: readonly string[]) 
 async function readTarget(project: Project, commit: string, only: readonly string[] | null): Promise<Target> {
   const tree = await treeAt(project, commit);
   if (stemsOf(tree).length === 0) {
-    throw new DbsyncError({ operation: 'restore', message: `commit ${commit.slice(0, 12)} has no snapshot in ${project.snapshotPath}/`, hint: 'check DBSYNC_DIR and the revision', exitCode: ExitCode.Config });
+    throw new DbsyncError({
+      operation: 'restore',
+      message: `commit ${commit.slice(0, 12)} has no snapshot in ${project.snapshotPath}/`,
+      hint: 'check DBSYNC_DIR and the revision',
+      exitCode: ExitCode.Config,
+    });
   }
   const filter = { include: project.config.includeTables, exclude: project.config.excludeTables };
   const tables = new Map<string, string>();
@@ -370,11 +441,13 @@ async function targetObjects(project: Project, target: Target, kind: ObjectKind)
 async function checkTarget(project: Project, target: Target, loaded: ReadonlySet<string>): Promise<void> {
   const prefix = snapshotPrefix(project);
   const header = await project.git.readBlob(target.commit, prefix + HEADER_FILE);
-  if (header !== null && header.toString('utf8') !== HEADER_TEXT) throw refusedFile('restore', prefix + HEADER_FILE, 1, 'not the constant header', target.commit);
+  if (header !== null && header.toString('utf8') !== HEADER_TEXT)
+    throw refusedFile('restore', prefix + HEADER_FILE, 1, 'not the constant header', target.commit);
   for (const [stem, name] of target.tables) {
     if (!loaded.has(name)) continue;
     const expect = { table: name, columns: target.columns.get(stem) ?? null };
-    for (const file of target.data.get(stem) ?? []) await checkDataStream('restore', prefix + file, project.git.streamBlob(target.commit, prefix + file), expect, target.commit);
+    for (const file of target.data.get(stem) ?? [])
+      await checkDataStream('restore', prefix + file, project.git.streamBlob(target.commit, prefix + file), expect, target.commit);
   }
   const db = await project.connect();
   let ctx: ObjectCheckContext;
@@ -398,7 +471,14 @@ async function objectsAt(project: Project, commit: string, kind: ObjectKind): Pr
 const keyOf = (o: { type: string; name: string }) => `${o.type} ${o.name}`;
 const sameObject = (a: DbObject | undefined, b: DbObject) => a !== undefined && a.create === b.create && a.settings === b.settings;
 
-async function makePlan(project: Project, target: Target, live: SnapshotTree, staged: StagedSnapshot, saveFirst: RestorePlan['saveFirst'], dropExtra: boolean): Promise<RestorePlan> {
+async function makePlan(
+  project: Project,
+  target: Target,
+  live: SnapshotTree,
+  staged: StagedSnapshot,
+  saveFirst: RestorePlan['saveFirst'],
+  dropExtra: boolean,
+): Promise<RestorePlan> {
   const liveStems = new Set(stemsOf(live));
   const liveData = dataFilesByTable(live.keys());
   const replace: string[] = [];
@@ -406,7 +486,11 @@ async function makePlan(project: Project, target: Target, live: SnapshotTree, st
   for (const [stem, name] of target.tables) {
     if (!liveStems.has(stem)) create.push(name);
     // A table differs when its definition or its set of data files (names and contents) does.
-    else if (target.tree.get(schemaFile(stem)) !== live.get(schemaFile(stem)) || !sameData(target.data.get(stem) ?? [], target.tree, liveData.get(stem) ?? [], live)) replace.push(name);
+    else if (
+      target.tree.get(schemaFile(stem)) !== live.get(schemaFile(stem)) ||
+      !sameData(target.data.get(stem) ?? [], target.tree, liveData.get(stem) ?? [], live)
+    )
+      replace.push(name);
   }
   const wantedNames = new Set([...target.tables.values(), ...target.outOfScope]);
   // --tables: every other table is left alone, so none is "extra".
@@ -424,7 +508,18 @@ async function makePlan(project: Project, target: Target, live: SnapshotTree, st
     const wantKeys = new Set(want.map(keyOf));
     if (!target.only) for (const o of have) if (!wantKeys.has(keyOf(o))) objectsToDrop.push(keyOf(o));
   }
-  return { commit: target.commit, saveFirst, replace, create, extra, outOfScope: target.outOfScope, dropExtra, objects, objectsToDrop, only: target.only ? [...target.only] : null };
+  return {
+    commit: target.commit,
+    saveFirst,
+    replace,
+    create,
+    extra,
+    outOfScope: target.outOfScope,
+    dropExtra,
+    objects,
+    objectsToDrop,
+    only: target.only ? [...target.only] : null,
+  };
 }
 
 const withoutSemicolon = (s: string) => s.replace(/;\s*$/, '');
@@ -494,9 +589,14 @@ async function applyPlan(project: Project, target: Target, plan: RestorePlan, se
       if (chunks.length > 0) {
         // Every chunk of the table in one load (one transaction), the first file first.
         const file = { file: dataFile(stem), table: name, columns: columnsFromCreate(create) };
-        const loader = secrets.restore.loader(file, chunks.some((f) => secrets.withText.has(f)));
+        const loader = secrets.restore.loader(
+          file,
+          chunks.some((f) => secrets.withText.has(f)),
+        );
         const expect = { table: name, columns: target.columns.get(stem) ?? null };
-        await step(() => loadRows(db, name, tableLines(project, target.commit, chunks), maxBatch, maxRow, { expect, mapLine: loader?.mapLine, into: shadowName(name) }));
+        await step(() =>
+          loadRows(db, name, tableLines(project, target.commit, chunks), maxBatch, maxRow, { expect, mapLine: loader?.mapLine, into: shadowName(name) }),
+        );
         loader?.done();
       }
     }

@@ -48,7 +48,11 @@ function constraintName(clause: string): string {
 
 /** Names of this database's tables that are shadows or old tables of an unfinished restore. */
 export async function leftoverTables(db: Database): Promise<string[]> {
-  const rows = await db.queryArrays("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_dbsync\\_%'", [], 'list restore leftovers');
+  const rows = await db.queryArrays(
+    "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_dbsync\\_%'",
+    [],
+    'list restore leftovers',
+  );
   return rows.map((r) => String(r[0])).filter(isShadowOrOld);
 }
 
@@ -82,7 +86,10 @@ export async function finishSwap(db: Database, tables: readonly string[], foreig
     for (const [child, constraint, parentOld] of refs.map((r) => r.map(String))) {
       if (isShadowOrOld(child!)) continue;
       const create = String((await db.queryArrays(`SHOW CREATE TABLE ${quoteId(child!)}`, [], `read definition of table ${child}`))[0]?.[1] ?? '');
-      const clause = create.split('\n').map((l) => l.trim().replace(/,$/, '')).find((l) => l.startsWith(`CONSTRAINT ${quoteId(constraint!)} FOREIGN KEY `));
+      const clause = create
+        .split('\n')
+        .map((l) => l.trim().replace(/,$/, ''))
+        .find((l) => l.startsWith(`CONSTRAINT ${quoteId(constraint!)} FOREIGN KEY `));
       if (!clause) continue;
       const repointed = clause.replace(`REFERENCES ${quoteId(parentOld!)} `, `REFERENCES ${quoteId(byOld.get(parentOld!)!)} `);
       await db.execute(`ALTER TABLE ${quoteId(child!)} DROP FOREIGN KEY ${quoteId(constraint!)}`, `repoint foreign key ${constraint} of ${child}`);
@@ -93,7 +100,13 @@ export async function finishSwap(db: Database, tables: readonly string[], foreig
   for (const t of tables) {
     // Idempotent: a resumed restore may find some added already (killed after this step).
     const have = new Set(
-      (await db.queryArrays('SELECT CONSTRAINT_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ?', [t], `read the foreign keys of ${t}`)).map((r) => String(r[0])),
+      (
+        await db.queryArrays(
+          'SELECT CONSTRAINT_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+          [t],
+          `read the foreign keys of ${t}`,
+        )
+      ).map((r) => String(r[0])),
     );
     const fks = (foreignKeys.get(t) ?? []).filter((f) => !have.has(constraintName(f)));
     if (fks.length > 0) await db.execute(`ALTER TABLE ${quoteId(t)} ${fks.map((f) => `ADD ${f}`).join(', ')}`, `add the foreign keys of ${t}`);

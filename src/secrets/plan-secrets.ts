@@ -24,10 +24,19 @@ export function planSecrets(tables: readonly TableInfo[], profile: Profile | nul
   const plans = new Map<string, TableSecrets>();
   const applied: AppliedSecret[] = [];
   for (const t of tables) {
-    const { secrets, missing } = TableSecrets.forTable(t.name, t.columns.map((c) => c.name), rules, settings, t.columns.map((c) => c.collation));
+    const { secrets, missing } = TableSecrets.forTable(
+      t.name,
+      t.columns.map((c) => c.name),
+      rules,
+      settings,
+      t.columns.map((c) => c.collation),
+    );
     if (missing.length > 0) {
       const r = missing[0]!;
-      throw configError(`DBSYNC_SECRET_POLICY names ${r.table}.${r.column}, but table ${r.table} has no column ${JSON.stringify(r.column)}`, 'correct the column name in DBSYNC_SECRET_POLICY');
+      throw configError(
+        `DBSYNC_SECRET_POLICY names ${r.table}.${r.column}, but table ${r.table} has no column ${JSON.stringify(r.column)}`,
+        'correct the column name in DBSYNC_SECRET_POLICY',
+      );
     }
     if (!secrets) continue;
     for (const a of secrets.applied) {

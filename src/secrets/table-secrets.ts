@@ -37,7 +37,13 @@ export class TableSecrets {
    * version of the application); a DBSYNC_SECRET_POLICY entry naming a missing column is returned
    * in `missing`, for a configuration error.
    */
-  static forTable(table: string, columnNames: readonly string[], rules: readonly SecretRule[], settings: SecretsSettings, collations: readonly (string | null | undefined)[] = []): { secrets: TableSecrets | null; missing: SecretRule[] } {
+  static forTable(
+    table: string,
+    columnNames: readonly string[],
+    rules: readonly SecretRule[],
+    settings: SecretsSettings,
+    collations: readonly (string | null | undefined)[] = [],
+  ): { secrets: TableSecrets | null; missing: SecretRule[] } {
     const missing: SecretRule[] = [];
     const byColumn = new Map<number, Array<{ rule: SecretRule; filter: number; collation: string | null }>>();
     const applied: AppliedSecret[] = [];

@@ -35,7 +35,10 @@ export interface ChunkReread {
   readonly keyColumns: readonly string[];
 }
 
-export type ChunkPlan = { readonly kind: 'keep' } | { readonly kind: 'chunks'; readonly reread: ChunkReread } | { readonly kind: 'table'; readonly reason: string };
+export type ChunkPlan =
+  | { readonly kind: 'keep' }
+  | { readonly kind: 'chunks'; readonly reread: ChunkReread }
+  | { readonly kind: 'table'; readonly reason: string };
 
 /** Order of two keys (tuples compared column by column, as the server orders an integer key). */
 export function compareKeys(a: readonly bigint[], b: readonly bigint[]): number {
@@ -89,7 +92,13 @@ function firstLine(file: string): { line: string | null; bytes: number } {
  * non-integer key cell, chunks out of order, a chunk name that is not its first key's hash, as after
  * a name clash) answers `table` with the reason: the table is read whole, never guessed.
  */
-export async function planChunkReread(opts: { snapshotAbs: string; table: TableInfo; spec: KeySpec; keys: TableKeys; previousRows: number }): Promise<ChunkPlan> {
+export async function planChunkReread(opts: {
+  snapshotAbs: string;
+  table: TableInfo;
+  spec: KeySpec;
+  keys: TableKeys;
+  previousRows: number;
+}): Promise<ChunkPlan> {
   const { table, spec } = opts;
   const stem = encodeTableFileName(table.name);
   const names = await readdir(path.join(opts.snapshotAbs, DATA_DIR)).catch(() => [] as string[]);
@@ -114,14 +123,16 @@ export async function planChunkReread(opts: { snapshotAbs: string; table: TableI
     } catch (err) {
       return { kind: 'table', reason: `the first line of ${file} is not read (${(err as Error).message})` };
     }
-    if (cells.length !== table.columns.length) return { kind: 'table', reason: `the first line of ${file} has ${cells.length} values for ${table.columns.length} columns` };
+    if (cells.length !== table.columns.length)
+      return { kind: 'table', reason: `the first line of ${file} has ${cells.length} values for ${table.columns.length} columns` };
     const keyCells = spec.key.map((k) => cells[k.index]!);
     if (!keyCells.every((c) => /^-?\d+$/.test(c))) return { kind: 'table', reason: `a key of ${file} is not an integer` };
     if (m) {
       // A chunk's name is its first key's hash unless two names clashed (ChunkWriter.unique): then a
       // re-read could give names a whole read would not, so the table is read whole.
       const text = keyCells.join(',');
-      if (nameHash(text) !== parseInt(m[2]!, 16) || !isBoundary(keyHash(text), exponent!)) return { kind: 'table', reason: `${file} is not named after its first key` };
+      if (nameHash(text) !== parseInt(m[2]!, 16) || !isBoundary(keyHash(text), exponent!))
+        return { kind: 'table', reason: `${file} is not named after its first key` };
     }
     chunks.push({ file, first: keyCells.map((c) => BigInt(c)), bytes });
   }
@@ -156,5 +167,8 @@ export async function planChunkReread(opts: { snapshotAbs: string; table: TableI
     else runs.push({ from: i, to: i });
   }
   const totalBytes = ordered.reduce((n, c) => n + c.bytes, 0);
-  return { kind: 'chunks', reread: { stem, exponent: exponent!, chunks: ordered, runs, previousRows: opts.previousRows, totalBytes, keyColumns: table.orderKey } };
+  return {
+    kind: 'chunks',
+    reread: { stem, exponent: exponent!, chunks: ordered, runs, previousRows: opts.previousRows, totalBytes, keyColumns: table.orderKey },
+  };
 }

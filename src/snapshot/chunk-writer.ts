@@ -157,7 +157,8 @@ export class ChunkWriter {
       this.candidateOffset.push(this.bytes);
       this.candidateHash.push(h);
       this.candidateName.push(n);
-      if (this.opts.exponent !== null && isBoundary(h, this.opts.exponent)) this.open(chunkDataPath(this.opts.tableStem, this.opts.exponent, this.unique(n)), start);
+      if (this.opts.exponent !== null && isBoundary(h, this.opts.exponent))
+        this.open(chunkDataPath(this.opts.tableStem, this.opts.exponent, this.unique(n)), start);
     }
     if (this.fd === null) this.open(this.headPath(), start);
     this.pos = end;
@@ -220,7 +221,8 @@ export class ChunkWriter {
     this.renamed = 0;
     if (exponent !== null) {
       for (let i = 0; i < this.candidateOffset.length; i++) {
-        if (isBoundary(this.candidateHash[i]!, exponent)) cuts.push({ offset: this.candidateOffset[i]!, rel: chunkDataPath(this.opts.tableStem, exponent, this.unique(this.candidateName[i]!)) });
+        if (isBoundary(this.candidateHash[i]!, exponent))
+          cuts.push({ offset: this.candidateOffset[i]!, rel: chunkDataPath(this.opts.tableStem, exponent, this.unique(this.candidateName[i]!)) });
       }
     }
     const tmp = (rel: string) => path.join(this.opts.dir, rel) + '.resplit';

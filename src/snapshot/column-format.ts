@@ -33,7 +33,6 @@ export type LiteralRule =
   | { readonly kind: 'charset'; readonly charset: string }
   | { readonly kind: 'enum'; readonly inner: LiteralRule };
 
-
 const nullOr = (f: (b: Buffer) => string) => (cell: RawCell) => (cell === null ? 'NULL' : f(cell));
 
 function text(b: Buffer): string {
@@ -50,7 +49,12 @@ export function columnFormat(col: ColumnInfo): ColumnFormat {
   // prints the exact stored value, which converts back to the same FLOAT. A FLOAT can hold -0 (a
   // tiny negative value rounded), which prints as 0 and is stored as +0 when written so: it is
   // read as -1e-50, which rounds to the FLOAT -0 again.
-  if (t === 'float') return { select: `IF(${id} = 0 AND ATAN2(${id}, -1) < 0, -1e-50, CAST(${id} AS DOUBLE))`, literal: nullOr((b) => b.toString('latin1')), rule: { kind: 'verbatim' } };
+  if (t === 'float')
+    return {
+      select: `IF(${id} = 0 AND ATAN2(${id}, -1) < 0, -1e-50, CAST(${id} AS DOUBLE))`,
+      literal: nullOr((b) => b.toString('latin1')),
+      rule: { kind: 'verbatim' },
+    };
   if (TEMPORAL_TYPES.has(t)) return { select: id, literal: nullOr((b) => `'${b.toString('latin1')}'`), rule: { kind: 'quoted' } };
   if (BINARY_TYPES.has(t) || t === 'bit') return { select: id, literal: nullOr(hexLiteral), rule: { kind: 'hex' } };
   const plain = textFormat(id, col.charset?.toLowerCase() ?? null);
@@ -62,11 +66,19 @@ export function columnFormat(col: ColumnInfo): ColumnFormat {
 function textFormat(id: string, cs: string | null): ColumnFormat {
   if (cs === 'ascii') {
     // The bytes: ASCII as a quoted string, anything else (bytes above 0x7F) as hex with the character set.
-    return { select: `CAST(${id} AS BINARY)`, literal: nullOr((b) => (b.every((x) => x < 0x80) ? quoteString(b.toString('latin1')) : `_ascii ${hexLiteral(b)}`)), rule: { kind: 'ascii' } };
+    return {
+      select: `CAST(${id} AS BINARY)`,
+      literal: nullOr((b) => (b.every((x) => x < 0x80) ? quoteString(b.toString('latin1')) : `_ascii ${hexLiteral(b)}`)),
+      rule: { kind: 'ascii' },
+    };
   }
   if (cs && !isUnicodeCharset(cs)) {
     // Non-Unicode text (latin1, cp1251, sjis, ...): the exact bytes with their character set.
-    return { select: `CAST(${id} AS BINARY)`, literal: nullOr((b) => (b.length === 0 ? "''" : `_${cs} ${hexLiteral(b)}`)), rule: { kind: 'charset', charset: cs } };
+    return {
+      select: `CAST(${id} AS BINARY)`,
+      literal: nullOr((b) => (b.length === 0 ? "''" : `_${cs} ${hexLiteral(b)}`)),
+      rule: { kind: 'charset', charset: cs },
+    };
   }
   return { select: id, literal: nullOr(text), rule: { kind: 'text' } };
 }

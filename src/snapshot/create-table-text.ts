@@ -26,7 +26,8 @@ export function columnsFromCreate(text: string): string[] {
   } catch {
     return [];
   }
-  if (!isWord(tokens[0], 'CREATE') || !isWord(tokens[1], 'TABLE') || tokens[2]?.kind !== 'id' || tokens[3]?.text !== '(' || tokens[3].kind !== 'punct') return [];
+  if (!isWord(tokens[0], 'CREATE') || !isWord(tokens[1], 'TABLE') || tokens[2]?.kind !== 'id' || tokens[3]?.text !== '(' || tokens[3].kind !== 'punct')
+    return [];
   const cols: string[] = [];
   let depth = 1;
   let itemStart = true;

@@ -54,7 +54,8 @@ export function checkCreateTable(text: string, stem: string): string {
   const refuse = (why: string, tok: SqlToken | undefined): never => {
     throw new DefinitionError(why, tok ? lineAt(text, tok.start) : 1);
   };
-  if (!isWord(t[0], 'CREATE') || !isWord(t[1], 'TABLE') || t[2]?.kind !== 'id' || t[3]?.text !== '(' || t[3].kind !== 'punct') refuse('expected "CREATE TABLE `name` (" and nothing else before it', t[0]);
+  if (!isWord(t[0], 'CREATE') || !isWord(t[1], 'TABLE') || t[2]?.kind !== 'id' || t[3]?.text !== '(' || t[3].kind !== 'punct')
+    refuse('expected "CREATE TABLE `name` (" and nothing else before it', t[0]);
   const name = t[2]!.text;
   if (encodeTableFileName(name) !== stem) refuse(`the statement creates table ${JSON.stringify(name)}, not the table this file is named for`, t[2]);
   const last = t[t.length - 1];
@@ -64,7 +65,8 @@ export function checkCreateTable(text: string, stem: string): string {
     if (tok.kind === 'comment' || tok.kind === 'exec-comment') refuse('a comment (the snapshot writes none; the server runs /*!...*/)', tok);
     if (tok.kind === 'punct' && tok.text === ';' && i !== t.length - 1) refuse('a second statement after ";"', tok);
     if (isWord(tok, ...FORBIDDEN_TABLE_WORDS)) refuse(`${tok.text.toUpperCase()} in a table definition`, tok);
-    if (tok.kind === 'punct' && tok.text === '.' && isName(t[i - 1]) && isName(t[i + 1])) refuse(`a name qualified by ${JSON.stringify(t[i - 1]!.text)} (another schema)`, tok);
+    if (tok.kind === 'punct' && tok.text === '.' && isName(t[i - 1]) && isName(t[i + 1]))
+      refuse(`a name qualified by ${JSON.stringify(t[i - 1]!.text)} (another schema)`, tok);
     if (isWord(tok, 'ENGINE')) {
       const value = t[i + 1]?.text === '=' ? t[i + 2] : t[i + 1];
       if (!value || !ENGINES.has(value.text.toUpperCase())) refuse(`ENGINE=${value?.text ?? ''}: not an engine a snapshot may create`, tok);
@@ -90,7 +92,8 @@ const TYPES: Readonly<Record<ObjectKind, readonly string[]>> = {
 };
 
 /** The session settings line: only the variables settingsStatement writes, with plain values. */
-const SETTINGS = /^SET @@session\.(?:sql_mode|character_set_client|collation_connection|time_zone) = '[A-Za-z0-9_,:+\-./ ]*'(?:, @@session\.(?:sql_mode|character_set_client|collation_connection|time_zone) = '[A-Za-z0-9_,:+\-./ ]*')*$/;
+const SETTINGS =
+  /^SET @@session\.(?:sql_mode|character_set_client|collation_connection|time_zone) = '[A-Za-z0-9_,:+\-./ ]*'(?:, @@session\.(?:sql_mode|character_set_client|collation_connection|time_zone) = '[A-Za-z0-9_,:+\-./ ]*')*$/;
 
 /**
  * One object block. Its lines are relative to the block's marker line (1 = the marker). The
@@ -106,7 +109,8 @@ export function checkObject(o: DbObject, head: string, ctx: ObjectCheckContext):
   };
   if (!TYPES[o.kind].includes(o.type)) refuseAt(`a ${o.type} in the file of ${o.kind}s`, 1);
   if (head !== marker(o)) refuseAt('the marker line holds more than the marker', 1);
-  if (o.settings && !SETTINGS.test(o.settings)) refuseAt('the settings line is not a SET of sql_mode, character_set_client, collation_connection or time_zone', 2);
+  if (o.settings && !SETTINGS.test(o.settings))
+    refuseAt('the settings line is not a SET of sql_mode, character_set_client, collation_connection or time_zone', 2);
   let t: SqlToken[];
   try {
     t = sqlTokens(o.create);
@@ -124,7 +128,8 @@ export function checkObject(o: DbObject, head: string, ctx: ObjectCheckContext):
   if (!isWord(t[i], o.type.toUpperCase())) refuse(`expected CREATE ${o.type.toUpperCase()} (no DEFINER, no OR REPLACE)`, t[i]);
   // SHOW CREATE TRIGGER repeats the name as it was written (often unquoted); the others quote it.
   const named = t[i + 1];
-  const sameName = named !== undefined && (named.kind === 'id' ? named.text === o.name : named.kind === 'word' && named.text.toLowerCase() === o.name.toLowerCase());
+  const sameName =
+    named !== undefined && (named.kind === 'id' ? named.text === o.name : named.kind === 'word' && named.text.toLowerCase() === o.name.toLowerCase());
   if (!sameName || t[i + 2]?.text === '.') refuse(`the statement creates another object than its marker names`, named);
   let depth = 0;
   for (let k = i + 2; k < t.length; k++) {
@@ -148,7 +153,8 @@ export function checkObject(o: DbObject, head: string, ctx: ObjectCheckContext):
       const qualifier = t[k - 1]!.text;
       if (qualifier === ctx.database) continue;
       const lower = qualifier.toLowerCase();
-      if (third || SYSTEM_SCHEMAS.includes(lower) || ctx.otherSchemas.has(lower)) refuse(`names ${JSON.stringify(qualifier)}, a schema other than the configured database`, tok);
+      if (third || SYSTEM_SCHEMAS.includes(lower) || ctx.otherSchemas.has(lower))
+        refuse(`names ${JSON.stringify(qualifier)}, a schema other than the configured database`, tok);
     }
   }
   if (depth !== 0) refuse('BEGIN without END', t[t.length - 1]);

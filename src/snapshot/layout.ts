@@ -46,8 +46,7 @@ export function encodeTableFileName(table: string): string {
   let out = '';
   for (const ch of table) {
     if (/^[a-z0-9_-]$/.test(ch)) out += ch;
-    else
-      for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
+    else for (const b of Buffer.from(ch, 'utf8')) out += '%' + b.toString(16).toUpperCase().padStart(2, '0');
   }
   // File names are limited to 255 bytes; long encodings keep a readable prefix plus a hash.
   if (out.length > 200) out = out.slice(0, 150).replace(/%[0-9A-F]?$/, '') + '~' + createHash('sha256').update(table).digest('hex').slice(0, 16);

@@ -86,7 +86,8 @@ export function literalEnd(line: string, pos: number): number {
     let i = pos + 1;
     if (!isLower(line.charCodeAt(i))) fail('expected a character set name after _', i);
     while (isLower(line.charCodeAt(i)) || isDigit(line.charCodeAt(i))) i++;
-    if (line.charCodeAt(i) !== 32 || line.charCodeAt(i + 1) !== 48 || line.charCodeAt(i + 2) !== 120) fail('expected " 0x" after a character set introducer', i);
+    if (line.charCodeAt(i) !== 32 || line.charCodeAt(i + 1) !== 48 || line.charCodeAt(i + 2) !== 120)
+      fail('expected " 0x" after a character set introducer', i);
     return hexEnd(line, i + 1);
   }
   fail('expected a literal (a number, a quoted string, 0x.., _charset 0x.., NULL or DEFAULT)', pos);
@@ -163,7 +164,8 @@ export function parseRowLine(line: string, expect: LineExpectation): ParsedLine 
         break;
       } else fail('malformed column list', pos);
     }
-    if (expect.columns && (columns.length !== expect.columns.length || columns.some((c, i) => c !== expect.columns![i]))) fail("a column list other than the table's columns", id.end);
+    if (expect.columns && (columns.length !== expect.columns.length || columns.some((c, i) => c !== expect.columns![i])))
+      fail("a column list other than the table's columns", id.end);
   }
   if (!line.startsWith(VALUES, pos)) fail('expected " VALUES ("', pos);
   const prefix = line.slice(0, pos + VALUES.length - 1);

@@ -85,8 +85,13 @@ export function objectBlocks(kind: ObjectKind, text: string): Array<{ object: Db
     const nl2 = chunk.indexOf('\n', nl + 1);
     const line2 = nl2 < 0 ? '' : chunk.slice(nl + 1, nl2);
     if (line2.startsWith('SET ') && line2.endsWith(DELIM)) {
-      out.push({ line: at, head: chunk.slice(0, nl < 0 ? chunk.length : nl), object: { kind, type: m[1]!, name, settings: line2.slice(0, -DELIM.length), create: chunk.slice(nl2 + 1) } });
-    } else out.push({ line: at, head: chunk.slice(0, nl < 0 ? chunk.length : nl), object: { kind, type: m[1]!, name, settings: '', create: chunk.slice(nl + 1) } });
+      out.push({
+        line: at,
+        head: chunk.slice(0, nl < 0 ? chunk.length : nl),
+        object: { kind, type: m[1]!, name, settings: line2.slice(0, -DELIM.length), create: chunk.slice(nl2 + 1) },
+      });
+    } else
+      out.push({ line: at, head: chunk.slice(0, nl < 0 ? chunk.length : nl), object: { kind, type: m[1]!, name, settings: '', create: chunk.slice(nl + 1) } });
   }
   return out;
 }

@@ -42,7 +42,10 @@ export function privilegesOn(grantLine: string, schema: string): Set<string> {
     target = target.slice(dot);
   }
   if (target !== '.*' || !coversSchema(db, schema)) return new Set();
-  const privs = m[1]!.replace(/\([^)]*\)/g, '').split(',').map((p) => p.trim().toUpperCase());
+  const privs = m[1]!
+    .replace(/\([^)]*\)/g, '')
+    .split(',')
+    .map((p) => p.trim().toUpperCase());
   return new Set(privs.includes('ALL PRIVILEGES') || privs.includes('ALL') ? ['*'] : privs);
 }
 

@@ -67,7 +67,15 @@ export async function readChunkRuns(
   db: Database,
   table: TableInfo,
   reread: ChunkReread,
-  opts: { stagingDir: string; snapshotAbs: string; chunkBytes: number; secrets?: TableSecrets; signal?: AbortSignal; onRows?: (rows: number) => void; reader?: RowReader },
+  opts: {
+    stagingDir: string;
+    snapshotAbs: string;
+    chunkBytes: number;
+    secrets?: TableSecrets;
+    signal?: AbortSignal;
+    onRows?: (rows: number) => void;
+    reader?: RowReader;
+  },
 ): Promise<ChunkRunsResult> {
   const { chunks, exponent } = reread;
   const head = `${DATA_DIR}/${reread.stem}.sql`;
@@ -90,7 +98,11 @@ export async function readChunkRuns(
     const sql = `SELECT ${writer.selectList} FROM ${quoteId(table.name)}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${reread.keyColumns.map(quoteId).join(',')}`;
     let result: ChunkedTable;
     try {
-      const rows = await streamTableRows(db, table, writer, chunkWriter, sql, { signal: opts.signal, onRows: (n) => opts.onRows?.(newRows + n), reader: opts.reader });
+      const rows = await streamTableRows(db, table, writer, chunkWriter, sql, {
+        signal: opts.signal,
+        onRows: (n) => opts.onRows?.(newRows + n),
+        reader: opts.reader,
+      });
       result = await chunkWriter.finish(() => exponent);
       if (result.rows !== rows) throw new Error(`${rows} rows read, ${result.rows} written`);
     } catch (err) {

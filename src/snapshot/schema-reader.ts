@@ -12,7 +12,11 @@ export interface TableFilter {
 }
 
 /** Base tables and views of the database, by name, filtered by include/exclude. */
-export async function listTables(db: Database, schema: string, filter: TableFilter): Promise<{ tables: Array<{ name: string; engine: string }>; views: string[] }> {
+export async function listTables(
+  db: Database,
+  schema: string,
+  filter: TableFilter,
+): Promise<{ tables: Array<{ name: string; engine: string }>; views: string[] }> {
   const rows = await db.query<{ name: string; type: string; engine: string | null }>(
     `SELECT TABLE_NAME AS name, TABLE_TYPE AS type, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`,
     [schema],
@@ -60,7 +64,17 @@ function sortByName<T extends { name: string }>(xs: T[]): T[] {
 
 /** Columns and ordering key of each table. */
 export async function describeTables(db: Database, schema: string, tables: ReadonlyArray<{ name: string; engine: string }>): Promise<TableInfo[]> {
-  const cols = await db.query<{ t: string; c: string; dt: string; ct: string; cs: string | null; coll: string | null; gen: string; extra: string; nullable: string }>(
+  const cols = await db.query<{
+    t: string;
+    c: string;
+    dt: string;
+    ct: string;
+    cs: string | null;
+    coll: string | null;
+    gen: string;
+    extra: string;
+    nullable: string;
+  }>(
     `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS dt, COLUMN_TYPE AS ct, CHARACTER_SET_NAME AS cs, COLLATION_NAME AS coll, IS_GENERATED AS gen, EXTRA AS extra, IS_NULLABLE AS nullable
        FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
     [schema],
@@ -135,7 +149,13 @@ export async function readViews(db: Database, views: readonly string[]): Promise
   for (const v of views) {
     const rows = await db.queryArrays(`SHOW CREATE VIEW ${quoteId(v)}`, [], `read definition of view ${v}`);
     const r = rows[0] ?? [];
-    out.push({ kind: 'view', type: 'view', name: v, create: stripDefiner(r[1] ?? ''), settings: settingsStatement({ character_set_client: r[2], collation_connection: r[3] }) });
+    out.push({
+      kind: 'view',
+      type: 'view',
+      name: v,
+      create: stripDefiner(r[1] ?? ''),
+      settings: settingsStatement({ character_set_client: r[2], collation_connection: r[3] }),
+    });
   }
   return orderViews(out);
 }
@@ -173,7 +193,11 @@ export async function readRoutines(db: Database, schema: string): Promise<DbObje
     const row = res[0] ?? [];
     const create = row[2];
     if (create === null || create === undefined) {
-      throw new DbsyncError({ operation: 'read stored routines', message: `cannot read the body of ${r.type.toLowerCase()} ${r.name}: it was created by another user`, hint: 'grant SELECT ON mysql.proc to the git-dbsync user (or run git-dbsync as the routine\'s definer)' });
+      throw new DbsyncError({
+        operation: 'read stored routines',
+        message: `cannot read the body of ${r.type.toLowerCase()} ${r.name}: it was created by another user`,
+        hint: "grant SELECT ON mysql.proc to the git-dbsync user (or run git-dbsync as the routine's definer)",
+      });
     }
     const settings = settingsStatement({ sql_mode: row[1], character_set_client: row[3], collation_connection: row[4] });
     out.push({ kind: 'routine', type: r.type.toLowerCase(), name: r.name, create: stripDefiner(create), settings });

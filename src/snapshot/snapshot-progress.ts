@@ -72,6 +72,14 @@ export class ProgressTracker {
     const cur = this.current;
     const rowsDone = this.rowsDone + (cur?.rows ?? 0);
     const rowsEstimate = phase === 'done' ? rowsDone : rowsDone + Math.max(0, (cur?.estimate ?? 0) - (cur?.rows ?? 0)) + Math.max(0, this.restEstimate);
-    this.report({ phase, tablesDone: this.tablesDone, tablesTotal: this.tables.length, rowsDone, rowsEstimate, elapsedMs: this.now() - this.started, table: phase === 'rows' ? (cur?.table ?? null) : null });
+    this.report({
+      phase,
+      tablesDone: this.tablesDone,
+      tablesTotal: this.tables.length,
+      rowsDone,
+      rowsEstimate,
+      elapsedMs: this.now() - this.started,
+      table: phase === 'rows' ? (cur?.table ?? null) : null,
+    });
   }
 }

@@ -2,7 +2,6 @@ import { isUtf8 } from 'node:buffer';
 import { CHARSET_ENCODINGS } from '../db/mariadb/charsets.js';
 import { unquoteString } from './sql-text.js';
 
-
 function decodeBytes(bytes: Buffer, charset: string | null): string | null {
   if (charset === null) return isUtf8(bytes) ? bytes.toString('utf8') : null;
   try {
@@ -41,5 +40,10 @@ export const DISPLAY_MAX = 40;
 export function displayText(value: string, max = DISPLAY_MAX): string {
   const flat = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   const chars = [...flat];
-  return chars.length > max ? chars.slice(0, max - 1).join('').trimEnd() + '…' : flat;
+  return chars.length > max
+    ? chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd() + '…'
+    : flat;
 }

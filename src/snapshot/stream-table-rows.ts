@@ -32,12 +32,17 @@ export async function streamTableRows(
   let rows = 0;
   if (!writer.transforms && (opts.reader ?? 'fast') === 'fast') {
     const encoder = new RowEncoder(writer);
-    await db.streamRows(sql, writer.selectedCells, (row) => {
-      if (signal?.aborted) throw new Error('cancelled');
-      const out = chunks.room(encoder.maxBytes(row));
-      chunks.addLine(encoder.encode(row, out, chunks.at), encoder.keyBuf, encoder.keyStart, encoder.keyEnd);
-      if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);
-    }, operation);
+    await db.streamRows(
+      sql,
+      writer.selectedCells,
+      (row) => {
+        if (signal?.aborted) throw new Error('cancelled');
+        const out = chunks.room(encoder.maxBytes(row));
+        chunks.addLine(encoder.encode(row, out, chunks.at), encoder.keyBuf, encoder.keyStart, encoder.keyEnd);
+        if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);
+      },
+      operation,
+    );
   } else {
     for await (const cells of db.streamRaw(sql, operation)) {
       if (signal?.aborted) throw new Error('cancelled');

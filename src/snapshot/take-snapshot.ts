@@ -13,7 +13,17 @@ import { readChunkRuns } from './read-chunk-runs.js';
 import type { ChunkReread } from './chunk-plan.js';
 import { streamTableRows, type RowReader } from './stream-table-rows.js';
 import { RowWriter } from './row-line.js';
-import { describeTables, listTables, readEvents, readRoutines, readTriggers, readViews, showCreateTable, tableEstimates, type TableFilter } from './schema-reader.js';
+import {
+  describeTables,
+  listTables,
+  readEvents,
+  readRoutines,
+  readTriggers,
+  readViews,
+  showCreateTable,
+  tableEstimates,
+  type TableFilter,
+} from './schema-reader.js';
 import { PROGRESS_EVERY_ROWS, ProgressTracker, type SnapshotProgress } from './snapshot-progress.js';
 import { quoteId } from './sql-text.js';
 import { isMvccEngine, type TableInfo } from './table-info.js';
@@ -199,7 +209,12 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     }
 
     const rowCounts = new Map<string, number>();
-    const keep: RowsToKeep = opts.keepRows ? await opts.keepRows(reader, tables.filter((t) => !schemaOnly.includes(t.name))) : { tables: new Map() };
+    const keep: RowsToKeep = opts.keepRows
+      ? await opts.keepRows(
+          reader,
+          tables.filter((t) => !schemaOnly.includes(t.name)),
+        )
+      : { tables: new Map() };
     const kept = keep.tables;
     for (const [name, rows] of kept) rowCounts.set(name, rows);
     const keptFiles: string[] = [];
@@ -214,7 +229,15 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       const reread = keep.chunks?.get(t.name);
       if (reread && opts.previousDir) {
         const onRows = (n: number) => progress.rows(t.name, n);
-        const r = await readChunkRuns(db, t, reread, { stagingDir: opts.stagingDir, snapshotAbs: opts.previousDir, chunkBytes: opts.chunkBytes ?? CHUNK_TARGET_BYTES, secrets: secrets.tables.get(t.name), signal: opts.signal, onRows, reader: opts.reader });
+        const r = await readChunkRuns(db, t, reread, {
+          stagingDir: opts.stagingDir,
+          snapshotAbs: opts.previousDir,
+          chunkBytes: opts.chunkBytes ?? CHUNK_TARGET_BYTES,
+          secrets: secrets.tables.get(t.name),
+          signal: opts.signal,
+          onRows,
+          reader: opts.reader,
+        });
         if (r.kind === 'read') {
           rowCounts.set(t.name, r.rows);
           files.push(...r.files);
@@ -228,8 +251,19 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
         chunkFallbacks.set(t.name, r.reason);
       }
       const stem = encodeTableFileName(t.name);
-      const chunking = { dir: opts.stagingDir, stem, previous: previous.get(stem) ?? null, estimate: estimates.get(t.name), chunkBytes: opts.chunkBytes ?? CHUNK_TARGET_BYTES };
-      const result = await dumpTable(db, t, chunking, { signal: opts.signal, secrets: secrets.tables.get(t.name), onRows: (n) => progress.rows(t.name, n), reader: opts.reader });
+      const chunking = {
+        dir: opts.stagingDir,
+        stem,
+        previous: previous.get(stem) ?? null,
+        estimate: estimates.get(t.name),
+        chunkBytes: opts.chunkBytes ?? CHUNK_TARGET_BYTES,
+      };
+      const result = await dumpTable(db, t, chunking, {
+        signal: opts.signal,
+        secrets: secrets.tables.get(t.name),
+        onRows: (n) => progress.rows(t.name, n),
+        reader: opts.reader,
+      });
       rowCounts.set(t.name, result.rows);
       rowsRead += result.rows;
       files.push(...result.files);
@@ -247,18 +281,38 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       // unlock (RENAME of a shadow table over it, as online schema change tools do): the rows would
       // belong to another definition.
       if ((await showCreateTable(reader, t.name)) !== creates.get(t.name)) {
-        throw new DbsyncError({ operation: 'take snapshot', message: `table ${t.name} was altered, renamed or replaced while it was being read`, hint: 'nothing was written; the pass will be retried' });
+        throw new DbsyncError({
+          operation: 'take snapshot',
+          message: `table ${t.name} was altered, renamed or replaced while it was being read`,
+          hint: 'nothing was written; the pass will be retried',
+        });
       }
     }
     await reader.execute('COMMIT', 'end consistent snapshot');
     progress.done();
 
     files.sort();
-    return { dir: opts.stagingDir, files, tables, rowCounts, lockMs, policy, profile: policy.profile, schemaOnly, secrets: secrets.applied, keptRows: [...kept.keys()].sort(), keptFiles: keptFiles.sort(), rowsRead, chunked, chunkFallbacks };
+    return {
+      dir: opts.stagingDir,
+      files,
+      tables,
+      rowCounts,
+      lockMs,
+      policy,
+      profile: policy.profile,
+      schemaOnly,
+      secrets: secrets.applied,
+      keptRows: [...kept.keys()].sort(),
+      keptFiles: keptFiles.sort(),
+      rowsRead,
+      chunked,
+      chunkFallbacks,
+    };
   } catch (err) {
     // Nothing of a failed read is kept: the working tree was not touched, the staging folder goes.
     await rm(opts.stagingDir, { recursive: true, force: true }).catch(() => undefined);
-    if (opts.signal?.aborted) throw new DbsyncError({ operation: 'take snapshot', message: 'cancelled', hint: 'nothing was written; the next pass starts over', cause: err });
+    if (opts.signal?.aborted)
+      throw new DbsyncError({ operation: 'take snapshot', message: 'cancelled', hint: 'nothing was written; the next pass starts over', cause: err });
     if (err instanceof DbsyncError) throw err;
     if (isFileSystemError(err)) {
       throw new DbsyncError({
@@ -268,7 +322,12 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
         cause: err,
       });
     }
-    throw new DbsyncError({ operation: 'take snapshot', message: messageOf(err), hint: 'the pass will be retried; if it keeps failing, report the table named here', cause: err });
+    throw new DbsyncError({
+      operation: 'take snapshot',
+      message: messageOf(err),
+      hint: 'the pass will be retried; if it keeps failing, report the table named here',
+      cause: err,
+    });
   } finally {
     opts.signal?.removeEventListener('abort', abort);
     await Promise.all([locker.close(), reader?.close()]);
@@ -279,7 +338,11 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
 function checkSameTables(now: Awaited<ReturnType<typeof listTables>>, before: Awaited<ReturnType<typeof listTables>>): void {
   const key = (l: typeof now) => JSON.stringify([l.tables.map((t) => [t.name, t.engine]), l.views]);
   if (key(now) !== key(before)) {
-    throw new DbsyncError({ operation: 'take snapshot', message: 'tables or views were created, dropped or renamed while the snapshot started', hint: 'nothing was written; the pass will be retried' });
+    throw new DbsyncError({
+      operation: 'take snapshot',
+      message: 'tables or views were created, dropped or renamed while the snapshot started',
+      hint: 'nothing was written; the pass will be retried',
+    });
   }
 }
 
@@ -343,7 +406,10 @@ async function dumpTable(
     throw new DbsyncError({
       operation: `read table ${table.name}`,
       message: `the server warned "${message}" (${code}), so a value was not read exactly`,
-      hint: String(code) === '1301' ? 'raise max_allowed_packet on the server above the largest value (e.g. SET GLOBAL max_allowed_packet=1073741824)' : 'report this with the table definition',
+      hint:
+        String(code) === '1301'
+          ? 'raise max_allowed_packet on the server above the largest value (e.g. SET GLOBAL max_allowed_packet=1073741824)'
+          : 'report this with the table definition',
     });
   }
   return { rows: result.rows, files: result.files };

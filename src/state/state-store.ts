@@ -17,7 +17,14 @@ export interface RunState {
   /** The last verdict an alert was sent for (see src/notify): kept here so a restart does not repeat it. */
   readonly alert?: { readonly level: string; readonly line: string; readonly at: string } | null;
   /** The running `watch`: its pid and host name (for `health`: a pid means nothing on another host or container) and its poll interval. */
-  readonly daemon?: { readonly pid: number; readonly host?: string; readonly pollIntervalMs?: number; readonly state: string; readonly since: string; readonly nextPassAt?: string } | null;
+  readonly daemon?: {
+    readonly pid: number;
+    readonly host?: string;
+    readonly pollIntervalMs?: number;
+    readonly state: string;
+    readonly since: string;
+    readonly nextPassAt?: string;
+  } | null;
 }
 
 /** The last push attempt, and how long pushes have been failing (for the verdict and `health`). */

@@ -47,9 +47,14 @@ export function evaluateHealth(input: HealthInput): HealthReport {
   const start = 'start `git-dbsync watch` (in Docker: `docker compose up -d`)';
   if (!d) return { healthy: false, reason: 'no watch process is recorded (watch never ran here, or it stopped)', hint: start };
   if (d.host !== undefined && d.host !== input.hostname) {
-    return { healthy: false, reason: `watch (pid ${d.pid}) runs on host ${d.host}, not on this one (${input.hostname})`, hint: 'run `git-dbsync health` where watch runs (in Docker: `docker compose exec git-dbsync git-dbsync health`)' };
+    return {
+      healthy: false,
+      reason: `watch (pid ${d.pid}) runs on host ${d.host}, not on this one (${input.hostname})`,
+      hint: 'run `git-dbsync health` where watch runs (in Docker: `docker compose exec git-dbsync git-dbsync health`)',
+    };
   }
-  if (!input.alive(d.pid)) return { healthy: false, reason: `the watch process recorded (pid ${d.pid}) is not running`, hint: `${start}; its log says why it stopped` };
+  if (!input.alive(d.pid))
+    return { healthy: false, reason: `the watch process recorded (pid ${d.pid}) is not running`, hint: `${start}; its log says why it stopped` };
   if (d.state === 'stopping' || d.state === 'stopped') return { healthy: false, reason: `watch (pid ${d.pid}) is stopping`, hint: start };
 
   const limitMs = healthLimitMs(d.pollIntervalMs ?? input.pollIntervalMs, input.maxAgeMs);
@@ -60,11 +65,16 @@ export function evaluateHealth(input: HealthInput): HealthReport {
   const last = state.lastPassAt ? Math.max(Date.parse(state.lastPassAt), state.lastCheckAt ? Date.parse(state.lastCheckAt) || 0 : 0) : NaN;
   if (Number.isNaN(last)) return { healthy: false, reason: `watch (pid ${d.pid}) has not completed a pass yet${why}`, hint };
   const ageMs = Math.max(0, now - last);
-  if (ageMs > limitMs) return { healthy: false, reason: `the last successful check was ${seconds(ageMs)} ago, more than the limit of ${seconds(limitMs)}${why}`, hint };
+  if (ageMs > limitMs)
+    return { healthy: false, reason: `the last successful check was ${seconds(ageMs)} ago, more than the limit of ${seconds(limitMs)}${why}`, hint };
   // Snapshots are taken but never reach the off-site copy: as bad as no snapshots for a backup.
   const verdict = verdictOf({ now, state, maxUnpushedMs: input.maxUnpushedMs, remoteConfigured: state.push?.status !== 'no-remote' });
   if (verdict.level === 'failing' && verdict.exitCode === ExitCode.NotPushed) {
-    return { healthy: false, reason: `${verdict.line.replace(/^FAILING: /, '')} (DBSYNC_MAX_UNPUSHED is ${durationText(input.maxUnpushedMs)})`, hint: 'make the remote reachable (network, credentials, disk of the remote); commits are kept and pushed once it is' };
+    return {
+      healthy: false,
+      reason: `${verdict.line.replace(/^FAILING: /, '')} (DBSYNC_MAX_UNPUSHED is ${durationText(input.maxUnpushedMs)})`,
+      hint: 'make the remote reachable (network, credentials, disk of the remote); commits are kept and pushed once it is',
+    };
   }
   return { healthy: true, pid: d.pid, ageMs, limitMs };
 }

@@ -23,7 +23,13 @@ export interface StatusReport {
   readonly lastSnapshot: { readonly commit: string; readonly time: string; readonly subject: string } | null;
   /** differs: the live database holds changes no commit has (null when it could not be read). */
   readonly database: { readonly name: string; readonly reachable: boolean; readonly differs: boolean | null; readonly error: string | null };
-  readonly remote: { readonly name: string; readonly url: string; readonly ahead: number | null; readonly behind: number | null; readonly error: string | null } | null;
+  readonly remote: {
+    readonly name: string;
+    readonly url: string;
+    readonly ahead: number | null;
+    readonly behind: number | null;
+    readonly error: string | null;
+  } | null;
   readonly lastError: RunState['lastError'] | null;
   readonly consecutiveFailures: number;
   readonly lastPush: RunState['push'] | null;
@@ -47,7 +53,15 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
   try {
     // Without the key over encrypted secrets every secret would look changed: say why instead.
     await refuseKeylessOverEncrypted(project);
-    const staged = await takeSnapshot({ connect: project.connect, schema: config.db.database, filter: { include: config.includeTables, exclude: config.excludeTables }, stagingDir: staging, policy: policyDecider(policySettings(config)), previousDir: project.snapshotAbs, chunkBytes: config.chunkBytes });
+    const staged = await takeSnapshot({
+      connect: project.connect,
+      schema: config.db.database,
+      filter: { include: config.includeTables, exclude: config.excludeTables },
+      stagingDir: staging,
+      policy: policyDecider(policySettings(config)),
+      previousDir: project.snapshotAbs,
+      chunkBytes: config.chunkBytes,
+    });
     try {
       const shas = await git.hashFiles(staged.files.map((f) => path.join(staged.dir, f)));
       const head = await git.head();
@@ -67,7 +81,12 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     await discardStaging({ dir: staging });
   }
 
-  const changeSource = database.reachable ? await selectChangeSource(project).then((c) => c.line, (err: unknown) => `change source: ${messageOf(err)}`) : 'change source: unknown (database unreachable)';
+  const changeSource = database.reachable
+    ? await selectChangeSource(project).then(
+        (c) => c.line,
+        (err: unknown) => `change source: ${messageOf(err)}`,
+      )
+    : 'change source: unknown (database unreachable)';
 
   let remote: StatusReport['remote'] = null;
   let oldestUnpushedAt: number | null = null;
@@ -85,8 +104,7 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
         remote = { ...remote, ...(await git.aheadBehind(head, tracking)), error };
         const t = remote.ahead ? await git.oldestCommitTimeBetween(tracking, head) : null;
         oldestUnpushedAt = t === null ? null : t * 1000;
-      }
-      else if (head && r.code === 0) remote = { ...remote, ahead: null, behind: 0, error: 'the remote has no such branch yet' };
+      } else if (head && r.code === 0) remote = { ...remote, ahead: null, behind: 0, error: 'the remote has no such branch yet' };
       else remote = { ...remote, error };
     }
   }
@@ -99,7 +117,12 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     remoteConfigured: remote !== null,
     live: {
       database: { reachable: database.reachable, error: database.error },
-      remote: remote && { ahead: remote.ahead, error: remote.error, blockedBehind: config.sync.mode === 'backup' && (remote.behind ?? 0) > 0, oldestUnpushedAt },
+      remote: remote && {
+        ahead: remote.ahead,
+        error: remote.error,
+        blockedBehind: config.sync.mode === 'backup' && (remote.behind ?? 0) > 0,
+        oldestUnpushedAt,
+      },
       lastSnapshotAt: last ? Date.parse(last.time) : null,
     },
   });
@@ -128,7 +151,9 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
 export function formatStatus(s: StatusReport): string {
   const lines: string[] = [s.verdict.line];
   lines.push(`repository: ${s.repository} (snapshot folder ${s.snapshotDir}/, branch ${s.branch ?? '(detached)'})`);
-  lines.push(s.lastSnapshot ? `last snapshot: ${s.lastSnapshot.commit.slice(0, 12)} at ${s.lastSnapshot.time}: ${s.lastSnapshot.subject}` : 'last snapshot: none yet');
+  lines.push(
+    s.lastSnapshot ? `last snapshot: ${s.lastSnapshot.commit.slice(0, 12)} at ${s.lastSnapshot.time}: ${s.lastSnapshot.subject}` : 'last snapshot: none yet',
+  );
   if (!s.database.reachable) lines.push(`database ${s.database.name}: unreachable: ${s.database.error}`);
   else lines.push(`database ${s.database.name}: ${s.database.differs ? 'has changes not yet committed' : 'equals the last snapshot'}`);
   lines.push(s.changeSource);
@@ -146,11 +171,16 @@ export function formatStatus(s: StatusReport): string {
       );
     }
   }
-  if (s.lastPush && s.lastPush.status !== 'pushed' && s.lastPush.status !== 'up-to-date' && s.lastPush.status !== 'no-remote') lines.push(`last push: ${s.lastPush.message} (${s.lastPush.at})`);
-  if (s.lastError) lines.push(`last error (${s.lastError.at}, ${s.consecutiveFailures} in a row): ${s.lastError.operation}: ${s.lastError.message} -- ${s.lastError.hint}`);
+  if (s.lastPush && s.lastPush.status !== 'pushed' && s.lastPush.status !== 'up-to-date' && s.lastPush.status !== 'no-remote')
+    lines.push(`last push: ${s.lastPush.message} (${s.lastPush.at})`);
+  if (s.lastError)
+    lines.push(`last error (${s.lastError.at}, ${s.consecutiveFailures} in a row): ${s.lastError.operation}: ${s.lastError.message} -- ${s.lastError.hint}`);
   else lines.push('last error: none');
   if (s.daemon) lines.push(`watch: pid ${s.daemon.pid}, ${s.daemon.state} since ${s.daemon.since}`);
-  if (s.conflicts && s.conflicts.open > 0) lines.push(`conflicts: ${s.conflicts.open} open in ${s.conflicts.tables.join(', ')} (\`git-dbsync conflicts\` lists them, \`git-dbsync resolve\` closes them)`);
+  if (s.conflicts && s.conflicts.open > 0)
+    lines.push(
+      `conflicts: ${s.conflicts.open} open in ${s.conflicts.tables.join(', ')} (\`git-dbsync conflicts\` lists them, \`git-dbsync resolve\` closes them)`,
+    );
   else if (s.mode === 'two-way') lines.push('conflicts: none');
   return lines.join('\n');
 }

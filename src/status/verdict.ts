@@ -43,7 +43,12 @@ export interface VerdictInput {
   readonly live?: {
     readonly database: { readonly reachable: boolean; readonly error: string | null };
     /** null when no remote is configured. `oldestUnpushedAt`: commit time (ms) of the oldest commit the remote lacks. */
-    readonly remote: { readonly ahead: number | null; readonly error: string | null; readonly blockedBehind: boolean; readonly oldestUnpushedAt: number | null } | null;
+    readonly remote: {
+      readonly ahead: number | null;
+      readonly error: string | null;
+      readonly blockedBehind: boolean;
+      readonly oldestUnpushedAt: number | null;
+    } | null;
     /** Time (ms) of the last snapshot commit. */
     readonly lastSnapshotAt: number | null;
   };
@@ -74,7 +79,12 @@ export function verdictOf(input: VerdictInput): Verdict {
   if (unreachable) {
     const why = live && !live.database.reachable ? live.database.error : err ? `${err.message}${err.hint ? ` -- ${err.hint}` : ''}` : null;
     const since = failures > 0 && err?.operation === CONNECT_OPERATION ? failingSince : NaN;
-    return { level: 'unreachable', line: `DATABASE UNREACHABLE${sinceText(now, since)}: ${why ?? 'unknown error'}`, since: time(since), exitCode: ExitCode.Failure };
+    return {
+      level: 'unreachable',
+      line: `DATABASE UNREACHABLE${sinceText(now, since)}: ${why ?? 'unknown error'}`,
+      since: time(since),
+      exitCode: ExitCode.Failure,
+    };
   }
   if (failures > 0 && err) {
     return {
@@ -97,7 +107,11 @@ export function verdictOf(input: VerdictInput): Verdict {
 
   const lastCheck = Math.max(parse(state.lastPassAt) || 0, parse(state.lastCheckAt) || 0, live?.lastSnapshotAt ?? 0);
   if (lastCheck === 0) return { level: 'ok', line: 'NO SNAPSHOT YET: start `git-dbsync watch` (or run `git-dbsync sync`)', since: null, exitCode: ExitCode.Ok };
-  const pushed = !input.remoteConfigured ? 'no remote configured' : state.push?.status === 'pushed' || state.push?.status === 'up-to-date' || live?.remote ? 'pushed' : 'not pushed yet';
+  const pushed = !input.remoteConfigured
+    ? 'no remote configured'
+    : state.push?.status === 'pushed' || state.push?.status === 'up-to-date' || live?.remote
+      ? 'pushed'
+      : 'not pushed yet';
   return { level: 'ok', line: `OK: last snapshot ${durationText(now - lastCheck)} ago, ${pushed}`, since: null, exitCode: ExitCode.Ok };
 }
 

@@ -11,7 +11,11 @@ import type { TableInfo } from '../snapshot/table-info.js';
  * into more than one file in the working tree. A table with a single data file is small: re-reading
  * it whole costs about what re-reading one chunk would.
  */
-export async function keyedTables(snapshotAbs: string, tables: readonly TableInfo[], rowCounts: Readonly<Record<string, number>>): Promise<Map<string, KeySpec>> {
+export async function keyedTables(
+  snapshotAbs: string,
+  tables: readonly TableInfo[],
+  rowCounts: Readonly<Record<string, number>>,
+): Promise<Map<string, KeySpec>> {
   const names = await readdir(path.join(snapshotAbs, DATA_DIR)).catch(() => [] as string[]);
   const files = dataFilesByTable(names.map((n) => `${DATA_DIR}/${n}`));
   const out = new Map<string, KeySpec>();

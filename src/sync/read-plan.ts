@@ -52,7 +52,18 @@ function statePath(project: Project): string {
 export function settingsDigest(project: Project, version: string): string {
   const c = project.config;
   const key = c.secrets.key?.type === 'secret' ? c.secrets.key.export().toString('base64') : '';
-  const text = JSON.stringify([version, c.includeTables, c.excludeTables, c.profile, c.schemaOnlyTables, c.secrets.mode, [...c.secrets.overrides], key, c.chunkBytes, c.db.database]);
+  const text = JSON.stringify([
+    version,
+    c.includeTables,
+    c.excludeTables,
+    c.profile,
+    c.schemaOnlyTables,
+    c.secrets.mode,
+    [...c.secrets.overrides],
+    key,
+    c.chunkBytes,
+    c.db.database,
+  ]);
   return createHash('sha256').update(text).digest('hex');
 }
 
@@ -99,9 +110,22 @@ export class ReadPlan {
     // One git command for both checks: HEAD (`# branch.oid`), and untracked, ignored or modified
     // files in the snapshot folder (any other line: it is not exactly that commit's snapshot).
     const pathspec = `:(literal)${this.project.snapshotPath || '.'}`;
-    const r = await this.project.git.run(['--no-optional-locks', 'status', '--porcelain=v2', '--branch', '-z', '--untracked-files=all', '--ignored=matching', '--', pathspec]);
+    const r = await this.project.git.run([
+      '--no-optional-locks',
+      'status',
+      '--porcelain=v2',
+      '--branch',
+      '-z',
+      '--untracked-files=all',
+      '--ignored=matching',
+      '--',
+      pathspec,
+    ]);
     if (r.code !== 0) return 'git status failed';
-    const entries = r.stdout.toString('utf8').split('\0').filter((e) => e.length > 0);
+    const entries = r.stdout
+      .toString('utf8')
+      .split('\0')
+      .filter((e) => e.length > 0);
     const head = entries.find((e) => e.startsWith('# branch.oid '))?.slice('# branch.oid '.length);
     if (head !== state.head) return 'HEAD is not the commit the position was recorded with';
     if (entries.some((e) => !e.startsWith('# '))) return 'the snapshot folder differs from HEAD';
@@ -174,7 +198,13 @@ export class ReadPlan {
       chunksKept += c.chunksKept;
     }
     const whole = { ...this.outcome.wholeBecause, ...Object.fromEntries(staged.chunkFallbacks ?? []) };
-    return { ...this.outcome, tablesByChunk: staged.chunked?.size ?? 0, chunksRead, chunksKept, ...(Object.keys(whole).length > 0 ? { wholeBecause: whole } : {}) };
+    return {
+      ...this.outcome,
+      tablesByChunk: staged.chunked?.size ?? 0,
+      chunksRead,
+      chunksKept,
+      ...(Object.keys(whole).length > 0 ? { wholeBecause: whole } : {}),
+    };
   }
 
   /**
@@ -187,7 +217,14 @@ export class ReadPlan {
       await rm(statePath(this.project), { force: true });
       return;
     }
-    const state: ReadState = { source: this.source.name, head, snapshotPath: this.project.snapshotPath, settings: this.settings, position: this.position, rowCounts: Object.fromEntries(staged.rowCounts) };
+    const state: ReadState = {
+      source: this.source.name,
+      head,
+      snapshotPath: this.project.snapshotPath,
+      settings: this.settings,
+      position: this.position,
+      rowCounts: Object.fromEntries(staged.rowCounts),
+    };
     await writeFileAtomic(statePath(this.project), JSON.stringify(state) + '\n');
   }
 
@@ -200,7 +237,16 @@ export class ReadPlan {
 async function readState(project: Project): Promise<ReadState | null> {
   try {
     const v = JSON.parse(await readFile(statePath(project), 'utf8')) as Partial<ReadState>;
-    if (typeof v.head !== 'string' || typeof v.position !== 'string' || typeof v.source !== 'string' || typeof v.settings !== 'string' || typeof v.snapshotPath !== 'string' || typeof v.rowCounts !== 'object' || v.rowCounts === null) return null;
+    if (
+      typeof v.head !== 'string' ||
+      typeof v.position !== 'string' ||
+      typeof v.source !== 'string' ||
+      typeof v.settings !== 'string' ||
+      typeof v.snapshotPath !== 'string' ||
+      typeof v.rowCounts !== 'object' ||
+      v.rowCounts === null
+    )
+      return null;
     return v as ReadState;
   } catch {
     return null;

@@ -22,7 +22,12 @@ export async function selectChangeSource(project: Project): Promise<SourceChoice
   const a = await binlog.availability();
   if (a.ok) return { source: binlog, line: `change source: binlog (${a.detail})` };
   if (setting === 'binlog') {
-    throw new DbsyncError({ operation: 'select change source', message: `DBSYNC_CHANGE_SOURCE=binlog, but ${a.reason}`, hint: `${BINLOG_HINT.replace('<user>', project.config.db.user)}, or set DBSYNC_CHANGE_SOURCE=auto`, exitCode: ExitCode.Config });
+    throw new DbsyncError({
+      operation: 'select change source',
+      message: `DBSYNC_CHANGE_SOURCE=binlog, but ${a.reason}`,
+      hint: `${BINLOG_HINT.replace('<user>', project.config.db.user)}, or set DBSYNC_CHANGE_SOURCE=auto`,
+      exitCode: ExitCode.Config,
+    });
   }
   return { source: null, line: `${a.reason}: reading every table on each change; ${BINLOG_HINT.replace('<user>', project.config.db.user)}` };
 }

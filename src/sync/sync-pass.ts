@@ -47,7 +47,12 @@ export interface PassResult {
   /** The policy this pass decided (profile, schema-only tables, secrets): what pull's merge goes by. */
   readonly policy?: PassPolicy;
   /** The application profile in force, and its marker tables the database lacks (a forced profile on another database). */
-  readonly profile?: { readonly name: string; readonly description: string; readonly missing: readonly string[]; readonly schemaOnly: readonly string[] } | null;
+  readonly profile?: {
+    readonly name: string;
+    readonly description: string;
+    readonly missing: readonly string[];
+    readonly schemaOnly: readonly string[];
+  } | null;
   /** Rows actually read from the database (`rows` also counts the rows of tables kept unread). */
   readonly rowsRead?: number;
   /** How the database was read when a change source is in force (which tables, or why all of them). */
@@ -155,7 +160,12 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
     if (commit.commit && commit.changed && commit.parent !== undefined) {
       // The keyless-secret guard need not search this commit again (see noteOwnCommit).
       const data = `${snapshotPrefix(project)}${DATA_DIR}/`;
-      await noteOwnCommit(project, commit.parent, commit.commit, commit.changed.filter((p) => p.startsWith(data)).map((p) => path.join(project.top, p)));
+      await noteOwnCommit(
+        project,
+        commit.parent,
+        commit.commit,
+        commit.changed.filter((p) => p.startsWith(data)).map((p) => path.join(project.top, p)),
+      );
     }
     push = opts.push === false ? null : await pushCommits(project.git, project.remote);
   } finally {
@@ -164,7 +174,19 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
     if (!keepMarker) await rm(marker, { force: true });
   }
   const rows = totalRows(staged);
-  return { tables: staged.tables.length, rows, lockMs: staged.lockMs, filesChanged, commit, push, durationMs: Date.now() - started, secrets: staged.secrets, policy: staged.policy, profile: profileInForce(staged), ...(removedLocks.length > 0 ? { removedLocks } : {}) };
+  return {
+    tables: staged.tables.length,
+    rows,
+    lockMs: staged.lockMs,
+    filesChanged,
+    commit,
+    push,
+    durationMs: Date.now() - started,
+    secrets: staged.secrets,
+    policy: staged.policy,
+    profile: profileInForce(staged),
+    ...(removedLocks.length > 0 ? { removedLocks } : {}),
+  };
 }
 
 /**
@@ -236,7 +258,11 @@ async function waitForGitToEnd(dirs: readonly string[], timeoutMs: number): Prom
 }
 
 /** Read the database into the staging folder (a consistent snapshot, not yet in the working tree). */
-export async function stageSnapshot(project: Project, signal?: AbortSignal, opts: { allowKeyless?: boolean; progress?: (p: SnapshotProgress) => void; keepRows?: KeepRows } = {}): Promise<StagedSnapshot> {
+export async function stageSnapshot(
+  project: Project,
+  signal?: AbortSignal,
+  opts: { allowKeyless?: boolean; progress?: (p: SnapshotProgress) => void; keepRows?: KeepRows } = {},
+): Promise<StagedSnapshot> {
   if (!opts.allowKeyless) await refuseKeylessOverEncrypted(project);
   return takeSnapshot({
     connect: project.connect,

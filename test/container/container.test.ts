@@ -48,7 +48,15 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
 
   /** The id of a service's container (compose labels), or '' if none. */
   async function containerOf(service: string): Promise<string> {
-    const out = await podman!.ok(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`]);
+    const out = await podman!.ok([
+      'ps',
+      '-a',
+      '-q',
+      '--filter',
+      `label=com.docker.compose.project=${project}`,
+      '--filter',
+      `label=com.docker.compose.service=${service}`,
+    ]);
     return out.trim().split('\n')[0] ?? '';
   }
 
@@ -90,13 +98,25 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
     let t = Date.now();
     await p.ok(['build', '--format', 'docker', '--network=host', '--build-arg', `BASE_IMAGE=${images.node}`, '-t', image, ROOT]);
     say(`image build (repository Dockerfile, BASE_IMAGE=${images.node}): ${((Date.now() - t) / 1000).toFixed(1)} s`);
-    const inspected = JSON.parse(await p.ok(['image', 'inspect', image])) as Array<{ Healthcheck?: { Test: string[] }; Config: { Entrypoint: string[]; Cmd: string[]; WorkingDir: string; Env: string[] } }>;
+    const inspected = JSON.parse(await p.ok(['image', 'inspect', image])) as Array<{
+      Healthcheck?: { Test: string[] };
+      Config: { Entrypoint: string[]; Cmd: string[]; WorkingDir: string; Env: string[] };
+    }>;
     const cfg = inspected[0]!.Config;
     assert.deepEqual(inspected[0]!.Healthcheck?.Test, ['CMD', 'git-dbsync', 'health'], 'the image has the HEALTHCHECK');
     assert.deepEqual(cfg.Cmd, ['watch'], 'runs watch by default');
     assert.equal(cfg.WorkingDir, '/project');
     assert.ok(cfg.Env.includes('PROJECT_DIR=/project'));
-    const tools = await p.run(['run', '--rm', '--network=host', '--entrypoint', 'sh', image, '-c', 'git --version && ssh -V 2>&1 && git-dbsync --version && (command -v npm || command -v gcc || command -v tsc || echo no-build-tools)']);
+    const tools = await p.run([
+      'run',
+      '--rm',
+      '--network=host',
+      '--entrypoint',
+      'sh',
+      image,
+      '-c',
+      'git --version && ssh -V 2>&1 && git-dbsync --version && (command -v npm || command -v gcc || command -v tsc || echo no-build-tools)',
+    ]);
     assert.equal(tools.code, 0, tools.stderr);
     assert.match(tools.stdout, /^git version 2\./m);
     assert.match(tools.stdout, /^OpenSSH_/m);
@@ -157,7 +177,11 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
       await new Promise((r) => setTimeout(r, 1_000));
     }
     const upResult: RunResult = upState.result;
-    assert.equal(upResult.code, 0, `docker-compose up failed:\n${upResult.stderr}\n${await logsOf('mariadb')}\n${await logsOf('git-dbsync')}\n${p.serviceLog()}`);
+    assert.equal(
+      upResult.code,
+      0,
+      `docker-compose up failed:\n${upResult.stderr}\n${await logsOf('mariadb')}\n${await logsOf('git-dbsync')}\n${p.serviceLog()}`,
+    );
     say(`compose up (MariaDB healthy, git-dbsync started): ${((Date.now() - t) / 1000).toFixed(1)} s`);
 
     const dbsync = await containerOf('git-dbsync');
@@ -174,12 +198,18 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
       const [[mode]] = (await db.query('SELECT @@GLOBAL.sql_mode AS m')) as unknown as [[{ m: string }]];
       assert.equal(mode.m, 'NO_ENGINE_SUBSTITUTION');
       t = Date.now();
-      await db.query("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(100)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+      await db.query('CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(100)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4');
       await db.query("INSERT INTO items VALUES (1, 'first'), (2, 'second')");
-      await waitFor('the new table committed', () => existsSync(path.join(projectDir, 'database', 'data', 'items.sql')) && commitCount(projectDir) >= 2, 30_000).catch(async (e: Error) => assert.fail(await failWith(e.message)));
+      await waitFor(
+        'the new table committed',
+        () => existsSync(path.join(projectDir, 'database', 'data', 'items.sql')) && commitCount(projectDir) >= 2,
+        30_000,
+      ).catch(async (e: Error) => assert.fail(await failWith(e.message)));
       const before = commitCount(projectDir);
       await db.query("UPDATE items SET name = 'changed in the container test' WHERE id = 2");
-      await waitFor('the changed row committed', () => commitCount(projectDir) > before, 30_000).catch(async (e: Error) => assert.fail(await failWith(e.message)));
+      await waitFor('the changed row committed', () => commitCount(projectDir) > before, 30_000).catch(async (e: Error) =>
+        assert.fail(await failWith(e.message)),
+      );
       say(`row change to commit: ${((Date.now() - t) / 1000).toFixed(1)} s (both commits)`);
     } finally {
       await db.end();

@@ -45,7 +45,11 @@ const rnd = (n: number) => Math.floor(Math.random() * n);
 // --- processes ----------------------------------------------------------------------------------
 
 /** Run a command without blocking the event loop (the writer runs in this process). */
-function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number } = {}): Promise<CliResult> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? baseEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -419,7 +423,25 @@ describe('crash anywhere: kill -9 of watch under a steady write load', () => {
     const checkedBlobs = new Set<string>();
     const checkedCommits = new Set<string>();
     const phases = new Map<string, number>();
-    const figures = { groupKills: 0, processKills: 0, orphansFinished: 0, dirtyAfterKill: 0, indexLockAfterKill: 0, refLocksAfterKill: 0, tempsAfterKill: 0, stagingAfterKill: 0, passesBeforeKill: 0, recoverySync: 0, recoveryWatch: 0, targetedHit: 0, targetedTried: 0, remoteSideSpared: 0, locksRemovedByNextStart: 0, tempIndexAfterKill: 0, lockTrials: 0 };
+    const figures = {
+      groupKills: 0,
+      processKills: 0,
+      orphansFinished: 0,
+      dirtyAfterKill: 0,
+      indexLockAfterKill: 0,
+      refLocksAfterKill: 0,
+      tempsAfterKill: 0,
+      stagingAfterKill: 0,
+      passesBeforeKill: 0,
+      recoverySync: 0,
+      recoveryWatch: 0,
+      targetedHit: 0,
+      targetedTried: 0,
+      remoteSideSpared: 0,
+      locksRemovedByNextStart: 0,
+      tempIndexAfterKill: 0,
+      lockTrials: 0,
+    };
     const lockSeen: string[] = [];
     const recoveryMs: number[] = [];
     const firstPassMs: number[] = [];
@@ -456,13 +478,18 @@ describe('crash anywhere: kill -9 of watch under a steady write load', () => {
       assert.equal(await gitOk(repo, ['status', '--porcelain', '--', 'database']), '', `${label}: the snapshot folder is committed`);
       assert.equal(existsSync(path.join(repo, '.git', 'index.lock')), false, `${label}: no .git/index.lock left`);
       assert.deepEqual(gitLocks(repo), [], `${label}: no git lock file left`);
-      assert.deepEqual(walk(repo).filter((f) => f.endsWith('.dbsync-tmp')), [], `${label}: no temporary files left`);
+      assert.deepEqual(
+        walk(repo).filter((f) => f.endsWith('.dbsync-tmp')),
+        [],
+        `${label}: no temporary files left`,
+      );
       assert.equal(existsSync(path.join(repo, '.git', 'dbsync', 'staging')), false, `${label}: no staging folder left`);
       const head = (await gitOk(repo, ['rev-parse', 'HEAD'])).trim();
       assert.equal((await gitOk(bare, ['rev-parse', 'refs/heads/main'])).trim(), head, `${label}: the remote has every commit`);
       const anc = await run('git', ['merge-base', '--is-ancestor', headBefore, head], { cwd: repo });
       assert.equal(anc.code, 0, `${label}: history was rewritten (${headBefore} is not an ancestor of ${head})`);
-      for (const f of ['data/myi.sql', 'data/inno.sql']) checkSnapshotFile(f, readFileSync(path.join(repo, 'database', f), 'utf8'), `${label}: working tree ${f}`);
+      for (const f of ['data/myi.sql', 'data/inno.sql'])
+        checkSnapshotFile(f, readFileSync(path.join(repo, 'database', f), 'utf8'), `${label}: working tree ${f}`);
     }
 
     const strategies = ['random', 'git commit', 'git push', 'snapshot'] as const;
@@ -477,7 +504,10 @@ describe('crash anywhere: kill -9 of watch under a steady write load', () => {
       const passesDone = () => daemon.stderr().match(/pass done/g)?.length ?? 0;
       // Nothing here depends on how fast the machine is: each trial waits for the work it needs
       // (a pass, or the targeted stage), with a limit that only a stuck daemon reaches.
-      assert.ok(await waitUntil('writer changes', () => writer.changes >= (i + 1) * 20 || writer.error !== null, 300_000), `${label}: the writer made only ${writer.changes} changes`);
+      assert.ok(
+        await waitUntil('writer changes', () => writer.changes >= (i + 1) * 20 || writer.error !== null, 300_000),
+        `${label}: the writer made only ${writer.changes} changes`,
+      );
       let members: ProcInfo[] = [];
       if (strategy === 'random') {
         // At least one complete pass of this daemon first, then a random moment of the next ones.
@@ -537,7 +567,10 @@ describe('crash anywhere: kill -9 of watch under a steady write load', () => {
       figures.passesBeforeKill += daemon.stderr().match(/pass done/g)?.length ?? 0;
       // Git children of a process kill run on as orphans: wait for them, as a restarted daemon would find them finished.
       if (!killGroup && groupMembers(daemon.pid).length > 0) figures.orphansFinished++;
-      assert.ok(await waitUntil('orphaned git processes', () => groupMembers(daemon.pid).length === 0, 60_000), `${label}: git processes still running a minute after the kill`);
+      assert.ok(
+        await waitUntil('orphaned git processes', () => groupMembers(daemon.pid).length === 0, 60_000),
+        `${label}: git processes still running a minute after the kill`,
+      );
 
       // Right after the kill: nothing corrupt, nothing partial.
       await fsck(repo, `the repository after ${label}`);
@@ -587,7 +620,15 @@ describe('crash anywhere: kill -9 of watch under a steady write load', () => {
           assert.equal(code, 0, `${label}: restarted watch stopped by SIGTERM: ${again.stderr()}`);
           if (REMOVED_LOCK.test(again.stderr())) figures.locksRemovedByNextStart++;
           firstPassMs.push(firstPassAt(again.stderr()));
-          assert.doesNotMatch(again.stderr().split('\n').filter((l) => !REMOVED_LOCK.test(l)).join('\n'), / (ERROR|WARN) /, `${label}: the restarted watch failed a pass`);
+          assert.doesNotMatch(
+            again
+              .stderr()
+              .split('\n')
+              .filter((l) => !REMOVED_LOCK.test(l))
+              .join('\n'),
+            / (ERROR|WARN) /,
+            `${label}: the restarted watch failed a pass`,
+          );
         } finally {
           if (!again.done()) process.kill(-again.pid, 'SIGKILL');
         }
@@ -624,11 +665,32 @@ describe('crash anywhere: kill -9 of watch under a steady write load', () => {
     // Restore the final snapshot with the README's stock-client command into a scratch database.
     await setup.query('CREATE DATABASE crash_restore');
     const snap = path.join(repo, 'database');
-    const files = ['header.sql', ...['tables', 'data'].flatMap((d) => readdirSync(path.join(snap, d)).filter((f) => f.endsWith('.sql')).sort().map((f) => `${d}/${f}`)), 'views.sql', 'routines.sql', 'triggers.sql', 'events.sql'];
-    const load = await run('sh', ['-c', `cat ${files.join(' ')} | mariadb --no-defaults --socket="$SOCK" -uroot --binary-mode crash_restore`], { cwd: snap, env: { ...baseEnv(), SOCK: server.socket } });
+    const files = [
+      'header.sql',
+      ...['tables', 'data'].flatMap((d) =>
+        readdirSync(path.join(snap, d))
+          .filter((f) => f.endsWith('.sql'))
+          .sort()
+          .map((f) => `${d}/${f}`),
+      ),
+      'views.sql',
+      'routines.sql',
+      'triggers.sql',
+      'events.sql',
+    ];
+    const load = await run('sh', ['-c', `cat ${files.join(' ')} | mariadb --no-defaults --socket="$SOCK" -uroot --binary-mode crash_restore`], {
+      cwd: snap,
+      env: { ...baseEnv(), SOCK: server.socket },
+    });
     assert.equal(load.code, 0, `restore with the stock client: ${load.stderr}`);
     const dumpArgs = ['--skip-dump-date', '--skip-extended-insert', '--order-by-primary', '--hex-blob', '--skip-comments'];
-    const sortedDump = (name: string) => server.client('mariadb-dump', [...dumpArgs, name]).toString('utf8').split('\n').sort().join('\n');
+    const sortedDump = (name: string) =>
+      server
+        .client('mariadb-dump', [...dumpArgs, name])
+        .toString('utf8')
+        .split('\n')
+        .sort()
+        .join('\n');
     const liveDump = sortedDump(db);
     assert.equal(sortedDump('crash_restore'), liveDump, 'mariadb-dump of the restored snapshot equals that of the live database');
     assert.ok((liveDump.match(/^INSERT INTO /gm) ?? []).length > 40, 'the dumps hold rows');
@@ -641,7 +703,10 @@ describe('crash anywhere: kill -9 of watch under a steady write load', () => {
 
     const commits = Number((await gitOk(repo, ['rev-list', '--count', 'HEAD'])).trim());
     const seconds = Math.round((Date.now() - started) / 1000);
-    const phaseText = [...phases.entries()].sort((a, b) => b[1] - a[1]).map(([p, n]) => `${p} ${n}`).join(', ');
+    const phaseText = [...phases.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([p, n]) => `${p} ${n}`)
+      .join(', ');
     const summary =
       `crash: ${TRIALS} kill -9 trials of watch (${figures.groupKills} with its git children, ${figures.processKills} node only, ${figures.orphansFinished} leaving git children to finish) in ${seconds} s; ` +
       `killed during: ${phaseText}; ` +

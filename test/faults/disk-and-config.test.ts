@@ -192,7 +192,11 @@ function assertIntact(dir: string, head: string, label: string): void {
   assert.doesNotMatch(fsck.stdout + fsck.stderr, /error|fatal|corrupt|missing|broken|bad/i, `${label}: git fsck output`);
   assert.equal(existsSync(path.join(dir, '.git', 'index.lock')), false, `${label}: no index.lock left`);
   assert.equal(existsSync(path.join(dir, '.git', 'dbsync', 'staging')), false, `${label}: no staging files left`);
-  assert.deepEqual(filesUnder(path.join(dir, 'database')).filter((f) => f.endsWith('.dbsync-tmp')), [], `${label}: no temporary files in the snapshot folder`);
+  assert.deepEqual(
+    filesUnder(path.join(dir, 'database')).filter((f) => f.endsWith('.dbsync-tmp')),
+    [],
+    `${label}: no temporary files in the snapshot folder`,
+  );
   // HEAD's snapshot can be read in full.
   const tree = gitRead(dir, ['ls-tree', '-r', 'HEAD', '--', 'database']).stdout.trim().split('\n');
   assert.ok(tree.length >= 4, `${label}: HEAD holds the snapshot`);
@@ -242,7 +246,16 @@ function assertNoSecretIn(dir: string): void {
 function dbEnv(db: string, dir: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   // One data file per table (the file systems' sizes and the byte-exact oracle assume it); chunked
   // tables and their write errors are tested in chunking.test.ts and chunk-writer.test.ts.
-  return baseEnv({ DB_HOST: '127.0.0.1', DB_PORT: String(server.port), DB_USER: USER, DB_PASSWORD: PASSWORD, DB_NAME: db, PROJECT_DIR: dir, DBSYNC_CHUNK_SIZE: '64MiB', ...extra });
+  return baseEnv({
+    DB_HOST: '127.0.0.1',
+    DB_PORT: String(server.port),
+    DB_USER: USER,
+    DB_PASSWORD: PASSWORD,
+    DB_NAME: db,
+    PROJECT_DIR: dir,
+    DBSYNC_CHUNK_SIZE: '64MiB',
+    ...extra,
+  });
 }
 
 const WATCH = { POLL_INTERVAL: '0.3', DBSYNC_MAX_BACKOFF: '1' };
@@ -273,7 +286,9 @@ after(async () => {
 describe('a full or read-only file system', { skip: noMount }, () => {
   after(unmountAll);
 
-  it('disk full while the snapshot is read: exit 1 naming the cause, the last commit intact, watch commits everything once there is space', { timeout: TEST_TIMEOUT }, async () => {
+  it('disk full while the snapshot is read: exit 1 naming the cause, the last commit intact, watch commits everything once there is space', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
     const db = await freshDb();
     const dir = projectDir();
     mountTmpfs(dir, '2m');
@@ -316,7 +331,9 @@ describe('a full or read-only file system', { skip: noMount }, () => {
     }
   });
 
-  it('disk full while git writes the objects: exit 1, history intact, only complete files in the working tree, committed by the next pass', { timeout: TEST_TIMEOUT }, async () => {
+  it('disk full while git writes the objects: exit 1, history intact, only complete files in the working tree, committed by the next pass', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
     const db = await freshDb();
     const dir = projectDir();
     // About 1.4 MB of data: fits (in staging, then in the working tree), but not twice.
@@ -478,9 +495,15 @@ describe('a full or read-only file system', { skip: noMount }, () => {
       await watch.waitForLog(/ERROR .*read-only file system/i, 60_000);
       await watch.waitForLog(/failure 2/, 60_000);
       assert.ok(watch.running(), 'watch keeps running');
-      const failures = watch.stderr().split('\n').filter((l) => / (ERROR|WARN) /.test(l));
+      const failures = watch
+        .stderr()
+        .split('\n')
+        .filter((l) => / (ERROR|WARN) /.test(l));
       for (const l of failures) assert.match(l, /^\S+ (ERROR|WARN) [^:]+: .+ -- .+ \(failure \d+, retrying in \d+ s\)$/, `one clear line per failure: ${l}`);
-      assert.ok(failures.some((l) => /read-only file system/i.test(l) && /make the repository writable/.test(l)), failures.join('\n'));
+      assert.ok(
+        failures.some((l) => /read-only file system/i.test(l) && /make the repository writable/.test(l)),
+        failures.join('\n'),
+      );
       assert.ok(!/unexpected error|please report/.test(watch.stderr()), watch.stderr());
       assert.equal(headOf(dir), committed);
 
@@ -567,7 +590,9 @@ describe('hostile configuration', () => {
     }
   });
 
-  it('a remote that leads nowhere or wants credentials: committed locally, exit 4, the cause and the fix on one line, kept for later', { timeout: TEST_TIMEOUT }, async () => {
+  it('a remote that leads nowhere or wants credentials: committed locally, exit 4, the cause and the fix on one line, kept for later', {
+    timeout: TEST_TIMEOUT,
+  }, async () => {
     const db = await freshDb();
     const token = 'Wrong-Token-For-401-88';
     // A server that wants Basic auth and accepts nothing.
@@ -583,9 +608,24 @@ describe('hostile configuration', () => {
     try {
       const cases: Array<{ url: string; stored: string; cause: RegExp; fix: RegExp }> = [
         { url: missing, stored: missing, cause: /does not appear to be a git repository/, fix: /check GIT_REMOTE_URL; the repository must already exist/ },
-        { url: `ssh://git@127.0.0.1:${closed}/owner/repo.git`, stored: `ssh://git@127.0.0.1:${closed}/owner/repo.git`, cause: new RegExp(`ssh: connect to host 127\\.0\\.0\\.1 port ${closed}: Connection refused`), fix: /check GIT_REMOTE_URL and that the remote is reachable/ },
-        { url: `http://127.0.0.1:${port}/owner/repo.git`, stored: `http://127.0.0.1:${port}/owner/repo.git`, cause: /could not read Username/, fix: /give credentials the remote accepts: DBSYNC_GIT_TOKEN/ },
-        { url: `http://robot:${token}@127.0.0.1:${port}/owner/repo.git`, stored: `http://127.0.0.1:${port}/owner/repo.git`, cause: /Authentication failed/, fix: /give credentials the remote accepts/ },
+        {
+          url: `ssh://git@127.0.0.1:${closed}/owner/repo.git`,
+          stored: `ssh://git@127.0.0.1:${closed}/owner/repo.git`,
+          cause: new RegExp(`ssh: connect to host 127\\.0\\.0\\.1 port ${closed}: Connection refused`),
+          fix: /check GIT_REMOTE_URL and that the remote is reachable/,
+        },
+        {
+          url: `http://127.0.0.1:${port}/owner/repo.git`,
+          stored: `http://127.0.0.1:${port}/owner/repo.git`,
+          cause: /could not read Username/,
+          fix: /give credentials the remote accepts: DBSYNC_GIT_TOKEN/,
+        },
+        {
+          url: `http://robot:${token}@127.0.0.1:${port}/owner/repo.git`,
+          stored: `http://127.0.0.1:${port}/owner/repo.git`,
+          cause: /Authentication failed/,
+          fix: /give credentials the remote accepts/,
+        },
       ];
       for (const c of cases) {
         const dir = tempDir();

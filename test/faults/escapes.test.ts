@@ -62,7 +62,10 @@ const SCHEMA = "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(20)); INSER
 function assertRefused(r: { code: number; stdout: string; stderr: string }, names: RegExp): void {
   assert.equal(r.code, 5, `exit 5 expected\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   // One error line (a two-way start-up warning may come before it).
-  const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('git-dbsync:'));
+  const lines = r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('git-dbsync:'));
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0]!, /^git-dbsync: check snapshot folder: /);
   assert.match(lines[0]!, names);

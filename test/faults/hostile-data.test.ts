@@ -172,7 +172,10 @@ const tableSpecArb = (name: string): fc.Arbitrary<TableSpec> =>
     name: fc.constant(name),
     engine: fc.constantFrom('InnoDB' as const, 'MyISAM' as const),
     keyed: fc.boolean(),
-    columns: fc.array(fc.record({ name: nameArb, type: fc.constantFrom('INT' as const, 'VARCHAR(40)' as const, 'BLOB' as const), invisible: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+    columns: fc.array(fc.record({ name: nameArb, type: fc.constantFrom('INT' as const, 'VARCHAR(40)' as const, 'BLOB' as const), invisible: fc.boolean() }), {
+      minLength: 1,
+      maxLength: 3,
+    }),
     generated: fc.option(nameArb, { nil: null, freq: 3 }),
     rows: fc.constantFrom(0, 1, 3),
   });
@@ -188,7 +191,10 @@ const schemaArb = fc
 
 /** The statements creating one table spec, or null when the spec's column names clash (the server compares them case-insensitively). */
 function createTableSql(t: TableSpec): string {
-  const cols = t.columns.map((c, i) => `${qid(c.name)} ${i === 0 && t.keyed ? (c.type === 'BLOB' ? 'VARCHAR(40)' : c.type) + ' NOT NULL' : c.type}${i > 0 && c.invisible ? ' INVISIBLE' : ''}`);
+  const cols = t.columns.map(
+    (c, i) =>
+      `${qid(c.name)} ${i === 0 && t.keyed ? (c.type === 'BLOB' ? 'VARCHAR(40)' : c.type) + ' NOT NULL' : c.type}${i > 0 && c.invisible ? ' INVISIBLE' : ''}`,
+  );
   if (t.generated !== null) cols.push(`${qid(t.generated)} INT AS (LENGTH(${qid(t.columns[0]!.name)})) VIRTUAL`);
   if (t.keyed) cols.push(`PRIMARY KEY (${qid(t.columns[0]!.name)})`);
   return `CREATE TABLE ${qid(t.name)} (${cols.join(', ')}) ENGINE=${t.engine} DEFAULT CHARSET=utf8mb4`;
@@ -232,18 +238,21 @@ describe('hostile and odd data', () => {
     let rowsTried = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(rowsArb, reportFirstFailure('column types', async (rows) => {
-          rowsTried += rows.length;
-          // Non-strict, like old data: invalid ENUM values become the error value; invalid dates are allowed.
-          await root.query(
-            `USE ${src}; SET SESSION sql_mode = 'ALLOW_INVALID_DATES'; SET SESSION time_zone = '+00:00';
+        fc.asyncProperty(
+          rowsArb,
+          reportFirstFailure('column types', async (rows) => {
+            rowsTried += rows.length;
+            // Non-strict, like old data: invalid ENUM values become the error value; invalid dates are allowed.
+            await root.query(
+              `USE ${src}; SET SESSION sql_mode = 'ALLOW_INVALID_DATES'; SET SESSION time_zone = '+00:00';
              TRUNCATE TABLE inno; TRUNCATE TABLE myi;
              INSERT INTO inno VALUES ${valuesSql(rows)};
              INSERT INTO myi SELECT * FROM inno;`,
-          );
-          ok(cli(['sync'], envFor(src, repo)), 'sync');
-          await restoreBothWaysAndCompare(src, repo, `${rows.length} row(s)`);
-        })),
+            );
+            ok(cli(['sync'], envFor(src, repo)), 'sync');
+            await restoreBothWaysAndCompare(src, repo, `${rows.length} row(s)`);
+          }),
+        ),
         fcParams(TYPE_RUNS),
       );
     } finally {
@@ -282,89 +291,113 @@ describe('hostile and odd data', () => {
     const stats = { tables: 0, serverRefused: 0, toolRefused: 0, views: 0, roundTripped: 0 };
     const refusedNames: string[] = [];
     await fc.assert(
-      fc.asyncProperty(schemaArb, reportFirstFailure('names', async ([specs, viewName]) => {
-        const src = freshName('names');
-        await root.query(`CREATE DATABASE ${src} CHARACTER SET utf8mb4`);
-        const c = await server.connect(src);
-        const repo = tempDir();
-        try {
-          await c.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES'");
-          const created: TableSpec[] = [];
-          for (const spec of specs) {
-            try {
-              await c.query(createTableSql(spec));
-            } catch (err) {
-              // The server refuses some names itself (too long, 4-byte characters, trailing space, duplicate columns): not the tool's business.
-              stats.serverRefused++;
-              if (refusedNames.length < 8) refusedNames.push(`${JSON.stringify(spec.name)}: ${(err as Error).message.slice(0, 80)}`);
-              continue;
+      fc.asyncProperty(
+        schemaArb,
+        reportFirstFailure('names', async ([specs, viewName]) => {
+          const src = freshName('names');
+          await root.query(`CREATE DATABASE ${src} CHARACTER SET utf8mb4`);
+          const c = await server.connect(src);
+          const repo = tempDir();
+          try {
+            await c.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES'");
+            const created: TableSpec[] = [];
+            for (const spec of specs) {
+              try {
+                await c.query(createTableSql(spec));
+              } catch (err) {
+                // The server refuses some names itself (too long, 4-byte characters, trailing space, duplicate columns): not the tool's business.
+                stats.serverRefused++;
+                if (refusedNames.length < 8) refusedNames.push(`${JSON.stringify(spec.name)}: ${(err as Error).message.slice(0, 80)}`);
+                continue;
+              }
+              const ins = insertSql(spec);
+              if (ins) await c.query(ins);
+              created.push(spec);
             }
-            const ins = insertSql(spec);
-            if (ins) await c.query(ins);
-            created.push(spec);
-          }
-          let hasView = false;
-          if (viewName !== null && created.length > 0) {
-            try {
-              await c.query(`CREATE VIEW ${qid(viewName)} AS SELECT * FROM ${qid(created[0]!.name)}`);
-              hasView = true;
-              stats.views++;
-            } catch {
-              /* a name the server refuses, or the name of a table */
+            let hasView = false;
+            if (viewName !== null && created.length > 0) {
+              try {
+                await c.query(`CREATE VIEW ${qid(viewName)} AS SELECT * FROM ${qid(created[0]!.name)}`);
+                hasView = true;
+                stats.views++;
+              } catch {
+                /* a name the server refuses, or the name of a table */
+              }
             }
-          }
-          stats.tables += created.length;
-          let r = cli(['sync'], envFor(src, repo));
-          // Line breaks cannot live in a one-row-per-line file: in a table name, and in column names
-          // when the row lines name the columns (tables with INVISIBLE columns); nor "*/" with a line
-          // break in a view name (it would end the view's marker comment).
-          const breaks = (n: string) => /[\r\n]/.test(n);
-          const refusedTable = (t: TableSpec) =>
-            breaks(t.name) || (t.columns.some((col, i) => i > 0 && col.invisible) && [...t.columns.map((col) => col.name), t.generated ?? ''].some(breaks));
-          const refusedView = hasView && breaks(viewName!) && viewName!.includes('*/');
-          if (created.some(refusedTable) || refusedView) {
-            assertClearFailure(r, 'sync of a name with a line break', /line break/);
-            assert.equal(commitCount(repo), 0, 'a refused snapshot commits nothing');
-            stats.toolRefused++;
-            // Without the refused tables (and a view of one of them), the rest must round-trip.
-            if (hasView && (refusedView || refusedTable(created[0]!))) {
-              await c.query(`DROP VIEW ${qid(viewName!)}`);
-              hasView = false;
+            stats.tables += created.length;
+            let r = cli(['sync'], envFor(src, repo));
+            // Line breaks cannot live in a one-row-per-line file: in a table name, and in column names
+            // when the row lines name the columns (tables with INVISIBLE columns); nor "*/" with a line
+            // break in a view name (it would end the view's marker comment).
+            const breaks = (n: string) => /[\r\n]/.test(n);
+            const refusedTable = (t: TableSpec) =>
+              breaks(t.name) || (t.columns.some((col, i) => i > 0 && col.invisible) && [...t.columns.map((col) => col.name), t.generated ?? ''].some(breaks));
+            const refusedView = hasView && breaks(viewName!) && viewName!.includes('*/');
+            if (created.some(refusedTable) || refusedView) {
+              assertClearFailure(r, 'sync of a name with a line break', /line break/);
+              assert.equal(commitCount(repo), 0, 'a refused snapshot commits nothing');
+              stats.toolRefused++;
+              // Without the refused tables (and a view of one of them), the rest must round-trip.
+              if (hasView && (refusedView || refusedTable(created[0]!))) {
+                await c.query(`DROP VIEW ${qid(viewName!)}`);
+                hasView = false;
+              }
+              for (const t of created.filter(refusedTable)) await c.query(`DROP TABLE ${qid(t.name)}`);
+              created.splice(0, created.length, ...created.filter((t) => !refusedTable(t)));
+              r = cli(['sync'], envFor(src, repo));
             }
-            for (const t of created.filter(refusedTable)) await c.query(`DROP TABLE ${qid(t.name)}`);
-            created.splice(0, created.length, ...created.filter((t) => !refusedTable(t)));
-            r = cli(['sync'], envFor(src, repo));
+            ok(r, `sync of tables ${JSON.stringify(created.map((s) => s.name))}`);
+            if (created.length === 0) return; // the server refused every name: nothing to restore
+            assertGoodFileNames(repo, created.length, 'snapshot');
+            for (const spec of created) {
+              const file = path.join(repo, 'database', 'tables', encodeTableFileName(spec.name) + '.sql');
+              assert.ok(readFileSync(file, 'utf8').startsWith(`CREATE TABLE ${qid(spec.name)} (`), `tables/ file of ${JSON.stringify(spec.name)} names it`);
+            }
+            await restoreBothWaysAndCompare(src, repo, `tables ${JSON.stringify(created.map((s) => s.name))}`);
+            stats.roundTripped += created.length;
+          } finally {
+            await c.end();
+            await root.query(`DROP DATABASE IF EXISTS ${qid(src)}`);
+            rmSync(repo, { recursive: true, force: true });
           }
-          ok(r, `sync of tables ${JSON.stringify(created.map((s) => s.name))}`);
-          if (created.length === 0) return; // the server refused every name: nothing to restore
-          assertGoodFileNames(repo, created.length, 'snapshot');
-          for (const spec of created) {
-            const file = path.join(repo, 'database', 'tables', encodeTableFileName(spec.name) + '.sql');
-            assert.ok(readFileSync(file, 'utf8').startsWith(`CREATE TABLE ${qid(spec.name)} (`), `tables/ file of ${JSON.stringify(spec.name)} names it`);
-          }
-          await restoreBothWaysAndCompare(src, repo, `tables ${JSON.stringify(created.map((s) => s.name))}`);
-          stats.roundTripped += created.length;
-        } finally {
-          await c.end();
-          await root.query(`DROP DATABASE IF EXISTS ${qid(src)}`);
-          rmSync(repo, { recursive: true, force: true });
-        }
-      })),
+        }),
+      ),
       fcParams(NAME_RUNS),
     );
-    t.diagnostic(`${NAME_RUNS} runs: ${stats.tables} tables created (${stats.roundTripped} round-tripped), ${stats.views} views, ${stats.serverRefused} refused by the server, ${stats.toolRefused} snapshots refused by the tool (line breaks; the rest then round-tripped)`);
+    t.diagnostic(
+      `${NAME_RUNS} runs: ${stats.tables} tables created (${stats.roundTripped} round-tripped), ${stats.views} views, ${stats.serverRefused} refused by the server, ${stats.toolRefused} snapshots refused by the tool (line breaks; the rest then round-tripped)`,
+    );
     if (refusedNames.length) t.diagnostic(`server refusals, e.g. ${refusedNames.join('; ')}`);
   });
 
   it('names differing only in case, reserved words, 64-character multibyte names and a line break', async () => {
     const src = freshName('casenames');
     const long = 'Ж'.repeat(64);
-    const names = ['Foo', 'foo', 'FOO', 'select', 'order', long, 'é'.repeat(63) + 'x', '%46oo', 'a b', 'x`y', "q'\"", 'back\\slash', 'dot.dot', 'sl/ash', 'tab\tx'];
+    const names = [
+      'Foo',
+      'foo',
+      'FOO',
+      'select',
+      'order',
+      long,
+      'é'.repeat(63) + 'x',
+      '%46oo',
+      'a b',
+      'x`y',
+      'q\'"',
+      'back\\slash',
+      'dot.dot',
+      'sl/ash',
+      'tab\tx',
+    ];
     await root.query(`CREATE DATABASE ${src} CHARACTER SET utf8mb4`);
     const c = await server.connect(src);
     const repo = tempDir();
     try {
-      for (const [i, n] of names.entries()) await c.query(`CREATE TABLE ${qid(n)} (${qid('Key')} INT PRIMARY KEY, ${qid(n)} VARCHAR(100)) ENGINE=${i % 2 ? 'MyISAM' : 'InnoDB'}; INSERT INTO ${qid(n)} VALUES (${i}, ${utf8(n)})`);
+      for (const [i, n] of names.entries())
+        await c.query(
+          `CREATE TABLE ${qid(n)} (${qid('Key')} INT PRIMARY KEY, ${qid(n)} VARCHAR(100)) ENGINE=${i % 2 ? 'MyISAM' : 'InnoDB'}; INSERT INTO ${qid(n)} VALUES (${i}, ${utf8(n)})`,
+        );
       await c.query(`CREATE TABLE empty_innodb (id INT PRIMARY KEY) ENGINE=InnoDB; CREATE TABLE empty_myisam (a INT, b BLOB) ENGINE=MyISAM`);
       // Objects whose names would end a /* comment */ or look like a delimiter or a -- comment.
       await c.query('CREATE VIEW `v*/y` AS SELECT * FROM `Foo`; CREATE VIEW `v\nnl` AS SELECT 1 AS `a\nb`');
@@ -372,11 +405,12 @@ describe('hostile and odd data', () => {
       await c.query('CREATE PROCEDURE `p*/;; --x`() SELECT 1');
       ok(cli(['sync'], envFor(src, repo)), 'sync');
       assertGoodFileNames(repo, names.length + 2, 'snapshot');
-      for (const f of ['empty_innodb', 'empty_myisam']) assert.equal(readFileSync(path.join(repo, 'database', 'data', `${f}.sql`), 'utf8'), '', `${f}: an empty data file`);
+      for (const f of ['empty_innodb', 'empty_myisam'])
+        assert.equal(readFileSync(path.join(repo, 'database', 'data', `${f}.sql`), 'utf8'), '', `${f}: an empty data file`);
       await restoreBothWaysAndCompare(src, repo, 'odd names');
 
       // A line break in a table name cannot be written one row per line: refused, naming the table; nothing committed, the working tree untouched.
-      await c.query("CREATE TABLE `line\nbreak` (id INT PRIMARY KEY); INSERT INTO `line\nbreak` VALUES (1)");
+      await c.query('CREATE TABLE `line\nbreak` (id INT PRIMARY KEY); INSERT INTO `line\nbreak` VALUES (1)');
       const before = git(repo, ['rev-parse', 'HEAD']);
       const r = cli(['sync'], envFor(src, repo));
       assertClearFailure(r, 'sync with a line break in a table name', /"line\\nbreak".*line break/);
@@ -434,7 +468,7 @@ describe('hostile and odd data', () => {
     const MB16 = 16 * 1024 * 1024;
     const blob = Buffer.alloc(MB16);
     for (let i = 0; i < blob.length; i++) blob[i] = Math.imul(i, 2654435761) >>> 24;
-    const text = ("quote ' backslash \\ newline \n emoji 😀 NULL é ".repeat(Math.ceil(MB16 / 40))).slice(0, MB16 / 2);
+    const text = "quote ' backslash \\ newline \n emoji 😀 NULL é ".repeat(Math.ceil(MB16 / 40)).slice(0, MB16 / 2);
     const latin = Buffer.alloc(MB16 / 2, 0xe9);
     await root.query(`CREATE DATABASE ${src} CHARACTER SET utf8mb4`);
     const c = await server.connect(src);
@@ -475,7 +509,10 @@ describe('hostile and odd data', () => {
         // Without the huge table, the rest restores into the small-packet server.
         const rest = freshName('smallpacket');
         await root.query(`CREATE DATABASE ${rest}`);
-        ok(cli(['restore', '--yes'], envFor(rest, repo, { DBSYNC_EXCLUDE_TABLES: 'huge' })), 'restore of 15 MB of 3-byte characters with max_allowed_packet=4M');
+        ok(
+          cli(['restore', '--yes'], envFor(rest, repo, { DBSYNC_EXCLUDE_TABLES: 'huge' })),
+          'restore of 15 MB of 3-byte characters with max_allowed_packet=4M',
+        );
         const [restSums] = await root.query(`CHECKSUM TABLE ${rest}.cjk, ${rest}.small EXTENDED`);
         const [srcSums] = await root.query(`CHECKSUM TABLE ${src}.cjk, ${src}.small EXTENDED`);
         const sums = (rows: unknown) => (rows as Array<{ Checksum: unknown }>).map((x) => x.Checksum);
@@ -538,18 +575,35 @@ const SMALL_TABLES = `
   CREATE TABLE zinno (id INT PRIMARY KEY, v BLOB) ENGINE=InnoDB; INSERT INTO zinno VALUES (1, 'z');`;
 
 const DDL_SCENARIOS: DdlScenario[] = [
-  { label: 'RENAME another InnoDB table while a MyISAM table is read under the lock', bigEngine: 'MyISAM', setup: SMALL_TABLES, ddl: 'RENAME TABLE inno TO inno2' },
+  {
+    label: 'RENAME another InnoDB table while a MyISAM table is read under the lock',
+    bigEngine: 'MyISAM',
+    setup: SMALL_TABLES,
+    ddl: 'RENAME TABLE inno TO inno2',
+  },
   { label: 'DROP another MyISAM table while a MyISAM table is read under the lock', bigEngine: 'MyISAM', setup: SMALL_TABLES, ddl: 'DROP TABLE myi' },
   { label: 'RENAME the MyISAM table being read', bigEngine: 'MyISAM', setup: SMALL_TABLES, ddl: 'RENAME TABLE big TO big2' },
   { label: 'DROP the MyISAM table being read', bigEngine: 'MyISAM', setup: SMALL_TABLES, ddl: 'DROP TABLE big' },
   { label: 'swap two MyISAM tables while one is read', bigEngine: 'MyISAM', setup: SMALL_TABLES, ddl: 'RENAME TABLE big TO tmp, myi TO big, tmp TO myi' },
-  { label: 'RENAME an InnoDB table not yet read while an InnoDB table is read', bigEngine: 'InnoDB', setup: SMALL_TABLES, ddl: 'RENAME TABLE zinno TO zinno2', gate: 'inno' },
+  {
+    label: 'RENAME an InnoDB table not yet read while an InnoDB table is read',
+    bigEngine: 'InnoDB',
+    setup: SMALL_TABLES,
+    ddl: 'RENAME TABLE zinno TO zinno2',
+    gate: 'inno',
+  },
   { label: 'DROP the InnoDB table being read', bigEngine: 'InnoDB', setup: SMALL_TABLES, ddl: 'DROP TABLE big' },
-  { label: 'swap two InnoDB tables of different definitions (read and not yet read)', bigEngine: 'InnoDB', setup: SMALL_TABLES, ddl: 'RENAME TABLE big TO tmp, zinno TO big, tmp TO zinno' },
+  {
+    label: 'swap two InnoDB tables of different definitions (read and not yet read)',
+    bigEngine: 'InnoDB',
+    setup: SMALL_TABLES,
+    ddl: 'RENAME TABLE big TO tmp, zinno TO big, tmp TO zinno',
+  },
   {
     label: 'online schema change: swap in an excluded shadow table before the table is read',
     bigEngine: 'InnoDB',
-    setup: SMALL_TABLES + `CREATE TABLE _zinno_new (id INT PRIMARY KEY, v TEXT, w INT) ENGINE=InnoDB; INSERT INTO _zinno_new VALUES (1, 'new z', 5), (2, 'two', 6);`,
+    setup:
+      SMALL_TABLES + `CREATE TABLE _zinno_new (id INT PRIMARY KEY, v TEXT, w INT) ENGINE=InnoDB; INSERT INTO _zinno_new VALUES (1, 'new z', 5), (2, 'two', 6);`,
     ddl: 'RENAME TABLE zinno TO _zinno_old, _zinno_new TO zinno',
     exclude: '_zinno_*',
     gate: 'inno',
@@ -595,7 +649,10 @@ describe('tables renamed or dropped while a pass reads them', () => {
         const pattern = sc.whileLockWaits ? 'LOCK TABLES %' : 'SELECT %FROM `big`%';
         let hit = false;
         for (const deadline = Date.now() + 60_000; !done && Date.now() < deadline; ) {
-          const [rows] = await watcher.query(`SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()${sc.whileLockWaits ? " AND STATE LIKE 'Waiting%'" : ''}`, [pattern]);
+          const [rows] = await watcher.query(
+            `SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE ? AND ID <> CONNECTION_ID()${sc.whileLockWaits ? " AND STATE LIKE 'Waiting%'" : ''}`,
+            [pattern],
+          );
           if ((rows as unknown[]).length > 0) {
             hit = true;
             break;
@@ -603,14 +660,19 @@ describe('tables renamed or dropped while a pass reads them', () => {
           await new Promise((r) => setTimeout(r, 2));
         }
         if (sc.gate && hit) await holder.query(`LOCK TABLES ${sc.gate} WRITE`);
-        const ddlDone = watcher.query(sc.ddl).then(() => null, (err: Error) => err);
+        const ddlDone = watcher.query(sc.ddl).then(
+          () => null,
+          (err: Error) => err,
+        );
         if (sc.whileLockWaits || (sc.gate && hit)) {
           assert.equal(await ddlDone, null, 'the DDL');
           await holder.query('UNLOCK TABLES');
         }
         const code = await exited;
         assert.equal(await ddlDone, null, 'the DDL');
-        t.diagnostic(`${hit ? 'DDL ran during the pass' : 'the pass ended before the DDL (window missed)'}; pass exit ${code}: ${(stdout + stderr).trim().slice(0, 300)}`);
+        t.diagnostic(
+          `${hit ? 'DDL ran during the pass' : 'the pass ended before the DDL (window missed)'}; pass exit ${code}: ${(stdout + stderr).trim().slice(0, 300)}`,
+        );
         let treeMid: string;
         if (code === 0) {
           treeMid = git(repo, ['rev-parse', 'HEAD:database']).trim();
@@ -635,7 +697,8 @@ describe('tables renamed or dropped while a pass reads them', () => {
         assert.deepEqual(await baseTables(dst), live, 'tables after the retry');
         const [sums] = await root.query(`CHECKSUM TABLE ${live.map((n) => `${db}.${qid(n)}`).join(', ')} EXTENDED`);
         const [copySums] = await root.query(`CHECKSUM TABLE ${live.map((n) => `${dst}.${qid(n)}`).join(', ')} EXTENDED`);
-        const strip = (rows: unknown, name: string) => (rows as Array<{ Table: string; Checksum: unknown }>).map((r) => `${r.Table.slice(name.length + 1)} ${r.Checksum}`);
+        const strip = (rows: unknown, name: string) =>
+          (rows as Array<{ Table: string; Checksum: unknown }>).map((r) => `${r.Table.slice(name.length + 1)} ${r.Checksum}`);
         assert.deepEqual(strip(copySums, dst), strip(sums, db), 'CHECKSUM TABLE after the retry');
         await root.query(`DROP DATABASE ${dst}`);
       } finally {

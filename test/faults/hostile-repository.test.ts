@@ -58,23 +58,54 @@ const replaceLine = (n: number, line: string) => (text: string) => {
 
 /** The attacks of issue 11: files to change, and the file and line the refusal must name. */
 const ATTACKS: ReadonlyArray<{ name: string; files: Record<string, (text: string) => string>; where: RegExp }> = [
-  { name: 'a data line with a subquery into another database', files: { 'database/data/t1.sql': replaceLine(2, 'INSERT INTO `t1` VALUES (2,(SELECT GROUP_CONCAT(id) FROM other.keepme));') }, where: /database\/data\/t1\.sql line 2 / },
-  { name: 'a second statement after ";"', files: { 'database/data/t1.sql': replaceLine(3, "INSERT INTO `t1` VALUES (3,'three'); DROP TABLE other.keepme;") }, where: /database\/data\/t1\.sql line 3 / },
-  { name: 'an executable comment', files: { 'database/data/t1.sql': replaceLine(1, "INSERT INTO `t1` VALUES (1,/*!50000 (SELECT COUNT(*) FROM other.keepme)*/'one');") }, where: /database\/data\/t1\.sql line 1 / },
-  { name: 'a string that swallows the line end', files: { 'database/data/t1.sql': replaceLine(1, "INSERT INTO `t1` VALUES (1,'one\\');") }, where: /database\/data\/t1\.sql line 1 / },
+  {
+    name: 'a data line with a subquery into another database',
+    files: { 'database/data/t1.sql': replaceLine(2, 'INSERT INTO `t1` VALUES (2,(SELECT GROUP_CONCAT(id) FROM other.keepme));') },
+    where: /database\/data\/t1\.sql line 2 /,
+  },
+  {
+    name: 'a second statement after ";"',
+    files: { 'database/data/t1.sql': replaceLine(3, "INSERT INTO `t1` VALUES (3,'three'); DROP TABLE other.keepme;") },
+    where: /database\/data\/t1\.sql line 3 /,
+  },
+  {
+    name: 'an executable comment',
+    files: { 'database/data/t1.sql': replaceLine(1, "INSERT INTO `t1` VALUES (1,/*!50000 (SELECT COUNT(*) FROM other.keepme)*/'one');") },
+    where: /database\/data\/t1\.sql line 1 /,
+  },
+  {
+    name: 'a string that swallows the line end',
+    files: { 'database/data/t1.sql': replaceLine(1, "INSERT INTO `t1` VALUES (1,'one\\');") },
+    where: /database\/data\/t1\.sql line 1 /,
+  },
   {
     name: 'CREATE TABLE ... SELECT in a schema file',
-    files: { 'database/tables/t1.sql': () => 'CREATE TABLE `t1` (\n  `id` int(11) NOT NULL,\n  `v` varchar(200) DEFAULT NULL\n) ENGINE=InnoDB AS SELECT id, name AS v FROM other.keepme;\n' },
+    files: {
+      'database/tables/t1.sql': () =>
+        'CREATE TABLE `t1` (\n  `id` int(11) NOT NULL,\n  `v` varchar(200) DEFAULT NULL\n) ENGINE=InnoDB AS SELECT id, name AS v FROM other.keepme;\n',
+    },
     where: /database\/tables\/t1\.sql line [0-9]+ /,
   },
-  { name: 'a schema file naming another table', files: { 'database/tables/t1.sql': (t) => t.replace('CREATE TABLE `t1`', 'CREATE TABLE `t2`') }, where: /database\/tables\/t1\.sql line 1 / },
-  { name: 'DROP DATABASE in views.sql', files: { 'database/views.sql': (t) => t.replace(/CREATE [^\n]*VIEW [^\n]*/, 'DROP DATABASE other') }, where: /database\/views\.sql line 4 / },
+  {
+    name: 'a schema file naming another table',
+    files: { 'database/tables/t1.sql': (t) => t.replace('CREATE TABLE `t1`', 'CREATE TABLE `t2`') },
+    where: /database\/tables\/t1\.sql line 1 /,
+  },
+  {
+    name: 'DROP DATABASE in views.sql',
+    files: { 'database/views.sql': (t) => t.replace(/CREATE [^\n]*VIEW [^\n]*/, 'DROP DATABASE other') },
+    where: /database\/views\.sql line 4 /,
+  },
   {
     name: "a view block whose body is SET PASSWORD = PASSWORD('x');; DROP TABLE other.keepme",
     files: { 'database/views.sql': (t) => t.replace(/SET @@session[^\n]*\n[^\n]*/, "SET PASSWORD = PASSWORD('x');;\nDROP TABLE other.keepme") },
     where: /database\/views\.sql line 3 /,
   },
-  { name: 'a view reading another database', files: { 'database/views.sql': (t) => t.replace(/from `t1`/i, 'from `other`.`keepme`') }, where: /database\/views\.sql line 4 / },
+  {
+    name: 'a view reading another database',
+    files: { 'database/views.sql': (t) => t.replace(/from `t1`/i, 'from `other`.`keepme`') },
+    where: /database\/views\.sql line 4 /,
+  },
 ];
 
 describe('hostile repository', () => {
@@ -187,32 +218,54 @@ describe('hostile repository', () => {
       const neighbourBefore = await neighbour();
       const line = "INSERT INTO `t1` VALUES (1,'it\\'s; a \\\\ (SELECT 1) -- x',0x27DEAD,-1.5e-7);";
       const expect = { table: 't1', columns: ['id', 'v', 'b', 'd'] };
-      const pieces = ["'", '\\', ',', ')', ';', ' ', '(SELECT 1)', 'DROP TABLE other.keepme', '/*', '*/', '-- ', '#', '0x', 'NULL', '`', '\n', '_latin1 ', 'e9'];
+      const pieces = [
+        "'",
+        '\\',
+        ',',
+        ')',
+        ';',
+        ' ',
+        '(SELECT 1)',
+        'DROP TABLE other.keepme',
+        '/*',
+        '*/',
+        '-- ',
+        '#',
+        '0x',
+        'NULL',
+        '`',
+        '\n',
+        '_latin1 ',
+        'e9',
+      ];
       let accepted = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.nat(3), fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 2 }))), { minLength: 1, maxLength: 3 }), async (muts) => {
-          let m = line;
-          for (const [at, del, text] of muts) {
-            const i = at % (m.length + 1);
-            m = m.slice(0, i) + text + m.slice(i + del);
-          }
-          try {
-            parseRowLine(m, expect);
-          } catch (err) {
-            assert.ok(err instanceof LineSyntaxError);
-            return;
-          }
-          accepted++;
-          // Accepted: running it inserts at most this one row of t1 and nothing else.
-          await conn.query('DELETE FROM t1');
-          try {
-            await conn.query(m);
-          } catch {
-            // A value the column refuses (out of range) is an error of that one row.
-          }
-          const [rows] = await conn.query('SELECT COUNT(*) AS n FROM t1');
-          assert.ok((rows as Array<{ n: number }>)[0]!.n <= 1, m);
-        }),
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.nat(), fc.nat(3), fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 2 }))), { minLength: 1, maxLength: 3 }),
+          async (muts) => {
+            let m = line;
+            for (const [at, del, text] of muts) {
+              const i = at % (m.length + 1);
+              m = m.slice(0, i) + text + m.slice(i + del);
+            }
+            try {
+              parseRowLine(m, expect);
+            } catch (err) {
+              assert.ok(err instanceof LineSyntaxError);
+              return;
+            }
+            accepted++;
+            // Accepted: running it inserts at most this one row of t1 and nothing else.
+            await conn.query('DELETE FROM t1');
+            try {
+              await conn.query(m);
+            } catch {
+              // A value the column refuses (out of range) is an error of that one row.
+            }
+            const [rows] = await conn.query('SELECT COUNT(*) AS n FROM t1');
+            assert.ok((rows as Array<{ n: number }>)[0]!.n <= 1, m);
+          },
+        ),
         { seed: 20261203, numRuns: process.env.DBSYNC_LONG_TESTS === '1' ? 3000 : 300 },
       );
       assert.equal(await neighbour(), neighbourBefore);

@@ -55,8 +55,15 @@ const SYSBENCH_ROWS = 10_000;
 /** Run sysbench oltp_read_write against the throwaway server; resolves with its output. */
 function sysbench(server: MariaDbServer, command: 'prepare' | 'run', seconds = 0): Promise<string> {
   const args = [
-    'oltp_read_write', '--db-driver=mysql', `--mysql-socket=${server.socket}`, '--mysql-user=root', `--mysql-db=${DB}`,
-    `--tables=${SYSBENCH_TABLES}`, `--table-size=${SYSBENCH_ROWS}`, '--threads=2', '--rand-seed=1',
+    'oltp_read_write',
+    '--db-driver=mysql',
+    `--mysql-socket=${server.socket}`,
+    '--mysql-user=root',
+    `--mysql-db=${DB}`,
+    `--tables=${SYSBENCH_TABLES}`,
+    `--table-size=${SYSBENCH_ROWS}`,
+    '--threads=2',
+    '--rand-seed=1',
     ...(command === 'run' ? [`--time=${seconds}`, '--report-interval=0'] : []),
     command,
   ];
@@ -103,7 +110,9 @@ describe('consistency under load (sysbench oltp_read_write + cross-engine transf
   });
   after(async () => server?.destroy());
 
-  it(`every commit keeps the invariant and restores exactly; the last equals the live database (watch for ${WATCH_S} s)`, { timeout: (LONG ? 240 : 20) * 60_000 }, async (t) => {
+  it(`every commit keeps the invariant and restores exactly; the last equals the live database (watch for ${WATCH_S} s)`, {
+    timeout: (LONG ? 240 : 20) * 60_000,
+  }, async (t) => {
     const admin = await server.connect(DB);
     await createBank(admin, SHAPE);
     await sysbench(server, 'prepare');
@@ -218,10 +227,18 @@ describe('consistency under load (sysbench oltp_read_write + cross-engine transf
     const pm = medianMax(stats.ms);
     const lm = medianMax(stats.lockMs);
     const rm = medianMax(checks.map((c) => c.ms));
-    t.diagnostic(`sysbench oltp_read_write, 2 threads, 2 x ${SYSBENCH_ROWS} rows: ${without.perSec.toFixed(1)} tps without watch (${BASELINE_S} s), ${withWatch.perSec.toFixed(1)} tps with watch every 1 s (${WATCH_S} s); ignored errors ${without.errors} / ${withWatch.errors}`);
-    t.diagnostic(`transfers: ${transfersBaseline} before watch (${retriesBaseline} deadlock victims retried), ${model.transfers - transfersBaseline} while watching (${model.retries - retriesBaseline} deadlock victims retried); notes ${model.noteInserts} inserts, ${model.noteUpdates} updates, ${model.noteDeletes} deletes`);
-    t.diagnostic(`${stats.passes} passes (median ${pm.median} ms, max ${pm.max} ms; lock held median ${lm.median} ms, max ${lm.max} ms), ${history.commits} commits, ${failed.length} failed passes${failed.length ? ': ' + [...new Set(failed)].slice(0, 3).join(' | ') : ''}`);
-    t.diagnostic(`invariant checked on all ${history.commits} commits (${history.crossEngineCommits} changed MyISAM and InnoDB together); ${checks.length} commits restored and compared byte for byte (${checks.filter((c) => c.method === 'tool').length} by git-dbsync restore, ${checks.filter((c) => c.method !== 'tool').length} by the stock client; median ${rm.median} ms each); HEAD equals the live database`);
+    t.diagnostic(
+      `sysbench oltp_read_write, 2 threads, 2 x ${SYSBENCH_ROWS} rows: ${without.perSec.toFixed(1)} tps without watch (${BASELINE_S} s), ${withWatch.perSec.toFixed(1)} tps with watch every 1 s (${WATCH_S} s); ignored errors ${without.errors} / ${withWatch.errors}`,
+    );
+    t.diagnostic(
+      `transfers: ${transfersBaseline} before watch (${retriesBaseline} deadlock victims retried), ${model.transfers - transfersBaseline} while watching (${model.retries - retriesBaseline} deadlock victims retried); notes ${model.noteInserts} inserts, ${model.noteUpdates} updates, ${model.noteDeletes} deletes`,
+    );
+    t.diagnostic(
+      `${stats.passes} passes (median ${pm.median} ms, max ${pm.max} ms; lock held median ${lm.median} ms, max ${lm.max} ms), ${history.commits} commits, ${failed.length} failed passes${failed.length ? ': ' + [...new Set(failed)].slice(0, 3).join(' | ') : ''}`,
+    );
+    t.diagnostic(
+      `invariant checked on all ${history.commits} commits (${history.crossEngineCommits} changed MyISAM and InnoDB together); ${checks.length} commits restored and compared byte for byte (${checks.filter((c) => c.method === 'tool').length} by git-dbsync restore, ${checks.filter((c) => c.method !== 'tool').length} by the stock client; median ${rm.median} ms each); HEAD equals the live database`,
+    );
     t.diagnostic(`watcher RSS median ${(medianMax(rss).median / 1024).toFixed(1)} MB, peak (VmHWM) ${(hwm / 1024).toFixed(1)} MB`);
     // Hundreds of MB after a long run; kept only when an assertion above failed.
     for (const d of [repo, clone, compareRepo]) rmSync(d, { recursive: true, force: true });

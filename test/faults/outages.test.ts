@@ -48,7 +48,12 @@ const outputs: string[] = [];
 
 /** The README's status exit codes: 1 database unreachable or failing passes, 4 commits not pushed, else 0. */
 function expectedStatusCode(s: Status): number {
-  const j = s as unknown as { database: { reachable: boolean }; consecutiveFailures: number; mode: string; remote: { ahead: number | null; behind: number | null; error: string | null } | null };
+  const j = s as unknown as {
+    database: { reachable: boolean };
+    consecutiveFailures: number;
+    mode: string;
+    remote: { ahead: number | null; behind: number | null; error: string | null } | null;
+  };
   if (!j.database.reachable || j.consecutiveFailures > 0) return 1;
   const r = j.remote;
   return r && ((r.ahead ?? 0) > 0 || r.error !== null || (j.mode === 'backup' && (r.behind ?? 0) > 0)) ? 4 : 0;
@@ -79,8 +84,14 @@ async function passwordUser(server: MariaDbServer, db: string): Promise<void> {
 
 function watchEnv(server: MariaDbServer, db: string, dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return baseEnv({
-    DB_HOST: '127.0.0.1', DB_PORT: String(server.port), DB_USER: USER, DB_PASSWORD: PASSWORD, DB_NAME: db, PROJECT_DIR: dir,
-    DBSYNC_CONNECT_TIMEOUT: '3', DBSYNC_LOG_LEVEL: 'debug',
+    DB_HOST: '127.0.0.1',
+    DB_PORT: String(server.port),
+    DB_USER: USER,
+    DB_PASSWORD: PASSWORD,
+    DB_NAME: db,
+    PROJECT_DIR: dir,
+    DBSYNC_CONNECT_TIMEOUT: '3',
+    DBSYNC_LOG_LEVEL: 'debug',
     // One data file per table: the checks below read a table's whole history from data/<table>.sql
     // (chunked tables are tested in chunking.test.ts; a failed read discards chunks like any staged file).
     DBSYNC_CHUNK_SIZE: '1024MiB',
@@ -140,7 +151,8 @@ function assertPasswordNowhere(dir: string, watch: Background): void {
   for (const f of ['.git/dbsync/state.json', '.git/config']) {
     if (existsSync(path.join(dir, f))) texts.push(readFileSync(path.join(dir, f), 'utf8'));
   }
-  for (const t of texts) assert.ok(!t.includes(PASSWORD), `the database password appears in output: ${t.slice(Math.max(0, t.indexOf(PASSWORD) - 200), t.indexOf(PASSWORD) + 50)}`);
+  for (const t of texts)
+    assert.ok(!t.includes(PASSWORD), `the database password appears in output: ${t.slice(Math.max(0, t.indexOf(PASSWORD) - 200), t.indexOf(PASSWORD) + 50)}`);
   assert.ok(watch.stderr().length > 0, 'there was a log to check');
 }
 
@@ -167,22 +179,37 @@ function renderKv(table: string, rowsById: Map<number, string>): string {
 }
 
 async function liveKv(server: MariaDbServer, db: string, table: string): Promise<Map<number, string>> {
-  return withRoot(server, db, async (c) => new Map((await rows<{ id: number; v: string }>(c, `SELECT id, v FROM \`${table}\` ORDER BY id`)).map((r) => [Number(r.id), r.v])));
+  return withRoot(
+    server,
+    db,
+    async (c) => new Map((await rows<{ id: number; v: string }>(c, `SELECT id, v FROM \`${table}\` ORDER BY id`)).map((r) => [Number(r.id), r.v])),
+  );
 }
 
 describe('database outages while watch runs', () => {
-  it('keeps running, says what is wrong, backs off, recovers by itself and commits every change made around each outage', { timeout: LONG ? 30 * 60_000 : 15 * 60_000 }, async (t: TestContext) => {
+  it('keeps running, says what is wrong, backs off, recovers by itself and commits every change made around each outage', {
+    timeout: LONG ? 30 * 60_000 : 15 * 60_000,
+  }, async (t: TestContext) => {
     const db = 'outages';
     const INTERVAL = 2;
     const CAP = 8;
     const plan: Array<{ seconds: number; serverId: number | null }> = LONG
-      ? [{ seconds: 10, serverId: null }, { seconds: 60, serverId: 2 }, { seconds: 300, serverId: 3 }]
-      : [{ seconds: 10, serverId: null }, { seconds: 20, serverId: 2 }];
+      ? [
+          { seconds: 10, serverId: null },
+          { seconds: 60, serverId: 2 },
+          { seconds: 300, serverId: 3 },
+        ]
+      : [
+          { seconds: 10, serverId: null },
+          { seconds: 20, serverId: 2 },
+        ];
 
     // Two engines: InnoDB (read from the consistent snapshot) and MyISAM (read under the table lock).
     const model = { items: new Map<number, string>(), notes: new Map<number, string>() };
     await withRoot(server, db, async (c) => {
-      await c.query('CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(100) NOT NULL) ENGINE=InnoDB; CREATE TABLE notes (id INT PRIMARY KEY, v VARCHAR(100) NOT NULL) ENGINE=MyISAM');
+      await c.query(
+        'CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(100) NOT NULL) ENGINE=InnoDB; CREATE TABLE notes (id INT PRIMARY KEY, v VARCHAR(100) NOT NULL) ENGINE=MyISAM',
+      );
       for (let id = 1; id <= 5; id++) {
         await c.query('INSERT INTO items VALUES (?, ?); INSERT INTO notes VALUES (?, ?)', [id, `initial-${id}`, id, `initial-${id}`]);
         model.items.set(id, `initial-${id}`);
@@ -212,7 +239,10 @@ describe('database outages while watch runs', () => {
       });
     }
     const render = () => ({ items: renderKv('items', model.items), notes: renderKv('notes', model.notes) });
-    const committed = (rev: string) => ({ items: blob(dir, rev, 'database/data/items.sql').toString(), notes: blob(dir, rev, 'database/data/notes.sql').toString() });
+    const committed = (rev: string) => ({
+      items: blob(dir, rev, 'database/data/items.sql').toString(),
+      notes: blob(dir, rev, 'database/data/notes.sql').toString(),
+    });
 
     const dir = tempDir();
     const env = watchEnv(server, db, dir, { POLL_INTERVAL: String(INTERVAL), DBSYNC_MAX_BACKOFF: String(CAP) });
@@ -273,28 +303,48 @@ describe('database outages while watch runs', () => {
 
         await waitFor('a recovery logged for this outage', () => / INFO recovered after \d+ failed pass\(es\)/.test(watch.stderr().slice(logFrom)), 120_000);
         const finalState = render();
-        await waitFor('the commit holding every change', () => head(dir) !== tipAtStop && JSON.stringify(committed('HEAD')) === JSON.stringify(finalState), 120_000);
+        await waitFor(
+          'the commit holding every change',
+          () => head(dir) !== tipAtStop && JSON.stringify(committed('HEAD')) === JSON.stringify(finalState),
+          120_000,
+        );
         const recoveredMs = Date.now() - restartedAt;
 
         // The log of this outage: first failure loud, then quieter; waits grow as promised, capped.
         const log = watch.stderr().slice(logFrom);
         const f = failures(log);
-        assert.deepEqual(f.map((x) => x.n), f.map((_, k) => k + 1), 'failures are counted 1, 2, 3, ...');
-        assert.deepEqual(f.map((x) => x.retry), expectedRetries(f.length, INTERVAL, CAP), `retry waits ${f.map((x) => x.retry).join(', ')}`);
+        assert.deepEqual(
+          f.map((x) => x.n),
+          f.map((_, k) => k + 1),
+          'failures are counted 1, 2, 3, ...',
+        );
+        assert.deepEqual(
+          f.map((x) => x.retry),
+          expectedRetries(f.length, INTERVAL, CAP),
+          `retry waits ${f.map((x) => x.retry).join(', ')}`,
+        );
         assert.ok(f.length >= 2 && f[1]!.retry > f[0]!.retry, 'the retry interval grows');
         if (f.length >= 3) assert.equal(Math.max(...f.map((x) => x.retry)), CAP, 'capped by DBSYNC_MAX_BACKOFF');
         assert.ok(f.every((x) => x.retry <= CAP));
-        assert.deepEqual(f.map((x) => x.level), f.map((x) => (x.n === 1 || x.n % 10 === 0 ? 'ERROR' : 'WARN')));
+        assert.deepEqual(
+          f.map((x) => x.level),
+          f.map((x) => (x.n === 1 || x.n % 10 === 0 ? 'ERROR' : 'WARN')),
+        );
         const rec = / INFO recovered after (\d+) failed pass\(es\)/.exec(log);
         assert.equal(Number(rec?.[1]), f.length, 'recovered after as many failures as were logged');
         assert.ok(watch.running(), 'still running after the recovery');
 
         // The first commit after the outage holds every change made before the stop (and maybe
         // those made after the restart already); the last equals the live database.
-        const after = git(dir, ['rev-list', '--reverse', `${tipAtStop}..HEAD`]).trim().split('\n');
+        const after = git(dir, ['rev-list', '--reverse', `${tipAtStop}..HEAD`])
+          .trim()
+          .split('\n');
         const first = committed(after[0]!);
         const firstHasAll = JSON.stringify(first) === JSON.stringify(finalState);
-        assert.ok(firstHasAll || JSON.stringify(first) === JSON.stringify(stopState), 'the first commit after the outage is the state at the stop, or the state after the restart');
+        assert.ok(
+          firstHasAll || JSON.stringify(first) === JSON.stringify(stopState),
+          'the first commit after the outage is the state at the stop, or the state after the restart',
+        );
         const live = { items: renderKv('items', await liveKv(server, db, 'items')), notes: renderKv('notes', await liveKv(server, db, 'notes')) };
         assert.deepEqual(live, finalState, 'the oracle model equals the live database');
         assert.deepEqual(committed('HEAD'), live, 'the last commit equals the live database');
@@ -332,9 +382,12 @@ describe('database outages while watch runs', () => {
 describe('connection cut while a pass reads a big table', () => {
   const BIG = 200_000;
   const BIGM = 60_000;
-  const bigRow = (id: number) => `INSERT INTO \`big\` VALUES (${id},'row-${id}-${'a'.repeat(120)}','${id.toString(16).toUpperCase().padStart(8, '0')}',${id * 7});\n`;
+  const bigRow = (id: number) =>
+    `INSERT INTO \`big\` VALUES (${id},'row-${id}-${'a'.repeat(120)}','${id.toString(16).toUpperCase().padStart(8, '0')}',${id * 7});\n`;
 
-  it('never commits an interrupted snapshot, leaves no partial file, and commits the full state next', { timeout: LONG ? 30 * 60_000 : 15 * 60_000 }, async (t: TestContext) => {
+  it('never commits an interrupted snapshot, leaves no partial file, and commits the full state next', {
+    timeout: LONG ? 30 * 60_000 : 15 * 60_000,
+  }, async (t: TestContext) => {
     const db = 'cut';
     await withRoot(server, db, async (c) => {
       await c.query('CREATE TABLE big (id INT PRIMARY KEY, a VARCHAR(200) NOT NULL, b CHAR(8) NOT NULL, n BIGINT NOT NULL) ENGINE=InnoDB');
@@ -351,8 +404,19 @@ describe('connection cut while a pass reads a big table', () => {
     const staging = path.join(dir, '.git', 'dbsync', 'staging');
     const env = watchEnv(server, db, dir, { POLL_INTERVAL: '1', DBSYNC_MAX_BACKOFF: '3' });
     const watch = background(['watch'], env);
-    type Fault = 'KILL QUERY (reader)' | 'KILL CONNECTION (reader)' | 'KILL CONNECTION (locker, MyISAM under LOCK TABLES)' | 'server stop' | 'server crash (SIGKILL)';
-    const faults: Fault[] = ['KILL QUERY (reader)', 'KILL CONNECTION (reader)', 'KILL CONNECTION (locker, MyISAM under LOCK TABLES)', 'server stop', 'server crash (SIGKILL)'];
+    type Fault =
+      | 'KILL QUERY (reader)'
+      | 'KILL CONNECTION (reader)'
+      | 'KILL CONNECTION (locker, MyISAM under LOCK TABLES)'
+      | 'server stop'
+      | 'server crash (SIGKILL)';
+    const faults: Fault[] = [
+      'KILL QUERY (reader)',
+      'KILL CONNECTION (reader)',
+      'KILL CONNECTION (locker, MyISAM under LOCK TABLES)',
+      'server stop',
+      'server crash (SIGKILL)',
+    ];
     const rounds = LONG ? [...faults, ...faults, ...faults] : faults;
     const figures: string[] = [];
     let marks = 0;
@@ -368,7 +432,9 @@ describe('connection cut while a pass reads a big table', () => {
             marks++;
             await withRoot(server, db, async (c) => {
               await c.query('START TRANSACTION');
-              await c.query(`INSERT INTO big SELECT seq, CONCAT('row-', seq, '-', REPEAT('a', 120)), LPAD(HEX(seq), 8, '0'), seq * 7 FROM seq_${BIG + marks}_to_${BIG + marks}`);
+              await c.query(
+                `INSERT INTO big SELECT seq, CONCAT('row-', seq, '-', REPEAT('a', 120)), LPAD(HEX(seq), 8, '0'), seq * 7 FROM seq_${BIG + marks}_to_${BIG + marks}`,
+              );
               await c.query('INSERT INTO marks VALUES (?)', [marks]);
               await c.query('COMMIT');
             });
@@ -377,19 +443,27 @@ describe('connection cut while a pass reads a big table', () => {
           const logFrom = watch.stderr().length;
           let target: { ID: number } | undefined;
           let partial = 0;
-          await waitFor(`a pass reading ${table}`, async () => {
-            const found = await withRoot(server, db, (c) =>
-              rows<{ ID: number }>(c, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND INFO LIKE CONCAT('SELECT % FROM `', ?, '` ORDER BY %')", [USER, table]),
-            );
-            if (found.length === 0) return false;
-            try {
-              partial = lineCount(readFileSync(path.join(staging, 'data', `${table}.sql`)));
-            } catch {
-              return false;
-            }
-            target = found[0];
-            return partial > 0;
-          }, 120_000);
+          await waitFor(
+            `a pass reading ${table}`,
+            async () => {
+              const found = await withRoot(server, db, (c) =>
+                rows<{ ID: number }>(
+                  c,
+                  "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND INFO LIKE CONCAT('SELECT % FROM `', ?, '` ORDER BY %')",
+                  [USER, table],
+                ),
+              );
+              if (found.length === 0) return false;
+              try {
+                partial = lineCount(readFileSync(path.join(staging, 'data', `${table}.sql`)));
+              } catch {
+                return false;
+              }
+              target = found[0];
+              return partial > 0;
+            },
+            120_000,
+          );
           assert.ok(target);
           const passesBefore = count(/ DEBUG pass done /, watch.stderr());
 
@@ -401,8 +475,14 @@ describe('connection cut while a pass reads a big table', () => {
               if (/Unknown thread id/.test(String(err))) continue; // the read finished first: try again
               throw err;
             }
-            await waitFor('the pass to fail, or to finish before the kill landed', () => failures(watch.stderr().slice(logFrom)).length > 0 || count(/ DEBUG pass done /, watch.stderr()) > passesBefore, 120_000).catch(() =>
-              assert.fail(`${fault}: watch neither failed nor finished the pass within 120 s of the kill (hung on the dead connection?); log:\n${watch.stderr().slice(-2000)}`),
+            await waitFor(
+              'the pass to fail, or to finish before the kill landed',
+              () => failures(watch.stderr().slice(logFrom)).length > 0 || count(/ DEBUG pass done /, watch.stderr()) > passesBefore,
+              120_000,
+            ).catch(() =>
+              assert.fail(
+                `${fault}: watch neither failed nor finished the pass within 120 s of the kill (hung on the dead connection?); log:\n${watch.stderr().slice(-2000)}`,
+              ),
             );
             if (failures(watch.stderr().slice(logFrom)).length === 0) continue;
             // The next read needs seconds before anything is written: the tree must be as HEAD has it now.
@@ -428,19 +508,28 @@ describe('connection cut while a pass reads a big table', () => {
           }
           hit = true;
           const failed = failures(watch.stderr().slice(logFrom))[0]!;
-          assert.match(watch.stderr().slice(logFrom), fault.startsWith('server') ? /(connection to the database was lost|connection refused|server shutdown|Connection was killed)/i : /(interrupted|connection to the database was lost|Connection was killed)/i);
+          assert.match(
+            watch.stderr().slice(logFrom),
+            fault.startsWith('server')
+              ? /(connection to the database was lost|connection refused|server shutdown|Connection was killed)/i
+              : /(interrupted|connection to the database was lost|Connection was killed)/i,
+          );
           figures.push(`${fault}: cut reading ${table} at ${partial} of ${total} rows (failure ${failed.n}, retry in ${failed.retry} s)`);
         }
         assert.ok(hit, `${fault}: a pass was caught mid-read`);
 
         // The next pass commits the full state, mark included.
-        await waitFor('the full state committed', () => {
-          try {
-            return lineCount(blob(dir, 'HEAD', 'database/data/marks.sql')) === marks;
-          } catch {
-            return false;
-          }
-        }, 180_000);
+        await waitFor(
+          'the full state committed',
+          () => {
+            try {
+              return lineCount(blob(dir, 'HEAD', 'database/data/marks.sql')) === marks;
+            } catch {
+              return false;
+            }
+          },
+          180_000,
+        );
         assert.equal(lineCount(blob(dir, 'HEAD', 'database/data/big.sql')), BIG + marks);
         assert.ok(watch.running());
       }
@@ -479,9 +568,13 @@ describe('connection cut while a pass reads a big table', () => {
 // ------------------------------------------------------------------------------------------------
 
 describe('remote outages while watch runs', () => {
-  it('keeps committing while the remote is away, pushes everything in order without force, and never overwrites a remote that moved on', { timeout: LONG ? 20 * 60_000 : 15 * 60_000 }, async (t: TestContext) => {
+  it('keeps committing while the remote is away, pushes everything in order without force, and never overwrites a remote that moved on', {
+    timeout: LONG ? 20 * 60_000 : 15 * 60_000,
+  }, async (t: TestContext) => {
     const db = 'remote';
-    await withRoot(server, db, (c) => c.query('CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(100) NOT NULL) ENGINE=InnoDB; INSERT INTO items VALUES (1, "one")'));
+    await withRoot(server, db, (c) =>
+      c.query('CREATE TABLE items (id INT PRIMARY KEY, v VARCHAR(100) NOT NULL) ENGINE=InnoDB; INSERT INTO items VALUES (1, "one")'),
+    );
     await passwordUser(server, db);
     let nextId = 2;
     const insert = () => withRoot(server, db, (c) => c.query('INSERT INTO items VALUES (?, ?)', [nextId, `row-${nextId++}`]));
@@ -503,7 +596,11 @@ describe('remote outages while watch runs', () => {
     const watch = background(['watch'], env);
     const figures: string[] = [];
     try {
-      await waitFor('the first snapshot pushed', () => commitCount(dir) === 1 && existsSync(path.join(bare, 'refs', 'heads', 'main')) && remoteTip() === head(dir), 60_000);
+      await waitFor(
+        'the first snapshot pushed',
+        () => commitCount(dir) === 1 && existsSync(path.join(bare, 'refs', 'heads', 'main')) && remoteTip() === head(dir),
+        60_000,
+      );
       const tipBefore = remoteTip();
 
       // --- the remote is unreachable for a while; watch keeps committing -------------------------
@@ -512,7 +609,13 @@ describe('remote outages while watch runs', () => {
       const logFrom = watch.stderr().length;
       const outageMs = LONG ? 60_000 : 0;
       let localCommits = 0;
-      const pushFailures = () => [...watch.stderr().slice(logFrom).matchAll(/ WARN push to origin failed: .*\(push failure (\d+), next push attempt in (\d+) s\)$/gm)].map((m) => ({ n: Number(m[1]), wait: Number(m[2]) }));
+      const pushFailures = () =>
+        [
+          ...watch
+            .stderr()
+            .slice(logFrom)
+            .matchAll(/ WARN push to origin failed: .*\(push failure (\d+), next push attempt in (\d+) s\)$/gm),
+        ].map((m) => ({ n: Number(m[1]), wait: Number(m[2]) }));
       while (localCommits < 3 || pushFailures().length < 3 || Date.now() - outageStart < outageMs) {
         const before = commitCount(dir);
         await insert();
@@ -523,8 +626,15 @@ describe('remote outages while watch runs', () => {
       assert.ok(watch.running());
       assert.equal(execFileSync('git', ['rev-parse', 'refs/heads/main'], { cwd: away, encoding: 'utf8' }).trim(), tipBefore, 'the remote did not move');
       const pf = pushFailures();
-      assert.deepEqual(pf.map((x) => x.n), pf.map((_, k) => k + 1));
-      assert.deepEqual(pf.map((x) => x.wait), expectedRetries(pf.length, 0.5, CAP), `push waits ${pf.map((x) => x.wait).join(', ')}`);
+      assert.deepEqual(
+        pf.map((x) => x.n),
+        pf.map((_, k) => k + 1),
+      );
+      assert.deepEqual(
+        pf.map((x) => x.wait),
+        expectedRetries(pf.length, 0.5, CAP),
+        `push waits ${pf.map((x) => x.wait).join(', ')}`,
+      );
       assert.ok(pf[1]!.wait > pf[0]!.wait && Math.max(...pf.map((x) => x.wait)) === CAP, 'push backoff grows up to the cap');
       assert.doesNotMatch(watch.stderr().slice(logFrom), /\(failure \d+, retrying/, 'a remote outage is not a failed pass: snapshots go on');
       const away1 = statusJson(env);
@@ -540,7 +650,9 @@ describe('remote outages while watch runs', () => {
       assert.deepEqual(git(bare, ['rev-list', 'refs/heads/main']), git(dir, ['rev-list', 'HEAD']), "the remote's history equals the local one, in order");
       assert.ok(isAncestor(bare, tipBefore, remoteTip()), 'the old tip is an ancestor of the new one');
       await watch.waitForLog(/ INFO .*pushed to origin\/main/, 30_000);
-      figures.push(`remote away ${(awayFor / 1000).toFixed(1)} s: ${localCommits} commits made meanwhile, ${pf.length} failed pushes (waits ${pf.map((x) => x.wait).join(',')} s), all pushed in order afterwards`);
+      figures.push(
+        `remote away ${(awayFor / 1000).toFixed(1)} s: ${localCommits} commits made meanwhile, ${pf.length} failed pushes (waits ${pf.map((x) => x.wait).join(',')} s), all pushed in order afterwards`,
+      );
 
       // --- someone else pushes: nothing of either side is overwritten -----------------------------
       const other = path.join(tempDir(), 'other');
@@ -559,7 +671,14 @@ describe('remote outages while watch runs', () => {
         await waitFor('a local commit while diverged', () => commitCount(dir) > before, 60_000);
         ours.push(head(dir));
       }
-      await waitFor('the refused push logged', () => /has commits this computer lacks; nothing was overwritten\. Merge them \(git pull in .*\) and the next pass pushes again/.test(watch.stderr().slice(divergeLog)), 60_000);
+      await waitFor(
+        'the refused push logged',
+        () =>
+          /has commits this computer lacks; nothing was overwritten\. Merge them \(git pull in .*\) and the next pass pushes again/.test(
+            watch.stderr().slice(divergeLog),
+          ),
+        60_000,
+      );
       assert.match(watch.stderr().slice(divergeLog), / WARN origin\/main has commits this computer lacks.*\(push failure 1, next push attempt in \d+ s\)/);
       assert.equal(remoteTip(), theirs, 'the remote tip is unchanged');
       const div = statusJson(env);
@@ -582,15 +701,22 @@ describe('remote outages while watch runs', () => {
         }
       }
       const merged = head(dir);
-      await waitFor('the merge pushed by watch', () => {
-        const tip = remoteTip();
-        return tip === head(dir) && isAncestor(bare, merged, tip);
-      }, 120_000).catch(() => assert.fail(`not pushed after the merge; log:\n${watch.stderr().slice(divergeLog)}`));
+      await waitFor(
+        'the merge pushed by watch',
+        () => {
+          const tip = remoteTip();
+          return tip === head(dir) && isAncestor(bare, merged, tip);
+        },
+        120_000,
+      ).catch(() => assert.fail(`not pushed after the merge; log:\n${watch.stderr().slice(divergeLog)}`));
       for (const c of [...ours, theirs]) assert.ok(isAncestor(bare, c, 'refs/heads/main'), `${c.slice(0, 12)} is on the remote`);
       assert.equal(git(bare, ['show', 'refs/heads/main:docs/theirs.txt']), 'from elsewhere\n');
 
       // Every update the remote ever accepted was a fast-forward.
-      const accepted = readFileSync(updates, 'utf8').trim().split('\n').map((l) => l.split(' '));
+      const accepted = readFileSync(updates, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' '));
       for (const [oldSha, newSha, ref] of accepted) {
         assert.equal(ref, 'refs/heads/main');
         if (/^0+$/.test(oldSha!)) continue;
@@ -609,7 +735,9 @@ describe('remote outages while watch runs', () => {
       watch.child.kill('SIGTERM');
       assert.equal(await watch.waitExit(30_000), 0, watch.stderr());
       assertPasswordNowhere(dir, watch);
-      figures.push(`diverged: remote tip kept, ${ours.length} local commits kept, pushed by watch after the user's merge; ${accepted.length} ref updates on the remote, all fast-forward`);
+      figures.push(
+        `diverged: remote tip kept, ${ours.length} local commits kept, pushed by watch after the user's merge; ${accepted.length} ref updates on the remote, all fast-forward`,
+      );
       for (const line of figures) t.diagnostic(line);
     } finally {
       await watch.kill();

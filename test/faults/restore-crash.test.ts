@@ -48,7 +48,9 @@ async function checksums(): Promise<string> {
     out.push(`${t}=${String((r as Array<{ Checksum: unknown }>)[0]?.Checksum)}`);
   }
   const [trg] = await conn.query('SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()');
-  const [fk] = await conn.query('SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS r FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()');
+  const [fk] = await conn.query(
+    'SELECT TABLE_NAME AS t, REFERENCED_TABLE_NAME AS r FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()',
+  );
   const [views] = await conn.query('SELECT COUNT(*) AS n FROM v');
   return `${out.join(',')} triggers=${JSON.stringify(trg)} fks=${JSON.stringify(fk)} view=${JSON.stringify(views)}`;
 }
@@ -74,7 +76,9 @@ describe('kill -9 during restore', () => {
     await conn.query(`CREATE DATABASE ${DB}`);
     await conn.query(`USE ${DB}`);
     await conn.query('CREATE TABLE p (id INT PRIMARY KEY, tag VARCHAR(3) NOT NULL, v VARCHAR(20)) ENGINE=InnoDB');
-    await conn.query('CREATE TABLE c (id INT PRIMARY KEY, pid INT NOT NULL, tag VARCHAR(3) NOT NULL, CONSTRAINT c_parent FOREIGN KEY (pid) REFERENCES p (id)) ENGINE=InnoDB');
+    await conn.query(
+      'CREATE TABLE c (id INT PRIMARY KEY, pid INT NOT NULL, tag VARCHAR(3) NOT NULL, CONSTRAINT c_parent FOREIGN KEY (pid) REFERENCES p (id)) ENGINE=InnoDB',
+    );
     await conn.query('CREATE TABLE m (id INT PRIMARY KEY, tag VARCHAR(3) NOT NULL, body TEXT) ENGINE=MyISAM');
     await conn.query('CREATE TABLE a (id INT PRIMARY KEY, tag VARCHAR(3) NOT NULL, body TEXT) ENGINE=Aria');
     await conn.query('CREATE TABLE w (id INT PRIMARY KEY, tag VARCHAR(3) NOT NULL) ENGINE=InnoDB');
@@ -132,7 +136,11 @@ describe('kill -9 during restore', () => {
       clearInterval(poll);
       clearTimeout(timer);
       const states = await tableStates();
-      for (const [t, s] of Object.entries(states)) assert.ok(s === 'old' || s === 'new', `trial ${trial} (kill ${delay} ms after ${fromMarker ? 'the marker appeared' : 'the start'}): table ${t} is ${s}`);
+      for (const [t, s] of Object.entries(states))
+        assert.ok(
+          s === 'old' || s === 'new',
+          `trial ${trial} (kill ${delay} ms after ${fromMarker ? 'the marker appeared' : 'the start'}): table ${t} is ${s}`,
+        );
       const marker = existsSync(path.join(dir, '.git', 'dbsync', 'restore.json'));
       const label = code === 0 ? 'finished' : marker ? 'interrupted' : 'killed before the restore began';
       seen[label] = (seen[label] ?? 0) + 1;

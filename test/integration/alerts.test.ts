@@ -68,7 +68,10 @@ describe('verdicts and alerts (issue 13)', () => {
       // Not before the backlog was older than the limit (3 s after the first failed push).
       const state = JSON.parse(readFileSync(path.join(dir, '.git', 'dbsync', 'state.json'), 'utf8'));
       const firstFailure = Date.parse(state.push.failingSince);
-      assert.ok(hooks.to(`/hook?token=${token}`)[0]!.at - firstFailure >= 3000, `alert ${hooks.to(`/hook?token=${token}`)[0]!.at - firstFailure} ms after the first failed push`);
+      assert.ok(
+        hooks.to(`/hook?token=${token}`)[0]!.at - firstFailure >= 3000,
+        `alert ${hooks.to(`/hook?token=${token}`)[0]!.at - firstFailure} ms after the first failed push`,
+      );
       const alert = JSON.parse(hooks.to(`/hook?token=${token}`)[0]!.body);
       assert.equal(alert.ok, false);
       assert.equal(alert.event, 'alert');
@@ -82,7 +85,10 @@ describe('verdicts and alerts (issue 13)', () => {
       assert.match(failing.stdout.split('\n')[0]!, /^FAILING: nothing pushed for \d+ s: 1 commit\(s\) wait to be pushed; cannot reach the remote/);
       const health = cli(['health'], env);
       assert.equal(health.code, 1, health.stdout);
-      assert.match(health.stderr, /^git-dbsync: health: nothing pushed for \d+ s: push to origin failed.*\(DBSYNC_MAX_UNPUSHED is 3 s\) -- make the remote reachable/);
+      assert.match(
+        health.stderr,
+        /^git-dbsync: health: nothing pushed for \d+ s: push to origin failed.*\(DBSYNC_MAX_UNPUSHED is 3 s\) -- make the remote reachable/,
+      );
       const json = JSON.parse(cli(['status', '--json'], env).stdout);
       assert.equal(json.verdict.level, 'failing');
       assert.equal(json.verdict.exitCode, 4);
@@ -111,8 +117,16 @@ describe('verdicts and alerts (issue 13)', () => {
       assert.match(down.stdout.split('\n')[0]!, /^DATABASE UNREACHABLE/);
       await server.restart();
       const fails = hooks.to(`/ping/${token}/fail`).length;
-      await waitFor('a good heartbeat after recovery', () => hooks.requests.filter((r) => r.url === `/ping/${token}`).some((r) => r.at > hooks.to(`/ping/${token}/fail`)[1]!.at), 30_000);
-      assert.equal(fails, 2, `one /fail per run of failures: ${hooks.requests.map((r) => `${r.at} ${r.method} ${r.url.replace(token, 'T')}`).join('\n')}\n${watch.stderr().slice(-3000)}`);
+      await waitFor(
+        'a good heartbeat after recovery',
+        () => hooks.requests.filter((r) => r.url === `/ping/${token}`).some((r) => r.at > hooks.to(`/ping/${token}/fail`)[1]!.at),
+        30_000,
+      );
+      assert.equal(
+        fails,
+        2,
+        `one /fail per run of failures: ${hooks.requests.map((r) => `${r.at} ${r.method} ${r.url.replace(token, 'T')}`).join('\n')}\n${watch.stderr().slice(-3000)}`,
+      );
     } finally {
       watch.child.kill('SIGTERM');
       await watch.waitExit(30_000);

@@ -47,7 +47,13 @@ interface Snap {
 async function snapshot(table: string, secrets?: SecretsSettings): Promise<Snap> {
   const dir = tempDir('dbsync-apply-snap-');
   try {
-    const staged = await takeSnapshot({ connect: () => Database.connect(options()), schema: DB, filter: { include: [table], exclude: [] }, stagingDir: dir, policy: policyDecider({ ...NO_POLICY, ...(secrets ? { secrets } : {}) }) });
+    const staged = await takeSnapshot({
+      connect: () => Database.connect(options()),
+      schema: DB,
+      filter: { include: [table], exclude: [] },
+      stagingDir: dir,
+      policy: policyDecider({ ...NO_POLICY, ...(secrets ? { secrets } : {}) }),
+    });
     const info = staged.tables.find((t) => t.name === table)!;
     const stem = `data/${encodeTableFileName(table)}`;
     const files = staged.files.filter((f) => f === `${stem}.sql` || f.startsWith(`${stem}@`));
@@ -131,7 +137,9 @@ describe('applying row changes to the live database', () => {
         await app.query(`DROP TABLE IF EXISTS ${t}`);
         await app.query(`CREATE TABLE ${t} (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50) NOT NULL, qty INT, email VARCHAR(50) UNIQUE,
           changed TIMESTAMP NOT NULL DEFAULT '2020-01-01 00:00:00' ON UPDATE CURRENT_TIMESTAMP) ENGINE=${engine}`);
-        await app.query(`INSERT INTO ${t} (id, name, qty, email) VALUES (1,'one',1,'1@x'),(2,'two',2,'2@x'),(3,'three',3,'3@x'),(4,'four',4,NULL),(5,'five',5,NULL)`);
+        await app.query(
+          `INSERT INTO ${t} (id, name, qty, email) VALUES (1,'one',1,'1@x'),(2,'two',2,'2@x'),(3,'three',3,'3@x'),(4,'four',4,NULL),(5,'five',5,NULL)`,
+        );
         return snapshot(t);
       };
 
@@ -154,7 +162,11 @@ describe('applying row changes to the live database', () => {
         const s = await setUp();
         await app.query(`UPDATE ${t} SET qty = 42 WHERE id = 2`);
         const local = await snapshot(t);
-        const want = [edit(rowOf(s.lines, 2), { 1: "'theirs'" }), edit(rowOf(s.lines, 1), { 2: '100' }), ...s.lines.filter((l) => !['1', '2', '4'].includes(cellsOf(l)[0]!))].sort();
+        const want = [
+          edit(rowOf(s.lines, 2), { 1: "'theirs'" }),
+          edit(rowOf(s.lines, 1), { 2: '100' }),
+          ...s.lines.filter((l) => !['1', '2', '4'].includes(cellsOf(l)[0]!)),
+        ].sort();
         const changes = changesBetween(s.info, s.lines, want);
         assert.equal(changes.length, 3);
         const r = await apply(s.info, changes);
@@ -203,7 +215,11 @@ describe('applying row changes to the live database', () => {
       it('two rows swapping a unique value fail clearly and leave the table as it was', async () => {
         const s = await setUp();
         // Row 5 is deleted first (deletes come before updates): it must be back afterwards.
-        const want = [edit(rowOf(s.lines, 1), { 3: "'2@x'" }), edit(rowOf(s.lines, 2), { 3: "'1@x'" }), ...s.lines.filter((l) => !['1', '2', '5'].includes(cellsOf(l)[0]!))].sort();
+        const want = [
+          edit(rowOf(s.lines, 1), { 3: "'2@x'" }),
+          edit(rowOf(s.lines, 2), { 3: "'1@x'" }),
+          ...s.lines.filter((l) => !['1', '2', '5'].includes(cellsOf(l)[0]!)),
+        ].sort();
         await assert.rejects(apply(s.info, changesBetween(s.info, s.lines, want)), (err: unknown) => {
           assert.ok(err instanceof DbsyncError);
           assert.match(err.message, /Duplicate entry/);
@@ -230,7 +246,10 @@ describe('applying row changes to the live database', () => {
     await app.query("CREATE TRIGGER trig_bu BEFORE UPDATE ON trig FOR EACH ROW SET NEW.note = 'app'");
     const s2 = await snapshot('trig');
     const want2 = [edit(rowOf(s2.lines, 2), { 1: '20' }), rowOf(s2.lines, 1)].sort();
-    await assert.rejects(apply(s2.info, changesBetween(s2.info, s2.lines, want2)), /row \(2\) reads back different from the incoming snapshot in column\(s\) note; nothing was changed \(rolled back\)/);
+    await assert.rejects(
+      apply(s2.info, changesBetween(s2.info, s2.lines, want2)),
+      /row \(2\) reads back different from the incoming snapshot in column\(s\) note; nothing was changed \(rolled back\)/,
+    );
     assert.deepEqual((await snapshot('trig')).lines, s2.lines);
   });
 
@@ -269,7 +288,8 @@ describe('applying row changes to the live database', () => {
     ];
     const definition = (name: string, key: boolean, engine: string) =>
       `CREATE TABLE ${name} (id INT NOT NULL${key ? ' PRIMARY KEY' : ''}, ${COLUMNS.map(([c, type]) => `${c} ${type}`).join(', ')}, gen BIGINT AS (id * 2) VIRTUAL) ENGINE=${engine}`;
-    const row = (id: number, which: 'a' | 'b' | 'null') => `(${id}, ${COLUMNS.map((c) => (which === 'null' ? 'NULL' : which === 'a' ? c[2] : c[3])).join(', ')}, DEFAULT)`;
+    const row = (id: number, which: 'a' | 'b' | 'null') =>
+      `(${id}, ${COLUMNS.map((c) => (which === 'null' ? 'NULL' : which === 'a' ? c[2] : c[3])).join(', ')}, DEFAULT)`;
     const fill = async (name: string, rows: Array<[number, 'a' | 'b' | 'null']>) => {
       await app.query(`INSERT INTO ${name} VALUES ${rows.map(([id, w]) => row(id, w)).join(', ')}`);
     };
@@ -280,8 +300,20 @@ describe('applying row changes to the live database', () => {
         await app.query(`DROP TABLE IF EXISTS ${n}`);
         await app.query(definition(n, true, 'InnoDB'));
       }
-      await fill('ty', [[1, 'a'], [2, 'b'], [3, 'null'], [4, 'a'], [6, 'a']]);
-      await fill('ty_ref', [[1, 'b'], [2, 'a'], [3, 'a'], [4, 'null'], [5, 'b']]);
+      await fill('ty', [
+        [1, 'a'],
+        [2, 'b'],
+        [3, 'null'],
+        [4, 'a'],
+        [6, 'a'],
+      ]);
+      await fill('ty_ref', [
+        [1, 'b'],
+        [2, 'a'],
+        [3, 'a'],
+        [4, 'null'],
+        [5, 'b'],
+      ]);
       const s = await snapshot('ty');
       const want = renamed((await snapshot('ty_ref')).lines, 'ty_ref', 'ty');
       const r = await apply(s.info, changesBetween(s.info, s.lines, want));
@@ -290,27 +322,46 @@ describe('applying row changes to the live database', () => {
       assert.equal(await checksum('ty'), await checksum('ty_ref'), 'CHECKSUM TABLE equals that of the table filled directly');
     });
 
-    for (const engine of ['MyISAM', 'InnoDB']) it(`in a table without key (${engine}), duplicate rows included: rows are found by their exact values`, async () => {
-      for (const n of ['loose', 'loose_ref']) {
-        await app.query(`DROP TABLE IF EXISTS ${n}`);
-        await app.query(definition(n, false, engine));
-      }
-      await fill('loose', [[1, 'a'], [1, 'a'], [2, 'b'], [3, 'null'], [4, 'b'], [6, 'a'], [7, 'null']]);
-      await fill('loose_ref', [[1, 'a'], [3, 'null'], [5, 'b'], [5, 'b'], [6, 'a']]);
-      const s = await snapshot('loose');
-      assert.deepEqual(s.info.orderKey, []);
-      const want = renamed((await snapshot('loose_ref')).lines, 'loose_ref', 'loose');
-      const changes = changesBetween(s.info, s.lines, want);
-      const r = await apply(s.info, changes);
-      assert.deepEqual([r.inserted, r.deleted, r.refused.length], [2, 4, 0]);
-      assert.deepEqual((await snapshot('loose')).lines, want);
-      // A row already gone: the whole table is refused.
-      await app.query('DELETE FROM loose WHERE id = 6');
-      const gone = changesBetween(s.info, want, want.filter((l) => !['1', '6'].includes(cellsOf(l)[0]!)));
-      const r2 = await apply(s.info, gone);
-      assert.equal(r2.refused.length, 2);
-      assert.equal(Number((await one<{ n: string }>('SELECT COUNT(*) AS n FROM loose WHERE id = 1')).n), 1, 'nothing was deleted');
-    });
+    for (const engine of ['MyISAM', 'InnoDB'])
+      it(`in a table without key (${engine}), duplicate rows included: rows are found by their exact values`, async () => {
+        for (const n of ['loose', 'loose_ref']) {
+          await app.query(`DROP TABLE IF EXISTS ${n}`);
+          await app.query(definition(n, false, engine));
+        }
+        await fill('loose', [
+          [1, 'a'],
+          [1, 'a'],
+          [2, 'b'],
+          [3, 'null'],
+          [4, 'b'],
+          [6, 'a'],
+          [7, 'null'],
+        ]);
+        await fill('loose_ref', [
+          [1, 'a'],
+          [3, 'null'],
+          [5, 'b'],
+          [5, 'b'],
+          [6, 'a'],
+        ]);
+        const s = await snapshot('loose');
+        assert.deepEqual(s.info.orderKey, []);
+        const want = renamed((await snapshot('loose_ref')).lines, 'loose_ref', 'loose');
+        const changes = changesBetween(s.info, s.lines, want);
+        const r = await apply(s.info, changes);
+        assert.deepEqual([r.inserted, r.deleted, r.refused.length], [2, 4, 0]);
+        assert.deepEqual((await snapshot('loose')).lines, want);
+        // A row already gone: the whole table is refused.
+        await app.query('DELETE FROM loose WHERE id = 6');
+        const gone = changesBetween(
+          s.info,
+          want,
+          want.filter((l) => !['1', '6'].includes(cellsOf(l)[0]!)),
+        );
+        const r2 = await apply(s.info, gone);
+        assert.equal(r2.refused.length, 2);
+        assert.equal(Number((await one<{ n: string }>('SELECT COUNT(*) AS n FROM loose WHERE id = 1')).n), 1, 'nothing was deleted');
+      });
   });
 
   describe('secrets', () => {
@@ -342,8 +393,14 @@ describe('applying row changes to the live database', () => {
       assert.equal(await pw(2), '', 'a placeholder is not written over the live value');
       assert.equal(await pw(4), REDACTED, 'a new row gets the placeholder');
       assert.equal(r.secretsNotApplied.length, 2, r.secretsNotApplied.join('\n'));
-      assert.ok(r.secretsNotApplied.some((l) => /^users\.pw .*1 value\(s\) redacted.*local value was kept/.test(l)), r.secretsNotApplied.join('\n'));
-      assert.ok(r.secretsNotApplied.some((l) => /1 value\(s\) redacted.*new row got the placeholder/.test(l)), r.secretsNotApplied.join('\n'));
+      assert.ok(
+        r.secretsNotApplied.some((l) => /^users\.pw .*1 value\(s\) redacted.*local value was kept/.test(l)),
+        r.secretsNotApplied.join('\n'),
+      );
+      assert.ok(
+        r.secretsNotApplied.some((l) => /1 value\(s\) redacted.*new row got the placeholder/.test(l)),
+        r.secretsNotApplied.join('\n'),
+      );
     });
 
     it('encrypted secrets are decrypted with the key: the live value is the original, the next snapshot gives the same tokens', async () => {
@@ -353,7 +410,12 @@ describe('applying row changes to the live database', () => {
       const cipher = new SecretCipher(KEY);
       const token = (plain: string) => quoteString(cipher.encrypt(secretContext('users', 'pw'), quoteString(plain)));
       assert.equal(cellsOf(rowOf(s.lines, 1))[2], token('hash1'), 'the snapshot holds the token');
-      const want = [edit(rowOf(s.lines, 1), { 2: token("new'hash") }), rowOf(s.lines, 2), rowOf(s.lines, 3), edit(rowOf(s.lines, 3), { 0: '5', 2: token('h5') })].sort();
+      const want = [
+        edit(rowOf(s.lines, 1), { 2: token("new'hash") }),
+        rowOf(s.lines, 2),
+        rowOf(s.lines, 3),
+        edit(rowOf(s.lines, 3), { 0: '5', 2: token('h5') }),
+      ].sort();
       const r = await apply(s.info, changesBetween(s.info, s.lines, want), { policy: PassPolicy.decide({ ...NO_POLICY, secrets: enc }, []) });
       assert.deepEqual([r.inserted, r.updated, r.refused.length, r.secretsNotApplied.length], [1, 1, 0, 0]);
       assert.equal(await pw(1), "new'hash");
@@ -366,7 +428,11 @@ describe('applying row changes to the live database', () => {
       const redact = settings('redact', false);
       const s = await snapshot('users', redact);
       const other = new SecretCipher(randomBytes(32));
-      const want = [edit(rowOf(s.lines, 3), { 2: quoteString(other.encrypt(secretContext('users', 'pw'), "'x'")) }), rowOf(s.lines, 1), rowOf(s.lines, 2)].sort();
+      const want = [
+        edit(rowOf(s.lines, 3), { 2: quoteString(other.encrypt(secretContext('users', 'pw'), "'x'")) }),
+        rowOf(s.lines, 1),
+        rowOf(s.lines, 2),
+      ].sort();
       const r = await apply(s.info, changesBetween(s.info, s.lines, want), { policy: PassPolicy.decide({ ...NO_POLICY, secrets: redact }, []) });
       assert.deepEqual([r.updated, r.refused.length], [0, 0]);
       assert.equal(await pw(3), 'hash3');

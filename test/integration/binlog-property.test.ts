@@ -124,7 +124,13 @@ describe('binlog change source: incremental passes equal full passes', { timeout
     const open = async () => {
       const dir = tempDir('dbsync-binlog-prop-');
       // A tiny chunk size: the 30-row tables span several data files, so kept tables keep several files.
-      const env = baseEnv({ ...server.env(DB), PROJECT_DIR: dir, DBSYNC_CHUNK_SIZE: '1KiB', DBSYNC_SECRET_POLICY: 'big_comp.v=encrypt', DBSYNC_SECRET_KEY_FILE: keyFile });
+      const env = baseEnv({
+        ...server.env(DB),
+        PROJECT_DIR: dir,
+        DBSYNC_CHUNK_SIZE: '1KiB',
+        DBSYNC_SECRET_POLICY: 'big_comp.v=encrypt',
+        DBSYNC_SECRET_KEY_FILE: keyFile,
+      });
       return openProject(loadConfig({ env, flags: {}, cwd: dir }), env);
     };
     incremental = await open();
@@ -145,7 +151,19 @@ describe('binlog change source: incremental passes equal full passes', { timeout
     const int = (n: number) => Math.floor(rand() * n);
     let nextId = 1000;
     let extraColumns = 0;
-    const stats = { incremental: 0, kept: 0, fullBecause: new Map<string, number>(), hidden: 0, purges: 0, ddl: 0, chunkPasses: 0, chunksRead: 0, chunksKept: 0, chunkOps: 0, wholeBecause: new Map<string, number>() };
+    const stats = {
+      incremental: 0,
+      kept: 0,
+      fullBecause: new Map<string, number>(),
+      hidden: 0,
+      purges: 0,
+      ddl: 0,
+      chunkPasses: 0,
+      chunksRead: 0,
+      chunksKept: 0,
+      chunkOps: 0,
+      wholeBecause: new Map<string, number>(),
+    };
     const say = (what: string) => `seed ${seed}: ${what}`;
 
     const incrementalPass = (fullRead: string | null = null): Promise<PassResult> => runPass(incremental, { push: false, changeSource: source, fullRead });
@@ -176,16 +194,24 @@ describe('binlog change source: incremental passes equal full passes', { timeout
     };
     const eq = (t: (typeof CHUNKED)[number], key: readonly string[]) => `(${t.keyCols.join(', ')}) = (${key.join(', ')})`;
     const range = (t: (typeof CHUNKED)[number], key: readonly string[], n: number) =>
-      t.name === 'big_comp' ? `g = ${key[0]} AND h BETWEEN ${key[1]} AND ${BigInt(key[1]!) + BigInt(3 * n)}` : `${t.keyCols[0]} BETWEEN ${key[0]} AND ${Number(key[0]) + 3 * n}`;
-    const setNonKey = { big_int: () => `a = 'u${int(1000)}', b = b + 1`, big_comp: () => `v = REPEAT('w', ${int(300)}), d = d + 1`, typed: () => `t1 = REPEAT('z', ${int(300)}), t2 = IF(t2 IS NULL, 'now', NULL), t6 = b'1', t10 = IF(t10 IS NULL, 0x00FF, NULL), t13 = NULL, t17 = 'ü'` };
+      t.name === 'big_comp'
+        ? `g = ${key[0]} AND h BETWEEN ${key[1]} AND ${BigInt(key[1]!) + BigInt(3 * n)}`
+        : `${t.keyCols[0]} BETWEEN ${key[0]} AND ${Number(key[0]) + 3 * n}`;
+    const setNonKey = {
+      big_int: () => `a = 'u${int(1000)}', b = b + 1`,
+      big_comp: () => `v = REPEAT('w', ${int(300)}), d = d + 1`,
+      typed: () => `t1 = REPEAT('z', ${int(300)}), t2 = IF(t2 IS NULL, 'now', NULL), t6 = b'1', t10 = IF(t10 IS NULL, 0x00FF, NULL), t13 = NULL, t17 = 'ü'`,
+    };
     const insertRow = {
       big_int: (k: readonly string[]) => `INSERT IGNORE INTO big_int (id, a, b) VALUES (${k[0]}, 'n${int(1000)}', ${int(100)})`,
       big_comp: (k: readonly string[]) => `INSERT IGNORE INTO big_comp (g, h, v, d) VALUES (${k[0]}, ${k[1]}, REPEAT('n', ${int(300)}), ${int(1000)}.5)`,
-      typed: (k: readonly string[]) => `INSERT IGNORE INTO typed (k, t1, t7, t14, t15) VALUES (${k[0]}, REPEAT('q', ${int(300)}), ${int(1000)} / 3, 2001, '{"b":1}')`,
+      typed: (k: readonly string[]) =>
+        `INSERT IGNORE INTO typed (k, t1, t7, t14, t15) VALUES (${k[0]}, REPEAT('q', ${int(300)}), ${int(1000)} / 3, 2001, '{"b":1}')`,
     };
     const bulkInsert = {
       big_int: (n: number) => `INSERT IGNORE INTO big_int (id, a, b) SELECT ${2 * int(2600)} + seq * 2 + 1, 'bulk', seq FROM seq_1_to_${n}`,
-      big_comp: (n: number) => `INSERT IGNORE INTO big_comp (g, h, v, d) SELECT ${int(7) - 3}, ${18446744073700000000n + BigInt(3 * int(2100))} + seq * 3 + 1, 'bulk', seq FROM seq_1_to_${n}`,
+      big_comp: (n: number) =>
+        `INSERT IGNORE INTO big_comp (g, h, v, d) SELECT ${int(7) - 3}, ${18446744073700000000n + BigInt(3 * int(2100))} + seq * 3 + 1, 'bulk', seq FROM seq_1_to_${n}`,
       typed: (n: number) => `INSERT IGNORE INTO typed (k, t1) SELECT ${3 * int(850) - 1200} + CAST(seq AS SIGNED) * 3 + 1, 'bulk' FROM seq_1_to_${n}`,
     };
     /** The first key of a random chunk file of the table (a boundary row), from the incremental repository's working tree. */
@@ -288,14 +314,20 @@ describe('binlog change source: incremental passes equal full passes', { timeout
         stats.chunksKept += read.chunksKept ?? 0;
       }
       for (const why of Object.values(read.wholeBecause ?? {})) {
-        const w = why.replace(/\(.*$/s, '').replace(/[\d.:]+/g, 'N').trim();
+        const w = why
+          .replace(/\(.*$/s, '')
+          .replace(/[\d.:]+/g, 'N')
+          .trim();
         stats.wholeBecause.set(w, (stats.wholeBecause.get(w) ?? 0) + 1);
       }
       if (read.tablesKept > 0) {
         stats.incremental++;
         stats.kept += read.tablesKept;
       } else if (read.fullBecause) {
-        const why = read.fullBecause.replace(/\(.*$/s, '').replace(/[\d.:]+/g, 'N').trim();
+        const why = read.fullBecause
+          .replace(/\(.*$/s, '')
+          .replace(/[\d.:]+/g, 'N')
+          .trim();
         stats.fullBecause.set(why, (stats.fullBecause.get(why) ?? 0) + 1);
       }
       const diff = differing(folder(incremental.snapshotAbs), folder(full.snapshotAbs));
@@ -304,13 +336,26 @@ describe('binlog change source: incremental passes equal full passes', { timeout
       } else {
         // The binary log has no trace of it: the incremental pass keeps the table's old rows. Exactly that table differs.
         assert.ok(diff.length > 0, say(`batch ${batch}: the hidden write to ${hiddenTable} was seen without a trace in the log?`));
-        assert.ok(diff.every((f) => f.startsWith(`data/${hiddenTable}.`) || f.startsWith(`data/${hiddenTable}@`)), say(`batch ${batch}: hidden write to ${hiddenTable}, but ${diff.join(', ')} differ`));
+        assert.ok(
+          diff.every((f) => f.startsWith(`data/${hiddenTable}.`) || f.startsWith(`data/${hiddenTable}@`)),
+          say(`batch ${batch}: hidden write to ${hiddenTable}, but ${diff.join(', ')} differ`),
+        );
         const verify = await incrementalPass('verification pass (test)');
         assert.equal(verify.read?.tablesKept, 0, say('a verification pass reads every table'));
-        assert.deepEqual(differing(folder(incremental.snapshotAbs), folder(full.snapshotAbs)), [], say(`batch ${batch}: the verification pass did not catch the hidden write to ${hiddenTable}`));
+        assert.deepEqual(
+          differing(folder(incremental.snapshotAbs), folder(full.snapshotAbs)),
+          [],
+          say(`batch ${batch}: the verification pass did not catch the hidden write to ${hiddenTable}`),
+        );
       }
     }
-    const summary = { seed, batches: BATCHES, ...stats, fullBecause: Object.fromEntries(stats.fullBecause), wholeBecause: Object.fromEntries(stats.wholeBecause) };
+    const summary = {
+      seed,
+      batches: BATCHES,
+      ...stats,
+      fullBecause: Object.fromEntries(stats.fullBecause),
+      wholeBecause: Object.fromEntries(stats.wholeBecause),
+    };
     console.log(`binlog property: ${JSON.stringify(summary)}`);
     // The point of the source: most batches did not read every table.
     assert.ok(stats.incremental > BATCHES / 3, say(`only ${stats.incremental} of ${BATCHES} passes were incremental`));

@@ -64,7 +64,10 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
 
     await c.query("UPDATE small SET name = 'TWO' WHERE id = 2");
     const small = await runPass(project, { push: false, changeSource: choice.source });
-    assert.deepEqual({ read: small.read?.tablesRead, kept: small.read?.tablesKept, rowsRead: small.rowsRead, rows: small.rows }, { read: 1, kept: 1, rowsRead: 3, rows: BIG_ROWS + 3 });
+    assert.deepEqual(
+      { read: small.read?.tablesRead, kept: small.read?.tablesKept, rowsRead: small.rowsRead, rows: small.rows },
+      { read: 1, kept: 1, rowsRead: 3, rows: BIG_ROWS + 3 },
+    );
     assert.deepEqual(fileIds(dir, 'big'), before, 'the big table files were not rewritten');
     assert.match(lastSubject(dir), /small ~1/);
     assert.equal(git(dir, ['status', '--porcelain']).trim(), '', 'everything committed');
@@ -82,7 +85,10 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
       .map((f) => readFileSync(path.join(dir, 'database', 'data', f), 'utf8').split('\n').length - 1)
       .sort((a, b) => b - a);
     const rowsRead = big.rowsRead ?? Infinity;
-    assert.ok(rowsRead <= lineCounts[0]! + lineCounts[1]! && rowsRead < BIG_ROWS / 5, `a one-row change read ${rowsRead} of ${BIG_ROWS} rows (${chunkFiles} chunks)`);
+    assert.ok(
+      rowsRead <= lineCounts[0]! + lineCounts[1]! && rowsRead < BIG_ROWS / 5,
+      `a one-row change read ${rowsRead} of ${BIG_ROWS} rows (${chunkFiles} chunks)`,
+    );
     assert.equal(big.rows, BIG_ROWS + 3);
     const after = fileIds(dir, 'big');
     assert.ok(after.filter((f) => !before.includes(f)).length <= 2, 'at most two chunk files rewritten');
@@ -149,7 +155,14 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
 
   it('watch: the start-up pass reads everything, a change reads one table, DDL reads everything with one warning', async () => {
     const dir = tempDir('dbsync-binlog-watch-');
-    const env = baseEnv({ ...server.env(DB), PROJECT_DIR: dir, POLL_INTERVAL: '0.2', DBSYNC_VERIFY_INTERVAL: '3600', DBSYNC_QUIET_PERIOD: '0.1', DBSYNC_LOG_LEVEL: 'debug' });
+    const env = baseEnv({
+      ...server.env(DB),
+      PROJECT_DIR: dir,
+      POLL_INTERVAL: '0.2',
+      DBSYNC_VERIFY_INTERVAL: '3600',
+      DBSYNC_QUIET_PERIOD: '0.1',
+      DBSYNC_LOG_LEVEL: 'debug',
+    });
     const watch = background(['watch'], env);
     try {
       await watch.waitForLog(/INFO change source: binlog \(mysql-bin\.\d+\)/, 60_000);

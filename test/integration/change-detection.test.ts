@@ -142,8 +142,10 @@ describe('change detection', () => {
         await f.conn.query("INSERT INTO ip_invoices (invoice_number, invoice_total) VALUES ('tmp', 1); DELETE FROM ip_invoices WHERE invoice_number = 'tmp'");
         await f.conn.query("INSERT INTO ip_settings (setting_key, setting_value) VALUES ('tmp', 'x'); DELETE FROM ip_settings WHERE setting_key = 'tmp'");
         // Same value written again; table rebuilt.
-        await f.conn.query("UPDATE ip_settings SET setting_value = 'EUR' WHERE setting_key = 'currency'; OPTIMIZE TABLE ip_settings; ALTER TABLE ip_sessions ENGINE=InnoDB");
-        const [rows] = await f.conn.query("SHOW CREATE TABLE ip_invoices");
+        await f.conn.query(
+          "UPDATE ip_settings SET setting_value = 'EUR' WHERE setting_key = 'currency'; OPTIMIZE TABLE ip_settings; ALTER TABLE ip_sessions ENGINE=InnoDB",
+        );
+        const [rows] = await f.conn.query('SHOW CREATE TABLE ip_invoices');
         assert.match((rows as Array<Record<string, string>>)[0]!['Create Table']!, /AUTO_INCREMENT=4/, 'the counter really moved');
         syncNoChanges(f);
         assert.equal(treeId(f.repo), tree);
@@ -187,7 +189,8 @@ describe('change detection', () => {
       },
       {
         name: 'two InnoDB tables in one transaction',
-        change: "START TRANSACTION; INSERT INTO ip_invoices (invoice_number, invoice_total) VALUES ('INV-3', 10); UPDATE ip_invoice_amounts SET invoice_paid = 100 WHERE invoice_id = 1; COMMIT",
+        change:
+          "START TRANSACTION; INSERT INTO ip_invoices (invoice_number, invoice_total) VALUES ('INV-3', 10); UPDATE ip_invoice_amounts SET invoice_paid = 100 WHERE invoice_id = 1; COMMIT",
         subject: /^ip_invoice_amounts ~1, ip_invoices \+1$/,
         body: ['ip_invoice_amounts: 0 added, 1 changed, 0 deleted', 'ip_invoices: 1 added, 0 changed, 0 deleted'],
         files: ['database/data/ip_invoice_amounts.sql', 'database/data/ip_invoices.sql'],
@@ -216,7 +219,8 @@ describe('change detection', () => {
       },
       {
         name: 'trigger dropped and created again with another body',
-        change: 'DROP TRIGGER trg_invoice_total; CREATE TRIGGER trg_invoice_total BEFORE INSERT ON ip_invoices FOR EACH ROW SET NEW.invoice_total = IFNULL(NEW.invoice_total, 1)',
+        change:
+          'DROP TRIGGER trg_invoice_total; CREATE TRIGGER trg_invoice_total BEFORE INSERT ON ip_invoices FOR EACH ROW SET NEW.invoice_total = IFNULL(NEW.invoice_total, 1)',
         subject: /^trigger trg_invoice_total$/,
         body: ['trigger trg_invoice_total: changed'],
         files: ['database/triggers.sql'],
@@ -244,7 +248,8 @@ describe('change detection', () => {
       },
       {
         name: 'new table with rows',
-        change: "CREATE TABLE ip_payments (payment_id INT NOT NULL PRIMARY KEY, invoice_id INT NOT NULL, amount DECIMAL(10,2)) ENGINE=InnoDB; INSERT INTO ip_payments VALUES (1, 1, 10), (2, 2, 20)",
+        change:
+          'CREATE TABLE ip_payments (payment_id INT NOT NULL PRIMARY KEY, invoice_id INT NOT NULL, amount DECIMAL(10,2)) ENGINE=InnoDB; INSERT INTO ip_payments VALUES (1, 1, 10), (2, 2, 20)',
         subject: /^ip_payments \(new table\) \+2$/,
         body: ['ip_payments: new table, 2 added, 0 changed, 0 deleted'],
         files: ['database/data/ip_payments.sql', 'database/tables/ip_payments.sql'],
@@ -258,7 +263,8 @@ describe('change detection', () => {
       },
       {
         name: 'stored procedure added',
-        change: 'CREATE PROCEDURE p_mark_paid(IN id INT) BEGIN UPDATE ip_invoice_amounts SET invoice_paid = (SELECT invoice_total FROM ip_invoices WHERE invoice_id = id) WHERE invoice_id = id; END',
+        change:
+          'CREATE PROCEDURE p_mark_paid(IN id INT) BEGIN UPDATE ip_invoice_amounts SET invoice_paid = (SELECT invoice_total FROM ip_invoices WHERE invoice_id = id) WHERE invoice_id = id; END',
         subject: /^procedure p_mark_paid \(added\)$/,
         body: ['procedure p_mark_paid: added'],
         files: ['database/routines.sql'],
@@ -324,7 +330,8 @@ describe('change detection', () => {
   });
 
   describe('include and exclude', () => {
-    const SESSIONS = "CREATE TABLE sessions (id VARCHAR(40) NOT NULL, data TEXT) ENGINE=InnoDB; CREATE TABLE sess_log (n INT) ENGINE=MyISAM; INSERT INTO sessions VALUES ('x', 'y'); INSERT INTO sess_log VALUES (1)";
+    const SESSIONS =
+      "CREATE TABLE sessions (id VARCHAR(40) NOT NULL, data TEXT) ENGINE=InnoDB; CREATE TABLE sess_log (n INT) ENGINE=MyISAM; INSERT INTO sessions VALUES ('x', 'y'); INSERT INTO sess_log VALUES (1)";
 
     it('DBSYNC_EXCLUDE_TABLES=sess* keeps those tables out, and their changes make no commit', async () => {
       const f = await fixture({ DBSYNC_EXCLUDE_TABLES: 'sess*' });
@@ -358,7 +365,12 @@ describe('change detection', () => {
       try {
         sync(f);
         const files = git(f.repo, ['ls-tree', '-r', '--name-only', 'HEAD', 'database/tables', 'database/data']).trim().split('\n').sort();
-        assert.deepEqual(files, ['database/data/ip_invoices.sql', 'database/data/ip_settings.sql', 'database/tables/ip_invoices.sql', 'database/tables/ip_settings.sql']);
+        assert.deepEqual(files, [
+          'database/data/ip_invoices.sql',
+          'database/data/ip_settings.sql',
+          'database/tables/ip_invoices.sql',
+          'database/tables/ip_settings.sql',
+        ]);
         assert.match(readFileSync(path.join(f.repo, 'database', 'triggers.sql'), 'utf8'), /trg_invoice_total/);
         assert.equal(readFileSync(path.join(f.repo, 'database', 'views.sql'), 'utf8'), '', 'the view is not in the include list');
 
@@ -439,7 +451,11 @@ describe('change detection', () => {
         assert.equal(commitCount(f.repo), 2);
         assert.ok(lastBody(f.repo).split('\n').includes('ip_settings: 1 added, 0 changed, 0 deleted'));
         assert.equal(statusOfSnapshot(f.repo), '');
-        assert.deepEqual(readdirSync(path.join(f.repo, '.git', 'dbsync')).filter((n) => n.includes('staging')), [], 'staging folder removed');
+        assert.deepEqual(
+          readdirSync(path.join(f.repo, '.git', 'dbsync')).filter((n) => n.includes('staging')),
+          [],
+          'staging folder removed',
+        );
         syncNoChanges(f);
       } finally {
         await f.conn.end();

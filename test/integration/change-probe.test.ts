@@ -35,8 +35,12 @@ interface Counters {
 }
 
 async function counters(c: Connection, db: string): Promise<Counters> {
-  const [[t]] = (await c.query('SELECT COALESCE(SUM(ROWS_READ), 0) AS n FROM information_schema.TABLE_STATISTICS WHERE TABLE_SCHEMA = ?', [db])) as unknown as [[{ n: string }]];
-  const [status] = (await c.query("SHOW GLOBAL STATUS WHERE Variable_name = 'Questions' OR Variable_name LIKE 'Handler\\_read\\_%'")) as unknown as [Array<{ Variable_name: string; Value: string }>];
+  const [[t]] = (await c.query('SELECT COALESCE(SUM(ROWS_READ), 0) AS n FROM information_schema.TABLE_STATISTICS WHERE TABLE_SCHEMA = ?', [db])) as unknown as [
+    [{ n: string }],
+  ];
+  const [status] = (await c.query("SHOW GLOBAL STATUS WHERE Variable_name = 'Questions' OR Variable_name LIKE 'Handler\\_read\\_%'")) as unknown as [
+    Array<{ Variable_name: string; Value: string }>,
+  ];
   let handlerReads = 0;
   let questions = 0;
   for (const r of status) {
@@ -46,10 +50,16 @@ async function counters(c: Connection, db: string): Promise<Counters> {
   return { rowsRead: Number(t.n), handlerReads, questions };
 }
 
-const minus = (a: Counters, b: Counters): Counters => ({ rowsRead: a.rowsRead - b.rowsRead, handlerReads: a.handlerReads - b.handlerReads, questions: a.questions - b.questions });
+const minus = (a: Counters, b: Counters): Counters => ({
+  rowsRead: a.rowsRead - b.rowsRead,
+  handlerReads: a.handlerReads - b.handlerReads,
+  questions: a.questions - b.questions,
+});
 
 async function status(c: Connection, names: string[]): Promise<Record<string, string>> {
-  const [rows] = (await c.query(`SHOW GLOBAL STATUS WHERE Variable_name IN (${names.map(() => '?').join(', ')})`, names)) as unknown as [Array<{ Variable_name: string; Value: string }>];
+  const [rows] = (await c.query(`SHOW GLOBAL STATUS WHERE Variable_name IN (${names.map(() => '?').join(', ')})`, names)) as unknown as [
+    Array<{ Variable_name: string; Value: string }>,
+  ];
   return Object.fromEntries(rows.map((r) => [r.Variable_name, r.Value]));
 }
 
@@ -84,8 +94,16 @@ describe('change probe', () => {
 
   function watchEnv(dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     return baseEnv({
-      DB_SOCKET: server.socket, DB_USER: 'prober', DB_PASSWORD: 'prober-pw', DB_NAME: DB, PROJECT_DIR: dir,
-      POLL_INTERVAL: '0.2', DBSYNC_VERIFY_INTERVAL: '3600', DBSYNC_QUIET_PERIOD: '0.1', DBSYNC_MAX_BACKOFF: '1', DBSYNC_LOG_LEVEL: 'debug',
+      DB_SOCKET: server.socket,
+      DB_USER: 'prober',
+      DB_PASSWORD: 'prober-pw',
+      DB_NAME: DB,
+      PROJECT_DIR: dir,
+      POLL_INTERVAL: '0.2',
+      DBSYNC_VERIFY_INTERVAL: '3600',
+      DBSYNC_QUIET_PERIOD: '0.1',
+      DBSYNC_MAX_BACKOFF: '1',
+      DBSYNC_LOG_LEVEL: 'debug',
       ...extra,
     });
   }
@@ -160,8 +178,10 @@ describe('change probe', () => {
       const d = minus(b, a);
       assert.ok(passes >= 1, 'passes ran');
       assert.ok(d.rowsRead / passes >= 2_500, `a full pass reads every row (${d.rowsRead / passes} per pass)`);
-      t.diagnostic(`idle poll with the probe: ${idle.rowsRead / polls} rows read, ${(idle.handlerReads / polls).toFixed(1)} handler reads (the status rows' temporary table), ${(idle.questions / polls).toFixed(2)} statements; ` +
-        `without it (DBSYNC_VERIFY_INTERVAL=0): ${Math.round(d.rowsRead / passes)} rows read, ${Math.round(d.handlerReads / passes)} handler reads, ${Math.round(d.questions / passes)} statements per poll`);
+      t.diagnostic(
+        `idle poll with the probe: ${idle.rowsRead / polls} rows read, ${(idle.handlerReads / polls).toFixed(1)} handler reads (the status rows' temporary table), ${(idle.questions / polls).toFixed(2)} statements; ` +
+          `without it (DBSYNC_VERIFY_INTERVAL=0): ${Math.round(d.rowsRead / passes)} rows read, ${Math.round(d.handlerReads / passes)} handler reads, ${Math.round(d.questions / passes)} statements per poll`,
+      );
     } finally {
       await stopWatch(old);
     }
@@ -189,7 +209,11 @@ describe('change probe', () => {
         await committed(dir, what, cond, watch);
       }
       await sleep(300);
-      assert.equal(count(watch.stderr(), /pass done [^\n]*trigger=(verify|every-poll|retry|restart)/), 0, 'all of it seen by the probe, none by a verification or a failure');
+      assert.equal(
+        count(watch.stderr(), /pass done [^\n]*trigger=(verify|every-poll|retry|restart)/),
+        0,
+        'all of it seen by the probe, none by a verification or a failure',
+      );
     } finally {
       await stopWatch(watch);
     }
@@ -219,12 +243,20 @@ describe('change probe', () => {
       const s0 = await status(root, names);
       await root.query("XA COMMIT 'trap'");
       const s1 = await status(root, names);
-      assert.deepEqual([s1.Handler_write, s1.Handler_update, s1.Handler_delete], [s0.Handler_write, s0.Handler_update, s0.Handler_delete], 'a commit does not move the write counters');
+      assert.deepEqual(
+        [s1.Handler_write, s1.Handler_update, s1.Handler_delete],
+        [s0.Handler_write, s0.Handler_update, s0.Handler_delete],
+        'a commit does not move the write counters',
+      );
       assert.notEqual(s1.Innodb_max_trx_id, s0.Innodb_max_trx_id, 'the commit moves Innodb_max_trx_id');
 
       await committed(dir, 'the XA COMMIT (verification interval: 1 hour)', () => headHas(dir, 'prepared-row-marker'), watch);
       await waitFor('the log of that pass', () => count(watch.stderr(), /pass done [^\n]*trigger=change/) > changePasses, 5_000);
-      assert.equal(count(watch.stderr(), /pass done [^\n]*trigger=(verify|retry|restart|every-poll)/), 0, 'seen by the probe, not by a verification or a failure');
+      assert.equal(
+        count(watch.stderr(), /pass done [^\n]*trigger=(verify|retry|restart|every-poll)/),
+        0,
+        'seen by the probe, not by a verification or a failure',
+      );
     } finally {
       await stopWatch(watch);
     }
@@ -233,8 +265,12 @@ describe('change probe', () => {
   it('moves for every statement that can change a snapshot, and not for what a pass does', async (t) => {
     const db = 'probe_moves';
     const c = await server.connect(db);
-    await c.query('CREATE TABLE m (id INT PRIMARY KEY, note VARCHAR(20)) ENGINE=MyISAM; CREATE TABLE i (id INT PRIMARY KEY, note VARCHAR(20)) ENGINE=InnoDB; CREATE TABLE a (id INT PRIMARY KEY) ENGINE=Aria');
-    const probe = new ChangeProbe(() => Database.connect({ host: '', port: 0, socket: server.socket, user: 'prober', password: 'prober-pw', database: DB, connectTimeoutMs: 5_000 }));
+    await c.query(
+      'CREATE TABLE m (id INT PRIMARY KEY, note VARCHAR(20)) ENGINE=MyISAM; CREATE TABLE i (id INT PRIMARY KEY, note VARCHAR(20)) ENGINE=InnoDB; CREATE TABLE a (id INT PRIMARY KEY) ENGINE=Aria',
+    );
+    const probe = new ChangeProbe(() =>
+      Database.connect({ host: '', port: 0, socket: server.socket, user: 'prober', password: 'prober-pw', database: DB, connectTimeoutMs: 5_000 }),
+    );
     const moved = async (sql: string): Promise<string[]> => {
       const r0 = await probe.read();
       await c.query(sql);
@@ -243,10 +279,26 @@ describe('change probe', () => {
     };
     try {
       const changes = [
-        'INSERT INTO m VALUES (1, "x")', 'INSERT INTO i VALUES (1, "x")', 'INSERT INTO a VALUES (1)', 'UPDATE m SET note = "y"', 'DELETE FROM i',
-        'TRUNCATE TABLE m', 'TRUNCATE TABLE i', 'ALTER TABLE m ADD COLUMN c INT', 'ALTER TABLE i ADD COLUMN c INT, ALGORITHM=INSTANT', 'RENAME TABLE a TO a2',
-        'CREATE VIEW v AS SELECT 1 AS x', 'ALTER VIEW v AS SELECT 2 AS x', 'DROP VIEW v', 'CREATE TRIGGER tr BEFORE INSERT ON m FOR EACH ROW SET NEW.note = NEW.note',
-        'DROP TRIGGER tr', 'CREATE PROCEDURE p() SELECT 1', 'DROP PROCEDURE p', 'CREATE EVENT e ON SCHEDULE EVERY 1 DAY DISABLE DO SELECT 1', 'DROP EVENT e', 'DROP TABLE a2',
+        'INSERT INTO m VALUES (1, "x")',
+        'INSERT INTO i VALUES (1, "x")',
+        'INSERT INTO a VALUES (1)',
+        'UPDATE m SET note = "y"',
+        'DELETE FROM i',
+        'TRUNCATE TABLE m',
+        'TRUNCATE TABLE i',
+        'ALTER TABLE m ADD COLUMN c INT',
+        'ALTER TABLE i ADD COLUMN c INT, ALGORITHM=INSTANT',
+        'RENAME TABLE a TO a2',
+        'CREATE VIEW v AS SELECT 1 AS x',
+        'ALTER VIEW v AS SELECT 2 AS x',
+        'DROP VIEW v',
+        'CREATE TRIGGER tr BEFORE INSERT ON m FOR EACH ROW SET NEW.note = NEW.note',
+        'DROP TRIGGER tr',
+        'CREATE PROCEDURE p() SELECT 1',
+        'DROP PROCEDURE p',
+        'CREATE EVENT e ON SCHEDULE EVERY 1 DAY DISABLE DO SELECT 1',
+        'DROP EVENT e',
+        'DROP TABLE a2',
       ];
       const seen: string[] = [];
       for (const sql of changes) {
@@ -257,8 +309,17 @@ describe('change probe', () => {
       t.diagnostic(seen.join('; '));
       // What a pass does: none of it moves the probe.
       const pass = [
-        "SET SESSION sql_mode = ''", 'LOCK TABLES m READ, i READ', 'SELECT * FROM m', 'UNLOCK TABLES', 'START TRANSACTION WITH CONSISTENT SNAPSHOT', 'SELECT * FROM i', 'SHOW CREATE TABLE i',
-        "SELECT * FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'probe_moves'", 'SHOW WARNINGS', 'COMMIT', "SELECT GET_LOCK('x', 0), RELEASE_LOCK('x')",
+        "SET SESSION sql_mode = ''",
+        'LOCK TABLES m READ, i READ',
+        'SELECT * FROM m',
+        'UNLOCK TABLES',
+        'START TRANSACTION WITH CONSISTENT SNAPSHOT',
+        'SELECT * FROM i',
+        'SHOW CREATE TABLE i',
+        "SELECT * FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'probe_moves'",
+        'SHOW WARNINGS',
+        'COMMIT',
+        "SELECT GET_LOCK('x', 0), RELEASE_LOCK('x')",
       ];
       for (const sql of pass) assert.deepEqual(await moved(sql), [], `${sql} does not move the probe`);
     } finally {
@@ -277,15 +338,25 @@ describe('change probe', () => {
       INSERT INTO big SELECT seq, seq MOD 997, REPEAT('x', 30) FROM seq_1_to_200000`);
     const locker = await server.connect(db);
     const alterer = await server.connect(db);
-    const probe = new ChangeProbe(() => Database.connect({ host: '', port: 0, socket: server.socket, user: 'prober', password: 'prober-pw', database: DB, connectTimeoutMs: 5_000 }));
+    const probe = new ChangeProbe(() =>
+      Database.connect({ host: '', port: 0, socket: server.socket, user: 'prober', password: 'prober-pw', database: DB, connectTimeoutMs: 5_000 }),
+    );
     try {
       await locker.query('LOCK TABLES big READ');
       const alter = alterer.query('ALTER TABLE big ADD INDEX slow_idx (v, s)');
-      await waitFor('the ALTER to wait for the read lock (rows copied, index built)', async () => {
-        const [rows] = (await c.query("SELECT STATE FROM information_schema.PROCESSLIST WHERE INFO LIKE 'ALTER TABLE big%'")) as unknown as [Array<{ STATE: string }>];
-        return rows[0]?.STATE === 'Waiting for table metadata lock';
-      }, 20_000);
-      const [[{ n }]] = (await locker.query("SELECT COUNT(*) AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'probe_alter' AND INDEX_NAME = 'slow_idx'")) as unknown as [[{ n: number }]];
+      await waitFor(
+        'the ALTER to wait for the read lock (rows copied, index built)',
+        async () => {
+          const [rows] = (await c.query("SELECT STATE FROM information_schema.PROCESSLIST WHERE INFO LIKE 'ALTER TABLE big%'")) as unknown as [
+            Array<{ STATE: string }>,
+          ];
+          return rows[0]?.STATE === 'Waiting for table metadata lock';
+        },
+        20_000,
+      );
+      const [[{ n }]] = (await locker.query(
+        "SELECT COUNT(*) AS n FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'probe_alter' AND INDEX_NAME = 'slow_idx'",
+      )) as unknown as [[{ n: number }]];
       assert.equal(Number(n), 0, 'under the lock, the old table (no index) is what a pass reads');
       const duringPass = await probe.read();
       await locker.query('UNLOCK TABLES');

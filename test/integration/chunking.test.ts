@@ -116,7 +116,10 @@ describe('chunked data files', () => {
     const model = layout(keys, exponent);
     assert.deepEqual(files.map((f) => `data/${f}`).sort(), [...model.keys()].sort());
     for (const [f, ks] of model) {
-      const ids = readFileSync(path.join(repo, 'database', f), 'utf8').split('\n').filter(Boolean).map((l) => Number(/VALUES \((\d+),/.exec(l)![1]));
+      const ids = readFileSync(path.join(repo, 'database', f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => Number(/VALUES \((\d+),/.exec(l)![1]));
       assert.deepEqual(ids, ks, f);
     }
     assert.match(body(repo), /^items: new table, 3000 added, 0 changed, 0 deleted$/m);
@@ -161,14 +164,27 @@ describe('chunked data files', () => {
     const last = keys.at(-1)!;
     assert.equal((await step(`DELETE FROM items WHERE id = ${last}`, keys.slice(0, -1), '0 added, 0 changed, 1 deleted')).length, 1);
     const mid = keys.find((k) => k > 12000 && !isBoundary(keyHash(String(k)), exponent))!;
-    assert.equal((await step(`DELETE FROM items WHERE id = ${mid}`, keys.filter((k) => k !== mid), '0 added, 0 changed, 1 deleted')).length, 1);
+    assert.equal(
+      (
+        await step(
+          `DELETE FROM items WHERE id = ${mid}`,
+          keys.filter((k) => k !== mid),
+          '0 added, 0 changed, 1 deleted',
+        )
+      ).length,
+      1,
+    );
     const changedRow = keys.find((k) => k > 20000)!;
     assert.equal((await step(`UPDATE items SET qty = 99 WHERE id = ${changedRow}`, keys, '0 added, 1 changed, 0 deleted', changedRow)).length, 1);
   });
 
   it('deleting a boundary row merges two chunks and inserting one splits a chunk: 1 deleted / 1 added, not rows moved', async () => {
     const boundary = keys.find((k) => k > 9000 && isBoundary(keyHash(String(k)), exponent))!;
-    const merged = await step(`DELETE FROM items WHERE id = ${boundary}`, keys.filter((k) => k !== boundary), '0 added, 0 changed, 1 deleted');
+    const merged = await step(
+      `DELETE FROM items WHERE id = ${boundary}`,
+      keys.filter((k) => k !== boundary),
+      '0 added, 0 changed, 1 deleted',
+    );
     assert.equal(merged.length, 2, merged.join());
     assert.ok(merged.includes(`D\tdatabase/data/${chunkStem('items', exponent, nameHash(String(boundary)))}.sql`), merged.join());
     const added = free(20001, true);
@@ -232,7 +248,9 @@ describe('chunked data files', () => {
 
 describe('progress', () => {
   before(async () => {
-    await c.query('CREATE DATABASE big; CREATE TABLE big.rows_t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB; INSERT INTO big.rows_t SELECT seq, seq * 7 FROM seq_1_to_120000;');
+    await c.query(
+      'CREATE DATABASE big; CREATE TABLE big.rows_t (id INT PRIMARY KEY, v INT) ENGINE=InnoDB; INSERT INTO big.rows_t SELECT seq, seq * 7 FROM seq_1_to_120000;',
+    );
   });
 
   it('a pass that read more than 100,000 rows logs one summary line when stderr is no terminal', () => {

@@ -81,7 +81,10 @@ describe('clean messages and status exit codes (issue 11)', () => {
     const r = cli(['sync'], baseEnv({ ...server.env(db), PROJECT_DIR: dir, GIT_REMOTE_URL: 'https://robot:ab%zzcd@example.com/r.git' }));
     assert.equal(r.code, 2);
     const line = oneLine(r);
-    assert.match(line, /GIT_REMOTE_URL: the password or token in the URL is not valid percent-encoding \(a % must be followed by two hex digits; write a literal % as %25\)/);
+    assert.match(
+      line,
+      /GIT_REMOTE_URL: the password or token in the URL is not valid percent-encoding \(a % must be followed by two hex digits; write a literal % as %25\)/,
+    );
     assert.ok(!line.includes('ab%zzcd'), 'the token is not echoed');
   });
 
@@ -89,7 +92,10 @@ describe('clean messages and status exit codes (issue 11)', () => {
     const db = await database();
     const gone = path.join(tempDir(), 'gone');
     const env = baseEnv({ ...server.env(db), PROJECT_DIR: path.join(tempDir(), 'p') });
-    const r = spawnSync('sh', ['-c', 'mkdir "$1" && cd "$1" && rmdir "$1" && exec "$2" "$3" sync', 'sh', gone, process.execPath, CLI], { env, encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', 'mkdir "$1" && cd "$1" && rmdir "$1" && exec "$2" "$3" sync', 'sh', gone, process.execPath, CLI], {
+      env,
+      encoding: 'utf8',
+    });
     const res = { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     assert.equal(res.code, 2, res.stderr);
     assert.match(oneLine(res), /^git-dbsync: start: the current folder no longer exists .* -- cd to an existing folder/);
@@ -103,7 +109,10 @@ describe('clean messages and status exit codes (issue 11)', () => {
     git(dir, ['config', 'gpg.program', 'false']);
     const r = cli(['sync'], baseEnv({ ...server.env(db), PROJECT_DIR: dir }));
     assert.equal(r.code, 1);
-    assert.match(oneLine(r), /^git-dbsync: commit snapshot: gpg failed to sign the data -- this repository signs commits \(commit\.gpgsign\) and signing failed: .*git config commit\.gpgsign false/);
+    assert.match(
+      oneLine(r),
+      /^git-dbsync: commit snapshot: gpg failed to sign the data -- this repository signs commits \(commit\.gpgsign\) and signing failed: .*git config commit\.gpgsign false/,
+    );
     assert.equal(commitCount(dir), 0);
   });
 

@@ -34,8 +34,14 @@ interface ComposeConfig {
 
 /** `docker-compose -f FILE config` with only PATH and HOME from the machine (no stray settings interpolated). */
 function composeConfig(file: string, env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync('docker-compose', ['-f', file, 'config'], { cwd: path.dirname(file), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env }, encoding: 'utf8', timeout: 60_000 });
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('docker-compose is not installed: apt-get install docker-compose (bash .ci/run does)');
+  const r = spawnSync('docker-compose', ['-f', file, 'config'], {
+    cwd: path.dirname(file),
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT')
+    throw new Error('docker-compose is not installed: apt-get install docker-compose (bash .ci/run does)');
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -65,7 +71,8 @@ describe('docker-compose.yml', () => {
     // InvoicePlane needs a non-strict SQL mode.
     assert.ok(c.services.mariadb!.command?.includes('--sql-mode=NO_ENGINE_SUBSTITUTION'), JSON.stringify(c.services.mariadb!.command));
     assert.ok(c.services.mariadb!.healthcheck?.test.length, 'MariaDB has a health check');
-    for (const s of ['git-dbsync', 'invoiceplane']) assert.equal(c.services[s]!.depends_on?.mariadb?.condition, 'service_healthy', `${s} waits for a healthy MariaDB`);
+    for (const s of ['git-dbsync', 'invoiceplane'])
+      assert.equal(c.services[s]!.depends_on?.mariadb?.condition, 'service_healthy', `${s} waits for a healthy MariaDB`);
   });
 
   it("keeps the old container's variable names and mounts, and passes the password as a secret", () => {
@@ -79,11 +86,29 @@ describe('docker-compose.yml', () => {
     assert.equal(env.DB_PASSWORD_FILE, '/run/secrets/dbsync_db_password');
     assert.ok(!('DB_PASSWORD' in env), 'no password in the file');
     const mounts = (dbsync.volumes ?? []).map(String);
-    assert.ok(mounts.some((v) => /:\/project(:rw)?$/.test(v)), `project folder at /project: ${JSON.stringify(dbsync.volumes)}`);
-    assert.ok(mounts.some((v) => v.endsWith(':/root/.ssh:ro')), 'SSH keys read-only at /root/.ssh');
-    assert.deepEqual(c.services.invoiceplane!.secrets?.map((x) => x.source), ['db_password'], 'InvoicePlane gets its password only');
-    assert.deepEqual(dbsync.secrets?.map((x) => x.source), ['dbsync_db_password'], 'git-dbsync gets its own password only');
-    assert.deepEqual(c.services.mariadb!.secrets?.map((x) => x.source), ['db_password', 'dbsync_db_password'], 'MariaDB creates both users');
+    assert.ok(
+      mounts.some((v) => /:\/project(:rw)?$/.test(v)),
+      `project folder at /project: ${JSON.stringify(dbsync.volumes)}`,
+    );
+    assert.ok(
+      mounts.some((v) => v.endsWith(':/root/.ssh:ro')),
+      'SSH keys read-only at /root/.ssh',
+    );
+    assert.deepEqual(
+      c.services.invoiceplane!.secrets?.map((x) => x.source),
+      ['db_password'],
+      'InvoicePlane gets its password only',
+    );
+    assert.deepEqual(
+      dbsync.secrets?.map((x) => x.source),
+      ['dbsync_db_password'],
+      'git-dbsync gets its own password only',
+    );
+    assert.deepEqual(
+      c.services.mariadb!.secrets?.map((x) => x.source),
+      ['db_password', 'dbsync_db_password'],
+      'MariaDB creates both users',
+    );
     assert.equal(c.services.mariadb!.environment?.MARIADB_PASSWORD_FILE, '/run/secrets/db_password');
     assert.match(c.secrets.db_password!.file, /secrets\/db_password\.txt$/);
     assert.match(c.secrets.dbsync_db_password!.file, /secrets\/dbsync_db_password\.txt$/);
@@ -104,11 +129,17 @@ describe('docker-compose.yml', () => {
     const c = parse(result.stdout);
     const command = c.services.mariadb!.command ?? [];
     for (const option of ['--binlog-format=ROW', '--server-id=1']) assert.ok(command.includes(option), `${option} in ${JSON.stringify(command)}`);
-    assert.ok(command.some((o) => /^--log-bin(=|$)/.test(o)), 'binary log on');
+    assert.ok(
+      command.some((o) => /^--log-bin(=|$)/.test(o)),
+      'binary log on',
+    );
     const retention = Number(command.find((o) => o.startsWith('--binlog-expire-logs-seconds='))?.split('=')[1]);
     assert.ok(retention >= 3 * 86400 && retention <= 14 * 86400, `a retention of days, not forever: ${retention} s`);
     const mounts = (c.services.mariadb!.volumes ?? []).map(String);
-    assert.ok(mounts.some((v) => /docker\/mariadb-init:\/docker-entrypoint-initdb\.d:ro$/.test(v)), JSON.stringify(mounts));
+    assert.ok(
+      mounts.some((v) => /docker\/mariadb-init:\/docker-entrypoint-initdb\.d:ro$/.test(v)),
+      JSON.stringify(mounts),
+    );
   });
 
   it('the init script creates a user with the least grants, and git-dbsync uses the binlog with it', { timeout: 120_000 }, async () => {
@@ -121,10 +152,20 @@ describe('docker-compose.yml', () => {
       await root.query('CREATE TABLE ip_products (product_id INT PRIMARY KEY, product_name TEXT) ENGINE=InnoDB');
       await root.query("INSERT INTO ip_products VALUES (1, 'Consulting')");
       // The official image sources the script with its docker_process_sql function: here that runs the client as root.
-      const script = readFileSync(path.join(ROOT, 'docker', 'mariadb-init', '10-dbsync-user.sh'), 'utf8').replaceAll('/run/secrets/dbsync_db_password', path.join(dir, 'pw'));
+      const script = readFileSync(path.join(ROOT, 'docker', 'mariadb-init', '10-dbsync-user.sh'), 'utf8').replaceAll(
+        '/run/secrets/dbsync_db_password',
+        path.join(dir, 'pw'),
+      );
       writeFileSync(path.join(dir, 'pw'), "s3cret'\\x\n");
       writeFileSync(path.join(dir, 'init.sh'), script);
-      const sh = spawnSync('sh', ['-c', `docker_process_sql() { mariadb --no-defaults --socket=${server.socket} -uroot "$@"; }; MARIADB_DATABASE=invoiceplane; . ${path.join(dir, 'init.sh')}`], { encoding: 'utf8' });
+      const sh = spawnSync(
+        'sh',
+        [
+          '-c',
+          `docker_process_sql() { mariadb --no-defaults --socket=${server.socket} -uroot "$@"; }; MARIADB_DATABASE=invoiceplane; . ${path.join(dir, 'init.sh')}`,
+        ],
+        { encoding: 'utf8' },
+      );
       assert.equal(sh.status, 0, sh.stderr);
       const [grants] = (await root.query("SHOW GRANTS FOR 'dbsync'@'%'")) as unknown as [Array<Record<string, string>>];
       const text = grants.map((g) => Object.values(g)[0]).join('\n');
@@ -132,7 +173,15 @@ describe('docker-compose.yml', () => {
       assert.match(text, /GRANT SELECT, LOCK TABLES, EXECUTE, SHOW VIEW, EVENT, TRIGGER ON `invoiceplane`\.\* TO `dbsync`@`%`/);
       assert.doesNotMatch(text, /INSERT|UPDATE|DELETE|ALL PRIVILEGES|SUPER/, 'nothing more');
       const project = path.join(dir, 'project');
-      const env = baseEnv({ DB_HOST: '127.0.0.1', DB_PORT: String(server.port), DB_USER: 'dbsync', DB_PASSWORD_FILE: path.join(dir, 'pw'), DB_NAME: 'invoiceplane', PROJECT_DIR: project, DBSYNC_CHANGE_SOURCE: 'binlog' });
+      const env = baseEnv({
+        DB_HOST: '127.0.0.1',
+        DB_PORT: String(server.port),
+        DB_USER: 'dbsync',
+        DB_PASSWORD_FILE: path.join(dir, 'pw'),
+        DB_NAME: 'invoiceplane',
+        PROJECT_DIR: project,
+        DBSYNC_CHANGE_SOURCE: 'binlog',
+      });
       mkdirSync(project);
       const sync = cli(['sync'], env);
       assert.equal(sync.code, 0, sync.stderr);

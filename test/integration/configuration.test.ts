@@ -214,7 +214,15 @@ describe('configuration errors', () => {
     await createUser('fileuser', password, 'ALL', db);
     const file = path.join(tempDir(), 'db_password');
     writeFileSync(file, password + '\n');
-    const env = baseEnv({ DB_HOST: '127.0.0.1', DB_PORT: String(server.port), DB_USER: 'fileuser', DB_NAME: db, PROJECT_DIR: dir, DB_PASSWORD_FILE: file, DB_PASSWORD: 'wrong' });
+    const env = baseEnv({
+      DB_HOST: '127.0.0.1',
+      DB_PORT: String(server.port),
+      DB_USER: 'fileuser',
+      DB_NAME: db,
+      PROJECT_DIR: dir,
+      DB_PASSWORD_FILE: file,
+      DB_PASSWORD: 'wrong',
+    });
     const r = cli(['sync'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^committed [0-9a-f]{12}: /);
@@ -305,7 +313,10 @@ describe('configuration errors', () => {
     const r3 = cli(['sync'], baseEnv({ DB_SOCKET: server.socket, DB_USER: 'viewer', DB_PASSWORD: 'viewer-pw-1', DB_NAME: db, PROJECT_DIR: dir }));
     assert.equal(r3.code, 1, r3.stderr);
     const l3 = oneLine(r3);
-    assert.match(l3, /lacks TRIGGER and EVENT and EXECUTE .* triggers and events and stored procedures and functions would be silently missing from the snapshot/);
+    assert.match(
+      l3,
+      /lacks TRIGGER and EVENT and EXECUTE .* triggers and events and stored procedures and functions would be silently missing from the snapshot/,
+    );
     assert.ok(l3.includes(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON \`${db}\`.* TO viewer`), l3);
     assert.equal(commitCount(dir), 0);
 
@@ -317,7 +328,8 @@ describe('configuration errors', () => {
 
     // With the grant the message names, the same user succeeds.
     const c = await server.connect();
-    for (const host of ['localhost', '127.0.0.1', '%']) await c.query(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON \`${db}\`.* TO 'reader'@'${host}'`);
+    for (const host of ['localhost', '127.0.0.1', '%'])
+      await c.query(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON \`${db}\`.* TO 'reader'@'${host}'`);
     await c.end();
     const ok = cli(['sync'], baseEnv({ DB_SOCKET: server.socket, DB_USER: 'reader', DB_PASSWORD: 'reader-pw-1', DB_NAME: db, PROJECT_DIR: dir }));
     assert.equal(ok.code, 0, ok.stderr);

@@ -15,7 +15,6 @@ const TOTAL = 2 * ROWS * START_BALANCE;
 const WRITE_MS = 9_000;
 const MAX_TRANSFERS_PER_WRITER = 20_000;
 
-
 /** id -> balance from a data file (`INSERT INTO `t` VALUES (id,balance);` per row). */
 function parseBalances(text: string, table: string): Map<number, number> {
   const out = new Map<number, number>();
@@ -138,7 +137,10 @@ describe('consistent snapshots under concurrent writes', () => {
     const commitsDuring = passes.filter((p) => p.stdout.startsWith('committed ')).length;
     t.diagnostic(`${passes.length} passes during the writes (${commitsDuring} committed), ${total} transfers (${transfers.join(' + ')})`);
     assert.ok(total > 200, `the writers made only ${total} transfers`);
-    assert.ok(transfers.every((t) => t > 0), `every writer made transfers: ${transfers.join(', ')}`);
+    assert.ok(
+      transfers.every((t) => t > 0),
+      `every writer made transfers: ${transfers.join(', ')}`,
+    );
 
     const commits = git(repo, ['rev-list', 'HEAD']).trim().split('\n');
     assert.ok(commits.length >= 5, `only ${commits.length} commits from ${passes.length} passes: the check would be vacuous`);

@@ -40,7 +40,15 @@ describe('DBSYNC_MAX_CPU (issue 10)', () => {
   /** Run watch while the writer updates a row every 50 ms; CPU and commits over the window after the first pass. */
   async function measure(maxCpu: string | undefined): Promise<{ cpuMs: number; commits: number; throttled: boolean }> {
     const dir = tempDir();
-    const env = baseEnv({ ...server.env('cpu'), PROJECT_DIR: dir, POLL_INTERVAL: '0.2', DBSYNC_QUIET_PERIOD: '0', DBSYNC_MAX_DELAY: '0.2', DBSYNC_LOG_LEVEL: 'debug', DBSYNC_MAX_CPU: maxCpu });
+    const env = baseEnv({
+      ...server.env('cpu'),
+      PROJECT_DIR: dir,
+      POLL_INTERVAL: '0.2',
+      DBSYNC_QUIET_PERIOD: '0',
+      DBSYNC_MAX_DELAY: '0.2',
+      DBSYNC_LOG_LEVEL: 'debug',
+      DBSYNC_MAX_CPU: maxCpu,
+    });
     const watch = background(['watch'], env);
     let writing = true;
     try {
@@ -69,7 +77,9 @@ describe('DBSYNC_MAX_CPU (issue 10)', () => {
     const capped = await measure(undefined);
     const free = await measure('0');
     const share = (ms: number) => `${((ms / WINDOW_MS) * 100).toFixed(1)} %`;
-    process.stdout.write(`# cpu cap: default (3 %): ${capped.cpuMs} ms CPU in ${WINDOW_MS / 1000} s (${share(capped.cpuMs)}), ${capped.commits} commits; DBSYNC_MAX_CPU=0: ${free.cpuMs} ms (${share(free.cpuMs)}), ${free.commits} commits\n`);
+    process.stdout.write(
+      `# cpu cap: default (3 %): ${capped.cpuMs} ms CPU in ${WINDOW_MS / 1000} s (${share(capped.cpuMs)}), ${capped.commits} commits; DBSYNC_MAX_CPU=0: ${free.cpuMs} ms (${share(free.cpuMs)}), ${free.commits} commits\n`,
+    );
     // The budget's bound: 3 % of the window, the 2 s burst, and one pass that may overshoot (1 s is far above one pass here).
     assert.ok(capped.cpuMs <= 0.03 * WINDOW_MS + 2000 + 1000, `capped: ${capped.cpuMs} ms of CPU in ${WINDOW_MS} ms`);
     assert.ok(capped.throttled, 'passes were held back');

@@ -25,7 +25,11 @@ function processesUnder(dir: string): string[] {
 }
 
 function assertServerGone(tmp: string): void {
-  assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('git-dbsync-demo-db-')), [], 'the server folder is removed');
+  assert.deepEqual(
+    readdirSync(tmp).filter((f) => f.startsWith('git-dbsync-demo-db-')),
+    [],
+    'the server folder is removed',
+  );
   assert.deepEqual(processesUnder(tmp), [], 'no mariadbd (or installer) of the demo is left running');
 }
 
@@ -64,7 +68,10 @@ describe('demo', () => {
     const repo = /The repository stays at (\S+);/.exec(r.stdout)?.[1];
     assert.ok(repo && existsSync(path.join(repo, '.git')), `the named repository exists: ${repo}`);
     const log = git(repo, ['log', '--reverse', '--format=%h %s', '--abbrev=8']).trim().split('\n');
-    assert.deepEqual(log, history.map((m) => `${m![1]} ${m![2]}`));
+    assert.deepEqual(
+      log,
+      history.map((m) => `${m![1]} ${m![2]}`),
+    );
     assert.equal(git(repo, ['status', '--porcelain']), '', 'the working tree is clean');
     assert.match(git(repo, ['show', 'HEAD:database/data/ip_invoices.sql']), /'INV-0002'/);
 

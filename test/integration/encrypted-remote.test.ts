@@ -17,13 +17,18 @@ import { baseEnv, cli, git, tempDir } from '../support/project.js';
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const missing = ['git-remote-gcrypt', 'gpg'].filter((c) => !have(c));
 
-describe('remote-helper URLs and an encrypted remote (issue 13)', { skip: missing.length ? `skipped: ${missing.join(', ')} not installed (.ci/run installs git-remote-gcrypt and gnupg)` : false }, () => {
+describe('remote-helper URLs and an encrypted remote (issue 13)', {
+  skip: missing.length ? `skipped: ${missing.join(', ')} not installed (.ci/run installs git-remote-gcrypt and gnupg)` : false,
+}, () => {
   let server: MariaDbServer;
   let gnupg: string;
   before(async () => {
     gnupg = mkdtempSync(path.join(os.tmpdir(), 'dbsync-gnupg-'));
     chmodSync(gnupg, 0o700);
-    execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'git-dbsync test <test@example.invalid>', 'default', 'default', 'never'], { env: { ...process.env, GNUPGHOME: gnupg }, stdio: 'ignore' });
+    execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'git-dbsync test <test@example.invalid>', 'default', 'default', 'never'], {
+      env: { ...process.env, GNUPGHOME: gnupg },
+      stdio: 'ignore',
+    });
     server = await MariaDbServer.start();
     const c = await server.connect('enc');
     await c.query("CREATE TABLE clients (id INT PRIMARY KEY, name VARCHAR(80)); INSERT INTO clients VALUES (1, 'Nordwind Trading Secretrow')");

@@ -45,9 +45,18 @@ after(async () => {
 
 async function snapshot(db: string, reader: RowReader): Promise<{ dir: string; staged: StagedSnapshot | null; error: string | null }> {
   const dir = tempDir('dbsync-fast-reader-');
-  const connect = () => Database.connect({ host: '', port: 0, socket: server.socket, user: 'root', password: undefined, database: db, connectTimeoutMs: 10_000 });
+  const connect = () =>
+    Database.connect({ host: '', port: 0, socket: server.socket, user: 'root', password: undefined, database: db, connectTimeoutMs: 10_000 });
   try {
-    const staged = await takeSnapshot({ connect, schema: db, filter: { include: [], exclude: [] }, stagingDir: path.join(dir, 'staging'), policy: policyDecider(NO_POLICY), chunkBytes: CHUNK_BYTES, reader });
+    const staged = await takeSnapshot({
+      connect,
+      schema: db,
+      filter: { include: [], exclude: [] },
+      stagingDir: path.join(dir, 'staging'),
+      policy: policyDecider(NO_POLICY),
+      chunkBytes: CHUNK_BYTES,
+      reader,
+    });
     return { dir, staged, error: null };
   } catch (err) {
     return { dir, staged: null, error: (err as Error).message };
@@ -174,7 +183,11 @@ describe('the fast reader writes what the reference writes', () => {
         await root.query(`CREATE DATABASE ${db} CHARACTER SET utf8mb4`);
         const c = await server.connect(db);
         try {
-          const cols = [`${qid(columns[0]!)} INT NOT NULL PRIMARY KEY`, `${qid(columns[1]!)} VARCHAR(40)${invisible ? ' INVISIBLE' : ''}`, ...columns.slice(2).map((n) => `${qid(n)} BLOB`)];
+          const cols = [
+            `${qid(columns[0]!)} INT NOT NULL PRIMARY KEY`,
+            `${qid(columns[1]!)} VARCHAR(40)${invisible ? ' INVISIBLE' : ''}`,
+            ...columns.slice(2).map((n) => `${qid(n)} BLOB`),
+          ];
           if (generated) cols.push(`${qid(`${columns[0]!}_g`)} INT AS (${qid(columns[0]!)} + 1) VIRTUAL`);
           try {
             await c.query(`CREATE TABLE ${qid(table)} (${cols.join(', ')}) ENGINE=InnoDB`);
@@ -182,7 +195,9 @@ describe('the fast reader writes what the reference writes', () => {
             return; // A name the server refuses is not the reader's business.
           }
           const names = columns.map(qid).join(',');
-          await c.query(`INSERT INTO ${qid(table)} (${names}) VALUES ${[1, 2, 3].map((i) => `(${i}, ${root.escape(`${i}${table}`.slice(0, 40))}${columns.length > 2 ? `, ${root.escape(table)}` : ''})`).join(',')}`);
+          await c.query(
+            `INSERT INTO ${qid(table)} (${names}) VALUES ${[1, 2, 3].map((i) => `(${i}, ${root.escape(`${i}${table}`.slice(0, 40))}${columns.length > 2 ? `, ${root.escape(table)}` : ''})`).join(',')}`,
+          );
           await assertSameBothWays(db, `table ${JSON.stringify(table)} columns ${JSON.stringify(columns)}`);
         } finally {
           await c.end();
@@ -223,10 +238,19 @@ describe('locks of the consistent snapshot', () => {
 
   it('every table InnoDB: no LOCK TABLES, and a writer with an open transaction does not make the pass wait', async () => {
     const db = freshName('mvcc');
-    await root.query(`CREATE DATABASE ${db}; USE ${db}; CREATE TABLE a (id INT PRIMARY KEY) ENGINE=InnoDB; CREATE TABLE b (id INT PRIMARY KEY) ENGINE=InnoDB; INSERT INTO a VALUES (1), (2);`);
+    await root.query(
+      `CREATE DATABASE ${db}; USE ${db}; CREATE TABLE a (id INT PRIMARY KEY) ENGINE=InnoDB; CREATE TABLE b (id INT PRIMARY KEY) ENGINE=InnoDB; INSERT INTO a VALUES (1), (2);`,
+    );
     const statements = await statementsOf(db, 'fast');
-    assert.deepEqual(statements.filter((s) => /LOCK TABLES/i.test(s)), [], 'no LOCK TABLES');
-    assert.ok(statements.some((s) => /^SELECT 1 FROM `a` WHERE 0 UNION ALL SELECT 1 FROM `b` WHERE 0$/.test(s)), 'the DDL fence opened every table');
+    assert.deepEqual(
+      statements.filter((s) => /LOCK TABLES/i.test(s)),
+      [],
+      'no LOCK TABLES',
+    );
+    assert.ok(
+      statements.some((s) => /^SELECT 1 FROM `a` WHERE 0 UNION ALL SELECT 1 FROM `b` WHERE 0$/.test(s)),
+      'the DDL fence opened every table',
+    );
     // LOCK TABLES ... READ would wait for this transaction's metadata lock (lock_wait_timeout 5 s, then fail).
     const writer = await server.connect(db);
     try {
@@ -238,7 +262,11 @@ describe('locks of the consistent snapshot', () => {
         assert.equal(r.error, null);
         assert.ok(Date.now() - started < 4000, `the pass did not wait for the writer (${Date.now() - started} ms)`);
         assert.equal(r.staged!.lockMs, 0);
-        assert.equal(readFileSync(path.join(r.staged!.dir, 'data', 'a.sql'), 'utf8'), 'INSERT INTO `a` VALUES (1);\nINSERT INTO `a` VALUES (2);\n', 'the uncommitted row is not in the snapshot');
+        assert.equal(
+          readFileSync(path.join(r.staged!.dir, 'data', 'a.sql'), 'utf8'),
+          'INSERT INTO `a` VALUES (1);\nINSERT INTO `a` VALUES (2);\n',
+          'the uncommitted row is not in the snapshot',
+        );
       } finally {
         rmSync(r.dir, { recursive: true, force: true });
       }
@@ -316,8 +344,13 @@ describe('locks of the consistent snapshot', () => {
 
   it('a MyISAM table among them: LOCK TABLES as before', async () => {
     const db = freshName('mixed');
-    await root.query(`CREATE DATABASE ${db}; USE ${db}; CREATE TABLE a (id INT PRIMARY KEY) ENGINE=InnoDB; CREATE TABLE m (id INT PRIMARY KEY) ENGINE=MyISAM; INSERT INTO m VALUES (1);`);
+    await root.query(
+      `CREATE DATABASE ${db}; USE ${db}; CREATE TABLE a (id INT PRIMARY KEY) ENGINE=InnoDB; CREATE TABLE m (id INT PRIMARY KEY) ENGINE=MyISAM; INSERT INTO m VALUES (1);`,
+    );
     const statements = await statementsOf(db, 'fast');
-    assert.deepEqual(statements.filter((s) => /LOCK TABLES/i.test(s)), ['LOCK TABLES `a` READ, `m` READ', 'UNLOCK TABLES']);
+    assert.deepEqual(
+      statements.filter((s) => /LOCK TABLES/i.test(s)),
+      ['LOCK TABLES `a` READ, `m` READ', 'UNLOCK TABLES'],
+    );
   });
 });

@@ -268,8 +268,15 @@ describe('git behaviour', () => {
 
     const st = cli(['status', '--json'], env);
     assert.equal(st.code, 4, `commits not pushed: status exits 4 (${st.stderr})`);
-    const status = JSON.parse(st.stdout) as { remote: { ahead: number | null; behind: number | null; error: string | null } | null; lastPush: { status: string } | null };
-    assert.deepEqual(status.remote && { ahead: status.remote.ahead, behind: status.remote.behind, error: status.remote.error }, { ahead: 1, behind: 1, error: null });
+    const status = JSON.parse(st.stdout) as {
+      remote: { ahead: number | null; behind: number | null; error: string | null } | null;
+      lastPush: { status: string } | null;
+    };
+    assert.deepEqual(status.remote && { ahead: status.remote.ahead, behind: status.remote.behind, error: status.remote.error }, {
+      ahead: 1,
+      behind: 1,
+      error: null,
+    });
     assert.equal(status.lastPush?.status, 'diverged');
 
     // Another pass with nothing new still refuses to overwrite.
@@ -297,7 +304,12 @@ describe('git behaviour', () => {
     const env = syncEnv(name, repo, {
       GIT_REMOTE_URL: `https://user:${token}@127.0.0.1:9/x.git`,
       // Port 9 on this machine: nothing listens, so the push fails at once (no proxy in between).
-      http_proxy: undefined, https_proxy: undefined, HTTP_PROXY: undefined, HTTPS_PROXY: undefined, ALL_PROXY: undefined, all_proxy: undefined,
+      http_proxy: undefined,
+      https_proxy: undefined,
+      HTTP_PROXY: undefined,
+      HTTPS_PROXY: undefined,
+      ALL_PROXY: undefined,
+      all_proxy: undefined,
     });
     const r = cli(['sync'], env);
     assert.equal(r.code, 4, r.stderr + r.stdout);
@@ -339,7 +351,12 @@ describe('git behaviour', () => {
     try {
       const env = syncEnv(name, repo, {
         GIT_REMOTE_URL: `http://robot:${token}@127.0.0.1:${port}/x.git`,
-        http_proxy: undefined, https_proxy: undefined, HTTP_PROXY: undefined, HTTPS_PROXY: undefined, ALL_PROXY: undefined, all_proxy: undefined,
+        http_proxy: undefined,
+        https_proxy: undefined,
+        HTTP_PROXY: undefined,
+        HTTPS_PROXY: undefined,
+        ALL_PROXY: undefined,
+        all_proxy: undefined,
       });
       const r = await cliInBackground(['sync'], env);
       assert.equal(r.code, 4, r.stderr + r.stdout);

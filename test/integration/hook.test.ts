@@ -140,7 +140,10 @@ describe('git hook', () => {
       git(f.repo, ['add', 'other.txt']);
       ok(userGit(f.repo, ['commit', '-m', 'x']), 'git commit');
       assert.equal(readFileSync(marker, 'utf8'), 'ran\n', "the user's hook ran");
-      assert.deepEqual(committedFiles(f.repo).filter((p) => p.includes('data/')), ['database/data/t.sql']);
+      assert.deepEqual(
+        committedFiles(f.repo).filter((p) => p.includes('data/')),
+        ['database/data/t.sql'],
+      );
       assert.match(git(f.repo, ['show', 'HEAD:database/data/t.sql']), /\(2,'new'\)/);
 
       assert.match(ok(cli(['hook', 'uninstall'], baseEnv({ PROJECT_DIR: f.repo })), 'hook uninstall').stdout, /the rest is as it was/);

@@ -52,7 +52,10 @@ describe('https remote with a token', () => {
     srv.seen.length = 0;
     const r = await runCli(['remote', 'set', srv.url('repo.git', `robot:${TOKEN}`)], env(dir));
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.equal(r.stdout.trim(), `remote origin set to ${srv.url('repo.git')}: reachable and writable (0 branches; probe ref under refs/dbsync-probe/ pushed and deleted)`);
+    assert.equal(
+      r.stdout.trim(),
+      `remote origin set to ${srv.url('repo.git')}: reachable and writable (0 branches; probe ref under refs/dbsync-probe/ pushed and deleted)`,
+    );
     assert.match(r.stderr, /WARN the token in the URL is used for this check only and is stored nowhere: give it to sync and watch as DBSYNC_GIT_TOKEN/);
     assert.ok(!(r.stdout + r.stderr).includes(TOKEN), 'the token is not in the output');
     assert.ok(srv.seen.includes(BASIC), 'git sent the user and token from the URL');
@@ -107,7 +110,10 @@ describe('https remote with a token', () => {
   it('a wrong token is "https authentication failed"', async () => {
     const r = await runCli(['remote', 'set', srv.url('repo.git')], env(tempDir(), { DBSYNC_GIT_TOKEN: 'ghp_wrong' }));
     assert.equal(r.code, 1, r.stderr);
-    assert.match(errorLine(r), /^git-dbsync: check remote origin: https authentication failed: Authentication failed for 'http:\/\/127\.0\.0\.1:\d+\/repo\.git\/' -- set DBSYNC_GIT_TOKEN \(or GITHUB_TOKEN\)/);
+    assert.match(
+      errorLine(r),
+      /^git-dbsync: check remote origin: https authentication failed: Authentication failed for 'http:\/\/127\.0\.0\.1:\d+\/repo\.git\/' -- set DBSYNC_GIT_TOKEN \(or GITHUB_TOKEN\)/,
+    );
   });
 
   it('no token at all is "https authentication failed", saying none was given', async () => {
@@ -130,6 +136,9 @@ describe('https remote with a token', () => {
   it('a repository the server does not have is "repository missing"', async () => {
     const r = await runCli(['remote', 'set', srv.url('missing.git')], env(tempDir(), { DBSYNC_GIT_TOKEN: TOKEN }));
     assert.equal(r.code, 1, r.stderr);
-    assert.match(errorLine(r), /check remote origin: repository missing: repository 'http:\/\/127\.0\.0\.1:\d+\/missing\.git\/' not found -- create the repository/);
+    assert.match(
+      errorLine(r),
+      /check remote origin: repository missing: repository 'http:\/\/127\.0\.0\.1:\d+\/missing\.git\/' not found -- create the repository/,
+    );
   });
 });

@@ -21,7 +21,14 @@ describe('npm install -g of the packed tarball (issue 13)', () => {
     assert.ok(existsSync(tarball), 'npm pack wrote the tarball');
     const prefix = path.join(dir, 'prefix');
     execFileSync('npm', ['install', '-g', '--prefix', prefix, tarball, '--no-audit', '--no-fund'], { stdio: 'pipe' });
-    const env = { ...process.env, PATH: `${path.join(prefix, 'bin')}:${process.env.PATH}`, MANPATH: `${path.join(prefix, 'share', 'man')}:`, MANPAGER: 'cat', PAGER: 'cat', MANWIDTH: '80' };
+    const env = {
+      ...process.env,
+      PATH: `${path.join(prefix, 'bin')}:${process.env.PATH}`,
+      MANPATH: `${path.join(prefix, 'share', 'man')}:`,
+      MANPAGER: 'cat',
+      PAGER: 'cat',
+      MANWIDTH: '80',
+    };
     // From a folder that is not the checkout: nothing is taken from it.
     const elsewhere = tempDir();
     assert.equal(execFileSync('git', ['dbsync', '--version'], { cwd: elsewhere, env, encoding: 'utf8' }).trim(), version);

@@ -71,7 +71,9 @@ describe('InvoicePlane profile', () => {
   });
 
   it('a new client', async () => {
-    await conn.query("INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name, client_active) VALUES (1, NOW(), NOW(), 'ACME Ltd', 1)");
+    await conn.query(
+      "INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name, client_active) VALUES (1, NOW(), NOW(), 'ACME Ltd', 1)",
+    );
     sync(e);
     assert.equal(lastSubject(repo), 'Client "ACME Ltd" added');
     assert.match(lastBody(repo), /^ip_clients: 1 added, 0 changed, 0 deleted$/m);
@@ -84,15 +86,27 @@ describe('InvoicePlane profile', () => {
     );
     await conn.query('UPDATE ip_invoice_groups SET invoice_group_next_id = invoice_group_next_id + 1 WHERE invoice_group_id = 1');
     await conn.query('INSERT INTO ip_invoice_amounts (invoice_amount_id, invoice_id, invoice_sign) VALUES (1, 1, 1)');
-    await conn.query("INSERT INTO ip_invoice_items (item_id, invoice_id, item_date_added, item_name, item_quantity, item_price, item_order) VALUES (1, 1, '2026-01-10', 'Consulting', 1, 100.00, 1)");
-    await conn.query('INSERT INTO ip_invoice_item_amounts (item_amount_id, item_id, item_subtotal, item_tax_total, item_total) VALUES (1, 1, 100.00, 0, 100.00)');
-    await conn.query("INSERT INTO ip_invoice_items (item_id, invoice_id, item_date_added, item_name, item_quantity, item_price, item_order) VALUES (2, 1, '2026-01-10', 'Travel', 1, 20.00, 2)");
+    await conn.query(
+      "INSERT INTO ip_invoice_items (item_id, invoice_id, item_date_added, item_name, item_quantity, item_price, item_order) VALUES (1, 1, '2026-01-10', 'Consulting', 1, 100.00, 1)",
+    );
+    await conn.query(
+      'INSERT INTO ip_invoice_item_amounts (item_amount_id, item_id, item_subtotal, item_tax_total, item_total) VALUES (1, 1, 100.00, 0, 100.00)',
+    );
+    await conn.query(
+      "INSERT INTO ip_invoice_items (item_id, invoice_id, item_date_added, item_name, item_quantity, item_price, item_order) VALUES (2, 1, '2026-01-10', 'Travel', 1, 20.00, 2)",
+    );
     await conn.query('INSERT INTO ip_invoice_item_amounts (item_amount_id, item_id, item_subtotal, item_tax_total, item_total) VALUES (2, 2, 20.00, 0, 20.00)');
     await conn.query('UPDATE ip_invoice_amounts SET invoice_item_subtotal = 120.00, invoice_total = 120.00, invoice_balance = 120.00 WHERE invoice_id = 1');
     sync(e);
     assert.equal(lastSubject(repo), 'Invoice INV-2026-0042 (ACME Ltd) added with 2 items');
     const body = lastBody(repo);
-    for (const line of ['ip_invoices: 1 added, 0 changed, 0 deleted', 'ip_invoice_items: 2 added, 0 changed, 0 deleted', 'ip_invoice_item_amounts: 2 added, 0 changed, 0 deleted', 'ip_invoice_amounts: 1 added, 0 changed, 0 deleted', 'ip_invoice_groups: 0 added, 1 changed, 0 deleted']) {
+    for (const line of [
+      'ip_invoices: 1 added, 0 changed, 0 deleted',
+      'ip_invoice_items: 2 added, 0 changed, 0 deleted',
+      'ip_invoice_item_amounts: 2 added, 0 changed, 0 deleted',
+      'ip_invoice_amounts: 1 added, 0 changed, 0 deleted',
+      'ip_invoice_groups: 0 added, 1 changed, 0 deleted',
+    ]) {
       assert.ok(body.split('\n').includes(line), `body has "${line}":\n${body}`);
     }
   });
@@ -104,14 +118,18 @@ describe('InvoicePlane profile', () => {
   });
 
   it('an item added to an existing invoice rolls up into the invoice', async () => {
-    await conn.query("INSERT INTO ip_invoice_items (item_id, invoice_id, item_date_added, item_name, item_quantity, item_price, item_order) VALUES (3, 1, '2026-01-11', 'Hosting', 1, 0.00, 3)");
+    await conn.query(
+      "INSERT INTO ip_invoice_items (item_id, invoice_id, item_date_added, item_name, item_quantity, item_price, item_order) VALUES (3, 1, '2026-01-11', 'Hosting', 1, 0.00, 3)",
+    );
     await conn.query('INSERT INTO ip_invoice_item_amounts (item_amount_id, item_id, item_subtotal, item_tax_total, item_total) VALUES (3, 3, 0, 0, 0)');
     sync(e);
     assert.equal(lastSubject(repo), 'Invoice INV-2026-0042 (ACME Ltd): 1 item added');
   });
 
   it('a payment', async () => {
-    await conn.query("INSERT INTO ip_payments (payment_id, invoice_id, payment_method_id, payment_date, payment_amount, payment_note) VALUES (1, 1, 1, '2026-01-20', 120.00, '')");
+    await conn.query(
+      "INSERT INTO ip_payments (payment_id, invoice_id, payment_method_id, payment_date, payment_amount, payment_note) VALUES (1, 1, 1, '2026-01-20', 120.00, '')",
+    );
     await conn.query('UPDATE ip_invoice_amounts SET invoice_paid = 120.00, invoice_balance = 0 WHERE invoice_id = 1');
     sync(e);
     assert.equal(lastSubject(repo), 'Payment 120.00 on INV-2026-0042 (bank transfer)');
@@ -141,7 +159,9 @@ describe('InvoicePlane profile', () => {
     await conn.query("UPDATE ip_clients SET client_fax = '030 1234' WHERE client_id = 1");
     sync(e);
     assert.equal(lastSubject(repo), 'Client "ACME Ltd" changed');
-    await conn.query("INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name, client_active) VALUES (2, NOW(), NOW(), 'Globex', 1)");
+    await conn.query(
+      "INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name, client_active) VALUES (2, NOW(), NOW(), 'Globex', 1)",
+    );
     sync(e);
     await conn.query('DELETE FROM ip_clients WHERE client_id = 2');
     sync(e);
@@ -164,7 +184,7 @@ describe('InvoicePlane profile', () => {
     const first = sync(pe);
     assert.doesNotMatch(first.stderr, /profile:/);
     assert.ok(existsSync(path.join(plain, 'database/data/ip_sessions.sql')));
-    await conn.query("UPDATE ip_invoices SET invoice_status_id = 4 WHERE invoice_id = 1");
+    await conn.query('UPDATE ip_invoices SET invoice_status_id = 4 WHERE invoice_id = 1');
     sync(pe);
     assert.equal(lastSubject(plain), 'ip_invoices ~1');
     // The profile's repository words the same change.

@@ -36,7 +36,12 @@ function setUp() {
     git(dir, ['commit', '-q', '-m', file]);
   };
   /** A new process's view: its own Git and project object, the same repository and state folder. */
-  const project = (): GuardedProject & { git: CountingGit } => ({ git: new CountingGit(dir, baseEnv()), stateDir, snapshotPath: 'db', config: { secrets: { key: undefined, mode: 'auto' } } });
+  const project = (): GuardedProject & { git: CountingGit } => ({
+    git: new CountingGit(dir, baseEnv()),
+    stateDir,
+    snapshotPath: 'db',
+    config: { secrets: { key: undefined, mode: 'auto' } },
+  });
   return { commit, project };
 }
 

@@ -65,13 +65,21 @@ describe('Prometheus metrics (issue 13)', () => {
       const sources = m.find((f) => f.name === 'dbsync_change_source_info')!.metrics.filter((s) => s.value === '1');
       assert.equal(sources.length, 1, 'one change source in use');
       assert.ok(value(m, 'dbsync_polls_total') >= 0);
-      assert.ok(m.some((f) => f.name === 'dbsync_process_resident_memory_bytes'), 'process metrics too');
+      assert.ok(
+        m.some((f) => f.name === 'dbsync_process_resident_memory_bytes'),
+        'process metrics too',
+      );
       assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 404);
 
       // A second daemon (another repository) asked for the same port: one line, exit 1.
       const other = cli(['watch'], { ...env, PROJECT_DIR: tempDir() }, { timeoutMs: 60_000 });
       assert.equal(other.code, 1, other.stderr);
-      assert.match(other.stderr.trim().split('\n').at(-1)!, new RegExp(`^git-dbsync: serve metrics: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\) -- another process uses that port: choose another DBSYNC_METRICS_ADDR$`));
+      assert.match(
+        other.stderr.trim().split('\n').at(-1)!,
+        new RegExp(
+          `^git-dbsync: serve metrics: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\) -- another process uses that port: choose another DBSYNC_METRICS_ADDR$`,
+        ),
+      );
     } finally {
       watch.child.kill('SIGTERM');
       await watch.waitExit(30_000);

@@ -59,7 +59,10 @@ describe('push only where told (issue 11)', () => {
     assert.equal(r.code, 2, r.stderr);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0]!, /^git-dbsync: open project: PROJECT_DIR is not set, and the current folder is inside the git repository .*app, which holds other files \(README\.md, src\/app\.ts\); git-dbsync would commit the database into it -- set PROJECT_DIR .* run `git-dbsync hook install` here first$/);
+    assert.match(
+      lines[0]!,
+      /^git-dbsync: open project: PROJECT_DIR is not set, and the current folder is inside the git repository .*app, which holds other files \(README\.md, src\/app\.ts\); git-dbsync would commit the database into it -- set PROJECT_DIR .* run `git-dbsync hook install` here first$/,
+    );
     assert.equal(commitCount(clone), 1, 'nothing committed');
     assert.equal(git(clone, ['status', '--porcelain', '--untracked-files=all']), '', 'nothing written');
     assert.equal(refs(remote), before, 'nothing pushed');
@@ -78,8 +81,11 @@ describe('push only where told (issue 11)', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^committed [0-9a-f]{12}/);
     assert.doesNotMatch(r.stdout, /pushed/);
-    assert.match(r.stderr, /remote origin was not named to git-dbsync .* nothing is pushed to it or pulled from it -- to back up there, run `git-dbsync remote set`/);
-    assert.equal(refs(remote), before, 'nothing pushed to the clone\'s origin');
+    assert.match(
+      r.stderr,
+      /remote origin was not named to git-dbsync .* nothing is pushed to it or pulled from it -- to back up there, run `git-dbsync remote set`/,
+    );
+    assert.equal(refs(remote), before, "nothing pushed to the clone's origin");
   });
 
   it('a remote named by `remote set` is recorded (dbsync.remote) and pushed to without GIT_REMOTE_URL', async () => {
@@ -117,7 +123,7 @@ describe('push only where told (issue 11)', () => {
     const r = cli(['sync'], env);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /pushed to origin\/main/);
-    assert.doesNotMatch(r.stderr, /was not named/, 'no notice: the remote already had git-dbsync\'s commits');
+    assert.doesNotMatch(r.stderr, /was not named/, "no notice: the remote already had git-dbsync's commits");
     assert.equal(git(dir, ['config', '--get', 'dbsync.remote']).trim(), 'origin', 'the key is recorded');
     assert.equal(git(remote, ['rev-parse', 'main']).trim(), git(dir, ['rev-parse', 'HEAD']).trim());
   });

@@ -26,7 +26,9 @@ describe('show, history, log (issue 13)', () => {
     const dir = tempDir();
     const env = baseEnv({ ...server.env('hist'), PROJECT_DIR: dir });
     const sync = () => assert.equal(cli(['sync'], env).code, 0);
-    await c.query("CREATE TABLE invoices (id INT PRIMARY KEY, status TINYINT NOT NULL, total DECIMAL(10,2), client VARCHAR(40)); INSERT INTO invoices VALUES (1, 1, 100.00, 'Nordwind'), (2, 1, 20.00, 'Café Zürich')");
+    await c.query(
+      "CREATE TABLE invoices (id INT PRIMARY KEY, status TINYINT NOT NULL, total DECIMAL(10,2), client VARCHAR(40)); INSERT INTO invoices VALUES (1, 1, 100.00, 'Nordwind'), (2, 1, 20.00, 'Café Zürich')",
+    );
     sync();
     await c.query('UPDATE invoices SET status = 2, total = 120.50 WHERE id = 1');
     sync();
@@ -48,11 +50,17 @@ describe('show, history, log (issue 13)', () => {
     assert.ok(third.includes('invoices id=3 added: status=1, total=NULL, client=NULL'), third.join('\n'));
     assert.ok(third.includes("invoices id=2 deleted: status=1, total=20.00, client='Café Zürich'"), third.join('\n'));
     const last = cli(['show'], genv).stdout.split('\n');
-    assert.ok(last.some((l) => /^invoices id=1: status 2 -> 3, note \(none\) -> 'none'$/.test(l)), `a new column reads as set: ${last.join('\n')}`);
+    assert.ok(
+      last.some((l) => /^invoices id=1: status 2 -> 3, note \(none\) -> 'none'$/.test(l)),
+      `a new column reads as set: ${last.join('\n')}`,
+    );
 
     const h = cli(['history', 'invoices', '1'], genv);
     assert.equal(h.code, 0, h.stderr);
-    const versions = h.stdout.split('\n').filter((l) => l.startsWith('    ')).map((l) => l.trim());
+    const versions = h.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('    '))
+      .map((l) => l.trim());
     assert.deepEqual(versions, [
       "invoices id=1: status 2 -> 3, note (none) -> 'none'",
       'invoices id=1: status 1 -> 2, total 100.00 -> 120.50',

@@ -81,7 +81,9 @@ describe('restore --at and --tables (issue 13)', () => {
 
     // Changes everywhere; then invoices alone back to B: clients keep their live rows, the view and
     // the trigger stay, and the trigger works on the restored table.
-    await c.query("UPDATE clients SET name = 'Ada Lovelace' WHERE id = 1; DELETE FROM invoices WHERE id = 11; INSERT INTO invoices (id, client, total) VALUES (12, 2, 5.00)");
+    await c.query(
+      "UPDATE clients SET name = 'Ada Lovelace' WHERE id = 1; DELETE FROM invoices WHERE id = 11; INSERT INTO invoices (id, client, total) VALUES (12, 2, 5.00)",
+    );
     const clientsLive = await rows('clients');
     const dry = ok(['restore', b, '--tables', 'invoices'], env);
     assert.match(dry, /- only invoices \(--tables\) and their triggers: every other table, view, routine and event is left alone/);
@@ -92,7 +94,10 @@ describe('restore --at and --tables (issue 13)', () => {
     assert.notDeepEqual(clientsLive, clientsB);
     assert.match(lastSubject(dir), new RegExp(`^Restore of invoices from ${b.slice(0, 12)}:`));
     const [triggers] = (await c.query('SHOW TRIGGERS')) as unknown as [Array<{ Trigger: string }>];
-    assert.deepEqual(triggers.map((t) => t.Trigger), ['invoices_note']);
+    assert.deepEqual(
+      triggers.map((t) => t.Trigger),
+      ['invoices_note'],
+    );
     const [views] = (await c.query("SHOW FULL TABLES WHERE Table_type = 'VIEW'")) as unknown as [unknown[]];
     assert.equal(views.length, 1, 'the view stays');
     await c.query('INSERT INTO invoices (id, client, total) VALUES (13, 1, 1.00)');
@@ -101,7 +106,11 @@ describe('restore --at and --tables (issue 13)', () => {
     // The unsaved changes were committed first: nothing lost.
     assert.ok(git(dir, ['log', '--format=%s']).includes('clients'), 'the edit of clients is in the history');
 
-    refused(['restore', b, '--tables', 'nope'], env, /--tables: nope is not in the snapshot of [0-9a-f]{12} .* -- name tables of that snapshot \(clients, invoices\)/);
+    refused(
+      ['restore', b, '--tables', 'nope'],
+      env,
+      /--tables: nope is not in the snapshot of [0-9a-f]{12} .* -- name tables of that snapshot \(clients, invoices\)/,
+    );
     refused(['restore', b, '--tables', 'invoices', '--drop-extra'], env, /--tables does not go with --drop-extra/);
   });
 
@@ -124,8 +133,12 @@ describe('restore --at and --tables (issue 13)', () => {
     assert.equal(Number(none.n), 0, 'a plan creates nothing');
 
     const done = ok(['restore', first, '--into', 'sel_copy', '--yes'], env);
-    assert.match(done, /restored snapshot [0-9a-f]{12} into database sel_copy: 2 table\(s\) and 2 view\(s\), routine\(s\) and trigger\(s\); the live database and the repository are untouched/);
-    const copy = async (t: string) => ((await c.query(`SELECT * FROM sel_copy.\`${t}\` ORDER BY id`)) as unknown as [Array<Record<string, unknown>>])[0].map((x) => JSON.stringify(x));
+    assert.match(
+      done,
+      /restored snapshot [0-9a-f]{12} into database sel_copy: 2 table\(s\) and 2 view\(s\), routine\(s\) and trigger\(s\); the live database and the repository are untouched/,
+    );
+    const copy = async (t: string) =>
+      ((await c.query(`SELECT * FROM sel_copy.\`${t}\` ORDER BY id`)) as unknown as [Array<Record<string, unknown>>])[0].map((x) => JSON.stringify(x));
     assert.deepEqual([await copy('clients'), await copy('invoices')], [clientsThen, invoicesThen], 'the copy holds the old snapshot');
     assert.deepEqual(await rows('clients'), unsaved, 'the live database keeps even its uncommitted change');
     assert.deepEqual(await rows('invoices'), liveBefore[1]);

@@ -35,9 +35,9 @@ INSERT INTO log VALUES ('a'), ('b');
 
 /** Every table's rows (and the table list), as comparable text. */
 async function contents(c: Connection, db: string): Promise<Record<string, unknown>> {
-  const [tables] = (await c.query(`SELECT TABLE_NAME AS t, TABLE_TYPE AS y FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [db])) as unknown as [
-    Array<{ t: string; y: string }>,
-  ];
+  const [tables] = (await c.query(`SELECT TABLE_NAME AS t, TABLE_TYPE AS y FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`, [
+    db,
+  ])) as unknown as [Array<{ t: string; y: string }>];
   const out: Record<string, unknown> = {};
   for (const { t, y } of tables) {
     const [rows] = (await c.query(`SELECT * FROM \`${db}\`.\`${t}\``)) as unknown as [Array<Record<string, unknown>>];
@@ -115,7 +115,9 @@ describe('restore', () => {
       const a = head(dir);
       const stateA = await contents(c, db);
 
-      await c.query("UPDATE customers SET credit = 999.99 WHERE id = 2; DELETE FROM orders WHERE id = 10; INSERT INTO log VALUES ('c'); DROP VIEW big_customers");
+      await c.query(
+        "UPDATE customers SET credit = 999.99 WHERE id = 2; DELETE FROM orders WHERE id = 10; INSERT INTO log VALUES ('c'); DROP VIEW big_customers",
+      );
       assert.match(sync(env), /^committed /);
       const b = head(dir);
 
@@ -176,7 +178,10 @@ describe('restore', () => {
       // A pass (sync or watch) on the empty database refuses to record "everything deleted".
       const pass = cli(['sync'], newEnv);
       assert.equal(pass.code, 1, pass.stdout + pass.stderr);
-      assert.match(pass.stderr, /holds no rows, but the last snapshot has data in 3 table\(s\); nothing was committed -- load the snapshot with `git-dbsync restore --yes`/);
+      assert.match(
+        pass.stderr,
+        /holds no rows, but the last snapshot has data in 3 table\(s\); nothing was committed -- load the snapshot with `git-dbsync restore --yes`/,
+      );
       assert.equal(pass.stderr.trim().split('\n').length, 1);
       assert.equal(commitCount(clone), before);
       assert.equal(git(clone, ['status', '--porcelain']).trim(), '', 'the working tree is untouched');
@@ -200,7 +205,9 @@ describe('restore', () => {
 
       // Empty tables (e.g. created by an application installer) count as empty too.
       const emptyDb = `${db}_tables`;
-      await c.query(`CREATE DATABASE \`${emptyDb}\`; CREATE TABLE \`${emptyDb}\`.customers (id INT PRIMARY KEY, name VARCHAR(50) NOT NULL, credit DECIMAL(10,2))`);
+      await c.query(
+        `CREATE DATABASE \`${emptyDb}\`; CREATE TABLE \`${emptyDb}\`.customers (id INT PRIMARY KEY, name VARCHAR(50) NOT NULL, credit DECIMAL(10,2))`,
+      );
       const r2 = restore(['--yes'], baseEnv({ ...server.env(emptyDb), PROJECT_DIR: clone }));
       assert.equal(r2.code, 0, r2.stderr + r2.stdout);
       assert.equal(commitCount(clone), before);
@@ -217,7 +224,9 @@ describe('restore', () => {
       sync(env);
       const a = head(dir);
       const stateA = await contents(c, db);
-      await c.query("CREATE TABLE extra_t (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO extra_t VALUES (1, 'keep me'); CREATE VIEW extra_v AS SELECT id FROM orders");
+      await c.query(
+        "CREATE TABLE extra_t (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO extra_t VALUES (1, 'keep me'); CREATE VIEW extra_v AS SELECT id FROM orders",
+      );
 
       const keep = restore([a, '--yes'], env);
       assert.equal(keep.code, 0, keep.stderr + keep.stdout);
@@ -226,7 +235,9 @@ describe('restore', () => {
       assert.match(keep.stdout, /saved unsaved changes first: committed /);
       const [[row]] = (await c.query('SELECT v FROM extra_t WHERE id = 1')) as unknown as [[{ v: string }]];
       assert.equal(row.v, 'keep me');
-      const [[view]] = (await c.query("SELECT COUNT(*) AS n FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'extra_v'", [db])) as unknown as [[{ n: number }]];
+      const [[view]] = (await c.query("SELECT COUNT(*) AS n FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'extra_v'", [
+        db,
+      ])) as unknown as [[{ n: number }]];
       assert.equal(Number(view.n), 1);
       // The extra table is part of the recorded state, since it is still in the database.
       assert.ok(git(dir, ['ls-tree', '-r', '--name-only', 'HEAD', 'database']).includes('database/data/extra_t.sql'));
@@ -260,7 +271,10 @@ describe('restore', () => {
         assert.equal(r.code, 2, r.stderr);
         const lines = r.stderr.split('\n').filter(Boolean);
         assert.equal(lines.length, 1, r.stderr);
-        assert.equal(lines[0], `git-dbsync: restore: unknown revision ${JSON.stringify(rev)} -- name a commit, tag or branch (see \`git log\`), or a moment with --at`);
+        assert.equal(
+          lines[0],
+          `git-dbsync: restore: unknown revision ${JSON.stringify(rev)} -- name a commit, tag or branch (see \`git log\`), or a moment with --at`,
+        );
         assert.equal(r.stdout, '');
       }
       assert.deepEqual(await contents(c, db), before);
@@ -302,7 +316,9 @@ describe('restore', () => {
   it('never touches tables that DBSYNC_EXCLUDE_TABLES now leaves out', async () => {
     const { c, env } = await fresh();
     try {
-      await c.query("CREATE TABLE sess (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO sess VALUES (1, 'old'); CREATE TABLE keep (id INT PRIMARY KEY); INSERT INTO keep VALUES (1)");
+      await c.query(
+        "CREATE TABLE sess (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO sess VALUES (1, 'old'); CREATE TABLE keep (id INT PRIMARY KEY); INSERT INTO keep VALUES (1)",
+      );
       sync(env);
       const excluded = { ...env, DBSYNC_EXCLUDE_TABLES: 'sess' };
       await c.query('INSERT INTO keep VALUES (2)');
@@ -313,9 +329,17 @@ describe('restore', () => {
       const r = restore(['HEAD~1', '--yes'], excluded);
       assert.equal(r.code, 0, r.stderr + r.stdout);
       const [rows] = (await c.query('SELECT id, v FROM sess ORDER BY id')) as unknown as [Array<{ id: number; v: string }>];
-      assert.deepEqual(rows.map((x) => x.v), ['old', 'live-only'], 'the excluded table keeps its live rows');
+      assert.deepEqual(
+        rows.map((x) => x.v),
+        ['old', 'live-only'],
+        'the excluded table keeps its live rows',
+      );
       const [keep] = (await c.query('SELECT id FROM keep ORDER BY id')) as unknown as [Array<{ id: number }>];
-      assert.deepEqual(keep.map((x) => x.id), [1], 'the included table is restored');
+      assert.deepEqual(
+        keep.map((x) => x.id),
+        [1],
+        'the included table is restored',
+      );
     } finally {
       await c.end();
     }
@@ -331,7 +355,13 @@ describe('restore', () => {
       const r = restore(['HEAD', '--yes'], env);
       assert.equal(r.code, 0, r.stderr + r.stdout);
       const [rows] = (await c.query('SELECT id, LENGTH(data) AS n FROM b ORDER BY id')) as unknown as [Array<{ id: number; n: number }>];
-      assert.deepEqual(rows.map((x) => [x.id, Number(x.n)]), [[1, 6 * 1024 * 1024], [2, 5]]);
+      assert.deepEqual(
+        rows.map((x) => [x.id, Number(x.n)]),
+        [
+          [1, 6 * 1024 * 1024],
+          [2, 5],
+        ],
+      );
 
       // With a packet smaller than the row, nothing is dropped.
       await c.query('DELETE FROM b WHERE id = 2');
@@ -340,9 +370,16 @@ describe('restore', () => {
       try {
         const refused = restore(['HEAD~1', '--yes'], env);
         assert.equal(refused.code, 1, refused.stdout + refused.stderr);
-        assert.match(refused.stderr, /table b has a row of \d+ bytes, more than the server's max_allowed_packet \(4194304\); nothing was changed -- raise max_allowed_packet/);
+        assert.match(
+          refused.stderr,
+          /table b has a row of \d+ bytes, more than the server's max_allowed_packet \(4194304\); nothing was changed -- raise max_allowed_packet/,
+        );
         const [left] = (await c.query('SELECT id FROM b ORDER BY id')) as unknown as [Array<{ id: number }>];
-        assert.deepEqual(left.map((x) => x.id), [1], 'the table was not dropped');
+        assert.deepEqual(
+          left.map((x) => x.id),
+          [1],
+          'the table was not dropped',
+        );
       } finally {
         await c.query('SET GLOBAL max_allowed_packet = 67108864');
       }

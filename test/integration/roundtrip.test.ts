@@ -56,10 +56,10 @@ export async function fill(c: import('mysql2/promise').Connection): Promise<void
        '-1', 'x,z', '{"a": [1, 2.50, "x\\\\"y"], "b": null}', '0000-00-00', '0000-00-00 00:00:00', '1970-01-01 00:00:01.001', '-838:59:59.000000', 0,
        ST_GeomFromText('POLYGON((0 0,10 0,10 10,0 0))'), ST_PointFromText('POINT(1.5 -2.25)', 4326), ?, _cp1251 x'c0c1c2e0e1e2', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '2001:db8::ff00:42:8329')`,
     [
-      "quote ' double \" backslash \\ nul \0 newline \n cr \r tab \t ctrl-z \x1a emoji 😀 end",
+      'quote \' double " backslash \\ nul \0 newline \n cr \r tab \t ctrl-z \x1a emoji 😀 end',
       'x'.repeat(70000) + '\n' + 'é'.repeat(1000),
       ALL_BYTES,
-      Buffer.concat([ALL_BYTES, Buffer.from('\\\'\n')]),
+      Buffer.concat([ALL_BYTES, Buffer.from("\\'\n")]),
       LATIN1.toString('latin1'),
     ],
   );
@@ -74,23 +74,35 @@ export async function fill(c: import('mysql2/promise').Connection): Promise<void
   await c.query(`INSERT INTO hidden (id, secret, v) VALUES (1, 42, 1), (2, 7, NULL)`);
   await c.query("INSERT INTO `odd name; ``quoted`` ü` VALUES (1, 'x'), (2, NULL)");
   await c.query('INSERT INTO Upper VALUES (1); INSERT INTO upper VALUES (2)');
-  await c.query("CREATE TRIGGER trg_bi BEFORE INSERT ON uniq FOR EACH ROW BEGIN IF NEW.c IS NULL THEN SET NEW.c = 0; END IF; END");
-  await c.query("CREATE PROCEDURE p_count(OUT n INT) BEGIN SELECT COUNT(*) INTO n FROM everything; SELECT n; END");
-  await c.query("CREATE FUNCTION f_twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2");
+  await c.query('CREATE TRIGGER trg_bi BEFORE INSERT ON uniq FOR EACH ROW BEGIN IF NEW.c IS NULL THEN SET NEW.c = 0; END IF; END');
+  await c.query('CREATE PROCEDURE p_count(OUT n INT) BEGIN SELECT COUNT(*) INTO n FROM everything; SELECT n; END');
+  await c.query('CREATE FUNCTION f_twice(x INT) RETURNS INT DETERMINISTIC RETURN x * 2');
   // A view that calls a stored function: routines must load before views.
   await c.query('CREATE VIEW v_fn AS SELECT id, f_twice(id) AS twice FROM everything');
   await c.query("CREATE EVENT ev_noop ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABLE DO SELECT 1");
 }
 
 function tables(server: MariaDbServer, db: string): string[] {
-  return server.client('mariadb', ['-N', '-e', `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='${db}' AND TABLE_TYPE='BASE TABLE' ORDER BY BINARY TABLE_NAME`]).toString('utf8').trim().split('\n');
+  return server
+    .client('mariadb', [
+      '-N',
+      '-e',
+      `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='${db}' AND TABLE_TYPE='BASE TABLE' ORDER BY BINARY TABLE_NAME`,
+    ])
+    .toString('utf8')
+    .trim()
+    .split('\n');
 }
 
 function checksums(server: MariaDbServer, db: string): string {
-  const list = tables(server, db).map((t) => '`' + t.replaceAll('`', '``') + '`').join(', ');
-  return server.client('mariadb', ['-N', db, '-e', `CHECKSUM TABLE ${list} EXTENDED`]).toString('utf8').replaceAll(`${db}.`, '');
+  const list = tables(server, db)
+    .map((t) => '`' + t.replaceAll('`', '``') + '`')
+    .join(', ');
+  return server
+    .client('mariadb', ['-N', db, '-e', `CHECKSUM TABLE ${list} EXTENDED`])
+    .toString('utf8')
+    .replaceAll(`${db}.`, '');
 }
-
 
 describe('round trip of every type and edge value', () => {
   let server: MariaDbServer;
@@ -125,10 +137,13 @@ describe('round trip of every type and edge value', () => {
     assert.equal(commitCount(repo), 1, 'restoring into an empty database makes no commit');
 
     // The README's stock-client command.
-    execSync(`cat header.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | mariadb --no-defaults --socket=${server.socket} -uroot --binary-mode copy2`, {
-      cwd: path.join(repo, 'database'),
-      shell: '/bin/bash',
-    });
+    execSync(
+      `cat header.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | mariadb --no-defaults --socket=${server.socket} -uroot --binary-mode copy2`,
+      {
+        cwd: path.join(repo, 'database'),
+        shell: '/bin/bash',
+      },
+    );
 
     const want = checksums(server, 'src');
     assert.match(want, /everything\t\d+/);

@@ -64,7 +64,10 @@ async function invoicePlaneDb(): Promise<string> {
        (4, 'cron_key', ?), (5, 'default_invoice_terms', ?), (6, 'invoice_pre_password', '')`,
     [SECRET.smtp, SECRET.stripe, VISIBLE[0], SECRET.cron, VISIBLE[1]],
   );
-  await c.query(`INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name) VALUES (1, '2026-01-07 10:00:00', '2026-01-07 10:00:00', ?)`, [VISIBLE[2]]);
+  await c.query(
+    `INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name) VALUES (1, '2026-01-07 10:00:00', '2026-01-07 10:00:00', ?)`,
+    [VISIBLE[2]],
+  );
   await c.query(
     `INSERT INTO ip_invoices (invoice_id, user_id, client_id, invoice_group_id, invoice_password, invoice_date_created, invoice_date_modified, invoice_date_due, invoice_number, invoice_terms, invoice_url_key) VALUES
        (1, 1, 1, 1, ?, '2026-02-01', '2026-02-01 10:00:00', '2026-03-01', 'INV-1', 'terms', 'urlkey00000000000000000000000001'),
@@ -111,7 +114,10 @@ class Scenario {
 
 /** Every byte the repository holds in its whole history (all objects of all refs), its messages, config and logs. */
 function everything(dir: string, output: string[]): Buffer {
-  const ids = git(dir, ['rev-list', '--all', '--objects']).split('\n').filter(Boolean).map((l) => l.split(' ')[0]);
+  const ids = git(dir, ['rev-list', '--all', '--objects'])
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ')[0]);
   assert.ok(ids.length > 10, 'the history has objects');
   const objects = execFileSync('git', ['cat-file', '--batch'], { cwd: dir, input: ids.join('\n') + '\n', maxBuffer: 1 << 30 });
   const messages = git(dir, ['log', '--all', '--format=%H %an %ae%n%B']);
@@ -158,7 +164,10 @@ describe('secrets policy (keep, redact, encrypt; restore with and without the ke
     await q(s.db, "INSERT INTO ip_settings (setting_id, setting_key, setting_value) VALUES (7, 'QUOTE_PRE_PASSWORD  ', ?)", [quotePre]);
     // The oracle: the server's own comparison finds both rows by the names the application asks for.
     const found = await q(s.db, "SELECT setting_id FROM ip_settings WHERE setting_key IN ('smtp_password', 'quote_pre_password') ORDER BY setting_id");
-    assert.deepEqual(found.map((r) => Number(r.setting_id)), [1, 7]);
+    assert.deepEqual(
+      found.map((r) => Number(r.setting_id)),
+      [1, 7],
+    );
     s.ok(['sync']);
     const settings = fileAt(s.dir, 'HEAD', 'ip_settings');
     assert.match(settings, /'smtp_password ','dbsync:redacted'/);
@@ -178,7 +187,10 @@ describe('secrets policy (keep, redact, encrypt; restore with and without the ke
   it('redact (the default without a key): no secret anywhere in the full history; restore elsewhere reports each rule with its hint', async () => {
     const s = new Scenario(tempDir(), await invoicePlaneDb());
     const first = s.ok(['sync']);
-    assert.match(first.stderr, /secrets: redacting ip_users\.user_password \(user password hash\), ip_users\.user_psalt .*ip_settings\.setting_value \(SMTP password; payment gateway key or secret; cron key; .*DBSYNC_SECRET_KEY_FILE.*DBSYNC_SECRET_POLICY=table\.column=keep/);
+    assert.match(
+      first.stderr,
+      /secrets: redacting ip_users\.user_password \(user password hash\), ip_users\.user_psalt .*ip_settings\.setting_value \(SMTP password; payment gateway key or secret; cron key; .*DBSYNC_SECRET_KEY_FILE.*DBSYNC_SECRET_POLICY=table\.column=keep/,
+    );
     const users = fileAt(s.dir, 'HEAD', 'ip_users');
     assert.match(users, /'admin@example\.com','dbsync:redacted'.*'dbsync:redacted'.*'dbsync:redacted'/);
     assert.match(users, /'clerk@example\.com','dbsync:redacted',.*NULL,0,''/, "NULL and '' stay as they are");
@@ -189,7 +201,10 @@ describe('secrets policy (keep, redact, encrypt; restore with and without the ke
     const before = commitCount(s.dir);
     assert.match(s.ok(['sync']).stdout, /no changes/);
     await q(s.db, "UPDATE ip_clients SET client_name = 'ACME Visible Ltd' WHERE client_id = 1");
-    await q(s.db, "INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name) VALUES (2, '2026-01-08 10:00:00', '2026-01-08 10:00:00', 'Second')");
+    await q(
+      s.db,
+      "INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name) VALUES (2, '2026-01-08 10:00:00', '2026-01-08 10:00:00', 'Second')",
+    );
     s.ok(['sync']);
     assert.equal(commitCount(s.dir), before + 1);
     s.ok(['status']);
@@ -199,18 +214,37 @@ describe('secrets policy (keep, redact, encrypt; restore with and without the ke
     const n = new Scenario(cloneOf(s.dir), await emptyDb());
     const r = n.ok(['restore', '--yes']);
     const notRestored = r.stdout.split('\n').filter((l) => l.startsWith('not restored:'));
-    assert.ok(notRestored.some((l) => /^not restored: ip_users\.user_password \(user password hash\), 2 value\(s\) redacted in the snapshot; .* -- each user sets a new password: 'I forgot my password'/.test(l)), r.stdout);
-    assert.ok(notRestored.some((l) => /ip_settings\.setting_value \(SMTP password\), 1 value\(s\) .* Settings > E-mail/.test(l)), r.stdout);
+    assert.ok(
+      notRestored.some((l) =>
+        /^not restored: ip_users\.user_password \(user password hash\), 2 value\(s\) redacted in the snapshot; .* -- each user sets a new password: 'I forgot my password'/.test(
+          l,
+        ),
+      ),
+      r.stdout,
+    );
+    assert.ok(
+      notRestored.some((l) => /ip_settings\.setting_value \(SMTP password\), 1 value\(s\) .* Settings > E-mail/.test(l)),
+      r.stdout,
+    );
     assert.ok(notRestored.some((l) => /ip_settings\.setting_value \(cron key\)/.test(l)));
     assert.ok(notRestored.some((l) => /ip_invoices\.invoice_password \(invoice PDF password\), 1 value\(s\)/.test(l)));
     assert.equal(new Set(notRestored).size, notRestored.length, 'one line per rule');
     assert.match(r.stdout, /^restored/m);
     const restored = await q(n.db, 'SELECT user_id, user_email, user_password, user_psalt, user_passwordreset_token FROM ip_users ORDER BY user_id');
     assert.deepEqual(restored, [
-      { user_id: 1, user_email: 'admin@example.com', user_password: 'dbsync:redacted', user_psalt: 'dbsync:redacted', user_passwordreset_token: 'dbsync:redacted' },
+      {
+        user_id: 1,
+        user_email: 'admin@example.com',
+        user_password: 'dbsync:redacted',
+        user_psalt: 'dbsync:redacted',
+        user_passwordreset_token: 'dbsync:redacted',
+      },
       { user_id: 2, user_email: 'clerk@example.com', user_password: 'dbsync:redacted', user_psalt: null, user_passwordreset_token: '' },
     ]);
-    assert.deepEqual(await q(n.db, 'SELECT client_id, client_name FROM ip_clients ORDER BY client_id'), await q(s.db, 'SELECT client_id, client_name FROM ip_clients ORDER BY client_id'));
+    assert.deepEqual(
+      await q(n.db, 'SELECT client_id, client_name FROM ip_clients ORDER BY client_id'),
+      await q(s.db, 'SELECT client_id, client_name FROM ip_clients ORDER BY client_id'),
+    );
     // The database equals the snapshot now: nothing to commit.
     assert.match(n.ok(['sync']).stdout, /no changes/);
   });
@@ -235,7 +269,9 @@ describe('secrets policy (keep, redact, encrypt; restore with and without the ke
     s.ok(['sync']);
     assert.equal(commitCount(s.dir), before + 1);
     assert.deepEqual(git(s.dir, ['diff', '--name-only', 'HEAD~1', 'HEAD']).trim().split('\n'), ['database/data/ip_settings.sql']);
-    const changed = git(s.dir, ['diff', '--unified=0', 'HEAD~1', 'HEAD']).split('\n').filter((l) => /^[-+][^-+]/.test(l));
+    const changed = git(s.dir, ['diff', '--unified=0', 'HEAD~1', 'HEAD'])
+      .split('\n')
+      .filter((l) => /^[-+][^-+]/.test(l));
     assert.equal(changed.length, 2, changed.join('\n'));
     for (const l of changed) assert.match(l, /^[-+]INSERT INTO `ip_settings` VALUES \(1,'smtp_password','dbsync:enc:v1:/);
     s.ok(['status']);
@@ -264,24 +300,45 @@ describe('secrets policy (keep, redact, encrypt; restore with and without the ke
     const headBefore = git(wrong.dir, ['rev-parse', 'HEAD']);
     const r2 = wrong.run(['restore', '--yes']);
     assert.equal(r2.code, 2, r2.stderr);
-    assert.match(r2.stderr, /^git-dbsync: restore: DBSYNC_SECRET_KEY_FILE \(.*\) does not decrypt ip_\w+\.\w+ in data\/ip_\w+\.sql line \d+ .*nothing was changed -- set DBSYNC_SECRET_KEY_FILE to the key used/m);
-    assert.equal(r2.stderr.trim().split('\n').filter((l) => l.startsWith('git-dbsync:')).length, 1);
+    assert.match(
+      r2.stderr,
+      /^git-dbsync: restore: DBSYNC_SECRET_KEY_FILE \(.*\) does not decrypt ip_\w+\.\w+ in data\/ip_\w+\.sql line \d+ .*nothing was changed -- set DBSYNC_SECRET_KEY_FILE to the key used/m,
+    );
+    assert.equal(
+      r2.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('git-dbsync:')).length,
+      1,
+    );
     assert.deepEqual(await q(wrong.db, 'SHOW TABLES'), []);
     assert.equal(git(wrong.dir, ['rev-parse', 'HEAD']), headBefore);
 
     // Without the key: everything else restored, one line per rule, the verification passes.
     const noKey = new Scenario(cloneOf(s.dir), await emptyDb());
     const r3 = noKey.ok(['restore', '--yes']);
-    assert.match(r3.stdout, /^not restored: ip_users\.user_password \(user password hash\), 2 value\(s\) encrypted, and DBSYNC_SECRET_KEY_FILE is not set; .* -- restore again with the key, or each user sets a new password/m);
+    assert.match(
+      r3.stdout,
+      /^not restored: ip_users\.user_password \(user password hash\), 2 value\(s\) encrypted, and DBSYNC_SECRET_KEY_FILE is not set; .* -- restore again with the key, or each user sets a new password/m,
+    );
     assert.match(r3.stdout, /^not restored: ip_quotes\.quote_password \(quote PDF password\), 1 value\(s\)/m);
     assert.match(r3.stdout, /^restored/m);
     const cols = 'user_id, user_email, user_name, user_date_created, user_passwordreset_token IS NULL AS t';
     assert.deepEqual(await q(noKey.db, `SELECT ${cols} FROM ip_users ORDER BY user_id`), await q(s.db, `SELECT ${cols} FROM ip_users ORDER BY user_id`));
-    assert.deepEqual(await q(noKey.db, 'SELECT user_password FROM ip_users ORDER BY user_id'), [{ user_password: 'dbsync:redacted' }, { user_password: 'dbsync:redacted' }]);
+    assert.deepEqual(await q(noKey.db, 'SELECT user_password FROM ip_users ORDER BY user_id'), [
+      { user_password: 'dbsync:redacted' },
+      { user_password: 'dbsync:redacted' },
+    ]);
     assert.deepEqual(await q(noKey.db, 'SELECT * FROM ip_clients'), await q(s.db, 'SELECT * FROM ip_clients'));
     assert.deepEqual(
-      await q(noKey.db, "SELECT setting_key, setting_value FROM ip_settings WHERE setting_key NOT IN ('smtp_password', 'gateway_stripe_apiKey', 'cron_key') ORDER BY setting_id"),
-      await q(s.db, "SELECT setting_key, setting_value FROM ip_settings WHERE setting_key NOT IN ('smtp_password', 'gateway_stripe_apiKey', 'cron_key') ORDER BY setting_id"),
+      await q(
+        noKey.db,
+        "SELECT setting_key, setting_value FROM ip_settings WHERE setting_key NOT IN ('smtp_password', 'gateway_stripe_apiKey', 'cron_key') ORDER BY setting_id",
+      ),
+      await q(
+        s.db,
+        "SELECT setting_key, setting_value FROM ip_settings WHERE setting_key NOT IN ('smtp_password', 'gateway_stripe_apiKey', 'cron_key') ORDER BY setting_id",
+      ),
     );
     for (const sc of [withKey, wrong, noKey]) assertNoSecrets(sc.dir, sc.output, [...Object.values(SECRET), CHANGED_SMTP]);
   });

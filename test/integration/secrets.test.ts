@@ -30,7 +30,16 @@ async function freshDb(): Promise<string> {
 }
 
 function tcpEnv(db: string, dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return baseEnv({ DB_HOST: '127.0.0.1', DB_PORT: String(server.port), DB_USER: 'keeper', DB_PASSWORD: PASSWORD, DB_NAME: db, PROJECT_DIR: dir, DBSYNC_LOG_LEVEL: 'debug', ...extra });
+  return baseEnv({
+    DB_HOST: '127.0.0.1',
+    DB_PORT: String(server.port),
+    DB_USER: 'keeper',
+    DB_PASSWORD: PASSWORD,
+    DB_NAME: db,
+    PROJECT_DIR: dir,
+    DBSYNC_LOG_LEVEL: 'debug',
+    ...extra,
+  });
 }
 
 /** Files under `dir` (including .git) whose bytes contain `secret` (grep -r, binary files too). */

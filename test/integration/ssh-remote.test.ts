@@ -62,7 +62,10 @@ describe('ssh remote', { skip: unavailable ?? false }, () => {
 
     const r = await remoteSet(sshd.url(good));
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.equal(r.stdout.trim(), `remote origin set to ${sshd.url(good)}: reachable and writable (1 branch; probe ref under refs/dbsync-probe/ pushed and deleted)`);
+    assert.equal(
+      r.stdout.trim(),
+      `remote origin set to ${sshd.url(good)}: reachable and writable (1 branch; probe ref under refs/dbsync-probe/ pushed and deleted)`,
+    );
     assert.equal(r.stderr, '');
     assert.equal(git(r.dir, ['remote', 'get-url', 'origin']).trim(), sshd.url(good));
     assert.equal(refs(good), before, 'the remote has the same refs as before: the probe ref is gone, main untouched');
@@ -77,7 +80,10 @@ describe('ssh remote', { skip: unavailable ?? false }, () => {
   it('remote set: nothing listening on the port is "host unreachable"', async () => {
     const r = await remoteSet(sshd.url(good, await freePort()));
     assert.equal(r.code, 1, r.stderr);
-    assert.match(errorLine(r), /^git-dbsync: check remote origin: host unreachable: ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused -- check the host name and port/);
+    assert.match(
+      errorLine(r),
+      /^git-dbsync: check remote origin: host unreachable: ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused -- check the host name and port/,
+    );
     assert.match(r.stdout, /^remote origin set to ssh:/, 'the remote is saved all the same');
   });
 
@@ -85,7 +91,10 @@ describe('ssh remote', { skip: unavailable ?? false }, () => {
     const other = newKey(path.join(tempDir(), 'id_other'));
     const r = await remoteSet(sshd.url(good), { DBSYNC_SSH_KEY: other });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(errorLine(r), /^git-dbsync: check remote origin: key refused: root@127\.0\.0\.1: Permission denied \(publickey\)\. -- add this computer's public key .* DBSYNC_SSH_KEY/);
+    assert.match(
+      errorLine(r),
+      /^git-dbsync: check remote origin: key refused: root@127\.0\.0\.1: Permission denied \(publickey\)\. -- add this computer's public key .* DBSYNC_SSH_KEY/,
+    );
   });
 
   it('remote set: an accepted key in a file others can read is named with the fix', async () => {
@@ -96,7 +105,10 @@ describe('ssh remote', { skip: unavailable ?? false }, () => {
     chmodSync(key, 0o644);
     const r = await remoteSet(sshd.url(good), { DBSYNC_SSH_KEY: key });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(errorLine(r), new RegExp(`key refused: ssh ignored the private key ${key} because its permissions \\(0644\\) are too open -- chmod 600 ${key}`));
+    assert.match(
+      errorLine(r),
+      new RegExp(`key refused: ssh ignored the private key ${key} because its permissions \\(0644\\) are too open -- chmod 600 ${key}`),
+    );
   });
 
   it('remote set: a host missing from known_hosts is "host key unknown", with the ssh-keyscan line', async () => {
@@ -104,23 +116,40 @@ describe('ssh remote', { skip: unavailable ?? false }, () => {
     writeFileSync(empty, '');
     const r = await remoteSet(sshd.url(good), { DBSYNC_SSH_KNOWN_HOSTS: empty });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(errorLine(r), new RegExp(`check remote origin: host key unknown: 127\\.0\\.0\\.1 port ${sshd.port} is not in known_hosts -- .*ssh-keyscan -p ${sshd.port} 127\\.0\\.0\\.1 >> ~/\\.ssh/known_hosts`));
+    assert.match(
+      errorLine(r),
+      new RegExp(
+        `check remote origin: host key unknown: 127\\.0\\.0\\.1 port ${sshd.port} is not in known_hosts -- .*ssh-keyscan -p ${sshd.port} 127\\.0\\.0\\.1 >> ~/\\.ssh/known_hosts`,
+      ),
+    );
   });
 
   it('remote set: a host key other than the known one is "host key changed"', async () => {
     const wrong = path.join(tempDir(), 'known_hosts');
     const otherHost = newKey(path.join(path.dirname(wrong), 'other_host'));
-    writeFileSync(wrong, `[127.0.0.1]:${sshd.port} ${readFileSync(otherHost + '.pub', 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    writeFileSync(
+      wrong,
+      `[127.0.0.1]:${sshd.port} ${readFileSync(otherHost + '.pub', 'utf8')
+        .split(' ')
+        .slice(0, 2)
+        .join(' ')}\n`,
+    );
     const r = await remoteSet(sshd.url(good), { DBSYNC_SSH_KNOWN_HOSTS: wrong });
     assert.equal(r.code, 1, r.stderr);
-    assert.match(errorLine(r), new RegExp(`host key changed: .* -- if the server was reinstalled, remove the old key \\(ssh-keygen -R "\\[127\\.0\\.0\\.1\\]:${sshd.port}"\\)`));
+    assert.match(
+      errorLine(r),
+      new RegExp(`host key changed: .* -- if the server was reinstalled, remove the old key \\(ssh-keygen -R "\\[127\\.0\\.0\\.1\\]:${sshd.port}"\\)`),
+    );
   });
 
   it('remote set: a path with no repository is "repository missing"', async () => {
     const missing = path.join(sshd.dir, 'missing.git');
     const r = await remoteSet(sshd.url(missing));
     assert.equal(r.code, 1, r.stderr);
-    assert.match(errorLine(r), new RegExp(`check remote origin: repository missing: '${missing}' does not appear to be a git repository -- create the repository on the server first`));
+    assert.match(
+      errorLine(r),
+      new RegExp(`check remote origin: repository missing: '${missing}' does not appear to be a git repository -- create the repository on the server first`),
+    );
   });
 
   it('remote set: a repository that refuses pushes is "cannot write", and keeps no probe ref', async () => {
@@ -131,7 +160,10 @@ describe('ssh remote', { skip: unavailable ?? false }, () => {
     chmodSync(hook, 0o755);
     const r = await remoteSet(sshd.url(readOnly));
     assert.equal(r.code, 1, r.stderr);
-    assert.match(errorLine(r), /check remote origin: cannot write to the repository: pre-receive hook declined \(remote: this repository is read-only\) -- give the key or token write access/);
+    assert.match(
+      errorLine(r),
+      /check remote origin: cannot write to the repository: pre-receive hook declined \(remote: this repository is read-only\) -- give the key or token write access/,
+    );
     assert.equal(refs(readOnly), '', 'no ref was created');
   });
 

@@ -58,8 +58,13 @@ describe('trusted signers (issue 11)', () => {
     await b.sync();
     await a.sync();
     assert.deepEqual(await a.rows('items'), await b.rows('items'));
-    const sigs = git(a.dir, ['-c', `gpg.ssh.allowedSignersFile=${allowed}`, 'log', '--format=%G? %GS']).trim().split('\n');
-    assert.ok(sigs.every((l) => /^G computer-[ab]$/.test(l)), `every commit signed by a trusted computer:\n${sigs.join('\n')}`);
+    const sigs = git(a.dir, ['-c', `gpg.ssh.allowedSignersFile=${allowed}`, 'log', '--format=%G? %GS'])
+      .trim()
+      .split('\n');
+    assert.ok(
+      sigs.every((l) => /^G computer-[ab]$/.test(l)),
+      `every commit signed by a trusted computer:\n${sigs.join('\n')}`,
+    );
 
     // A third party with write access pushes an unsigned commit that changes a row.
     const intruder = path.join(tempDir(), 'intruder');
@@ -73,13 +78,32 @@ describe('trusted signers (issue 11)', () => {
     const r = await a.run(['sync']);
     assert.equal(r.code, 5, r.stderr);
     const line = r.stderr.trim().split('\n').at(-1)!;
-    assert.match(line, new RegExp(`^git-dbsync: pull: commit ${unsigned.slice(0, 12)} from origin/main is not signed; nothing was merged into the database -- find out who pushed it`));
+    assert.match(
+      line,
+      new RegExp(
+        `^git-dbsync: pull: commit ${unsigned.slice(0, 12)} from origin/main is not signed; nothing was merged into the database -- find out who pushed it`,
+      ),
+    );
     assert.deepEqual(await a.rows('items'), before, 'the database is untouched');
 
     // Signed, but by a key nobody trusts.
     const stranger = sshKey(keys, 'stranger');
     writeFileSync(data, readFileSync(data, 'utf8').replace("'tampered'", "'tampered again'"));
-    git(intruder, ['-c', 'user.name=x', '-c', 'user.email=x@example.invalid', '-c', 'gpg.format=ssh', '-c', `user.signingKey=${stranger.key}`, 'commit', '-q', '-S', '-am', 'items ~1']);
+    git(intruder, [
+      '-c',
+      'user.name=x',
+      '-c',
+      'user.email=x@example.invalid',
+      '-c',
+      'gpg.format=ssh',
+      '-c',
+      `user.signingKey=${stranger.key}`,
+      'commit',
+      '-q',
+      '-S',
+      '-am',
+      'items ~1',
+    ]);
     git(intruder, ['push', '-q', 'origin', 'HEAD:main']);
     const r2 = await b.run(['sync']);
     assert.equal(r2.code, 5, r2.stderr);

@@ -120,7 +120,12 @@ describe('two-way sync: convergence', () => {
     await a.sql('UPDATE accounts SET balance = balance + 1');
     await a.sync();
     const { r, written, writes } = await pullWhileWriting(b, 20);
-    t.diagnostic(`pull exit ${r.code} after ${writes()} concurrent writes: ${r.stdout.split('\n').filter((l) => /merged|pulled|started over/.test(l)).join(' | ')}`);
+    t.diagnostic(
+      `pull exit ${r.code} after ${writes()} concurrent writes: ${r.stdout
+        .split('\n')
+        .filter((l) => /merged|pulled|started over/.test(l))
+        .join(' | ')}`,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /(merged|pulled) /);
     assert.ok(writes() > 20, `the application wrote during the pull (${writes()} writes)`);
@@ -140,7 +145,12 @@ describe('two-way sync: convergence', () => {
     await a.sql('UPDATE accounts SET balance = balance + 1');
     await a.sync();
     const { r, written, writes } = await pullWhileWriting(b, 0);
-    t.diagnostic(`pull exit ${r.code} after ${writes()} concurrent writes: ${(r.stdout + r.stderr).split('\n').filter((l) => /merged|pulled|kept changing|started over/.test(l)).join(' | ')}`);
+    t.diagnostic(
+      `pull exit ${r.code} after ${writes()} concurrent writes: ${(r.stdout + r.stderr)
+        .split('\n')
+        .filter((l) => /merged|pulled|kept changing|started over/.test(l))
+        .join(' | ')}`,
+    );
     if (r.code !== 0) {
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stderr, /the database kept changing while the remote's changes were applied .*nothing of those tables was overwritten/);
@@ -166,12 +176,20 @@ describe('two-way sync: convergence', () => {
     const sums = await Promise.all(cs.map((x) => x.checksum(TABLES)));
     assert.deepEqual(sums[1], sums[0]);
     assert.deepEqual(sums[2], sums[0]);
-    assert.deepEqual(await a.sql('SELECT owner, balance, note FROM accounts WHERE id = 1'), [{ owner: 'Ada', balance: '1.00', note: null }], "a's owner (the first pushed) wins the conflict with c; b's balance combines");
+    assert.deepEqual(
+      await a.sql('SELECT owner, balance, note FROM accounts WHERE id = 1'),
+      [{ owner: 'Ada', balance: '1.00', note: null }],
+      "a's owner (the first pushed) wins the conflict with c; b's balance combines",
+    );
     assert.equal((await a.rows('events')).length, 3);
     assert.equal(cs.map((x) => x.head()).filter((h) => h !== a.head()).length, 0, 'everyone on the same commit');
     const heads = cs.map((x) => x.commits());
     for (const x of cs) assert.match(await x.sync(), /up to date/);
-    assert.deepEqual(cs.map((x) => x.commits()), heads, 'no echo commits, no ping-pong');
+    assert.deepEqual(
+      cs.map((x) => x.commits()),
+      heads,
+      'no echo commits, no ping-pong',
+    );
     // c's value lost the conflict on c's own merge: it is recorded there, in the repository every computer has.
     assert.match((await a.run(['conflicts'])).stdout, /accounts \(id=1\) column owner: .*"Cy"/);
   });
@@ -186,16 +204,24 @@ describe('two-way sync: convergence', () => {
       await a.sql("UPDATE accounts SET owner = 'remote write' WHERE id = 4");
       await a.sync();
       const t0 = Date.now();
-      await waitFor('the remote change in computer 2', async () => ((await b.sql<Array<{ owner: string }>>('SELECT owner FROM accounts WHERE id = 4'))[0]?.owner ?? '') === 'remote write', 30_000);
+      await waitFor(
+        'the remote change in computer 2',
+        async () => ((await b.sql<Array<{ owner: string }>>('SELECT owner FROM accounts WHERE id = 4'))[0]?.owner ?? '') === 'remote write',
+        30_000,
+      );
       const latency = Date.now() - t0;
       t.diagnostic(`push on computer 1 -> row in computer 2's database: ${latency} ms (POLL_INTERVAL 0.5 s, DBSYNC_PULL_INTERVAL 1 s)`);
       assert.ok(latency < 0.5 * 1000 + 1000 + 2000, `arrived after ${latency} ms`);
       // And a local write goes the other way without a second process.
       await b.sql("UPDATE accounts SET owner = 'local write' WHERE id = 5");
-      await waitFor('the local change on the remote', async () => {
-        const r = await a.run(['pull']);
-        return r.code === 0 && ((await a.sql<Array<{ owner: string }>>('SELECT owner FROM accounts WHERE id = 5'))[0]?.owner ?? '') === 'local write';
-      }, 30_000);
+      await waitFor(
+        'the local change on the remote',
+        async () => {
+          const r = await a.run(['pull']);
+          return r.code === 0 && ((await a.sql<Array<{ owner: string }>>('SELECT owner FROM accounts WHERE id = 5'))[0]?.owner ?? '') === 'local write';
+        },
+        30_000,
+      );
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('close', r));

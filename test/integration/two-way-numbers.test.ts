@@ -39,19 +39,26 @@ describe('two-way sync: duplicate business numbers', () => {
     await Promise.all(servers.map((s) => s.destroy()));
   });
 
-  it('two invoices with the same number: both kept, a conflict in the profile\'s words, closed once one is renumbered', async () => {
+  it("two invoices with the same number: both kept, a conflict in the profile's words, closed once one is renumbered", async () => {
     const [a, b] = await computers(servers, 'ipnum', bareRemote(), { DBSYNC_PROFILE: 'invoiceplane' });
     open.push(a!, b!);
     mkdirSync(a!.dir, { recursive: true });
     await a!.sql("SET SESSION sql_mode='NO_ENGINE_SUBSTITUTION'");
     await a!.sql(SCHEMA);
-    await a!.sql("INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name) VALUES (1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'Acme')");
-    await a!.sql("INSERT INTO ip_invoice_groups (invoice_group_id, invoice_group_name, invoice_group_identifier_format, invoice_group_next_id) VALUES (1, 'Invoice Default', 'INV-{{{year}}}-{{{id}}}', 43)");
+    await a!.sql(
+      "INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name) VALUES (1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 'Acme')",
+    );
+    await a!.sql(
+      "INSERT INTO ip_invoice_groups (invoice_group_id, invoice_group_name, invoice_group_identifier_format, invoice_group_next_id) VALUES (1, 'Invoice Default', 'INV-{{{year}}}-{{{id}}}', 43)",
+    );
     await a!.sync();
     assert.match(await b!.sync(), /^joined: cloned /m);
 
     const doctor = await b!.run(['doctor']);
-    assert.match(doctor.stdout, /numbers: InvoicePlane numbers invoices and quotes from ip_invoice_groups' next id, which each computer counts up on its own: give each computer its own invoice group/);
+    assert.match(
+      doctor.stdout,
+      /numbers: InvoicePlane numbers invoices and quotes from ip_invoice_groups' next id, which each computer counts up on its own: give each computer its own invoice group/,
+    );
 
     // Apart: each computer makes invoice INV-2026-0043, with its own id.
     const mine = await createInvoice(a!, 'a'.repeat(32));
@@ -68,7 +75,8 @@ describe('two-way sync: duplicate business numbers', () => {
     await a!.sync();
     const both = (rows: Array<{ invoice_id: number; invoice_number: string }>) => rows.map((r) => `${r.invoice_id} ${r.invoice_number}`);
     const expected = [mine.id, theirs.id].sort((x, y) => x - y).map((id) => `${id} INV-2026-0043`);
-    for (const c of [a!, b!]) assert.deepEqual(both(await c.sql('SELECT invoice_id, invoice_number FROM ip_invoices ORDER BY invoice_id')), expected, `${c.name} has both invoices`);
+    for (const c of [a!, b!])
+      assert.deepEqual(both(await c.sql('SELECT invoice_id, invoice_number FROM ip_invoices ORDER BY invoice_id')), expected, `${c.name} has both invoices`);
 
     // b made the merge: "ours" is its invoice, "theirs" the one that came in from a.
     const sentence = `Invoice number INV-2026-0043 is used by two invoices (ids ${theirs.id} and ${mine.id}): renumber one of them in InvoicePlane`;

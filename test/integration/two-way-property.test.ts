@@ -71,7 +71,11 @@ function plain(literal: string | null | undefined): string | null {
 
 /** Every conflict record in any version of the conflicts files reachable from HEAD, and those of HEAD. */
 function conflictRecords(dir: string): { history: Array<Record<string, unknown>>; current: Array<Record<string, unknown>> } {
-  const parse = (text: string) => text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const parse = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   const blobs = new Set<string>();
   for (const commit of git(dir, ['rev-list', 'HEAD']).trim().split('\n')) {
     for (const line of git(dir, ['ls-tree', '-r', commit, '--', 'database/conflicts/']).trim().split('\n').filter(Boolean)) blobs.add(line.split(/\s+/)[2]!);
@@ -122,7 +126,10 @@ async function runScenario(s: { rule: string; steps: readonly Step[] }, log: str
       for (const k of [1, 2]) {
         const [va, vb] = [fresh(t, 'a'), fresh(t, 'b')];
         await a.sql(`INSERT INTO ${t} VALUES (${k}, ${literal(t, 'a', va)}, ${literal(t, 'b', vb)})`);
-        written.push({ table: t, key: k, col: 'a', value: va, by: 'setup', overwritten: false }, { table: t, key: k, col: 'b', value: vb, by: 'setup', overwritten: false });
+        written.push(
+          { table: t, key: k, col: 'a', value: va, by: 'setup', overwritten: false },
+          { table: t, key: k, col: 'b', value: vb, by: 'setup', overwritten: false },
+        );
       }
     }
     await a.sync();
@@ -158,7 +165,10 @@ async function runScenario(s: { rule: string; steps: readonly Step[] }, log: str
       } else {
         const [va, vb] = [fresh(t, 'a'), fresh(t, 'b')];
         await c.sql(`INSERT INTO ${t} VALUES (?, ${literal(t, 'a', va)}, ${literal(t, 'b', vb)})`, [st.key]);
-        written.push({ table: t, key: st.key, col: 'a', value: va, by: c.name, overwritten: false }, { table: t, key: st.key, col: 'b', value: vb, by: c.name, overwritten: false });
+        written.push(
+          { table: t, key: st.key, col: 'a', value: va, by: c.name, overwritten: false },
+          { table: t, key: st.key, col: 'b', value: vb, by: c.name, overwritten: false },
+        );
       }
     }
 
@@ -194,8 +204,10 @@ async function runScenario(s: { rule: string; steps: readonly Step[] }, log: str
       else if (history.some((r) => recordHolds(r, w))) onlyInHistory++;
       else lost.push(`${w.table} id=${w.key} ${w.col}=${w.value} (written by ${w.by})`);
     }
-    log.push(`rule ${s.rule}, ${s.steps.length} steps, ${written.length} values written, ${written.filter((w) => w.overwritten).length} knowingly overwritten, ` +
-      `${inConflicts} kept only in open conflicts, ${onlyInHistory} only in older conflict records, ${current.length} open conflict(s), ${a.commits()} commits of which ${git(a.dir, ['rev-list', '--merges', '--count', 'HEAD']).trim()} merges, ${rounds} final round(s); ${syncs} syncs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    log.push(
+      `rule ${s.rule}, ${s.steps.length} steps, ${written.length} values written, ${written.filter((w) => w.overwritten).length} knowingly overwritten, ` +
+        `${inConflicts} kept only in open conflicts, ${onlyInHistory} only in older conflict records, ${current.length} open conflict(s), ${a.commits()} commits of which ${git(a.dir, ['rev-list', '--merges', '--count', 'HEAD']).trim()} merges, ${rounds} final round(s); ${syncs} syncs in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     assert.deepEqual(lost, [], 'values neither in the databases nor in a recorded conflict');
   } finally {
     await a.close();

@@ -35,7 +35,9 @@ INSERT INTO notes (body) VALUES ('first'),('second');
 
 /** Rows the server wrote, updated and deleted in (non-temporary) tables so far. */
 async function handlerWrites(c: Computer): Promise<Record<string, number>> {
-  const rows = await c.sql<Array<{ Variable_name: string; Value: string }>>("SHOW GLOBAL STATUS WHERE Variable_name IN ('Handler_write','Handler_update','Handler_delete')");
+  const rows = await c.sql<Array<{ Variable_name: string; Value: string }>>(
+    "SHOW GLOBAL STATUS WHERE Variable_name IN ('Handler_write','Handler_update','Handler_delete')",
+  );
   return Object.fromEntries(rows.map((r) => [r.Variable_name.replace('Handler_', ''), Number(r.Value)]));
 }
 
@@ -63,7 +65,9 @@ describe('two-way sync', () => {
 
   it('fast-forward: only the differing rows are written, then no echo commit', async () => {
     const [a, b] = await pair(ITEMS);
-    await a.sql("UPDATE items SET qty = 9 WHERE id = 2; DELETE FROM items WHERE id = 5; INSERT INTO items VALUES (6,'lime',6,0.30); INSERT INTO notes (body) VALUES ('third')");
+    await a.sql(
+      "UPDATE items SET qty = 9 WHERE id = 2; DELETE FROM items WHERE id = 5; INSERT INTO items VALUES (6,'lime',6,0.30); INSERT INTO notes (body) VALUES ('third')",
+    );
     await a.sync();
     const before = await handlerWrites(b);
     const r = await b.run(['pull']);
@@ -71,7 +75,10 @@ describe('two-way sync', () => {
     assert.match(r.stdout, /pulled 1 commit\(s\) from origin\/main \(fast-forward to [0-9a-f]{12}\): items \+1 ~1 -1, notes \+1/);
     const now = await handlerWrites(b);
     // A reload would have written every row again: items 5, notes 3.
-    assert.deepEqual({ write: now.write! - before.write!, update: now.update! - before.update!, delete: now.delete! - before.delete! }, { write: 2, update: 1, delete: 1 });
+    assert.deepEqual(
+      { write: now.write! - before.write!, update: now.update! - before.update!, delete: now.delete! - before.delete! },
+      { write: 2, update: 1, delete: 1 },
+    );
     assert.deepEqual(await b.rows('items'), await a.rows('items'));
     assert.deepEqual(await b.rows('notes'), await a.rows('notes'));
     assert.equal(b.head(), a.head());
@@ -83,9 +90,13 @@ describe('two-way sync', () => {
   it('diverged: different rows and different cells combine; the same cell and delete-vs-update are conflicts; resolve closes them', async () => {
     const [a, b] = await pair(ITEMS);
     // Computer 1 publishes first: its values are "theirs" for computer 2's merge (the default rule keeps them).
-    await a.sql("UPDATE items SET name = 'green apple' WHERE id = 1; UPDATE items SET qty = 10 WHERE id = 3; DELETE FROM items WHERE id = 4; INSERT INTO items VALUES (100,'cherry',7,2.00)");
+    await a.sql(
+      "UPDATE items SET name = 'green apple' WHERE id = 1; UPDATE items SET qty = 10 WHERE id = 3; DELETE FROM items WHERE id = 4; INSERT INTO items VALUES (100,'cherry',7,2.00)",
+    );
     await a.sync();
-    await b.sql("UPDATE items SET name = 'nashi' WHERE id = 2; UPDATE items SET price = 0.55 WHERE id = 1; UPDATE items SET qty = 20 WHERE id = 3; UPDATE items SET name = 'dried fig' WHERE id = 4; INSERT INTO items VALUES (200,'date',8,3.00)");
+    await b.sql(
+      "UPDATE items SET name = 'nashi' WHERE id = 2; UPDATE items SET price = 0.55 WHERE id = 1; UPDATE items SET qty = 20 WHERE id = 3; UPDATE items SET name = 'dried fig' WHERE id = 4; INSERT INTO items VALUES (200,'date',8,3.00)",
+    );
     const r = await b.run(['sync']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^committed [0-9a-f]{12}: items/m, 'local changes committed first');
@@ -104,8 +115,14 @@ describe('two-way sync', () => {
     const list = await b.run(['conflicts']);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^2 open conflict\(s\)/);
-    assert.match(list.stdout, /items \(id=3\) column qty: both computers changed this value; base 3, ours 20 \([0-9a-f]{12}\), theirs 10 \([0-9a-f]{12}\); the database kept theirs: 10/);
-    assert.match(list.stdout, /items \(id=4\): the merging computer changed the row, the other deleted it; base \(4, "fig", .*\), ours \(4, "dried fig", .*\), theirs \(no row\)/);
+    assert.match(
+      list.stdout,
+      /items \(id=3\) column qty: both computers changed this value; base 3, ours 20 \([0-9a-f]{12}\), theirs 10 \([0-9a-f]{12}\); the database kept theirs: 10/,
+    );
+    assert.match(
+      list.stdout,
+      /items \(id=4\): the merging computer changed the row, the other deleted it; base \(4, "fig", .*\), ours \(4, "dried fig", .*\), theirs \(no row\)/,
+    );
     const status = await b.run(['status']);
     assert.match(status.stdout, /conflicts: 2 open in items/);
 
@@ -145,7 +162,7 @@ describe('two-way sync', () => {
     await a.sync();
     await b.sql("UPDATE items SET name = 'B' WHERE id = 5");
     await b.sync();
-    const r = await b.run(['resolve', 'items', '5', '--value', "kiwi (both)"]);
+    const r = await b.run(['resolve', 'items', '5', '--value', 'kiwi (both)']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await b.sql('SELECT name FROM items WHERE id = 5'), [{ name: 'kiwi (both)' }]);
     await a.sync();
@@ -164,7 +181,11 @@ describe('two-way sync', () => {
     assert.match(r.stdout, /1 conflict\(s\)/);
     assert.deepEqual(await b.sql('SELECT id, body FROM notes WHERE id = 3'), [{ id: 3, body: 'from computer 1' }], 'theirs kept');
     const list = (await b.run(['conflicts'])).stdout;
-    assert.match(list, /notes \(id=3\): both computers added a row with this key; base \(no row\), ours \(3, "from computer 2"\)/, 'the other row is recorded, not lost');
+    assert.match(
+      list,
+      /notes \(id=3\): both computers added a row with this key; base \(no row\), ours \(3, "from computer 2"\)/,
+      'the other row is recorded, not lost',
+    );
 
     // doctor names the exact settings; with them, new ids never collide.
     const d1 = await a.run(['doctor', '--computers', '2', '--this', '1']);
@@ -191,7 +212,10 @@ describe('two-way sync', () => {
       await a.sync();
       const bodies = (rows: Array<{ body: string }>) => rows.map((x) => x.body);
       // Max id 3: computer 1 (offset 1) makes 5, computer 2 (offset 2) makes 4.
-      assert.deepEqual(await b.sql('SELECT id, body FROM notes WHERE id > 3 ORDER BY id'), [{ id: 4, body: 'offset 2' }, { id: 5, body: 'offset 1' }]);
+      assert.deepEqual(await b.sql('SELECT id, body FROM notes WHERE id > 3 ORDER BY id'), [
+        { id: 4, body: 'offset 2' },
+        { id: 5, body: 'offset 1' },
+      ]);
       assert.deepEqual(bodies(await b.sql('SELECT body FROM notes ORDER BY id')), ['first', 'second', 'from computer 1', 'offset 2', 'offset 1']);
       assert.deepEqual(await a.checksum(['notes', 'items']), await b.checksum(['notes', 'items']));
     } finally {
@@ -208,14 +232,22 @@ describe('two-way sync', () => {
     // One side: computer 1 adds a column; computer 2 changes rows of another table only.
     // It also adds a table and a view.
     await a.sql("ALTER TABLE items ADD COLUMN origin VARCHAR(20) NOT NULL DEFAULT 'here'; UPDATE items SET origin = 'spain' WHERE id = 2");
-    await a.sql("CREATE TABLE shops (id INT PRIMARY KEY, city VARCHAR(20)) ENGINE=Aria; INSERT INTO shops VALUES (1, 'Lyon'), (2, 'Porto'); CREATE VIEW spanish AS SELECT id, name FROM items WHERE origin = 'spain'");
+    await a.sql(
+      "CREATE TABLE shops (id INT PRIMARY KEY, city VARCHAR(20)) ENGINE=Aria; INSERT INTO shops VALUES (1, 'Lyon'), (2, 'Porto'); CREATE VIEW spanish AS SELECT id, name FROM items WHERE origin = 'spain'",
+    );
     await a.sync();
     await b.sql("INSERT INTO notes (body) VALUES ('b only')");
     const r = await b.run(['sync']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /merged 1 commit\(s\) from origin\/main as [0-9a-f]{12}: items \(schema\), shops \(new table\)/);
-    assert.deepEqual(await b.sql('SELECT id, origin FROM items WHERE id IN (1, 2) ORDER BY id'), [{ id: 1, origin: 'here' }, { id: 2, origin: 'spain' }]);
-    assert.deepEqual(await b.sql('SELECT * FROM shops ORDER BY id'), [{ id: 1, city: 'Lyon' }, { id: 2, city: 'Porto' }]);
+    assert.deepEqual(await b.sql('SELECT id, origin FROM items WHERE id IN (1, 2) ORDER BY id'), [
+      { id: 1, origin: 'here' },
+      { id: 2, origin: 'spain' },
+    ]);
+    assert.deepEqual(await b.sql('SELECT * FROM shops ORDER BY id'), [
+      { id: 1, city: 'Lyon' },
+      { id: 2, city: 'Porto' },
+    ]);
     assert.deepEqual(await b.sql('SELECT * FROM spanish'), [{ id: 2, name: 'pear' }]);
     await a.sync();
     assert.deepEqual(await a.checksum(['items', 'notes', 'shops']), await b.checksum(['items', 'notes', 'shops']));
@@ -229,8 +261,18 @@ describe('two-way sync', () => {
     await b.sql("UPDATE items SET name = 'changed on 2' WHERE id = 1");
     const r2 = await b.run(['sync']);
     assert.equal(r2.code, 0, r2.stderr);
-    assert.match(r2.stderr, /table items was not merged: this computer changed its rows, the other computer changed its definition; the database has the other computer's table/);
-    assert.match((await b.sql<Array<{ COLUMN_TYPE: string }>>("SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items' AND COLUMN_NAME = 'qty'"))[0]!.COLUMN_TYPE, /bigint/);
+    assert.match(
+      r2.stderr,
+      /table items was not merged: this computer changed its rows, the other computer changed its definition; the database has the other computer's table/,
+    );
+    assert.match(
+      (
+        await b.sql<Array<{ COLUMN_TYPE: string }>>(
+          "SELECT COLUMN_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'items' AND COLUMN_NAME = 'qty'",
+        )
+      )[0]!.COLUMN_TYPE,
+      /bigint/,
+    );
     const list = (await b.run(['conflicts'])).stdout;
     assert.match(list, /table items not merged .*ours ([0-9a-f]{12})/);
     // Nothing is lost: this computer's row change is in its own commit, a parent of the merge.
@@ -261,7 +303,11 @@ describe('two-way sync', () => {
     assert.match(r2.stdout, /took origin\/main's history and data .*; this computer's own history is kept on branch dbsync\/local-/);
     assert.equal(c!.head(), a.head());
     assert.deepEqual(await c!.rows('items'), await a.rows('items'));
-    assert.deepEqual(await c!.sql("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'mine'"), [], "the remote's state: its tables only");
+    assert.deepEqual(
+      await c!.sql("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'mine'"),
+      [],
+      "the remote's state: its tables only",
+    );
     const kept = git(c!.dir, ['for-each-ref', '--format=%(refname:short) %(objectname)', 'refs/heads/dbsync/']).trim();
     assert.match(kept, new RegExp(`^dbsync/local-\\S+ ${local}$`));
   });
@@ -273,4 +319,3 @@ describe('two-way sync', () => {
     assert.match(r.stderr, /DBSYNC_MODE is backup/);
   });
 });
-

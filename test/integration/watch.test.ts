@@ -42,7 +42,11 @@ function assertNoLeftovers(dir: string): void {
   assert.equal(existsSync(path.join(stateDir, 'staging')), false, 'no staging folder');
   // What a pass keeps on purpose: the daemon's state, the keyless-guard cache per HEAD, the change source's position.
   const kept = new Set(['state.json', 'keyless-checked.json', 'read-position.json']);
-  assert.deepEqual(readdirSync(stateDir).filter((f) => !kept.has(f)), [], 'only state files are left in .git/dbsync (no lock, marker or staging)');
+  assert.deepEqual(
+    readdirSync(stateDir).filter((f) => !kept.has(f)),
+    [],
+    'only state files are left in .git/dbsync (no lock, marker or staging)',
+  );
   assert.equal(git(dir, ['status', '--porcelain']), '', 'the working tree is clean');
 }
 
@@ -57,7 +61,15 @@ async function tcpUser(server: MariaDbServer, db: string): Promise<void> {
 }
 
 function tcpEnv(server: MariaDbServer, db: string, dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return baseEnv({ DB_HOST: '127.0.0.1', DB_PORT: String(server.port), DB_USER: 'watcher', DB_PASSWORD: 'watcher-pw', DB_NAME: db, PROJECT_DIR: dir, ...extra });
+  return baseEnv({
+    DB_HOST: '127.0.0.1',
+    DB_PORT: String(server.port),
+    DB_USER: 'watcher',
+    DB_PASSWORD: 'watcher-pw',
+    DB_NAME: db,
+    PROJECT_DIR: dir,
+    ...extra,
+  });
 }
 
 describe('watch', () => {
@@ -150,10 +162,16 @@ describe('watch', () => {
     assert.equal(Number(got.got), 1);
     const watch = background(['watch'], env);
     try {
-      await waitFor('the pass to wait for the lock', async () => {
-        const [rows] = (await holder.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT GET_LOCK(%'")) as unknown as [[{ n: number }]];
-        return Number(rows[0].n) > 0;
-      }, 15_000);
+      await waitFor(
+        'the pass to wait for the lock',
+        async () => {
+          const [rows] = (await holder.query("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT GET_LOCK(%'")) as unknown as [
+            [{ n: number }],
+          ];
+          return Number(rows[0].n) > 0;
+        },
+        15_000,
+      );
       watch.child.kill('SIGTERM');
       await watch.waitForLog(/SIGTERM received: stopping after the current pass/);
       // The first signal waits for the pass, which is blocked.

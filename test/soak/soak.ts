@@ -155,8 +155,7 @@ async function main(): Promise<number> {
   const gate = new Gate();
   let stopLoad = false;
   const connect = async (): Promise<Connection> => server.connect(DB);
-  const guard = (p: Promise<void>, name: string) =>
-    p.catch((err: unknown) => fail(`writer ${name} stopped: ${(err as Error).message}`));
+  const guard = (p: Promise<void>, name: string) => p.catch((err: unknown) => fail(`writer ${name} stopped: ${(err as Error).message}`));
   const writers = [
     guard(transferWriter({ id: 1, model, connect, stop: () => stopLoad, gate, pauseMs: 100 }), 'transfers-1'),
     guard(transferWriter({ id: 2, model, connect, stop: () => stopLoad, gate, pauseMs: 100 }), 'transfers-2'),
@@ -227,7 +226,9 @@ async function main(): Promise<number> {
     }
     if (Date.now() - lastProgress > 5 * 60_000) {
       lastProgress = Date.now();
-      say(`${model.transfers} transfers, ${model.noteInserts + model.noteUpdates + model.noteDeletes} note writes, ${Number(git(repo, ['rev-list', '--count', 'HEAD']).trim())} commits`);
+      say(
+        `${model.transfers} transfers, ${model.noteInserts + model.noteUpdates + model.noteDeletes} note writes, ${Number(git(repo, ['rev-list', '--count', 'HEAD']).trim())} commits`,
+      );
     }
     await sleep(1000);
   }
@@ -262,7 +263,8 @@ async function main(): Promise<number> {
   // --- checks ----------------------------------------------------------------------------------
   say('checking');
   const after = await runCli(['sync'], env);
-  if (after.code !== 0 || after.stdout.trim() !== 'no changes') fail(`sync after the watcher stopped: expected "no changes", got ${after.code}: ${after.stdout.trim()} ${after.stderr.trim()}`);
+  if (after.code !== 0 || after.stdout.trim() !== 'no changes')
+    fail(`sync after the watcher stopped: expected "no changes", got ${after.code}: ${after.stdout.trim()} ${after.stderr.trim()}`);
 
   const commits = Number(git(repo, ['rev-list', '--count', 'HEAD']).trim());
   const history = checkHistory(repo, SHAPE);
@@ -292,9 +294,10 @@ async function main(): Promise<number> {
     if (!dumpsEqual) fail(`mariadb-dump of the live database and of the restored HEAD differ (${dumpLive.length} vs ${dumpRestored.length} bytes)`);
     if (!sumsEqual) fail(`CHECKSUM TABLE differs: live ${JSON.stringify([...sumsLive])}, restored ${JSON.stringify([...sumsRestored])}`);
     for (const d of lost.slice(0, 10)) fail(`change lost: ${d}`);
-    oracle = dumpsEqual && sumsEqual && lost.length === 0
-      ? `equal (HEAD restored into an empty database: mariadb-dump data identical, ${dumpLive.split('\n').length - 1} rows; CHECKSUM TABLE equal for ${sumsLive.size} tables)`
-      : 'DIFFERENT';
+    oracle =
+      dumpsEqual && sumsEqual && lost.length === 0
+        ? `equal (HEAD restored into an empty database: mariadb-dump data identical, ${dumpLive.split('\n').length - 1} rows; CHECKSUM TABLE equal for ${sumsLive.size} tables)`
+        : 'DIFFERENT';
   }
   await admin.end();
 
@@ -315,16 +318,22 @@ async function main(): Promise<number> {
   const failedPasses = [...logs.matchAll(/ (ERROR|WARN) (.*) \(failure (\d+), retrying in/g)];
   const failureKinds = new Map<string, number>();
   for (const m of failedPasses) {
-    const kind = m[2]!.replace(/^git-dbsync: /, '').replace(/\d+/g, 'N').slice(0, 110);
+    const kind = m[2]!
+      .replace(/^git-dbsync: /, '')
+      .replace(/\d+/g, 'N')
+      .slice(0, 110);
     failureKinds.set(kind, (failureKinds.get(kind) ?? 0) + 1);
   }
   const maxStreak = Math.max(0, ...failedPasses.map((m) => Number(m[3])));
   const recovered = [...logs.matchAll(/ INFO recovered after /g)].length;
   const peak = Math.max(...watchers.map((w) => w.peakHwmKb));
-  const longest = watchers.reduce((best, w) => {
-    const life = (w.endedAt ?? Date.now()) - w.startedAt;
-    return !best || life > best.life ? { w, life } : best;
-  }, null as { w: WatcherRun; life: number } | null);
+  const longest = watchers.reduce(
+    (best, w) => {
+      const life = (w.endedAt ?? Date.now()) - w.startedAt;
+      return !best || life > best.life ? { w, life } : best;
+    },
+    null as { w: WatcherRun; life: number } | null,
+  );
   const pm = medianMax(stats.ms);
   const lm = medianMax(stats.lockMs);
   const mb = (kb: number) => (kb / 1024).toFixed(1);

@@ -197,7 +197,20 @@ export async function transferWriter(opts: WriterOptions): Promise<void> {
   });
 }
 
-const NOTE_TEXTS = ["O'Brien said \"hi\"", 'back\\slash \\n not a newline', 'line one\nline two\r\nthree', 'tab\there', 'ünïcødé € 中文', 'emoji 🙂🚀', 'NULL', '', ' trailing space ', '\\0 and \u0000 nul', 'ctrl-z \u001a', "--' ; DROP TABLE notes; --"];
+const NOTE_TEXTS = [
+  'O\'Brien said "hi"',
+  'back\\slash \\n not a newline',
+  'line one\nline two\r\nthree',
+  'tab\there',
+  'ünïcødé € 中文',
+  'emoji 🙂🚀',
+  'NULL',
+  '',
+  ' trailing space ',
+  '\\0 and \u0000 nul',
+  'ctrl-z \u001a',
+  "--' ; DROP TABLE notes; --",
+];
 
 /** Inserts (most), updates and deletes of notes, ids owned by this writer; every acknowledged write goes into the model. */
 export async function notesWriter(opts: WriterOptions): Promise<void> {
@@ -235,18 +248,23 @@ export async function notesWriter(opts: WriterOptions): Promise<void> {
 export async function modelDifferences(conn: Connection, db: string, model: BankModel): Promise<string[]> {
   const out: string[] = [];
   const q = async (sql: string) => ((await conn.query(sql)) as unknown as [Array<Record<string, string | number>>])[0];
-  for (const [table, want] of [['acct_a', model.a], ['acct_b', model.b]] as const) {
+  for (const [table, want] of [
+    ['acct_a', model.a],
+    ['acct_b', model.b],
+  ] as const) {
     const have = new Map((await q(`SELECT id, balance FROM \`${db}\`.${table}`)).map((r) => [Number(r.id), Number(r.balance)]));
     for (const [id, v] of want) if (have.get(id) !== v) out.push(`${table} id ${id}: expected ${v}, found ${have.get(id)}`);
     for (const id of have.keys()) if (!want.has(id)) out.push(`${table} id ${id}: unexpected row`);
   }
   const ledger = new Map((await q(`SELECT id, amount, writer FROM \`${db}\`.ledger`)).map((r) => [Number(r.id), `${r.amount}/${r.writer}`]));
-  for (const [id, e] of model.ledger) if (ledger.get(id) !== `${e.amount}/${e.writer}`) out.push(`ledger id ${id}: expected ${e.amount}/${e.writer}, found ${ledger.get(id)}`);
+  for (const [id, e] of model.ledger)
+    if (ledger.get(id) !== `${e.amount}/${e.writer}`) out.push(`ledger id ${id}: expected ${e.amount}/${e.writer}, found ${ledger.get(id)}`);
   for (const id of ledger.keys()) if (!model.ledger.has(id)) out.push(`ledger id ${id}: unexpected row`);
   const notes = new Map((await q(`SELECT id, body, rev FROM \`${db}\`.notes`)).map((r) => [Number(r.id), { body: String(r.body), rev: Number(r.rev) }]));
   for (const [id, e] of model.notes) {
     const h = notes.get(id);
-    if (!h || h.body !== e.body || h.rev !== e.rev) out.push(`notes id ${id}: expected rev ${e.rev} ${JSON.stringify(e.body)}, found ${h ? `rev ${h.rev} ${JSON.stringify(h.body)}` : 'nothing'}`);
+    if (!h || h.body !== e.body || h.rev !== e.rev)
+      out.push(`notes id ${id}: expected rev ${e.rev} ${JSON.stringify(e.body)}, found ${h ? `rev ${h.rev} ${JSON.stringify(h.body)}` : 'nothing'}`);
   }
   for (const id of notes.keys()) if (!model.notes.has(id)) out.push(`notes id ${id}: unexpected row`);
   return out;
@@ -294,7 +312,10 @@ export function tableTexts(repo: string, rev: string, tables: readonly string[],
   return tables.map((t) => {
     const mine = files.filter((f) => f === `${dir}/data/${t}.sql` || f.startsWith(`${dir}/data/${t}@`));
     if (mine.length === 0) return null;
-    const texts = readBlobs(repo, mine.map((f) => `${rev}:${f}`));
+    const texts = readBlobs(
+      repo,
+      mine.map((f) => `${rev}:${f}`),
+    );
     return texts.some((x) => x == null) ? null : texts.join('');
   });
 }
@@ -337,7 +358,9 @@ export function checkHistory(repo: string, shape: BankShape, dir = 'database'): 
     // A table's data may be split into chunks (data/<t>.sql, data/<t>@<e>-<hash>.sql): read them all.
     const specs = chunk.map((c) => {
       const files = execFileSync('git', ['ls-tree', '-r', '--name-only', c, '--', `${dir}/data`], { cwd: repo, encoding: 'utf8' }).split('\n');
-      return ['acct_a', 'acct_b', 'ledger'].map((t) => files.filter((f) => f === `${dir}/data/${t}.sql` || f.startsWith(`${dir}/data/${t}@`)).map((f) => `${c}:${f}`));
+      return ['acct_a', 'acct_b', 'ledger'].map((t) =>
+        files.filter((f) => f === `${dir}/data/${t}.sql` || f.startsWith(`${dir}/data/${t}@`)).map((f) => `${c}:${f}`),
+      );
     });
     const blobs = readBlobs(repo, specs.flat(2));
     let at = 0;
@@ -396,7 +419,15 @@ export async function stockClientLoad(server: MariaDbServer, repo: string, commi
     const mariadb = spawnSync('bash', ['-c', 'command -v mariadb || command -v mysql'], { encoding: 'utf8' }).stdout.trim();
     await execFileAsync(
       'bash',
-      ['-c', 'cd "$1" && cat header.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | "$2" --no-defaults --socket="$3" -uroot --binary-mode "$4"', 'load', path.join(tmp, dir), mariadb, server.socket, db],
+      [
+        '-c',
+        'cd "$1" && cat header.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | "$2" --no-defaults --socket="$3" -uroot --binary-mode "$4"',
+        'load',
+        path.join(tmp, dir),
+        mariadb,
+        server.socket,
+        db,
+      ],
       { maxBuffer: 1 << 26 },
     );
   } finally {
@@ -462,13 +493,25 @@ export async function restoreAndCompare(opts: {
 /** Every row of a database as the stock `mariadb-dump` writes it (data only, one INSERT per row, key order). */
 export function dataDump(server: MariaDbServer, db: string): string {
   return server
-    .client('mariadb-dump', ['--no-create-info', '--skip-extended-insert', '--order-by-primary', '--skip-comments', '--compact', '--skip-triggers', '--hex-blob', db])
+    .client('mariadb-dump', [
+      '--no-create-info',
+      '--skip-extended-insert',
+      '--order-by-primary',
+      '--skip-comments',
+      '--compact',
+      '--skip-triggers',
+      '--hex-blob',
+      db,
+    ])
     .toString('utf8');
 }
 
 /** `CHECKSUM TABLE ... EXTENDED` of each table: table -> checksum. */
 export async function tableChecksums(conn: Connection, db: string): Promise<Map<string, string>> {
-  const [tables] = (await conn.query("SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", [db])) as unknown as [Array<{ t: string }>];
+  const [tables] = (await conn.query(
+    "SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+    [db],
+  )) as unknown as [Array<{ t: string }>];
   const out = new Map<string, string>();
   for (const { t } of tables) {
     const [rows] = (await conn.query(`CHECKSUM TABLE \`${db}\`.\`${t}\` EXTENDED`)) as unknown as [Array<{ Checksum: string | number }>];

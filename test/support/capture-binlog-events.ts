@@ -41,20 +41,44 @@ const CASES: Case[] = [
   {
     name: 'composite key (TINYINT signed, BIGINT UNSIGNED): a key update gives both keys; a multi-row event',
     setup: ['CREATE TABLE comp (g TINYINT NOT NULL, h BIGINT UNSIGNED NOT NULL, v VARCHAR(10), PRIMARY KEY (g, h)) ENGINE=InnoDB'],
-    writes: ["INSERT INTO comp VALUES (-128, 18446744073709551615, 'a'), (127, 0, 'b'), (0, 9223372036854775808, NULL)", 'UPDATE comp SET g = 5, h = 6 WHERE g = -128'],
-    expect: [['-128', '18446744073709551615'], ['127', '0'], ['0', '9223372036854775808'], ['-128', '18446744073709551615'], ['5', '6']],
-    spec: { columns: 3, key: [{ index: 0, type: 1, unsigned: false }, { index: 1, type: 8, unsigned: true }] },
+    writes: [
+      "INSERT INTO comp VALUES (-128, 18446744073709551615, 'a'), (127, 0, 'b'), (0, 9223372036854775808, NULL)",
+      'UPDATE comp SET g = 5, h = 6 WHERE g = -128',
+    ],
+    expect: [
+      ['-128', '18446744073709551615'],
+      ['127', '0'],
+      ['0', '9223372036854775808'],
+      ['-128', '18446744073709551615'],
+      ['5', '6'],
+    ],
+    spec: {
+      columns: 3,
+      key: [
+        { index: 0, type: 1, unsigned: false },
+        { index: 1, type: 8, unsigned: true },
+      ],
+    },
   },
   {
     name: 'INT UNSIGNED and SMALLINT keys at full width',
     setup: ['CREATE TABLE wide (a INT UNSIGNED NOT NULL, b SMALLINT NOT NULL, c INT, PRIMARY KEY (a, b)) ENGINE=MyISAM'],
     writes: ['INSERT INTO wide VALUES (4294967295, -32768, NULL), (0, 32767, 1)'],
-    expect: [['4294967295', '-32768'], ['0', '32767']],
-    spec: { columns: 3, key: [{ index: 0, type: 3, unsigned: true }, { index: 1, type: 2, unsigned: false }] },
+    expect: [
+      ['4294967295', '-32768'],
+      ['0', '32767'],
+    ],
+    spec: {
+      columns: 3,
+      key: [
+        { index: 0, type: 3, unsigned: true },
+        { index: 1, type: 2, unsigned: false },
+      ],
+    },
   },
   {
     name: 'binlog_row_image=MINIMAL: the after image of an update lacks the key, so the decoder refuses',
-    setup: ["CREATE TABLE minimal (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB", "INSERT INTO minimal VALUES (1, 'a')"],
+    setup: ['CREATE TABLE minimal (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB', "INSERT INTO minimal VALUES (1, 'a')"],
     writes: ['SET SESSION binlog_row_image = MINIMAL', "UPDATE minimal SET v = 'b' WHERE id = 1", 'SET SESSION binlog_row_image = FULL'],
     expect: { refuse: 'without key column' },
     spec: { columns: 2, key: [{ index: 0, type: 3, unsigned: false }] },
@@ -69,7 +93,7 @@ async function main(): Promise<void> {
     const out: unknown[] = [];
     for (const k of CASES) {
       for (const sql of k.setup) await c.query(sql);
-      const [[status]] = (await c.query("SHOW MASTER STATUS")) as unknown as [[{ File: string; Position: number }]];
+      const [[status]] = (await c.query('SHOW MASTER STATUS')) as unknown as [[{ File: string; Position: number }]];
       for (const sql of k.writes) await c.query(sql);
       const events: Array<{ type: number; body: string }> = [];
       const opts = { host: '', port: 0, socket: server.socket, user: 'root', password: undefined, database: undefined, connectTimeoutMs: 10_000 };

@@ -52,7 +52,7 @@ async function walk(words: string[]): Promise<void> {
     const options = text
       .split('\n')
       .slice(text.split('\n').findIndex((l) => l.trim() === 'Options:') + 1)
-      .flatMap((l) => [.../^ {2}(?:-\w, )?(--[a-z][a-z-]*)/.exec(l)?.slice(1, 2) ?? []]);
+      .flatMap((l) => [...(/^ {2}(?:-\w, )?(--[a-z][a-z-]*)/.exec(l)?.slice(1, 2) ?? [])]);
     tree[words.join(' ')] = options;
   }
   for (const s of subs) await walk([...words, s]);

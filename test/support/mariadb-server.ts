@@ -53,10 +53,18 @@ export class MariaDbServer {
     }
     const dir = mkdtempSync(path.join(os.tmpdir(), 'dbsync-mariadb-'));
     const s = new MariaDbServer(dir);
-    execFileSync(findBinary(['mariadb-install-db', 'mysql_install_db']), [
-      '--no-defaults', `--datadir=${s.datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', `--user=${os.userInfo().username}`,
-      '--innodb-log-file-size=8M',
-    ], { stdio: 'ignore' });
+    execFileSync(
+      findBinary(['mariadb-install-db', 'mysql_install_db']),
+      [
+        '--no-defaults',
+        `--datadir=${s.datadir}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+        `--user=${os.userInfo().username}`,
+        '--innodb-log-file-size=8M',
+      ],
+      { stdio: 'ignore' },
+    );
     s.port = await freePort();
     await s.startProcess(extraArgs);
     return s;
@@ -67,10 +75,21 @@ export class MariaDbServer {
   private async startProcess(extraArgs: string[]): Promise<void> {
     this.extra = extraArgs;
     const args = [
-      '--no-defaults', `--datadir=${this.datadir}`, `--socket=${this.socket}`, `--port=${this.port}`, '--bind-address=127.0.0.1',
-      `--pid-file=${path.join(this.dir, 'mysqld.pid')}`, `--log-error=${path.join(this.dir, 'error.log')}`,
-      `--user=${os.userInfo().username}`, '--innodb-buffer-pool-size=64M', '--innodb-log-file-size=8M', '--skip-name-resolve',
-      '--max-allowed-packet=64M', '--innodb-flush-log-at-trx-commit=2', '--sync-binlog=0', '--innodb-doublewrite=0',
+      '--no-defaults',
+      `--datadir=${this.datadir}`,
+      `--socket=${this.socket}`,
+      `--port=${this.port}`,
+      '--bind-address=127.0.0.1',
+      `--pid-file=${path.join(this.dir, 'mysqld.pid')}`,
+      `--log-error=${path.join(this.dir, 'error.log')}`,
+      `--user=${os.userInfo().username}`,
+      '--innodb-buffer-pool-size=64M',
+      '--innodb-log-file-size=8M',
+      '--skip-name-resolve',
+      '--max-allowed-packet=64M',
+      '--innodb-flush-log-at-trx-commit=2',
+      '--sync-binlog=0',
+      '--innodb-doublewrite=0',
       ...extraArgs,
     ];
     this.proc = spawn(findBinary(['mariadbd', 'mysqld']), args, { stdio: 'ignore' });
@@ -110,7 +129,14 @@ export class MariaDbServer {
 
   /** A root connection to a database (created if missing). */
   async connect(database?: string): Promise<mysql.Connection> {
-    const c = await mysql.createConnection({ socketPath: this.socket, user: 'root', multipleStatements: true, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+    const c = await mysql.createConnection({
+      socketPath: this.socket,
+      user: 'root',
+      multipleStatements: true,
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    });
     if (database) {
       await c.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
       await c.query(`USE \`${database}\``);

@@ -8,7 +8,18 @@ import type { MariaDbServer } from './mariadb-server.js';
  */
 export function dumpOracle(server: MariaDbServer, db: string): string {
   return server
-    .client('mariadb-dump', ['--skip-dump-date', '--skip-extended-insert', '--order-by-primary', '--hex-blob', '--skip-comments', '--routines', '--events', '--triggers', '--skip-lock-tables', db])
+    .client('mariadb-dump', [
+      '--skip-dump-date',
+      '--skip-extended-insert',
+      '--order-by-primary',
+      '--hex-blob',
+      '--skip-comments',
+      '--routines',
+      '--events',
+      '--triggers',
+      '--skip-lock-tables',
+      db,
+    ])
     .toString('utf8')
     .replace(/ AUTO_INCREMENT=\d+/g, '')
     .replace(/DEFINER=`[^`]*`@`[^`]*`/g, '')

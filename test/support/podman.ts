@@ -24,7 +24,11 @@ export interface RunResult {
 }
 
 /** Run a command without blocking the event loop; never rejects for a non-zero exit. */
-export function run(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -90,7 +94,14 @@ export class Podman {
     mkdirSync(tmp);
     mkdirSync(path.join(CACHE_DIR, 'networks'), { recursive: true });
     this.socket = path.join(runDir, 'podman.sock');
-    this.env = { ...process.env, CONTAINERS_CONF: conf, CONTAINERS_STORAGE_CONF: storageConf, TMPDIR: tmp, DOCKER_HOST: `unix://${this.socket}`, COMPOSE_INTERACTIVE_NO_CLI: '1' };
+    this.env = {
+      ...process.env,
+      CONTAINERS_CONF: conf,
+      CONTAINERS_STORAGE_CONF: storageConf,
+      TMPDIR: tmp,
+      DOCKER_HOST: `unix://${this.socket}`,
+      COMPOSE_INTERACTIVE_NO_CLI: '1',
+    };
   }
 
   static create(): Podman {
@@ -214,7 +225,10 @@ export async function localImages(p: Podman, opts: { mariadbContext: string; say
         if (d.code !== 0) throw new Error(`debootstrap exited ${d.code}:\n${tail(d.stdout + d.stderr)}`);
         rmSync(path.join(root, 'var/cache/apt/archives'), { recursive: true, force: true });
         mkdirSync(path.join(root, 'var/cache/apt/archives/partial'), { recursive: true });
-        const imp = await run('sh', ['-c', `tar -C "${root}" -c . | podman import --change 'CMD ["/bin/bash"]' - ${debian}`], { env: p.env, timeoutMs: 300_000 });
+        const imp = await run('sh', ['-c', `tar -C "${root}" -c . | podman import --change 'CMD ["/bin/bash"]' - ${debian}`], {
+          env: p.env,
+          timeoutMs: 300_000,
+        });
         if (imp.code !== 0) throw new Error(`podman import exited ${imp.code}:\n${tail(imp.stderr)}`);
       } finally {
         rmSync(root, { recursive: true, force: true });
@@ -239,7 +253,9 @@ export async function localImages(p: Podman, opts: { mariadbContext: string; say
         writeFileSync(path.join(ctx, 'extra-ca.pem'), extraCa);
         lines.push('COPY extra-ca.pem /usr/local/share/git-dbsync-test/extra-ca.pem', 'ENV NODE_EXTRA_CA_CERTS=/usr/local/share/git-dbsync-test/extra-ca.pem');
       }
-      lines.push('RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx && node --version && npm --version');
+      lines.push(
+        'RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx && node --version && npm --version',
+      );
       writeFileSync(path.join(ctx, 'Containerfile'), lines.join('\n') + '\n');
       await p.ok(['build', '--network=host', '--format', 'docker', '-t', node, ctx]);
       rmSync(ctx, { recursive: true, force: true });

@@ -61,7 +61,13 @@ export function cliAsync(args: string[], env: NodeJS.ProcessEnv, opts: { cwd?: s
 }
 
 export function git(cwd: string, args: string[], input?: string): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', input, env: baseEnv({ GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }), maxBuffer: 1 << 30 });
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    input,
+    env: baseEnv({ GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }),
+    maxBuffer: 1 << 30,
+  });
 }
 
 export function commitCount(repo: string): number {

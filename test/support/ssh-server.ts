@@ -50,7 +50,13 @@ export class SshServer {
     const hostKey = newKey(path.join(s.dir, 'host_key'));
     newKey(s.userKey);
     writeFileSync(path.join(s.dir, 'authorized_keys'), readFileSync(s.userKey + '.pub'));
-    writeFileSync(s.knownHosts, `[127.0.0.1]:${s.port} ${readFileSync(hostKey + '.pub', 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+    writeFileSync(
+      s.knownHosts,
+      `[127.0.0.1]:${s.port} ${readFileSync(hostKey + '.pub', 'utf8')
+        .split(' ')
+        .slice(0, 2)
+        .join(' ')}\n`,
+    );
     const config = path.join(s.dir, 'sshd_config');
     writeFileSync(
       config,

@@ -5,7 +5,12 @@ import type { Verdict } from '../../src/status/verdict.js';
 
 const t0 = Date.parse('2026-12-04T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
-const v = (level: Verdict['level'], since: number | null = t0 - 10 * 60_000, exitCode: Verdict['exitCode'] = 1): Verdict => ({ level, line: level, since: since === null ? null : iso(since), exitCode });
+const v = (level: Verdict['level'], since: number | null = t0 - 10 * 60_000, exitCode: Verdict['exitCode'] = 1): Verdict => ({
+  level,
+  line: level,
+  since: since === null ? null : iso(since),
+  exitCode,
+});
 
 it('alerts when the verdict turns alarming, recovers at once, stays quiet otherwise', () => {
   assert.equal(decideAlert(null, v('ok', null, 0), t0), null);

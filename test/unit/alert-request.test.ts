@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { alertRequest, heartbeatRequest, urlForLog } from '../../src/notify/alert-request.js';
 import type { Verdict } from '../../src/status/verdict.js';
 
-const verdict: Verdict = { level: 'failing', line: 'FAILING: nothing pushed for 3 h 12 min: push to origin failed', since: '2026-12-04T08:48:00.000Z', exitCode: 4 };
+const verdict: Verdict = {
+  level: 'failing',
+  line: 'FAILING: nothing pushed for 3 h 12 min: push to origin failed',
+  since: '2026-12-04T08:48:00.000Z',
+  exitCode: 4,
+};
 const content = { kind: 'alert' as const, verdict, database: 'invoiceplane', host: 'nas', at: '2026-12-04T12:00:00.000Z' };
 
 it('JSON alerts carry the webhook, Gotify and Slack-style fields', () => {
@@ -15,7 +20,12 @@ it('JSON alerts carry the webhook, Gotify and Slack-style fields', () => {
   assert.equal(body.message, verdict.line);
   assert.equal(body.text, `${body.title}\n${verdict.line}`);
   assert.deepEqual([body.ok, body.event, body.level, body.priority, body.since], [false, 'alert', 'failing', 8, verdict.since]);
-  const rec = JSON.parse(alertRequest({ kind: 'json', url: 'https://h/x' }, { ...content, kind: 'recovery', verdict: { ...verdict, level: 'ok', line: 'OK: last snapshot 3 s ago, pushed', exitCode: 0, since: null } }).body!);
+  const rec = JSON.parse(
+    alertRequest(
+      { kind: 'json', url: 'https://h/x' },
+      { ...content, kind: 'recovery', verdict: { ...verdict, level: 'ok', line: 'OK: last snapshot 3 s ago, pushed', exitCode: 0, since: null } },
+    ).body!,
+  );
   assert.deepEqual([rec.ok, rec.title, rec.message], [true, 'git-dbsync on nas (invoiceplane): recovered', 'recovered: OK: last snapshot 3 s ago, pushed']);
 });
 

@@ -8,11 +8,24 @@ import { TableShape } from '../../src/apply/table-shape.js';
 import { REDACTED_LITERAL } from '../../src/secrets/secret-literal.js';
 import type { TableInfo } from '../../src/snapshot/table-info.js';
 
-const col = (name: string, dataType: string, extra: Partial<TableInfo['columns'][number]> = {}) => ({ name, dataType, charset: null, generated: false, invisible: false, ...extra });
+const col = (name: string, dataType: string, extra: Partial<TableInfo['columns'][number]> = {}) => ({
+  name,
+  dataType,
+  charset: null,
+  generated: false,
+  invisible: false,
+  ...extra,
+});
 const TABLE: TableInfo = {
   name: 't',
   engine: 'InnoDB',
-  columns: [col('id', 'int'), col('name', 'varchar', { charset: 'utf8mb4' }), col('pw', 'varchar', { charset: 'utf8mb4' }), col('changed', 'timestamp'), col('twice', 'int', { generated: true })],
+  columns: [
+    col('id', 'int'),
+    col('name', 'varchar', { charset: 'utf8mb4' }),
+    col('pw', 'varchar', { charset: 'utf8mb4' }),
+    col('changed', 'timestamp'),
+    col('twice', 'int', { generated: true }),
+  ],
   orderKey: ['id'],
 };
 const line = (...cells: string[]) => `INSERT INTO \`t\` VALUES (${cells.join(',')});`;
@@ -24,8 +37,17 @@ function plan(changes: Parameters<typeof planChanges>[1], autoUpdate = new Set<s
 }
 
 it('an update sets only the columns that differ, plus ON UPDATE columns; never generated ones', () => {
-  const { plan: p } = plan([{ keyCells: ['1'], before: line('1', "'a'", "'x'", "'2020-01-01 00:00:00'", 'DEFAULT'), after: line('1', "'b'", "'x'", "'2020-01-01 00:00:00'", 'DEFAULT') + '\n' }]);
-  assert.deepEqual(p.changes[0]!.set, [[1, "'b'"], [3, "'2020-01-01 00:00:00'"]]);
+  const { plan: p } = plan([
+    {
+      keyCells: ['1'],
+      before: line('1', "'a'", "'x'", "'2020-01-01 00:00:00'", 'DEFAULT'),
+      after: line('1', "'b'", "'x'", "'2020-01-01 00:00:00'", 'DEFAULT') + '\n',
+    },
+  ]);
+  assert.deepEqual(p.changes[0]!.set, [
+    [1, "'b'"],
+    [3, "'2020-01-01 00:00:00'"],
+  ]);
   assert.deepEqual([p.inserts, p.updates, p.deletes], [0, 1, 0]);
 });
 
@@ -50,7 +72,17 @@ it('refuses changes that do not fit the table', () => {
 
 it('conditions: keys by literal (a FLOAT -0 by 0), rows without key by their bytes', () => {
   const t: TableInfo = { ...TABLE, columns: [col('f', 'float'), col('g', 'int')], orderKey: ['f', 'g'] };
-  assert.equal(keyCondition(t, [0, 1], [['-1e-50', '1'], ['2.5', '3']]), '(`f` = 0 AND `g` = 1) OR (`f` = 2.5 AND `g` = 3)');
+  assert.equal(
+    keyCondition(
+      t,
+      [0, 1],
+      [
+        ['-1e-50', '1'],
+        ['2.5', '3'],
+      ],
+    ),
+    '(`f` = 0 AND `g` = 1) OR (`f` = 2.5 AND `g` = 3)',
+  );
   assert.equal(keyCondition(TABLE, [0], [['1'], ['2']]), '`id` IN (1,2)');
   assert.equal(
     rawRowCondition(TABLE, [Buffer.from('1'), Buffer.from('é'), null, Buffer.from('')]),

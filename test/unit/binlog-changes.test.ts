@@ -97,7 +97,13 @@ describe('BinlogChanges', () => {
 
   it('ignores transaction control, DDL in other databases and events marked ignorable', () => {
     const c = new BinlogChanges('app', { file: 'b.000001', position: 100 }, { file: 'b.000001', position: 500 });
-    const { result } = run(c, [query('app', 'BEGIN', 150), query('other', 'CREATE TABLE other.x (a INT)', 200), query('app', "XA START 'x'", 250), ev(120, 300, Buffer.alloc(3), 0x80), query('app', 'COMMIT', 500)]);
+    const { result } = run(c, [
+      query('app', 'BEGIN', 150),
+      query('other', 'CREATE TABLE other.x (a INT)', 200),
+      query('app', "XA START 'x'", 250),
+      ev(120, 300, Buffer.alloc(3), 0x80),
+      query('app', 'COMMIT', 500),
+    ]);
     assert.deepEqual(result, { kind: 'tables', tables: new Set() });
   });
 

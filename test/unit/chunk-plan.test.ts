@@ -44,7 +44,8 @@ function firsts(dir: string): number[] {
     .sort((a, b) => a - b);
 }
 
-const plan = (dir: string, keys: number[]): Promise<ChunkPlan> => planChunkReread({ snapshotAbs: dir, table, spec, keys: keys.map((k) => [BigInt(k)]), previousRows: ids.length });
+const plan = (dir: string, keys: number[]): Promise<ChunkPlan> =>
+  planChunkReread({ snapshotAbs: dir, table, spec, keys: keys.map((k) => [BigInt(k)]), previousRows: ids.length });
 const runs = (p: ChunkPlan) => (p.kind === 'chunks' ? p.reread.runs.map((r) => [r.from, r.to]) : p.kind === 'keep' ? 'keep' : p.reason);
 
 it('maps keys to the chunk they fall in; a boundary key also dirties the chunk before; runs join neighbours', async () => {
@@ -56,12 +57,18 @@ it('maps keys to the chunk they fall in; a boundary key also dirties the chunk b
   assert.deepEqual(runs(await plan(dir, [f[10]!])), [[9, 10]], 'a chunk first key dirties the chunk before too');
   assert.deepEqual(runs(await plan(dir, [-999_999])), [[0, 0]], 'below every chunk: the first');
   assert.deepEqual(runs(await plan(dir, [999_999])), [[f.length - 1, f.length - 1]], 'above every chunk: the last');
-  assert.deepEqual(runs(await plan(dir, [f[3]! + 1, f[5]! + 1, f[4]! + 1, f[20]! + 1, f[20]! + 2])), [[3, 5], [20, 20]]);
+  assert.deepEqual(runs(await plan(dir, [f[3]! + 1, f[5]! + 1, f[4]! + 1, f[20]! + 1, f[20]! + 2])), [
+    [3, 5],
+    [20, 20],
+  ]);
   const p = await plan(dir, [f[7]! + 1]);
   assert.ok(p.kind === 'chunks');
   assert.equal(p.reread.exponent, 4);
   assert.equal(p.reread.chunks[0]!.file, 'data/t.sql');
-  assert.deepEqual(p.reread.chunks.map((c) => Number(c.first[0])), f);
+  assert.deepEqual(
+    p.reread.chunks.map((c) => Number(c.first[0])),
+    f,
+  );
 });
 
 it('reads the table whole when more than a quarter of its chunks changed', async () => {
@@ -75,7 +82,13 @@ it('reads the table whole for a renamed chunk (a name clash), files of two expon
   {
     const { dir, files } = await snapshot();
     const victim = files[5]!;
-    renameSync(path.join(dir, victim), path.join(dir, victim.replace(/-([0-9a-f]{8})\.sql$/, (_, h: string) => `-${((parseInt(h, 16) + 1) >>> 0).toString(16).padStart(8, '0')}.sql`)));
+    renameSync(
+      path.join(dir, victim),
+      path.join(
+        dir,
+        victim.replace(/-([0-9a-f]{8})\.sql$/, (_, h: string) => `-${((parseInt(h, 16) + 1) >>> 0).toString(16).padStart(8, '0')}.sql`),
+      ),
+    );
     assert.match(String(runs(await plan(dir, [0]))), /not named after its first key/);
   }
   {

@@ -88,10 +88,13 @@ it('tables that fit in one chunk keep one file; the exponent follows the chunk s
 
 it('dataFilesByTable groups chunks under their table, the first file first', () => {
   const m = dataFilesByTable(['data/t@4-0000ffff.sql', 'tables/t.sql', 'data/t.sql', 'data/t@4-00000001.sql', 'data/u%40v.sql', 'views.sql']);
-  assert.deepEqual([...m], [
-    ['t', ['data/t.sql', 'data/t@4-00000001.sql', 'data/t@4-0000ffff.sql']],
-    ['u%40v', ['data/u%40v.sql']],
-  ]);
+  assert.deepEqual(
+    [...m],
+    [
+      ['t', ['data/t.sql', 'data/t@4-00000001.sql', 'data/t@4-0000ffff.sql']],
+      ['u%40v', ['data/u%40v.sql']],
+    ],
+  );
 });
 
 it('a write error (no such folder, disk full) fails the table instead of being lost', async () => {

@@ -40,8 +40,14 @@ it('inserting or deleting rows moves no other boundary', () => {
   for (const b of before) assert.ok(afterSet.has(b));
   for (const b of after) if (!before.includes(b)) assert.equal(Number(b) % 2, 1);
   const deleted = new Set(keys.filter((_, i) => i % 7 === 0));
-  const afterDelete = boundaries(keys.filter((k) => !deleted.has(k)), 8);
-  assert.deepEqual(afterDelete, before.filter((b) => !deleted.has(b)));
+  const afterDelete = boundaries(
+    keys.filter((k) => !deleted.has(k)),
+    8,
+  );
+  assert.deepEqual(
+    afterDelete,
+    before.filter((b) => !deleted.has(b)),
+  );
 });
 
 it('the exponent targets the chunk size and is kept while within the slack', () => {

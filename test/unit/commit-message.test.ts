@@ -45,7 +45,10 @@ describe('commit message', () => {
   });
 
   it('keeps a long subject short', () => {
-    const many = { tables: Array.from({ length: 40 }, (_, i) => ({ table: `table_${i}`, schema: null, rows: { added: 1, changed: 0, deleted: 0 } })), objects: [] };
+    const many = {
+      tables: Array.from({ length: 40 }, (_, i) => ({ table: `table_${i}`, schema: null, rows: { added: 1, changed: 0, deleted: 0 } })),
+      objects: [],
+    };
     const s = commitSubject(many);
     assert.ok(s.length < 130, s);
     assert.match(s, /and \d+ more$/);

@@ -39,7 +39,11 @@ describe('configuration', () => {
     assert.equal(load({ ...base, DB_HOST: 'db' }, { dbHost: 'other' }).db.host, 'other');
   });
 
-  for (const [value, problem] of [['0', 'at least 0.1'], ['-1', 'at least 0.1'], ['abc', 'number']] as const) {
+  for (const [value, problem] of [
+    ['0', 'at least 0.1'],
+    ['-1', 'at least 0.1'],
+    ['abc', 'number'],
+  ] as const) {
     it(`rejects POLL_INTERVAL=${value}, naming the variable`, () => {
       const e = configError(() => load({ ...base, POLL_INTERVAL: value }));
       assert.match(e.message, new RegExp(`POLL_INTERVAL="${value}": .*${problem}`));
@@ -48,7 +52,9 @@ describe('configuration', () => {
 
   it('every numeric setting has an upper bound, refused with a message naming the variable (issue 11)', () => {
     let numeric = 0;
-    for (const [key, s] of Object.entries(SETTINGS) as Array<[string, { env: readonly string[]; schema: { safeParse(v: unknown): { success: boolean; data?: unknown } } }]>) {
+    for (const [key, s] of Object.entries(SETTINGS) as Array<
+      [string, { env: readonly string[]; schema: { safeParse(v: unknown): { success: boolean; data?: unknown } } }]
+    >) {
       const probe = s.schema.safeParse('5');
       if (!(probe.success && typeof probe.data === 'number') && key !== 'chunkSize') continue;
       numeric++;
@@ -60,8 +66,14 @@ describe('configuration', () => {
   });
 
   for (const [name, max, words] of [
-    ['POLL_INTERVAL', 86_400, '1 day'], ['DBSYNC_PULL_INTERVAL', 86_400, '1 day'], ['DBSYNC_MAX_BACKOFF', 86_400, '1 day'], ['DBSYNC_LOCK_TIMEOUT', 86_400, '1 day'],
-    ['DBSYNC_VERIFY_INTERVAL', 604_800, '1 week'], ['DBSYNC_CONNECT_TIMEOUT', 3600, '1 hour'], ['DBSYNC_QUIET_PERIOD', 3600, '1 hour'], ['DBSYNC_MAX_DELAY', 3600, '1 hour'],
+    ['POLL_INTERVAL', 86_400, '1 day'],
+    ['DBSYNC_PULL_INTERVAL', 86_400, '1 day'],
+    ['DBSYNC_MAX_BACKOFF', 86_400, '1 day'],
+    ['DBSYNC_LOCK_TIMEOUT', 86_400, '1 day'],
+    ['DBSYNC_VERIFY_INTERVAL', 604_800, '1 week'],
+    ['DBSYNC_CONNECT_TIMEOUT', 3600, '1 hour'],
+    ['DBSYNC_QUIET_PERIOD', 3600, '1 hour'],
+    ['DBSYNC_MAX_DELAY', 3600, '1 hour'],
   ] as const) {
     it(`${name}: ${max} s is accepted, more is refused (setTimeout's limit is 2^31-1 ms)`, () => {
       assert.ok(max * 1000 <= 2 ** 31 - 1);
@@ -72,7 +84,10 @@ describe('configuration', () => {
   }
   it('the values of issue 11 (POLL_INTERVAL=1e9, DBSYNC_LOCK_TIMEOUT=31536000) are refused', () => {
     assert.match(configError(() => load({ ...base, POLL_INTERVAL: '1e9' })).message, /POLL_INTERVAL="1e9": must be at most 86400 seconds/);
-    assert.match(configError(() => load({ ...base, DBSYNC_LOCK_TIMEOUT: '31536000' })).message, /DBSYNC_LOCK_TIMEOUT="31536000": must be at most 86400 seconds/);
+    assert.match(
+      configError(() => load({ ...base, DBSYNC_LOCK_TIMEOUT: '31536000' })).message,
+      /DBSYNC_LOCK_TIMEOUT="31536000": must be at most 86400 seconds/,
+    );
   });
 
   it('names the flag when the bad value came from a flag', () => {
@@ -115,8 +130,27 @@ describe('configuration', () => {
 
   it('documents every setting', () => {
     const rows = settingsTable();
-    for (const name of ['DB_HOST', 'DB_PORT', 'DB_USER', 'DB_PASSWORD', 'DB_NAME', 'PROJECT_DIR', 'POLL_INTERVAL', 'GIT_REMOTE_URL', 'DB_SOCKET', 'DB_PASSWORD_FILE', 'DBSYNC_DIR', 'DBSYNC_INCLUDE_TABLES', 'DBSYNC_EXCLUDE_TABLES', 'DBSYNC_AUTHOR_NAME', 'DBSYNC_AUTHOR_EMAIL']) {
-      assert.ok(rows.some((r) => r.env === name && r.doc.length > 10), name);
+    for (const name of [
+      'DB_HOST',
+      'DB_PORT',
+      'DB_USER',
+      'DB_PASSWORD',
+      'DB_NAME',
+      'PROJECT_DIR',
+      'POLL_INTERVAL',
+      'GIT_REMOTE_URL',
+      'DB_SOCKET',
+      'DB_PASSWORD_FILE',
+      'DBSYNC_DIR',
+      'DBSYNC_INCLUDE_TABLES',
+      'DBSYNC_EXCLUDE_TABLES',
+      'DBSYNC_AUTHOR_NAME',
+      'DBSYNC_AUTHOR_EMAIL',
+    ]) {
+      assert.ok(
+        rows.some((r) => r.env === name && r.doc.length > 10),
+        name,
+      );
     }
   });
 });

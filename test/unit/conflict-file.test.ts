@@ -46,27 +46,51 @@ describe('conflicts file', () => {
   });
 
   it('writes one JSON object per line, fields in a fixed order, sorted by key (numbers by value) then column, with a trailing newline', () => {
-    const text = formatConflicts([cell('10', 'status', "'sent'", "'paid'"), row('9'), cell('9', 'amount', '1.00', '2.00'), cell('9', 'client', "'A'", "'B'")], meta);
+    const text = formatConflicts(
+      [cell('10', 'status', "'sent'", "'paid'"), row('9'), cell('9', 'amount', '1.00', '2.00'), cell('9', 'client', "'A'", "'B'")],
+      meta,
+    );
     const lines = text.split('\n');
     assert.equal(lines.pop(), '');
     assert.equal(lines.length, 4);
-    assert.deepEqual(lines.map((l) => JSON.parse(l).key[0] + '/' + JSON.parse(l).column), ['9/null', '9/amount', '9/client', '10/status']);
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l).key[0] + '/' + JSON.parse(l).column),
+      ['9/null', '9/amount', '9/client', '10/status'],
+    );
     assert.equal(
       lines[1],
       '{"table":"ip_invoices","key":["9"],"kind":"cell","column":"amount","base":"\'base\'","ours":"1.00","theirs":"2.00","kept":"ours",' +
         `"oursCommit":"${meta.oursCommit}","theirsCommit":"${meta.theirsCommit}","mergedAt":"${meta.mergedAt}"}`,
     );
-    assert.deepEqual(Object.keys(JSON.parse(lines[0]!)), ['table', 'key', 'kind', 'column', 'base', 'ours', 'theirs', 'kept', 'oursCommit', 'theirsCommit', 'mergedAt']);
+    assert.deepEqual(Object.keys(JSON.parse(lines[0]!)), [
+      'table',
+      'key',
+      'kind',
+      'column',
+      'base',
+      'ours',
+      'theirs',
+      'kept',
+      'oursCommit',
+      'theirsCommit',
+      'mergedAt',
+    ]);
     // Same input in another order: the same bytes.
-    assert.equal(formatConflicts([row('9'), cell('9', 'client', "'A'", "'B'"), cell('10', 'status', "'sent'", "'paid'"), cell('9', 'amount', '1.00', '2.00')], meta), text);
+    assert.equal(
+      formatConflicts([row('9'), cell('9', 'client', "'A'", "'B'"), cell('10', 'status', "'sent'", "'paid'"), cell('9', 'amount', '1.00', '2.00')], meta),
+      text,
+    );
     assert.equal(formatConflicts([], meta), '');
   });
 
   it('reads back exactly what it wrote, including quotes, backslashes, newlines escaped by the snapshot and non-ASCII', () => {
-    const odd: Conflict = { ...cell("'k\\'ey'", 'note', "'line\\nbreak \\\\ \"q\" é 😀'", 'NULL'), keyCells: ["'k\\'ey'", '2'] };
+    const odd: Conflict = { ...cell("'k\\'ey'", 'note', '\'line\\nbreak \\\\ "q" é 😀\'', 'NULL'), keyCells: ["'k\\'ey'", '2'] };
     const records = withMeta([row('1'), odd, swapSides(row('3'))], meta);
     const parsed = parseConflicts(formatConflicts(records));
-    assert.deepEqual(parsed, [...records].sort((a, b) => (a.keyCells[0]! < b.keyCells[0]! ? -1 : 1)));
+    assert.deepEqual(
+      parsed,
+      [...records].sort((a, b) => (a.keyCells[0]! < b.keyCells[0]! ? -1 : 1)),
+    );
     assert.equal(formatConflicts(parsed), formatConflicts(records));
     assert.equal(parsed.find((r) => r.keyCells[0] === '3')!.kind, 'update-delete');
     // Blank lines and Windows line ends are tolerated.
@@ -78,7 +102,10 @@ describe('conflicts file', () => {
     const cases: Array<[string, RegExp]> = [
       [`${good}\n{"table":`, /x\.jsonl line 2: not valid JSON/],
       [`${good}\n[1,2]`, /line 2: not a JSON object/],
-      [good.replace('"kind":"delete-update"', '"kind":"both"'), /line 1: field "kind" must be one of cell, delete-update, update-delete, insert-insert, duplicate-number \(got "both"\)/],
+      [
+        good.replace('"kind":"delete-update"', '"kind":"both"'),
+        /line 1: field "kind" must be one of cell, delete-update, update-delete, insert-insert, duplicate-number \(got "both"\)/,
+      ],
       [good.replace(',"mergedAt":"2026-03-01T10:00:00.000Z"', ''), /line 1: field "mergedAt" is missing/],
       [good.replace('"key":["1"]', '"key":[1]'), /line 1: field "key" must be a non-empty array of strings/],
       [good.replace('"kept":"theirs"', '"kept":"mine"'), /field "kept" must be ours or theirs/],
@@ -115,10 +142,22 @@ describe('conflicts file', () => {
   it('finds and removes the conflicts of a key, or of one column of it', () => {
     const all = withMeta([cell('1', 'a', '1', '2'), cell('1', 'b', '1', '2'), row('1'), row('2'), { ...row('1'), keyCells: ['1', '2'] }], meta);
     assert.equal(findConflicts(all, ['1']).length, 3);
-    assert.deepEqual(findConflicts(all, ['1'], 'b').map((c) => c.column), ['b']);
-    assert.deepEqual(findConflicts(all, ['1'], null).map((c) => c.kind), ['delete-update']);
-    assert.deepEqual(removeConflicts(all, ['1']).map((c) => c.keyCells), [['2'], ['1', '2']]);
-    assert.deepEqual(removeConflicts(all, ['1'], 'a').map((c) => c.column), ['b', null, null, null]);
+    assert.deepEqual(
+      findConflicts(all, ['1'], 'b').map((c) => c.column),
+      ['b'],
+    );
+    assert.deepEqual(
+      findConflicts(all, ['1'], null).map((c) => c.kind),
+      ['delete-update'],
+    );
+    assert.deepEqual(
+      removeConflicts(all, ['1']).map((c) => c.keyCells),
+      [['2'], ['1', '2']],
+    );
+    assert.deepEqual(
+      removeConflicts(all, ['1'], 'a').map((c) => c.column),
+      ['b', null, null, null],
+    );
     assert.equal(removeConflicts(all, ['7']).length, all.length);
   });
 

@@ -57,14 +57,34 @@ const obj = (kind: DbObject['kind'], type: string, name: string, create: string)
 
 describe('object block check', () => {
   it('accepts what the snapshot writes for views, routines, triggers and events', () => {
-    const view = obj('view', 'view', 'v1', 'CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `v1` AS select `t1`.`id` AS `id` from `t1` where `t1`.`v` = \';\'');
+    const view = obj(
+      'view',
+      'view',
+      'v1',
+      "CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `v1` AS select `t1`.`id` AS `id` from `t1` where `t1`.`v` = ';'",
+    );
     assert.equal(checkObjectFile('view', formatObjectFile([view]), ctx).length, 1);
-    const proc = obj('routine', 'procedure', 'p', 'CREATE PROCEDURE `p`(OUT n INT)\nBEGIN\n  SELECT COUNT(*) INTO n FROM t1;\n  IF n > 0 THEN SET n = CASE WHEN n > 1 THEN 2 ELSE 1 END; END IF;\nEND');
+    const proc = obj(
+      'routine',
+      'procedure',
+      'p',
+      'CREATE PROCEDURE `p`(OUT n INT)\nBEGIN\n  SELECT COUNT(*) INTO n FROM t1;\n  IF n > 0 THEN SET n = CASE WHEN n > 1 THEN 2 ELSE 1 END; END IF;\nEND',
+    );
     const fn = obj('routine', 'function', 'f', 'CREATE FUNCTION `f`(x INT) RETURNS int(11)\n    DETERMINISTIC\nRETURN x * 2');
     assert.equal(checkObjectFile('routine', formatObjectFile([proc, fn]), ctx).length, 2);
-    const trg = obj('trigger', 'trigger', 'trg_bi', 'CREATE TRIGGER trg_bi BEFORE INSERT ON uniq FOR EACH ROW BEGIN IF NEW.c IS NULL THEN SET NEW.c = 0; END IF; END');
+    const trg = obj(
+      'trigger',
+      'trigger',
+      'trg_bi',
+      'CREATE TRIGGER trg_bi BEFORE INSERT ON uniq FOR EACH ROW BEGIN IF NEW.c IS NULL THEN SET NEW.c = 0; END IF; END',
+    );
     assert.equal(checkObjectFile('trigger', formatObjectFile([trg]), ctx).length, 1);
-    const ev = obj('event', 'event', 'e', "CREATE EVENT `e` ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' ON COMPLETION NOT PRESERVE DISABLE DO SELECT 1");
+    const ev = obj(
+      'event',
+      'event',
+      'e',
+      "CREATE EVENT `e` ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' ON COMPLETION NOT PRESERVE DISABLE DO SELECT 1",
+    );
     assert.equal(checkObjectFile('event', formatObjectFile([{ ...ev, settings: `${settings}, @@session.time_zone = 'SYSTEM'` }]), ctx).length, 1);
   });
 

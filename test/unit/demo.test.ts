@@ -27,7 +27,10 @@ SELECT '--not a comment';
 it('splits the InvoicePlane assets into 42 tables and their sample rows', () => {
   const schema = splitSqlScript(asset('schema.sql'));
   assert.equal(schema.length, 42);
-  assert.ok(schema.every((s) => s.startsWith('CREATE TABLE `ip_')), 'every schema statement is a CREATE TABLE');
+  assert.ok(
+    schema.every((s) => s.startsWith('CREATE TABLE `ip_')),
+    'every schema statement is a CREATE TABLE',
+  );
   const data = splitSqlScript(asset('sample-data.sql'));
   assert.ok(data.length >= 10 && data.every((s) => s.startsWith('INSERT INTO `ip_')), 'every sample statement is an INSERT');
   // Every table the sample data fills exists in the schema.
@@ -40,7 +43,11 @@ it('finds mariadbd and mariadb-install-db, or says to install mariadb-server (ex
   try {
     assert.throws(
       () => findServerBinaries([dir]),
-      (e: unknown) => e instanceof DbsyncError && e.exitCode === ExitCode.Config && /install mariadb-server/.test(e.toLine()) && /mariadbd and mariadb-install-db/.test(e.message),
+      (e: unknown) =>
+        e instanceof DbsyncError &&
+        e.exitCode === ExitCode.Config &&
+        /install mariadb-server/.test(e.toLine()) &&
+        /mariadbd and mariadb-install-db/.test(e.message),
     );
     for (const n of ['mariadbd', 'mariadb-install-db']) {
       writeFileSync(path.join(dir, n), '#!/bin/sh\n');

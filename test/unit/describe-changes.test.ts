@@ -35,13 +35,39 @@ class FakeRows implements RowLookup {
   }
 }
 
-const acme = row({ client_id: 1, client_name: 'ACME Ltd', client_surname: null, client_city: 'Berlin', client_email: 'a@acme.test', client_active: 1, client_date_modified: '2026-01-01 10:00:00' });
-const globex = row({ client_id: 2, client_name: 'Globex', client_surname: null, client_city: 'Paris', client_email: 'g@globex.test', client_active: 1, client_date_modified: '2026-01-01 10:00:00' });
+const acme = row({
+  client_id: 1,
+  client_name: 'ACME Ltd',
+  client_surname: null,
+  client_city: 'Berlin',
+  client_email: 'a@acme.test',
+  client_active: 1,
+  client_date_modified: '2026-01-01 10:00:00',
+});
+const globex = row({
+  client_id: 2,
+  client_name: 'Globex',
+  client_surname: null,
+  client_city: 'Paris',
+  client_email: 'g@globex.test',
+  client_active: 1,
+  client_date_modified: '2026-01-01 10:00:00',
+});
 const invoice = (id: number, number: string, status: number, client = 1) =>
-  row({ invoice_id: id, client_id: client, invoice_status_id: status, invoice_number: number, invoice_date_due: '2026-02-01', invoice_date_modified: '2026-01-01 10:00:00', invoice_password: null });
-const item = (id: number, invoiceId: number, name: string) => row({ item_id: id, invoice_id: invoiceId, item_name: name, item_price: '10.00', item_quantity: '1.00000000' });
+  row({
+    invoice_id: id,
+    client_id: client,
+    invoice_status_id: status,
+    invoice_number: number,
+    invoice_date_due: '2026-02-01',
+    invoice_date_modified: '2026-01-01 10:00:00',
+    invoice_password: null,
+  });
+const item = (id: number, invoiceId: number, name: string) =>
+  row({ item_id: id, invoice_id: invoiceId, item_name: name, item_price: '10.00', item_quantity: '1.00000000' });
 const itemAmount = (id: number, itemId: number, total: string) => row({ item_amount_id: id, item_id: itemId, item_total: total });
-const invoiceAmount = (invoiceId: number, paid: string) => row({ invoice_amount_id: invoiceId, invoice_id: invoiceId, invoice_total: '120.00', invoice_paid: paid });
+const invoiceAmount = (invoiceId: number, paid: string) =>
+  row({ invoice_amount_id: invoiceId, invoice_id: invoiceId, invoice_total: '120.00', invoice_paid: paid });
 const bank = row({ payment_method_id: 1, payment_method_name: 'bank transfer' });
 
 const baseTables = (): Record<string, Row[]> => ({
@@ -79,14 +105,19 @@ describe('describe changes: InvoicePlane messages', () => {
     assert.deepEqual((await describeIp({ ip_clients: [changed(acme, { client_fax: '030 1234' })] })).items, ['Client "ACME Ltd" changed']);
     assert.deepEqual((await describeIp({ ip_clients: [changed(acme, { client_city: 'Hamburg' })] })).items, ['Client "ACME Ltd": address changed']);
     assert.deepEqual((await describeIp({ ip_clients: [changed(acme, { client_email: 'b@acme.test' })] })).items, ['Client "ACME Ltd": email changed']);
-    assert.deepEqual((await describeIp({ ip_clients: [changed(acme, { client_email: 'b@acme.test', client_fax: '1' })] })).items, ['Client "ACME Ltd": email and other fields changed']);
+    assert.deepEqual((await describeIp({ ip_clients: [changed(acme, { client_email: 'b@acme.test', client_fax: '1' })] })).items, [
+      'Client "ACME Ltd": email and other fields changed',
+    ]);
     assert.deepEqual((await describeIp({ ip_clients: [deleted(globex)] })).items, ['Client "Globex" deleted']);
     // A rename names the old and the new name (the rules name client_name).
-    assert.deepEqual((await describeIp({ ip_clients: [changed(acme, { client_name: 'ACME GmbH' })] })).items, ['Client "ACME GmbH": name ACME Ltd -> ACME GmbH']);
+    assert.deepEqual((await describeIp({ ip_clients: [changed(acme, { client_name: 'ACME GmbH' })] })).items, [
+      'Client "ACME GmbH": name ACME Ltd -> ACME GmbH',
+    ]);
   });
 
   it('quote accepted, rejected, sent', async () => {
-    const quote = (status: number) => row({ quote_id: 17, client_id: 1, quote_status_id: status, quote_number: 'QUO-17', quote_date_modified: '2026-01-01 10:00:00' });
+    const quote = (status: number) =>
+      row({ quote_id: 17, client_id: 1, quote_status_id: status, quote_number: 'QUO-17', quote_date_modified: '2026-01-01 10:00:00' });
     assert.deepEqual((await describeIp({ ip_quotes: [changed(quote(2), { quote_status_id: 4 })] })).items, ['Quote QUO-17 (ACME Ltd) accepted']);
     assert.deepEqual((await describeIp({ ip_quotes: [changed(quote(3), { quote_status_id: 5 })] })).items, ['Quote QUO-17 (ACME Ltd) rejected']);
     assert.deepEqual((await describeIp({ ip_quotes: [changed(quote(1), { quote_status_id: 2 })] })).items, ['Quote QUO-17 (ACME Ltd): status draft -> sent']);
@@ -200,8 +231,19 @@ describe('describe changes: secrets are never printed', () => {
   const hash = '$2y$10$abcdefghijklmnopqrstuv';
 
   it('a user password change names the field, not the hash', async () => {
-    const user = row({ user_id: 1, user_name: 'Admin', user_email: 'admin@x.test', user_password: hash, user_psalt: 'salt123', user_date_modified: '2026-01-01 10:00:00' });
-    const d = await describeIp({ ip_users: [changed(user, { user_password: '$2y$10$zzzzzzzzzzzzzzzzzzzzzz', user_psalt: 'salt456' })] }, baseTables(), userSecrets);
+    const user = row({
+      user_id: 1,
+      user_name: 'Admin',
+      user_email: 'admin@x.test',
+      user_password: hash,
+      user_psalt: 'salt123',
+      user_date_modified: '2026-01-01 10:00:00',
+    });
+    const d = await describeIp(
+      { ip_users: [changed(user, { user_password: '$2y$10$zzzzzzzzzzzzzzzzzzzzzz', user_psalt: 'salt456' })] },
+      baseTables(),
+      userSecrets,
+    );
     assert.deepEqual(d.items, ['User "Admin": password changed']);
   });
 
@@ -250,13 +292,25 @@ describe('describe changes: another application is a data file', () => {
     const d = await describeChanges({
       rules: shop,
       changes: new Map<string, ChangedRow[]>([
-        ['orders', [changed(order, { state: 's' }), added(row({ id: 2, ref: 'A-2', customer_id: 4, state: 'n' })), changed(row({ id: 3, ref: 'A-3', customer_id: 3, state: 'n' }), { state: 'x' })]],
+        [
+          'orders',
+          [
+            changed(order, { state: 's' }),
+            added(row({ id: 2, ref: 'A-2', customer_id: 4, state: 'n' })),
+            changed(row({ id: 3, ref: 'A-3', customer_id: 3, state: 'n' }), { state: 'x' }),
+          ],
+        ],
         ['order_lines', [added(row({ id: 9, order_id: 1 }))]],
         ['config', [changed(row({ id: 1, name: 'currency', value: 'EUR' }), { value: 'USD' })]],
       ]),
       lookup,
     });
-    assert.deepEqual(d.items, ['Order A-1 for c@shop.test: state new -> shipped, 1 line added', 'Order A-2 placed', 'Order A-3 for c@shop.test cancelled', 'Config changed: currency']);
+    assert.deepEqual(d.items, [
+      'Order A-1 for c@shop.test: state new -> shipped, 1 line added',
+      'Order A-2 placed',
+      'Order A-3 for c@shop.test cancelled',
+      'Config changed: currency',
+    ]);
   });
 });
 
@@ -284,7 +338,11 @@ describe('commit subject with a profile', () => {
 
   it('many items end in "and N more"', () => {
     const items = Array.from({ length: 20 }, (_, i) => `Client "Client number ${i}" added`);
-    const s = commitSubject({ tables: [{ table: 'ip_clients', schema: null, rows: { added: 20, changed: 0, deleted: 0 } }], objects: [], described: { items, covered: new Set(['ip_clients']) } });
+    const s = commitSubject({
+      tables: [{ table: 'ip_clients', schema: null, rows: { added: 20, changed: 0, deleted: 0 } }],
+      objects: [],
+      described: { items, covered: new Set(['ip_clients']) },
+    });
     assert.match(s, /^Client "Client number 0" added; Client "Client number 1" added; .* and \d+ more$/);
     assert.ok(s.length < 130, s);
   });

@@ -84,13 +84,15 @@ async function reference(before: Map<string, string>, after: Map<string, string>
 }
 
 function sources(before: Map<string, string>, after: Map<string, string>, reads: string[]) {
-  const read = (side: Map<string, string>, tag: string) => async (name: string, max: number): Promise<ChunkBytes> => {
-    reads.push(`${tag}:${name}`);
-    const text = side.get(name);
-    if (text === undefined) return null;
-    const buf = Buffer.from(text);
-    return buf.length > max ? { skipped: true, size: buf.length } : buf;
-  };
+  const read =
+    (side: Map<string, string>, tag: string) =>
+    async (name: string, max: number): Promise<ChunkBytes> => {
+      reads.push(`${tag}:${name}`);
+      const text = side.get(name);
+      if (text === undefined) return null;
+      const buf = Buffer.from(text);
+      return buf.length > max ? { skipped: true, size: buf.length } : buf;
+    };
   return { readOld: read(before, 'old'), readNew: read(after, 'new') };
 }
 
@@ -143,7 +145,12 @@ describe('diffChunks', () => {
         const counted = await diffChunks(files.old, files.new, sources(before, after, []), { keyPositions: keys, oldKeyPositions: keys, keepLines: 0 });
         assert.deepEqual(counted?.counts, want.counts);
         // With too little memory it says so (the caller then runs the streamed diff), never a wrong answer.
-        const small = await diffChunks(files.old, files.new, sources(before, after, []), { keyPositions: keys, oldKeyPositions: keys, keepLines: 5, memoryBytes: 2048 });
+        const small = await diffChunks(files.old, files.new, sources(before, after, []), {
+          keyPositions: keys,
+          oldKeyPositions: keys,
+          keepLines: 5,
+          memoryBytes: 2048,
+        });
         if (small) assert.deepEqual(small.counts, want.counts);
       }),
       params,
@@ -173,7 +180,10 @@ describe('diffChunks', () => {
     const big = Array.from({ length: 200 }, (_, i) => lineOf(i, 'v'.repeat(50), false)).join('\n');
     const before = new Map([['t.sql', big]]);
     const after = new Map([['t.sql', big + '\n' + lineOf(999, 'new', false)]]);
-    assert.equal(await diffChunks(['t.sql'], ['t.sql'], sources(before, after, []), { keyPositions: [0], oldKeyPositions: [0], keepLines: 0, memoryBytes: 8 * 1024 }), null);
+    assert.equal(
+      await diffChunks(['t.sql'], ['t.sql'], sources(before, after, []), { keyPositions: [0], oldKeyPositions: [0], keepLines: 0, memoryBytes: 8 * 1024 }),
+      null,
+    );
     const roomy = await diffChunks(['t.sql'], ['t.sql'], sources(before, after, []), { keyPositions: [0], oldKeyPositions: [0], keepLines: 0 });
     assert.deepEqual(roomy?.counts, { added: 1, changed: 0, deleted: 0 });
   });
@@ -182,7 +192,13 @@ describe('diffChunks', () => {
 describe('diffChunks line walk', () => {
   const L = (id: number, v = 'v') => lineOf(id, v, false);
   const counts = async (before: string, after: string) =>
-    (await diffChunks(['t.sql'], ['t.sql'], sources(new Map([['t.sql', before]]), new Map([['t.sql', after]]), []), { keyPositions: [0], oldKeyPositions: [0], keepLines: 0 }))?.counts;
+    (
+      await diffChunks(['t.sql'], ['t.sql'], sources(new Map([['t.sql', before]]), new Map([['t.sql', after]]), []), {
+        keyPositions: [0],
+        oldKeyPositions: [0],
+        keepLines: 0,
+      })
+    )?.counts;
 
   it('a missing final line break, empty lines and a change far from the start', async () => {
     assert.deepEqual(await counts(`${L(1)}\n`, L(1)), { added: 0, changed: 0, deleted: 0 });

@@ -88,10 +88,30 @@ describe('documentation', () => {
     const readme = read('README.md');
     assert.ok(Buffer.byteLength(readme) <= 12 * 1024, `README.md is ${Buffer.byteLength(readme)} bytes; keep it under 12 KB and move detail to docs/`);
     const headings = [...readme.matchAll(/^##\s+(.+)$/gm)].map((m) => m[1]!);
-    for (const h of ['Quick start', 'Is it working?', 'Get data back', 'What is not backed up', 'Configuration', 'Snapshot format', 'Exit codes', 'Security', 'Reliability and benchmarks', 'Documentation']) {
+    for (const h of [
+      'Quick start',
+      'Is it working?',
+      'Get data back',
+      'What is not backed up',
+      'Configuration',
+      'Snapshot format',
+      'Exit codes',
+      'Security',
+      'Reliability and benchmarks',
+      'Documentation',
+    ]) {
       assert.ok(headings.includes(h), `README has a section "${h}"`);
     }
-    for (const page of ['docs/reference/configuration.md', 'docs/reference/snapshot-format.md', 'docs/reference/exit-codes.md', 'docs/reference/security.md', 'docs/guides/restore.md', 'docs/reliability.md', 'docs/benchmarks.md', 'CONTRIBUTING.md']) {
+    for (const page of [
+      'docs/reference/configuration.md',
+      'docs/reference/snapshot-format.md',
+      'docs/reference/exit-codes.md',
+      'docs/reference/security.md',
+      'docs/guides/restore.md',
+      'docs/reliability.md',
+      'docs/benchmarks.md',
+      'CONTRIBUTING.md',
+    ]) {
       assert.ok(readme.includes(`](${page})`), `README links to ${page}`);
     }
     assert.match(readme, /^npx git-dbsync demo$|npm ci && npx git-dbsync demo/m, 'README shows the demo command');
@@ -116,16 +136,27 @@ describe('documentation', () => {
       if (s.default) assert.ok(row.includes(`\`${s.default}\``), `${s.env} row shows default ${s.default}`);
     }
     const known = new Set(table.map((s) => `\`${s.env}\``));
-    for (const [cell] of documented) assert.ok(known.has(cell), `docs/reference/configuration.md documents ${cell}, which is not a setting in src/config/config.ts`);
+    for (const [cell] of documented)
+      assert.ok(known.has(cell), `docs/reference/configuration.md documents ${cell}, which is not a setting in src/config/config.ts`);
   });
 
   it('every DBSYNC_* and DB_* name in the docs exists in the code', () => {
     const settings = new Set(settingsTable().flatMap((s) => s.env.split(', ')));
     // Names the tests, the benchmark, CI and the Docker files read (not settings of the tool itself).
-    const elsewhere = [...walk('test', (f) => f !== SELF && /\.(ts|sh|sql)$/.test(f)), ...walk('bench', (f) => /\.(ts|sh)$/.test(f)), ...walk('docker', () => true), 'docker-compose.yml', 'Dockerfile', '.ci/run', 'package.json']
+    const elsewhere = [
+      ...walk('test', (f) => f !== SELF && /\.(ts|sh|sql)$/.test(f)),
+      ...walk('bench', (f) => /\.(ts|sh)$/.test(f)),
+      ...walk('docker', () => true),
+      'docker-compose.yml',
+      'Dockerfile',
+      '.ci/run',
+      'package.json',
+    ]
       .map((f) => readFileSync(path.join(ROOT, f), 'utf8'))
       .join('\n');
-    const src = walk('src', (f) => f.endsWith('.ts')).map((f) => readFileSync(path.join(ROOT, f), 'utf8')).join('\n');
+    const src = walk('src', (f) => f.endsWith('.ts'))
+      .map((f) => readFileSync(path.join(ROOT, f), 'utf8'))
+      .join('\n');
     for (const name of PLANNED) assert.ok(!src.includes(name), `${name} exists in src/ now: document it as a setting and take it off PLANNED`);
     const unknown: string[] = [];
     for (const [f, md] of text) {
@@ -141,7 +172,9 @@ describe('documentation', () => {
     let tree: Record<string, string[]> = {};
     before(() => {
       // The CLI's own command tree, from its --help (a child process: main() exits the process).
-      tree = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/cli-commands.ts')], { cwd: ROOT, encoding: 'utf8' })) as Record<string, string[]>;
+      tree = JSON.parse(
+        execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/support/cli-commands.ts')], { cwd: ROOT, encoding: 'utf8' }),
+      ) as Record<string, string[]>;
       assert.ok(Object.keys(tree).length > 5, `read the CLI's commands: ${JSON.stringify(tree)}`);
     });
 
@@ -152,7 +185,10 @@ describe('documentation', () => {
         const words = /^`git-dbsync ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)*)/.exec(cell)![1]!.split(' ');
         // "remote set [URL]" is "remote set"; "resolve TABLE ..." is "resolve".
         const name = words.length > 1 && tree[words.slice(0, 2).join(' ')] ? words.slice(0, 2).join(' ') : words[0]!;
-        assert.ok(tree[name], `docs/reference/commands.md documents \`git-dbsync ${name}\`, which the CLI does not have (it has: ${Object.keys(tree).join(', ')})`);
+        assert.ok(
+          tree[name],
+          `docs/reference/commands.md documents \`git-dbsync ${name}\`, which the CLI does not have (it has: ${Object.keys(tree).join(', ')})`,
+        );
         documented.set(name, (documented.get(name) ?? '') + cell);
         for (const opt of cell.match(/--[a-z][a-z-]*/g) ?? []) assert.ok(tree[name].includes(opt), `\`git-dbsync ${name}\` has no option ${opt}`);
       }
@@ -171,7 +207,9 @@ describe('documentation', () => {
             .replaceAll('git-dbsync git-dbsync', 'git-dbsync')
             .replace(/\b[A-Z_][A-Z0-9_]*=\S*\s+/g, '')
             .replace(/^\$ /gm, '');
-          for (const m of commands.matchAll(/(?:^\s*|&&\s*|;\s*|\|\s*|\bnpx\s+|\bdocker compose (?:exec|run --rm) )git-dbsync ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?/gm)) {
+          for (const m of commands.matchAll(
+            /(?:^\s*|&&\s*|;\s*|\|\s*|\bnpx\s+|\bdocker compose (?:exec|run --rm) )git-dbsync ([a-z][a-z-]*)(?: ([a-z][a-z-]*))?/gm,
+          )) {
             const [, first, second] = m;
             if (!top.has(first!)) wrong.push(`${f}: git-dbsync ${first}`);
             else if (!tree[first!] && second && !tree[`${first} ${second}`]) wrong.push(`${f}: git-dbsync ${first} ${second}`);
@@ -185,7 +223,11 @@ describe('documentation', () => {
   it('the exit code reference lists exactly the codes of ExitCode, and every "exit N" in the docs is one of them', () => {
     const codes = new Set<number>(Object.values(ExitCode));
     const listed = rows(read('docs/reference/exit-codes.md'), /^\d+$/).map(([cell]) => Number(cell));
-    assert.deepEqual([...listed].sort((a, b) => a - b), [...codes].sort((a, b) => a - b), 'docs/reference/exit-codes.md rows = ExitCode (src/errors/exit-codes.ts)');
+    assert.deepEqual(
+      [...listed].sort((a, b) => a - b),
+      [...codes].sort((a, b) => a - b),
+      'docs/reference/exit-codes.md rows = ExitCode (src/errors/exit-codes.ts)',
+    );
     const wrong: string[] = [];
     for (const [f, md] of text) {
       for (const m of md.matchAll(/\bexit(?:s|ed)?(?: code)? (\d+)\b/gi)) if (!codes.has(Number(m[1]))) wrong.push(`${f}: ${m[0]}`);

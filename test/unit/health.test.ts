@@ -61,7 +61,10 @@ it('unhealthy, with a reason, in each bad state', () => {
   };
   const r = evaluateHealth(input({ state: failing }));
   assert.equal(r.healthy, false);
-  assert.equal((r as { reason: string }).reason, 'the last successful check was 600 s ago, more than the limit of 90 s; 7 failed pass(es) in a row, last: connect to database: connection refused at db:3306');
+  assert.equal(
+    (r as { reason: string }).reason,
+    'the last successful check was 600 s ago, more than the limit of 90 s; 7 failed pass(es) in a row, last: connect to database: connection refused at db:3306',
+  );
   assert.equal((r as { hint: string }).hint, 'is the server running?');
 });
 
@@ -74,7 +77,10 @@ it('a push backlog older than DBSYNC_MAX_UNPUSHED is unhealthy, a younger one is
   });
   const old = evaluateHealth(input({ state: failing(2 * 3600 + 12 * 60) }));
   assert.equal(old.healthy, false);
-  assert.match((old as { reason: string }).reason, /^nothing pushed for 2 h 12 min: push to origin failed: cannot reach the remote \(DBSYNC_MAX_UNPUSHED is 1 h 0 min\)$/);
+  assert.match(
+    (old as { reason: string }).reason,
+    /^nothing pushed for 2 h 12 min: push to origin failed: cannot reach the remote \(DBSYNC_MAX_UNPUSHED is 1 h 0 min\)$/,
+  );
   assert.equal(evaluateHealth(input({ state: failing(1800) })).healthy, true, 'younger than the limit');
   assert.equal(evaluateHealth(input({ state: failing(2 * 3600), maxUnpushedMs: 0 })).healthy, true, '0 turns the check off');
   const pushedAgain = { ...failing(2 * 3600), push: { at: ago(5), status: 'pushed', message: 'pushed', lastOkAt: ago(5), failingSince: null } };

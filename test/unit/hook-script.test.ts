@@ -5,12 +5,28 @@ import { execFileSync } from 'node:child_process';
 import { findBlock, hookBlock, insertBlock, isShellScript, removeBlock, replaceBlock, shellWord } from '../../src/hook/hook-script.js';
 import { absoluteGitPaths, commitIndexFiles } from '../../src/hook/commit-index.js';
 
-const block = hookBlock({ command: { node: '/usr/bin/node', cli: "/opt/it's here/bin/git-dbsync.js" }, settings: [['DB_NAME', "o'brien db"], ['DB_USER', 'app']] });
+const block = hookBlock({
+  command: { node: '/usr/bin/node', cli: "/opt/it's here/bin/git-dbsync.js" },
+  settings: [
+    ['DB_NAME', "o'brien db"],
+    ['DB_USER', 'app'],
+  ],
+});
 
 describe('hook script', () => {
   it('recognises shell scripts only', () => {
-    for (const s of ['#!/bin/sh\n', '#!/bin/bash -e\nx', '#!/usr/bin/env bash\n', '#! /bin/dash\n', '#!/usr/bin/env -S zsh -f\n', '#!/bin/ksh\n']) assert.equal(isShellScript(s), true, s);
-    for (const s of ['#!/usr/bin/env node\n', '#!/usr/bin/python3\n', '#!/bin/sh', '#!/bin/sh\r\n', 'echo no shebang\n', '\x7fELF\x02\x01', '#!/bin/shell-tool\n']) assert.equal(isShellScript(s), false, JSON.stringify(s));
+    for (const s of ['#!/bin/sh\n', '#!/bin/bash -e\nx', '#!/usr/bin/env bash\n', '#! /bin/dash\n', '#!/usr/bin/env -S zsh -f\n', '#!/bin/ksh\n'])
+      assert.equal(isShellScript(s), true, s);
+    for (const s of [
+      '#!/usr/bin/env node\n',
+      '#!/usr/bin/python3\n',
+      '#!/bin/sh',
+      '#!/bin/sh\r\n',
+      'echo no shebang\n',
+      '\x7fELF\x02\x01',
+      '#!/bin/shell-tool\n',
+    ])
+      assert.equal(isShellScript(s), false, JSON.stringify(s));
   });
 
   it('inserting and removing the block gives the same text back, whatever follows', () => {
@@ -37,7 +53,10 @@ describe('hook script', () => {
 
   it('stages a partial commit into the real index lock too, and makes git paths absolute', () => {
     assert.deepEqual(commitIndexFiles({ GIT_INDEX_FILE: '.git/index' }, '/r'), { commitIndex: '/r/.git/index', realIndexLock: undefined });
-    assert.deepEqual(commitIndexFiles({ GIT_INDEX_FILE: '/r/.git/next-index-42.lock' }, '/x'), { commitIndex: '/r/.git/next-index-42.lock', realIndexLock: '/r/.git/index.lock' });
+    assert.deepEqual(commitIndexFiles({ GIT_INDEX_FILE: '/r/.git/next-index-42.lock' }, '/x'), {
+      commitIndex: '/r/.git/next-index-42.lock',
+      realIndexLock: '/r/.git/index.lock',
+    });
     assert.deepEqual(commitIndexFiles({}, '/r'), { commitIndex: undefined, realIndexLock: undefined });
     assert.equal(absoluteGitPaths({ GIT_DIR: '.git', PATH: 'bin' }, '/r').GIT_DIR, '/r/.git');
     assert.equal(absoluteGitPaths({ GIT_DIR: '.git', PATH: 'bin' }, '/r').PATH, 'bin');

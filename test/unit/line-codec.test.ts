@@ -15,7 +15,14 @@ import type { ColumnInfo, TableInfo } from '../../src/snapshot/table-info.js';
 const SEED = Number(process.env.DBSYNC_FC_SEED ?? 20261203);
 const RUNS = process.env.DBSYNC_LONG_TESTS === '1' ? 20_000 : 2_000;
 
-const col = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({ name, dataType, charset: null, generated: false, invisible: false, ...extra });
+const col = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
+  name,
+  dataType,
+  charset: null,
+  generated: false,
+  invisible: false,
+  ...extra,
+});
 
 /** Column types and what the server may hand the writer for them (raw bytes, as mysql2 returns them). */
 const COLUMNS: ReadonlyArray<{ col: ColumnInfo; cell: fc.Arbitrary<Buffer | null> }> = [
@@ -27,7 +34,9 @@ const COLUMNS: ReadonlyArray<{ col: ColumnInfo; cell: fc.Arbitrary<Buffer | null
   { col: col('s', 'varchar', { charset: 'utf8mb4' }), cell: fc.string({ unit: 'binary', maxLength: 40 }).map((s) => Buffer.from(s, 'utf8')) },
   {
     col: col('h', 'varchar', { charset: 'utf8mb4' }),
-    cell: fc.array(fc.constantFrom("'", '\\', '\0', '\n', '\r', '\x1a', '\t', ',', ')', ';', '--', '/*', '`', "');DROP TABLE x;--", 'é', '😀'), { maxLength: 12 }).map((xs) => Buffer.from(xs.join(''))),
+    cell: fc
+      .array(fc.constantFrom("'", '\\', '\0', '\n', '\r', '\x1a', '\t', ',', ')', ';', '--', '/*', '`', "');DROP TABLE x;--", 'é', '😀'), { maxLength: 12 })
+      .map((xs) => Buffer.from(xs.join(''))),
   },
   { col: col('b', 'blob'), cell: fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)) },
   { col: col('l', 'varchar', { charset: 'latin1' }), cell: fc.uint8Array({ maxLength: 20 }).map((b) => Buffer.from(b)) },
@@ -39,16 +48,19 @@ const COLUMNS: ReadonlyArray<{ col: ColumnInfo; cell: fc.Arbitrary<Buffer | null
 const cellArb = (c: (typeof COLUMNS)[number]) => fc.option(c.cell, { freq: 8 }).map((v) => v ?? null);
 
 /** A random table (a subset of the columns, maybe INVISIBLE-named) and one row of it, as the writer writes it. */
-const rowArb = fc
-  .tuple(fc.subarray([...COLUMNS], { minLength: 1 }), fc.boolean(), fc.string({ minLength: 1, maxLength: 8 }))
-  .chain(([cols, named, table]) =>
-    fc.tuple(...cols.map(cellArb)).map((cells) => {
-      const info: TableInfo = { name: table, engine: 'InnoDB', columns: cols.map((c, i) => ({ ...c.col, name: c.col.name + i, invisible: named && i === 0 })), orderKey: [] };
-      const writer = new RowWriter(info);
-      const selected = cells.filter((_, i) => !cols[i]!.col.generated);
-      return { info, line: writer.line(selected).replace(/\n$/, ''), cells: selected };
-    }),
-  );
+const rowArb = fc.tuple(fc.subarray([...COLUMNS], { minLength: 1 }), fc.boolean(), fc.string({ minLength: 1, maxLength: 8 })).chain(([cols, named, table]) =>
+  fc.tuple(...cols.map(cellArb)).map((cells) => {
+    const info: TableInfo = {
+      name: table,
+      engine: 'InnoDB',
+      columns: cols.map((c, i) => ({ ...c.col, name: c.col.name + i, invisible: named && i === 0 })),
+      orderKey: [],
+    };
+    const writer = new RowWriter(info);
+    const selected = cells.filter((_, i) => !cols[i]!.col.generated);
+    return { info, line: writer.line(selected).replace(/\n$/, ''), cells: selected };
+  }),
+);
 
 const expectOf = (info: TableInfo) => ({ table: info.name, columns: info.columns.map((c) => c.name) });
 const rebuilt = (p: { prefix: string; cells: readonly string[] }) => `${p.prefix}(${p.cells.join(',')});`;
@@ -74,11 +86,47 @@ describe('strict line codec', () => {
     );
   });
 
-  const injections = ['(SELECT 1)', "'; DROP TABLE x; --", ');DROP TABLE x;', ' /*', '*/', '-- ', '#', '\\', "'", ',', ')', '(', ';', '\n', '\r', ' ', 'NULL', 'DEFAULT', '0x', '_latin1 ', 'e', '-', '.', '`', '@a:=1', 'x', 'SLEEP(1)'];
+  const injections = [
+    '(SELECT 1)',
+    "'; DROP TABLE x; --",
+    ');DROP TABLE x;',
+    ' /*',
+    '*/',
+    '-- ',
+    '#',
+    '\\',
+    "'",
+    ',',
+    ')',
+    '(',
+    ';',
+    '\n',
+    '\r',
+    ' ',
+    'NULL',
+    'DEFAULT',
+    '0x',
+    '_latin1 ',
+    'e',
+    '-',
+    '.',
+    '`',
+    '@a:=1',
+    'x',
+    'SLEEP(1)',
+  ];
   const mutation = fc.oneof(
-    fc.record({ op: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...injections), fc.string({ unit: 'binary', maxLength: 3 })) }),
+    fc.record({
+      op: fc.constant('insert' as const),
+      at: fc.nat(),
+      text: fc.oneof(fc.constantFrom(...injections), fc.string({ unit: 'binary', maxLength: 3 })),
+    }),
     fc.record({ op: fc.constant('delete' as const), at: fc.nat(), text: fc.constant(''), len: fc.integer({ min: 1, max: 4 }) }),
-    fc.record({ op: fc.constant('replace' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom(...injections), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })) }),
+    fc.record({
+      op: fc.constant('replace' as const),
+      at: fc.nat(),
+      text: fc.oneof(fc.constantFrom(...injections), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
+    }),
   );
 
   it('reads a mutated line as a line the writer could have written, or refuses it', () => {
@@ -126,10 +174,10 @@ describe('strict line codec', () => {
       "INSERT INTO `t1` VALUES (2,'x\\');",
       "INSERT INTO `t1` VALUES (2,'a\\tb');",
       "INSERT INTO `t1` VALUES (2, 'x');",
-      "INSERT INTO `t1` VALUES (2,0x4g);",
+      'INSERT INTO `t1` VALUES (2,0x4g);',
       "INSERT INTO `t1` VALUES (2,_latin1'x');",
-      "INSERT INTO `t1` VALUES (2,@@version);",
-      "INSERT INTO `t1` VALUES (2,1+1);",
+      'INSERT INTO `t1` VALUES (2,@@version);',
+      'INSERT INTO `t1` VALUES (2,1+1);',
       "INSERT INTO `t1` VALUES (2,'x',3);",
       "INSERT INTO `t1` (`id`,`w`) VALUES (2,'x');",
       "insert into `t1` VALUES (2,'x');",
@@ -137,6 +185,6 @@ describe('strict line codec', () => {
       '',
     ];
     for (const l of bad) assert.throws(() => parseRowLine(l, expect), LineSyntaxError, l);
-    assert.deepEqual(parseRowLine("INSERT INTO `t1` VALUES (-2.5e-7,_latin1 0xE9);", expect).cells, ['-2.5e-7', '_latin1 0xE9']);
+    assert.deepEqual(parseRowLine('INSERT INTO `t1` VALUES (-2.5e-7,_latin1 0xE9);', expect).cells, ['-2.5e-7', '_latin1 0xE9']);
   });
 });

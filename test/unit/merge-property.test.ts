@@ -29,7 +29,13 @@ interface Shape {
 }
 
 const SHAPES: readonly Shape[] = [
-  { name: 'integer key', prefix: 'INSERT INTO `t` VALUES ', columns: ['id', 'a', 'b'], keyColumns: ['id'], keyCell: [fc.integer({ min: -1, max: 6 }).map(String)] },
+  {
+    name: 'integer key',
+    prefix: 'INSERT INTO `t` VALUES ',
+    columns: ['id', 'a', 'b'],
+    keyColumns: ['id'],
+    keyCell: [fc.integer({ min: -1, max: 6 }).map(String)],
+  },
   {
     // Key columns not first and not adjacent, a column list in the prefix (a table with INVISIBLE columns).
     name: 'composite key, named columns',
@@ -38,7 +44,13 @@ const SHAPES: readonly Shape[] = [
     keyColumns: ['k1', 'k2'],
     keyCell: [fc.integer({ min: 1, max: 2 }).map(String), fc.constantFrom("'a'", "'b,c'", "'d\\'e'", "'\\\\'")],
   },
-  { name: 'string key', prefix: 'INSERT INTO `s` VALUES ', columns: ['k', 'v'], keyColumns: ['k'], keyCell: [fc.constantFrom("'A'", "'a'", "'b'", "'a,b'", "'it\\'s'", "'NULL'", "'10'", "'9'", "'x\\\\'", "'ä'")] },
+  {
+    name: 'string key',
+    prefix: 'INSERT INTO `s` VALUES ',
+    columns: ['k', 'v'],
+    keyColumns: ['k'],
+    keyCell: [fc.constantFrom("'A'", "'a'", "'b'", "'a,b'", "'it\\'s'", "'NULL'", "'10'", "'9'", "'x\\\\'", "'ä'")],
+  },
   { name: 'no key', prefix: 'INSERT INTO `log` VALUES ', columns: ['a', 'b'], keyColumns: [], keyCell: [] },
 ];
 
@@ -78,7 +90,8 @@ function applyEdits(shape: Shape, free: readonly number[], rows: Rows, ops: read
       for (const [i, c] of shape.keyColumns.entries()) cells[shape.columns.indexOf(c)] = op.key[i]!;
       for (const [i, p] of free.entries()) cells[p] = op.values[i]!;
       const at = keyed ? find(op) : -1;
-      if (at >= 0) out[at] = cells; // an existing key: the whole row rewritten
+      if (at >= 0)
+        out[at] = cells; // an existing key: the whole row rewritten
       else out.push(cells);
       continue;
     }
@@ -172,7 +185,8 @@ function checkNothingLost(shape: Shape, base: readonly string[], sides: Record<S
     }
     // A delete is applied, or recorded as a conflict.
     const now = byKey(shape, sides[side]);
-    for (const k of b.keys()) if (!now.has(k)) assert.ok(!m.has(k) || conflictsOf(k).some((c) => c.column === null && c[side] === null), `${side} deleted ${k}`);
+    for (const k of b.keys())
+      if (!now.has(k)) assert.ok(!m.has(k) || conflictsOf(k).some((c) => c.column === null && c[side] === null), `${side} deleted ${k}`);
   }
   for (const c of r.conflicts) {
     const k = keyText(c.keyCells);
@@ -185,7 +199,10 @@ function checkNothingLost(shape: Shape, base: readonly string[], sides: Record<S
 
 function strictlySorted(shape: Shape, lines: readonly string[]): boolean {
   for (let i = 1; i < lines.length; i++) {
-    const c = shape.keyColumns.length === 0 ? compareRowLines(lines[i - 1]!, lines[i]!) : compareKeyCells(rowKey(shape, cellsOf(lines[i - 1]!)), rowKey(shape, cellsOf(lines[i]!)));
+    const c =
+      shape.keyColumns.length === 0
+        ? compareRowLines(lines[i - 1]!, lines[i]!)
+        : compareKeyCells(rowKey(shape, cellsOf(lines[i - 1]!)), rowKey(shape, cellsOf(lines[i]!)));
     if (shape.keyColumns.length === 0 ? c > 0 : c >= 0) return false;
   }
   return true;
@@ -194,7 +211,13 @@ function strictlySorted(shape: Shape, lines: readonly string[]): boolean {
 for (const shape of SHAPES) {
   describe(`merge properties: ${shape.name}`, () => {
     const a = arbitraries(shape);
-    const input = fc.record({ base: a.base, ours: a.edits, theirs: a.edits, keep: fc.constantFrom<Side>('ours', 'theirs'), reversed: fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()) });
+    const input = fc.record({
+      base: a.base,
+      ours: a.edits,
+      theirs: a.edits,
+      keep: fc.constantFrom<Side>('ours', 'theirs'),
+      reversed: fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()),
+    });
     const build = (v: { base: Op[]; ours: Op[]; theirs: Op[] }) => {
       const baseRows = applyEdits(shape, a.free, [], v.base);
       return {

@@ -55,7 +55,12 @@ const base = [row('1', 'INV-1', 'ACME', '10.00'), row('2', 'INV-2', 'Bolt', '20.
 describe('mergeTable: rows by key', () => {
   it('combines changes to different rows (update, insert, delete on either side)', () => {
     const ours = [row('1', 'INV-1', 'ACME Ltd', '10.00'), row('2', 'INV-2', 'Bolt', '20.00')]; // update 1, delete 3
-    const theirs = [row('1', 'INV-1', 'ACME', '10.00'), row('2', 'INV-2', 'Bolt', '25.00'), row('3', 'INV-3', 'Crux', '30.00'), row('10', 'INV-10', 'Dune', '5.00')];
+    const theirs = [
+      row('1', 'INV-1', 'ACME', '10.00'),
+      row('2', 'INV-2', 'Bolt', '25.00'),
+      row('3', 'INV-3', 'Crux', '30.00'),
+      row('10', 'INV-10', 'Dune', '5.00'),
+    ];
     const r = merge(base, ours, theirs);
     assert.deepEqual(r.merged, [row('1', 'INV-1', 'ACME Ltd', '10.00'), row('2', 'INV-2', 'Bolt', '25.00'), row('10', 'INV-10', 'Dune', '5.00')]);
     assert.deepEqual(r.conflicts, []);
@@ -104,11 +109,14 @@ describe('mergeTable: rows by key', () => {
     const ours = [row('1', 'INV-1a', 'A', '1.00')];
     const theirs = [row('1', 'INV-1b', 'B', '11.00')];
     const r = merge([base[0]!], ours, theirs, 'theirs');
-    assert.deepEqual(r.conflicts.map((c) => [c.column, c.ours, c.theirs]), [
-      ['number', "'INV-1a'", "'INV-1b'"],
-      ['client', "'A'", "'B'"],
-      ['total', '1.00', '11.00'],
-    ]);
+    assert.deepEqual(
+      r.conflicts.map((c) => [c.column, c.ours, c.theirs]),
+      [
+        ['number', "'INV-1a'", "'INV-1b'"],
+        ['client', "'A'", "'B'"],
+        ['total', '1.00', '11.00'],
+      ],
+    );
     assert.deepEqual(r.merged, theirs);
   });
 
@@ -135,7 +143,9 @@ describe('mergeTable: rows by key', () => {
     let r = merge(base, deleted, withUpdate, 'ours');
     assert.deepEqual(r.merged, deleted);
     assert.deepEqual(r.changes, []);
-    assert.deepEqual(r.conflicts, [{ table: 'invoices', keyCells: ['3'], kind: 'delete-update', column: null, base: base[2], ours: null, theirs: updated, kept: 'ours' }]);
+    assert.deepEqual(r.conflicts, [
+      { table: 'invoices', keyCells: ['3'], kind: 'delete-update', column: null, base: base[2], ours: null, theirs: updated, kept: 'ours' },
+    ]);
     r = merge(base, deleted, withUpdate, 'theirs');
     assert.deepEqual(r.merged, withUpdate);
     assert.deepEqual(r.changes, [{ keyCells: ['3'], before: null, after: updated }]);
@@ -146,7 +156,9 @@ describe('mergeTable: rows by key', () => {
     r = merge(base, withUpdate, deleted, 'ours');
     assert.deepEqual(r.merged, withUpdate);
     assert.deepEqual(r.changes, []);
-    assert.deepEqual(r.conflicts, [{ table: 'invoices', keyCells: ['3'], kind: 'update-delete', column: null, base: base[2], ours: updated, theirs: null, kept: 'ours' }]);
+    assert.deepEqual(r.conflicts, [
+      { table: 'invoices', keyCells: ['3'], kind: 'update-delete', column: null, base: base[2], ours: updated, theirs: null, kept: 'ours' },
+    ]);
     r = merge(base, withUpdate, deleted, 'theirs');
     assert.deepEqual(r.merged, deleted);
     assert.deepEqual(r.changes, [{ keyCells: ['3'], before: updated, after: null }]);
@@ -164,7 +176,9 @@ describe('mergeTable: rows by key', () => {
     const keepOurs = merge(base, [...base, mine], [...base, yours], 'ours');
     assert.deepEqual(keepOurs.merged, [...base, mine]);
     assert.deepEqual(keepOurs.changes, []);
-    assert.deepEqual(keepOurs.conflicts, [{ table: 'invoices', keyCells: ['4'], kind: 'insert-insert', column: null, base: null, ours: mine, theirs: yours, kept: 'ours' }]);
+    assert.deepEqual(keepOurs.conflicts, [
+      { table: 'invoices', keyCells: ['4'], kind: 'insert-insert', column: null, base: null, ours: mine, theirs: yours, kept: 'ours' },
+    ]);
 
     const keepTheirs = merge(base, [...base, mine], [...base, yours], 'theirs');
     assert.deepEqual(keepTheirs.merged, [...base, yours]);
@@ -184,12 +198,23 @@ describe('mergeTable: rows by key', () => {
     const b = ['1', '2', '9', '100'].map((id) => row(id, 'x', 'y', '0'));
     const r = merge(b, [...b, row('10', 'o', 'o', '0'), row('-5', 'o', 'o', '0')], [...b, row('50', 't', 't', '0'), row('3', 't', 't', '0')]);
     assert.deepEqual(r.merged.map(idOf), ['-5', '1', '2', '3', '9', '10', '50', '100']);
-    assert.deepEqual(r.changes.map((c) => c.keyCells[0]), ['3', '50']);
+    assert.deepEqual(
+      r.changes.map((c) => c.keyCells[0]),
+      ['3', '50'],
+    );
   });
 
   it('accepts lines with their newlines and the empty piece after the last one', () => {
     const text = base.map((l) => l + '\n').join('');
-    const r = mergeTable({ table: 'invoices', columns: ['id', 'number', 'client', 'total'], keyColumns: ['id'], base: text.split('\n'), ours: rowLines(text), theirs: base.map((l) => l + '\n'), keep: 'ours' });
+    const r = mergeTable({
+      table: 'invoices',
+      columns: ['id', 'number', 'client', 'total'],
+      keyColumns: ['id'],
+      base: text.split('\n'),
+      ours: rowLines(text),
+      theirs: base.map((l) => l + '\n'),
+      keep: 'ours',
+    });
     assert.deepEqual(r, { merged: base, changes: [], conflicts: [] });
   });
 });
@@ -208,9 +233,24 @@ describe('mergeTable: keys', () => {
     const ours = [c('1', 'a', '1', '1.50'), c('1', 'b', '2', '2.00'), c('2', 'c', '1', '3.00'), c('1', 'new', '10', '0.00')];
     const theirs = [c('1', 'A', '1', '1.00'), c('1', 'b', '2', '2.00'), c('2', 'c', '1', '3.00'), c('1', 'other', '10', '0.00'), c('1', 'z', '3', '0.00')];
     const r = merge(b, ours, theirs, 'ours', C);
-    assert.deepEqual(r.merged, [c('1', 'A', '1', '1.50'), c('1', 'b', '2', '2.00'), c('1', 'z', '3', '0.00'), c('1', 'new', '10', '0.00'), c('2', 'c', '1', '3.00')]);
-    assert.deepEqual(r.conflicts.map((x) => [x.kind, x.keyCells]), [['insert-insert', ['1', '10']]]);
-    assert.deepEqual(r.changes.map((x) => x.keyCells), [['1', '1'], ['1', '3']]);
+    assert.deepEqual(r.merged, [
+      c('1', 'A', '1', '1.50'),
+      c('1', 'b', '2', '2.00'),
+      c('1', 'z', '3', '0.00'),
+      c('1', 'new', '10', '0.00'),
+      c('2', 'c', '1', '3.00'),
+    ]);
+    assert.deepEqual(
+      r.conflicts.map((x) => [x.kind, x.keyCells]),
+      [['insert-insert', ['1', '10']]],
+    );
+    assert.deepEqual(
+      r.changes.map((x) => x.keyCells),
+      [
+        ['1', '1'],
+        ['1', '3'],
+      ],
+    );
   });
 
   it('handles string keys with quotes, commas, backslashes and the words NULL', () => {
@@ -222,17 +262,33 @@ describe('mergeTable: keys', () => {
     const theirs = keys.map((k, i) => s(k, i % 3 === 0 ? 'theirs' : 'base'));
     const r = merge(b, ours, theirs, 'theirs', S);
     // key 0 changed on both sides -> conflict; 2, 4 ours; 3 theirs.
-    assert.deepEqual(r.conflicts.map((x) => [x.keyCells, x.column, x.ours, x.theirs]), [[["'it\\'s'"], 'v', "'ours'", "'theirs'"]]);
+    assert.deepEqual(
+      r.conflicts.map((x) => [x.keyCells, x.column, x.ours, x.theirs]),
+      [[["'it\\'s'"], 'v', "'ours'", "'theirs'"]],
+    );
     const expected = new Map(keys.map((k, i) => [k, i === 0 ? 'theirs' : i % 2 === 0 ? 'ours' : i % 3 === 0 ? 'theirs' : 'base']));
-    sameSet(r.merged, [...expected].map(([k, v]) => s(k, v)));
-    assert.deepEqual(r.changes.map((x) => x.after), [s("it's", 'theirs'), s('NULL', 'theirs')].sort((x, y) => (x < y ? -1 : 1)));
+    sameSet(
+      r.merged,
+      [...expected].map(([k, v]) => s(k, v)),
+    );
+    assert.deepEqual(
+      r.changes.map((x) => x.after),
+      [s("it's", 'theirs'), s('NULL', 'theirs')].sort((x, y) => (x < y ? -1 : 1)),
+    );
   });
 
   it('rebuilds lines byte for byte like the writer for tables that name their columns (invisible) and have generated columns', () => {
     const I: TableInfo = {
       name: 'Odd `name`',
       engine: 'InnoDB',
-      columns: [col('note', 'varchar'), col('id', 'bigint'), col('hidden', 'int', { invisible: true }), col('g', 'int', { generated: true }), col('blob', 'blob'), col('l1', 'varchar', { charset: 'latin1' })],
+      columns: [
+        col('note', 'varchar'),
+        col('id', 'bigint'),
+        col('hidden', 'int', { invisible: true }),
+        col('g', 'int', { generated: true }),
+        col('blob', 'blob'),
+        col('l1', 'varchar', { charset: 'latin1' }),
+      ],
       orderKey: ['id'],
     };
     const w = new RowWriter(I);
@@ -249,16 +305,28 @@ describe('mergeTable: keys', () => {
   });
 
   it('refuses malformed lines, duplicate keys and unknown key columns with a message naming the side and row', () => {
-    assert.throws(() => merge(base, [base[0]!, 'garbage'], base), (e: unknown) => e instanceof DbsyncError && /ours row 2: not a row line/.test(e.message));
-    assert.throws(() => merge(base, base, [base[0]!, base[0]!]), (e: unknown) => e instanceof DbsyncError && /theirs row 2: a second row with the key 1/.test(e.message));
-    assert.throws(() => merge(base, base, [base[0]!.replace(');', ')')]), (e: unknown) => e instanceof DbsyncError && /theirs row 1/.test(e.message));
+    assert.throws(
+      () => merge(base, [base[0]!, 'garbage'], base),
+      (e: unknown) => e instanceof DbsyncError && /ours row 2: not a row line/.test(e.message),
+    );
+    assert.throws(
+      () => merge(base, base, [base[0]!, base[0]!]),
+      (e: unknown) => e instanceof DbsyncError && /theirs row 2: a second row with the key 1/.test(e.message),
+    );
+    assert.throws(
+      () => merge(base, base, [base[0]!.replace(');', ')')]),
+      (e: unknown) => e instanceof DbsyncError && /theirs row 1/.test(e.message),
+    );
     assert.throws(
       () => mergeTable({ table: 't', columns: ['a'], keyColumns: ['id'], base: [], ours: [], theirs: [], keep: 'ours' }),
       (e: unknown) => e instanceof DbsyncError && /key column id/.test(e.message),
     );
     // A row with fewer cells than the table has columns cannot be merged cell by cell.
     const short = 'INSERT INTO `invoices` VALUES (1,2);';
-    assert.throws(() => merge([base[0]!], [short], [row('1', 'x', 'y', '0')]), (e: unknown) => e instanceof DbsyncError && /ours has 2 cells, the table has 4 columns/.test(e.message));
+    assert.throws(
+      () => merge([base[0]!], [short], [row('1', 'x', 'y', '0')]),
+      (e: unknown) => e instanceof DbsyncError && /ours has 2 cells, the table has 4 columns/.test(e.message),
+    );
   });
 });
 
@@ -285,7 +353,14 @@ describe('mergeTable: tables without a key', () => {
     const r = mergeK([l1, l1], [l1], [l1, l1, l1]);
     assert.deepEqual(r.merged, [l1, l1]);
     assert.deepEqual(r.changes, [{ keyCells: ["'2026-01-01 00:00:00'", "'one'"], before: null, after: l1 }]);
-    for (const [b, o, t] of [[0, 0, 0], [1, 0, 2], [2, 5, 1], [3, 3, 0], [0, 2, 1], [4, 2, 2]] as const) {
+    for (const [b, o, t] of [
+      [0, 0, 0],
+      [1, 0, 2],
+      [2, 5, 1],
+      [3, 3, 0],
+      [0, 2, 1],
+      [4, 2, 2],
+    ] as const) {
       assert.equal(mergedCount(b, o, t), mergedCount(b, t, o), `symmetric ${b} ${o} ${t}`);
       assert.equal(mergedCount(b, o, o), o);
       assert.equal(mergedCount(b, b, t), t);
@@ -307,7 +382,10 @@ describe('mergeTable: tables without a key', () => {
 
   it('orders lines like the snapshot sorts them with their newline', () => {
     const lines = ['x', 'x\t', 'x ', 'xa', 'y', 'x\u00e9', 'x\u{1f600}'].map((s) => `INSERT INTO \`t\` VALUES ('${s}');`);
-    const bySnapshot = lines.map((l) => l + '\n').sort().map((l) => l.slice(0, -1));
+    const bySnapshot = lines
+      .map((l) => l + '\n')
+      .sort()
+      .map((l) => l.slice(0, -1));
     assert.deepEqual([...lines].sort(compareRowLines), bySnapshot);
     assert.equal(compareRowLines('ab', 'ab\t'), 1); // 'ab\n' > 'ab\t\n'
     assert.equal(compareRowLines('ab', 'abc') < 0, true);
@@ -347,7 +425,15 @@ describe('mergeTable at scale', () => {
 describe('diffTable (fast-forward)', () => {
   it('lists the inserts, updates and deletes from one version to the next, with before = the old line', () => {
     const next = [row('1', 'INV-1', 'ACME', '11.00'), base[2]!, row('4', 'INV-4', 'New', '1.00')];
-    const changes = diffTable({ table: 'invoices', columns: ['id', 'number', 'client', 'total'], keyColumns: ['id'], from: (function* () { yield* base; })(), to: next });
+    const changes = diffTable({
+      table: 'invoices',
+      columns: ['id', 'number', 'client', 'total'],
+      keyColumns: ['id'],
+      from: (function* () {
+        yield* base;
+      })(),
+      to: next,
+    });
     assert.deepEqual(changes, [
       { keyCells: ['1'], before: base[0], after: next[0] },
       { keyCells: ['2'], before: base[1], after: null },

@@ -28,7 +28,12 @@ function drive(s: PassScheduler, r: ProbeReading | null, now: number, fail = fal
 /** A scheduler past its start pass, with baseline `reading(0)` taken at t=0 and stable since. */
 function started(o = opts): PassScheduler {
   const s = new PassScheduler(o);
-  if (o.quietMs > 0) assert.deepEqual(drive(s, reading(0), 0), { kind: 'wait', ms: quietStepMs(o), state: 'waiting for quiet', skipped: false, due: 'start' }, 'the start pass waits for quiet too');
+  if (o.quietMs > 0)
+    assert.deepEqual(
+      drive(s, reading(0), 0),
+      { kind: 'wait', ms: quietStepMs(o), state: 'waiting for quiet', skipped: false, due: 'start' },
+      'the start pass waits for quiet too',
+    );
   assert.deepEqual(drive(s, reading(0), o.quietMs), { kind: 'pass', trigger: 'start' });
   return s;
 }
@@ -85,7 +90,11 @@ describe('pass scheduler', () => {
       const d = drive(s, reading(w), t);
       if (d.kind === 'pass') passes.push(`${d.trigger}@${t}`);
     }
-    assert.deepEqual(passes, ['change@6000', 'change@11050', 'change@12300'], 'forced at 5 s, forced again 5 s later, then once quiet (a forced pass records no baseline)');
+    assert.deepEqual(
+      passes,
+      ['change@6000', 'change@11050', 'change@12300'],
+      'forced at 5 s, forced again 5 s later, then once quiet (a forced pass records no baseline)',
+    );
   });
 
   it('runs a verification after the interval even when nothing changed', () => {
@@ -100,11 +109,19 @@ describe('pass scheduler', () => {
 
   it('passes after a server restart or a reconnect of the probe, and after a failed pass', () => {
     const s = started({ ...opts, quietMs: 0 });
-    assert.deepEqual(drive(s, reading(0, { startedAt: 1_700_003_000, counters: { handler_write: '0', innodb_max_trx_id: '100' } }), 1000), { kind: 'pass', trigger: 'restart' }, 'counters equal by chance, but a new server run');
+    assert.deepEqual(
+      drive(s, reading(0, { startedAt: 1_700_003_000, counters: { handler_write: '0', innodb_max_trx_id: '100' } }), 1000),
+      { kind: 'pass', trigger: 'restart' },
+      'counters equal by chance, but a new server run',
+    );
     assert.deepEqual(drive(s, reading(0, { session: 2, startedAt: 1_700_003_000 }), 2000), { kind: 'pass', trigger: 'restart' });
     assert.equal(drive(s, reading(0, { session: 2, startedAt: 1_700_003_000 }), 3000).kind, 'wait');
     assert.deepEqual(drive(s, reading(1, { session: 2, startedAt: 1_700_003_000 }), 4000, true), { kind: 'pass', trigger: 'change' });
-    assert.deepEqual(drive(s, reading(1, { session: 2, startedAt: 1_700_003_000 }), 5000), { kind: 'pass', trigger: 'retry' }, 'a failed pass proves nothing: the next poll passes whatever the probe says');
+    assert.deepEqual(
+      drive(s, reading(1, { session: 2, startedAt: 1_700_003_000 }), 5000),
+      { kind: 'pass', trigger: 'retry' },
+      'a failed pass proves nothing: the next poll passes whatever the probe says',
+    );
     assert.equal(drive(s, reading(1, { session: 2, startedAt: 1_700_003_000 }), 6000).kind, 'wait');
   });
 

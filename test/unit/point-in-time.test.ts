@@ -23,7 +23,18 @@ it('restore --at: the accepted forms', () => {
 });
 
 it('restore --at: anything else is refused, never read as "now"', () => {
-  for (const bad of ['yesterdayy', 'last tuesday', '2026-13-01', '2026-02-30', '2026-12-01 25:00', '3 fortnights ago', '', 'HEAD~2', '2026-12-01T17', '12/01/2026']) {
+  for (const bad of [
+    'yesterdayy',
+    'last tuesday',
+    '2026-13-01',
+    '2026-02-30',
+    '2026-12-01 25:00',
+    '3 fortnights ago',
+    '',
+    'HEAD~2',
+    '2026-12-01T17',
+    '12/01/2026',
+  ]) {
     assert.equal(parsePointInTime(bad, now), null, bad);
   }
 });

@@ -3,17 +3,35 @@ import assert from 'node:assert/strict';
 import { formatProgress, formatSummary, ProgressDisplay } from '../../src/cli/progress-display.js';
 import { ProgressTracker, type SnapshotProgress } from '../../src/snapshot/snapshot-progress.js';
 
-const p = (over: Partial<SnapshotProgress>): SnapshotProgress => ({ phase: 'rows', tablesDone: 3, tablesTotal: 12, rowsDone: 400_000, rowsEstimate: 1_000_000, elapsedMs: 4000, table: 'ip_invoices', ...over });
+const p = (over: Partial<SnapshotProgress>): SnapshotProgress => ({
+  phase: 'rows',
+  tablesDone: 3,
+  tablesTotal: 12,
+  rowsDone: 400_000,
+  rowsEstimate: 1_000_000,
+  elapsedMs: 4000,
+  table: 'ip_invoices',
+  ...over,
+});
 
 it('the terminal line shows rows, tables, rate and time left', () => {
-  assert.equal(formatProgress(p({})), 'reading the database: 400,000 of about 1,000,000 rows (40%), 3 of 12 tables done (reading ip_invoices), 100,000 rows/s, about 6 s left');
+  assert.equal(
+    formatProgress(p({})),
+    'reading the database: 400,000 of about 1,000,000 rows (40%), 3 of 12 tables done (reading ip_invoices), 100,000 rows/s, about 6 s left',
+  );
   // Too early for a rate; an estimate below what was read already is raised.
-  assert.equal(formatProgress(p({ elapsedMs: 100, rowsEstimate: 10, table: null })), 'reading the database: 400,000 of about 400,000 rows (99%), 3 of 12 tables done');
+  assert.equal(
+    formatProgress(p({ elapsedMs: 100, rowsEstimate: 10, table: null })),
+    'reading the database: 400,000 of about 400,000 rows (99%), 3 of 12 tables done',
+  );
   assert.match(formatProgress(p({ rowsDone: 1000, elapsedMs: 1000 })), /about 16 min 39 s left$/);
 });
 
 it('the summary line', () => {
-  assert.equal(formatSummary(p({ phase: 'done', rowsDone: 1_000_000, tablesTotal: 12, elapsedMs: 8200 })), 'read 1,000,000 rows of 12 tables in 8.2 s (121,951 rows/s)');
+  assert.equal(
+    formatSummary(p({ phase: 'done', rowsDone: 1_000_000, tablesTotal: 12, elapsedMs: 8200 })),
+    'read 1,000,000 rows of 12 tables in 8.2 s (121,951 rows/s)',
+  );
   assert.equal(formatSummary(p({ phase: 'done', rowsDone: 5, tablesTotal: 1, elapsedMs: 6000 })), 'read 5 rows of 1 table in 6.0 s (1 rows/s)');
 });
 
@@ -58,7 +76,15 @@ it('not on a terminal: nothing while running, one summary line for a large or sl
 it('the tracker estimates the total from the server figures and the rows read', () => {
   const seen: SnapshotProgress[] = [];
   let now = 0;
-  const t = new ProgressTracker(new Map([['a', 100], ['b', 1000]]), ['a', 'b'], (x) => seen.push(x), () => now);
+  const t = new ProgressTracker(
+    new Map([
+      ['a', 100],
+      ['b', 1000],
+    ]),
+    ['a', 'b'],
+    (x) => seen.push(x),
+    () => now,
+  );
   t.start();
   assert.equal(seen.at(-1)!.rowsEstimate, 1100);
   t.rows('a', 150);

@@ -59,16 +59,70 @@ describe('remote settings', () => {
 describe('remote failures in one line', () => {
   // stderr texts as git 2.39, OpenSSH 9.2 and curl print them (captured on Debian 12), and as GitHub and GitLab answer.
   const cases: Array<[string, 'read' | 'write', string, string, RegExp]> = [
-    ['unreachable', 'read', 'ssh://git@nosuchhost.invalid/r.git', 'ssh: Could not resolve hostname nosuchhost.invalid: Name or service not known\n' + GIT_TAIL, /^host unreachable: ssh: Could not resolve hostname nosuchhost\.invalid/],
-    ['unreachable', 'read', 'ssh://git@10.0.0.1/r.git', 'ssh: connect to host 10.0.0.1 port 22: Connection timed out\n' + GIT_TAIL, /^host unreachable: ssh: connect to host 10\.0\.0\.1 port 22: Connection timed out$/],
-    ['unreachable', 'read', 'https://nosuchhost.invalid/r.git', "fatal: unable to access 'https://nosuchhost.invalid/r.git/': Could not resolve host: nosuchhost.invalid\n", /^host unreachable: unable to access .*Could not resolve host/],
-    ['key-refused', 'read', 'git@github.com:o/r.git', 'git@github.com: Permission denied (publickey).\n' + GIT_TAIL, /^key refused: git@github\.com: Permission denied \(publickey\)\.$/],
-    ['host-key-unknown', 'read', 'git@github.com:o/r.git', 'Host key verification failed.\n' + GIT_TAIL, /^host key unknown: github\.com is not in known_hosts$/],
+    [
+      'unreachable',
+      'read',
+      'ssh://git@nosuchhost.invalid/r.git',
+      'ssh: Could not resolve hostname nosuchhost.invalid: Name or service not known\n' + GIT_TAIL,
+      /^host unreachable: ssh: Could not resolve hostname nosuchhost\.invalid/,
+    ],
+    [
+      'unreachable',
+      'read',
+      'ssh://git@10.0.0.1/r.git',
+      'ssh: connect to host 10.0.0.1 port 22: Connection timed out\n' + GIT_TAIL,
+      /^host unreachable: ssh: connect to host 10\.0\.0\.1 port 22: Connection timed out$/,
+    ],
+    [
+      'unreachable',
+      'read',
+      'https://nosuchhost.invalid/r.git',
+      "fatal: unable to access 'https://nosuchhost.invalid/r.git/': Could not resolve host: nosuchhost.invalid\n",
+      /^host unreachable: unable to access .*Could not resolve host/,
+    ],
+    [
+      'key-refused',
+      'read',
+      'git@github.com:o/r.git',
+      'git@github.com: Permission denied (publickey).\n' + GIT_TAIL,
+      /^key refused: git@github\.com: Permission denied \(publickey\)\.$/,
+    ],
+    [
+      'host-key-unknown',
+      'read',
+      'git@github.com:o/r.git',
+      'Host key verification failed.\n' + GIT_TAIL,
+      /^host key unknown: github\.com is not in known_hosts$/,
+    ],
     ['repository-missing', 'read', 'git@github.com:o/r.git', 'ERROR: Repository not found.\n' + GIT_TAIL, /^repository missing: Repository not found\.$/],
-    ['auth-failed', 'read', 'https://github.com/o/r.git', "remote: Invalid username or password.\nfatal: Authentication failed for 'https://github.com/o/r.git/'\n", /^https authentication failed: /],
-    ['cannot-write', 'write', 'https://github.com/o/r.git', "remote: Permission to o/r.git denied to robot.\nfatal: unable to access 'https://github.com/o/r.git/': The requested URL returned error: 403\n", /^cannot write to the repository: Permission to o\/r\.git denied to robot\.$/],
-    ['cannot-write', 'write', 'git@github.com:o/r.git', 'ERROR: The key you are authenticating with has been marked as read only.\n' + GIT_TAIL, /^cannot write to the repository: .*marked as read only/],
-    ['cannot-write', 'write', 'git@gitlab.com:o/r.git', "remote: GitLab: You are not allowed to push code to protected branches on this project.\nTo gitlab.com:o/r.git\n ! [remote rejected] 0000 -> refs/dbsync-probe/x (pre-receive hook declined)\nerror: failed to push some refs to 'gitlab.com:o/r.git'\n", /^cannot write to the repository: pre-receive hook declined \(remote: GitLab: You are not allowed/],
+    [
+      'auth-failed',
+      'read',
+      'https://github.com/o/r.git',
+      "remote: Invalid username or password.\nfatal: Authentication failed for 'https://github.com/o/r.git/'\n",
+      /^https authentication failed: /,
+    ],
+    [
+      'cannot-write',
+      'write',
+      'https://github.com/o/r.git',
+      "remote: Permission to o/r.git denied to robot.\nfatal: unable to access 'https://github.com/o/r.git/': The requested URL returned error: 403\n",
+      /^cannot write to the repository: Permission to o\/r\.git denied to robot\.$/,
+    ],
+    [
+      'cannot-write',
+      'write',
+      'git@github.com:o/r.git',
+      'ERROR: The key you are authenticating with has been marked as read only.\n' + GIT_TAIL,
+      /^cannot write to the repository: .*marked as read only/,
+    ],
+    [
+      'cannot-write',
+      'write',
+      'git@gitlab.com:o/r.git',
+      "remote: GitLab: You are not allowed to push code to protected branches on this project.\nTo gitlab.com:o/r.git\n ! [remote rejected] 0000 -> refs/dbsync-probe/x (pre-receive hook declined)\nerror: failed to push some refs to 'gitlab.com:o/r.git'\n",
+      /^cannot write to the repository: pre-receive hook declined \(remote: GitLab: You are not allowed/,
+    ],
   ];
   for (const [problem, stage, url, stderr, message] of cases) {
     it(`${problem}: ${stderr.split('\n')[0]}`, () => {

@@ -28,7 +28,16 @@ async function counts(oldFiles: string[][], newFiles: string[][], memory?: numbe
 
 it('rows that moved to another chunk are unchanged; the counts are those of the whole table', async () => {
   // A boundary row (3) deleted: chunk [3,4] merges into [1,2]; nothing else changed.
-  assert.deepEqual(await counts([[line(1, 'a'), line(2, 'b')], [line(3, 'c'), line(4, 'd')]], [[line(1, 'a'), line(2, 'b'), line(4, 'd')]]), { added: 0, changed: 0, deleted: 1, reads: 3 });
+  assert.deepEqual(
+    await counts(
+      [
+        [line(1, 'a'), line(2, 'b')],
+        [line(3, 'c'), line(4, 'd')],
+      ],
+      [[line(1, 'a'), line(2, 'b'), line(4, 'd')]],
+    ),
+    { added: 0, changed: 0, deleted: 1, reads: 3 },
+  );
   // A row changed while moving.
   assert.deepEqual(await counts([[line(1, 'a')], [line(2, 'b')]], [[line(1, 'a'), line(2, 'B')]]), { added: 0, changed: 1, deleted: 0, reads: 3 });
 });

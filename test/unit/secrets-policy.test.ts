@@ -69,10 +69,30 @@ describe('secrets policy', () => {
   it('ip_settings: only secret rows, matched by setting_key; the first matching rule names the row', () => {
     const p = plan('ip_settings', SETTINGS_COLS, settings('auto', false));
     const value = (key: string) => p.transform(['1', quoteString(key), "'v'"])[2];
-    for (const key of ['smtp_password', 'gateway_stripe_apiKey', 'gateway_paypal_clientSecret', 'gateway_paypal_express_signature', 'cron_key', 'invoice_pre_password', 'quote_pre_password', 'oidc_client_secret', 'clicksend_api_key']) {
+    for (const key of [
+      'smtp_password',
+      'gateway_stripe_apiKey',
+      'gateway_paypal_clientSecret',
+      'gateway_paypal_express_signature',
+      'cron_key',
+      'invoice_pre_password',
+      'quote_pre_password',
+      'oidc_client_secret',
+      'clicksend_api_key',
+    ]) {
       assert.equal(value(key), REDACTED_LITERAL, key);
     }
-    for (const key of ['default_invoice_terms', 'smtp_username', 'smtp_server_address', 'gateway_stripe_apiKeyPublic', 'gateway_paypal_clientId', 'gateway_stripe_enabled', 'gateway_stripe_currency', 'oidc_token_auth_methods', 'currency_symbol']) {
+    for (const key of [
+      'default_invoice_terms',
+      'smtp_username',
+      'smtp_server_address',
+      'gateway_stripe_apiKeyPublic',
+      'gateway_paypal_clientId',
+      'gateway_stripe_enabled',
+      'gateway_stripe_currency',
+      'oidc_token_auth_methods',
+      'currency_symbol',
+    ]) {
       assert.equal(value(key), "'v'", key);
     }
     const label = (key: string) => p.ruleAt(['1', quoteString(key), "'v'"], 2)?.label;
@@ -88,7 +108,15 @@ describe('secrets policy', () => {
       assert.ok(r.label.length > 3 && r.restoreHint.length > 10, `${r.table}.${r.column}`);
     }
     const cols = new Set(ipRules().map((r) => `${r.table}.${r.column}`));
-    for (const c of ['ip_users.user_password', 'ip_users.user_psalt', 'ip_users.user_passwordreset_token', 'ip_settings.setting_value', 'ip_invoices.invoice_password', 'ip_quotes.quote_password']) assert.ok(cols.has(c), c);
+    for (const c of [
+      'ip_users.user_password',
+      'ip_users.user_psalt',
+      'ip_users.user_passwordreset_token',
+      'ip_settings.setting_value',
+      'ip_invoices.invoice_password',
+      'ip_quotes.quote_password',
+    ])
+      assert.ok(cols.has(c), c);
   });
 
   it('DBSYNC_SECRET_POLICY declares columns no profile knows; a declared column the table lacks is reported', () => {
@@ -104,10 +132,13 @@ describe('secrets policy', () => {
   });
 
   it('parses DBSYNC_SECRET_POLICY and names a bad entry', () => {
-    assert.deepEqual([...parsePolicyList(' ip_users.user_psalt=keep, mytable.api_key = encrypt ,')], [
-      ['ip_users.user_psalt', 'keep'],
-      ['mytable.api_key', 'encrypt'],
-    ]);
+    assert.deepEqual(
+      [...parsePolicyList(' ip_users.user_psalt=keep, mytable.api_key = encrypt ,')],
+      [
+        ['ip_users.user_psalt', 'keep'],
+        ['mytable.api_key', 'encrypt'],
+      ],
+    );
     assert.throws(() => parsePolicyList('ip_users=keep'), /ip_users=keep/);
     assert.throws(() => parsePolicyList('a.b=hide'), /keep, redact or encrypt/);
   });
@@ -148,13 +179,34 @@ describe('secrets configuration', () => {
 
   it('refuses a short, missing or unreadable key file, and encrypt without a key, in one line', () => {
     writeFileSync(path.join(dir, 'short.key'), 'too short\n');
-    assert.match(configError(() => load({ DBSYNC_SECRET_KEY_FILE: 'short.key' })), /9 bytes, at least 32 .*openssl rand/);
-    assert.match(configError(() => load({ DBSYNC_SECRET_KEY_FILE: 'nope.key' })), /cannot read the file \(ENOENT\)/);
-    assert.match(configError(() => load({ DBSYNC_SECRET_KEY_FILE: '.' })), /not a file/);
-    assert.match(configError(() => load({ DBSYNC_SECRETS: 'encrypt' })), /DBSYNC_SECRETS=encrypt needs a key/);
-    assert.match(configError(() => load({ DBSYNC_SECRET_POLICY: 'a.b=encrypt' })), /a\.b=encrypt needs a key/);
-    assert.match(configError(() => load({ DBSYNC_SECRETS: 'hide' })), /DBSYNC_SECRETS="hide": must be auto, redact, encrypt or keep/);
-    assert.match(configError(() => load({ DBSYNC_SECRET_POLICY: 'nodot=keep' })), /DBSYNC_SECRET_POLICY=.*table\.column=policy/);
+    assert.match(
+      configError(() => load({ DBSYNC_SECRET_KEY_FILE: 'short.key' })),
+      /9 bytes, at least 32 .*openssl rand/,
+    );
+    assert.match(
+      configError(() => load({ DBSYNC_SECRET_KEY_FILE: 'nope.key' })),
+      /cannot read the file \(ENOENT\)/,
+    );
+    assert.match(
+      configError(() => load({ DBSYNC_SECRET_KEY_FILE: '.' })),
+      /not a file/,
+    );
+    assert.match(
+      configError(() => load({ DBSYNC_SECRETS: 'encrypt' })),
+      /DBSYNC_SECRETS=encrypt needs a key/,
+    );
+    assert.match(
+      configError(() => load({ DBSYNC_SECRET_POLICY: 'a.b=encrypt' })),
+      /a\.b=encrypt needs a key/,
+    );
+    assert.match(
+      configError(() => load({ DBSYNC_SECRETS: 'hide' })),
+      /DBSYNC_SECRETS="hide": must be auto, redact, encrypt or keep/,
+    );
+    assert.match(
+      configError(() => load({ DBSYNC_SECRET_POLICY: 'nodot=keep' })),
+      /DBSYNC_SECRET_POLICY=.*table\.column=policy/,
+    );
     for (const msg of [configError(() => load({ DBSYNC_SECRET_KEY_FILE: 'short.key' }))]) assert.ok(!msg.includes('\n'));
   });
 });

@@ -52,7 +52,12 @@ describe('column formats', () => {
 });
 
 describe('row lines', () => {
-  const table: TableInfo = { name: 't', engine: 'InnoDB', columns: [col('id', 'int'), col('s', 'varchar', { charset: 'utf8mb4' }), col('g', 'int', { generated: true })], orderKey: ['id'] };
+  const table: TableInfo = {
+    name: 't',
+    engine: 'InnoDB',
+    columns: [col('id', 'int'), col('s', 'varchar', { charset: 'utf8mb4' }), col('g', 'int', { generated: true })],
+    orderKey: ['id'],
+  };
 
   it('writes one self-contained INSERT per row, in key order', () => {
     const w = new RowWriter(table);
@@ -91,7 +96,13 @@ describe('layout', () => {
 describe('object files', () => {
   it('round-trip views, routines and their settings through the DELIMITER format', () => {
     const objs: DbObject[] = [
-      { kind: 'routine', type: 'procedure', name: 'p;1', create: 'CREATE PROCEDURE `p;1`()\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND', settings: settingsStatement({ sql_mode: "ANSI_QUOTES", character_set_client: 'utf8mb4' }) },
+      {
+        kind: 'routine',
+        type: 'procedure',
+        name: 'p;1',
+        create: 'CREATE PROCEDURE `p;1`()\nBEGIN\n  SELECT 1;\n  SELECT 2;\nEND',
+        settings: settingsStatement({ sql_mode: 'ANSI_QUOTES', character_set_client: 'utf8mb4' }),
+      },
       { kind: 'routine', type: 'function', name: 'f', create: 'CREATE FUNCTION `f`() RETURNS int(11)\nRETURN 1', settings: '' },
     ];
     const text = formatObjectFile(objs);
@@ -103,7 +114,10 @@ describe('object files', () => {
 
   it('strips DEFINER clauses so snapshots load as any user', () => {
     assert.equal(stripDefiner('CREATE DEFINER=`root`@`localhost` TRIGGER t'), 'CREATE TRIGGER t');
-    assert.equal(stripDefiner("CREATE ALGORITHM=UNDEFINED DEFINER=`a``b`@`%` SQL SECURITY DEFINER VIEW `v`"), 'CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `v`');
+    assert.equal(
+      stripDefiner('CREATE ALGORITHM=UNDEFINED DEFINER=`a``b`@`%` SQL SECURITY DEFINER VIEW `v`'),
+      'CREATE ALGORITHM=UNDEFINED SQL SECURITY DEFINER VIEW `v`',
+    );
   });
 });
 
@@ -129,6 +143,6 @@ describe('privilege check', () => {
     assert.equal(privilegesOn('GRANT ALL PRIVILEGES ON `other`.* TO `u`@`%`', 'shop').size, 0);
     assert.equal(privilegesOn('GRANT TRIGGER ON `shop`.`t1` TO `u`@`%`', 'shop').size, 0, 'a single table does not cover all triggers');
     assert.deepEqual([...privilegesOn('GRANT SELECT (`a`, `b`), TRIGGER ON `shop`.* TO `u`@`%`', 'shop')], ['SELECT', 'TRIGGER']);
-    assert.equal(privilegesOn('GRANT USAGE ON *.* TO `u`@`%` IDENTIFIED BY PASSWORD \'*AB\'', 'shop').has('TRIGGER'), false);
+    assert.equal(privilegesOn("GRANT USAGE ON *.* TO `u`@`%` IDENTIFIED BY PASSWORD '*AB'", 'shop').has('TRIGGER'), false);
   });
 });

@@ -67,5 +67,8 @@ it('merge commit message lists every conflict and table not merged', () => {
   assert.match(m, /items \(3\) qty: base 3, ours 20, theirs 10; kept theirs/);
   assert.match(m, /Not merged: table notes: .*; the database has the other computer's table/);
   assert.match(m, /Snapshot taken 2026-01-02T03:04:05.000Z\n$/);
-  assert.equal(conflictLine({ ...outcome.conflicts[0]!, kind: 'update-delete', column: null, ours: 'x', theirs: null }), 'items (3): update-delete: base 3, ours x, theirs (no row); kept theirs');
+  assert.equal(
+    conflictLine({ ...outcome.conflicts[0]!, kind: 'update-delete', column: null, ours: 'x', theirs: null }),
+    'items (3): update-delete: base 3, ours x, theirs (no row); kept theirs',
+  );
 });

@@ -8,7 +8,11 @@ import type { PassResult } from '../../src/sync/sync-pass.js';
 import type { ProbeReading } from '../../src/detect/change-probe.js';
 
 const ok = (push: PassResult['push'] = null): PassResult => ({
-  tables: 1, rows: 1, lockMs: 0, filesChanged: 0, durationMs: 1,
+  tables: 1,
+  rows: 1,
+  lockMs: 0,
+  filesChanged: 0,
+  durationMs: 1,
   commit: { commit: null, subject: 'no changes', summary: { tables: [], objects: [] } },
   push,
 });
@@ -31,7 +35,10 @@ function fakeClock(start = 1_000_000): LoopClock & { elapsed: () => number } {
 
 describe('watch loop', () => {
   it('backs off exponentially from one interval, capped', () => {
-    assert.deepEqual([1, 2, 3, 4, 10].map((n) => backoffMs(1000, n, 5000)), [1000, 2000, 4000, 5000, 5000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 10].map((n) => backoffMs(1000, n, 5000)),
+      [1000, 2000, 4000, 5000, 5000],
+    );
     assert.equal(backoffMs(100, 1, 5000), 1000, 'never retries faster than once a second');
   });
 
@@ -116,7 +123,11 @@ describe('watch loop', () => {
     await loop.run();
     assert.deepEqual(passes, ['start@0', 'change@4', 'every-poll@7', 'restart@8']);
     assert.deepEqual(events, ['start', 'skipped', 'skipped', 'skipped', 'change', 'skipped', 'skipped', 'probe failed', 'every-poll', 'restart', 'skipped']);
-    assert.deepEqual(states.slice(0, 6), ['verifying', 'idle', 'running', 'idle', 'verifying', 'idle'], 'the state changes only when it changes: no state write per idle poll');
+    assert.deepEqual(
+      states.slice(0, 6),
+      ['verifying', 'idle', 'running', 'idle', 'verifying', 'idle'],
+      'the state changes only when it changes: no state write per idle poll',
+    );
     assert.equal(states.at(-1), 'stopped');
   });
 
@@ -182,7 +193,9 @@ describe('watch loop', () => {
         if (!pull) return ok(push ? { status: 'pushed', message: 'x' } : null);
         const fetch = fetches.shift();
         if (fetches.length === 0) loop.stop();
-        return fetch === 'fail' ? { ...ok(null), fetchError: 'NOT PULLED: fetch from origin/main failed' } : ok(push ? { status: 'pushed', message: 'x' } : null);
+        return fetch === 'fail'
+          ? { ...ok(null), fetchError: 'NOT PULLED: fetch from origin/main failed' }
+          : ok(push ? { status: 'pushed', message: 'x' } : null);
       },
     });
     loop.on('fetch:failure', (m, n, retryIn) => events.push(`fetch failure ${n} retry in ${retryIn / 1000} s: ${m}`));
@@ -190,7 +203,11 @@ describe('watch loop', () => {
     loop.on('push:failure', () => events.push('push failure'));
     await loop.run();
     assert.deepEqual(passes, ['0s start pull+push', '10s pull pull+push', '20s pull pull+push']);
-    assert.deepEqual(events, ['fetch failure 1 retry in 10 s: NOT PULLED: fetch from origin/main failed', 'fetch failure 2 retry in 10 s: NOT PULLED: fetch from origin/main failed', 'fetch recovered after 2']);
+    assert.deepEqual(events, [
+      'fetch failure 1 retry in 10 s: NOT PULLED: fetch from origin/main failed',
+      'fetch failure 2 retry in 10 s: NOT PULLED: fetch from origin/main failed',
+      'fetch recovered after 2',
+    ]);
   });
 
   it('DBSYNC_MAX_CPU: holds a pass back until the budget is repaid; the first pass is free', async () => {
@@ -220,4 +237,3 @@ describe('watch loop', () => {
     assert.ok(startedAt[2]! - startedAt[1]! >= held[0]!, 'the pass ran only after the hold');
   });
 });
-

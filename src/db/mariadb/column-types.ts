@@ -5,7 +5,19 @@
  */
 
 /** Written as the server prints them (FLOAT, read through DOUBLE, is not among them: see column-format.ts). */
-export const NUMERIC_TYPES: ReadonlySet<string> = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'double', 'real', 'year']);
+export const NUMERIC_TYPES: ReadonlySet<string> = new Set([
+  'tinyint',
+  'smallint',
+  'mediumint',
+  'int',
+  'integer',
+  'bigint',
+  'decimal',
+  'numeric',
+  'double',
+  'real',
+  'year',
+]);
 
 export const TEMPORAL_TYPES: ReadonlySet<string> = new Set(['date', 'datetime', 'timestamp', 'time']);
 
@@ -28,7 +40,20 @@ export const BINARY_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** Types that hold any string, so a value can be replaced by another quoted string (a placeholder, a token) and loaded back. */
-export const STRING_TYPES: ReadonlySet<string> = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext', 'binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob']);
+export const STRING_TYPES: ReadonlySet<string> = new Set([
+  'char',
+  'varchar',
+  'tinytext',
+  'text',
+  'mediumtext',
+  'longtext',
+  'binary',
+  'varbinary',
+  'tinyblob',
+  'blob',
+  'mediumblob',
+  'longblob',
+]);
 
 /** Whether values of the type are text with a character set (char, varchar, text, enum, set, json, uuid, inet4/6, ...): everything not numeric, temporal, bit or binary. */
 export function isTextType(dataType: string): boolean {
