@@ -3,9 +3,8 @@ import { runPass, type PassResult } from '../sync/sync-pass.js';
 import type { CommandContext } from './context.js';
 import { recordFailure, recordSuccess } from './record.js';
 import { BackupJudge } from './backup-judge.js';
-import { renderPass, renderTakeover } from './render.js';
-import { secretsNotice } from './secrets-notice.js';
-import { profileNotice } from './profile-notice.js';
+import { renderPass } from './render.js';
+import { logPass } from './log-pass.js';
 import { ProgressDisplay } from './progress-display.js';
 import { selectChangeSource } from '../sync/select-source.js';
 
@@ -37,28 +36,7 @@ export async function syncCommand(ctx: CommandContext, opts: { quiet?: boolean; 
     const choice = await selectChangeSource(ctx.project);
     ctx.log.debug(choice.line);
     const r = await runPass(ctx.project, { progress: display.update, changeSource: choice.source }).finally(() => display.clear());
-    const takeover = renderTakeover(r);
-    if (takeover) ctx.log.info(takeover);
-    ctx.log.debug(
-      {
-        ms: r.durationMs,
-        lockMs: r.lockMs,
-        lockWaitMs: r.lockWaitMs,
-        tables: r.tables,
-        rows: r.rows,
-        rowsRead: r.rowsRead,
-        tablesRead: r.read?.tablesRead,
-        ...(r.read?.tablesByChunk ? { chunksRead: r.read.chunksRead } : {}),
-      },
-      'pass done',
-    );
-    if (r.read?.warn) ctx.log.warn(`change source ${r.read.source}: read every table: ${r.read.fullBecause}`);
-    const notice = secretsNotice(r.secrets);
-    if (notice) ctx.log[notice.level](notice.line);
-    const profile = profileNotice(r.profile);
-    if (profile) ctx.log[profile.level](profile.line);
-    if (r.removedLocks)
-      ctx.log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
+    logPass(ctx.log, r);
     await recordSuccess(ctx.project.stateDir, { commit: r.commit.commit, result: renderPass(r), push: r.push });
     await BackupJudge.create(ctx, { metrics: false }).judge();
     if (opts.json) ctx.out(JSON.stringify(passJson(r)));

@@ -10,9 +10,8 @@ import type { CommandContext } from './context.js';
 import { recordFailure, recordSuccess } from './record.js';
 import { BackupJudge } from './backup-judge.js';
 import { readConflicts } from '../pull/conflict-store.js';
-import { renderPass, renderTakeover } from './render.js';
-import { secretsNotice } from './secrets-notice.js';
-import { profileNotice } from './profile-notice.js';
+import { renderPass } from './render.js';
+import { logPass } from './log-pass.js';
 import { ProgressDisplay } from './progress-display.js';
 import { watchPull } from './watch-pulls.js';
 import { isVerification } from '../daemon/pass-scheduler.js';
@@ -110,30 +109,7 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     } else log.debug({ error: err instanceof Error ? err.message : String(err) }, 'change probe failed: a full pass runs instead');
   });
   loop.on('pass:success', (r, trigger) => {
-    // `trigger` last: log readers match `pass done ms=... lockMs=...`.
-    const takeover = renderTakeover(r);
-    if (takeover) log.info(takeover);
-    log.debug(
-      {
-        ms: r.durationMs,
-        lockMs: r.lockMs,
-        lockWaitMs: r.lockWaitMs,
-        tables: r.tables,
-        rows: r.rows,
-        rowsRead: r.rowsRead,
-        tablesRead: r.read?.tablesRead,
-        ...(r.read?.tablesByChunk ? { chunksRead: r.read.chunksRead } : {}),
-        trigger,
-      },
-      'pass done',
-    );
-    if (r.read?.warn) log.warn(`change source ${r.read.source}: read every table: ${r.read.fullBecause}`);
-    const notice = secretsNotice(r.secrets);
-    if (notice) log[notice.level](notice.line);
-    const profile = profileNotice(r.profile);
-    if (profile) log[profile.level](profile.line);
-    if (r.removedLocks)
-      log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
+    logPass(log, r, trigger);
     if (r.commit.commit || (r.push && r.push.status === 'pushed')) log.info(renderPass(r));
     metrics?.pass({
       ok: true,
