@@ -144,7 +144,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     program.command('watch').description('Run passes every POLL_INTERVAL seconds until SIGINT/SIGTERM (two-way mode: also pull every DBSYNC_PULL_INTERVAL).'),
   ).action(run(async (cmd) => watchCommand(await syncContext(flagsOf(cmd), env, currentDir()), process, (code) => process.exit(code))));
 
-  // Two-way sync: pull, conflicts, resolve, doctor (see README, Several computers).
+  // Two-way sync: pull, conflicts, resolve, doctor (see docs/guides/two-way-sync.md).
   addConfigOptions(
     adoptOptions(
       program.command('pull').description('Two-way mode: commit local changes, fetch the remote, merge its changes row by row into the database, push.'),

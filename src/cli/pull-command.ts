@@ -22,7 +22,7 @@ export async function pullCommand(ctx: CommandContext, opts: { adopt?: 'remote' 
     throw new DbsyncError({
       operation: 'pull',
       message: "DBSYNC_MODE is backup: this computer only pushes and never writes other computers' changes into its database",
-      hint: 'set DBSYNC_MODE=two-way (or --mode two-way) to merge them; see the README, Several computers',
+      hint: 'set DBSYNC_MODE=two-way (or --mode two-way) to merge them; see docs/guides/two-way-sync.md',
       exitCode: ExitCode.Config,
     });
   }

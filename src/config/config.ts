@@ -309,7 +309,7 @@ export const SETTINGS = {
     env: ['DBSYNC_PULL_OBJECTS'],
     default: 'conflict',
     schema: z.enum(['conflict', 'apply'], { message: 'must be conflict or apply' }),
-    doc: 'Two-way mode: what a pull does with views, routines, triggers and events another computer changed. They are code that runs in this database, so by default (`conflict`) they are not applied but recorded as a conflict for review (`git-dbsync conflicts`); `apply` creates them as pulled (see [Security](#security)).',
+    doc: 'Two-way mode: what a pull does with views, routines, triggers and events another computer changed. They are code that runs in this database, so by default (`conflict`) they are not applied: the pull warns, naming the object and the commit to review (and the merge commit\'s message lists them); `apply` creates them as pulled (see docs/reference/security.md).',
   },
   includeTables: {
     flag: 'includeTables',
@@ -497,7 +497,7 @@ function configError(message: string): DbsyncError {
   return new DbsyncError({
     operation: 'configuration',
     message,
-    hint: 'fix the setting (see `git-dbsync --help` or the README configuration table)',
+    hint: 'fix the setting (see `git-dbsync --help` or docs/reference/configuration.md)',
     exitCode: ExitCode.Config,
   });
 }

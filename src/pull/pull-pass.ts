@@ -54,7 +54,7 @@ export interface PullResult {
 export interface PullOptions {
   /** false: do not push (watch while pushes back off). */
   readonly push?: boolean;
-  /** What to do when the histories are unrelated (see README, Several computers). */
+  /** What to do when the histories are unrelated (see docs/guides/two-way-sync.md). */
   readonly adopt?: 'remote' | 'local';
   readonly signal?: AbortSignal;
   /** Bounded: each retry is a pass plus a new merge attempt. */
@@ -129,7 +129,8 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     // after the fast-forward commits it. Adopting the remote takes the remote's rows.
     const keep = fastForward ? 'ours' : !mergeBase ? 'theirs' : await keepSide(git, config.sync.conflictRule, ours, theirs);
     // The policy the pass decided: its schema-only tables keep their local rows, its business numbers are checked for duplicates.
-    const schemaOnly = new Set(pass.profile?.schemaOnly ?? []);
+    // The pass's schema-only tables (DBSYNC_SCHEMA_ONLY_TABLES or the profile's), also without a profile.
+    const schemaOnly = new Set(pass.schemaOnly ?? pass.profile?.schemaOnly ?? []);
     const businessNumbers = pass.policy?.businessNumbers ?? [];
     const outcome = await mergeIntoDatabase(project, reader, { base: b, ours: o, theirs: t, keep, schemaOnly, businessNumbers });
     if (outcome.refused.length > 0) {

@@ -46,6 +46,8 @@ export interface PassResult {
   readonly takenOver?: TakenOver | null;
   /** The policy this pass decided (profile, schema-only tables, secrets): what pull's merge goes by. */
   readonly policy?: PassPolicy;
+  /** Tables whose rows this pass did not version (DBSYNC_SCHEMA_ONLY_TABLES, or the profile's list). */
+  readonly schemaOnly?: readonly string[];
   /** The application profile in force, and its marker tables the database lacks (a forced profile on another database). */
   readonly profile?: {
     readonly name: string;
@@ -184,6 +186,7 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
     durationMs: Date.now() - started,
     secrets: staged.secrets,
     policy: staged.policy,
+    schemaOnly: staged.schemaOnly,
     profile: profileInForce(staged),
     ...(removedLocks.length > 0 ? { removedLocks } : {}),
   };
