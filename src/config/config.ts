@@ -309,7 +309,7 @@ export const SETTINGS = {
     env: ['DBSYNC_PULL_OBJECTS'],
     default: 'conflict',
     schema: z.enum(['conflict', 'apply'], { message: 'must be conflict or apply' }),
-    doc: 'Two-way mode: what a pull does with views, routines, triggers and events another computer changed. They are code that runs in this database, so by default (`conflict`) they are not applied: the pull warns, naming the object and the commit to review (and the merge commit\'s message lists them); `apply` creates them as pulled (see docs/reference/security.md).',
+    doc: "Two-way mode: what a pull does with views, routines, triggers and events another computer changed. They are code that runs in this database, so by default (`conflict`) they are not applied: the pull warns, naming the object and the commit to review (and the merge commit's message lists them); `apply` creates them as pulled (see docs/reference/security.md).",
   },
   includeTables: {
     flag: 'includeTables',
