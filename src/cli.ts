@@ -47,12 +47,112 @@ function version(): string {
 }
 
 /** Every configuration setting that has a flag, on every command; help names the environment variable too. */
+/** The groups the settings' options are shown in by `--help`. */
+const SETTING_GROUPS: Record<string, readonly string[]> = {
+  database: ['dbHost', 'dbPort', 'dbSocket', 'dbUser', 'dbPasswordFile', 'dbName', 'connectTimeout'],
+  repository: [
+    'projectDir',
+    'snapshotDir',
+    'includeTables',
+    'excludeTables',
+    'profile',
+    'schemaOnlyTables',
+    'chunkSize',
+    'changeSource',
+    'authorName',
+    'authorEmail',
+    'lockTimeout',
+  ],
+  daemon: ['pollInterval', 'verifyInterval', 'quietPeriod', 'maxDelay', 'maxCpu', 'maxBackoff', 'maxUnpushed', 'metricsAddr'],
+  secrets: ['secrets', 'secretPolicy', 'secretKeyFile'],
+  remote: ['remoteUrl', 'remoteName', 'sshKey', 'sshKnownHosts', 'signingKey', 'trustedSigners', 'mode', 'pullInterval', 'conflictRule', 'pullObjects'],
+  logging: ['logLevel', 'logFormat'],
+};
+const GROUP_HEADINGS: Record<string, string> = {
+  database: 'Database:',
+  repository: 'Repository:',
+  daemon: 'Daemon (watch):',
+  secrets: 'Secrets:',
+  remote: 'Remote and two-way sync:',
+  logging: 'Logging:',
+};
+/** Which groups each command's `--help` shows (every option is still accepted everywhere: a setting given as a flag is never an error). */
+const COMMAND_GROUPS: Record<string, readonly string[]> = {
+  sync: ['database', 'repository', 'secrets', 'remote', 'logging'],
+  watch: ['database', 'repository', 'daemon', 'secrets', 'remote', 'logging'],
+  pull: ['database', 'repository', 'secrets', 'remote', 'logging'],
+  restore: ['database', 'repository', 'secrets', 'logging'],
+  status: ['database', 'repository', 'remote', 'logging'],
+  health: ['logging'],
+  log: ['logging'],
+  show: ['logging'],
+  history: ['logging'],
+  conflicts: ['database', 'repository', 'logging'],
+  resolve: ['database', 'repository', 'remote', 'logging'],
+  doctor: ['database', 'logging'],
+  demo: ['logging'],
+  set: ['remote', 'logging'],
+  install: ['database', 'repository', 'secrets', 'logging'],
+  uninstall: ['logging'],
+};
+/** Settings a command's help shows outside its groups (health reads these two). */
+const COMMAND_EXTRA: Record<string, readonly string[]> = {
+  health: ['projectDir', 'pollInterval', 'maxUnpushed'],
+  log: ['projectDir', 'snapshotDir'],
+  show: ['projectDir', 'snapshotDir'],
+  history: ['projectDir', 'snapshotDir'],
+  uninstall: ['projectDir'],
+  demo: [],
+};
+
+/** Two examples per command, shown at the end of its `--help`. */
+const EXAMPLES: Record<string, readonly string[]> = {
+  sync: [
+    'DB_USER=app DB_NAME=invoiceplane DB_PASSWORD_FILE=/run/secrets/db PROJECT_DIR=~/history git-dbsync sync',
+    'git-dbsync sync -q     # from cron: prints nothing when all went well',
+  ],
+  watch: [
+    'DB_USER=app DB_NAME=invoiceplane PROJECT_DIR=~/history GIT_REMOTE_URL=git@host:me/history.git git-dbsync watch',
+    'POLL_INTERVAL=5 DBSYNC_METRICS_ADDR=127.0.0.1:9187 git-dbsync watch',
+  ],
+  pull: ['DBSYNC_MODE=two-way git-dbsync pull', 'DBSYNC_MODE=two-way git-dbsync pull --adopt-remote   # a new computer whose history is unrelated'],
+  restore: ['git-dbsync restore --at yesterday                       # the plan only', 'git-dbsync restore --at "2026-12-01 17:00" --tables ip_payments --yes'],
+  status: ['git-dbsync status', 'git-dbsync status --json | jq .verdict'],
+  health: ['git-dbsync health', 'git-dbsync health --max-age 300'],
+  log: ['git-dbsync log -n 20', 'git-dbsync log --table ip_invoices --since "3 days ago"'],
+  show: ['git-dbsync show', 'git-dbsync show HEAD~3'],
+  history: ['git-dbsync history ip_invoices 42', 'git-dbsync history ip_invoice_items 7,2026-01-01'],
+  conflicts: ['git-dbsync conflicts', 'git-dbsync conflicts --json'],
+  resolve: ['git-dbsync resolve ip_invoices 43 --theirs', 'git-dbsync resolve ip_clients 7 --value "ACME Ltd" --column client_name'],
+  doctor: ['git-dbsync doctor', 'git-dbsync doctor --computers 2 --this 1'],
+  set: ['git-dbsync remote set git@host:me/invoices-history.git', 'GIT_REMOTE_URL=https://host/me/history.git DBSYNC_GIT_TOKEN=... git-dbsync remote set'],
+  install: ['git-dbsync hook install', 'git commit -m "my change"   # the hook adds a fresh snapshot to the commit'],
+};
+
+/** The settings' documentation as plain text for a terminal: no markdown links or code marks. */
+function plainText(doc: string): string {
+  return doc
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+    .replace(/`([^`]*)`/g, '$1')
+    .replace(/\*([^*]+)\*/g, '$1');
+}
+
 function addConfigOptions(cmd: Command): Command {
-  for (const s of Object.values(SETTINGS) as Array<{ flag?: string; env: readonly string[]; default?: string; doc: string }>) {
+  // `remote show` is not the `show` command: it shows what `remote set` does.
+  const name = cmd.parent?.name() === 'remote' ? 'set' : cmd.name();
+  const groups = COMMAND_GROUPS[name] ?? Object.keys(SETTING_GROUPS);
+  const shown = new Set([...groups.flatMap((g) => SETTING_GROUPS[g] ?? []), ...(COMMAND_EXTRA[name] ?? [])]);
+  for (const [key, s] of Object.entries(SETTINGS) as Array<[string, { flag?: string; env: readonly string[]; default?: string; doc: string }]>) {
     if (!s.flag) continue;
     const extra = [`env ${s.env.join(', ')}`, s.default !== undefined && s.default !== '' ? `default ${s.default}` : ''].filter(Boolean).join('; ');
-    cmd.addOption(new Option(`${flagName(s.flag)} <value>`, `${s.doc} (${extra})`));
+    const group = Object.keys(SETTING_GROUPS).find((g) => SETTING_GROUPS[g]!.includes(key));
+    const option = new Option(`${flagName(s.flag)} <value>`, `${plainText(s.doc)} (${extra})`);
+    if (group && (shown.has(key) || !COMMAND_GROUPS[name])) option.helpGroup(GROUP_HEADINGS[group]!);
+    else option.hideHelp();
+    cmd.addOption(option);
   }
+  const examples = cmd.parent?.name() === 'remote' && cmd.name() === 'show' ? ['git-dbsync remote show'] : (EXAMPLES[name] ?? []);
+  if (examples.length > 0) cmd.addHelpText('after', `\nExamples:\n${examples.map((e) => `  ${e}`).join('\n')}`);
   return cmd;
 }
 
