@@ -1,4 +1,5 @@
 import type { BinlogEvent, EventVerdict } from '../db/binlog-stream.js';
+import type { ChangedSince, TableKeys } from './change-source.js';
 import { rowsEventKeys, tableMapColumns, type KeySpec, type TableMapColumns } from './binlog-rows.js';
 
 /** A position in the binary log: positions are per file, so they are always compared as (file, position) pairs. */
@@ -66,9 +67,6 @@ const DDL_WORDS = new Set(['CREATE', 'ALTER', 'DROP', 'RENAME', 'TRUNCATE', 'GRA
 /** More changed keys than this in one table: the table is re-read whole (the keys would cost more memory than they save). */
 export const MAX_KEYS_PER_TABLE = 100_000;
 
-/** Changed keys of one table: integer tuples, one value per ordering-key column, in no particular order. */
-export type TableKeys = ReadonlyArray<readonly bigint[]>;
-
 /**
  * Reads the events of a binlog dump from `from` to exactly `to` and tells which tables of `schema`
  * may have changed. Table granularity: a table is dirty when a Table_map or rows event names it.
@@ -103,14 +101,7 @@ export class BinlogChanges {
   }
 
   /** Dirty tables (names as the binary log spells them), or the reason everything must be read. */
-  result():
-    | { readonly kind: 'everything'; readonly reason: string }
-    | {
-        readonly kind: 'tables';
-        readonly tables: ReadonlySet<string>;
-        readonly keys?: ReadonlyMap<string, TableKeys>;
-        readonly wholeBecause?: ReadonlyMap<string, string>;
-      } {
+  result(): ChangedSince {
     if (this.doubt) return { kind: 'everything', reason: this.doubt };
     if (!this.reached) return { kind: 'everything', reason: `the binary log ended before ${this.to.file}:${this.to.position}` };
     if (this.keyed.size === 0) return { kind: 'tables', tables: this.dirty };

@@ -1,5 +1,4 @@
 import type { Database } from '../db/database.js';
-import type { TableKeys } from './binlog-changes.js';
 import type { KeySpec } from './binlog-rows.js';
 
 /**
@@ -8,6 +7,9 @@ import type { KeySpec } from './binlog-rows.js';
  * table is read. `tables`: only these tables' rows (or definitions) may differ; every other
  * table's rows are as they were in the earlier snapshot.
  */
+/** Changed keys of one table: integer tuples, one value per ordering-key column, in no particular order. */
+export type TableKeys = ReadonlyArray<readonly bigint[]>;
+
 export type ChangedSince =
   | { readonly kind: 'everything'; readonly reason: string }
   | {

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeySpec } from '../detect/binlog-rows.js';
-import type { TableKeys } from '../detect/binlog-changes.js';
+import type { TableKeys } from '../detect/change-source.js';
 import { isBoundary, keyHash, nameHash } from './chunking.js';
 import { DATA_DIR, dataFilesByTable, encodeTableFileName } from './layout.js';
 import { parseRowLine } from './line-codec.js';
