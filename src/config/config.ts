@@ -264,11 +264,14 @@ export const SETTINGS = {
   maxCpu: {
     flag: 'maxCpu',
     env: ['DBSYNC_MAX_CPU'],
-    default: '3',
+    // Off by default: with 3 % and a 2 s burst, `npm run bench -- --quick` (2026-12-04) saw a
+    // two-way write take 15.7 s (p50) to reach the other computer instead of 1-4 s, since every
+    // pull pass is charged. Users who want the cap set it (docs/how-it-works/change-detection.md).
+    default: '0',
     schema: z.coerce
       .number({ message: 'must be a percentage of one core' })
       .refine((n) => Number.isFinite(n) && n >= 0 && n <= 100, 'must be between 0 and 100 (percent of one core; 0: no cap)'),
-    doc: '`watch`: the most CPU it uses on average, in percent of one core, counting its git processes; passes wait when they would go over (a change after a quiet spell still goes at once: a burst of 2 s of CPU time is allowed). 0: no cap.',
+    doc: '`watch`: the most CPU it uses on average, in percent of one core, counting its git processes; passes wait when they would go over (a change after a quiet spell still goes at once: a burst of 2 s of CPU time is allowed), e.g. 3. 0 (the default): no cap.',
   },
   maxBackoff: {
     flag: 'maxBackoff',
