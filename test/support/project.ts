@@ -34,8 +34,8 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(env)) if (/^(DB_|DBSYNC_|GIT_|GITHUB_TOKEN$|PROJECT_DIR|POLL_INTERVAL)/.test(k)) delete env[k];
   env.DBSYNC_LOCK_TIMEOUT = '10';
-  // Tests of other behaviour run uncapped: with the default CPU cap (3 % of a core) a test that
-  // makes dozens of changes a second would wait on the cap. The cap has its own test (cpu-cap.test.ts).
+  // Tests of other behaviour run uncapped (the default; stated so that a cap in the machine's
+  // environment cannot slow them). The cap has its own test (cpu-cap.test.ts).
   env.DBSYNC_MAX_CPU = '0';
   // Tests use repositories with no git identity of their own.
   env.GIT_CONFIG_GLOBAL = '/dev/null';
