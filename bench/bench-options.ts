@@ -28,6 +28,11 @@ export interface BenchOptions {
   readonly resultsFile: string | null;
   /** Keep the temporary folders (repositories, dumps, server log) for inspection. */
   readonly keep: boolean;
+  /**
+   * Start the server with a row-format binary log (the compose stack's default), so git-dbsync
+   * uses the binlog change source; `--no-binlog` measures the source used without one.
+   */
+  readonly binlog: boolean;
 }
 
 const QUICK: BenchSizes = {
@@ -58,13 +63,14 @@ const FULL: BenchSizes = {
   multiSamples: 25,
 };
 
-export const USAGE = `usage: npm run bench -- [--quick] [--idle-seconds N] [--samples N] [--no-write] [--out FILE] [--keep]
+export const USAGE = `usage: npm run bench -- [--quick] [--idle-seconds N] [--samples N] [--no-write] [--out FILE] [--keep] [--no-binlog]
   --quick           small sizes, about 2 minutes (default: full sizes, about 13 minutes on 2 cores)
   --idle-seconds N  how long watch idles on the large database while its memory is sampled
   --samples N       commit-latency samples per system
   --out FILE        write the results table there instead of bench/RESULTS.md
   --no-write        print the table only
-  --keep            keep the temporary folders (their path is printed)`;
+  --keep            keep the temporary folders (their path is printed)
+  --no-binlog       start the server without a binary log (default: --log-bin, binlog_format=ROW)`;
 
 export class UsageError extends Error {}
 
@@ -80,6 +86,7 @@ export function parseOptions(argv: readonly string[], defaultResults: string): B
   let samples: number | undefined;
   let resultsFile: string | null = defaultResults;
   let keep = false;
+  let binlog = true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -107,6 +114,9 @@ export function parseOptions(argv: readonly string[], defaultResults: string): B
       case '--keep':
         keep = true;
         break;
+      case '--no-binlog':
+        binlog = false;
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -116,5 +126,5 @@ export function parseOptions(argv: readonly string[], defaultResults: string): B
   }
   const base = mode === 'quick' ? QUICK : FULL;
   const sizes = { ...base, ...(idle ? { idleMemoryS: idle } : {}), ...(samples ? { latencySamples: samples } : {}) };
-  return { mode, sizes, resultsFile, keep };
+  return { mode, sizes, resultsFile, keep, binlog };
 }

@@ -226,6 +226,8 @@ async function main(opts: BenchOptions): Promise<number> {
     say(`${opts.mode} run; measuring git-dbsync ${product.version}; starting a throwaway MariaDB`);
 
     const serverArgs = ['--userstat=1', '--innodb-buffer-pool-size=512M', '--innodb-log-file-size=128M', '--max-connections=200'];
+    serverArgs.push(...(opts.binlog ? ['--log-bin=mysql-bin', '--binlog-format=ROW', '--server-id=1'] : ['--skip-log-bin']));
+    const loadAtStart = os.loadavg();
     const server = await MariaDbServer.start(serverArgs);
     cleanup.add('stop the MariaDB server', async () => (opts.keep ? server.stop() : server.destroy()));
     const admin = await server.connect();
@@ -297,7 +299,8 @@ async function main(opts: BenchOptions): Promise<number> {
     const rendered = table.render();
     const header = [
       `- date: ${new Date().toISOString()}; mode: ${opts.mode} (\`npm run bench${opts.mode === 'quick' ? ' -- --quick' : ''}\`); the run took ${minutes.toFixed(1)} min`,
-      `- machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.type()} ${os.release()}`,
+      `- machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.type()} ${os.release()}; load average (1 min) ${loadAtStart[0]!.toFixed(1)} at the start, ${os.loadavg()[0]!.toFixed(1)} at the end (other work on the machine inflates absolute times; ratios are from the same run)`,
+      `- binary log: ${opts.binlog ? "on (row format), so git-dbsync reads only what the binary log names (the compose stack's default)" : 'off (--no-binlog)'}`,
       `- MariaDB ${mariadbVersion}, a throwaway server started by the benchmark (${serverArgs.join(' ')}, innodb_flush_log_at_trx_commit=2; see test/support/mariadb-server.ts)`,
       `- git-dbsync: build of ${product.version}; node ${process.version}; ${tryText('git', ['--version'])}; ${tryText('mariadb-dump', ['--version'])}; sysbench ${tryText('sysbench', ['--version']).replace(/^sysbench /, '')}`,
       `- InvoicePlane-shaped DB (assets/invoiceplane/schema.sql, loaded with sql_mode=NO_ENGINE_SUBSTITUTION): ${fmt.count(ip.invoices)} invoices, ${fmt.count(ip.clients)} clients, ${fmt.count(ip.items)} invoice items (and as many item amounts), ${fmt.count(ip.payments)} payments; ${fmt.count(ip.totalRows)} rows in 42 tables`,
