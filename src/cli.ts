@@ -1,6 +1,7 @@
 /**
  * The command line: the only module that reads arguments, prints errors and exits the process.
  */
+import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
@@ -66,6 +67,7 @@ const SETTING_GROUPS: Record<string, readonly string[]> = {
   daemon: ['pollInterval', 'verifyInterval', 'quietPeriod', 'maxDelay', 'maxCpu', 'maxBackoff', 'maxUnpushed', 'metricsAddr'],
   secrets: ['secrets', 'secretPolicy', 'secretKeyFile'],
   remote: ['remoteUrl', 'remoteName', 'sshKey', 'sshKnownHosts', 'signingKey', 'trustedSigners', 'mode', 'pullInterval', 'conflictRule', 'pullObjects'],
+  files: ['filesRoot', 'files', 'filesMaxSize', 'filesMaxTotal'],
   logging: ['logLevel', 'logFormat'],
 };
 const GROUP_HEADINGS: Record<string, string> = {
@@ -74,14 +76,15 @@ const GROUP_HEADINGS: Record<string, string> = {
   daemon: 'Daemon (watch):',
   secrets: 'Secrets:',
   remote: 'Remote and two-way sync:',
+  files: 'Files versioned with the database:',
   logging: 'Logging:',
 };
 /** Which groups each command's `--help` shows (every option is still accepted everywhere: a setting given as a flag is never an error). */
 const COMMAND_GROUPS: Record<string, readonly string[]> = {
-  sync: ['database', 'repository', 'secrets', 'remote', 'logging'],
-  watch: ['database', 'repository', 'daemon', 'secrets', 'remote', 'logging'],
+  sync: ['database', 'repository', 'secrets', 'files', 'remote', 'logging'],
+  watch: ['database', 'repository', 'daemon', 'secrets', 'files', 'remote', 'logging'],
   pull: ['database', 'repository', 'secrets', 'remote', 'logging'],
-  restore: ['database', 'repository', 'secrets', 'logging'],
+  restore: ['database', 'repository', 'secrets', 'files', 'logging'],
   status: ['database', 'repository', 'remote', 'logging'],
   health: ['logging'],
   log: ['logging'],
@@ -338,10 +341,23 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       )
       .option('--yes', 'do it (without: only print what would be done)')
       .option('--drop-extra', 'also drop tables, views, routines, triggers and events that the snapshot lacks')
+      .option(
+        '--files-to <dir>',
+        "DBSYNC_FILES: write the snapshot's files into this folder instead of DBSYNC_FILES_ROOT (a read-only mount); nothing is removed",
+      )
       .option('--resume', 'finish a restore that was interrupted')
       .option('--abort', 'undo a restore that was interrupted: back to the state before it'),
   ).action(async (rev: string | undefined, _opts: unknown, cmd: Command) => {
-    const o = cmd.opts() as { yes?: boolean; dropExtra?: boolean; resume?: boolean; abort?: boolean; at?: string; tables?: string; into?: string };
+    const o = cmd.opts() as {
+      yes?: boolean;
+      dropExtra?: boolean;
+      resume?: boolean;
+      abort?: boolean;
+      at?: string;
+      tables?: string;
+      into?: string;
+      filesTo?: string;
+    };
     if (o.into !== undefined && (o.dropExtra || o.resume || o.abort))
       throw new DbsyncError({
         operation: 'restore',
@@ -410,6 +426,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       continuation,
       tables,
       ...(o.into !== undefined ? { into: o.into } : {}),
+      ...(o.filesTo !== undefined ? { filesTo: path.resolve(currentDir(), o.filesTo) } : {}),
       ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}),
     });
   });

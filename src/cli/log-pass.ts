@@ -32,6 +32,7 @@ export function logPass(log: Logger, r: PassResult, trigger?: string): void {
   if (notice) log[notice.level](notice.line);
   const profile = profileNotice(r.profile);
   if (profile) log[profile.level](profile.line);
+  for (const f of r.files?.skipped ?? []) log.warn(`DBSYNC_FILES: ${f.reason}`);
   if (r.removedLocks)
     log.warn(`removed ${r.removedLocks.join(', ')}: left by a git process that was killed (no git process runs in the repository, older than 5 s)`);
 }

@@ -2,7 +2,10 @@ import type { PassResult } from '../sync/sync-pass.js';
 
 /** The one line `sync` prints (and `watch` logs) for a pass. */
 export function renderPass(r: PassResult): string {
-  const what = r.commit.commit ? `committed ${r.commit.commit.slice(0, 12)}: ${r.commit.subject}` : 'no changes';
+  const skipped = r.files?.skipped.length ?? 0;
+  // DBSYNC_FILES: files left out (too large, secrets, links) are said in the line `status` shows too; the log names each.
+  const notVersioned = skipped > 0 ? `; ${skipped} file(s) not versioned: ${r.files!.skipped[0]!.rel}${skipped > 1 ? ', ...' : ''} (see the log)` : '';
+  const what = (r.commit.commit ? `committed ${r.commit.commit.slice(0, 12)}: ${r.commit.subject}` : 'no changes') + notVersioned;
   if (!r.push || r.push.status === 'no-remote') return what;
   if (r.push.status === 'up-to-date') return r.commit.commit ? `${what}; ${r.push.message}` : what;
   if (r.push.status === 'pushed') return `${what}; ${r.push.message}`;

@@ -16,6 +16,7 @@ export async function restoreCommand(
     at?: { ms: number; text: string };
     tables?: readonly string[] | null;
     into?: string;
+    filesTo?: string;
   },
 ): Promise<number> {
   if (opts.continuation) {
@@ -50,6 +51,7 @@ export async function restoreCommand(
       apply: opts.yes,
       dropExtra: opts.dropExtra,
       tables: opts.tables ?? null,
+      filesTo: opts.filesTo ?? null,
       ...(opts.at ? { at: opts.at.ms, atText: opts.at.text } : {}),
     }),
   );

@@ -2,7 +2,9 @@ import { hostname } from 'node:os';
 import { WatchLoop } from '../daemon/watch-loop.js';
 import { CPU_BURST_MS, CpuBudget } from '../daemon/cpu-budget.js';
 import { processCpuMs } from '../daemon/process-cpu.js';
-import { ChangeProbe, ProbeUnavailable } from '../detect/change-probe.js';
+import { ChangeProbe, ProbeUnavailable, type ProbeReading } from '../detect/change-probe.js';
+import type { FilesConfig } from '../config/config.js';
+import { filesFingerprint } from '../files/files-fingerprint.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { updateState } from '../state/state-store.js';
 import { runPass } from '../sync/sync-pass.js';
@@ -61,7 +63,7 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     ...(twoWay ? { pullIntervalMs: config.sync.pullIntervalMs } : {}),
     intervalMs: config.pollIntervalMs,
     maxBackoffMs: config.maxBackoffMs,
-    ...(probe ? { probe: () => probe.read() } : {}),
+    ...(probe ? { probe: withFiles(() => probe.read(), config.files) } : {}),
     schedule: { verifyMs: config.verifyIntervalMs, quietMs: config.quietPeriodMs, maxDelayMs: config.maxDelayMs },
     // DBSYNC_MAX_CPU: passes spend from a CPU budget (src/daemon/cpu-budget.ts).
     ...(config.maxCpuShare > 0 ? { cpu: { budget: new CpuBudget(config.maxCpuShare, CPU_BURST_MS, Date.now()), usedMs: processCpuMs } } : {}),
@@ -164,4 +166,16 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   await updateState(project.stateDir, { daemon: null }).catch(() => undefined);
   log.info('stopped');
   return ExitCode.Ok;
+}
+
+/**
+ * DBSYNC_FILES: the probe's reading with the files' fingerprint as one more counter, so a change of
+ * files alone moves the reading (and starts a pass after the quiet period) like a change of rows.
+ */
+function withFiles(read: () => Promise<ProbeReading>, files: FilesConfig | null): () => Promise<ProbeReading> {
+  if (!files) return read;
+  return async () => {
+    const [reading, fingerprint] = await Promise.all([read(), filesFingerprint(files)]);
+    return { ...reading, counters: { ...reading.counters, 'dbsync:files': fingerprint } };
+  };
 }

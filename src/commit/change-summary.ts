@@ -15,9 +15,17 @@ export interface ObjectChange {
   readonly change: 'added' | 'dropped' | 'changed';
 }
 
+/** A file of DBSYNC_FILES (path relative to its root) the commit added, changed or deleted. */
+export interface FileChange {
+  readonly path: string;
+  readonly change: 'added' | 'changed' | 'deleted';
+}
+
 export interface ChangeSummary {
   readonly tables: readonly TableChange[];
   readonly objects: readonly ObjectChange[];
+  /** DBSYNC_FILES: the files changed, and the one-line reasons of files left out (absent when off). */
+  readonly files?: { readonly changes: readonly FileChange[]; readonly skipped: readonly string[] };
   /** The change in the application's words (a profile's message rules); absent without a profile. */
   readonly described?: {
     readonly items: readonly string[];
@@ -58,6 +66,14 @@ function objectShort(o: ObjectChange): string {
   return `${o.type} ${o.name}${o.change === 'changed' ? '' : ` (${o.change})`}`;
 }
 
+/** `files: uploads/logo.png added`, or `files: uploads/a.png added, uploads/b.png deleted and 3 more`; null without file changes. */
+function filesShort(s: ChangeSummary): string | null {
+  const changes = s.files?.changes ?? [];
+  if (changes.length === 0) return null;
+  const shown = changes.slice(0, 2).map((c) => `${c.path} ${c.change}`);
+  return `files: ${shown.join(', ')}${changes.length > 2 ? ` and ${changes.length - 2} more` : ''}`;
+}
+
 /**
  * First line: e.g. `ip_payments +1, ip_invoice_amounts ~1`; kept short with "and N more". With a
  * profile: its items first (`Payment 120.00 on INV-1 (bank transfer); Client "ACME Ltd" added`),
@@ -69,9 +85,9 @@ export function commitSubject(s: ChangeSummary): string {
     const rest = s.tables
       .filter((t) => !covered.has(t.table) || t.schema !== null)
       .map((t) => (covered.has(t.table) ? tableShort({ ...t, rows: { added: 0, changed: 0, deleted: 0 } }) : tableShort(t)));
-    return shortList([...items, ...rest, ...s.objects.map(objectShort)], '; ');
+    return shortList([...items, ...rest, ...s.objects.map(objectShort), ...[filesShort(s)].filter((f): f is string => f !== null)], '; ');
   }
-  const items = [...s.tables.map(tableShort), ...s.objects.map(objectShort)];
+  const items = [...s.tables.map(tableShort), ...s.objects.map(objectShort), ...[filesShort(s)].filter((f): f is string => f !== null)];
   if (items.length === 0) return 'snapshot';
   return shortList(items, ', ');
 }
@@ -84,5 +100,7 @@ export function commitMessage(s: ChangeSummary, takenAt: Date): string {
     body.push(`${t.table}: ${what}${t.rows.added} added, ${t.rows.changed} changed, ${t.rows.deleted} deleted`);
   }
   for (const o of s.objects) body.push(`${o.type} ${o.name}: ${o.change}`);
+  for (const f of s.files?.changes ?? []) body.push(`file ${f.path}: ${f.change}`);
+  for (const reason of s.files?.skipped ?? []) body.push(`file ${reason}`);
   return `${commitSubject(s)}\n\n${body.join('\n')}\n\nSnapshot taken ${takenAt.toISOString()}\n`;
 }

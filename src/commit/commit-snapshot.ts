@@ -5,7 +5,7 @@ import type { Git, GitIdentity } from '../git/git.js';
 import { snapshotPrefix } from '../project/project.js';
 import { fileLines, streamLines } from '../fs/line-streams.js';
 import type { BlobBatch } from '../git/blob-batch.js';
-import { dataFileTable, encodeTableFileName, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
+import { dataFileTable, encodeTableFileName, FILES_DIR, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile } from '../snapshot/object-file.js';
 import { columnsFromCreate, tableNameFromCreate } from '../snapshot/create-table-text.js';
 import type { TableInfo } from '../snapshot/table-info.js';
@@ -43,6 +43,8 @@ export interface CommitOptions {
    * commit counts as that many added rows without its files being read again.
    */
   readonly rowCounts?: ReadonlyMap<string, number>;
+  /** DBSYNC_FILES is on: the files/ changes are named, with these reasons of files left out (one line each). */
+  readonly filesSkipped?: readonly string[];
 }
 
 /**
@@ -71,11 +73,25 @@ export async function commitSnapshot(opts: CommitOptions): Promise<CommitResult>
   const empty = { tables: [], objects: [] };
   if (staged.length === 0) return { commit: null, subject: 'no changes', summary: empty };
 
-  const summary = await summarize(opts, head, staged);
+  const summary = withFiles(await summarize(opts, head, staged), opts, staged);
   const prefix = opts.subjectPrefix ? opts.subjectPrefix + ' ' : '';
   const message = prefix + commitMessage(summary, opts.takenAt);
   const commit = await git.commitOnly(opts.snapshotPath, message, opts.author);
   return { commit, subject: prefix + commitSubject(summary), summary, parent: head, changed: staged.filter((s) => s.status !== 'D').map((s) => s.path) };
+}
+
+/** The files/ part of a commit (DBSYNC_FILES), in path order. */
+function withFiles(summary: ChangeSummary, opts: CommitOptions, staged: ReadonlyArray<{ status: string; path: string }>): ChangeSummary {
+  if (opts.filesSkipped === undefined) return summary;
+  const under = `${snapshotPrefix(opts)}${FILES_DIR}/`;
+  const changes = staged
+    .filter((s) => s.path.startsWith(under))
+    .map((s) => ({
+      path: s.path.slice(under.length),
+      change: s.status === 'A' ? ('added' as const) : s.status === 'D' ? ('deleted' as const) : ('changed' as const),
+    }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { ...summary, files: { changes, skipped: opts.filesSkipped } };
 }
 
 /** What the commit changed, table by table, with the profile's words when it has rules for them. */

@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DbsyncError } from '../errors/dbsync-error.js';
@@ -55,6 +55,8 @@ export interface Config {
   readonly chunkBytes: number;
   /** DBSYNC_CHANGE_SOURCE: how a pass learns which tables changed (see src/detect/change-source.ts). */
   readonly changeSource: SettingValue<'changeSource'>;
+  /** DBSYNC_FILES: the application's files versioned with the database (see src/files); null: off (the default). */
+  readonly files: FilesConfig | null;
   readonly git: {
     /** Remote URL with any credentials removed; what goes into .git/config. */
     readonly remoteUrl: string | undefined;
@@ -81,6 +83,18 @@ export interface Config {
   readonly notify: { readonly urls: readonly NotifyTarget[]; readonly heartbeatUrl: string | undefined };
   /** DBSYNC_METRICS_ADDR: where `watch` serves Prometheus metrics; undefined: not served. */
   readonly metricsAddr: { readonly host: string; readonly port: number } | undefined;
+}
+
+/** DBSYNC_FILES_ROOT + DBSYNC_FILES: which files are copied into the snapshot's files/ folder, and their limits. */
+export interface FilesConfig {
+  /** The mounted folder, absolute (a real path: symlinks in it resolved once at start). */
+  readonly root: string;
+  /** Globs relative to `root` (picomatch syntax, POSIX separators), e.g. `uploads/**`. */
+  readonly patterns: readonly string[];
+  /** A file larger than this is not versioned (named in the pass's output and the commit message). */
+  readonly maxFileBytes: number;
+  /** Files (in path order) past this total are not versioned either. */
+  readonly maxTotalBytes: number;
 }
 
 /** One alert destination: `json` (a webhook, Gotify, Slack-style `text`), or `ntfy` (plain text with a Title header). */
@@ -187,6 +201,29 @@ const tableList = z.string().transform((s) =>
     .map((t) => t.trim())
     .filter((t) => t.length > 0),
 );
+/** Globs relative to DBSYNC_FILES_ROOT: comma-separated, never absolute, never climbing out with `..`. */
+const fileGlobs = z.string().transform((s, ctx) => {
+  const out: string[] = [];
+  for (const item of s.split(',').map((x) => x.trim())) {
+    if (item === '') continue;
+    const g = item.replaceAll('\\', '/');
+    if (g.startsWith('/') || path.isAbsolute(item) || g.split('/').some((part) => part === '..' || part === '.git')) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(item)} must be a path or glob relative to DBSYNC_FILES_ROOT, without .. or .git (e.g. uploads/**)`,
+      });
+      return z.NEVER;
+    }
+    out.push(g.replace(/^(\.\/)+/, ''));
+  }
+  if (out.length > MAX_FILE_GLOBS) {
+    ctx.addIssue({ code: 'custom', message: `at most ${MAX_FILE_GLOBS} globs` });
+    return z.NEVER;
+  }
+  return out;
+});
+const MAX_FILE_GLOBS = 50;
+
 const relativeDir = z
   .string()
   .trim()
@@ -374,6 +411,33 @@ export const SETTINGS = {
     default: 'auto',
     schema: z.enum(['auto', 'binlog', 'full'], { message: 'must be auto, binlog or full' }),
     doc: 'Which tables a pass reads: `binlog` reads only the tables the binary log says changed since the last snapshot (needs log_bin with binlog_format=ROW and REPLICATION SLAVE; see *How changes are detected*); `full` reads every table every pass; `auto` uses the binary log when the server allows it.',
+  },
+  filesRoot: {
+    flag: 'filesRoot',
+    env: ['DBSYNC_FILES_ROOT'],
+    schema: nonEmpty,
+    doc: "The application's folder whose files DBSYNC_FILES names (e.g. InvoicePlane's `/var/www/html`, or a mount of its uploads); read only, never written except by `restore` (see *Uploaded files*).",
+  },
+  files: {
+    flag: 'files',
+    env: ['DBSYNC_FILES'],
+    default: '',
+    schema: fileGlobs,
+    doc: 'Files versioned with the database, committed in `files/` of the snapshot in the same commit: comma-separated paths or globs relative to DBSYNC_FILES_ROOT (e.g. `uploads/**`); empty: off. Symlinks and special files are never followed; `ipconfig.php`, `.env` and key files are never committed (see *Uploaded files*).',
+  },
+  filesMaxSize: {
+    flag: 'filesMaxSize',
+    env: ['DBSYNC_FILES_MAX_SIZE'],
+    default: '20MiB',
+    schema: byteSize(1024, 100 * 1024 * 1024),
+    doc: 'DBSYNC_FILES: a larger file is not versioned (the pass names it; the rest is). At most 100MiB, the largest file GitHub takes.',
+  },
+  filesMaxTotal: {
+    flag: 'filesMaxTotal',
+    env: ['DBSYNC_FILES_MAX_TOTAL'],
+    default: '500MiB',
+    schema: byteSize(1024, 4096 * 1024 * 1024),
+    doc: 'DBSYNC_FILES: the files are taken in path order up to this total; those past it are not versioned (each named). At most 4096MiB.',
   },
   remoteUrl: {
     flag: 'remoteUrl',
@@ -588,6 +652,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
   const secrets = loadSecretsConfig({ mode: values.secrets, overrides: values.secretPolicy, keyFile: values.secretKeyFile, cwd: opts.cwd }, configError);
 
   const remote = values.remoteUrl === undefined ? undefined : splitRemoteCredentials(values.remoteUrl);
+  const files = filesConfig(values, opts.cwd);
   return Object.freeze({
     db: Object.freeze({
       host: values.dbHost,
@@ -621,6 +686,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     secrets,
     chunkBytes: values.chunkSize,
     changeSource: values.changeSource,
+    files,
     git: Object.freeze({
       remoteUrl: remote?.url,
       remoteName: values.remoteName,
@@ -639,6 +705,24 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     metricsAddr: values.metricsAddr,
     notify: Object.freeze({ urls: Object.freeze(values.notifyUrl), heartbeatUrl: values.heartbeatUrl }),
   });
+}
+
+/** DBSYNC_FILES with its root: both or neither; the root a readable folder; one-way mode only. */
+function filesConfig(values: SettingValues, cwd: string): FilesConfig | null {
+  if (values.files.length === 0) return null;
+  if (values.filesRoot === undefined)
+    throw configError('DBSYNC_FILES is set but DBSYNC_FILES_ROOT is not: set it to the folder the globs are relative to (e.g. /var/www/html)');
+  // A pull merges rows, not files: another computer's files would be committed over this one's.
+  if (values.mode === 'two-way') throw configError('DBSYNC_FILES works in one-way mode only (a pull does not merge files yet); unset it or DBSYNC_MODE');
+  let root: string;
+  try {
+    root = realpathSync(path.resolve(cwd, values.filesRoot));
+    if (!statSync(root).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    accessSync(root, constants.R_OK | constants.X_OK);
+  } catch (err) {
+    throw configError(`DBSYNC_FILES_ROOT=${JSON.stringify(values.filesRoot)}: not a readable folder (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return Object.freeze({ root, patterns: Object.freeze(values.files), maxFileBytes: values.filesMaxSize, maxTotalBytes: values.filesMaxTotal });
 }
 
 /**

@@ -1,3 +1,5 @@
+import { describeFilesPlan, type FilesRestorePlan } from '../files/restore-files.js';
+
 /** What a restore will do; printed as is without --yes. */
 export interface RestorePlan {
   /** The commit being restored. */
@@ -16,6 +18,8 @@ export interface RestorePlan {
   readonly objectsToDrop: readonly string[];
   /** `--tables`: the tables asked for; everything else is left alone. null: a whole restore. */
   readonly only: readonly string[] | null;
+  /** DBSYNC_FILES: the files written back and removed (absent when off, and for --tables). */
+  readonly files?: FilesRestorePlan | null;
 }
 
 export function describePlan(p: RestorePlan, dryRun: boolean): string {
@@ -40,6 +44,10 @@ export function describePlan(p: RestorePlan, dryRun: boolean): string {
     lines.push(p.dropExtra ? `- ${would}drop: ${list(p.objectsToDrop)}` : `- leave alone: ${list(p.objectsToDrop)} (--drop-extra drops them)`);
   if (!p.replace.length && !p.create.length && !p.objects.length && !(p.dropExtra && (p.extra.length || p.objectsToDrop.length)))
     lines.push('- the database already equals this snapshot');
+  if (p.files) {
+    const files = describeFilesPlan(p.files, dryRun);
+    lines.push(...(files.length ? files : ['- the files already equal this snapshot']));
+  }
   if (dryRun) lines.push('Run again with --yes to do it.');
   return lines.join('\n');
 }

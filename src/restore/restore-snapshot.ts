@@ -37,6 +37,7 @@ import { fingerprintLines, SecretRestore, type DataFileSource, type UnrestoredSe
 import { PassPolicy, policySettings } from '../policy/pass-policy.js';
 import { refuseKeylessOverEncrypted } from '../project/keyless-guard.js';
 import type { RestorePlan } from './restore-plan.js';
+import { applyFilesRestore, planFilesRestore } from '../files/restore-files.js';
 import { parsePointInTime } from './point-in-time.js';
 
 export interface RestoreOptions {
@@ -50,6 +51,8 @@ export interface RestoreOptions {
   /** false: only plan (the default of the CLI without --yes). */
   readonly apply: boolean;
   readonly dropExtra: boolean;
+  /** DBSYNC_FILES: `--files-to DIR`: write the snapshot's files there instead of into DBSYNC_FILES_ROOT (a read-only mount). */
+  readonly filesTo?: string | null;
 }
 
 /** What `restore --resume` / `--abort` did besides a restore (printed as is). */
@@ -301,7 +304,15 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
     plan = await makePlan(project, target, live, staged, saveFirst, opts.dropExtra);
     // Everything restore would run, read strictly before anything is changed or committed (also for the plan alone: a tampered snapshot is worth knowing about).
     await checkTarget(project, target, new Set([...plan.replace, ...plan.create]));
-    if (opts.apply && saveFirst === 'commit') saved = await commitStaged(project, staged, { push: false });
+    // DBSYNC_FILES: the files too (their paths checked, the root writable), not for --tables.
+    const files =
+      project.config.files && !target.only
+        ? await planFilesRestore(project.git, commit, project.snapshotPath, project.config.files, opts.filesTo ?? null)
+        : null;
+    plan = { ...plan, files };
+    // With DBSYNC_FILES a database equal to HEAD may still have unsaved files: that pass saves them (or commits nothing).
+    const saveFiles = files !== null && saveFirst === 'none' && !resumed;
+    if (opts.apply && (saveFirst === 'commit' || saveFiles)) saved = await commitStaged(project, staged, { push: false });
   } finally {
     await discardStaging(staged);
   }
@@ -321,6 +332,8 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
     startedAt: new Date().toISOString(),
     only: target.only ? [...target.only] : null,
   });
+  // Before the pass below, which then commits the restored files with the restored database.
+  if (plan.files) await applyFilesRestore(project.git, plan.files);
   const what = target.only ? `${[...target.only].join(', ')} from ${commit.slice(0, 12)}` : commit.slice(0, 12);
   const after = await passLocked(project, { push: false, allowEmpty: true, allowKeyless: true, duringRestore: true, subjectPrefix: `Restore of ${what}:` });
   // The restored state is committed: the database is a whole snapshot again.

@@ -10,6 +10,8 @@ import { chunkStem, parseDataStem } from './chunking.js';
 export const HEADER_FILE = 'header.sql';
 export const TABLES_DIR = 'tables';
 export const DATA_DIR = 'data';
+/** DBSYNC_FILES: the application's files, by their path relative to DBSYNC_FILES_ROOT (see src/files). */
+export const FILES_DIR = 'files';
 export const OBJECT_FILES = {
   view: 'views.sql',
   routine: 'routines.sql',

@@ -39,6 +39,8 @@ export interface StatusReport {
   readonly conflicts: { readonly open: number; readonly tables: readonly string[] } | null;
   /** Which change source passes use and why ("change source: binlog (mysql-bin.000003)", or why not). */
   readonly changeSource: string;
+  /** DBSYNC_FILES: files the last pass left out (too large, secrets, links), as its line said; null: none. */
+  readonly filesNotVersioned?: string | null;
 }
 
 /** Everything `status` shows. Reads the database and the remote, writes nothing the user can see. */
@@ -137,6 +139,7 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     lastError,
     consecutiveFailures,
     lastPush: state.push ?? null,
+    filesNotVersioned: /\d+ file\(s\) not versioned: [^;]*\(see the log\)/.exec(state.lastResult ?? '')?.[0] ?? null,
     // A daemon that was killed cannot clear its state: check that its process still exists.
     daemon: state.daemon && processAlive(state.daemon.pid) ? state.daemon : null,
     mode: config.sync.mode,
@@ -176,6 +179,7 @@ export function formatStatus(s: StatusReport): string {
   if (s.lastError)
     lines.push(`last error (${s.lastError.at}, ${s.consecutiveFailures} in a row): ${s.lastError.operation}: ${s.lastError.message} -- ${s.lastError.hint}`);
   else lines.push('last error: none');
+  if (s.filesNotVersioned) lines.push(`files: ${s.filesNotVersioned}`);
   if (s.daemon) lines.push(`watch: pid ${s.daemon.pid}, ${s.daemon.state} since ${s.daemon.since}`);
   if (s.conflicts && s.conflicts.open > 0)
     lines.push(

@@ -18,7 +18,9 @@ import { DbsyncError } from '../errors/dbsync-error.js';
 import { gitProcessRunningIn, removeStaleGitLocks } from '../git/stale-locks.js';
 import { noteOwnCommit, refuseKeylessOverEncrypted } from '../project/keyless-guard.js';
 import { snapshotPrefix } from '../project/project.js';
-import { DATA_DIR } from '../snapshot/layout.js';
+import { DATA_DIR, FILES_DIR } from '../snapshot/layout.js';
+import { mirrorFiles, type FilesMirror } from '../files/mirror-files.js';
+import { describeFsError, writeFailureHint } from '../errors/fs-error.js';
 import type { AppliedSecret } from '../secrets/table-secrets.js';
 import type { ChangeSource } from '../detect/change-source.js';
 import { ReadPlan, settingsDigest, type ReadOutcome } from './read-plan.js';
@@ -59,6 +61,8 @@ export interface PassResult {
   readonly rowsRead?: number;
   /** How the database was read when a change source is in force (which tables, or why all of them). */
   readonly read?: ReadOutcome;
+  /** DBSYNC_FILES: what copying the files into files/ did (absent when off). */
+  readonly files?: FilesMirror;
 }
 
 export interface PassOptions {
@@ -139,6 +143,8 @@ export async function refuseEmptyOverData(project: Project, staged: StagedSnapsh
 /** detect -> write -> commit -> push for a staged snapshot; the staging folder is removed in any case. */
 export async function commitStaged(project: Project, staged: StagedSnapshot, opts: PassOptions, started = Date.now()): Promise<PassResult> {
   const filesChanged = await writeStaged(project, staged, opts.signal);
+  // The application's files, into the same commit as the database state just written.
+  const files = await mirrorProjectFiles(project);
   // A crash leaves index.lock (which would fail every later pass) and temporary state files behind.
   const { removed: removedLocks, keepMarker } = await clearCrashLeftovers(project, opts.runLock?.takenOver ?? null);
   // The marker says "git-dbsync's own git commands are running": only locks left while it exists are ours to remove.
@@ -158,6 +164,7 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
       profile: staged.profile,
       // (diff branch) the counts the read made: a new table's rows are not counted again.
       rowCounts: staged.rowCounts,
+      ...(files ? { filesSkipped: files.skipped.map((f) => f.reason) } : {}),
     });
     if (commit.commit && commit.changed && commit.parent !== undefined) {
       // The keyless-secret guard need not search this commit again (see noteOwnCommit).
@@ -189,7 +196,24 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
     schemaOnly: staged.schemaOnly,
     profile: profileInForce(staged),
     ...(removedLocks.length > 0 ? { removedLocks } : {}),
+    ...(files ? { files } : {}),
   };
+}
+
+/** DBSYNC_FILES: copy the files into the snapshot's files/ folder (null when off). */
+async function mirrorProjectFiles(project: Project): Promise<FilesMirror | null> {
+  const cfg = project.config.files;
+  if (!cfg) return null;
+  try {
+    return await mirrorFiles(cfg, path.join(project.snapshotAbs, FILES_DIR), path.join(project.stateDir, 'files-staging'));
+  } catch (err) {
+    throw new DbsyncError({
+      operation: 'copy files',
+      message: `cannot copy the files of DBSYNC_FILES from ${cfg.root} (${describeFsError(err)}); nothing was committed`,
+      hint: writeFailureHint(err, 'the snapshot folder', 'the last commit is intact', 'the last commit is intact; the next pass tries again'),
+      cause: err,
+    });
+  }
 }
 
 /**

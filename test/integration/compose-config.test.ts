@@ -94,6 +94,14 @@ describe('docker-compose.yml', () => {
       mounts.some((v) => v.endsWith(':/root/.ssh:ro')),
       'SSH keys read-only at /root/.ssh',
     );
+    // InvoicePlane's uploads, read-only, versioned with the database (DBSYNC_FILES).
+    assert.ok(mounts.includes('invoiceplane_uploads:/invoiceplane/uploads:ro'), `uploads read-only: ${JSON.stringify(dbsync.volumes)}`);
+    assert.ok(
+      (c.services.invoiceplane!.volumes ?? []).map(String).includes('invoiceplane_uploads:/var/www/html/uploads:rw'),
+      'the same volume in InvoicePlane',
+    );
+    assert.equal(env.DBSYNC_FILES_ROOT, '/invoiceplane');
+    assert.equal(env.DBSYNC_FILES, 'uploads/**');
     assert.deepEqual(
       c.services.invoiceplane!.secrets?.map((x) => x.source),
       ['db_password'],
