@@ -8,7 +8,10 @@
  * position, binary log read, rows read: for the big table only the chunks holding the changed key),
  * write + commit, record; with the rows and chunks the pass read.
  *
- * usage: node --import tsx bench/binlog-pass.ts [--rows N] [--samples N]
+ * With --source checksum the server runs without a binary log and the passes use the chunk
+ * checksum source instead (its `position` stage is the server's checksum scan of every table).
+ *
+ * usage: node --import tsx bench/binlog-pass.ts [--rows N] [--samples N] [--source binlog|checksum]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +24,7 @@ import { loadConfig } from '../src/config/config.js';
 import { openProject, type Project } from '../src/project/project.js';
 import { commitStaged, runPass, stageSnapshot } from '../src/sync/sync-pass.js';
 import { BinlogSource } from '../src/detect/binlog-source.js';
+import { ChecksumSource } from '../src/detect/checksum-source.js';
 import type { ChangeSource } from '../src/detect/change-source.js';
 import { ReadPlan, settingsDigest } from '../src/sync/read-plan.js';
 import { toolVersion } from '../src/sync/select-source.js';
@@ -32,6 +36,8 @@ const arg = (name: string, fallback: number) => {
 };
 const ROWS = arg('--rows', 1_000_000);
 const SAMPLES = arg('--samples', 3);
+const SOURCE = process.argv.includes('--source') ? process.argv[process.argv.indexOf('--source') + 1]! : 'binlog';
+if (SOURCE !== 'binlog' && SOURCE !== 'checksum') throw new Error('--source binlog|checksum');
 const DB = 'ipbig';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const say = (s: string) => process.stderr.write(`[binlog bench] ${s}\n`);
@@ -39,10 +45,12 @@ const say = (s: string) => process.stderr.write(`[binlog bench] ${s}\n`);
 /** A change source that times its calls (the binary log read is part of the snapshot stage). */
 class TimedSource implements ChangeSource {
   readonly name: string;
+  readonly verifies: boolean;
   positionMs = 0;
   eventsMs = 0;
   constructor(private readonly inner: ChangeSource) {
     this.name = inner.name;
+    this.verifies = inner.verifies;
   }
   availability() {
     return this.inner.availability();
@@ -131,9 +139,7 @@ async function main(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const server = await MariaDbServer.start([
-    '--log-bin=mysql-bin',
-    '--binlog-format=ROW',
-    '--server-id=1',
+    ...(SOURCE === 'binlog' ? ['--log-bin=mysql-bin', '--binlog-format=ROW', '--server-id=1'] : ['--skip-log-bin']),
     '--innodb-buffer-pool-size=512M',
     '--innodb-log-file-size=128M',
   ]);
@@ -161,7 +167,9 @@ async function main(): Promise<void> {
     const binlogProject = await open('binlog');
     timeGit(binlogProject);
     const fullProject = await open('full');
-    const source = new TimedSource(new BinlogSource(binlogProject.connect, binlogProject.config.db));
+    const source = new TimedSource(
+      SOURCE === 'binlog' ? new BinlogSource(binlogProject.connect, binlogProject.config.db) : new ChecksumSource(binlogProject.connect),
+    );
     say('first snapshots (full reads)');
     await runPass(binlogProject, { push: false, changeSource: source });
     await runPass(fullProject, { push: false });
@@ -180,7 +188,7 @@ async function main(): Promise<void> {
     };
     naive();
 
-    const results: Record<string, unknown> = { rows: ROWS, samples: SAMPLES };
+    const results: Record<string, unknown> = { source: SOURCE, rows: ROWS, samples: SAMPLES, loadBefore: os.loadavg()[0]!.toFixed(1) };
     let n = 0;
     for (const [label, change] of [
       ['small table (ip_products)', () => conn.query('UPDATE ip_products SET product_price = product_price + 1 WHERE product_id = 1')],
@@ -199,18 +207,20 @@ async function main(): Promise<void> {
         naiveMs.push(naive());
       }
       const stages = Object.fromEntries(Object.keys(binlog[0]!).map((k) => [k, Math.round(median(binlog.map((b) => b[k] ?? 0)) * 10) / 10]));
-      const m = { binlogPassMs: stages.total!, fullPassMs: Math.round(median(full)), naiveMs: Math.round(median(naiveMs)) };
+      const m = { sourcePassMs: stages.total!, fullPassMs: Math.round(median(full)), naiveMs: Math.round(median(naiveMs)) };
       results[label] = {
         ...m,
-        ratioBinlog: +(m.binlogPassMs / m.naiveMs).toFixed(3),
+        ratioSource: +(m.sourcePassMs / m.naiveMs).toFixed(3),
         ratioFull: +(m.fullPassMs / m.naiveMs).toFixed(3),
-        binlogStagesMedian: stages,
-        binlogSamples: binlog.map((b) => Math.round(b.total!)),
+        sourceStagesMedian: stages,
+        sourceSamples: binlog.map((b) => Math.round(b.total!)),
         fullSamples: full.map(Math.round),
         naiveSamples: naiveMs.map(Math.round),
       };
       say(`${label}: ${JSON.stringify(results[label])}`);
     }
+    results.loadAfter = os.loadavg()[0]!.toFixed(1);
+    results.date = new Date().toISOString();
     console.log(JSON.stringify(results, null, 2));
     await conn.end();
   } finally {

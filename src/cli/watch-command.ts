@@ -49,12 +49,14 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     runPass: async ({ push, trigger, pull }) => {
       try {
         if (pull) return await watchPull(ctx, push);
-        // Verification passes read every table: they catch what the source cannot see (sql_log_bin=0, binlog filters).
+        // Verification passes read every table: they catch what the source cannot see (sql_log_bin=0,
+        // binlog filters). A source that checks every row itself (chunk checksums) is its own verification.
+        const source = await changeSource();
         return await runPass(project, {
           push,
           progress: display.update,
-          changeSource: await changeSource(),
-          fullRead: isVerification(trigger) ? `verification pass (${trigger})` : null,
+          changeSource: source,
+          fullRead: isVerification(trigger) && !source?.verifies ? `verification pass (${trigger})` : null,
         });
       } finally {
         display.clear();

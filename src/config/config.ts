@@ -409,8 +409,8 @@ export const SETTINGS = {
     flag: 'changeSource',
     env: ['DBSYNC_CHANGE_SOURCE'],
     default: 'auto',
-    schema: z.enum(['auto', 'binlog', 'full'], { message: 'must be auto, binlog or full' }),
-    doc: 'Which tables a pass reads: `binlog` reads only the tables the binary log says changed since the last snapshot (needs log_bin with binlog_format=ROW and REPLICATION SLAVE; see *How changes are detected*); `full` reads every table every pass; `auto` uses the binary log when the server allows it.',
+    schema: z.enum(['auto', 'binlog', 'checksum', 'full'], { message: 'must be auto, binlog, checksum or full' }),
+    doc: 'Which tables a pass reads: `binlog` reads only the tables the binary log says changed since the last snapshot (needs log_bin with binlog_format=ROW and REPLICATION SLAVE; see *How changes are detected*); `checksum` compares per-chunk checksums the server computes with those of the last snapshot and reads only the chunks that differ (no binary log needed); `full` reads every table every pass; `auto` uses the binary log when the server allows it, else checksums.',
   },
   filesRoot: {
     flag: 'filesRoot',

@@ -23,6 +23,7 @@ export const BINLOG_HINT = 'enable with --log-bin --binlog-format=ROW and GRANT 
  */
 export class BinlogSource implements ChangeSource {
   readonly name = 'binlog';
+  readonly verifies = false;
 
   constructor(
     private readonly connect: () => Promise<Database>,

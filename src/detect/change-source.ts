@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import type { TableInfo } from '../snapshot/table-info.js';
 import type { KeySpec } from './binlog-rows.js';
 
 /**
@@ -9,6 +10,12 @@ import type { KeySpec } from './binlog-rows.js';
  */
 /** Changed keys of one table: integer tuples, one value per ordering-key column, in no particular order. */
 export type TableKeys = ReadonlyArray<readonly bigint[]>;
+
+/** A half-open range of integer keys, `from <= key < to`; null: unbounded on that side. */
+export interface KeyRange {
+  readonly from: readonly bigint[] | null;
+  readonly to: readonly bigint[] | null;
+}
 
 export type ChangedSince =
   | { readonly kind: 'everything'; readonly reason: string }
@@ -21,12 +28,34 @@ export type ChangedSince =
        * table is as it was at `from`. A table in `tables` without an entry here may have changed anywhere.
        */
       readonly keys?: ReadonlyMap<string, TableKeys>;
+      /**
+       * Range granularity, for some of `tables` (only tables given chunk boundaries in the scope):
+       * every changed, inserted or deleted row lies in one of these ranges. A range whose `from` is
+       * a chunk's first key starts there only when that row may have changed or gone; when the row
+       * is known to be there unchanged as a boundary, `from` is the key after it.
+       */
+      readonly ranges?: ReadonlyMap<string, readonly KeyRange[]>;
       /** Why tables asked for with `keyed` fell back to table granularity (for logs and tests). */
       readonly wholeBecause?: ReadonlyMap<string, string>;
     };
 
 /** Whether a source can serve this server, and why not (for `status` and the start-up log). */
 export type SourceAvailability = { readonly ok: true; readonly detail: string } | { readonly ok: false; readonly reason: string };
+
+/** What a source may look at to compute a snapshot's position (read-plan.ts gives it). */
+export interface SnapshotScope {
+  readonly schema: string;
+  /** The tables whose rows this snapshot versions (schema-only tables are not among them). */
+  readonly tables: readonly TableInfo[];
+  /**
+   * Tables split into chunk files in the working tree (which equals the last snapshot when the
+   * recorded state is valid) whose key is one integer column: the first key of every chunk file
+   * after the first, in key order.
+   */
+  boundaries(): Promise<ReadonlyMap<string, readonly bigint[]>>;
+  /** The position recorded with the last snapshot, or null. */
+  readonly previous: string | null;
+}
 
 /**
  * A change source: a history of the database's writes that can be asked "what changed between
@@ -41,10 +70,15 @@ export type SourceAvailability = { readonly ok: true; readonly detail: string } 
 export interface ChangeSource {
   /** Short name for logs and status ("binlog"). */
   readonly name: string;
+  /**
+   * Whether its answers cover every row's content, so that a periodic verification pass needs no
+   * full read (the checksum source); false when writes can escape it (the binary log: sql_log_bin=0, filters).
+   */
+  readonly verifies: boolean;
   /** Can this source serve the server now; the detail names where it reads from. */
   availability(): Promise<SourceAvailability>;
   /** This snapshot's position, read on the snapshot's own session inside its consistent-snapshot transaction; null when the source cannot tell. */
-  positionOf(reader: Database): Promise<string | null>;
+  positionOf(reader: Database, scope: SnapshotScope): Promise<string | null>;
   /**
    * What may have changed from `from` to exactly `to` (both from positionOf), in the database
    * `schema`; for the tables in `keyed` (name -> the live ordering key), which keys, where the source can tell.

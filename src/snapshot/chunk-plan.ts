@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeySpec } from '../detect/binlog-rows.js';
-import type { TableKeys } from '../detect/change-source.js';
+import type { KeyRange, TableKeys } from '../detect/change-source.js';
 import { isBoundary, keyHash, nameHash } from './chunking.js';
 import { DATA_DIR, dataFilesByTable, encodeTableFileName } from './layout.js';
 import { parseRowLine } from './line-codec.js';
@@ -79,29 +79,24 @@ function firstLine(file: string): { line: string | null; bytes: number } {
   }
 }
 
+/** A table's chunk files in the working tree, in key order (the first is `data/<table>.sql`). */
+export interface ChunkLayout {
+  readonly stem: string;
+  readonly exponent: number;
+  readonly chunks: readonly ChunkFile[];
+}
+
 /**
- * Map a table's changed keys to the chunk files they fall in (chunking.ts), from the working tree's
- * files, which equal the last snapshot (read-plan.ts checks that before any of this is used):
- *  - each chunk file's first line gives its first key (read with the strict line codec); chunks are
- *    ordered by key, and a key belongs to the last chunk whose first key is <= it (the first chunk
- *    also takes keys below its first);
- *  - a changed key equal to a chunk's first key also dirties the chunk before it: deleting that
- *    boundary row merges the two chunks (and updating it may delete it);
- *  - consecutive dirty chunks form runs, each read again as one key range.
+ * Read a table's chunk layout from the working tree's files, which equal the last snapshot
+ * (read-plan.ts checks that before any of this is used): each chunk file's first line gives its
+ * first key (read with the strict line codec); chunks are ordered by key.
  * Anything unexpected (files of several exponents, a first line that is not a row of this table, a
  * non-integer key cell, chunks out of order, a chunk name that is not its first key's hash, as after
  * a name clash) answers `table` with the reason: the table is read whole, never guessed.
  */
-export async function planChunkReread(opts: {
-  snapshotAbs: string;
-  table: TableInfo;
-  spec: KeySpec;
-  keys: TableKeys;
-  previousRows: number;
-}): Promise<ChunkPlan> {
-  const { table, spec } = opts;
+export async function readChunkLayout(snapshotAbs: string, table: TableInfo, spec: KeySpec): Promise<ChunkLayout | { kind: 'table'; reason: string }> {
   const stem = encodeTableFileName(table.name);
-  const names = await readdir(path.join(opts.snapshotAbs, DATA_DIR)).catch(() => [] as string[]);
+  const names = await readdir(path.join(snapshotAbs, DATA_DIR)).catch(() => [] as string[]);
   const files = dataFilesByTable(names.map((n) => `${DATA_DIR}/${n}`)).get(stem) ?? [];
   const head = `${DATA_DIR}/${stem}.sql`;
   if (files.length < 2 || files[0] !== head) return { kind: 'table', reason: 'a single data file' };
@@ -115,7 +110,7 @@ export async function planChunkReread(opts: {
       if (exponent !== null && e !== exponent) return { kind: 'table', reason: 'chunk files of several exponents' };
       exponent = e;
     }
-    const { line, bytes } = firstLine(path.join(opts.snapshotAbs, file));
+    const { line, bytes } = firstLine(path.join(snapshotAbs, file));
     if (line === null) return { kind: 'table', reason: `${file} has no first row` };
     let cells: readonly string[];
     try {
@@ -142,9 +137,47 @@ export async function planChunkReread(opts: {
   for (let i = 1; i < ordered.length; i++) {
     if (compareKeys(ordered[i - 1]!.first, ordered[i]!.first) >= 0) return { kind: 'table', reason: 'chunk files out of key order' };
   }
+  return { stem, exponent: exponent!, chunks: ordered };
+}
 
+/**
+ * Map a table's changed keys (or changed key ranges) to the chunk files they fall in (chunking.ts):
+ *  - a key belongs to the last chunk whose first key is <= it (the first chunk also takes keys
+ *    below its first); a range dirties every chunk whose keys it overlaps;
+ *  - a changed key equal to a chunk's first key (or a range holding one) also dirties the chunk
+ *    before it: deleting that boundary row merges the two chunks (and updating it may delete it);
+ *  - consecutive dirty chunks form runs, each read again as one key range.
+ * `layout`: the table's layout when the caller has read it already (readChunkLayout).
+ */
+export async function planChunkReread(opts: {
+  snapshotAbs: string;
+  table: TableInfo;
+  spec: KeySpec;
+  keys?: TableKeys;
+  ranges?: readonly KeyRange[];
+  previousRows: number;
+  layout?: ChunkLayout;
+}): Promise<ChunkPlan> {
+  const { table, spec } = opts;
+  const layout = opts.layout ?? (await readChunkLayout(opts.snapshotAbs, table, spec));
+  if ('kind' in layout) return layout;
+  const { stem, exponent, chunks: ordered } = layout;
   const dirty = new Set<number>();
-  for (const key of opts.keys) {
+  for (const range of opts.ranges ?? []) {
+    const { from, to } = range;
+    if ((from && from.length !== spec.key.length) || (to && to.length !== spec.key.length))
+      return { kind: 'table', reason: 'a changed range of another width' };
+    for (let j = 0; j < ordered.length; j++) {
+      const start = j === 0 ? null : ordered[j]!.first;
+      const end = j + 1 < ordered.length ? ordered[j + 1]!.first : null;
+      // [start, end) overlaps [from, to)?
+      if ((from === null || end === null || compareKeys(from, end) < 0) && (to === null || start === null || compareKeys(start, to) < 0)) {
+        dirty.add(j);
+        if (start !== null && (from === null || compareKeys(from, start) <= 0)) dirty.add(j - 1);
+      }
+    }
+  }
+  for (const key of opts.keys ?? []) {
     if (key.length !== spec.key.length) return { kind: 'table', reason: 'a changed key of another width' };
     // The last chunk whose first key is <= key (binary search); 0 for a key below every chunk.
     let lo = 0;

@@ -6,7 +6,9 @@ import { writeFileAtomic } from '../fs/atomic-file.js';
 import type { Project } from '../project/project.js';
 import type { KeepRows, StagedSnapshot } from '../snapshot/take-snapshot.js';
 import type { Database } from '../db/database.js';
-import { planChunkReread, type ChunkReread } from '../snapshot/chunk-plan.js';
+import { planChunkReread, readChunkLayout, type ChunkLayout, type ChunkReread } from '../snapshot/chunk-plan.js';
+import { keySpecOf } from '../detect/key-spec.js';
+import type { TableInfo } from '../snapshot/table-info.js';
 import { keyedTables } from './keyed-tables.js';
 
 /**
@@ -139,7 +141,14 @@ export class ReadPlan {
    * changed table, and every table a foreign key action may have changed, is read whole.
    */
   readonly keepRows: KeepRows = async (reader, tables) => {
-    this.position = await this.source.positionOf(reader);
+    const schema = this.project.config.db.database;
+    // Read only when the source asks (the binlog source does not; planChunkReread reads its tables' layouts itself).
+    const read: { layouts?: Map<string, ChunkLayout> } = {};
+    const boundaries = async () => {
+      read.layouts ??= await chunkLayouts(this.project.snapshotAbs, tables);
+      return new Map([...read.layouts].map(([name, l]) => [name, l.chunks.slice(1).map((c) => c.first[0]!)]));
+    };
+    this.position = await this.source.positionOf(reader, { schema, tables, boundaries, previous: this.previous?.position ?? null });
     const kept = new Map<string, number>();
     const chunks = new Map<string, ChunkReread>();
     const whole: Record<string, string> = {};
@@ -147,13 +156,13 @@ export class ReadPlan {
       this.fallback = { reason: `${this.source.name}: the server reports no position`, warn: true };
     } else if (!this.fallback && this.previous) {
       const previous = this.previous;
-      const schema = this.project.config.db.database;
       const keyed = await keyedTables(this.project.snapshotAbs, tables, previous.rowCounts);
       const changed = await this.source.changedBetween(previous.position, this.position, schema, undefined, keyed);
       if (changed.kind === 'everything') this.fallback = { reason: changed.reason, warn: true };
       else {
         const named = new Set([...changed.tables].map((t) => t.toLowerCase()));
-        const cascaded = await cascadeChildren(reader, schema, named);
+        // The binary log lacks the rows a foreign key action changes; checksums see them.
+        const cascaded = this.source.verifies ? new Set<string>() : await cascadeChildren(reader, schema, named);
         for (const t of tables) {
           const rows = previous.rowCounts[t.name];
           // A table without a recorded count was not in the last snapshot with rows: read it.
@@ -165,11 +174,13 @@ export class ReadPlan {
           }
           const spec = keyed.get(t.name);
           const keys = changed.keys?.get(t.name);
+          const ranges = changed.ranges?.get(t.name);
           if (!spec) continue;
           if (cascaded.has(lower)) whole[t.name] = 'a foreign key action may have changed it';
-          else if (!keys) whole[t.name] = changed.wholeBecause?.get(t.name) ?? 'no keys from the change source';
+          else if (!keys && !ranges) whole[t.name] = changed.wholeBecause?.get(t.name) ?? 'no keys from the change source';
           else {
-            const plan = await planChunkReread({ snapshotAbs: this.project.snapshotAbs, table: t, spec, keys, previousRows: rows });
+            const layout = read.layouts?.get(t.name);
+            const plan = await planChunkReread({ snapshotAbs: this.project.snapshotAbs, table: t, spec, keys, ranges, previousRows: rows, layout });
             if (plan.kind === 'keep') kept.set(t.name, rows);
             else if (plan.kind === 'chunks') chunks.set(t.name, plan.reread);
             else whole[t.name] = plan.reason;
@@ -232,6 +243,18 @@ export class ReadPlan {
   async forget(): Promise<void> {
     await rm(statePath(this.project), { force: true });
   }
+}
+
+/** The chunk layouts of the tables split into chunk files whose key is one integer column (their ranges can be checksummed apart). */
+async function chunkLayouts(snapshotAbs: string, tables: readonly TableInfo[]): Promise<Map<string, ChunkLayout>> {
+  const out = new Map<string, ChunkLayout>();
+  for (const t of tables) {
+    const spec = keySpecOf(t);
+    if (spec?.key.length !== 1) continue;
+    const layout = await readChunkLayout(snapshotAbs, t, spec);
+    if (!('kind' in layout)) out.set(t.name, layout);
+  }
+  return out;
 }
 
 async function readState(project: Project): Promise<ReadState | null> {

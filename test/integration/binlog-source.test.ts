@@ -181,7 +181,7 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
     }
   });
 
-  it('falls back to full reads without REPLICATION SLAVE, and says why', async () => {
+  it('falls back to chunk checksums without REPLICATION SLAVE, and says why', async () => {
     await c.query("CREATE USER 'norepl'@'localhost' IDENTIFIED BY 'pw'");
     await c.query(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON \`${DB}\`.* TO 'norepl'@'localhost'`);
     const dir = tempDir('dbsync-binlog-norepl-');
@@ -189,13 +189,16 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
     const r = cli(['sync'], env);
     assert.equal(r.code, 0, r.stderr);
     const st = cli(['status'], env);
-    assert.match(st.stdout, /the user lacks REPLICATION SLAVE: reading every table on each change; enable with .*GRANT REPLICATION SLAVE ON \*\.\* TO norepl/);
+    assert.match(
+      st.stdout,
+      /change source: checksum \(the user lacks REPLICATION SLAVE: using chunk checksums; .*\); for the binary log, enable with .*GRANT REPLICATION SLAVE ON \*\.\* TO norepl/,
+    );
     const forced = cli(['sync'], { ...env, DBSYNC_CHANGE_SOURCE: 'binlog' });
     assert.equal(forced.code, 2, forced.stderr);
     assert.match(forced.stderr, /DBSYNC_CHANGE_SOURCE=binlog, but the user lacks REPLICATION SLAVE/);
   });
 
-  it('works with the binlog off (full reads) and says how to turn it on', async () => {
+  it('works with the binlog off (chunk checksums) and says how to turn it on', async () => {
     const plain = await MariaDbServer.start(['--skip-log-bin']);
     try {
       const pc = await plain.connect('plain');
@@ -209,7 +212,10 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
       assert.equal(r.code, 0, r.stderr);
       assert.match(lastSubject(dir), /t ~1/);
       const st = cli(['status'], env);
-      assert.match(st.stdout, /binlog off: reading every table on each change; enable with --log-bin --binlog-format=ROW and GRANT REPLICATION SLAVE/);
+      assert.match(
+        st.stdout,
+        /change source: checksum \(binlog off: using chunk checksums; .*\); for the binary log, enable with --log-bin --binlog-format=ROW and GRANT REPLICATION SLAVE/,
+      );
       const forced = cli(['sync'], { ...env, DBSYNC_CHANGE_SOURCE: 'binlog' });
       assert.equal(forced.code, 2);
       assert.match(forced.stderr, /DBSYNC_CHANGE_SOURCE=binlog, but binlog off/);
