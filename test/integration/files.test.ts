@@ -131,11 +131,11 @@ describe('files versioned with the database (DBSYNC_FILES)', () => {
     const { dir, root, env } = await setup({ POLL_INTERVAL: '0.3' });
     const watch = background(['watch'], env);
     try {
-      await waitFor('the first snapshot', () => commitCount(dir) === 1, 20_000);
+      await waitFor('the first snapshot', () => commitCount(dir) === 1, 60_000);
       await new Promise((r) => setTimeout(r, 1000));
       assert.equal(commitCount(dir), 1, 'an idle folder makes no commit');
       write(root, 'uploads/scan.png', 'scanned receipt');
-      await waitFor('a commit of the new file', () => commitCount(dir) === 2, 10_000);
+      await waitFor('a commit of the new file', () => commitCount(dir) === 2, 30_000);
       assert.equal(git(dir, ['log', '-1', '--format=%s']).trim(), 'files: uploads/scan.png added');
       // A changed modification time alone (touch) makes a pass but no commit: the bytes are the same.
       utimesSync(path.join(root, 'uploads/logo.png'), new Date(), new Date(Date.now() + 5000));
