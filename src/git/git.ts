@@ -488,12 +488,17 @@ export class Git {
   /** Commits of HEAD (newest first) that touched any of `paths`: id, committer date, subject. */
   async commitsTouching(
     paths: readonly string[],
-    opts: { max?: number; rev?: string; since?: number; grep?: string } = {},
+    opts: { max?: number; skip?: number; rev?: string; since?: number; until?: number; grep?: string; changedLines?: string } = {},
   ): Promise<Array<{ commit: string; time: string; subject: string }>> {
+    // skip + max: one page of a long history without reading the rest (the history page).
     const filters = [
       ...(opts.max ? [`-${opts.max}`] : []),
+      ...(opts.skip ? [`--skip=${opts.skip}`] : []),
       ...(opts.since !== undefined ? [`--since=@${opts.since}`] : []),
+      ...(opts.until !== undefined ? [`--until=@${opts.until}`] : []),
       ...(opts.grep ? ['-i', '--fixed-strings', `--grep=${opts.grep}`] : []),
+      // changedLines: only commits whose diff adds or removes a line matching this extended regular expression (git's -G).
+      ...(opts.changedLines ? [`-G${opts.changedLines}`] : []),
     ];
     const r = await this.run(['log', '--format=%H%x00%cI%x00%s', ...filters, opts.rev ?? 'HEAD', '--', ...paths]);
     if (r.code !== 0) return [];

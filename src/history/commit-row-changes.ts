@@ -19,6 +19,8 @@ export interface RowHistoryEntry {
   readonly key: ReadonlyArray<readonly [string, string]>;
   /** changed: only the cells that differ; added / deleted: every cell. */
   readonly cells: readonly CellChange[];
+  /** The whole row before and after (column -> literal; null on the side where it does not exist), for the profile's words. */
+  readonly rows: { readonly before: Readonly<Record<string, string>> | null; readonly after: Readonly<Record<string, string>> | null };
 }
 
 interface Side {
@@ -68,7 +70,10 @@ export async function commitRowChanges(
     const wanted = (line: string, side: Side) => !only?.keyMatches || (side.key.length > 0 && only.keyMatches(rowKey(line, side.key).split('\0')));
     const all = (line: string, side: Side, as: 'before' | 'after'): CellChange[] =>
       cellsOf(line).map((lit, i) => ({ column: side.columns[i] ?? `#${i + 1}`, before: as === 'before' ? lit : null, after: as === 'after' ? lit : null }));
-    for (const l of lines.added) if (wanted(l, after)) out.push({ table, kind: 'added', key: keyOf(l, after), cells: all(l, after, 'after') });
+    const rowOf = (cells: readonly string[], side: Side) => Object.fromEntries(cells.map((lit, i) => [side.columns[i] ?? `#${i + 1}`, lit]));
+    for (const l of lines.added)
+      if (wanted(l, after))
+        out.push({ table, kind: 'added', key: keyOf(l, after), cells: all(l, after, 'after'), rows: { before: null, after: rowOf(cellsOf(l), after) } });
     for (const [b, a] of lines.changed) {
       if (!wanted(a, after)) continue;
       const [bc, ac] = [cellsOf(b), cellsOf(a)];
@@ -80,9 +85,11 @@ export async function commitRowChanges(
         const [x, y] = [i >= 0 ? (bc[i] ?? null) : null, j >= 0 ? (ac[j] ?? null) : null];
         if (x !== y) cells.push({ column: name, before: x, after: y });
       }
-      out.push({ table, kind: 'changed', key: keyOf(a, after), cells });
+      out.push({ table, kind: 'changed', key: keyOf(a, after), cells, rows: { before: rowOf(bc, before), after: rowOf(ac, after) } });
     }
-    for (const l of lines.deleted) if (wanted(l, before)) out.push({ table, kind: 'deleted', key: keyOf(l, before), cells: all(l, before, 'before') });
+    for (const l of lines.deleted)
+      if (wanted(l, before))
+        out.push({ table, kind: 'deleted', key: keyOf(l, before), cells: all(l, before, 'before'), rows: { before: rowOf(cellsOf(l), before), after: null } });
   }
   return out;
 }

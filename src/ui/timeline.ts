@@ -1,0 +1,81 @@
+import { tablePaths } from '../history/table-paths.js';
+import type { PageContext } from './page-context.js';
+
+/** Commits on one page of the timeline. */
+export const TIMELINE_PAGE_SIZE = 50;
+/** Days the chart of commits per day covers, ending with the newest commit shown. */
+export const CHART_DAYS = 30;
+
+export interface TimelineFilter {
+  readonly table?: string;
+  /** Text the commit message contains (any case). */
+  readonly text?: string;
+  /** Seconds since the epoch: commits at or after / at or before. */
+  readonly since?: number;
+  readonly until?: number;
+  /** 0-based page number. */
+  readonly page: number;
+}
+
+export interface TimelineCommit {
+  readonly commit: string;
+  readonly time: string;
+  readonly subject: string;
+}
+
+export interface Timeline {
+  readonly commits: readonly TimelineCommit[];
+  readonly hasMore: boolean;
+  /** Commits per day (`YYYY-MM-DD`, the committer's date), oldest first, CHART_DAYS days up to the newest commit that matches. */
+  readonly perDay: ReadonlyArray<readonly [string, number]>;
+}
+
+/**
+ * One page of the history, newest first. git reads only what the page needs (`git log --skip -n`),
+ * so a page costs the same on a history of 10,000 commits as on one of 100, apart from the commits
+ * skipped; the chart reads the commits of its 30 days only.
+ */
+export async function readTimeline(ctx: PageContext, f: TimelineFilter): Promise<Timeline> {
+  const paths = f.table ? tablePaths(ctx.snapshotPath, f.table) : [ctx.snapshotPath || '.'];
+  const filters = { ...(f.text ? { grep: f.text } : {}), ...(f.since !== undefined ? { since: f.since } : {}) };
+  const list = await ctx.git.commitsTouching(paths, {
+    ...filters,
+    ...(f.until !== undefined ? { until: f.until } : {}),
+    max: TIMELINE_PAGE_SIZE + 1,
+    skip: f.page * TIMELINE_PAGE_SIZE,
+  });
+  // The chart ends at the newest matching commit (not today): an old history still shows its last month.
+  const newest =
+    f.page === 0 ? list[0] : (await ctx.git.commitsTouching(paths, { ...filters, ...(f.until !== undefined ? { until: f.until } : {}), max: 1 }))[0];
+  const perDay: Array<[string, number]> = [];
+  if (newest) {
+    const end = Date.parse(newest.time.slice(0, 10) + 'T00:00:00Z');
+    const start = end - (CHART_DAYS - 1) * 86_400_000;
+    const counts = new Map<string, number>();
+    for (let t = start; t <= end; t += 86_400_000) counts.set(new Date(t).toISOString().slice(0, 10), 0);
+    // A day's commits by the committer's date; the window is a day wider than the chart so that no offset loses one.
+    const recent = await ctx.git.commitsTouching(paths, {
+      ...filters,
+      since: Math.floor(start / 1000) - 86_400,
+      until: Math.floor(Date.parse(newest.time) / 1000),
+    });
+    for (const c of recent) {
+      const day = c.time.slice(0, 10);
+      if (counts.has(day)) counts.set(day, counts.get(day)! + 1);
+    }
+    perDay.push(...counts);
+  }
+  return { commits: list.slice(0, TIMELINE_PAGE_SIZE), hasMore: list.length > TIMELINE_PAGE_SIZE, perDay };
+}
+
+/** Commits grouped by day (the committer's date), in the order given. */
+export function byDay(commits: readonly TimelineCommit[]): Array<readonly [string, TimelineCommit[]]> {
+  const out: Array<[string, TimelineCommit[]]> = [];
+  for (const c of commits) {
+    const day = c.time.slice(0, 10);
+    const last = out.at(-1);
+    if (last && last[0] === day) last[1].push(c);
+    else out.push([day, [c]]);
+  }
+  return out;
+}
