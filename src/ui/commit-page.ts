@@ -2,6 +2,7 @@ import { commitRowChanges, type RowHistoryEntry } from '../history/commit-row-ch
 import { cellForPeople } from '../history/format-row-change.js';
 import { keyArgument } from '../resolve/key-argument.js';
 import { html, query, type Html } from './html.js';
+import { shortTime } from './page-layout.js';
 import type { PageContext } from './page-context.js';
 import { recordWords } from './record-words.js';
 import { hideEntrySecrets } from './secret-cells.js';
@@ -28,7 +29,7 @@ function recordCell(e: RowHistoryEntry, words: ReadonlyMap<RowHistoryEntry, stri
   const link = recordLink(e);
   const text = words.get(e);
   const label = html`${keyText(e)}${text ? html`<br><span class="words">${text}</span>` : ''}`;
-  return link ? html`<td><a href="${link}">${label}</a></td>` : html`<td>${label}</td>`;
+  return link ? html`<td class="record"><a href="${link}">${label}</a></td>` : html`<td class="record">${label}</td>`;
 }
 
 /** One table's changed rows: the record, then one column per changed column, the cell before and after. */
@@ -74,7 +75,7 @@ ${added.length ? html`<h3>Added</h3>${wholeRows('added', added, words)}` : ''}
 ${deleted.length ? html`<h3>Deleted</h3>${wholeRows('deleted', deleted, words)}` : ''}
 </section>`;
   };
-  return html`<p><time datetime="${info.time}">${info.time}</time> · <span class="id">${info.commit}</span></p>
+  return html`<p><time datetime="${info.time}">${shortTime(info.time)}</time> · <span class="id">${info.commit}</span></p>
 ${all.length === 0 ? html`<p class="empty">No row changed in this commit (a change of a definition, a view or a routine only: <code>git show ${info.commit.slice(0, 12)}</code> has it).</p>` : ''}
 ${tables.map(section)}
 ${all.length > MAX_ROWS_SHOWN ? html`<p class="muted">... and ${all.length - MAX_ROWS_SHOWN} more row(s): <code>git-dbsync show ${info.commit.slice(0, 12)}</code> lists them all.</p>` : ''}`;

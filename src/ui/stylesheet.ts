@@ -33,10 +33,11 @@ th, td { border: 1px solid var(--line); padding: .25rem .5rem; text-align: left;
 th { background: var(--soft); }
 tr.added td { background: var(--add); } tr.deleted td { background: var(--del); }
 td.changed { background: var(--chg); font-weight: 600; }
+td.record { white-space: normal; min-width: 12rem; max-width: 22rem; }
 del { color: var(--bad); } ins { color: var(--ok); text-decoration: none; }
 .pager { display: flex; gap: 1rem; margin: 1rem 0; }
 .chart { margin: 0 0 1rem; } .chart svg { width: 100%; height: auto; max-height: 90px; } .chart rect { fill: #54aeff; } .chart text { font-size: 9px; fill: var(--muted); }
 .words { margin: .1rem 0 .3rem; }
 .empty { color: var(--muted); font-style: italic; }
-@media (max-width: 40rem) { body { font-size: 14px; } main { padding: .6rem; } ol.commits li { flex-direction: column; gap: .1rem; } }
+@media (max-width: 40rem) { body { font-size: 14px; } main { padding: .6rem; } ol.commits li { flex-direction: column; gap: .1rem; } ol.commits li time { flex: none; } }
 `;
