@@ -14,8 +14,7 @@ export interface HeaderVerdict {
  * docs/guides/history-page.md); `git-dbsync status` checks both live.
  */
 export async function headerVerdict(ctx: PageContext): Promise<HeaderVerdict> {
-  const state = await readState(ctx.stateDir);
-  const lastSnapshot = await ctx.git.lastCommitTouching(ctx.snapshotPath || '.');
+  const [state, lastSnapshot] = await Promise.all([readState(ctx.stateDir), ctx.git.lastCommitTouching(ctx.snapshotPath || '.')]);
   const verdict = verdictOf({
     now: Date.now(),
     // As `status` counts the last snapshot commit as a check (its live.lastSnapshotAt): a clone, or a repository written by the hook, has no passes of its own.

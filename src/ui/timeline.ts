@@ -1,4 +1,4 @@
-import { tablePaths } from '../history/table-paths.js';
+import { tablePathsAt } from '../history/table-paths.js';
 import type { PageContext } from './page-context.js';
 
 /** Commits on one page of the timeline. */
@@ -36,36 +36,49 @@ export interface Timeline {
  * skipped; the chart reads the commits of its 30 days only.
  */
 export async function readTimeline(ctx: PageContext, f: TimelineFilter): Promise<Timeline> {
-  const paths = f.table ? tablePaths(ctx.snapshotPath, f.table) : [ctx.snapshotPath || '.'];
-  const filters = { ...(f.text ? { grep: f.text } : {}), ...(f.since !== undefined ? { since: f.since } : {}) };
-  const list = await ctx.git.commitsTouching(paths, {
-    ...filters,
-    ...(f.until !== undefined ? { until: f.until } : {}),
-    max: TIMELINE_PAGE_SIZE + 1,
-    skip: f.page * TIMELINE_PAGE_SIZE,
-  });
-  // The chart ends at the newest matching commit (not today): an old history still shows its last month.
-  const newest =
-    f.page === 0 ? list[0] : (await ctx.git.commitsTouching(paths, { ...filters, ...(f.until !== undefined ? { until: f.until } : {}), max: 1 }))[0];
-  const perDay: Array<[string, number]> = [];
-  if (newest) {
-    const end = Date.parse(newest.time.slice(0, 10) + 'T00:00:00Z');
-    const start = end - (CHART_DAYS - 1) * 86_400_000;
-    const counts = new Map<string, number>();
-    for (let t = start; t <= end; t += 86_400_000) counts.set(new Date(t).toISOString().slice(0, 10), 0);
-    // A day's commits by the committer's date; the window is a day wider than the chart so that no offset loses one.
-    const recent = await ctx.git.commitsTouching(paths, {
+  const paths = f.table ? await tablePathsAt(ctx.git, ctx.snapshotPath, f.table, 'HEAD') : [ctx.snapshotPath || '.'];
+  const until = f.until !== undefined ? { until: f.until } : {};
+  const filters = { ...(f.text ? { grep: f.text } : {}), ...until };
+  // The page and the chart at once: each is a git process of its own.
+  const [list, perDay] = await Promise.all([
+    ctx.git.commitsTouching(paths, {
       ...filters,
-      since: Math.floor(start / 1000) - 86_400,
-      until: Math.floor(Date.parse(newest.time) / 1000),
-    });
-    for (const c of recent) {
-      const day = c.time.slice(0, 10);
-      if (counts.has(day)) counts.set(day, counts.get(day)! + 1);
-    }
-    perDay.push(...counts);
-  }
+      ...(f.since !== undefined ? { since: f.since } : {}),
+      max: TIMELINE_PAGE_SIZE + 1,
+      skip: f.page * TIMELINE_PAGE_SIZE,
+    }),
+    commitsPerDay(ctx, paths, filters, f.since),
+  ]);
   return { commits: list.slice(0, TIMELINE_PAGE_SIZE), hasMore: list.length > TIMELINE_PAGE_SIZE, perDay };
+}
+
+/**
+ * Commits per day over CHART_DAYS days ending with the newest commit that matches (not today: an
+ * old history still shows its last month), by the committer's date.
+ */
+async function commitsPerDay(
+  ctx: PageContext,
+  paths: readonly string[],
+  filters: { readonly grep?: string; readonly until?: number },
+  since: number | undefined,
+): Promise<Array<[string, number]>> {
+  const [newest] = await ctx.git.commitsTouching(paths, { ...filters, ...(since !== undefined ? { since } : {}), max: 1 });
+  if (!newest) return [];
+  const end = Date.parse(newest.time.slice(0, 10) + 'T00:00:00Z');
+  const start = end - (CHART_DAYS - 1) * 86_400_000;
+  const counts = new Map<string, number>();
+  for (let t = start; t <= end; t += 86_400_000) counts.set(new Date(t).toISOString().slice(0, 10), 0);
+  // The window is a day wider than the chart so that no time zone offset loses a commit.
+  const recent = await ctx.git.commitsTouching(paths, {
+    ...filters,
+    since: Math.max(since ?? 0, Math.floor(start / 1000) - 86_400),
+    until: Math.floor(Date.parse(newest.time) / 1000),
+  });
+  for (const c of recent) {
+    const day = c.time.slice(0, 10);
+    if (counts.has(day)) counts.set(day, counts.get(day)! + 1);
+  }
+  return [...counts];
 }
 
 /** Commits grouped by day (the committer's date), in the order given. */

@@ -34,15 +34,19 @@ function pageNumber(url: URL, name = 'page'): number {
 function moment(url: URL, name: string): number | undefined {
   const v = param(url, name);
   if (v === '') return undefined;
-  const ms = parsePointInTime(v, Date.now());
+  let ms = parsePointInTime(v, Date.now());
+  // A date alone is the end of that day (as for `restore --at`); "since" a day means from its start.
+  if (ms !== null && name === 'since' && /^\d{4}-\d{2}-\d{2}$/.test(v)) ms -= 86_400_000 - 1;
   if (ms === null) throw new PageError(400, `${name} ${JSON.stringify(v)}: write it as one of ${POINT_IN_TIME_FORMS}`);
   return Math.floor(ms / 1000);
 }
 
 /** The HTML of the page at `url` (a GET), or a PageError. Reads git and the state file only. */
 export async function routePage(ctx: PageContext, url: URL): Promise<string> {
-  const header = await headerVerdict(ctx);
-  const page = (title: string, body: Html) => pageLayout({ title, header, body });
+  // Started first, awaited when the page is put together: its git processes run beside the page's own.
+  const heading = headerVerdict(ctx);
+  heading.catch(() => undefined);
+  const page = async (title: string, body: Html) => pageLayout({ title, header: await heading, body });
   const path = url.pathname;
 
   if (path === '/') {
@@ -71,10 +75,10 @@ export async function routePage(ctx: PageContext, url: URL): Promise<string> {
 
   if (path === '/record') {
     const [table, key] = [param(url, 'table'), param(url, 'key')];
-    const tables = await tablesAt(ctx, 'HEAD').catch(() => []);
-    if (!table || !key) return page('Record history', recordForm(table, key, tables));
+    const listed = tablesAt(ctx, 'HEAD').catch(() => []);
+    if (!table || !key) return page('Record history', recordForm(table, key, await listed));
     const start = pageNumber(url, 'from');
-    const versions = await recordVersions(ctx, table, key, start);
+    const [versions, tables] = await Promise.all([recordVersions(ctx, table, key, start), listed]);
     return page(`${table} ${key}`, await recordBody(ctx, table, key, versions, start, tables));
   }
 

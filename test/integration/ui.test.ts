@@ -205,6 +205,16 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
         [commits.invoice, 'version added'],
       ]);
 
+      // The same versions as `git-dbsync history` finds by comparing every commit of the table.
+      await visit('record-client', '/record?table=ip_clients&key=1');
+      const cliVersions = cli(['history', 'ip_clients', '1'], baseEnv({ PROJECT_DIR: repo }))
+        .stdout.split('\n')
+        .filter((l) => /^\d{4}-/.test(l))
+        .map((l) => l.split(/\s+/)[1]);
+      const pageVersions = await page.$$eval('li.version', (li) => li.map((l) => l.getAttribute('data-commit')!.slice(0, 12)));
+      assert.deepEqual(pageVersions, cliVersions);
+      assert.equal(pageVersions.length, 2, 'added, renamed');
+
       // As of the commit that added the first client: ip_clients as the database had it then.
       await visit('as-of', `/asof?at=${commits.client}&table=ip_clients`);
       const rows = await page.$$eval('table.as-of tbody tr', (trs) =>
