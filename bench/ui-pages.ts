@@ -123,9 +123,39 @@ try {
       await timed(() => page('/?table=notes')),
       await timed(gitLog(0, ['database/data/notes.sql', 'database/tables/notes.sql'])),
     ],
-    ['timeline, text filter', await timed(() => page('/?q=status+9999')), null],
+    [
+      'timeline, text filter',
+      await timed(() => page('/?q=status+9999')),
+      await timed(() =>
+        spawnSync('git', ['log', '--format=%H%x00%cI%x00%s', '-51', '-i', '--fixed-strings', '--grep=status 9999', 'HEAD', '--', 'database'], { cwd: dir }),
+      ),
+    ],
     ['commit page', await timed(() => page(`/commit/${head}`)), null],
-    [`record page, record with ${COMMITS / EVERY} versions (first ${versions} shown)`, await timed(() => page('/record?table=orders&key=1')), null],
+    [
+      `record page, record with ${COMMITS / EVERY} versions (first ${versions} shown)`,
+      await timed(() => page('/record?table=orders&key=1')),
+      await timed(() =>
+        spawnSync(
+          'git',
+          [
+            'log',
+            '--format=%x01%H%x00%cI%x00%s',
+            '-p',
+            '-U0',
+            '-GINSERT INTO `orders` .*VALUES \\(1[,)]',
+            '-101',
+            'HEAD',
+            '--',
+            'database/data',
+            'database/tables/orders.sql',
+          ],
+          {
+            cwd: dir,
+            maxBuffer: 1 << 28,
+          },
+        ),
+      ),
+    ],
     [
       'record page, last page of that record',
       await timed(() => page(`/record?table=orders&key=1&from=${Math.floor((COMMITS / EVERY - 1) / 100) * 100}`)),

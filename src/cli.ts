@@ -64,7 +64,7 @@ const SETTING_GROUPS: Record<string, readonly string[]> = {
     'authorEmail',
     'lockTimeout',
   ],
-  daemon: ['pollInterval', 'verifyInterval', 'quietPeriod', 'maxDelay', 'maxCpu', 'maxBackoff', 'maxUnpushed', 'metricsAddr'],
+  daemon: ['pollInterval', 'verifyInterval', 'quietPeriod', 'maxDelay', 'maxCpu', 'maxBackoff', 'maxUnpushed', 'metricsAddr', 'uiAddr'],
   secrets: ['secrets', 'secretPolicy', 'secretKeyFile'],
   remote: ['remoteUrl', 'remoteName', 'sshKey', 'sshKnownHosts', 'signingKey', 'trustedSigners', 'mode', 'pullInterval', 'conflictRule', 'pullObjects'],
   logging: ['logLevel', 'logFormat'],

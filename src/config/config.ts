@@ -474,7 +474,7 @@ export const SETTINGS = {
     flag: 'uiAddr',
     env: ['DBSYNC_UI_ADDR'],
     schema: listenAddr,
-    doc: '`ui` serves the history page at `http://ADDR/` (see [The history page](../guides/history-page.md)). `host:port`; not set: `127.0.0.1:8081`, this computer only. Another address lets other computers reach it: every request still needs the token.',
+    doc: '`ui` serves the history page at `http://ADDR/` (see [The history page](../guides/history-page.md)); `watch` serves it too when this is set. `host:port`; not set: `ui` listens on `127.0.0.1:8081`, this computer only, and `watch` serves no page. Another address lets other computers reach it: every request still needs the token.',
   },
   uiToken: {
     env: ['DBSYNC_UI_TOKEN'],

@@ -49,3 +49,17 @@ export async function pageContext(project: Project): Promise<PageContext> {
     secretRules: policy.secretRules(),
   };
 }
+
+/**
+ * The page context, decided again until the repository has a commit (`watch` may serve the page
+ * before its first pass: the profile is decided from the first commit's tables), then kept.
+ */
+export function pageContextSource(project: Project): () => Promise<PageContext> {
+  let kept: PageContext | null = null;
+  return async () => {
+    if (kept) return kept;
+    const ctx = await pageContext(project);
+    if (await project.git.head()) kept = ctx;
+    return ctx;
+  };
+}

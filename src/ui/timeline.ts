@@ -52,6 +52,10 @@ export async function readTimeline(ctx: PageContext, f: TimelineFilter): Promise
   return { commits: list.slice(0, TIMELINE_PAGE_SIZE), hasMore: list.length > TIMELINE_PAGE_SIZE, perDay };
 }
 
+/** Charts kept (a few filters browsed page by page); the oldest goes first. */
+const CHART_CACHE_SIZE = 32;
+const chartCache = new Map<string, Array<[string, number]>>();
+
 /**
  * Commits per day over CHART_DAYS days ending with the newest commit that matches (not today: an
  * old history still shows its last month), by the committer's date.
@@ -64,6 +68,10 @@ async function commitsPerDay(
 ): Promise<Array<[string, number]>> {
   const [newest] = await ctx.git.commitsTouching(paths, { ...filters, ...(since !== undefined ? { since } : {}), max: 1 });
   if (!newest) return [];
+  // The same newest commit and filters give the same chart: kept, so that paging does not read the 30 days again.
+  const cacheKey = JSON.stringify([newest.commit, paths, filters, since ?? null]);
+  const cached = chartCache.get(cacheKey);
+  if (cached) return cached;
   const end = Date.parse(newest.time.slice(0, 10) + 'T00:00:00Z');
   const start = end - (CHART_DAYS - 1) * 86_400_000;
   const counts = new Map<string, number>();
@@ -78,7 +86,10 @@ async function commitsPerDay(
     const day = c.time.slice(0, 10);
     if (counts.has(day)) counts.set(day, counts.get(day)! + 1);
   }
-  return [...counts];
+  const chart = [...counts];
+  if (chartCache.size >= CHART_CACHE_SIZE) chartCache.delete(chartCache.keys().next().value!);
+  chartCache.set(cacheKey, chart);
+  return chart;
 }
 
 /** Commits grouped by day (the committer's date), in the order given. */

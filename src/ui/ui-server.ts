@@ -44,7 +44,7 @@ function errorPage(status: number, message: string): string {
  * is sent to the same address without it; or in that cookie. Anything else gets 403 and nothing
  * else. Only GET and HEAD: the page never writes.
  */
-async function answer(ctx: PageContext, token: string, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(context: () => Promise<PageContext>, token: string, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const given = url.searchParams.get('token');
   if (given !== null && sameToken(given, token)) {
@@ -66,7 +66,7 @@ async function answer(ctx: PageContext, token: string, log: Logger, req: Incomin
     return;
   }
   try {
-    send(res, 200, 'text/html; charset=utf-8', await routePage(ctx, url));
+    send(res, 200, 'text/html; charset=utf-8', await routePage(await context(), url));
   } catch (err) {
     if (err instanceof PageError) send(res, err.status, 'text/html; charset=utf-8', errorPage(err.status, err.message));
     else if (err instanceof DbsyncError) send(res, 400, 'text/html; charset=utf-8', errorPage(400, `${err.message} -- ${err.hint}`));
@@ -80,14 +80,15 @@ async function answer(ctx: PageContext, token: string, log: Logger, req: Incomin
 
 /** Start the history page on host:port (port 0: any free port). Resolves once it listens. */
 export async function startUiServer(opts: {
-  readonly ctx: PageContext;
+  /** The pages' context, asked for on each request (see pageContextSource). */
+  readonly context: () => Promise<PageContext>;
   readonly host: string;
   readonly port: number;
   readonly token: string;
   readonly log: Logger;
 }): Promise<UiServer> {
   const server: Server = createServer((req, res) => {
-    answer(opts.ctx, opts.token, opts.log, req, res).catch((err: unknown) => {
+    answer(opts.context, opts.token, opts.log, req, res).catch((err: unknown) => {
       opts.log.error(`history page: ${messageOf(err)}`);
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'unexpected error');
       else res.destroy();

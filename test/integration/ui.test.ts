@@ -136,6 +136,27 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
     assert.equal(git(repo, ['status', '--porcelain']), '', 'the page wrote nothing into the repository');
   });
 
+  it('watch serves the same page when DBSYNC_UI_ADDR is set, with DBSYNC_UI_TOKEN, and stops it with the loop', async () => {
+    const fixed = 'watch-token-0123456789abcdef';
+    const watch = background(['watch'], { ...env, POLL_INTERVAL: '0.2', DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_UI_TOKEN: fixed });
+    try {
+      await waitFor('the address', () => /history page: (http:\S+)/.test(watch.stdout()), 30_000);
+      const at = new URL(/history page: (http:\S+)/.exec(watch.stdout())![1]!);
+      assert.equal(at.searchParams.get('token'), fixed);
+      const home = await fetch(`${at.origin}/`, { headers: { cookie: `dbsync_ui=${fixed}` } });
+      assert.equal(home.status, 200);
+      assert.ok((await home.text()).includes('Invoice INV-2026-0042 (ACME Ltd): status draft -&#62; sent'));
+      assert.equal((await fetch(`${at.origin}/`)).status, 403);
+      await watch.waitForLog(/watching database/);
+      assert.ok(!watch.stderr().includes(fixed), 'the token is not in the log');
+      watch.child.kill('SIGTERM');
+      assert.equal(await watch.waitExit(60_000), 0);
+      await assert.rejects(fetch(`${at.origin}/`), 'the page stops with watch');
+    } finally {
+      await watch.kill();
+    }
+  });
+
   const browserSkip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium): browser checks skipped`;
   it('shows the timeline, a commit, a record and a table as of a commit in Chromium; no secret in any page', { skip: browserSkip }, async () => {
     const { chromium } = await import('playwright-core');
