@@ -296,8 +296,15 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .command('ui')
       .description(
         'The history page in a browser: timeline, commits and records with column names, any table as of a date. Read-only; needs the printed token.',
-      ),
-  ).action(run(async (cmd) => uiCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false, readOnly: true }))));
+      )
+      .option('--allow-restore', 'also offer to bring a table back to a commit, plan first (needs the database settings)'),
+  ).action(
+    run(async (cmd) => {
+      const allowRestore = (cmd.opts() as { allowRestore?: boolean }).allowRestore === true;
+      const ctx = await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: allowRestore, readOnly: !allowRestore });
+      return uiCommand(ctx, { allowRestore });
+    }),
+  );
   addConfigOptions(
     program
       .command('conflicts')

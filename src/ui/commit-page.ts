@@ -33,7 +33,7 @@ function recordCell(e: RowHistoryEntry, words: ReadonlyMap<RowHistoryEntry, stri
 }
 
 /** One table's changed rows: the record, then one column per changed column, the cell before and after. */
-function changedTable(rows: readonly RowHistoryEntry[], words: ReadonlyMap<RowHistoryEntry, string>): Html {
+export function changedTable(rows: readonly RowHistoryEntry[], words: ReadonlyMap<RowHistoryEntry, string>): Html {
   const columns = [...new Set(rows.flatMap((r) => r.cells.map((c) => c.column)))];
   return html`<div class="scroll"><table class="changed"><thead><tr><th>record</th>${columns.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>${rows.map(
     (r) =>
@@ -47,7 +47,7 @@ function changedTable(rows: readonly RowHistoryEntry[], words: ReadonlyMap<RowHi
 }
 
 /** Added or deleted rows: every column with its value. */
-function wholeRows(kind: 'added' | 'deleted', rows: readonly RowHistoryEntry[], words: ReadonlyMap<RowHistoryEntry, string>): Html {
+export function wholeRows(kind: 'added' | 'deleted', rows: readonly RowHistoryEntry[], words: ReadonlyMap<RowHistoryEntry, string>): Html {
   const columns = [...new Set(rows.flatMap((r) => r.cells.map((c) => c.column)))];
   return html`<div class="scroll"><table class="${kind}"><thead><tr><th>record</th>${columns.map((c) => html`<th>${c}</th>`)}</tr></thead><tbody>${rows.map(
     (r) =>
@@ -59,7 +59,7 @@ function wholeRows(kind: 'added' | 'deleted', rows: readonly RowHistoryEntry[], 
 }
 
 /** The commit page's body: per table, the rows added, changed and deleted, with column names; changed cells highlighted. */
-export async function commitBody(ctx: PageContext, info: CommitInfo): Promise<Html> {
+export async function commitBody(ctx: PageContext, info: CommitInfo, opts: { readonly restore?: boolean } = {}): Promise<Html> {
   const all = (await commitRowChanges(ctx.git, ctx.snapshotPath, info.commit)).map((e) => hideEntrySecrets(ctx.secretRules, e));
   const shown = all.slice(0, MAX_ROWS_SHOWN);
   const words = await recordWords(ctx, info.commit, shown);
@@ -69,7 +69,9 @@ export async function commitBody(ctx: PageContext, info: CommitInfo): Promise<Ht
     const of = (k: RowHistoryEntry['kind']) => rows.filter((e) => e.kind === k);
     const [added, changed, deleted] = [of('added'), of('changed'), of('deleted')];
     return html`<section class="table" data-table="${table}"><h2>${table}</h2>
-<p class="muted">${added.length} added, ${changed.length} changed, ${deleted.length} deleted · <a href="/asof${query({ at: info.commit, table })}">the table as of this commit</a></p>
+<p class="muted">${added.length} added, ${changed.length} changed, ${deleted.length} deleted · <a href="/asof${query({ at: info.commit, table })}">the table as of this commit</a>${
+      opts.restore ? html` · <a class="restore" href="/restore${query({ at: info.commit, table })}">bring the table back to this commit</a>` : ''
+    }</p>
 ${changed.length ? html`<h3>Changed</h3>${changedTable(changed, words)}` : ''}
 ${added.length ? html`<h3>Added</h3>${wholeRows('added', added, words)}` : ''}
 ${deleted.length ? html`<h3>Deleted</h3>${wholeRows('deleted', deleted, words)}` : ''}

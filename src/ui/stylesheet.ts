@@ -39,5 +39,7 @@ del { color: var(--bad); } ins { color: var(--ok); text-decoration: none; }
 .chart { margin: 0 0 1rem; } .chart svg { width: 100%; height: auto; max-height: 90px; } .chart rect { fill: #54aeff; } .chart text { font-size: 9px; fill: var(--muted); }
 .words { margin: .1rem 0 .3rem; }
 .empty { color: var(--muted); font-style: italic; }
+pre.plan { background: var(--soft); padding: .6rem; border: 1px solid var(--line); white-space: pre-wrap; }
+form.confirm button { background: var(--bad); color: #fff; border-color: var(--bad); font-weight: 600; }
 @media (max-width: 40rem) { body { font-size: 14px; } main { padding: .6rem; } ol.commits li { flex-direction: column; gap: .1rem; } ol.commits li time { flex: none; } }
 `;

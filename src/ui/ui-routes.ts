@@ -7,6 +7,8 @@ import type { PageContext } from './page-context.js';
 import { PageError } from './page-error.js';
 import { pageLayout } from './page-layout.js';
 import { recordBody, recordForm } from './record-page.js';
+import { restoreDoneBody, restorePlanBody } from './restore-page.js';
+import type { UiRestore } from './ui-restore.js';
 import { recordVersions } from './record-versions.js';
 import { tableAtCommit, tablesAt } from './table-at-commit.js';
 import { readTimeline } from './timeline.js';
@@ -41,8 +43,29 @@ function moment(url: URL, name: string): number | undefined {
   return Math.floor(ms / 1000);
 }
 
-/** The HTML of the page at `url` (a GET), or a PageError. Reads git and the state file only. */
-export async function routePage(ctx: PageContext, url: URL): Promise<string> {
+/** Restore from the page: how, and the CSRF token its forms carry; absent: the page only reads. */
+export interface RouteOptions {
+  readonly restore?: { readonly run: UiRestore; readonly csrf: string };
+}
+
+/** The commit and table a restore names (`at`: a commit or a moment, as for the as-of view). */
+async function restoreTarget(ctx: PageContext, at: string, table: string) {
+  if (!at || !table) throw new PageError(400, 'name a commit (at) and a table');
+  const target = await asOfCommit(ctx, at);
+  if (!(await tablesAt(ctx, target.commit)).includes(table)) throw new PageError(404, `no table ${JSON.stringify(table)} in ${target.commit.slice(0, 12)}`);
+  return target;
+}
+
+/** POST /restore (the confirmation of a plan; the server has checked the token and the CSRF token): restore, then say what was done. */
+export async function routeRestore(ctx: PageContext, form: URLSearchParams, restore: UiRestore): Promise<string> {
+  const table = (form.get('table') ?? '').trim();
+  const target = await restoreTarget(ctx, (form.get('at') ?? '').trim(), table);
+  const result = await restore.apply(target.commit, table);
+  return pageLayout({ title: `${table} restored`, header: await headerVerdict(ctx), body: restoreDoneBody(table, result) });
+}
+
+/** The HTML of the page at `url` (a GET), or a PageError. Reads git and the state file only (a restore plan reads the database too). */
+export async function routePage(ctx: PageContext, url: URL, opts: RouteOptions = {}): Promise<string> {
   // Started first, awaited when the page is put together: its git processes run beside the page's own.
   const heading = headerVerdict(ctx);
   heading.catch(() => undefined);
@@ -70,7 +93,7 @@ export async function routePage(ctx: PageContext, url: URL): Promise<string> {
     const commit = await ctx.git.resolve(`${commitMatch[1]}^{commit}`);
     const [info] = commit ? await ctx.git.commitsTouching([], { max: 1, rev: commit }) : [];
     if (!info) throw new PageError(404, `no commit ${commitMatch[1]}`);
-    return page(info.subject, await commitBody(ctx, info));
+    return page(info.subject, await commitBody(ctx, info, { restore: opts.restore !== undefined }));
   }
 
   if (path === '/record') {
@@ -90,6 +113,14 @@ export async function routePage(ctx: PageContext, url: URL): Promise<string> {
     const p = pageNumber(url);
     const shown = table ? { table, page: p, data: await tableAtCommit(ctx, c.commit, table, p) } : null;
     return page(`As of ${c.time.slice(0, 16).replace('T', ' ')}`, asOfBody(at || c.commit, c, tables, shown));
+  }
+
+  if (path === '/restore') {
+    if (!opts.restore) throw new PageError(404, 'restore from the page is off: start it with `git-dbsync ui --allow-restore`');
+    const table = param(url, 'table');
+    const target = await restoreTarget(ctx, param(url, 'at'), table);
+    const plan = await opts.restore.run.plan(target.commit, table);
+    return page(`Restore ${table}?`, await restorePlanBody(ctx, target, table, plan, opts.restore.csrf));
   }
 
   throw new PageError(404, `no page ${path}`);

@@ -6,8 +6,9 @@ import { escapeHtml } from './html.js';
 import type { PageContext } from './page-context.js';
 import { PageError } from './page-error.js';
 import { STYLESHEET } from './stylesheet.js';
-import { cookieToken, sameToken, tokenCookie } from './ui-token.js';
-import { routePage } from './ui-routes.js';
+import { cookieToken, newUiToken, sameToken, tokenCookie } from './ui-token.js';
+import type { UiRestore } from './ui-restore.js';
+import { routePage, routeRestore, type RouteOptions } from './ui-routes.js';
 
 /**
  * Headers of every answer: no script may run (the pages have none), nothing loads from elsewhere,
@@ -44,7 +45,14 @@ function errorPage(status: number, message: string): string {
  * is sent to the same address without it; or in that cookie. Anything else gets 403 and nothing
  * else. Only GET and HEAD: the page never writes.
  */
-async function answer(context: () => Promise<PageContext>, token: string, log: Logger, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(
+  context: () => Promise<PageContext>,
+  token: string,
+  restore: RouteOptions['restore'],
+  log: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const given = url.searchParams.get('token');
   if (given !== null && sameToken(given, token)) {
@@ -57,16 +65,47 @@ async function answer(context: () => Promise<PageContext>, token: string, log: L
     send(res, 403, 'text/html; charset=utf-8', errorPage(403, 'This page needs its token: open the address `git-dbsync ui` printed when it started.'));
     return;
   }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
+  const restoring = req.method === 'POST' && url.pathname === '/restore' && restore !== undefined;
+  if (req.method !== 'GET' && req.method !== 'HEAD' && !restoring) {
     send(res, 405, 'text/html; charset=utf-8', errorPage(405, 'The history page only reads.'), { Allow: 'GET, HEAD' });
+    return;
+  }
+  if (restoring) {
+    // Besides the cookie (which other sites never send: SameSite=Strict): the form's CSRF token, and no other origin.
+    const origin = req.headers.origin;
+    const form = await readForm(req);
+    if (form === null || !sameToken(form.get('csrf'), restore.csrf) || (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`)) {
+      send(res, 403, 'text/html; charset=utf-8', errorPage(403, 'The confirmation must come from the restore plan of this page: open the plan again.'));
+      return;
+    }
+    await respond(res, log, url, async () => routeRestore(await context(), form, restore.run));
     return;
   }
   if (url.pathname === '/style.css') {
     send(res, 200, 'text/css; charset=utf-8', STYLESHEET);
     return;
   }
+  await respond(res, log, url, async () => routePage(await context(), url, restore ? { restore } : {}));
+}
+
+/** Longest form accepted (a restore confirmation is three short fields). */
+const MAX_FORM_BYTES = 8192;
+
+/** A urlencoded form body, or null when it is too long or of another type. */
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | null> {
+  if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return null;
+  let body = '';
+  for await (const chunk of req) {
+    body += (chunk as Buffer).toString('utf8');
+    if (body.length > MAX_FORM_BYTES) return null;
+  }
+  return new URLSearchParams(body);
+}
+
+/** Send a page, or the error it failed with (a PageError as its status, a DbsyncError as 400 with its hint). */
+async function respond(res: ServerResponse, log: Logger, url: URL, page: () => Promise<string>): Promise<void> {
   try {
-    send(res, 200, 'text/html; charset=utf-8', await routePage(await context(), url));
+    send(res, 200, 'text/html; charset=utf-8', await page());
   } catch (err) {
     if (err instanceof PageError) send(res, err.status, 'text/html; charset=utf-8', errorPage(err.status, err.message));
     else if (err instanceof DbsyncError) send(res, 400, 'text/html; charset=utf-8', errorPage(400, `${err.message} -- ${err.hint}`));
@@ -86,9 +125,13 @@ export async function startUiServer(opts: {
   readonly port: number;
   readonly token: string;
   readonly log: Logger;
+  /** `ui --allow-restore`: restore one table from a commit page, after its plan; absent: only GET and HEAD. */
+  readonly restore?: UiRestore;
 }): Promise<UiServer> {
+  // The restore form's CSRF token: one per start, in the plan's form, never in a cookie.
+  const csrf = newUiToken();
   const server: Server = createServer((req, res) => {
-    answer(opts.context, opts.token, opts.log, req, res).catch((err: unknown) => {
+    answer(opts.context, opts.token, opts.restore && { run: opts.restore, csrf }, opts.log, req, res).catch((err: unknown) => {
       opts.log.error(`history page: ${messageOf(err)}`);
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'unexpected error');
       else res.destroy();

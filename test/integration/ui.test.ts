@@ -256,4 +256,50 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
     for (const [name, text] of pages) for (const secret of [HASH, SALT, KEPT_EMAIL]) assert.ok(!text.includes(secret), `${name} shows a secret`);
     assert.ok(pages.length >= 10);
   });
+
+  it('ui --allow-restore: the plan first, then the table restore on a POST with the token and the CSRF token only', async () => {
+    const fixed = 'restore-token-0123456789abcdef';
+    const restoring = background(['ui', '--allow-restore'], { ...env, DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_UI_TOKEN: fixed });
+    try {
+      await waitFor('the address', () => /history page: (http:\S+)/.test(restoring.stdout()), 30_000);
+      const at = new URL(/history page: (http:\S+)/.exec(restoring.stdout())![1]!).origin;
+      const cookie = { cookie: `dbsync_ui=${fixed}` };
+      const before = git(repo, ['rev-parse', 'HEAD']).trim();
+      const commitPage = await (await fetch(`${at}/commit/${commits.client}`, { headers: cookie })).text();
+      assert.ok(commitPage.includes(`/restore?at=${commits.client}&#38;table=ip_clients`), 'the commit page offers it');
+      const planPage = await fetch(`${at}/restore?at=${commits.client}&table=ip_clients`, { headers: cookie });
+      assert.equal(planPage.status, 200);
+      const plan = await planPage.text();
+      assert.match(plan, /would replace 1 table\(s\): ip_clients/);
+      assert.ok(plan.includes('&#39;ACME Limited&#39;</del> → <ins>&#39;ACME Ltd&#39;'), 'the name changed back, by column');
+      assert.match(plan, /Lost \(rows added since/);
+      const csrf = /name="csrf" value="([^"]+)"/.exec(plan)![1]!;
+      const post = (body: Record<string, string>, headers: Record<string, string>) =>
+        fetch(`${at}/restore`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams(body),
+        });
+      const form = { csrf, at: commits.client!, table: 'ip_clients' };
+      assert.equal((await post(form, {})).status, 403, 'no token');
+      assert.equal((await post({ ...form, csrf: 'x'.repeat(csrf.length) }, cookie)).status, 403, 'a wrong CSRF token');
+      assert.equal((await post({ at: form.at, table: form.table }, cookie)).status, 403, 'no CSRF token');
+      assert.equal((await post(form, { ...cookie, origin: 'http://evil.example' })).status, 403, 'another origin');
+      assert.equal(git(repo, ['rev-parse', 'HEAD']).trim(), before, 'nothing happened yet');
+      const done = await post(form, cookie);
+      assert.equal(done.status, 200);
+      assert.match(await done.text(), /ip_clients restored\. Recorded as/);
+      const now = (
+        (await conn.query('SELECT client_id, client_name FROM ip_clients ORDER BY client_id'))[0] as Array<{ client_id: number; client_name: string }>
+      ).map((r) => [String(r.client_id), `'${r.client_name}'`]);
+      assert.deepEqual(now, clientsThen, 'exactly the rows of that commit');
+      assert.notEqual(git(repo, ['rev-parse', 'HEAD']).trim(), before, 'a commit records the restored state');
+      assert.equal(git(repo, ['diff', '--stat', commits.client!, 'HEAD', '--', 'database/data/ip_clients.sql']), '', 'the table file as in that commit');
+      assert.equal(git(repo, ['diff', '--stat', before, 'HEAD', '--', 'database/data/ip_invoices.sql']), '', 'other tables untouched');
+      assert.ok(!restoring.stderr().includes(fixed) && !restoring.stderr().includes(csrf), 'no token in the log');
+    } finally {
+      await restoring.kill();
+    }
+  });
 });
