@@ -136,6 +136,30 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
     assert.equal(git(repo, ['status', '--porcelain']), '', 'the page wrote nothing into the repository');
   });
 
+  it('shows no secret in any page, with or without a browser (redacted ones as the file has them, a kept one hidden)', async () => {
+    const seen: string[] = [];
+    for (const p of [
+      '/',
+      `/commit/${commits.first}`,
+      `/commit/${commits.paid}`,
+      '/record?table=ip_users&key=1',
+      `/asof?at=${commits.first}&table=ip_users`,
+      '/asof?table=ip_users',
+      '/asof?table=ip_settings',
+    ]) {
+      const r = await get(p, token);
+      assert.equal(r.status, 200, p);
+      const text = await r.text();
+      for (const secret of [HASH, SALT, KEPT_EMAIL]) assert.ok(!text.includes(secret), `${p} shows a secret`);
+      seen.push(text);
+    }
+    assert.ok(
+      seen.some((t) => t.includes('<td data-column="user_email">[secret]</td>')),
+      'the kept one is there, hidden',
+    );
+    assert.ok(seen.some((t) => t.includes('<td data-column="user_password">&#39;dbsync:redacted&#39;</td>')));
+  });
+
   it('watch serves the same page when DBSYNC_UI_ADDR is set, with DBSYNC_UI_TOKEN, and stops it with the loop', async () => {
     const fixed = 'watch-token-0123456789abcdef';
     const watch = background(['watch'], { ...env, POLL_INTERVAL: '0.2', DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_UI_TOKEN: fixed });
