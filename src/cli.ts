@@ -23,6 +23,7 @@ import { conflictsCommand } from './cli/conflicts-command.js';
 import { historyCommand } from './cli/history-command.js';
 import { logCommand } from './cli/log-command.js';
 import { showCommand } from './cli/show-command.js';
+import { uiCommand } from './cli/ui-command.js';
 import { resolveCommand } from './cli/resolve-command.js';
 import { doctorCommand } from './cli/doctor-command.js';
 import { demoCommand } from './cli/demo-command.js';
@@ -64,7 +65,7 @@ const SETTING_GROUPS: Record<string, readonly string[]> = {
     'authorEmail',
     'lockTimeout',
   ],
-  daemon: ['pollInterval', 'verifyInterval', 'quietPeriod', 'maxDelay', 'maxCpu', 'maxBackoff', 'maxUnpushed', 'metricsAddr'],
+  daemon: ['pollInterval', 'verifyInterval', 'quietPeriod', 'maxDelay', 'maxCpu', 'maxBackoff', 'maxUnpushed', 'metricsAddr', 'uiAddr'],
   secrets: ['secrets', 'secretPolicy', 'secretKeyFile'],
   remote: ['remoteUrl', 'remoteName', 'sshKey', 'sshKnownHosts', 'signingKey', 'trustedSigners', 'mode', 'pullInterval', 'conflictRule', 'pullObjects'],
   files: ['filesRoot', 'files', 'filesMaxSize', 'filesMaxTotal'],
@@ -90,6 +91,7 @@ const COMMAND_GROUPS: Record<string, readonly string[]> = {
   log: ['logging'],
   show: ['logging'],
   history: ['logging'],
+  ui: ['logging'],
   conflicts: ['database', 'repository', 'logging'],
   resolve: ['database', 'repository', 'remote', 'logging'],
   doctor: ['database', 'logging'],
@@ -104,6 +106,7 @@ const COMMAND_EXTRA: Record<string, readonly string[]> = {
   log: ['projectDir', 'snapshotDir'],
   show: ['projectDir', 'snapshotDir'],
   history: ['projectDir', 'snapshotDir'],
+  ui: ['projectDir', 'snapshotDir', 'uiAddr', 'profile', 'secretPolicy'],
   uninstall: ['projectDir'],
   demo: [],
 };
@@ -125,6 +128,7 @@ const EXAMPLES: Record<string, readonly string[]> = {
   log: ['git-dbsync log -n 20', 'git-dbsync log --table ip_invoices --since "3 days ago"'],
   show: ['git-dbsync show', 'git-dbsync show HEAD~3'],
   history: ['git-dbsync history ip_invoices 42', 'git-dbsync history ip_invoice_items 7,2026-01-01'],
+  ui: ['git-dbsync ui', 'DBSYNC_UI_ADDR=127.0.0.1:8082 PROJECT_DIR=~/history git-dbsync ui'],
   conflicts: ['git-dbsync conflicts', 'git-dbsync conflicts --json'],
   resolve: ['git-dbsync resolve ip_invoices 43 --theirs', 'git-dbsync resolve ip_clients 7 --value "ACME Ltd" --column client_name'],
   doctor: ['git-dbsync doctor', 'git-dbsync doctor --computers 2 --this 1'],
@@ -289,6 +293,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     run(async (cmd) =>
       historyCommand(await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: false }), cmd.args[0]!, cmd.args[1]!),
     ),
+  );
+  addConfigOptions(
+    program
+      .command('ui')
+      .description(
+        'The history page in a browser: timeline, commits and records with column names, any table as of a date. Read-only; needs the printed token.',
+      )
+      .option('--allow-restore', 'also offer to bring a table back to a commit, plan first (needs the database settings)'),
+  ).action(
+    run(async (cmd) => {
+      const allowRestore = (cmd.opts() as { allowRestore?: boolean }).allowRestore === true;
+      const ctx = await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: allowRestore, readOnly: !allowRestore });
+      return uiCommand(ctx, { allowRestore });
+    }),
   );
   addConfigOptions(
     program

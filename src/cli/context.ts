@@ -18,7 +18,7 @@ export async function commandContext(
   flags: FlagValues,
   env: NodeJS.ProcessEnv,
   cwd: string,
-  opts: { create?: boolean; requireDatabase?: boolean; ownRepository?: boolean } = {},
+  opts: { create?: boolean; requireDatabase?: boolean; ownRepository?: boolean; readOnly?: boolean } = {},
 ): Promise<CommandContext> {
   const config = loadConfig({ env, flags, cwd, requireDatabase: opts.requireDatabase });
   const log = createLogger({ level: config.log.level, format: config.log.format });

@@ -18,6 +18,7 @@ import { ProgressDisplay } from './progress-display.js';
 import { watchPull } from './watch-pulls.js';
 import { isVerification } from '../daemon/pass-scheduler.js';
 import { selectChangeSource, type SourceChoice } from '../sync/select-source.js';
+import { startHistoryPage } from './ui-command.js';
 
 /**
  * `git-dbsync watch`: the daemon. The first SIGINT/SIGTERM lets a running pass finish and then
@@ -162,7 +163,10 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   const how = probe ? `change probe, full verification every ${config.verifyIntervalMs / 1000} s` : 'a full pass every poll';
   log.info(`watching database ${config.db.database} every ${config.pollIntervalMs / 1000} s into ${project.top}/${project.snapshotPath} (${how})`);
   const stopMetrics = await judge.serve();
+  // DBSYNC_UI_ADDR set: the history page beside the loop (read-only; the same page as `ui`).
+  const historyPage = config.ui.addr ? await startHistoryPage(ctx) : null;
   await loop.run();
+  await historyPage?.close();
   await stopMetrics();
   await probe?.close();
   await updateState(project.stateDir, { daemon: null }).catch(() => undefined);

@@ -83,6 +83,8 @@ export interface Config {
   readonly notify: { readonly urls: readonly NotifyTarget[]; readonly heartbeatUrl: string | undefined };
   /** DBSYNC_METRICS_ADDR: where `watch` serves Prometheus metrics; undefined: not served. */
   readonly metricsAddr: { readonly host: string; readonly port: number } | undefined;
+  /** The history page (`ui`): DBSYNC_UI_ADDR (undefined: `ui` uses UI_DEFAULT_ADDR) and DBSYNC_UI_TOKEN (a secret: never logged; undefined: a random one). */
+  readonly ui: { readonly addr: { readonly host: string; readonly port: number } | undefined; readonly token: string | undefined };
 }
 
 /** DBSYNC_FILES_ROOT + DBSYNC_FILES: which files are copied into the snapshot's files/ folder, and their limits. */
@@ -96,6 +98,9 @@ export interface FilesConfig {
   /** Files (in path order) past this total are not versioned either. */
   readonly maxTotalBytes: number;
 }
+
+/** Where `git-dbsync ui` listens when DBSYNC_UI_ADDR is not set: this computer only. */
+export const UI_DEFAULT_ADDR = Object.freeze({ host: '127.0.0.1', port: 8081 });
 
 /** One alert destination: `json` (a webhook, Gotify, Slack-style `text`), or `ntfy` (plain text with a Title header). */
 export interface NotifyTarget {
@@ -529,6 +534,20 @@ export const SETTINGS = {
     schema: listenAddr,
     doc: '`watch` serves Prometheus metrics at `http://ADDR/metrics` (passes, failures, durations, rows read, lock time, commits, push backlog, last successes, change source, conflicts, verdict). `host:port`, e.g. `127.0.0.1:9187`; unauthenticated, so keep it on localhost or a private network. Not set: not served.',
   },
+  uiAddr: {
+    flag: 'uiAddr',
+    env: ['DBSYNC_UI_ADDR'],
+    schema: listenAddr,
+    doc: '`ui` serves the history page at `http://ADDR/` (see [The history page](../guides/history-page.md)); `watch` serves it too when this is set. `host:port`; not set: `ui` listens on `127.0.0.1:8081`, this computer only, and `watch` serves no page. Another address lets other computers reach it: every request still needs the token.',
+  },
+  uiToken: {
+    env: ['DBSYNC_UI_TOKEN'],
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._~-]{16,256}$/, 'must be 16 to 256 characters of A-Z a-z 0-9 . _ ~ - (it goes into the address)'),
+    doc: 'The token the history page (`ui`) asks for; not set: a new random one at each start, printed once in the address. 16 to 256 characters of `A-Z a-z 0-9 . _ ~ -`. Environment only, never logged: a flag would show it in `ps`.',
+  },
   logFormat: {
     flag: 'logFormat',
     env: ['DBSYNC_LOG_FORMAT'],
@@ -548,7 +567,7 @@ type DefaultedKey = { [K in SettingKey]: (typeof SETTINGS)[K] extends { readonly
 type SettingValues = { readonly [K in DefaultedKey]: SettingValue<K> } & { readonly [K in Exclude<SettingKey, DefaultedKey>]?: SettingValue<K> };
 
 /** Settings whose values are secrets: never echoed in a message. */
-const HIDDEN_VALUES: ReadonlySet<string> = new Set<SettingKey>(['dbPassword', 'gitToken', 'notifyUrl', 'heartbeatUrl']);
+const HIDDEN_VALUES: ReadonlySet<string> = new Set<SettingKey>(['dbPassword', 'gitToken', 'notifyUrl', 'heartbeatUrl', 'uiToken']);
 
 /** What the CLI flag is called on the command line, for messages. */
 export function flagName(key: string): string {
@@ -703,6 +722,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     log: Object.freeze({ level: values.logLevel, format: values.logFormat }),
     maxUnpushedMs: Math.round(values.maxUnpushed * 1000),
     metricsAddr: values.metricsAddr,
+    ui: Object.freeze({ addr: values.uiAddr, token: values.uiToken }),
     notify: Object.freeze({ urls: Object.freeze(values.notifyUrl), heartbeatUrl: values.heartbeatUrl }),
   });
 }

@@ -488,12 +488,17 @@ export class Git {
   /** Commits of HEAD (newest first) that touched any of `paths`: id, committer date, subject. */
   async commitsTouching(
     paths: readonly string[],
-    opts: { max?: number; rev?: string; since?: number; grep?: string } = {},
+    opts: { max?: number; skip?: number; rev?: string; since?: number; until?: number; grep?: string; changedLines?: string } = {},
   ): Promise<Array<{ commit: string; time: string; subject: string }>> {
+    // skip + max: one page of a long history without reading the rest (the history page).
     const filters = [
       ...(opts.max ? [`-${opts.max}`] : []),
+      ...(opts.skip ? [`--skip=${opts.skip}`] : []),
       ...(opts.since !== undefined ? [`--since=@${opts.since}`] : []),
+      ...(opts.until !== undefined ? [`--until=@${opts.until}`] : []),
       ...(opts.grep ? ['-i', '--fixed-strings', `--grep=${opts.grep}`] : []),
+      // changedLines: only commits whose diff adds or removes a line matching this extended regular expression (git's -G).
+      ...(opts.changedLines ? [`-G${opts.changedLines}`] : []),
     ];
     const r = await this.run(['log', '--format=%H%x00%cI%x00%s', ...filters, opts.rev ?? 'HEAD', '--', ...paths]);
     if (r.code !== 0) return [];
@@ -505,6 +510,55 @@ export class Git {
         const [commit, time, subject] = line.split('\0');
         return { commit: commit!, time: time!, subject: subject ?? '' };
       });
+  }
+
+  /**
+   * Commits of HEAD (newest first) whose diff in `paths` adds or removes a line matching `pattern`
+   * (an extended regular expression: git's -G), each with the lines its diff removed and added per
+   * file (no context): one git process for the whole history of one row.
+   */
+  async linesChanged(
+    paths: readonly string[],
+    pattern: string,
+    opts: { max?: number; skip?: number } = {},
+  ): Promise<Array<{ commit: string; time: string; subject: string; files: Array<{ path: string; removed: string[]; added: string[] }> }>> {
+    const r = await this.run([
+      'log',
+      '--format=%x01%H%x00%cI%x00%s',
+      '-p',
+      '-U0',
+      '--no-color',
+      '--no-ext-diff',
+      '--no-textconv',
+      '--no-renames',
+      `-G${pattern}`,
+      ...(opts.max ? [`-${opts.max}`] : []),
+      ...(opts.skip ? [`--skip=${opts.skip}`] : []),
+      'HEAD',
+      '--',
+      ...paths,
+    ]);
+    if (r.code !== 0) return [];
+    type Entry = { commit: string; time: string; subject: string; files: Array<{ path: string; removed: string[]; added: string[] }> };
+    const out: Entry[] = [];
+    let file: Entry['files'][number] | null = null;
+    let inHeader = false;
+    for (const line of r.stdout.toString('utf8').split('\n')) {
+      if (line.startsWith('\x01')) {
+        const [commit, time, subject] = line.slice(1).split('\0');
+        out.push({ commit: commit!, time: time!, subject: subject ?? '', files: [] });
+        file = null;
+      } else if (line.startsWith('diff --git ')) {
+        // `diff --git a/P b/P`: no renames, so both names are the same path P.
+        const names = line.slice('diff --git '.length);
+        file = { path: names.slice(2, 2 + (names.length - 1) / 2 - 2), removed: [], added: [] };
+        out.at(-1)?.files.push(file);
+        inHeader = true;
+      } else if (line.startsWith('@@')) inHeader = false;
+      else if (!inHeader && file && line.startsWith('-')) file.removed.push(line.slice(1));
+      else if (!inHeader && file && line.startsWith('+')) file.added.push(line.slice(1));
+    }
+    return out;
   }
 
   /** Commits reachable from `to` but not from `from`. */

@@ -19,12 +19,74 @@ export interface RowHistoryEntry {
   readonly key: ReadonlyArray<readonly [string, string]>;
   /** changed: only the cells that differ; added / deleted: every cell. */
   readonly cells: readonly CellChange[];
+  /** The whole row before and after (column -> literal; null on the side where it does not exist), for the profile's words. */
+  readonly rows: { readonly before: Readonly<Record<string, string>> | null; readonly after: Readonly<Record<string, string>> | null };
 }
 
-interface Side {
-  readonly columns: string[];
-  readonly key: number[];
+/** What a side of a comparison knows about a table: its columns in order and the key's positions ([]: no primary key). */
+export interface TableShape {
+  readonly columns: readonly string[];
+  readonly key: readonly number[];
+}
+
+interface Side extends TableShape {
   readonly text: string;
+}
+
+/** Columns and key positions of a `SHOW CREATE TABLE` text. */
+export function tableShape(create: string): TableShape {
+  const columns = columnsFromCreate(create);
+  const key = primaryKeyFromCreate(create).map((c) => columns.indexOf(c));
+  return { columns, key: key.includes(-1) ? [] : key };
+}
+
+/** The key cells (literals) of a row line, in key order. */
+export function keyCellsOf(line: string, shape: TableShape): string[] {
+  return rowKey(line, shape.key).split('\0');
+}
+
+/**
+ * One row's change between two row lines (null on the side where the row does not exist), by
+ * column name: added / deleted with every cell, changed with the cells that differ (by name, so a
+ * schema change between the sides that moved or added columns reads right).
+ */
+export function rowEntry(
+  table: string,
+  before: { line: string; shape: TableShape } | null,
+  after: { line: string; shape: TableShape } | null,
+): RowHistoryEntry {
+  const name = (shape: TableShape, i: number) => shape.columns[i] ?? `#${i + 1}`;
+  const rowOf = (cells: readonly string[], shape: TableShape) => Object.fromEntries(cells.map((lit, i) => [name(shape, i), lit]));
+  const keyOf = (cells: readonly string[], shape: TableShape): Array<readonly [string, string]> =>
+    shape.key.map((p) => [name(shape, p), cells[p] ?? ''] as const);
+  const bc = before ? cellsOf(before.line) : null;
+  const ac = after ? cellsOf(after.line) : null;
+  if (after && ac && !before) {
+    return {
+      table,
+      kind: 'added',
+      key: keyOf(ac, after.shape),
+      cells: ac.map((lit, i) => ({ column: name(after.shape, i), before: null, after: lit })),
+      rows: { before: null, after: rowOf(ac, after.shape) },
+    };
+  }
+  if (before && bc && !after) {
+    return {
+      table,
+      kind: 'deleted',
+      key: keyOf(bc, before.shape),
+      cells: bc.map((lit, i) => ({ column: name(before.shape, i), before: lit, after: null })),
+      rows: { before: rowOf(bc, before.shape), after: null },
+    };
+  }
+  const [b, a] = [before!, after!];
+  const cells: CellChange[] = [];
+  for (const column of new Set([...a.shape.columns, ...b.shape.columns])) {
+    const [i, j] = [b.shape.columns.indexOf(column), a.shape.columns.indexOf(column)];
+    const [x, y] = [i >= 0 ? (bc![i] ?? null) : null, j >= 0 ? (ac![j] ?? null) : null];
+    if (x !== y) cells.push({ column, before: x, after: y });
+  }
+  return { table, kind: 'changed', key: keyOf(ac!, a.shape), cells, rows: { before: rowOf(bc!, b.shape), after: rowOf(ac!, a.shape) } };
 }
 
 /**
@@ -50,39 +112,19 @@ export async function commitRowChanges(
   const out: RowHistoryEntry[] = [];
   for (const [stem, files] of [...byTable].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
     const read = async (rev: string): Promise<Side> => {
-      const create = (await git.readBlob(rev, `${prefix}${TABLES_DIR}/${stem}.sql`))?.toString('utf8') ?? '';
-      const columns = columnsFromCreate(create);
-      const key = primaryKeyFromCreate(create).map((c) => columns.indexOf(c));
+      const shape = tableShape((await git.readBlob(rev, `${prefix}${TABLES_DIR}/${stem}.sql`))?.toString('utf8') ?? '');
       let text = '';
       for (const f of files) text += (await git.readBlob(rev, prefix + f))?.toString('utf8') ?? '';
-      return { columns, key: key.includes(-1) ? [] : key, text };
+      return { ...shape, text };
     };
     const [before, after] = [await read(parent), await read(commit)];
     const create = (await git.readBlob(commit, `${prefix}${TABLES_DIR}/${stem}.sql`)) ?? (await git.readBlob(parent, `${prefix}${TABLES_DIR}/${stem}.sql`));
     const table = (create && tableNameFromCreate(create.toString('utf8'))) ?? stem;
     const lines = diffRowLines(before.text, after.text, after.key, before.key);
-    const keyOf = (line: string, side: Side): Array<readonly [string, string]> => {
-      const cells = cellsOf(line);
-      return side.key.map((p) => [side.columns[p] ?? `#${p + 1}`, cells[p] ?? ''] as const);
-    };
-    const wanted = (line: string, side: Side) => !only?.keyMatches || (side.key.length > 0 && only.keyMatches(rowKey(line, side.key).split('\0')));
-    const all = (line: string, side: Side, as: 'before' | 'after'): CellChange[] =>
-      cellsOf(line).map((lit, i) => ({ column: side.columns[i] ?? `#${i + 1}`, before: as === 'before' ? lit : null, after: as === 'after' ? lit : null }));
-    for (const l of lines.added) if (wanted(l, after)) out.push({ table, kind: 'added', key: keyOf(l, after), cells: all(l, after, 'after') });
-    for (const [b, a] of lines.changed) {
-      if (!wanted(a, after)) continue;
-      const [bc, ac] = [cellsOf(b), cellsOf(a)];
-      const cells: CellChange[] = [];
-      // By name: a schema change between the two sides may have moved or added columns.
-      const names = [...new Set([...after.columns, ...before.columns])];
-      for (const name of names) {
-        const [i, j] = [before.columns.indexOf(name), after.columns.indexOf(name)];
-        const [x, y] = [i >= 0 ? (bc[i] ?? null) : null, j >= 0 ? (ac[j] ?? null) : null];
-        if (x !== y) cells.push({ column: name, before: x, after: y });
-      }
-      out.push({ table, kind: 'changed', key: keyOf(a, after), cells });
-    }
-    for (const l of lines.deleted) if (wanted(l, before)) out.push({ table, kind: 'deleted', key: keyOf(l, before), cells: all(l, before, 'before') });
+    const wanted = (line: string, side: Side) => !only?.keyMatches || (side.key.length > 0 && only.keyMatches(keyCellsOf(line, side)));
+    for (const l of lines.added) if (wanted(l, after)) out.push(rowEntry(table, null, { line: l, shape: after }));
+    for (const [b, a] of lines.changed) if (wanted(a, after)) out.push(rowEntry(table, { line: b, shape: before }, { line: a, shape: after }));
+    for (const l of lines.deleted) if (wanted(l, before)) out.push(rowEntry(table, { line: l, shape: before }, null));
   }
   return out;
 }

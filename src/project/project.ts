@@ -46,7 +46,7 @@ export function gitCredentialsOf(config: Config): GitCredentials {
 export async function openProject(
   config: Config,
   env: NodeJS.ProcessEnv,
-  opts: { create?: boolean; requireDatabase?: boolean; ownRepository?: boolean } = {},
+  opts: { create?: boolean; requireDatabase?: boolean; ownRepository?: boolean; readOnly?: boolean } = {},
 ): Promise<Project> {
   const given = config.projectDir;
   let st = await stat(given).catch(() => null);
@@ -91,7 +91,8 @@ export async function openProject(
     () => null,
     (err: NodeJS.ErrnoException) => err.code ?? 'EACCES',
   );
-  if (denied === 'EROFS') {
+  // readOnly (the history page): nothing is written, so a read-only mount or a folder of another user is fine.
+  if (denied === 'EROFS' && !opts.readOnly) {
     throw new DbsyncError({
       operation: 'open project',
       message: `PROJECT_DIR ${dir} is on a read-only file system`,
@@ -99,7 +100,7 @@ export async function openProject(
       exitCode: ExitCode.Config,
     });
   }
-  if (denied) {
+  if (denied && !opts.readOnly) {
     throw new DbsyncError({
       operation: 'open project',
       message: `PROJECT_DIR ${dir} is not writable by this user`,
@@ -134,6 +135,8 @@ export async function openProject(
   if (existed && !config.projectDirGiven && !opts.ownRepository) await refuseForeignRepository(git, { top, gitDir, snapshotPath });
   // Before the first mkdir: `mkdir -p` would happily go through a symlinked snapshot folder.
   await guardWorkingSnapshot({ top, snapshotAbs });
+  if (opts.readOnly)
+    return { config, git, top, snapshotPath, snapshotAbs, stateDir, remote: null, remoteNotice: null, connect: () => Database.connect(config.db) };
   try {
     await mkdir(stateDir, { recursive: true });
     await mkdir(snapshotAbs, { recursive: true });

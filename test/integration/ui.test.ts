@@ -1,0 +1,329 @@
+/**
+ * The history page (`git-dbsync ui`, issue 14) on a real repository made by real passes over a real
+ * MariaDB with InvoicePlane's schema, looked at by a real headless Chromium (Debian's `chromium`,
+ * driven by playwright-core): the timeline lists the commits in order with the profile's subjects;
+ * a commit page shows the changed cells by column name; a record page shows each version; the as-of
+ * view of a table at an older commit equals that commit's rows; a request without the token is
+ * refused; secret columns (redacted, and one kept in clear) never appear in any page's HTML.
+ * Screenshots of each page go to an artefact folder whose path is printed.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Connection } from 'mysql2/promise';
+import { background, type Background } from '../support/background.js';
+import { MariaDbServer } from '../support/mariadb-server.js';
+import { baseEnv, cli, git, ROOT, tempDir, waitFor } from '../support/project.js';
+
+const SCHEMA = readFileSync(path.join(ROOT, 'assets/invoiceplane/schema.sql'), 'utf8');
+const CHROMIUM = '/usr/bin/chromium';
+const DB = 'invoiceplane';
+
+/** Secret values: the password hash and salt are redacted (the default); the e-mail address is declared a secret kept in clear. */
+const HASH = '$2y$10$UiTestHashNeverShown0123456789abcdefghijklmnopqr';
+const SALT = 'UiTestSaltNeverShown';
+const KEPT_EMAIL = 'kept-secret-mail@example.test';
+
+const SEED = `
+INSERT INTO ip_users (user_id, user_type, user_active, user_date_created, user_date_modified, user_name, user_email, user_password, user_psalt)
+  VALUES (1, 1, 1, '2026-01-01 09:00:00', '2026-01-01 09:00:00', 'Admin', '${KEPT_EMAIL}', '${HASH}', '${SALT}');
+INSERT INTO ip_payment_methods (payment_method_id, payment_method_name) VALUES (1, 'bank transfer'), (2, 'cash');
+INSERT INTO ip_invoice_groups (invoice_group_id, invoice_group_name, invoice_group_identifier_format, invoice_group_next_id, invoice_group_left_pad)
+  VALUES (1, 'Invoice Default', 'INV-{{{year}}}-{{{id}}}', 42, 4);
+INSERT INTO ip_settings (setting_key, setting_value) VALUES ('default_language', 'english'), ('currency_symbol', 'EUR');
+`;
+
+/** Where screenshots go: DBSYNC_ARTEFACTS_DIR, or a new folder in the system's temporary folder (kept after the run). */
+function artefactDir(): string {
+  const dir = process.env.DBSYNC_ARTEFACTS_DIR ?? path.join(os.tmpdir(), `git-dbsync-artefacts-ui-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
+  let server: MariaDbServer;
+  let conn: Connection;
+  let repo: string;
+  let env: NodeJS.ProcessEnv;
+  let ui: Background;
+  let url: string;
+  let origin: string;
+  let token: string;
+  /** Commits by step, and ip_clients as the database had it right after the client was added. */
+  const commits: Record<string, string> = {};
+  let clientsThen: Array<[string, string]>;
+
+  const sync = (step: string) => {
+    const r = cli(['sync'], env);
+    assert.equal(r.code, 0, `sync failed: ${r.stderr}`);
+    commits[step] = git(repo, ['rev-parse', 'HEAD']).trim();
+  };
+  const get = (p: string, cookie?: string, method = 'GET') =>
+    fetch(origin + p, { method, redirect: 'manual', headers: cookie ? { cookie: `dbsync_ui=${cookie}` } : {} });
+
+  before(async () => {
+    server = await MariaDbServer.start();
+    conn = await server.connect(DB);
+    await conn.query("SET SESSION sql_mode='NO_ENGINE_SUBSTITUTION'");
+    await conn.query(SCHEMA);
+    await conn.query(SEED);
+    repo = tempDir();
+    env = baseEnv({ ...server.env(DB), PROJECT_DIR: repo, DBSYNC_SECRET_POLICY: 'ip_users.user_email=keep' });
+    sync('first');
+    await conn.query(
+      "INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name, client_active) VALUES (1, NOW(), NOW(), 'ACME Ltd', 1)",
+    );
+    sync('client');
+    clientsThen = (
+      (await conn.query('SELECT client_id, client_name FROM ip_clients ORDER BY client_id'))[0] as Array<{ client_id: number; client_name: string }>
+    ).map((r) => [String(r.client_id), `'${r.client_name}'`]);
+    await conn.query(
+      "INSERT INTO ip_invoices (invoice_id, user_id, client_id, invoice_group_id, invoice_status_id, invoice_date_created, invoice_date_modified, invoice_date_due, invoice_number, invoice_terms, invoice_url_key) VALUES (1, 1, 1, 1, 1, '2026-01-10', NOW(), '2026-01-24', 'INV-2026-0042', 'Payable within 14 days', 'k1')",
+    );
+    await conn.query('INSERT INTO ip_invoice_amounts (invoice_amount_id, invoice_id, invoice_sign) VALUES (1, 1, 1)');
+    await conn.query(
+      "INSERT INTO ip_invoice_items (item_id, invoice_id, item_date_added, item_name, item_quantity, item_price, item_order) VALUES (1, 1, '2026-01-10', 'Consulting', 1, 100.00, 1)",
+    );
+    sync('invoice');
+    await conn.query('UPDATE ip_invoices SET invoice_status_id = 2 WHERE invoice_id = 1');
+    sync('sent');
+    await conn.query(
+      "INSERT INTO ip_clients (client_id, client_date_created, client_date_modified, client_name, client_active) VALUES (2, NOW(), NOW(), 'Beta GmbH', 1)",
+    );
+    await conn.query("UPDATE ip_clients SET client_name = 'ACME Limited' WHERE client_id = 1");
+    await conn.query(
+      "INSERT INTO ip_payments (payment_id, invoice_id, payment_method_id, payment_date, payment_amount, payment_note) VALUES (1, 1, 1, '2026-01-20', 100.00, '')",
+    );
+    await conn.query('UPDATE ip_invoices SET invoice_status_id = 4 WHERE invoice_id = 1');
+    sync('paid');
+    // The kept secret is in the repository in clear: the page must still not show it (the test can fail).
+    assert.ok(git(repo, ['show', 'HEAD:database/data/ip_users.sql']).includes(KEPT_EMAIL));
+    assert.ok(!git(repo, ['show', 'HEAD:database/data/ip_users.sql']).includes(HASH), 'the hash is redacted in the files');
+
+    // The page needs no database settings: only the repository (and the same secret settings).
+    ui = background(['ui'], baseEnv({ PROJECT_DIR: repo, DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_SECRET_POLICY: 'ip_users.user_email=keep' }));
+    await waitFor('the address', () => /history page: (http:\S+)/.test(ui.stdout()), 30_000);
+    url = /history page: (http:\S+)/.exec(ui.stdout())![1]!;
+    const u = new URL(url);
+    origin = u.origin;
+    token = u.searchParams.get('token')!;
+    assert.ok(token.length >= 32, url);
+  });
+  after(async () => {
+    await ui?.kill();
+    await conn?.end();
+    await server?.destroy();
+  });
+
+  it('refuses every request without the token, moves the token into a cookie, only reads', async () => {
+    for (const p of ['/', '/style.css', `/commit/${commits.paid}`, '/record?table=ip_invoices&key=1', '/asof']) {
+      const r = await get(p);
+      assert.equal(r.status, 403, p);
+      assert.ok(!(await r.text()).includes('INV-2026-0042'), `nothing of the history on ${p}`);
+    }
+    assert.equal((await get('/', 'x'.repeat(token.length))).status, 403, 'a wrong token of the right length');
+    const first = await get(`/?token=${token}&page=0`);
+    assert.equal(first.status, 303);
+    assert.equal(first.headers.get('location'), '/?page=0', 'the token leaves the address');
+    assert.equal(first.headers.get('set-cookie'), `dbsync_ui=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    assert.equal((await get('/', token)).status, 200);
+    assert.equal((await get('/', token, 'POST')).status, 405, 'read-only');
+    assert.equal((await get('/', undefined, 'POST')).status, 403);
+    assert.ok(!ui.stderr().includes(token), 'the token is not in the log');
+    assert.equal(ui.stdout().split(token).length, 2, 'the token is printed once');
+    assert.equal(git(repo, ['status', '--porcelain']), '', 'the page wrote nothing into the repository');
+  });
+
+  it('shows no secret in any page, with or without a browser (redacted ones as the file has them, a kept one hidden)', async () => {
+    const seen: string[] = [];
+    for (const p of [
+      '/',
+      `/commit/${commits.first}`,
+      `/commit/${commits.paid}`,
+      '/record?table=ip_users&key=1',
+      `/asof?at=${commits.first}&table=ip_users`,
+      '/asof?table=ip_users',
+      '/asof?table=ip_settings',
+    ]) {
+      const r = await get(p, token);
+      assert.equal(r.status, 200, p);
+      const text = await r.text();
+      for (const secret of [HASH, SALT, KEPT_EMAIL]) assert.ok(!text.includes(secret), `${p} shows a secret`);
+      seen.push(text);
+    }
+    assert.ok(
+      seen.some((t) => t.includes('<td data-column="user_email">[secret]</td>')),
+      'the kept one is there, hidden',
+    );
+    assert.ok(seen.some((t) => t.includes('<td data-column="user_password">&#39;dbsync:redacted&#39;</td>')));
+  });
+
+  it('watch serves the same page when DBSYNC_UI_ADDR is set, with DBSYNC_UI_TOKEN, and stops it with the loop', async () => {
+    const fixed = 'watch-token-0123456789abcdef';
+    const watch = background(['watch'], { ...env, POLL_INTERVAL: '0.2', DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_UI_TOKEN: fixed });
+    try {
+      await waitFor('the address', () => /history page: (http:\S+)/.test(watch.stdout()), 30_000);
+      const at = new URL(/history page: (http:\S+)/.exec(watch.stdout())![1]!);
+      assert.equal(at.searchParams.get('token'), fixed);
+      const home = await fetch(`${at.origin}/`, { headers: { cookie: `dbsync_ui=${fixed}` } });
+      assert.equal(home.status, 200);
+      assert.ok((await home.text()).includes('Invoice INV-2026-0042 (ACME Ltd): status draft -&#62; sent'));
+      assert.equal((await fetch(`${at.origin}/`)).status, 403);
+      await watch.waitForLog(/watching database/);
+      assert.ok(!watch.stderr().includes(fixed), 'the token is not in the log');
+      watch.child.kill('SIGTERM');
+      assert.equal(await watch.waitExit(60_000), 0);
+      await assert.rejects(fetch(`${at.origin}/`), 'the page stops with watch');
+    } finally {
+      await watch.kill();
+    }
+  });
+
+  const browserSkip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium): browser checks skipped`;
+  it('shows the timeline, a commit, a record and a table as of a commit in Chromium; no secret in any page', { skip: browserSkip }, async () => {
+    const { chromium } = await import('playwright-core');
+    const shots = artefactDir();
+    console.log(`ui screenshots: ${shots}`);
+    const context = await chromium.launchPersistentContext(tempDir('dbsync-chromium-'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1100, height: 800 },
+    });
+    const pages: Array<[string, string]> = [];
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const visit = async (name: string, p: string) => {
+        const r = await page.goto(p.startsWith('http') ? p : origin + p);
+        assert.equal(r?.status(), 200, `${name}: ${p}`);
+        pages.push([name, await page.content()]);
+        await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+      };
+
+      // Timeline: the printed address (with its token) once; the cookie does the rest.
+      await visit('timeline', url);
+      assert.equal(new URL(page.url()).search, '', 'the token left the address bar');
+      const subjects = await page.$$eval('ol.commits li a', (as) => as.map((a) => a.textContent));
+      assert.deepEqual(subjects, git(repo, ['log', '--format=%s']).trim().split('\n'), 'every commit, newest first, with its subject');
+      assert.ok(subjects.includes('Invoice INV-2026-0042 (ACME Ltd): status draft -> sent'), subjects.join('\n'));
+      assert.match((await page.textContent('#verdict')) ?? '', /^OK: last snapshot/);
+      assert.equal(await page.locator('.chart rect').count(), 30, 'a bar per day');
+      // Filters: a table, and a text.
+      await visit('timeline-filtered', '/?table=ip_payments');
+      assert.deepEqual(
+        await page.$$eval('ol.commits li a', (as) => as.map((a) => a.getAttribute('href'))),
+        [`/commit/${commits.paid}`, `/commit/${commits.first}`],
+        'the payment, and the first snapshot that made the table',
+      );
+      await visit('timeline-text', '/?q=acme+ltd');
+      assert.equal(await page.locator('ol.commits li').count(), 3, 'the client, the invoice, its status change');
+
+      // A commit: the changed cell by column name, highlighted, and the row in the profile's words.
+      await visit('commit', `/commit/${commits.sent}`);
+      const cell = page.locator('section[data-table="ip_invoices"] td.changed[data-column="invoice_status_id"]');
+      assert.equal(await cell.locator('del').textContent(), '1');
+      assert.equal(await cell.locator('ins').textContent(), '2');
+      assert.match((await page.textContent('section[data-table="ip_invoices"] .words')) ?? '', /^Invoice INV-2026-0042 \(ACME Ltd\): status draft -> sent/);
+      await visit('commit-paid', `/commit/${commits.paid}`);
+      assert.equal(await page.locator('section[data-table="ip_payments"] tr.added').count(), 1);
+      assert.equal(await page.locator('section[data-table="ip_clients"] td.changed[data-column="client_name"] ins').textContent(), "'ACME Limited'");
+
+      // A record, reached from the commit page: each version, newest first.
+      await page.click('section[data-table="ip_invoices"] td a');
+      assert.match(page.url(), /\/record\?table=ip_invoices&key=1$/);
+      await visit('record', page.url());
+      const versions = await page.$$eval('li.version', (li) => li.map((l) => [l.getAttribute('data-commit'), l.className]));
+      assert.deepEqual(versions, [
+        [commits.paid, 'version changed'],
+        [commits.sent, 'version changed'],
+        [commits.invoice, 'version added'],
+      ]);
+
+      // The same versions as `git-dbsync history` finds by comparing every commit of the table.
+      await visit('record-client', '/record?table=ip_clients&key=1');
+      const cliVersions = cli(['history', 'ip_clients', '1'], baseEnv({ PROJECT_DIR: repo }))
+        .stdout.split('\n')
+        .filter((l) => /^\d{4}-/.test(l))
+        .map((l) => l.split(/\s+/)[1]);
+      const pageVersions = await page.$$eval('li.version', (li) => li.map((l) => l.getAttribute('data-commit')!.slice(0, 12)));
+      assert.deepEqual(pageVersions, cliVersions);
+      assert.equal(pageVersions.length, 2, 'added, renamed');
+
+      // As of the commit that added the first client: ip_clients as the database had it then.
+      await visit('as-of', `/asof?at=${commits.client}&table=ip_clients`);
+      const rows = await page.$$eval('table.as-of tbody tr', (trs) =>
+        trs.map((tr) => [tr.querySelector('td[data-column="client_id"]')?.textContent, tr.querySelector('td[data-column="client_name"]')?.textContent]),
+      );
+      assert.deepEqual(rows, clientsThen);
+      await visit('as-of-now', '/asof?table=ip_users');
+      assert.equal(await page.locator('table.as-of td[data-column="user_email"]').textContent(), '[secret]');
+      assert.equal(await page.locator('table.as-of td[data-column="user_password"]').textContent(), "'dbsync:redacted'");
+      await visit('as-of-first', `/asof?at=${commits.first}&table=ip_users`);
+      await visit('record-user', '/record?table=ip_users&key=1');
+      assert.equal(await page.locator('li.version').count(), 1);
+      await page.setViewportSize({ width: 390, height: 844 });
+      await visit('timeline-phone', '/');
+    } finally {
+      await context.close();
+    }
+    for (const [name, text] of pages) for (const secret of [HASH, SALT, KEPT_EMAIL]) assert.ok(!text.includes(secret), `${name} shows a secret`);
+    assert.ok(pages.length >= 10);
+  });
+
+  it('ui --allow-restore: the plan first, then the table restore on a POST with the token and the CSRF token only', async () => {
+    const fixed = 'restore-token-0123456789abcdef';
+    const restoring = background(['ui', '--allow-restore'], { ...env, DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_UI_TOKEN: fixed });
+    try {
+      await waitFor('the address', () => /history page: (http:\S+)/.test(restoring.stdout()), 30_000);
+      const at = new URL(/history page: (http:\S+)/.exec(restoring.stdout())![1]!).origin;
+      const cookie = { cookie: `dbsync_ui=${fixed}` };
+      const before = git(repo, ['rev-parse', 'HEAD']).trim();
+      const commitPage = await (await fetch(`${at}/commit/${commits.client}`, { headers: cookie })).text();
+      assert.ok(commitPage.includes(`/restore?at=${commits.client}&#38;table=ip_clients`), 'the commit page offers it');
+      const planPage = await fetch(`${at}/restore?at=${commits.client}&table=ip_clients`, { headers: cookie });
+      assert.equal(planPage.status, 200);
+      const plan = await planPage.text();
+      assert.match(plan, /would replace 1 table\(s\): ip_clients/);
+      assert.ok(plan.includes('&#39;ACME Limited&#39;</del> → <ins>&#39;ACME Ltd&#39;'), 'the name changed back, by column');
+      assert.match(plan, /Lost \(rows added since/);
+      const csrf = /name="csrf" value="([^"]+)"/.exec(plan)![1]!;
+      const post = (body: Record<string, string>, headers: Record<string, string>) =>
+        fetch(`${at}/restore`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams(body),
+        });
+      const form = { csrf, at: commits.client!, table: 'ip_clients' };
+      assert.equal((await post(form, {})).status, 403, 'no token');
+      assert.equal((await post({ ...form, csrf: 'x'.repeat(csrf.length) }, cookie)).status, 403, 'a wrong CSRF token');
+      assert.equal((await post({ at: form.at, table: form.table }, cookie)).status, 403, 'no CSRF token');
+      assert.equal((await post(form, { ...cookie, origin: 'http://evil.example' })).status, 403, 'another origin');
+      assert.equal(git(repo, ['rev-parse', 'HEAD']).trim(), before, 'nothing happened yet');
+      const done = await post(form, cookie);
+      assert.equal(done.status, 200);
+      assert.match(await done.text(), /ip_clients restored\. Recorded as/);
+      const now = (
+        (await conn.query('SELECT client_id, client_name FROM ip_clients ORDER BY client_id'))[0] as Array<{ client_id: number; client_name: string }>
+      ).map((r) => [String(r.client_id), `'${r.client_name}'`]);
+      assert.deepEqual(now, clientsThen, 'exactly the rows of that commit');
+      assert.notEqual(git(repo, ['rev-parse', 'HEAD']).trim(), before, 'a commit records the restored state');
+      assert.equal(git(repo, ['diff', '--stat', commits.client!, 'HEAD', '--', 'database/data/ip_clients.sql']), '', 'the table file as in that commit');
+      assert.equal(git(repo, ['diff', '--stat', before, 'HEAD', '--', 'database/data/ip_invoices.sql']), '', 'other tables untouched');
+      assert.ok(!restoring.stderr().includes(fixed) && !restoring.stderr().includes(csrf), 'no token in the log');
+    } finally {
+      await restoring.kill();
+    }
+  });
+});
