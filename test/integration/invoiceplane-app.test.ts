@@ -278,8 +278,33 @@ const DAY: Step[] = [
   { action: 'user password change', run: (u) => u.changePassword('N3w-Passw0rd!'), commits: 1, subject: () => exactly('User "Admin": password changed') },
   { action: 'delete product', run: (u) => u.deleteProduct('Support hour'), commits: 1, subject: () => exactly('Product "Support hour" deleted') },
   { action: 'delete client', run: (u) => u.deleteClient('globex'), commits: 1, subject: () => /^Quote \S+ \(Globex\) deleted; Client "Globex" deleted$/ },
+  {
+    action: 'Save an invoice without changing it',
+    run: (u) => u.saveInvoice('inv2'),
+    commits: 1,
+    subject: async (u) => exactly(`Invoice ${await u.invoiceNumber('inv2')} (ACME) saved without changes`),
+  },
+  {
+    action: 'an administrator adds a column (ALTER TABLE outside InvoicePlane)',
+    run: () => alter('ALTER TABLE ip_invoices ADD COLUMN invoice_po_number VARCHAR(64) NULL'),
+    commits: 1,
+    subject: () => exactly('Schema: ip_invoices added column invoice_po_number'),
+    body: /^ip_invoices: schema changed \(added column invoice_po_number\), 0 added, (\d+) changed \(\1 by the schema change\), 0 deleted$/m,
+  },
   { action: 'log out', run: (u) => u.logout(), commits: 0 },
 ];
+
+/** The app of the running test, for the step that changes its schema by hand. */
+let running: InvoicePlaneApp | undefined;
+
+async function alter(sql: string): Promise<void> {
+  const c = await running!.db.connect(IP_DB);
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
 
 describe('the real InvoicePlane under watch', { skip: skip ?? false }, () => {
   let app: InvoicePlaneApp | undefined;
@@ -291,6 +316,7 @@ describe('the real InvoicePlane under watch', { skip: skip ?? false }, () => {
 
   it('setup and a day of use: one commit per user action, in InvoicePlane words; none for log-in, browsing, log-out', async () => {
     app = await InvoicePlaneApp.start();
+    running = app;
     const repo = tempDir();
     watch = await startWatch(app, repo);
     await waitFor('the first snapshot (empty database)', () => commitCount(repo) === 1, 30_000);
