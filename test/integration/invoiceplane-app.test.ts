@@ -310,62 +310,65 @@ async function alter(sql: string): Promise<void> {
   }
 }
 
-describe('the real InvoicePlane under watch', { skip: skip ?? false }, () => {
-  let app: InvoicePlaneApp | undefined;
-  let watch: Background | undefined;
-  after(async () => {
-    await watch?.kill();
-    await app?.stop();
+// One suite, so that a machine without the app or PHP prints one skip line.
+describe('InvoicePlane 1.7.0, end to end', { skip: skip ?? false }, () => {
+  describe('the real InvoicePlane under watch', () => {
+    let app: InvoicePlaneApp | undefined;
+    let watch: Background | undefined;
+    after(async () => {
+      await watch?.kill();
+      await app?.stop();
+    });
+
+    it('setup and a day of use: one commit per user action, in InvoicePlane words; none for log-in, browsing, log-out', async () => {
+      app = await InvoicePlaneApp.start();
+      running = app;
+      const repo = tempDir();
+      watch = await startWatch(app, repo);
+      await waitFor('the first snapshot (empty database)', () => commitCount(repo) === 1, 30_000);
+      const user = new InvoicePlaneUser(app.baseUrl, app.setupDatabase);
+      const outcomes = await drive([...SETUP, ...DAY], user, repo, watch, app);
+      writeReport(repo, outcomes, watch);
+    });
   });
 
-  it('setup and a day of use: one commit per user action, in InvoicePlane words; none for log-in, browsing, log-out', async () => {
-    app = await InvoicePlaneApp.start();
-    running = app;
-    const repo = tempDir();
-    watch = await startWatch(app, repo);
-    await waitFor('the first snapshot (empty database)', () => commitCount(repo) === 1, 30_000);
-    const user = new InvoicePlaneUser(app.baseUrl, app.setupDatabase);
-    const outcomes = await drive([...SETUP, ...DAY], user, repo, watch, app);
-    writeReport(repo, outcomes, watch);
-  });
-});
+  describe('the real InvoicePlane with sessions in the database', () => {
+    let app: InvoicePlaneApp | undefined;
+    let watch: Background | undefined;
+    after(async () => {
+      await watch?.kill();
+      await app?.stop();
+    });
 
-describe('the real InvoicePlane with sessions in the database', { skip: skip ?? false }, () => {
-  let app: InvoicePlaneApp | undefined;
-  let watch: Background | undefined;
-  after(async () => {
-    await watch?.kill();
-    await app?.stop();
-  });
-
-  it('ip_sessions written on nearly every request makes no commit of its own', async () => {
-    app = await InvoicePlaneApp.start();
-    const repo = tempDir();
-    const user = new InvoicePlaneUser(app.baseUrl, app.setupDatabase);
-    await user.setupLanguage();
-    await user.setupInstallTables();
-    await user.setupUpgradeTables();
-    await user.setupCreateUser();
-    app.useDatabaseSessions();
-    watch = await startWatch(app, repo);
-    await waitFor('the first snapshot', () => commitCount(repo) === 1, 30_000);
-    // A shorter day: the requests that write ip_sessions without changing anything else, and a few that do.
-    const day = DAY.filter((s) =>
-      [
-        'failed log-in',
-        'log in',
-        'create client',
-        'create invoice (draft: its number is assigned)',
-        'mark sent',
-        'browse (lists, invoice view)',
-        'log out',
-      ].includes(s.action),
-    );
-    const sessionsBefore = await sessionRows(app);
-    const outcomes = await drive(day, user, repo, watch, app);
-    assert.ok((await sessionRows(app)) !== sessionsBefore, 'InvoicePlane wrote ip_sessions during the day');
-    assert.match(git(repo, ['show', '--stat', '--format=', 'HEAD']), /ip_invoices/);
-    writeReport(repo, outcomes, watch, '-db-sessions');
+    it('ip_sessions written on nearly every request makes no commit of its own', async () => {
+      app = await InvoicePlaneApp.start();
+      const repo = tempDir();
+      const user = new InvoicePlaneUser(app.baseUrl, app.setupDatabase);
+      await user.setupLanguage();
+      await user.setupInstallTables();
+      await user.setupUpgradeTables();
+      await user.setupCreateUser();
+      app.useDatabaseSessions();
+      watch = await startWatch(app, repo);
+      await waitFor('the first snapshot', () => commitCount(repo) === 1, 30_000);
+      // A shorter day: the requests that write ip_sessions without changing anything else, and a few that do.
+      const day = DAY.filter((s) =>
+        [
+          'failed log-in',
+          'log in',
+          'create client',
+          'create invoice (draft: its number is assigned)',
+          'mark sent',
+          'browse (lists, invoice view)',
+          'log out',
+        ].includes(s.action),
+      );
+      const sessionsBefore = await sessionRows(app);
+      const outcomes = await drive(day, user, repo, watch, app);
+      assert.ok((await sessionRows(app)) !== sessionsBefore, 'InvoicePlane wrote ip_sessions during the day');
+      assert.match(git(repo, ['show', '--stat', '--format=', 'HEAD']), /ip_invoices/);
+      writeReport(repo, outcomes, watch, '-db-sessions');
+    });
   });
 });
 
