@@ -6,6 +6,10 @@ export interface TableChange {
   /** 'added' / 'dropped' table, or its definition changed. */
   readonly schema: 'added' | 'dropped' | 'changed' | null;
   readonly rows: RowCounts;
+  /** A changed definition in words (`added column invoice_po_number`), when both texts were at hand. */
+  readonly schemaWords?: string;
+  /** Of the changed rows, those whose only differences are in the columns the schema change touched. */
+  readonly bySchema?: number;
 }
 
 export interface ObjectChange {
@@ -29,8 +33,12 @@ export interface ChangeSummary {
   /** The change in the application's words (a profile's message rules); absent without a profile. */
   readonly described?: {
     readonly items: readonly string[];
+    /** `items` without their side details (fields that changed with a status): used when the full items do not fit. */
+    readonly brief?: readonly string[];
     /** Tables fully told by `items`: left out of the subject's generic part (their counts stay in the body). */
     readonly covered: ReadonlySet<string>;
+    /** An upgrade or installation of the application: the whole subject; the items go to the body. */
+    readonly headline?: string;
   };
 }
 
@@ -39,6 +47,8 @@ function rowsShort(r: RowCounts): string {
 }
 
 function tableShort(t: TableChange): string {
+  // Rows a schema change rewrote are in the body; the subject names the change itself.
+  if (t.schema === 'changed' && t.schemaWords) return `Schema: ${t.table} ${t.schemaWords}`;
   const parts = [t.table];
   if (t.schema === 'added') parts.push('(new table)');
   else if (t.schema === 'dropped') parts.push('(dropped)');
@@ -80,27 +90,55 @@ function filesShort(s: ChangeSummary): string | null {
  * then the generic part of whatever they do not tell (other tables, schema changes, objects).
  */
 export function commitSubject(s: ChangeSummary): string {
+  if (s.described?.headline) return `${s.described.headline}${schemaCounts(s.tables)}`;
+  // Schema changes first: they are rare and change what every later commit means.
+  const schema = s.tables.filter((t) => t.schema === 'changed' && t.schemaWords).map(tableShort);
+  const others = s.tables.filter((t) => !(t.schema === 'changed' && t.schemaWords));
   if (s.described && s.described.items.length > 0) {
     const { items, covered } = s.described;
-    const rest = s.tables
+    const rest = others
       .filter((t) => !covered.has(t.table) || t.schema !== null)
       .map((t) => (covered.has(t.table) ? tableShort({ ...t, rows: { added: 0, changed: 0, deleted: 0 } }) : tableShort(t)));
-    return shortList([...items, ...rest, ...s.objects.map(objectShort), ...[filesShort(s)].filter((f): f is string => f !== null)], '; ');
+    const tail = [...rest, ...s.objects.map(objectShort), ...[filesShort(s)].filter((f): f is string => f !== null)];
+    const full = shortList([...schema, ...items, ...tail], '; ');
+    // Events before details: when the full items are cut, their details go first (a payment is never cut off).
+    if (!s.described.brief || !/ and \d+ more$/.test(full)) return full;
+    return shortList([...schema, ...s.described.brief, ...tail], '; ');
   }
-  const items = [...s.tables.map(tableShort), ...s.objects.map(objectShort), ...[filesShort(s)].filter((f): f is string => f !== null)];
+  const items = [...schema, ...others.map(tableShort), ...s.objects.map(objectShort), ...[filesShort(s)].filter((f): f is string => f !== null)];
   if (items.length === 0) return 'snapshot';
   return shortList(items, ', ');
 }
 
-/** The whole message: subject, one line per table/object with its counts, and the time. */
+/** ` (10 tables added, 25 changed)` after an upgrade's headline. */
+function schemaCounts(tables: readonly TableChange[]): string {
+  const n = (k: TableChange['schema']) => tables.filter((t) => t.schema === k).length;
+  const parts = [n('added') ? `${n('added')} tables added` : '', n('changed') ? `${n('changed')} changed` : '', n('dropped') ? `${n('dropped')} dropped` : ''];
+  const text = parts.filter(Boolean).join(', ');
+  return text ? ` (${text})` : '';
+}
+
+/**
+ * The whole message: subject, one line per table/object with its counts (and what a schema change
+ * did, and how many rows it rewrote), the items an upgrade's headline stood for, and the time.
+ */
 export function commitMessage(s: ChangeSummary, takenAt: Date): string {
   const body: string[] = [];
   for (const t of s.tables) {
-    const what = t.schema === 'added' ? 'new table, ' : t.schema === 'dropped' ? 'table dropped, ' : t.schema === 'changed' ? 'schema changed, ' : '';
-    body.push(`${t.table}: ${what}${t.rows.added} added, ${t.rows.changed} changed, ${t.rows.deleted} deleted`);
+    const what =
+      t.schema === 'added'
+        ? 'new table, '
+        : t.schema === 'dropped'
+          ? 'table dropped, '
+          : t.schema === 'changed'
+            ? `schema changed${t.schemaWords ? ` (${t.schemaWords})` : ''}, `
+            : '';
+    const bySchema = t.bySchema ? ` (${t.bySchema} by the schema change)` : '';
+    body.push(`${t.table}: ${what}${t.rows.added} added, ${t.rows.changed} changed${bySchema}, ${t.rows.deleted} deleted`);
   }
   for (const o of s.objects) body.push(`${o.type} ${o.name}: ${o.change}`);
   for (const f of s.files?.changes ?? []) body.push(`file ${f.path}: ${f.change}`);
   for (const reason of s.files?.skipped ?? []) body.push(`file ${reason}`);
-  return `${commitSubject(s)}\n\n${body.join('\n')}\n\nSnapshot taken ${takenAt.toISOString()}\n`;
+  const told = s.described?.headline ? `\n\n${s.described.items.map((i) => `- ${i}`).join('\n')}` : '';
+  return `${commitSubject(s)}\n\n${body.join('\n')}${told}\n\nSnapshot taken ${takenAt.toISOString()}\n`;
 }

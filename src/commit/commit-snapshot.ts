@@ -14,6 +14,7 @@ import { diffRowSources, type LineSource, type RowLineChanges } from './row-diff
 import { diffChunks, type ChunkBytes } from './diff-chunks.js';
 import { describeChanges, type ChangedRow } from './describe-changes.js';
 import { rowOfLine, SnapshotRows } from './snapshot-rows.js';
+import { schemaWords } from './schema-words.js';
 import type { Profile } from '../profile/profile.js';
 
 export interface CommitResult {
@@ -113,7 +114,10 @@ async function summarizeWith(
 ): Promise<ChangeSummary> {
   const prefix = snapshotPrefix(opts);
   const byFile = new Map(opts.tables.map((t) => [encodeTableFileName(t.name), t]));
-  const tables = new Map<string, { name: string; schema: TableChange['schema']; rows: TableChange['rows'] }>();
+  const tables = new Map<
+    string,
+    { name: string; schema: TableChange['schema']; rows: TableChange['rows']; schemaWords?: string; schemaColumns?: ReadonlySet<string>; bySchema?: number }
+  >();
   const objects: ObjectChange[] = [];
   const rules = opts.profile?.messages;
   const described = new Set(rules ? [...rules.entities, ...rules.children, ...rules.keyValues].map((r) => r.table) : []);
@@ -151,7 +155,16 @@ async function summarizeWith(
     const rel = full.slice(prefix.length);
     const schema = /^tables\/(.+)\.sql$/.exec(rel);
     if (schema) {
-      (await entryOf(schema[1]!)).schema = status === 'A' ? 'added' : status === 'D' ? 'dropped' : 'changed';
+      const entry = await entryOf(schema[1]!);
+      entry.schema = status === 'A' ? 'added' : status === 'D' ? 'dropped' : 'changed';
+      if (entry.schema === 'changed') {
+        const [before, after] = [await oldText(full), await newText(rel)];
+        if (before && after) {
+          const w = schemaWords(before, after);
+          entry.schemaWords = w.words;
+          entry.schemaColumns = w.columns;
+        }
+      }
       continue;
     }
     const table = dataFileTable(rel);
@@ -207,12 +220,30 @@ async function summarizeWith(
         for (const l of lines.deleted) list.push({ before: rowOfLine(l, oldCols), after: null });
         // A line that does not fit its columns (read by name) leaves the table to the generic part of the subject.
         const fits = list.every((c, i) => (i < lines.added.length ? c.after : i < lines.added.length + lines.changed.length ? c.before && c.after : c.before));
-        if (fits) rowChanges.set(name, list);
+        // Rows a schema change rewrote (a column added to every row) are told by the schema change, in the body.
+        const altered = entry.schemaColumns;
+        const bySchema = (c: ChangedRow) =>
+          altered !== undefined &&
+          c.before !== null &&
+          c.after !== null &&
+          Object.keys({ ...c.before, ...c.after }).every((k) => c.before![k] === c.after![k] || altered.has(k));
+        const own = altered ? list.filter((c) => !bySchema(c)) : list;
+        if (altered && own.length < list.length) entry.bySchema = list.length - own.length;
+        if (fits && own.length > 0) rowChanges.set(name, own);
       }
     }
   }
   const list = [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const summary = { tables: list.map((t) => ({ table: t.name, schema: t.schema, rows: t.rows })), objects };
+  const summary = {
+    tables: list.map((t) => ({
+      table: t.name,
+      schema: t.schema,
+      rows: t.rows,
+      ...(t.schemaWords ? { schemaWords: t.schemaWords } : {}),
+      ...(t.bySchema ? { bySchema: t.bySchema } : {}),
+    })),
+    objects,
+  };
   if (!opts.profile || rowChanges.size === 0 || describedRows > MAX_DESCRIBED_ROWS) return summary;
   return { ...summary, described: await describeRows(opts, opts.profile, head, rowChanges) };
 }

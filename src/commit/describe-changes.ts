@@ -1,4 +1,4 @@
-import type { ChildRule, EntityRule, MessageRules } from '../profile/message-rules.js';
+import type { ChildRule, EntityRule, KeyValueRule, MessageRules, VersionRule } from '../profile/message-rules.js';
 import type { SecretRule } from '../secrets/secret-rule.js';
 import { displayText, literalText } from '../snapshot/sql-literal.js';
 
@@ -35,6 +35,10 @@ export interface DescribeInput {
 export interface ChangeDescription {
   /** Subject items in the application's words, e.g. `Invoice INV-1 (ACME Ltd): status draft -> sent`. */
   readonly items: readonly string[];
+  /** The same items without the fields that changed beside an event or status (for a subject that would be cut). */
+  readonly brief: readonly string[];
+  /** `InvoicePlane upgraded 1.5.7 -> 1.6.4` when the application's version table grew (see VersionRule). */
+  readonly headline?: string;
   /** Tables whose every changed row is told by `items` (the others keep their generic counts in the subject). */
   readonly covered: ReadonlySet<string>;
 }
@@ -141,12 +145,20 @@ export async function describeChanges(input: DescribeInput): Promise<ChangeDescr
   const names = await fetchLookups([...entities.values()], lookup);
 
   const items: string[] = [];
+  const brief: string[] = [];
   // "totals changed" follows from something else; it is said only when nothing else is.
   const quietOnly: string[] = [];
-  const ordered = [...entities.values()].sort((a, b) => a.order - b.order || a.key.localeCompare(b.key, 'en', { numeric: true }));
+  // Events before edits: rows added or deleted (a payment) come before rows that changed (the invoice it paid).
+  const rank = (s: EntityState) => (s.change && kindOf(s.change) !== 'changed' ? 0 : 1);
+  const ordered = [...entities.values()].sort((a, b) => rank(a) - rank(b) || a.order - b.order || a.key.localeCompare(b.key, 'en', { numeric: true }));
   for (const s of ordered) {
     const item = renderEntity(s, names, rules.children, secret);
-    if (item !== null) (item.quiet ? quietOnly : items).push(item.text);
+    if (item === null) continue;
+    if (item.quiet) quietOnly.push(item.text);
+    else {
+      items.push(item.text);
+      brief.push(item.brief ?? item.text);
+    }
   }
 
   // 4. Key/value tables: the keys, never the values.
@@ -158,16 +170,65 @@ export async function describeChanges(input: DescribeInput): Promise<ChangeDescr
       continue;
     }
     covered.add(kv.table);
-    if (secret(kv.table, kv.keyColumn)) {
-      items.push(kv.title);
-      continue;
-    }
-    const keys = [...new Set(list.map((c) => displayText(textOf(rowOf(c), kv.keyColumn))))];
-    const shown = keys.slice(0, KEYS_SHOWN).join(', ');
-    items.push(`${kv.title}: ${shown}${keys.length > KEYS_SHOWN ? ` and ${keys.length - KEYS_SHOWN} more` : ''}`);
+    const text = secret(kv.table, kv.keyColumn) ? kv.title : keyValueItem(kv, list);
+    items.push(text);
+    brief.push(text);
   }
   for (const t of uncovered) covered.delete(t);
-  return { items: items.length > 0 ? items : quietOnly, covered };
+  const headline = rules.versions ? await versionHeadline(rules.versions, changes.get(rules.versions.table) ?? [], lookup) : null;
+  return {
+    items: items.length > 0 ? items : quietOnly,
+    brief: items.length > 0 ? brief : quietOnly,
+    covered,
+    ...(headline ? { headline } : {}),
+  };
+}
+
+/** `Settings changed: key1, key2`; keys added with their default value are counted, not named (see KeyValueRule.defaults). */
+function keyValueItem(kv: KeyValueRule, list: readonly ChangedRow[]): string {
+  const isDefault = (c: ChangedRow): boolean => {
+    if (!kv.defaults || c.before !== null || c.after === null) return false;
+    const value = textOf(c.after, kv.defaults.valueColumn);
+    return value === '' || value === '0' || kv.defaults.values[textOf(c.after, kv.keyColumn)] === value;
+  };
+  const defaults = list.filter(isDefault).length;
+  const keys = [...new Set(list.filter((c) => !isDefault(c)).map((c) => displayText(textOf(rowOf(c), kv.keyColumn))))];
+  const stored = defaults > 0 ? `${defaults} ${defaults === 1 ? 'default' : 'defaults'} stored` : '';
+  if (keys.length === 0) return `${kv.title.replace(/ changed$/, '')}: ${stored}`;
+  const shown = keys.slice(0, KEYS_SHOWN).join(', ');
+  return `${kv.title}: ${shown}${keys.length > KEYS_SHOWN ? ` and ${keys.length - KEYS_SHOWN} more` : ''}${stored ? ` (${stored})` : ''}`;
+}
+
+/** Versions compared part by part as numbers (1.10.0 after 1.9.2). */
+function compareVersions(a: string, b: string): number {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * `App upgraded A -> B` from the rows added to the version table: B is the highest version added,
+ * A the version of the row just before the first added one (keys count up), `App B installed` when
+ * there is none. Null when no version row was added.
+ */
+async function versionHeadline(rule: VersionRule, list: readonly ChangedRow[], lookup: RowLookup): Promise<string | null> {
+  const re = new RegExp(rule.pattern);
+  const versionOf = (row: Row | null) => re.exec(textOf(row, rule.column))?.[1] ?? null;
+  const added = list.filter((c) => c.before === null && c.after !== null);
+  const versions = added.map((c) => versionOf(c.after)).filter((v): v is string => v !== null);
+  if (versions.length === 0) return null;
+  const to = versions.sort(compareVersions).at(-1)!;
+  const firstKey = Math.min(...added.map((c) => Number(textOf(c.after, rule.key))));
+  let from: string | null = null;
+  if (Number.isSafeInteger(firstKey) && firstKey > 1) {
+    const prev = String(firstKey - 1);
+    from = versionOf((await lookup.rows(rule.table, rule.key, new Set([prev]))).get(prev) ?? null);
+  }
+  return from === null ? `${rule.app} ${to} installed` : `${rule.app} upgraded ${from} -> ${to}`;
 }
 
 /**
@@ -242,13 +303,21 @@ async function fetchLookups(states: readonly EntityState[], lookup: RowLookup): 
 
 type IsSecret = (table: string, column: string) => boolean;
 
+/** Columns that record when a row was last saved (`invoice_date_modified`, `client_date_modified`). */
+const MODIFIED_AT = /_date_modified$/;
+
+/** NULL, '' and zero (0, 0.00): values that mean "none" alike. */
+function isBlank(literal: string | undefined): boolean {
+  return literal === undefined || literal === 'NULL' || literal === "''" || /^-?0+(\.0+)?$/.test(literal);
+}
+
 /** The entity's item; `quiet` when all it says is that recomputed rows (totals) changed. Null: nothing worth saying. */
 function renderEntity(
   s: EntityState,
   names: Map<string, ReadonlyMap<string, Row>>,
   childOrder: readonly ChildRule[],
   secret: IsSecret,
-): { text: string; quiet: boolean } | null {
+): { text: string; quiet: boolean; brief?: string } | null {
   const { rule } = s;
   const row = s.change ? rowOf(s.change) : s.row!;
   const title = renderTitle(rule, row, names, secret);
@@ -273,13 +342,20 @@ function renderEntity(
   if (kind === 'added') return said(head(verb('added')) + (childPhrases.length > 0 ? `${verb('added') ? ' ' : ''}with ${childPhrases.join(', ')}` : ''));
 
   const phrases: string[] = [];
+  let fieldPhrase: string | null = null;
   let event: string | null = null;
   let ownColumns = false;
   if (kind === 'changed') {
     const { before, after } = s.change!;
-    const changed = new Set(Object.keys({ ...before, ...after }).filter((c) => before![c] !== after![c]));
+    // NULL -> 0.00 (a discount stored on the first save) is no edit the user made.
+    const changed = new Set(Object.keys({ ...before, ...after }).filter((c) => before![c] !== after![c] && !(isBlank(before![c]) && isBlank(after![c]))));
+    const touched = [...changed].some((c) => MODIFIED_AT.test(c));
+    // Modification times move on every save whose second differs: never an edit of their own.
+    for (const c of changed) if (MODIFIED_AT.test(c)) changed.delete(c);
     for (const c of rule.ignore ?? []) changed.delete(c);
-    if (changed.size === 0 && childPhrases.length === 0 && s.quiet.size === 0) return null;
+    if (changed.size === 0 && childPhrases.length === 0 && s.quiet.size === 0) {
+      return touched ? { text: `${title} saved without changes`, quiet: true } : null;
+    }
     ownColumns = changed.size > 0;
     for (const t of rule.tracked ?? []) {
       if (!changed.has(t.column)) continue;
@@ -297,11 +373,15 @@ function renderEntity(
       if (w === undefined) others = true;
       else if (!words.includes(w)) words.push(w);
     }
-    if (words.length > 0) phrases.push(`${words.join(', ')}${others ? ' and other fields' : ''} changed`);
+    if (words.length > 0) fieldPhrase = `${words.join(', ')}${others ? ' and other fields' : ''} changed`;
   }
+  // Events (status, items) before the fields that changed beside them; `brief` leaves those fields out.
   phrases.push(...childPhrases);
-  if (event !== null) return said(phrases.length > 0 ? `${head(event)}: ${phrases.join(', ')}` : head(event));
-  if (phrases.length > 0) return said(`${title}: ${phrases.join(', ')}`);
+  const all = fieldPhrase ? [...phrases, fieldPhrase] : phrases;
+  const brief = fieldPhrase && (phrases.length > 0 || event !== null) ? phrases : null;
+  const render = (list: readonly string[]) =>
+    event !== null ? (list.length > 0 ? `${head(event)}: ${list.join(', ')}` : head(event)) : `${title}: ${list.join(', ')}`;
+  if (event !== null || all.length > 0) return { text: render(all), quiet: false, ...(brief ? { brief: render(brief) } : {}) };
   if (!ownColumns && s.quiet.size > 0) return { text: `${title}: ${[...s.quiet].join(' and ')} changed`, quiet: true };
   return said(head(verb('changed')));
 }

@@ -3,6 +3,7 @@ import type { BusinessNumberColumn, Profile } from '../profile/profile.js';
 import { resolveProfile } from '../profile/resolve-profile.js';
 import { planSecrets, type SecretsPlan } from '../secrets/plan-secrets.js';
 import { NO_SECRETS_CONFIG, secretRules, secretsSettings, type SecretsSettings } from '../secrets/secret-policy.js';
+import { RedactionMarker } from '../secrets/redaction-marker.js';
 import type { SecretRule } from '../secrets/secret-rule.js';
 import { matchesAny } from '../snapshot/table-filter.js';
 import type { TableInfo } from '../snapshot/table-info.js';
@@ -19,8 +20,15 @@ export interface PolicySettings {
 /** No profile, no schema-only tables, no secret columns (tests and tools reading a plain database). */
 export const NO_POLICY: PolicySettings = Object.freeze({ profile: 'none', schemaOnlyTables: null, secrets: secretsSettings(NO_SECRETS_CONFIG) });
 
-export function policySettings(config: Pick<Config, 'profile' | 'schemaOnlyTables' | 'secrets'>): PolicySettings {
-  return { profile: config.profile, schemaOnlyTables: config.schemaOnlyTables, secrets: secretsSettings(config.secrets) };
+/**
+ * The settings of a pass. With `stateDir` (the repository's .git/dbsync), redacted secrets carry
+ * a marker of their value under a key kept there, so that their changes are committed; not in
+ * two-way mode, where each computer's own key would mark the same value differently and every
+ * pull would look like a changed secret.
+ */
+export function policySettings(config: Pick<Config, 'profile' | 'schemaOnlyTables' | 'secrets' | 'sync'>, stateDir?: string): PolicySettings {
+  const marker = stateDir !== undefined && config.sync.mode !== 'two-way' ? new RedactionMarker(stateDir) : null;
+  return { profile: config.profile, schemaOnlyTables: config.schemaOnlyTables, secrets: secretsSettings(config.secrets, marker) };
 }
 
 /**

@@ -178,9 +178,28 @@ const children: ChildRule[] = [
   child('ip_import_details', 'import_id', 'ip_imports', 'import_id', ['record', 'records']),
 ];
 
+/**
+ * What InvoicePlane 1.7.0's settings form shows for a key it has no row for, where that is not ''
+ * or '0' (measured: the first save of the form stores these values for keys nobody touched).
+ */
+const SETTING_DEFAULTS: Readonly<Record<string, string>> = {
+  default_list_limit: '15',
+  number_format: 'number_format_us_uk',
+  quote_overview_period: 'this-month',
+  invoice_overview_period: 'this-month',
+  no_update_invoice_due_date_mail: '1',
+  smtp_verify_certs: '1',
+  gateway_stripe_currency: 'USD',
+  gateway_paypal_currency: 'USD',
+};
+
 /** InvoicePlane's rows in its own words. ip_sessions and ip_login_log have no rule: their rows are not versioned. */
 export const INVOICEPLANE_MESSAGES: MessageRules = {
   entities,
   children,
-  keyValues: [{ table: 'ip_settings', keyColumn: 'setting_key', title: 'Settings changed' }],
+  keyValues: [
+    { table: 'ip_settings', keyColumn: 'setting_key', title: 'Settings changed', defaults: { valueColumn: 'setting_value', values: SETTING_DEFAULTS } },
+  ],
+  // One row per SQL file the setup has run (`000_1.0.0.sql` ... `042_1.7.0.sql`).
+  versions: { table: 'ip_versions', key: 'version_id', column: 'version_file', pattern: '_(\\d+(?:\\.\\d+)+)\\.sql$', app: 'InvoicePlane' },
 };

@@ -13,6 +13,25 @@ export interface MessageRules {
   readonly children: readonly ChildRule[];
   /** Key/value tables (settings): one item naming the changed keys, never the values. */
   readonly keyValues: readonly KeyValueRule[];
+  /** The table where the application records its schema versions: an upgrade becomes the whole subject. */
+  readonly versions?: VersionRule;
+}
+
+/**
+ * The application's own record of database updates (InvoicePlane's ip_versions: one row per
+ * applied SQL file, `040_1.6.4.sql`). Rows added in a commit read as `InvoicePlane upgraded
+ * 1.5.7 -> 1.6.4` (or `InvoicePlane 1.0.0 installed` when there was none before).
+ */
+export interface VersionRule {
+  readonly table: string;
+  /** Auto-increment key: the row before the first added one holds the version upgraded from. */
+  readonly key: string;
+  /** Column holding the version text. */
+  readonly column: string;
+  /** Regular expression (source) whose first group is the version (InvoicePlane: the digits and dots before `.sql`). */
+  readonly pattern: string;
+  /** The application's name in the subject. */
+  readonly app: string;
 }
 
 /** A column of another table, reached through a column of this row (client_id -> ip_clients.client_name). */
@@ -82,6 +101,14 @@ export interface KeyValueRule {
   readonly keyColumn: string;
   /** Item text before the list of keys (`Settings changed`). */
   readonly title: string;
+  /**
+   * Column holding the value, and the value each key has before it is stored (what the
+   * application's form shows for a key it has no row for). A key added with its default value
+   * ('' and '0' are defaults of every key) is counted, not named: InvoicePlane's first settings
+   * save stores every key of its form although the user changed one (`Settings changed:
+   * default_invoice_terms (53 defaults stored)`). Values are compared, never printed.
+   */
+  readonly defaults?: { readonly valueColumn: string; readonly values: Readonly<Record<string, string>> };
 }
 
 /** Rules that describe nothing (a profile without messages). */

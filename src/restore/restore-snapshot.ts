@@ -353,7 +353,7 @@ interface TargetSecrets {
 async function secretsOf(project: Project, target: Target): Promise<TargetSecrets> {
   const prefix = snapshotPrefix(project);
   // The policy the snapshot's tables call for (the database may still be empty).
-  const policy = PassPolicy.decide(policySettings(project.config), target.tables.values());
+  const policy = PassPolicy.decide(policySettings(project.config, project.stateDir), target.tables.values());
   const restore = new SecretRestore(policy.secrets, policy.secretRules(), { keyFile: project.config.secrets.keyFile, commit: target.commit });
   // Every token and placeholder is written as a quoted string starting so.
   const hits = await project.git.filesContaining(target.commit, prefix + DATA_DIR, "'dbsync:");

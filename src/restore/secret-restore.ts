@@ -112,7 +112,10 @@ export class SecretRestore {
         n++;
         const prefix = prefixOf(line);
         const cells = cellsOf(line);
-        const load = cells.map((lit, i) => (tokenOf(lit) === null ? lit : this.settings.cipher ? this.decrypt(f, i, lit, n) : REDACTED_LITERAL));
+        // A marked placeholder is loaded as the plain one (the marker only told that the value changed).
+        const load = cells.map((lit, i) =>
+          isRedactedLiteral(lit) ? REDACTED_LITERAL : tokenOf(lit) === null ? lit : this.settings.cipher ? this.decrypt(f, i, lit, n) : REDACTED_LITERAL,
+        );
         // What the read-back will write for this row: the loaded values under today's policy.
         const back = `${prefix}(${(plan ? plan.transform([...load]) : load).join(',')});`;
         if (back !== line) differs = true;

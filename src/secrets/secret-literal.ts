@@ -26,8 +26,20 @@ export function literalText(literal: string): string {
   return literal;
 }
 
+/** A redacted cell with a marker of its value (see RedactionMarker): `dbsync:redacted:` and hex digits. */
+const MARKED = /^dbsync:redacted:[0-9a-f]{8,64}$/;
+
+/** The cell a redacted secret becomes: the placeholder, with the value's marker when there is one. */
+export function redactedLiteral(marker: string | null): string {
+  return marker === null ? REDACTED_LITERAL : `'${REDACTED}:${marker}'`;
+}
+
+/** A placeholder, with or without a marker (a marker only tells that the value changed: it is loaded as the plain placeholder). */
 export function isRedactedLiteral(literal: string): boolean {
-  return literal === REDACTED_LITERAL || (!holdsNoSecret(literal) && literalText(literal) === REDACTED);
+  if (literal === REDACTED_LITERAL) return true;
+  if (holdsNoSecret(literal)) return false;
+  const text = literalText(literal);
+  return text === REDACTED || MARKED.test(text);
 }
 
 /** The token inside a cell literal, or null when the cell is not an encrypted value. */

@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Profile } from '../profile/profile.js';
 import { SecretCipher } from './secret-cipher.js';
+import type { RedactionMarker } from './redaction-marker.js';
 import type { SecretRule } from './secret-rule.js';
 
 /** What happens to a secret cell before it is written to the snapshot. */
@@ -25,19 +26,21 @@ export interface SecretsSettings {
   readonly mode: SecretsMode;
   readonly overrides: ReadonlyMap<string, SecretPolicy>;
   readonly cipher: SecretCipher | null;
+  /** Marks redacted cells with an HMAC of their value under a local key (null: the plain placeholder). */
+  readonly marker: RedactionMarker | null;
 }
 
 export const NO_SECRETS_CONFIG: SecretsConfig = { mode: 'auto', overrides: new Map(), key: undefined, keyFile: undefined };
 
 const ciphers = new WeakMap<KeyObject, SecretCipher>();
 
-export function secretsSettings(config: SecretsConfig): SecretsSettings {
+export function secretsSettings(config: SecretsConfig, marker: RedactionMarker | null = null): SecretsSettings {
   let cipher: SecretCipher | null = null;
   if (config.key) {
     cipher = ciphers.get(config.key) ?? new SecretCipher(config.key);
     ciphers.set(config.key, cipher);
   }
-  return { mode: config.mode, overrides: config.overrides, cipher };
+  return { mode: config.mode, overrides: config.overrides, cipher, marker };
 }
 
 export const columnKey = (table: string, column: string) => `${table}.${column}`;

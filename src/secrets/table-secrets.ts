@@ -1,6 +1,6 @@
 import { quoteString } from '../snapshot/sql-text.js';
 import { secretContext } from './secret-cipher.js';
-import { holdsNoSecret, isRedactedLiteral, literalText, REDACTED_LITERAL } from './secret-literal.js';
+import { holdsNoSecret, isRedactedLiteral, literalText, REDACTED_LITERAL, redactedLiteral } from './secret-literal.js';
 import { isDeclaredRule, policyFor, type SecretPolicy, type SecretsSettings } from './secret-policy.js';
 import { rowMatches, type SecretRule } from './secret-rule.js';
 
@@ -87,7 +87,8 @@ export class TableSecrets {
       const literal = cells[col.index]!;
       if (col.policy === 'keep' || holdsNoSecret(literal) || !this.matching(col, cells)) continue;
       // A placeholder (a value restore could not bring back) stays one: encrypting it would only hide that.
-      if (col.policy === 'redact' || isRedactedLiteral(literal)) cells[col.index] = REDACTED_LITERAL;
+      if (isRedactedLiteral(literal)) cells[col.index] = REDACTED_LITERAL;
+      else if (col.policy === 'redact') cells[col.index] = redactedLiteral(this.settings.marker?.of(col.context, literal) ?? null);
       else cells[col.index] = quoteString(this.settings.cipher!.encrypt(col.context, literal));
     }
     return cells;

@@ -60,7 +60,7 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
       schema: config.db.database,
       filter: { include: config.includeTables, exclude: config.excludeTables },
       stagingDir: staging,
-      policy: policyDecider(policySettings(config)),
+      policy: policyDecider(policySettings(config, project.stateDir)),
       previousDir: project.snapshotAbs,
       chunkBytes: config.chunkBytes,
     });

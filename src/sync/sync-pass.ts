@@ -297,7 +297,7 @@ export async function stageSnapshot(
     filter: { include: project.config.includeTables, exclude: project.config.excludeTables },
     stagingDir: stagingDir(project),
     signal,
-    policy: policyDecider(policySettings(project.config)),
+    policy: policyDecider(policySettings(project.config, project.stateDir)),
     // Chunks keep the exponent of the files in the working tree (stable names, see chunking.ts).
     previousDir: project.snapshotAbs,
     chunkBytes: project.config.chunkBytes,

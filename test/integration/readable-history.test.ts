@@ -75,7 +75,8 @@ describe('show, history, log (issue 13)', () => {
 
     const log = cli(['log'], genv).stdout.trim().split('\n');
     assert.equal(log.length, 4);
-    assert.match(log[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}[0-9a-f]{12} {2}invoices/);
+    // The newest commit added a column: its subject names the schema change (issue 12).
+    assert.match(log[0]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}[0-9a-f]{12} {2}Schema: invoices added column note/);
     assert.equal(cli(['log', '-n', '2'], genv).stdout.trim().split('\n').length, 2);
     assert.equal(cli(['log', '--grep', 'SCHEMA'], genv).stdout.trim().split('\n').length, 1, 'the schema change, any case');
     assert.equal(cli(['log', '--table', 'invoices', '--since', '1 hour ago'], genv).stdout.trim().split('\n').length, 4);

@@ -170,8 +170,8 @@ describe('secrets policy (keep, redact, encrypt; restore with and without the ke
     );
     s.ok(['sync']);
     const settings = fileAt(s.dir, 'HEAD', 'ip_settings');
-    assert.match(settings, /'smtp_password ','dbsync:redacted'/);
-    assert.match(settings, /'QUOTE_PRE_PASSWORD {2}','dbsync:redacted'/);
+    assert.match(settings, /'smtp_password ','dbsync:redacted:[0-9a-f]{12}'/);
+    assert.match(settings, /'QUOTE_PRE_PASSWORD {2}','dbsync:redacted:[0-9a-f]{12}'/);
     assertNoSecrets(s.dir, s.output, [SECRET.smtp, quotePre]);
   });
 
@@ -192,13 +192,15 @@ describe('secrets policy (keep, redact, encrypt; restore with and without the ke
       /secrets: redacting ip_users\.user_password \(user password hash\), ip_users\.user_psalt .*ip_settings\.setting_value \(SMTP password; payment gateway key or secret; cron key; .*DBSYNC_SECRET_KEY_FILE.*DBSYNC_SECRET_POLICY=table\.column=keep/,
     );
     const users = fileAt(s.dir, 'HEAD', 'ip_users');
-    assert.match(users, /'admin@example\.com','dbsync:redacted'.*'dbsync:redacted'.*'dbsync:redacted'/);
-    assert.match(users, /'clerk@example\.com','dbsync:redacted',.*NULL,0,''/, "NULL and '' stay as they are");
+    // Redacted with a marker of the value (an HMAC under the key in .git/dbsync): a changed secret changes the snapshot.
+    assert.match(users, /'admin@example\.com','dbsync:redacted:[0-9a-f]{12}'.*'dbsync:redacted:[0-9a-f]{12}'.*'dbsync:redacted:[0-9a-f]{12}'/);
+    assert.match(users, /'clerk@example\.com','dbsync:redacted:[0-9a-f]{12}',.*NULL,0,''/, "NULL and '' stay as they are");
     assert.match(fileAt(s.dir, 'HEAD', 'ip_settings'), /'gateway_stripe_apiKeyPublic','pk_live_PublicKeyVisible'/);
 
-    // A changed secret: redacted, it makes no commit; a changed visible value next to it does.
+    // A changed secret: redacted, its marker changes, so it makes a commit that names it (never its value; issue 12).
     await q(s.db, "UPDATE ip_settings SET setting_value = ? WHERE setting_key = 'smtp_password'", [CHANGED_SMTP]);
-    const before = commitCount(s.dir);
+    const before = commitCount(s.dir) + 1;
+    assert.match(s.ok(['sync']).stdout, /^committed [0-9a-f]+: Settings changed: smtp_password$/m);
     assert.match(s.ok(['sync']).stdout, /no changes/);
     await q(s.db, "UPDATE ip_clients SET client_name = 'ACME Visible Ltd' WHERE client_id = 1");
     await q(
@@ -245,8 +247,12 @@ describe('secrets policy (keep, redact, encrypt; restore with and without the ke
       await q(n.db, 'SELECT client_id, client_name FROM ip_clients ORDER BY client_id'),
       await q(s.db, 'SELECT client_id, client_name FROM ip_clients ORDER BY client_id'),
     );
-    // The database equals the snapshot now: nothing to commit.
-    assert.match(n.ok(['sync']).stdout, /no changes/);
+    // The database equals the snapshot now: nothing to commit. (The secrets that could not be
+    // restored are placeholders, not the values the markers stood for: restore's own commit
+    // records that, and the clone's origin, a working tree, refuses its push: exit 4.)
+    const after = n.run(['sync']);
+    assert.match(after.stdout, /^no changes/, after.stderr);
+    assert.match(git(n.dir, ['log', '-1', '--format=%s']), /password changed/);
   });
 
   it('encrypt: no plaintext anywhere, no diff for unchanged secrets, a one-line diff for a changed one; restore with the key, without it, with a wrong one', async () => {

@@ -194,14 +194,26 @@ describe('describe changes: InvoicePlane messages', () => {
     assert.ok(!d.covered.has('ip_invoice_items'));
   });
 
-  it('rows the application only touched (modification time, next number) make no item but count as told', async () => {
+  it('rows the application only touched (modification time, next number) make no edit item but count as told', async () => {
     const group = row({ invoice_group_id: 1, invoice_group_name: 'Invoice Default', invoice_group_next_id: 5 });
     const d = await describeIp({
       ip_invoice_groups: [changed(group, { invoice_group_next_id: 6 })],
       ip_clients: [changed(acme, { client_date_modified: '2026-01-05 00:00:00' })],
     });
-    assert.deepEqual(d.items, []);
+    // A save that changed nothing but its time is said so, and only when nothing else is said.
+    assert.deepEqual(d.items, ['Client "ACME Ltd" saved without changes']);
     assert.ok(d.covered.has('ip_invoice_groups') && d.covered.has('ip_clients'));
+    const withPayment = await describeIp({
+      ip_clients: [changed(acme, { client_date_modified: '2026-01-05 00:00:00' })],
+      ip_products: [added(row({ product_id: 3, product_name: 'Support hour' }))],
+    });
+    assert.deepEqual(withPayment.items, ['Product "Support hour" added']);
+  });
+
+  it('a *_date_modified column of any table is never an edit, nor NULL -> 0.00', async () => {
+    const product = row({ product_id: 3, product_name: 'Support hour', product_price: null, product_date_modified: '2026-01-01 00:00:00' });
+    const d = await describeIp({ ip_products: [changed(product, { product_price: 0, product_date_modified: '2026-01-02 00:00:00' })] });
+    assert.deepEqual(d.items, ['Product "Support hour" saved without changes']);
   });
 
   it('asks for each table and column once, with only the keys needed', async () => {
@@ -305,9 +317,10 @@ describe('describe changes: another application is a data file', () => {
       ]),
       lookup,
     });
+    // Rows added (events) before rows changed.
     assert.deepEqual(d.items, [
-      'Order A-1 for c@shop.test: state new -> shipped, 1 line added',
       'Order A-2 placed',
+      'Order A-1 for c@shop.test: state new -> shipped, 1 line added',
       'Order A-3 for c@shop.test cancelled',
       'Config changed: currency',
     ]);
@@ -375,5 +388,109 @@ describe('row lines with cells', () => {
     assert.equal(literalText('_latin1 0xE9'), 'é');
     assert.equal(literalText('120.00'), '120.00');
     assert.equal(displayText('x'.repeat(100)).length, 40);
+  });
+});
+
+describe('messages that say what the user did (issue 12)', () => {
+  const paidInvoice = () => invoice(42, 'INV-2026-0042', 2);
+
+  it('a payment that marks the invoice paid: the payment first, never cut off; the fields beside the status leave first', async () => {
+    const payment = row({ payment_id: 6, invoice_id: 42, payment_method_id: 1, payment_date: '2026-01-04', payment_amount: '499.50', payment_note: '' });
+    const d = await describeIp({
+      ip_invoices: [changed(paidInvoice(), { invoice_status_id: 4, is_read_only: 1, payment_method: 1, invoice_terms: 'x' })],
+      ip_payments: [added(payment)],
+    });
+    assert.equal(d.items[0], 'Payment 499.50 on INV-2026-0042 (bank transfer)');
+    assert.equal(d.items[1], 'Invoice INV-2026-0042 (ACME Ltd): status sent -> paid, read-only flag, payment method, terms changed');
+    assert.equal(d.brief[1], 'Invoice INV-2026-0042 (ACME Ltd): status sent -> paid');
+    const tables = [
+      { table: 'ip_invoices', schema: null, rows: { added: 0, changed: 1, deleted: 0 } },
+      { table: 'ip_payments', schema: null, rows: { added: 1, changed: 0, deleted: 0 } },
+    ];
+    // Past the subject's 100 characters the payment stays whole; the status goes to "and 1 more".
+    assert.equal(commitSubject({ tables, objects: [], described: d }), 'Payment 499.50 on INV-2026-0042 (bank transfer) and 1 more');
+    const short = await describeIp(
+      {
+        ip_invoices: [changed(invoice(42, 'INV-42', 2), { invoice_status_id: 4, is_read_only: 1, payment_method: 1, invoice_terms: 'x' })],
+        ip_payments: [added(payment)],
+      },
+      { ...baseTables(), ip_invoices: [invoice(42, 'INV-42', 2)] },
+    );
+    assert.equal(
+      commitSubject({ tables, objects: [], described: short }),
+      'Payment 499.50 on INV-42 (bank transfer); Invoice INV-42 (ACME Ltd): status sent -> paid',
+    );
+  });
+
+  it("the first settings save: the key the user changed, and the form's defaults counted", async () => {
+    const setting = (id: number, key: string, value: string) => row({ setting_id: id, setting_key: key, setting_value: value });
+    const d = await describeIp({
+      ip_settings: [
+        added(setting(53, 'first_day_of_week', '0')),
+        added(setting(54, 'default_country', '')),
+        added(setting(55, 'default_list_limit', '15')),
+        added(setting(56, 'number_format', 'number_format_us_uk')),
+        added(setting(65, 'default_invoice_terms', 'Payment within 14 days, please.')),
+      ],
+    });
+    assert.deepEqual(d.items, ['Settings changed: default_invoice_terms (4 defaults stored)']);
+    const onlyDefaults = await describeIp({ ip_settings: [added(setting(53, 'first_day_of_week', '0'))] });
+    assert.deepEqual(onlyDefaults.items, ['Settings: 1 default stored']);
+    // A key changed to '0' later is a change, not a default.
+    const later = await describeIp({ ip_settings: [changed(setting(53, 'first_day_of_week', '1'), { setting_value: '0' })] });
+    assert.deepEqual(later.items, ['Settings changed: first_day_of_week']);
+  });
+
+  it('an InvoicePlane upgrade is recognised from ip_versions; the installation too', async () => {
+    const version = (id: number, file: string) => row({ version_id: id, version_date_applied: '1796387600', version_file: file });
+    const tables = { ...baseTables(), ip_versions: [version(1, '000_1.0.0.sql'), version(29, '029_1.5.7.sql')] };
+    const up = await describeIp(
+      {
+        ip_versions: [added(version(30, '030_1.5.8.sql')), added(version(32, '032_1.6.4.sql')), added(version(31, '031_1.6.0.sql'))],
+        ip_invoices: [changed(invoice(42, 'INV-2026-0042', 2), { invoice_terms: 'x' })],
+      },
+      tables,
+    );
+    assert.equal(up.headline, 'InvoicePlane upgraded 1.5.7 -> 1.6.4');
+    const install = await describeIp({ ip_versions: [added(version(1, '000_1.0.0.sql'))] }, tables);
+    assert.equal(install.headline, 'InvoicePlane 1.0.0 installed');
+    assert.equal((await describeIp({ ip_clients: [added(globex)] })).headline, undefined);
+    // The headline is the subject; the items are in the body.
+    const summary = {
+      tables: [
+        { table: 'ip_invoices', schema: 'changed' as const, rows: { added: 0, changed: 1, deleted: 0 }, schemaWords: 'added column invoice_po_number' },
+        { table: 'ip_units', schema: 'added' as const, rows: { added: 0, changed: 0, deleted: 0 } },
+        { table: 'ip_versions', schema: null, rows: { added: 3, changed: 0, deleted: 0 } },
+      ],
+      objects: [],
+      described: up,
+    };
+    assert.equal(commitSubject(summary), 'InvoicePlane upgraded 1.5.7 -> 1.6.4 (1 tables added, 1 changed)');
+    const body = commitMessage(summary, new Date(0));
+    assert.match(body, /^- Invoice INV-2026-0042 \(ACME Ltd\): terms changed$/m);
+    assert.match(body, /^ip_invoices: schema changed \(added column invoice_po_number\), 0 added, 1 changed, 0 deleted$/m);
+  });
+
+  it('a schema change is named in the subject; rows it rewrote are counted in the body, not told as edits', () => {
+    const summary = {
+      tables: [
+        { table: 'ip_clients', schema: null, rows: { added: 1, changed: 0, deleted: 0 } },
+        {
+          table: 'ip_invoices',
+          schema: 'changed' as const,
+          rows: { added: 0, changed: 2, deleted: 0 },
+          schemaWords: 'added column invoice_po_number',
+          bySchema: 2,
+        },
+      ],
+      objects: [],
+      described: { items: ['Client "Globex" added'], brief: ['Client "Globex" added'], covered: new Set(['ip_clients']) },
+    };
+    assert.equal(commitSubject(summary), 'Schema: ip_invoices added column invoice_po_number; Client "Globex" added');
+    assert.match(
+      commitMessage(summary, new Date(0)),
+      /^ip_invoices: schema changed \(added column invoice_po_number\), 0 added, 2 changed \(2 by the schema change\), 0 deleted$/m,
+    );
+    assert.equal(commitSubject({ ...summary, described: undefined }), 'Schema: ip_invoices added column invoice_po_number, ip_clients +1');
   });
 });

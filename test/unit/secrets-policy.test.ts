@@ -19,6 +19,7 @@ const settings = (mode: SecretsSettings['mode'], withKey: boolean, overrides: Re
   mode,
   overrides: new Map(Object.entries(overrides)),
   cipher: withKey ? cipher : null,
+  marker: null,
 });
 
 const USERS = ['user_id', 'user_email', 'user_password', 'user_psalt', 'user_passwordreset_token'];
