@@ -58,6 +58,7 @@ const SETTING_GROUPS: Record<string, readonly string[]> = {
     'profile',
     'schemaOnlyTables',
     'chunkSize',
+    'maxRowSize',
     'changeSource',
     'authorName',
     'authorEmail',

@@ -77,12 +77,13 @@ export function commitSubject(s: ChangeSummary): string {
 }
 
 /** The whole message: subject, one line per table/object with its counts, and the time. */
-export function commitMessage(s: ChangeSummary, takenAt: Date): string {
+export function commitMessage(s: ChangeSummary, takenAt: Date, notBackedUp: readonly string[] = []): string {
   const body: string[] = [];
   for (const t of s.tables) {
     const what = t.schema === 'added' ? 'new table, ' : t.schema === 'dropped' ? 'table dropped, ' : t.schema === 'changed' ? 'schema changed, ' : '';
     body.push(`${t.table}: ${what}${t.rows.added} added, ${t.rows.changed} changed, ${t.rows.deleted} deleted`);
   }
   for (const o of s.objects) body.push(`${o.type} ${o.name}: ${o.change}`);
-  return `${commitSubject(s)}\n\n${body.join('\n')}\n\nSnapshot taken ${takenAt.toISOString()}\n`;
+  const skipped = notBackedUp.length > 0 ? `\n\nNot in this snapshot:\n${notBackedUp.map((l) => `- ${l}`).join('\n')}` : '';
+  return `${commitSubject(s)}\n\n${body.join('\n')}${skipped}\n\nSnapshot taken ${takenAt.toISOString()}\n`;
 }

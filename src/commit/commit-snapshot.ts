@@ -43,6 +43,8 @@ export interface CommitOptions {
    * commit counts as that many added rows without its files being read again.
    */
   readonly rowCounts?: ReadonlyMap<string, number>;
+  /** Tables this pass did not read (a row too large, see oversized-rows.ts): one line each, listed in the message body. */
+  readonly notBackedUp?: readonly string[];
 }
 
 /**
@@ -73,7 +75,7 @@ export async function commitSnapshot(opts: CommitOptions): Promise<CommitResult>
 
   const summary = await summarize(opts, head, staged);
   const prefix = opts.subjectPrefix ? opts.subjectPrefix + ' ' : '';
-  const message = prefix + commitMessage(summary, opts.takenAt);
+  const message = prefix + commitMessage(summary, opts.takenAt, opts.notBackedUp);
   const commit = await git.commitOnly(opts.snapshotPath, message, opts.author);
   return { commit, subject: prefix + commitSubject(summary), summary, parent: head, changed: staged.filter((s) => s.status !== 'D').map((s) => s.path) };
 }

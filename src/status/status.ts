@@ -13,6 +13,8 @@ import { readConflicts } from '../pull/conflict-store.js';
 import { isSnapshotPath } from '../snapshot/layout.js';
 import { selectChangeSource } from '../sync/select-source.js';
 import { verdictOf, type Verdict } from './verdict.js';
+import { describeOversized } from '../snapshot/oversized-rows.js';
+import { readRestoreMarker } from '../state/restore-marker.js';
 
 export interface StatusReport {
   /** One line that says whether the backup works (verdict.ts); `status` leads with it and exits with its code. */
@@ -39,6 +41,10 @@ export interface StatusReport {
   readonly conflicts: { readonly open: number; readonly tables: readonly string[] } | null;
   /** Which change source passes use and why ("change source: binlog (mysql-bin.000003)", or why not). */
   readonly changeSource: string;
+  /** Tables a snapshot cannot back up now (a row too large, see oversized-rows.ts): one line each. */
+  readonly skipped: readonly string[];
+  /** An interrupted restore (its marker, restore-marker.ts): sync and watch refuse to commit until it is resumed or aborted. */
+  readonly restore: { readonly commit: string; readonly startedAt: string; readonly phase: string } | null;
 }
 
 /** Everything `status` shows. Reads the database and the remote, writes nothing the user can see. */
@@ -47,8 +53,11 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
   const branch = await git.branch();
   const last = await git.lastCommitTouching(project.snapshotPath || '.');
   const state = await readState(project.stateDir);
+  const marker = await readRestoreMarker(project.stateDir).catch(() => null);
+  const restore = marker && { commit: marker.commit, startedAt: marker.startedAt, phase: marker.phase };
 
   let database: StatusReport['database'] = { name: config.db.database, reachable: false, differs: null, error: null };
+  let skipped: string[] = [];
   const staging = path.join(project.stateDir, `status-${process.pid}`);
   try {
     // Without the key over encrypted secrets every secret would look changed: say why instead.
@@ -61,7 +70,9 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
       policy: policyDecider(policySettings(config)),
       previousDir: project.snapshotAbs,
       chunkBytes: config.chunkBytes,
+      maxRowBytes: config.maxRowBytes,
     });
+    skipped = (staged.skipped ?? []).map(describeOversized);
     try {
       const shas = await git.hashFiles(staged.files.map((f) => path.join(staged.dir, f)));
       const head = await git.head();
@@ -124,6 +135,8 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
         oldestUnpushedAt,
       },
       lastSnapshotAt: last ? Date.parse(last.time) : null,
+      skipped,
+      restoreInterrupted: restore && `a restore of ${restore.commit.slice(0, 12)} (started ${restore.startedAt}) was interrupted`,
     },
   });
   return {
@@ -141,6 +154,8 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     daemon: state.daemon && processAlive(state.daemon.pid) ? state.daemon : null,
     mode: config.sync.mode,
     changeSource,
+    skipped,
+    restore,
     conflicts: await readConflicts(project)
       .then((c) => ({ open: c.rows.length + c.schema.length, tables: [...new Set([...c.rows, ...c.schema].map((x) => x.table))] }))
       .catch(() => null),
@@ -156,6 +171,11 @@ export function formatStatus(s: StatusReport): string {
   );
   if (!s.database.reachable) lines.push(`database ${s.database.name}: unreachable: ${s.database.error}`);
   else lines.push(`database ${s.database.name}: ${s.database.differs ? 'has changes not yet committed' : 'equals the last snapshot'}`);
+  if (s.restore)
+    lines.push(
+      `restore: interrupted (of ${s.restore.commit.slice(0, 12)}, started ${s.restore.startedAt}, phase ${s.restore.phase}): nothing is committed until \`git-dbsync restore --resume\` finishes it or \`git-dbsync restore --abort\` goes back`,
+    );
+  for (const line of s.skipped) lines.push(line);
   lines.push(s.changeSource);
   if (!s.remote) lines.push('remote: none configured');
   else {

@@ -24,6 +24,7 @@ import type { ChangeSource } from '../detect/change-source.js';
 import { ReadPlan, settingsDigest, type ReadOutcome } from './read-plan.js';
 import { toolVersion } from './select-source.js';
 import type { KeepRows } from '../snapshot/take-snapshot.js';
+import { describeOversized } from '../snapshot/oversized-rows.js';
 
 export interface PassResult {
   readonly tables: number;
@@ -59,6 +60,8 @@ export interface PassResult {
   readonly rowsRead?: number;
   /** How the database was read when a change source is in force (which tables, or why all of them). */
   readonly read?: ReadOutcome;
+  /** Tables not backed up by this pass (a row too large): one line each, naming the table and the row's key. */
+  readonly skipped?: readonly string[];
 }
 
 export interface PassOptions {
@@ -120,7 +123,9 @@ export async function passLocked(project: Project, opts: PassOptions, started = 
   // A failure to record costs the next pass a full read, never a wrong one.
   if (plan) {
     const head = result.commit.commit ?? (await project.git.head());
-    await plan.record(staged, head).catch(() => plan.forget().catch(() => undefined));
+    // A skipped table's files are not at this position: the next pass reads everything.
+    if ((staged.skipped ?? []).length > 0) await plan.forget().catch(() => undefined);
+    else await plan.record(staged, head).catch(() => plan.forget().catch(() => undefined));
   }
   return { ...result, rowsRead, ...(plan ? { read: plan.result(staged) } : {}) };
 }
@@ -158,6 +163,7 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
       profile: staged.profile,
       // (diff branch) the counts the read made: a new table's rows are not counted again.
       rowCounts: staged.rowCounts,
+      notBackedUp: (staged.skipped ?? []).map(describeOversized),
     });
     if (commit.commit && commit.changed && commit.parent !== undefined) {
       // The keyless-secret guard need not search this commit again (see noteOwnCommit).
@@ -188,6 +194,7 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
     policy: staged.policy,
     schemaOnly: staged.schemaOnly,
     profile: profileInForce(staged),
+    ...((staged.skipped ?? []).length > 0 ? { skipped: staged.skipped!.map(describeOversized) } : {}),
     ...(removedLocks.length > 0 ? { removedLocks } : {}),
   };
 }
@@ -277,6 +284,7 @@ export async function stageSnapshot(
     // Chunks keep the exponent of the files in the working tree (stable names, see chunking.ts).
     previousDir: project.snapshotAbs,
     chunkBytes: project.config.chunkBytes,
+    maxRowBytes: project.config.maxRowBytes,
     onProgress: opts.progress,
     keepRows: opts.keepRows,
   });
