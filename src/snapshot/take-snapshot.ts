@@ -210,7 +210,12 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       files.push(tableSchemaPath(t.name));
     }
     const objects = {
-      view: await readViews(reader, views),
+      view: await readViews(
+        reader,
+        views,
+        opts.schema,
+        listed.map((t) => t.name),
+      ),
       routine: await readRoutines(reader, opts.schema),
       trigger: await readTriggers(reader, opts.schema, new Set(listed.map((t) => t.name))),
       event: await readEvents(reader, opts.schema),
