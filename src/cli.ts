@@ -60,6 +60,7 @@ const SETTING_GROUPS: Record<string, readonly string[]> = {
     'profile',
     'schemaOnlyTables',
     'chunkSize',
+    'maxRowSize',
     'changeSource',
     'authorName',
     'authorEmail',

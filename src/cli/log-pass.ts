@@ -27,6 +27,7 @@ export function logPass(log: Logger, r: PassResult, trigger?: string): void {
     },
     'pass done',
   );
+  for (const line of r.skipped ?? []) log.warn(line);
   if (r.read?.warn) log.warn(`change source ${r.read.source}: read every table: ${r.read.fullBecause}`);
   const notice = secretsNotice(r.secrets);
   if (notice) log[notice.level](notice.line);

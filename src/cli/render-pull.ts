@@ -57,6 +57,12 @@ export function renderPull(r: PullResult): { lines: string[]; warnings: string[]
           : `${c.object} was changed differently on both computers: kept ${c.kept === 'ours' ? "this computer's" : "the other computer's"} version`,
       );
     }
+    // The code recorded for review, as a diff from this database's version (it is not applied).
+    for (const c of m.objectConflicts) {
+      if (c.why !== 'review' || !c.diff || c.diff.length === 0) continue;
+      lines.push(`  ${c.object}, not applied (this computer's version -> ${c.theirsCommit.slice(0, 12)}):`);
+      for (const l of c.diff) lines.push(`    ${l}`);
+    }
     for (const s of m.secretsNotApplied) warnings.push(`secret not applied: ${s}`);
     for (const s of m.skipped) lines.push(`  not merged here: ${s}`);
   }

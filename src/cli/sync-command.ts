@@ -22,6 +22,7 @@ export function passJson(r: PassResult): Record<string, unknown> {
     durationMs: r.durationMs,
     lockMs: r.lockMs,
     changeSource: r.read?.source ?? null,
+    skipped: r.skipped ?? [],
   };
 }
 

@@ -122,7 +122,7 @@ function schemaCounts(tables: readonly TableChange[]): string {
  * The whole message: subject, one line per table/object with its counts (and what a schema change
  * did, and how many rows it rewrote), the items an upgrade's headline stood for, and the time.
  */
-export function commitMessage(s: ChangeSummary, takenAt: Date): string {
+export function commitMessage(s: ChangeSummary, takenAt: Date, notBackedUp: readonly string[] = []): string {
   const body: string[] = [];
   for (const t of s.tables) {
     const what =
@@ -140,5 +140,6 @@ export function commitMessage(s: ChangeSummary, takenAt: Date): string {
   for (const f of s.files?.changes ?? []) body.push(`file ${f.path}: ${f.change}`);
   for (const reason of s.files?.skipped ?? []) body.push(`file ${reason}`);
   const told = s.described?.headline ? `\n\n${s.described.items.map((i) => `- ${i}`).join('\n')}` : '';
-  return `${commitSubject(s)}\n\n${body.join('\n')}${told}\n\nSnapshot taken ${takenAt.toISOString()}\n`;
+  const skipped = notBackedUp.length > 0 ? `\n\nNot in this snapshot:\n${notBackedUp.map((l) => `- ${l}`).join('\n')}` : '';
+  return `${commitSubject(s)}\n\n${body.join('\n')}${told}${skipped}\n\nSnapshot taken ${takenAt.toISOString()}\n`;
 }

@@ -46,6 +46,8 @@ export interface CommitOptions {
   readonly rowCounts?: ReadonlyMap<string, number>;
   /** DBSYNC_FILES is on: the files/ changes are named, with these reasons of files left out (one line each). */
   readonly filesSkipped?: readonly string[];
+  /** Tables this pass did not read (a row too large, see oversized-rows.ts): one line each, listed in the message body. */
+  readonly notBackedUp?: readonly string[];
 }
 
 /**
@@ -76,7 +78,7 @@ export async function commitSnapshot(opts: CommitOptions): Promise<CommitResult>
 
   const summary = withFiles(await summarize(opts, head, staged), opts, staged);
   const prefix = opts.subjectPrefix ? opts.subjectPrefix + ' ' : '';
-  const message = prefix + commitMessage(summary, opts.takenAt);
+  const message = prefix + commitMessage(summary, opts.takenAt, opts.notBackedUp);
   const commit = await git.commitOnly(opts.snapshotPath, message, opts.author);
   return { commit, subject: prefix + commitSubject(summary), summary, parent: head, changed: staged.filter((s) => s.status !== 'D').map((s) => s.path) };
 }

@@ -53,6 +53,8 @@ export interface Config {
   readonly secrets: SecretsConfig;
   /** DBSYNC_CHUNK_SIZE: tables larger than this are split into data files of about this size (see src/snapshot/chunking.ts). */
   readonly chunkBytes: number;
+  /** DBSYNC_MAX_ROW_SIZE: a table holding a larger row is skipped, not read (see src/snapshot/oversized-rows.ts). */
+  readonly maxRowBytes: number;
   /** DBSYNC_CHANGE_SOURCE: how a pass learns which tables changed (see src/detect/change-source.ts). */
   readonly changeSource: SettingValue<'changeSource'>;
   /** DBSYNC_FILES: the application's files versioned with the database (see src/files); null: off (the default). */
@@ -410,6 +412,13 @@ export const SETTINGS = {
     schema: byteSize(1024, 1024 * 1024 * 1024),
     doc: 'Tables larger than this are split into several data files of about this size, so a one-row change rewrites one small file (see *Snapshot format*). KiB or MiB, or bytes; at least 1KiB.',
   },
+  maxRowSize: {
+    flag: 'maxRowSize',
+    env: ['DBSYNC_MAX_ROW_SIZE'],
+    default: '128MiB',
+    schema: byteSize(1024 * 1024, 1024 * 1024 * 1024),
+    doc: "The largest row a snapshot reads (its values' bytes; the server's max_allowed_packet lowers it further): a table holding a larger row is skipped with one line naming the table and the row's key, its last committed files are kept, and the rest of the database is still backed up (`status` then says FAILING). Reading a row costs up to about 3 times its size in memory. MiB or bytes; 1MiB to 1024MiB.",
+  },
   changeSource: {
     flag: 'changeSource',
     env: ['DBSYNC_CHANGE_SOURCE'],
@@ -704,6 +713,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     schemaOnlyTables: values.schemaOnlyTables === undefined ? null : Object.freeze(values.schemaOnlyTables),
     secrets,
     chunkBytes: values.chunkSize,
+    maxRowBytes: values.maxRowSize,
     changeSource: values.changeSource,
     files,
     git: Object.freeze({

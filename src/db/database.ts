@@ -5,6 +5,7 @@
 import mysql from 'mysql2';
 import type { Connection, ConnectionOptions, QueryError } from 'mysql2';
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
+import { RowTooLargeError } from '../errors/row-too-large.js';
 
 export interface DatabaseOptions {
   readonly host: string;
@@ -300,7 +301,13 @@ export class Database {
    * its output with streamRaw's on every column type, so a driver upgrade that changes these
    * internals fails there first.
    */
-  streamRows(sql: string, columns: number, onRow: (row: RawRow) => Promise<void> | void, operation = 'read rows'): Promise<number> {
+  streamRows(
+    sql: string,
+    columns: number,
+    onRow: (row: RawRow) => Promise<void> | void,
+    operation = 'read rows',
+    maxRowBytes = Number.POSITIVE_INFINITY,
+  ): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       const query = this.conn.query({ sql, rowsAsArray: true, typeCast: false }) as unknown as DriverQuery;
       const conn = this.conn;
@@ -351,6 +358,11 @@ export class Database {
         if (packet.isEOF()) return parent.call(this, packet, connection);
         if (settled) return hookedRow;
         const buf = packet.buffer;
+        // Larger than the caller can take (the driver has gathered it already; what it becomes would cost twice as much again).
+        if (packet.end - packet.offset > maxRowBytes) {
+          consumerFailed(new RowTooLargeError(packet.end - packet.offset, maxRowBytes));
+          return hookedRow;
+        }
         let o = packet.offset;
         for (let i = 0; i < columns; i++) {
           let len = buf[o++]!;

@@ -4,6 +4,7 @@ import { snapshotPrefix, type Project } from '../project/project.js';
 import { OBJECT_FILES, OBJECT_LOAD_ORDER, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile, type DbObject } from '../snapshot/object-file.js';
 import { quoteId } from '../snapshot/sql-text.js';
+import { definitionDiff } from '../snapshot/definition-diff.js';
 
 /** Views, routines, triggers and events after a merge: what to (re)create or drop, and disagreements. */
 export interface ObjectMerge {
@@ -24,9 +25,17 @@ export interface ObjectConflict {
   readonly why: 'both' | 'review';
   /** The commit holding the other side's version. */
   readonly theirsCommit: string;
+  /** For 'review': the diff from this database's version to theirs (definition-diff.ts; a dropped object: every line removed). */
+  readonly diff?: readonly string[];
 }
 
 const keyOf = (o: { type: string; name: string }) => `${o.type} ${o.name}`;
+
+/** Ours to theirs, for review; a dropped object shows its lines removed. */
+function reviewDiff(ours: DbObject | undefined, theirs: DbObject | undefined): string[] {
+  if (theirs) return definitionDiff(ours ?? null, theirs);
+  return ours ? definitionDiff(null, ours).map((l) => `- ${l.slice(2)}`) : [];
+}
 const same = (a: DbObject | undefined, b: DbObject | undefined) => (!a || !b ? a === b : a.create === b.create && a.settings === b.settings);
 
 /** The objects of a commit. Pulled files were checked before the merge began (check-pulled.ts): a file that does not parse is an error, never "no objects". */
@@ -64,7 +73,7 @@ export async function mergeObjects(
       if (same(to, bo) || same(oo, to)) continue;
       // Views, routines, triggers and events are code from the remote: unless told to apply them, the database keeps its own and the change waits for review.
       if (!applyTheirs) {
-        conflicts.push({ object: key, kept: 'ours', why: 'review', theirsCommit: commits.theirs });
+        conflicts.push({ object: key, kept: 'ours', why: 'review', theirsCommit: commits.theirs, diff: reviewDiff(oo, to) });
         continue;
       }
       if (!same(oo, bo)) {

@@ -1,18 +1,40 @@
-import { createInterface } from 'node:readline';
+import { leanLines } from '../fs/line-streams.js';
+import { collectGarbage } from '../memory/collect-garbage.js';
 import type { Readable } from 'node:stream';
 import type { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
-import { LineSyntaxError, parseRowLine, type LineExpectation, type ParsedLine } from '../snapshot/line-codec.js';
+import { isLiteral, LineSyntaxError, parseRowLine, splitLiteral, type LineExpectation, type ParsedLine } from '../snapshot/line-codec.js';
 import { tupleOf } from '../snapshot/row-line.js';
 import { quoteId } from '../snapshot/sql-text.js';
 
-/** The length of the longest line of a data file (to check rows against max_allowed_packet before changing anything). */
+/** The length in bytes of the longest line of a data file (to check rows against max_allowed_packet before changing anything); no line is held. */
 export async function longestLine(lines: Readable): Promise<number> {
   let longest = 0;
-  for await (const line of createInterface({ input: lines, crlfDelay: Infinity })) longest = Math.max(longest, Buffer.byteLength(line));
-  return longest;
+  let current = 0;
+  for await (const chunk of lines) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    let from = 0;
+    for (;;) {
+      const nl = buf.indexOf(0x0a, from);
+      if (nl < 0) break;
+      longest = Math.max(longest, current + nl - from - (nl > 0 && buf[nl - 1] === 0x0d ? 1 : 0));
+      current = 0;
+      from = nl + 1;
+    }
+    current += buf.length - from;
+  }
+  return Math.max(longest, current);
 }
+
+/**
+ * A row whose values take more than this is loaded in pieces: each large value is sent as
+ * literals of PIECE_CHARS characters joined by CONCAT into a user variable on the server, and the
+ * row is inserted from the variables. Sent whole, a 64 MB value was one string for the statement
+ * and one buffer for the packet besides the line itself (about 4 times the line in memory).
+ */
+const PIECEWISE_BYTES = 4 * 1024 * 1024;
+const PIECE_CHARS = 4 * 1024 * 1024;
 
 /**
  * Load a data file (one INSERT per line) as multi-row INSERTs of at most `maxBytes` (a single row
@@ -42,7 +64,7 @@ export async function loadRows(
     size = 0;
   };
   await db.execute('START TRANSACTION', `load rows into ${table}`);
-  for await (const raw of createInterface({ input: lines, crlfDelay: Infinity })) {
+  for await (const raw of leanLines(lines)) {
     // Only what the strict codec accepts is sent (the caller checked every file before the first
     // change; reading it again here keeps the statement text exactly the checked text).
     let parsed: ParsedLine;
@@ -79,6 +101,12 @@ export async function loadRows(
         hint: 'raise max_allowed_packet on the server (e.g. SET GLOBAL max_allowed_packet=1073741824) and restore again',
       });
     }
+    if (!mapLine && tupleBytes > PIECEWISE_BYTES) {
+      await flush();
+      await loadInPieces(db, table, prefix, parsed.cells);
+      rows++;
+      continue;
+    }
     if (size + tupleBytes + 1 > maxBytes - prefixBytes) await flush();
     batch.push(tuple);
     size += tupleBytes + 1;
@@ -87,6 +115,33 @@ export async function loadRows(
   await flush();
   await db.execute('COMMIT', `load rows into ${table}`);
   return rows;
+}
+
+/** Insert one row whose large values go in pieces (see PIECEWISE_BYTES); `prefix`: `INSERT INTO ... VALUES `. */
+async function loadInPieces(db: Database, table: string, prefix: string, cells: readonly string[]): Promise<void> {
+  const operation = `load rows into ${table}`;
+  const values: string[] = [];
+  const used: string[] = [];
+  for (const [i, cell] of cells.entries()) {
+    if (cell.length <= PIECE_CHARS) {
+      values.push(cell);
+      continue;
+    }
+    const { pieces, charset } = splitLiteral(cell, PIECE_CHARS);
+    const name = `@dbsync_value_${i}`;
+    used.push(name);
+    let k = 0;
+    for (const piece of pieces) {
+      // Each piece is a literal on its own (checked again: only literals of the grammar are ever sent).
+      if (!isLiteral(piece)) throw new Error(`a piece of a value of ${table} is not a literal (splitLiteral)`);
+      await db.execute(k++ === 0 ? `SET ${name} = ${piece}` : `SET ${name} = CONCAT(${name}, ${piece})`, operation);
+    }
+    values.push(charset === null ? name : `CONVERT(${name} USING ${charset})`);
+  }
+  await db.execute(`${prefix}(${values.join(',')})`, operation);
+  for (const name of used) await db.execute(`SET ${name} = NULL`, operation);
+  // The statements' strings and packets are garbage of the row's size (see collect-garbage.ts).
+  collectGarbage();
 }
 
 /** A load error without the server's quotation of the statement (`near '...'`, `value: '...'`), which could hold a decrypted secret. */

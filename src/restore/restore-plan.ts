@@ -16,6 +16,8 @@ export interface RestorePlan {
   /** Views, routines, triggers, events to (re)create or drop, as "type name". */
   readonly objects: readonly string[];
   readonly objectsToDrop: readonly string[];
+  /** The objects whose definition this restore changes or adds, with the diff of their code (definition-diff.ts). */
+  readonly objectDiffs?: ReadonlyArray<{ readonly object: string; readonly lines: readonly string[] }>;
   /** `--tables`: the tables asked for; everything else is left alone. null: a whole restore. */
   readonly only: readonly string[] | null;
   /** DBSYNC_FILES: the files written back and removed (absent when off, and for --tables). */
@@ -32,6 +34,11 @@ export function describePlan(p: RestorePlan, dryRun: boolean): string {
   if (p.replace.length) lines.push(`- ${would}replace ${p.replace.length} table(s): ${list(p.replace)}`);
   if (p.create.length) lines.push(`- ${would}create ${p.create.length} table(s): ${list(p.create)}`);
   if (p.objects.length) lines.push(`- ${would}recreate: ${list(p.objects)}`);
+  // Code that will run in the database: shown before it is created.
+  for (const d of p.objectDiffs ?? []) {
+    lines.push(`  ${d.object} ${d.lines.some((l) => l.startsWith('- ')) ? 'changes' : 'is new'}:`);
+    for (const l of d.lines) lines.push(`    ${l}`);
+  }
   if (p.extra.length)
     lines.push(
       p.dropExtra

@@ -8,6 +8,7 @@ import { ExitCode } from '../errors/exit-codes.js';
 import { withRunLock } from '../lock/run-lock.js';
 import { snapshotPrefix, type Project } from '../project/project.js';
 import { columnsFromCreate } from '../snapshot/create-table-text.js';
+import { definitionDiff } from '../snapshot/definition-diff.js';
 import type { ObjectCheckContext } from '../snapshot/definition-check.js';
 import { checkDataStream, checkObjectText, checkSchemaText, objectCheckContext, refusedFile } from '../snapshot/check-commit.js';
 import { concatStreams } from '../fs/line-streams.js';
@@ -511,13 +512,19 @@ async function makePlan(
 
   const objects: string[] = [];
   const objectsToDrop: string[] = [];
+  const objectDiffs: Array<{ object: string; lines: string[] }> = [];
   for (const kind of OBJECT_LOAD_ORDER) {
     const want = await targetObjects(project, target, kind);
     const have = parseObjectFile(kind, await readFile(path.join(staged.dir, OBJECT_FILES[kind]), 'utf8').catch(() => ''));
     const haveByKey = new Map(have.map((o) => [keyOf(o), o]));
     // Dropping a table drops its triggers: when tables are replaced, every trigger is recreated.
     const all = kind === 'trigger' && replace.length + create.length > 0;
-    for (const o of want) if (all || !sameObject(haveByKey.get(keyOf(o)), o)) objects.push(keyOf(o));
+    for (const o of want) {
+      const old = haveByKey.get(keyOf(o));
+      const same = sameObject(old, o);
+      if (all || !same) objects.push(keyOf(o));
+      if (!same) objectDiffs.push({ object: keyOf(o), lines: definitionDiff(old ?? null, o) });
+    }
     const wantKeys = new Set(want.map(keyOf));
     if (!target.only) for (const o of have) if (!wantKeys.has(keyOf(o))) objectsToDrop.push(keyOf(o));
   }
@@ -531,6 +538,7 @@ async function makePlan(
     dropExtra,
     objects,
     objectsToDrop,
+    objectDiffs,
     only: target.only ? [...target.only] : null,
   };
 }

@@ -1,5 +1,5 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { leanLines } from '../fs/line-streams.js';
 import type { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
@@ -36,7 +36,7 @@ export function checkSchemaText(operation: string, file: string, stem: string, t
 /** Every line of a table's data files (one after the other), read strictly; line numbers per file. */
 export async function checkDataStream(operation: string, file: string, lines: Readable, expect: LineExpectation, commit: string): Promise<number> {
   let n = 0;
-  for await (const line of createInterface({ input: lines, crlfDelay: Infinity })) {
+  for await (const line of leanLines(lines)) {
     n++;
     checkDataLine(operation, file, n, line, expect, commit);
   }

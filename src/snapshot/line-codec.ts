@@ -199,3 +199,53 @@ export function isLiteral(text: string): boolean {
     throw err;
   }
 }
+
+/**
+ * A long literal cut into literals of at most about `maxChars` characters each, for loading a huge
+ * value in pieces (load-table.ts joins them with CONCAT on the server, so no statement holds the
+ * whole value). Cuts fall between characters of the value: never inside an escape (`\n`) or a
+ * UTF-16 surrogate pair, and between two hex digits of the same byte never; each piece is itself a
+ * literal of the grammar above. `charset`: the introducer of a `_charset 0x..` literal, whose
+ * pieces are plain hex (the joined bytes get the character set back with CONVERT ... USING), else null.
+ * Only for a literal parseRowLine accepted.
+ */
+export function splitLiteral(literal: string, maxChars: number): { pieces: Iterable<string>; charset: string | null } {
+  const step = Math.max(2, maxChars - (maxChars % 2));
+  const c = literal.charCodeAt(0);
+  if (c === 39) return { pieces: stringPieces(literal, step), charset: null };
+  let charset: string | null = null;
+  let hexStart = 0;
+  if (c === 95) {
+    const space = literal.indexOf(' ');
+    charset = literal.slice(1, space);
+    hexStart = space + 1;
+  }
+  // An odd number of digits means a leading 0 on the whole value: not cut (the writer never writes one).
+  if (literal.charCodeAt(hexStart) !== 48 || literal.charCodeAt(hexStart + 1) !== 120 || (literal.length - hexStart) % 2 !== 0)
+    return { pieces: [literal], charset: null };
+  return { pieces: hexPieces(literal, hexStart + 2, step), charset };
+}
+
+/** The pieces one at a time: all of them at once would hold a second copy of the value. */
+function* stringPieces(literal: string, step: number): Generator<string> {
+  const end = literal.length - 1;
+  if (end <= 1) {
+    yield literal;
+    return;
+  }
+  let from = 1;
+  while (from < end) {
+    let i = from;
+    const stop = Math.min(end, from + step);
+    while (i < stop) i += literal.charCodeAt(i) === 92 ? 2 : 1;
+    // A high surrogate must stay with its low one.
+    const last = literal.charCodeAt(i - 1);
+    if (i < end && last >= 0xd800 && last <= 0xdbff) i++;
+    yield `'${literal.slice(from, i)}'`;
+    from = i;
+  }
+}
+
+function* hexPieces(literal: string, digitsStart: number, step: number): Generator<string> {
+  for (let from = digitsStart; from < literal.length; from += step) yield `0x${literal.slice(from, Math.min(literal.length, from + step))}`;
+}

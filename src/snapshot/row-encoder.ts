@@ -237,7 +237,8 @@ function hex(buf: Buffer, s: number, e: number, out: Buffer, p: number): number 
   if (s === e) return put(out, p, EMPTY_STRING);
   out[p++] = 0x30;
   out[p++] = 0x78;
-  if (e - s > 512) return p + out.write(buf.toString('hex', s, e).toUpperCase(), p, 'latin1');
+  // Byte by byte even for large values: `toString('hex').toUpperCase()` made two strings of twice
+  // the value's size (a 64 MB blob cost 256 MB of strings on top of the line itself).
   for (let i = s; i < e; i++) {
     const b = buf[i]!;
     out[p++] = HEX_DIGITS[b >> 4]!;

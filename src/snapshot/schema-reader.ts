@@ -1,4 +1,5 @@
 import { DbsyncError } from '../errors/dbsync-error.js';
+import { portableView } from './portable-view.js';
 import type { Database } from '../db/database.js';
 import type { DbObject } from './object-file.js';
 import { settingsStatement, stripDefiner } from './object-file.js';
@@ -144,8 +145,13 @@ export async function showCreateTable(db: Database, table: string): Promise<stri
   return create.replace(/ AUTO_INCREMENT=\d+/, '');
 }
 
-export async function readViews(db: Database, views: readonly string[]): Promise<DbObject[]> {
+/**
+ * The views' definitions, made portable (portable-view.ts: a view that reads another database is
+ * refused). `tables`: the database's tables and views, whose names may lose their database qualifier.
+ */
+export async function readViews(db: Database, views: readonly string[], schema: string, tables: readonly string[]): Promise<DbObject[]> {
   const out: DbObject[] = [];
+  const ctx = views.length === 0 ? null : { tables: new Set([...tables, ...views]), otherSchemas: await otherSchemas(db, schema) };
   for (const v of views) {
     const rows = await db.queryArrays(`SHOW CREATE VIEW ${quoteId(v)}`, [], `read definition of view ${v}`);
     const r = rows[0] ?? [];
@@ -153,11 +159,17 @@ export async function readViews(db: Database, views: readonly string[]): Promise
       kind: 'view',
       type: 'view',
       name: v,
-      create: stripDefiner(r[1] ?? ''),
+      create: portableView(stripDefiner(r[1] ?? ''), v, schema, ctx!),
       settings: settingsStatement({ character_set_client: r[2], collation_connection: r[3] }),
     });
   }
   return orderViews(out);
+}
+
+/** The other databases on the server (lower case), which a view must not read. */
+async function otherSchemas(db: Database, schema: string): Promise<Set<string>> {
+  const rows = await db.queryArrays('SHOW DATABASES', [], 'list databases');
+  return new Set(rows.map((r) => String(r[0] ?? '').toLowerCase()).filter((d) => d !== schema.toLowerCase()));
 }
 
 /** Views that use other views come after them, so the file loads top to bottom. */

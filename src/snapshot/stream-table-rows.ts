@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import type { ChunkWriter } from './chunk-writer.js';
 import { RowEncoder } from './row-encoder.js';
+import { collectGarbage, HUGE_VALUE_BYTES } from '../memory/collect-garbage.js';
 import type { RowWriter } from './row-line.js';
 import { PROGRESS_EVERY_ROWS } from './snapshot-progress.js';
 import type { TableInfo } from './table-info.js';
@@ -25,7 +26,7 @@ export async function streamTableRows(
   writer: RowWriter,
   chunks: ChunkWriter,
   sql: string,
-  opts: { signal?: AbortSignal; onRows?: (rows: number) => void; reader?: RowReader },
+  opts: { signal?: AbortSignal; onRows?: (rows: number) => void; reader?: RowReader; maxRowBytes?: number },
 ): Promise<number> {
   const { signal } = opts;
   const operation = `read table ${table.name}`;
@@ -37,11 +38,14 @@ export async function streamTableRows(
       writer.selectedCells,
       (row) => {
         if (signal?.aborted) throw new Error('cancelled');
+        // A huge row: let the driver's parts of its packet go before its line is made (see collect-garbage.ts).
+        if (row.bytes > HUGE_VALUE_BYTES) collectGarbage();
         const out = chunks.room(encoder.maxBytes(row));
         chunks.addLine(encoder.encode(row, out, chunks.at), encoder.keyBuf, encoder.keyStart, encoder.keyEnd);
         if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);
       },
       operation,
+      opts.maxRowBytes,
     );
   } else {
     for await (const cells of db.streamRaw(sql, operation)) {

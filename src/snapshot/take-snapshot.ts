@@ -8,6 +8,11 @@ import { type ChunkedTable, ChunkWriter } from './chunk-writer.js';
 import { DATA_DIR, encodeTableFileName, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, TABLES_DIR, tableSchemaPath } from './layout.js';
 import { previousExponents, provisionalExponent, type TableChunking } from './table-chunking.js';
 import { formatObjectFile } from './object-file.js';
+import { findOversizedRow, type OversizedRow } from './oversized-rows.js';
+import { RowTooLargeError } from '../errors/row-too-large.js';
+import { countLines } from '../fs/line-streams.js';
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { checkSilentPrivileges } from './privilege-check.js';
 import { readChunkRuns } from './read-chunk-runs.js';
 import type { ChunkReread } from './chunk-plan.js';
@@ -66,6 +71,11 @@ export interface StagedSnapshot {
   readonly chunked?: ReadonlyMap<string, { readonly chunksRead: number; readonly chunksKept: number }>;
   /** Tables planned for a read in part that were read whole instead, with the reason. */
   readonly chunkFallbacks?: ReadonlyMap<string, string>;
+  /**
+   * Tables not read because a row is larger than the limit (see oversized-rows.ts): like kept
+   * tables (listed in keptRows too), their files in the working tree stay as they are, schema included.
+   */
+  readonly skipped?: readonly OversizedRow[];
 }
 
 export type { RowReader };
@@ -111,6 +121,8 @@ export interface TakeSnapshotOptions {
   readonly reader?: RowReader;
   /** Which tables' rows may be kept from the working tree instead of read (a change source's answer). Absent: every table is read. */
   readonly keepRows?: KeepRows;
+  /** DBSYNC_MAX_ROW_SIZE: a table with a larger row is skipped (the server's max_allowed_packet lowers it). Absent: no limit but the packet's. */
+  readonly maxRowBytes?: number;
 }
 
 /** Session settings for reading: canonical SHOW CREATE output, UTC timestamps, patient network. */
@@ -198,7 +210,12 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       files.push(tableSchemaPath(t.name));
     }
     const objects = {
-      view: await readViews(reader, views),
+      view: await readViews(
+        reader,
+        views,
+        opts.schema,
+        listed.map((t) => t.name),
+      ),
       routine: await readRoutines(reader, opts.schema),
       trigger: await readTriggers(reader, opts.schema, new Set(listed.map((t) => t.name))),
       event: await readEvents(reader, opts.schema),
@@ -221,11 +238,36 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     const chunked = new Map<string, { chunksRead: number; chunksKept: number }>();
     const chunkFallbacks = new Map<string, string>();
     let rowsRead = 0;
+    const skipped: OversizedRow[] = [];
+    const packet = Number((await reader.queryArrays('SELECT @@max_allowed_packet', [], 'read max_allowed_packet'))[0]?.[0] ?? 0);
+    const rowLimit = Math.min(opts.maxRowBytes ?? Number.POSITIVE_INFINITY, packet > 0 ? packet : Number.POSITIVE_INFINITY);
+    // A skipped table keeps its committed files, its definition included (rows and definition stay of one time).
+    const skip = async (row: OversizedRow) => {
+      skipped.push(row);
+      const schemaFile = tableSchemaPath(row.table);
+      files.splice(files.indexOf(schemaFile), 1);
+      keptFiles.push(schemaFile);
+      rowCounts.set(row.table, await previousRows(opts.previousDir, encodeTableFileName(row.table)));
+      progress.tableDone(row.table, 0);
+    };
     const withRows = tables.filter((t) => !schemaOnly.includes(t.name) && !kept.has(t.name));
     const readOrder = [...withRows.filter((t) => !isMvccEngine(t.engine)), ...withRows.filter((t) => isMvccEngine(t.engine))].map((t) => t.name);
     const progress = new ProgressTracker(new Map([...estimates].map(([n, e]) => [n, e.rows])), readOrder, opts.onProgress, Date.now, started);
     progress.start();
     const dump = async (db: Database, t: TableInfo) => {
+      if (Number.isFinite(rowLimit)) {
+        const big = await findOversizedRow(db, t, rowLimit);
+        if (big) return skip(big);
+      }
+      try {
+        await dumpRows(db, t);
+      } catch (err) {
+        // The reader's own check (a row the size query did not count as large, e.g. text the read converts).
+        if (!(err instanceof RowTooLargeError)) throw err;
+        await skip({ table: t.name, key: '(the one read when the limit was passed)', bytes: err.bytes, limit: err.limit });
+      }
+    };
+    const dumpRows = async (db: Database, t: TableInfo) => {
       const reread = keep.chunks?.get(t.name);
       if (reread && opts.previousDir) {
         const onRows = (n: number) => progress.rows(t.name, n);
@@ -263,6 +305,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
         secrets: secrets.tables.get(t.name),
         onRows: (n) => progress.rows(t.name, n),
         reader: opts.reader,
+        maxRowBytes: rowLimit,
       });
       rowCounts.set(t.name, result.rows);
       rowsRead += result.rows;
@@ -277,6 +320,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     for (const t of withRows) {
       if (!isMvccEngine(t.engine)) continue;
       await dump(reader, t);
+      if (skipped.some((r) => r.table === t.name)) continue;
       // Once read, R holds the table until COMMIT; before that, DDL may have replaced it after the
       // unlock (RENAME of a shadow table over it, as online schema change tools do): the rows would
       // belong to another definition.
@@ -302,11 +346,12 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       profile: policy.profile,
       schemaOnly,
       secrets: secrets.applied,
-      keptRows: [...kept.keys()].sort(),
+      keptRows: [...kept.keys(), ...skipped.map((r) => r.table)].sort(),
       keptFiles: keptFiles.sort(),
       rowsRead,
       chunked,
       chunkFallbacks,
+      skipped,
     };
   } catch (err) {
     // Nothing of a failed read is kept: the working tree was not touched, the staging folder goes.
@@ -369,7 +414,7 @@ async function dumpTable(
   db: Database,
   table: TableInfo,
   chunking: TableChunking,
-  opts: { signal?: AbortSignal; secrets?: TableSecrets; onRows?: (rows: number) => void; reader?: RowReader },
+  opts: { signal?: AbortSignal; secrets?: TableSecrets; onRows?: (rows: number) => void; reader?: RowReader; maxRowBytes?: number },
 ): Promise<{ rows: number; files: readonly string[] }> {
   const { signal, secrets } = opts;
   // Secret cells are replaced before the line exists: no secret in clear reaches the staging folder.
@@ -413,4 +458,14 @@ async function dumpTable(
     });
   }
   return { rows: result.rows, files: result.files };
+}
+
+/** The rows of a table's data files in the working tree (a skipped table's count; 0 without files). */
+async function previousRows(previousDir: string | undefined, stem: string): Promise<number> {
+  if (!previousDir) return 0;
+  const dir = path.join(previousDir, DATA_DIR);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n === `${stem}.sql` || n.startsWith(`${stem}@`));
+  let rows = 0;
+  for (const n of names) rows += await countLines(createReadStream(path.join(dir, n)));
+  return rows;
 }

@@ -13,6 +13,8 @@ import { readConflicts } from '../pull/conflict-store.js';
 import { isSnapshotPath } from '../snapshot/layout.js';
 import { selectChangeSource } from '../sync/select-source.js';
 import { verdictOf, type Verdict } from './verdict.js';
+import { describeOversized } from '../snapshot/oversized-rows.js';
+import { readRestoreMarker } from '../state/restore-marker.js';
 
 export interface StatusReport {
   /** One line that says whether the backup works (verdict.ts); `status` leads with it and exits with its code. */
@@ -41,6 +43,10 @@ export interface StatusReport {
   readonly changeSource: string;
   /** DBSYNC_FILES: files the last pass left out (too large, secrets, links), as its line said; null: none. */
   readonly filesNotVersioned?: string | null;
+  /** Tables a snapshot cannot back up now (a row too large, see oversized-rows.ts): one line each. */
+  readonly skipped: readonly string[];
+  /** An interrupted restore (its marker, restore-marker.ts): sync and watch refuse to commit until it is resumed or aborted. */
+  readonly restore: { readonly commit: string; readonly startedAt: string; readonly phase: string } | null;
 }
 
 /** Everything `status` shows. Reads the database and the remote, writes nothing the user can see. */
@@ -49,8 +55,11 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
   const branch = await git.branch();
   const last = await git.lastCommitTouching(project.snapshotPath || '.');
   const state = await readState(project.stateDir);
+  const marker = await readRestoreMarker(project.stateDir).catch(() => null);
+  const restore = marker && { commit: marker.commit, startedAt: marker.startedAt, phase: marker.phase };
 
   let database: StatusReport['database'] = { name: config.db.database, reachable: false, differs: null, error: null };
+  let skipped: string[] = [];
   const staging = path.join(project.stateDir, `status-${process.pid}`);
   try {
     // Without the key over encrypted secrets every secret would look changed: say why instead.
@@ -63,7 +72,9 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
       policy: policyDecider(policySettings(config, project.stateDir)),
       previousDir: project.snapshotAbs,
       chunkBytes: config.chunkBytes,
+      maxRowBytes: config.maxRowBytes,
     });
+    skipped = (staged.skipped ?? []).map(describeOversized);
     try {
       const shas = await git.hashFiles(staged.files.map((f) => path.join(staged.dir, f)));
       const head = await git.head();
@@ -126,6 +137,8 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
         oldestUnpushedAt,
       },
       lastSnapshotAt: last ? Date.parse(last.time) : null,
+      skipped,
+      restoreInterrupted: restore && `a restore of ${restore.commit.slice(0, 12)} (started ${restore.startedAt}) was interrupted`,
     },
   });
   return {
@@ -144,6 +157,8 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     daemon: state.daemon && processAlive(state.daemon.pid) ? state.daemon : null,
     mode: config.sync.mode,
     changeSource,
+    skipped,
+    restore,
     conflicts: await readConflicts(project)
       .then((c) => ({ open: c.rows.length + c.schema.length, tables: [...new Set([...c.rows, ...c.schema].map((x) => x.table))] }))
       .catch(() => null),
@@ -159,6 +174,11 @@ export function formatStatus(s: StatusReport): string {
   );
   if (!s.database.reachable) lines.push(`database ${s.database.name}: unreachable: ${s.database.error}`);
   else lines.push(`database ${s.database.name}: ${s.database.differs ? 'has changes not yet committed' : 'equals the last snapshot'}`);
+  if (s.restore)
+    lines.push(
+      `restore: interrupted (of ${s.restore.commit.slice(0, 12)}, started ${s.restore.startedAt}, phase ${s.restore.phase}): nothing is committed until \`git-dbsync restore --resume\` finishes it or \`git-dbsync restore --abort\` goes back`,
+    );
+  for (const line of s.skipped) lines.push(line);
   lines.push(s.changeSource);
   if (!s.remote) lines.push('remote: none configured');
   else {

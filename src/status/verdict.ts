@@ -5,7 +5,8 @@ import { durationText } from './duration-text.js';
 /**
  * Is the backup working? One verdict, worst first:
  * - `unreachable`: the database cannot be reached (exit 1);
- * - `failing`: passes fail (exit 1), or commits have waited longer than DBSYNC_MAX_UNPUSHED to
+ * - `failing`: a restore was interrupted (exit 6: sync and watch refuse to commit until it is
+ *   resumed or aborted); passes fail (exit 1), or a table cannot be backed up (a row too large, exit 1), or commits have waited longer than DBSYNC_MAX_UNPUSHED to
  *   reach the remote (exit 4: the snapshots are safe here, the off-site copy is not);
  * - `not-pushed`: commits wait to be pushed, or the remote cannot be reached, for less than that
  *   limit (exit 4: a monitoring check sees it, an alert does not fire yet);
@@ -51,6 +52,10 @@ export interface VerdictInput {
     } | null;
     /** Time (ms) of the last snapshot commit. */
     readonly lastSnapshotAt: number | null;
+    /** Tables the snapshot cannot back up (a row too large): one line each; absent or empty: none. */
+    readonly skipped?: readonly string[];
+    /** An interrupted restore, in words (its marker exists), or null. */
+    readonly restoreInterrupted?: string | null;
   };
 }
 
@@ -86,11 +91,31 @@ export function verdictOf(input: VerdictInput): Verdict {
       exitCode: ExitCode.Failure,
     };
   }
+  // Worse than a failing pass: the database may be half restored, and every pass refuses to commit.
+  if (live?.restoreInterrupted) {
+    return {
+      level: 'failing',
+      line: `RESTORE INTERRUPTED: ${live.restoreInterrupted}; nothing is committed until \`git-dbsync restore --resume\` or \`git-dbsync restore --abort\``,
+      since: null,
+      exitCode: ExitCode.RestoreInterrupted,
+    };
+  }
   if (failures > 0 && err) {
     return {
       level: 'failing',
       line: `FAILING${sinceText(now, failingSince)}, ${failures} failed pass(es) in a row: ${err.operation}: ${err.message}${err.hint ? ` -- ${err.hint}` : ''}`,
       since: time(failingSince),
+      exitCode: ExitCode.Failure,
+    };
+  }
+
+  // A table left out is a backup that no longer covers the database, though every pass succeeds.
+  const skipped = live?.skipped ?? [];
+  if (skipped.length > 0) {
+    return {
+      level: 'failing',
+      line: `FAILING: ${skipped.length} table(s) not backed up: ${skipped[0]}${skipped.length > 1 ? ` (and ${skipped.length - 1} more)` : ''} -- shrink the row or raise DBSYNC_MAX_ROW_SIZE and max_allowed_packet`,
+      since: null,
       exitCode: ExitCode.Failure,
     };
   }

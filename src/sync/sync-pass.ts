@@ -26,6 +26,7 @@ import type { ChangeSource } from '../detect/change-source.js';
 import { ReadPlan, settingsDigest, type ReadOutcome } from './read-plan.js';
 import { toolVersion } from './select-source.js';
 import type { KeepRows } from '../snapshot/take-snapshot.js';
+import { describeOversized } from '../snapshot/oversized-rows.js';
 
 export interface PassResult {
   readonly tables: number;
@@ -63,6 +64,8 @@ export interface PassResult {
   readonly read?: ReadOutcome;
   /** DBSYNC_FILES: what copying the files into files/ did (absent when off). */
   readonly files?: FilesMirror;
+  /** Tables not backed up by this pass (a row too large): one line each, naming the table and the row's key. */
+  readonly skipped?: readonly string[];
 }
 
 export interface PassOptions {
@@ -124,7 +127,9 @@ export async function passLocked(project: Project, opts: PassOptions, started = 
   // A failure to record costs the next pass a full read, never a wrong one.
   if (plan) {
     const head = result.commit.commit ?? (await project.git.head());
-    await plan.record(staged, head).catch(() => plan.forget().catch(() => undefined));
+    // A skipped table's files are not at this position: the next pass reads everything.
+    if ((staged.skipped ?? []).length > 0) await plan.forget().catch(() => undefined);
+    else await plan.record(staged, head).catch(() => plan.forget().catch(() => undefined));
   }
   return { ...result, rowsRead, ...(plan ? { read: plan.result(staged) } : {}) };
 }
@@ -165,6 +170,7 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
       // (diff branch) the counts the read made: a new table's rows are not counted again.
       rowCounts: staged.rowCounts,
       ...(files ? { filesSkipped: files.skipped.map((f) => f.reason) } : {}),
+      notBackedUp: (staged.skipped ?? []).map(describeOversized),
     });
     if (commit.commit && commit.changed && commit.parent !== undefined) {
       // The keyless-secret guard need not search this commit again (see noteOwnCommit).
@@ -195,6 +201,7 @@ export async function commitStaged(project: Project, staged: StagedSnapshot, opt
     policy: staged.policy,
     schemaOnly: staged.schemaOnly,
     profile: profileInForce(staged),
+    ...((staged.skipped ?? []).length > 0 ? { skipped: staged.skipped!.map(describeOversized) } : {}),
     ...(removedLocks.length > 0 ? { removedLocks } : {}),
     ...(files ? { files } : {}),
   };
@@ -301,6 +308,7 @@ export async function stageSnapshot(
     // Chunks keep the exponent of the files in the working tree (stable names, see chunking.ts).
     previousDir: project.snapshotAbs,
     chunkBytes: project.config.chunkBytes,
+    maxRowBytes: project.config.maxRowBytes,
     onProgress: opts.progress,
     keepRows: opts.keepRows,
   });

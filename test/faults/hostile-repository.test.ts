@@ -199,6 +199,12 @@ describe('hostile repository', () => {
     const r = await b.run(['pull']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /view v1 was changed on the other computer \([0-9a-f]{12}\) and NOT applied/);
+    // The code to review, as a diff from this database's version.
+    assert.match(
+      r.stdout,
+      /view v1, not applied \(this computer's version -> [0-9a-f]{12}\):\n(?: {4}[ +-] .*\n)*? {4}- .*`id` > 1.*\n {4}\+ .*`id` > 2/,
+      r.stdout,
+    );
     assert.deepEqual(await b.sql('SELECT id FROM v1 ORDER BY id'), [{ id: 2 }, { id: 3 }], 'the view is as it was');
 
     const two = await twoWay({ DBSYNC_PULL_OBJECTS: 'apply' });

@@ -148,6 +148,14 @@ describe('kill -9 during restore', () => {
         const refused = cli(['sync'], env);
         assert.equal(refused.code, 6, refused.stderr);
         assert.match(refused.stderr, /a restore was interrupted .*run `git-dbsync restore --resume` to finish it or `git-dbsync restore --abort` to go back/);
+        // status leads with it and exits 6 (a monitoring check sees it), naming both ways out.
+        const status = cli(['status'], env);
+        assert.equal(status.code, 6, status.stdout);
+        assert.match(
+          status.stdout,
+          /^RESTORE INTERRUPTED: a restore of [0-9a-f]{12} \(started [^)]+\) was interrupted; nothing is committed until `git-dbsync restore --resume` or `git-dbsync restore --abort`/,
+        );
+        assert.match(status.stdout, /\nrestore: interrupted \(of [0-9a-f]{12}, started .+, phase (load|swapping|swapped)\)/);
         const abort = trial % 3 === 2;
         const cont = cli(['restore', abort ? '--abort' : '--resume'], env);
         assert.equal(cont.code, 0, cont.stderr);
