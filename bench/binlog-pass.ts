@@ -98,10 +98,10 @@ async function timedPass(project: Project, source: TimedSource): Promise<Record<
     const plan = await ReadPlan.prepare(project, source, settingsDigest(project, toolVersion()), null);
     const t1 = performance.now();
     let keepMs = 0;
-    const keepRows: typeof plan.keepRows = async (reader, tables) => {
+    const keepRows: typeof plan.keepRows = async (reader, tables, sessionFor) => {
       const t = performance.now();
       try {
-        return await plan.keepRows(reader, tables);
+        return await plan.keepRows(reader, tables, sessionFor);
       } finally {
         keepMs = performance.now() - t;
       }

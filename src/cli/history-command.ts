@@ -2,8 +2,9 @@ import { ExitCode } from '../errors/exit-codes.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { commitRowChanges } from '../history/commit-row-changes.js';
 import { formatRowChange } from '../history/format-row-change.js';
+import { tablePathsOfStem } from '../history/table-paths.js';
 import { keyMatches, splitKeyArgument } from '../resolve/key-argument.js';
-import { DATA_DIR, encodeTableFileName, TABLES_DIR } from '../snapshot/layout.js';
+import { encodeTableFileName } from '../snapshot/layout.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -13,10 +14,9 @@ import type { CommandContext } from './context.js';
  */
 export async function historyCommand(ctx: CommandContext, table: string, key: string): Promise<number> {
   const { git, snapshotPath } = ctx.project;
-  const prefix = snapshotPath ? `${snapshotPath}/` : '';
   const stem = encodeTableFileName(table);
   const parts = splitKeyArgument(key);
-  const commits = await git.commitsTouching([`${prefix}${DATA_DIR}/${stem}.sql`, `${prefix}${DATA_DIR}/${stem}@*`, `${prefix}${TABLES_DIR}/${stem}.sql`]);
+  const commits = await git.commitsTouching(tablePathsOfStem(snapshotPath, stem));
   if (commits.length === 0) {
     throw new DbsyncError({
       operation: 'history',

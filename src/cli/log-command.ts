@@ -1,7 +1,8 @@
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { parsePointInTime, POINT_IN_TIME_FORMS } from '../restore/point-in-time.js';
-import { DATA_DIR, encodeTableFileName, TABLES_DIR } from '../snapshot/layout.js';
+import { encodeTableFileName } from '../snapshot/layout.js';
+import { tablePathsOfStem } from '../history/table-paths.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -10,14 +11,13 @@ import type { CommandContext } from './context.js';
  */
 export async function logCommand(ctx: CommandContext, opts: { table?: string; since?: string; grep?: string; max?: string }): Promise<number> {
   const { git, snapshotPath } = ctx.project;
-  const prefix = snapshotPath ? `${snapshotPath}/` : '';
   const usage = (message: string, hint: string) => new DbsyncError({ operation: 'log', message, hint, exitCode: ExitCode.Config });
   const since = opts.since === undefined ? undefined : parsePointInTime(opts.since, Date.now());
   if (since === null) throw usage(`--since ${JSON.stringify(opts.since)}: not a moment git-dbsync understands`, `write it as one of: ${POINT_IN_TIME_FORMS}`);
   const max = opts.max === undefined ? undefined : Number(opts.max);
   if (max !== undefined && !(Number.isInteger(max) && max > 0)) throw usage(`-n ${JSON.stringify(opts.max)}: must be a whole number above 0`, 'e.g. -n 20');
   const stem = opts.table === undefined ? null : encodeTableFileName(opts.table);
-  const paths = stem ? [`${prefix}${DATA_DIR}/${stem}.sql`, `${prefix}${DATA_DIR}/${stem}@*`, `${prefix}${TABLES_DIR}/${stem}.sql`] : [snapshotPath || '.'];
+  const paths = stem ? tablePathsOfStem(snapshotPath, stem) : [snapshotPath || '.'];
   const commits = await git.commitsTouching(paths, {
     ...(max ? { max } : {}),
     ...(since !== undefined ? { since: Math.floor(since / 1000) } : {}),

@@ -55,6 +55,13 @@ export interface SnapshotScope {
   boundaries(): Promise<ReadonlyMap<string, readonly bigint[]>>;
   /** The position recorded with the last snapshot, or null. */
   readonly previous: string | null;
+  /**
+   * The session that may read a table's rows in this snapshot: a non-transactional (MyISAM, Aria)
+   * table only on the session that holds LOCK TABLES on it (take-snapshot.ts: a read on another
+   * session queues behind any writer waiting for that lock, and the writer behind the lock), the
+   * rest on the snapshot's reading session.
+   */
+  sessionFor(table: TableInfo): Database;
 }
 
 /**

@@ -70,7 +70,7 @@ export class ChecksumSource implements ChangeSource {
     }
   }
 
-  async positionOf(reader: Database, scope: SnapshotScope): Promise<string | null> {
+  async positionOf(_reader: Database, scope: SnapshotScope): Promise<string | null> {
     const previous = scope.previous ? parse(scope.previous) : null;
     const tables: Record<string, StoredTable> = {};
     const against: Record<string, StoredTable> = {};
@@ -83,7 +83,7 @@ export class ChecksumSource implements ChangeSource {
       // one, which the new layout's bounds show; otherwise the old ranges are not compared (read whole).
       const comparable = oldBounds !== null && (now.length > 0 || oldBounds.length === 0);
       const union = comparable ? [...new Set([...now, ...oldBounds])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) : [...now];
-      const fine = await tableSums(reader, t, union);
+      const fine = await tableSums(scope.sessionFor(t), t, union);
       tables[t.name] = store(fine.def, now, coarsen(fine, now));
       if (comparable) against[t.name] = withMins(store(fine.def, oldBounds, coarsen(fine, oldBounds)), fine, now, oldBounds);
     }

@@ -359,8 +359,9 @@ export class Git {
   }
 
   /** Files under `path` that differ between two commits (a tree comparison: no file is read); null when `from` is not in the repository. */
-  async changedFiles(from: string, to: string, path: string | readonly string[]): Promise<string[] | null> {
-    const r = await this.run(['diff', '--name-only', '-z', '--no-renames', from, to, '--', ...(typeof path === 'string' ? [path] : path)]);
+  async changedFiles(from: string, to: string, path: string | readonly Pathspec[]): Promise<string[] | null> {
+    const specs = pathspecArgs(typeof path === 'string' ? [path] : path);
+    const r = await this.run(['diff', '--name-only', '-z', '--no-renames', from, to, '--', ...specs.args], { env: specs.env });
     if (r.code !== 0) return null;
     return r.stdout.toString('utf8').split('\0').filter(Boolean);
   }
@@ -487,7 +488,7 @@ export class Git {
 
   /** Commits of HEAD (newest first) that touched any of `paths`: id, committer date, subject. */
   async commitsTouching(
-    paths: readonly string[],
+    paths: readonly Pathspec[],
     opts: { max?: number; skip?: number; rev?: string; since?: number; until?: number; grep?: string; changedLines?: string } = {},
   ): Promise<Array<{ commit: string; time: string; subject: string }>> {
     // skip + max: one page of a long history without reading the rest (the history page).
@@ -500,7 +501,8 @@ export class Git {
       // changedLines: only commits whose diff adds or removes a line matching this extended regular expression (git's -G).
       ...(opts.changedLines ? [`-G${opts.changedLines}`] : []),
     ];
-    const r = await this.run(['log', '--format=%H%x00%cI%x00%s', ...filters, opts.rev ?? 'HEAD', '--', ...paths]);
+    const specs = pathspecArgs(paths);
+    const r = await this.run(['log', '--format=%H%x00%cI%x00%s', ...filters, opts.rev ?? 'HEAD', '--', ...specs.args], { env: specs.env });
     if (r.code !== 0) return [];
     return r.stdout
       .toString('utf8')
@@ -518,26 +520,30 @@ export class Git {
    * file (no context): one git process for the whole history of one row.
    */
   async linesChanged(
-    paths: readonly string[],
+    paths: readonly Pathspec[],
     pattern: string,
     opts: { max?: number; skip?: number } = {},
   ): Promise<Array<{ commit: string; time: string; subject: string; files: Array<{ path: string; removed: string[]; added: string[] }> }>> {
-    const r = await this.run([
-      'log',
-      '--format=%x01%H%x00%cI%x00%s',
-      '-p',
-      '-U0',
-      '--no-color',
-      '--no-ext-diff',
-      '--no-textconv',
-      '--no-renames',
-      `-G${pattern}`,
-      ...(opts.max ? [`-${opts.max}`] : []),
-      ...(opts.skip ? [`--skip=${opts.skip}`] : []),
-      'HEAD',
-      '--',
-      ...paths,
-    ]);
+    const specs = pathspecArgs(paths);
+    const r = await this.run(
+      [
+        'log',
+        '--format=%x01%H%x00%cI%x00%s',
+        '-p',
+        '-U0',
+        '--no-color',
+        '--no-ext-diff',
+        '--no-textconv',
+        '--no-renames',
+        `-G${pattern}`,
+        ...(opts.max ? [`-${opts.max}`] : []),
+        ...(opts.skip ? [`--skip=${opts.skip}`] : []),
+        'HEAD',
+        '--',
+        ...specs.args,
+      ],
+      { env: specs.env },
+    );
     if (r.code !== 0) return [];
     type Entry = { commit: string; time: string; subject: string; files: Array<{ path: string; removed: string[]; added: string[] }> };
     const out: Entry[] = [];
@@ -814,4 +820,27 @@ function signingHint(stderr: string): string | null {
 
 export function gitError(operation: string, r: GitResult, hint = 'check the repository with `git status`'): DbsyncError {
   return new DbsyncError({ operation, message: gitMessage(r.stderr), hint: fileSystemHint(r.stderr) ?? signingHint(r.stderr) ?? hint });
+}
+
+/** Files in the literal folder `dir` whose name matches `name`, where `*` is the only wildcard. */
+export interface NamePattern {
+  readonly dir: string;
+  readonly name: string;
+}
+
+/** A path (always literal: DBSYNC_DIR is a path, never a pattern) or a name pattern in a folder. */
+export type Pathspec = string | NamePattern;
+
+/**
+ * Pathspec arguments for git. Commands run with GIT_LITERAL_PATHSPECS, under which git parses no
+ * `:(magic)` at all; when a name pattern is among them, that command runs without it and every
+ * spec is marked: paths `:(literal)`, patterns `:(glob)` with the folder's own wildcards escaped.
+ */
+export function pathspecArgs(paths: readonly Pathspec[]): { args: string[]; env?: NodeJS.ProcessEnv } {
+  if (paths.every((p) => typeof p === 'string')) return { args: paths as string[] };
+  const escaped = (text: string) => text.replace(/[\\*?[\]]/g, (c) => `\\${c}`);
+  return {
+    args: paths.map((p) => (typeof p === 'string' ? `:(literal)${p}` : `:(glob)${p.dir ? `${escaped(p.dir)}/` : ''}${p.name}`)),
+    env: { GIT_LITERAL_PATHSPECS: '0' },
+  };
 }

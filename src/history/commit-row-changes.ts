@@ -3,6 +3,7 @@ import { diffRowLines, rowKey } from '../commit/row-diff.js';
 import { cellsOf } from '../snapshot/row-line.js';
 import { columnsFromCreate, primaryKeyFromCreate, tableNameFromCreate } from '../snapshot/create-table-text.js';
 import { DATA_DIR, dataFilesByTable, TABLES_DIR } from '../snapshot/layout.js';
+import { tablePathsOfStem } from './table-paths.js';
 
 /** One cell that changed: its column and its literal before and after (as the snapshot writes them). */
 export interface CellChange {
@@ -104,9 +105,7 @@ export async function commitRowChanges(
   const prefix = snapshotPath ? `${snapshotPath}/` : '';
   // A first commit is compared with the empty tree (written into the repository: older git does not know it by itself).
   const parent = (await git.resolve(`${commit}^1`)) ?? (await git.emptyTree());
-  const paths = only
-    ? [`${prefix}${DATA_DIR}/${only.stem}.sql`, `${prefix}${DATA_DIR}/${only.stem}@*`, `${prefix}${TABLES_DIR}/${only.stem}.sql`]
-    : [`${prefix}${DATA_DIR}`];
+  const paths = only ? tablePathsOfStem(snapshotPath, only.stem) : [`${prefix}${DATA_DIR}`];
   const changed = (await git.changedFiles(parent, commit, paths)) ?? [];
   const byTable = dataFilesByTable(changed.map((p) => p.slice(prefix.length)));
   const out: RowHistoryEntry[] = [];

@@ -94,7 +94,7 @@ export interface RowsToKeep {
  * rows would be read: which of them may keep the rows already in the working tree (not read at
  * all), with their row counts. Their definitions are still read.
  */
-export type KeepRows = (reader: Database, tables: readonly TableInfo[]) => Promise<RowsToKeep>;
+export type KeepRows = (reader: Database, tables: readonly TableInfo[], sessionFor: (table: TableInfo) => Database) => Promise<RowsToKeep>;
 
 export interface TakeSnapshotOptions {
   /** Opens a new session; two are used: one holds the table locks, one reads. */
@@ -230,6 +230,8 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       ? await opts.keepRows(
           reader,
           tables.filter((t) => !schemaOnly.includes(t.name)),
+          // Rows of a non-transactional table are read on the locking session only (see above).
+          (t) => (isMvccEngine(t.engine) ? (reader as Database) : locker),
         )
       : { tables: new Map() };
     const kept = keep.tables;

@@ -111,7 +111,9 @@ export class ReadPlan {
     if (state.snapshotPath !== this.project.snapshotPath || state.settings !== this.settings) return 'settings changed since the last snapshot';
     // One git command for both checks: HEAD (`# branch.oid`), and untracked, ignored or modified
     // files in the snapshot folder (any other line: it is not exactly that commit's snapshot).
-    const pathspec = `:(literal)${this.project.snapshotPath || '.'}`;
+    // A plain path: the git module sets GIT_LITERAL_PATHSPECS, under which no `:(magic)` is parsed
+    // (`:(literal)database` would name a file of that name and match nothing: every check passed).
+    const pathspec = this.project.snapshotPath || '.';
     const r = await this.project.git.run([
       '--no-optional-locks',
       'status',
@@ -140,7 +142,7 @@ export class ReadPlan {
    * changed keys are read only in the chunks those keys fall in (chunk-plan.ts); every other
    * changed table, and every table a foreign key action may have changed, is read whole.
    */
-  readonly keepRows: KeepRows = async (reader, tables) => {
+  readonly keepRows: KeepRows = async (reader, tables, sessionFor) => {
     const schema = this.project.config.db.database;
     // Read only when the source asks (the binlog source does not; planChunkReread reads its tables' layouts itself).
     const read: { layouts?: Map<string, ChunkLayout> } = {};
@@ -148,7 +150,7 @@ export class ReadPlan {
       read.layouts ??= await chunkLayouts(this.project.snapshotAbs, tables);
       return new Map([...read.layouts].map(([name, l]) => [name, l.chunks.slice(1).map((c) => c.first[0]!)]));
     };
-    this.position = await this.source.positionOf(reader, { schema, tables, boundaries, previous: this.previous?.position ?? null });
+    this.position = await this.source.positionOf(reader, { schema, tables, boundaries, previous: this.previous?.position ?? null, sessionFor });
     const kept = new Map<string, number>();
     const chunks = new Map<string, ChunkReread>();
     const whole: Record<string, string> = {};

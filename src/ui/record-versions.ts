@@ -1,5 +1,5 @@
 import { commitRowChanges, keyCellsOf, rowEntry, tableShape, type RowHistoryEntry } from '../history/commit-row-changes.js';
-import { tablePathsAt } from '../history/table-paths.js';
+import { tablePaths } from '../history/table-paths.js';
 import { keyMatches, splitKeyArgument } from '../resolve/key-argument.js';
 import { primaryKeyFromCreate } from '../snapshot/create-table-text.js';
 import { DATA_DIR, dataFileTable, encodeTableFileName, tableSchemaPath } from '../snapshot/layout.js';
@@ -99,7 +99,7 @@ export async function recordVersions(ctx: PageContext, table: string, key: strin
     }
     return { versions, next: commits.length > RECORD_SCAN ? start + RECORD_SCAN : null, narrowed: true };
   }
-  const commits = await git.commitsTouching(await tablePathsAt(git, snapshotPath, table, 'HEAD'), { max: RECORD_SCAN + 1, skip: start });
+  const commits = await git.commitsTouching(tablePaths(snapshotPath, table), { max: RECORD_SCAN + 1, skip: start });
   for (const c of commits.slice(0, RECORD_SCAN)) for (const change of await exact(c.commit)) versions.push({ ...c, change });
   return { versions, next: commits.length > RECORD_SCAN ? start + RECORD_SCAN : null, narrowed: false };
 }

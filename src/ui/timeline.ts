@@ -1,4 +1,5 @@
-import { tablePathsAt } from '../history/table-paths.js';
+import type { Pathspec } from '../git/git.js';
+import { tablePaths } from '../history/table-paths.js';
 import type { PageContext } from './page-context.js';
 
 /** Commits on one page of the timeline. */
@@ -36,7 +37,7 @@ export interface Timeline {
  * skipped; the chart reads the commits of its 30 days only.
  */
 export async function readTimeline(ctx: PageContext, f: TimelineFilter): Promise<Timeline> {
-  const paths = f.table ? await tablePathsAt(ctx.git, ctx.snapshotPath, f.table, 'HEAD') : [ctx.snapshotPath || '.'];
+  const paths = f.table ? tablePaths(ctx.snapshotPath, f.table) : [ctx.snapshotPath || '.'];
   const until = f.until !== undefined ? { until: f.until } : {};
   const filters = { ...(f.text ? { grep: f.text } : {}), ...until };
   // The page and the chart at once: each is a git process of its own.
@@ -62,7 +63,7 @@ const chartCache = new Map<string, Array<[string, number]>>();
  */
 async function commitsPerDay(
   ctx: PageContext,
-  paths: readonly string[],
+  paths: readonly Pathspec[],
   filters: { readonly grep?: string; readonly until?: number },
   since: number | undefined,
 ): Promise<Array<[string, number]>> {
