@@ -8,6 +8,7 @@
  * so every commit B makes is one without a change of its own.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Connection } from 'mysql2/promise';
@@ -84,6 +85,8 @@ export async function multiComputerPhase(ctx: BenchContext): Promise<void> {
     POLL_INTERVAL: '1',
     DBSYNC_PULL_INTERVAL: '1',
     DBSYNC_AUTHOR_NAME: name,
+    // Every pass and pull with its timings, kept as multi-a.log / multi-b.log in the work folder (see --keep).
+    DBSYNC_LOG_LEVEL: 'debug',
   });
   const envA = dbsyncEnv(serverA, IP_DB, repoA, settings('computer A'));
   const cli = [ctx.product.cli];
@@ -135,6 +138,7 @@ export async function multiComputerPhase(ctx: BenchContext): Promise<void> {
     // Give B's watcher a few more polls (and pulls) to make an echo commit, if it were to make one.
     await sleep(ECHO_WAIT_MS);
     for (const d of daemons) await d.stop();
+    daemons.forEach((d, i) => writeFileSync(path.join(ctx.work, `multi-${'ab'[i]}.log`), d.stderr()));
 
     await attempt(ctx, cells.slice(0, 2), 'two computers latency', async () => {
       if (samples.length === 0) throw new Error(`no write reached B within ${TIMEOUT_MS / 1000} s (${timeouts} tries)`);

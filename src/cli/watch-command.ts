@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { WatchLoop } from '../daemon/watch-loop.js';
 import { CPU_BURST_MS, CpuBudget } from '../daemon/cpu-budget.js';
 import { processCpuMs } from '../daemon/process-cpu.js';
+import { BinlogWaker } from '../detect/binlog-waker.js';
 import { ChangeProbe, ProbeUnavailable, type ProbeReading } from '../detect/change-probe.js';
 import type { FilesConfig } from '../config/config.js';
 import { filesFingerprint } from '../files/files-fingerprint.js';
@@ -38,11 +39,23 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     log.info(`two-way mode: pulling from ${config.git.remoteName} every ${config.sync.pullIntervalMs / 1000} s (conflict rule: ${config.sync.conflictRule})`);
   // Chosen at the first pass (the database may be down at start-up) and logged once.
   let choice: SourceChoice | null = null;
+  // With the binary log as the source and a probe: woken by the log's events instead of waiting for the next poll.
+  let waker: BinlogWaker | null = null;
   const changeSource = async () => {
     if (!choice) {
       choice = await selectChangeSource(project);
       log.info(choice.line);
       metrics?.changeSource(choice.source?.name ?? 'full');
+      if (choice.source?.name === 'binlog' && probe) {
+        waker = new BinlogWaker({
+          connect: project.connect,
+          db: config.db,
+          schema: config.db.database,
+          onChange: () => loop.nudge(),
+          onUnavailable: (reason) => log.warn(`not woken by the binary log: ${reason}; polling every ${config.pollIntervalMs / 1000} s`),
+        });
+        waker.start();
+      }
     }
     return choice.source;
   };
@@ -166,6 +179,7 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   // DBSYNC_UI_ADDR set: the history page beside the loop (read-only; the same page as `ui`).
   const historyPage = config.ui.addr ? await startHistoryPage(ctx) : null;
   await loop.run();
+  await (waker as BinlogWaker | null)?.stop();
   await historyPage?.close();
   await stopMetrics();
   await probe?.close();

@@ -79,6 +79,8 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
   private pushFailures = 0;
   private nextPushAt = 0;
   private wake: (() => void) | null = null;
+  /** A nudge came while not idle: the next idle wait is skipped. */
+  private nudged = false;
   private stopRequested = false;
   private readonly scheduler: PassScheduler;
   private readonly pulls: PullSchedule | null;
@@ -112,11 +114,26 @@ export class WatchLoop extends EventEmitter<LoopEvents> {
     this.wake?.();
   }
 
+  /**
+   * Something outside says the database may have changed (the binary log waker): an idle wait ends
+   * now, so the probe is read at once instead of at the next poll; a nudge during a pass ends the
+   * idle wait after it. The schedule still decides (a quiet period, the probe's own reading); the
+   * probe's quicker reads while waiting for quiet, a backoff after failures and a CPU hold are not cut short.
+   */
+  nudge(): void {
+    if (this.state === 'idle' && this.wake) this.wake();
+    else this.nudged = true;
+  }
+
   private now(): number {
     return this.clock.now();
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.state === 'idle' && this.nudged) {
+      this.nudged = false;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       const cancel = this.clock.after(ms, done);
       function done() {

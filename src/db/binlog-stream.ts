@@ -52,12 +52,12 @@ const BINLOG_DUMP_NON_BLOCK = 1;
 const HEADER_BYTES = 19;
 
 /** The dump request as a packet mysql2 can write (4 header bytes, then the command). */
-function dumpPacket(file: string, position: number, serverId: number): { buffer: Buffer; length(): number; writeHeader(seq: number): void } {
+function dumpPacket(file: string, position: number, serverId: number, blocking: boolean): { buffer: Buffer; length(): number; writeHeader(seq: number): void } {
   const name = Buffer.from(file, 'utf8');
   const buffer = Buffer.alloc(4 + 11 + name.length);
   buffer.writeUInt8(COM_BINLOG_DUMP, 4);
   buffer.writeUInt32LE(position, 5);
-  buffer.writeUInt16LE(BINLOG_DUMP_NON_BLOCK, 9);
+  buffer.writeUInt16LE(blocking ? 0 : BINLOG_DUMP_NON_BLOCK, 9);
   buffer.writeUInt32LE(serverId, 11);
   name.copy(buffer, 15);
   return {
@@ -98,6 +98,11 @@ export interface BinlogReadOptions {
   readonly serverId?: number;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Wait for new events at the end of the log instead of ending there (the change waker): no
+   * timeout then; the read ends when `onEvent` says stop, the signal aborts, or the connection fails.
+   */
+  readonly blocking?: boolean;
 }
 
 /**
@@ -131,7 +136,9 @@ export async function readBinlog(db: DatabaseOptions, opts: BinlogReadOptions, o
       };
       const onAbort = () => finish(new Error('cancelled'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const timer = setTimeout(() => finish(new Error(`no end of the binary log within ${opts.timeoutMs ?? 30_000} ms`)), opts.timeoutMs ?? 30_000);
+      const timer = opts.blocking
+        ? undefined
+        : setTimeout(() => finish(new Error(`no end of the binary log within ${opts.timeoutMs ?? 30_000} ms`)), opts.timeoutMs ?? 30_000);
       conn.on('error', (err) => finish(err));
       conn.on('end', () => finish(new Error('the server closed the binary log connection')));
       const cmd = {
@@ -142,7 +149,9 @@ export async function readBinlog(db: DatabaseOptions, opts: BinlogReadOptions, o
           if (!this.started) {
             this.started = true;
             connection._resetSequenceId();
-            connection.writePacket(dumpPacket(opts.file, opts.position, opts.serverId ?? 0x7f000000 + Math.floor(Math.random() * 0xffffff)));
+            connection.writePacket(
+              dumpPacket(opts.file, opts.position, opts.serverId ?? 0x7f000000 + Math.floor(Math.random() * 0xffffff), opts.blocking ?? false),
+            );
             return false;
           }
           if (!packet) return false;

@@ -181,6 +181,33 @@ describe('binlog change source: what it reads and what it says', { timeout: 300_
     }
   });
 
+  it('watch is woken by the binary log: a change is committed long before the next poll', async () => {
+    const dir = tempDir('dbsync-binlog-wake-');
+    // A poll every 10 minutes: without waking, nothing after the first pass would be committed within this test.
+    const env = baseEnv({ ...server.env(DB), PROJECT_DIR: dir, POLL_INTERVAL: '600', DBSYNC_QUIET_PERIOD: '0.1', DBSYNC_LOG_LEVEL: 'debug' });
+    const watch = background(['watch'], env);
+    try {
+      await watch.waitForLog(/INFO change source: binlog \(mysql-bin\.\d+\)/, 60_000);
+      await waitFor('the first commit', () => commitCount(dir) >= 1, 120_000);
+      await watch.waitForLog(/pass done [^\n]*trigger=start/, 60_000);
+      const before = commitCount(dir);
+      await c.query("UPDATE small SET name = 'woken' WHERE id = 3");
+      await waitFor('the change committed without a poll', () => commitCount(dir) > before, 60_000);
+      assert.match(lastSubject(dir), /small ~1/);
+      // A write to another database makes no commit here.
+      const other = await server.connect('wake_other');
+      await other.query('CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1)');
+      await other.end();
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(commitCount(dir), before + 1);
+      await c.query("UPDATE small SET name = 'woken twice' WHERE id = 3");
+      await waitFor('the second change committed', () => commitCount(dir) > before + 1, 60_000);
+      assert.doesNotMatch(watch.stderr(), /not woken by the binary log/);
+    } finally {
+      await watch.kill();
+    }
+  });
+
   it('falls back to chunk checksums without REPLICATION SLAVE, and says why', async () => {
     await c.query("CREATE USER 'norepl'@'localhost' IDENTIFIED BY 'pw'");
     await c.query(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON \`${DB}\`.* TO 'norepl'@'localhost'`);

@@ -93,6 +93,48 @@ describe('watch loop', () => {
     assert.ok(Date.now() - started < 5000);
   });
 
+  it('nudge(): an idle wait ends at once and the probe decides; a nudge during a pass skips the wait after it', async () => {
+    // A clock whose timers never fire: the loop moves on only when nudged (or stopped).
+    const clock: LoopClock = { now: () => 1_000_000, after: () => () => undefined };
+    let writes = 0;
+    const passes: string[] = [];
+    let probes = 0;
+    const loop = new WatchLoop({
+      intervalMs: 60_000,
+      maxBackoffMs: 60_000,
+      clock,
+      schedule: { verifyMs: 3_600_000, quietMs: 0, maxDelayMs: 60_000 },
+      probe: async () => {
+        probes++;
+        return { session: 1, server: 's', startedAt: 1, counters: { handler_write: String(writes) } };
+      },
+      runPass: async ({ trigger }) => {
+        passes.push(trigger);
+        // The second pass: a write lands while it runs, and its nudge comes before the pass ends.
+        if (passes.length === 2) {
+          writes++;
+          loop.nudge();
+        }
+        return ok();
+      },
+    });
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    const done = loop.run();
+    await settle();
+    assert.deepEqual(passes, ['start'], 'then it waits: its timer never fires');
+    const probesIdle = probes;
+    loop.nudge();
+    await settle();
+    assert.equal(probes, probesIdle + 1, 'a nudge without a change: one probe, no pass');
+    assert.deepEqual(passes, ['start']);
+    writes++;
+    loop.nudge();
+    await settle();
+    assert.deepEqual(passes, ['start', 'change', 'change'], 'the nudge during the second pass ran the probe again at once');
+    loop.stop();
+    await done;
+  });
+
   it('with a change probe: passes at start, skips idle polls, passes on a change or when the probe fails', async () => {
     const reading = (writes: number): ProbeReading => ({ session: 1, server: 's', startedAt: 1, counters: { handler_write: String(writes) } });
     // What the probe returns at each poll: 0 = unchanged, a number = writes so far, 'fail' = the probe throws.
