@@ -138,7 +138,7 @@ export async function multiComputerPhase(ctx: BenchContext): Promise<void> {
     // Give B's watcher a few more polls (and pulls) to make an echo commit, if it were to make one.
     await sleep(ECHO_WAIT_MS);
     for (const d of daemons) await d.stop();
-    daemons.forEach((d, i) => writeFileSync(path.join(ctx.work, `multi-${'ab'[i]}.log`), d.stderr()));
+    for (const [i, d] of daemons.entries()) writeFileSync(path.join(ctx.work, `multi-${'ab'[i]}.log`), d.stderr());
 
     await attempt(ctx, cells.slice(0, 2), 'two computers latency', async () => {
       if (samples.length === 0) throw new Error(`no write reached B within ${TIMEOUT_MS / 1000} s (${timeouts} tries)`);
