@@ -17,7 +17,7 @@ module.exports = {
       name: 'processes-only-in-git',
       comment:
         'Only src/git spawns processes (git). Documented exception: src/demo/throwaway-server.ts starts ' +
-        'a private mariadbd for the demo (a server process, not git; the demo is the only caller).',
+        'a private mariadbd for the demo and the tests\' harness (a server process, not git).',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/git/', '^src/demo/throwaway-server\\.ts$'] },
       to: { path: '^(node:)?child_process$' },

@@ -376,7 +376,7 @@ export const SETTINGS = {
     flag: 'profile',
     env: ['DBSYNC_PROFILE'],
     default: 'auto',
-    schema: z.enum(['auto', 'none', ...PROFILE_NAMES] as [string, ...string[]], { message: `must be auto, none or one of: ${PROFILE_NAMES.join(', ')}` }),
+    schema: z.enum(['auto', 'none', ...PROFILE_NAMES], { message: `must be auto, none or one of: ${PROFILE_NAMES.join(', ')}` }),
     doc: `Application profile: \`auto\` picks one when the database has its tables; \`none\` turns profiles off; or a name (${PROFILE_NAMES.join(', ')}).`,
   },
   schemaOnlyTables: {
@@ -570,10 +570,75 @@ type SettingKey = keyof typeof SETTINGS;
 
 /** The value of a setting as its schema gives it (e.g. a number of seconds, a list of tables). */
 export type SettingValue<K extends SettingKey> = z.output<(typeof SETTINGS)[K]['schema']>;
-/** Settings that always have a value (their default when not given). */
-type DefaultedKey = { [K in SettingKey]: (typeof SETTINGS)[K] extends { readonly default: string } ? K : never }[SettingKey];
+/** A setting's schema in the object below: as it is when it has a default (always given), optional when not. */
+type SettingField<K extends SettingKey> = (typeof SETTINGS)[K] extends { readonly default: string }
+  ? (typeof SETTINGS)[K]['schema']
+  : z.ZodOptional<(typeof SETTINGS)[K]['schema']>;
+
+/**
+ * Every setting's value as one zod object, checked against SETTINGS (every key, each optional exactly
+ * when it has no default): what `loadConfig` parses the given and default values with.
+ */
+const SETTINGS_SCHEMA = z.object({
+  dbHost: SETTINGS.dbHost.schema,
+  dbPort: SETTINGS.dbPort.schema,
+  dbSocket: SETTINGS.dbSocket.schema.optional(),
+  dbUser: SETTINGS.dbUser.schema.optional(),
+  dbPassword: SETTINGS.dbPassword.schema.optional(),
+  dbPasswordFile: SETTINGS.dbPasswordFile.schema.optional(),
+  dbName: SETTINGS.dbName.schema.optional(),
+  connectTimeout: SETTINGS.connectTimeout.schema,
+  projectDir: SETTINGS.projectDir.schema.optional(),
+  snapshotDir: SETTINGS.snapshotDir.schema,
+  pollInterval: SETTINGS.pollInterval.schema,
+  verifyInterval: SETTINGS.verifyInterval.schema,
+  quietPeriod: SETTINGS.quietPeriod.schema,
+  maxDelay: SETTINGS.maxDelay.schema,
+  maxCpu: SETTINGS.maxCpu.schema,
+  maxBackoff: SETTINGS.maxBackoff.schema,
+  lockTimeout: SETTINGS.lockTimeout.schema,
+  mode: SETTINGS.mode.schema,
+  pullInterval: SETTINGS.pullInterval.schema.optional(),
+  conflictRule: SETTINGS.conflictRule.schema,
+  pullObjects: SETTINGS.pullObjects.schema,
+  includeTables: SETTINGS.includeTables.schema,
+  excludeTables: SETTINGS.excludeTables.schema,
+  profile: SETTINGS.profile.schema,
+  schemaOnlyTables: SETTINGS.schemaOnlyTables.schema.optional(),
+  secrets: SETTINGS.secrets.schema,
+  secretPolicy: SETTINGS.secretPolicy.schema,
+  secretKeyFile: SETTINGS.secretKeyFile.schema.optional(),
+  chunkSize: SETTINGS.chunkSize.schema,
+  maxRowSize: SETTINGS.maxRowSize.schema,
+  changeSource: SETTINGS.changeSource.schema,
+  filesRoot: SETTINGS.filesRoot.schema.optional(),
+  files: SETTINGS.files.schema,
+  filesMaxSize: SETTINGS.filesMaxSize.schema,
+  filesMaxTotal: SETTINGS.filesMaxTotal.schema,
+  remoteUrl: SETTINGS.remoteUrl.schema.optional(),
+  remoteName: SETTINGS.remoteName.schema,
+  gitToken: SETTINGS.gitToken.schema.optional(),
+  sshKey: SETTINGS.sshKey.schema.optional(),
+  sshKnownHosts: SETTINGS.sshKnownHosts.schema.optional(),
+  authorName: SETTINGS.authorName.schema,
+  authorEmail: SETTINGS.authorEmail.schema,
+  signingKey: SETTINGS.signingKey.schema.optional(),
+  trustedSigners: SETTINGS.trustedSigners.schema.optional(),
+  logLevel: SETTINGS.logLevel.schema,
+  maxUnpushed: SETTINGS.maxUnpushed.schema,
+  notifyUrl: SETTINGS.notifyUrl.schema,
+  heartbeatUrl: SETTINGS.heartbeatUrl.schema.optional(),
+  metricsAddr: SETTINGS.metricsAddr.schema.optional(),
+  uiAddr: SETTINGS.uiAddr.schema.optional(),
+  uiToken: SETTINGS.uiToken.schema.optional(),
+  logFormat: SETTINGS.logFormat.schema,
+} satisfies { readonly [K in SettingKey]: SettingField<K> });
+
 /** Every setting's value after validation: defaulted ones always present, the others when given. */
-type SettingValues = { readonly [K in DefaultedKey]: SettingValue<K> } & { readonly [K in Exclude<SettingKey, DefaultedKey>]?: SettingValue<K> };
+type SettingValues = z.output<typeof SETTINGS_SCHEMA>;
+
+/** The settings in table order (typed keys of the object above). */
+const SETTING_KEYS: readonly SettingKey[] = SETTINGS_SCHEMA.keyof().options;
 
 /** Settings whose values are secrets: never echoed in a message. */
 const HIDDEN_VALUES: ReadonlySet<string> = new Set<SettingKey>(['dbPassword', 'gitToken', 'notifyUrl', 'heartbeatUrl', 'uiToken']);
@@ -602,45 +667,46 @@ function configError(message: string): DbsyncError {
  * the variable or flag and the value's problem. Throws a DbsyncError (exit 2) before anything is touched.
  */
 export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cwd: string; requireDatabase?: boolean }): Config {
-  const parsedValues: Partial<Record<SettingKey, unknown>> = {};
-  const problems: string[] = [];
-  for (const key of Object.keys(SETTINGS) as SettingKey[]) {
+  // Each setting's raw value: the flag, else the first environment variable set, else the default.
+  const raw: Partial<Record<SettingKey, string>> = {};
+  const from: Partial<Record<SettingKey, string>> = {};
+  for (const key of SETTING_KEYS) {
     const s: Setting = SETTINGS[key];
-    let raw: string | undefined;
-    let from = '';
     const flagValue = s.flag ? opts.flags[s.flag] : undefined;
     if (flagValue !== undefined) {
-      raw = flagValue;
-      from = 'flag';
-    } else {
-      for (const name of s.env) {
-        const v = opts.env[name];
-        if (v !== undefined && v !== '') {
-          raw = v;
-          from = name;
-          break;
-        }
-      }
+      raw[key] = flagValue;
+      from[key] = 'flag';
+      continue;
     }
-    if (raw === undefined) raw = s.default;
-    if (raw === undefined) continue;
-    const parsed = s.schema.safeParse(raw);
-    if (parsed.success) parsedValues[key] = parsed.data;
-    else {
-      const shown = HIDDEN_VALUES.has(key) ? '(hidden)' : JSON.stringify(raw);
-      const where = from ? sourceName(key, from) : `default of ${s.env[0]}`;
-      problems.push(`${where}=${shown}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
-    }
+    const name = s.env.find((n) => opts.env[n] !== undefined && opts.env[n] !== '');
+    if (name !== undefined) {
+      raw[key] = opts.env[name];
+      from[key] = name;
+    } else if (s.default !== undefined) raw[key] = s.default;
   }
-  // Each value came from its own schema, and a defaulted setting without a value is a problem above.
-  const values = parsedValues as SettingValues;
+  const parsed = SETTINGS_SCHEMA.safeParse(raw);
+  // Each setting's first problem, in table order, naming the flag or variable it came from.
+  const problems: string[] = [];
+  const failed = new Set<SettingKey>();
+  for (const key of SETTING_KEYS) {
+    const issue = parsed.error?.issues.find((i) => i.path[0] === key);
+    if (!issue) continue;
+    failed.add(key);
+    const s: Setting = SETTINGS[key];
+    const shown = HIDDEN_VALUES.has(key) ? '(hidden)' : JSON.stringify(raw[key]);
+    const source = from[key];
+    const where = source ? sourceName(key, source) : `default of ${s.env[0]}`;
+    problems.push(`${where}=${shown}: ${issue.message}`);
+  }
   if (opts.requireDatabase !== false) {
-    if (values.dbUser === undefined && !problems.some((p) => p.includes('DB_USER')))
-      problems.push('DB_USER is not set: set DB_USER or --db-user to the database user');
-    if (values.dbName === undefined && !problems.some((p) => p.includes('DB_NAME')))
+    const missing = (key: SettingKey) => raw[key] === undefined || failed.has(key);
+    if (missing('dbUser') && !problems.some((p) => p.includes('DB_USER'))) problems.push('DB_USER is not set: set DB_USER or --db-user to the database user');
+    if (missing('dbName') && !problems.some((p) => p.includes('DB_NAME')))
       problems.push('DB_NAME is not set: set DB_NAME or --db-name to the database to snapshot');
   }
-  if (problems.length > 0) throw configError(problems.join('; '));
+  if (!parsed.success && problems.length === 0) problems.push(parsed.error.issues[0]?.message ?? 'invalid value');
+  if (!parsed.success || problems.length > 0) throw configError(problems.join('; '));
+  const values = parsed.data;
 
   let password = values.dbPassword;
   if (values.dbPasswordFile !== undefined) {
@@ -842,7 +908,7 @@ function remoteHelperOnPath(scheme: string): boolean {
 
 /** The README / --help table of settings: variable, flag, default, meaning. */
 export function settingsTable(): Array<{ env: string; flag: string; default: string; doc: string }> {
-  return (Object.keys(SETTINGS) as SettingKey[]).map((key) => {
+  return SETTING_KEYS.map((key) => {
     const s: Setting = SETTINGS[key];
     return { env: s.env.join(', '), flag: s.flag ? flagName(s.flag) : '', default: s.default ?? '', doc: s.doc };
   });

@@ -2,6 +2,8 @@
  * A throwaway MariaDB server: its own data directory in a temporary folder, a unix socket and a
  * free TCP port on 127.0.0.1, root without a password. Nothing of the machine's own MariaDB
  * (configuration, service, data) is read or touched: every program runs with --no-defaults.
+ * The demo runs one; the tests' harness (test/support/mariadb-server.ts) wraps this class too,
+ * with its own options, so that both start the server the same way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -22,15 +24,20 @@ export interface ServerBinaries {
 /** Folders searched after PATH: Debian puts mariadbd in /usr/sbin, which is not on every user's PATH. */
 const EXTRA_DIRS = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin'];
 
+const searchPath = (): string[] => [...(process.env.PATH ?? '').split(path.delimiter), ...EXTRA_DIRS];
+
+/** The first `name` found in `dirs` (PATH and the usual folders by default), or undefined. */
+export function findProgram(name: string, dirs: readonly string[] = searchPath()): string | undefined {
+  return dirs
+    .filter(Boolean)
+    .map((d) => path.join(d, name))
+    .find((p) => existsSync(p));
+}
+
 /** mariadbd and mariadb-install-db from PATH or the usual folders; exit 2 naming the package when missing. */
-export function findServerBinaries(dirs: readonly string[] = [...(process.env.PATH ?? '').split(path.delimiter), ...EXTRA_DIRS]): ServerBinaries {
-  const find = (name: string) =>
-    dirs
-      .filter(Boolean)
-      .map((d) => path.join(d, name))
-      .find((p) => existsSync(p));
-  const mariadbd = find('mariadbd');
-  const installDb = find('mariadb-install-db');
+export function findServerBinaries(dirs: readonly string[] = searchPath()): ServerBinaries {
+  const mariadbd = findProgram('mariadbd', dirs);
+  const installDb = findProgram('mariadb-install-db', dirs);
   if (mariadbd && installDb) return { mariadbd, installDb };
   const missing = [mariadbd ? '' : 'mariadbd', installDb ? '' : 'mariadb-install-db'].filter(Boolean).join(' and ');
   throw new DbsyncError({
@@ -41,7 +48,8 @@ export function findServerBinaries(dirs: readonly string[] = [...(process.env.PA
   });
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
@@ -63,36 +71,80 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
+/** How a caller wants its server; `ThrowawayServer.create()` without options is the demo's. */
+export interface ThrowawayServerOptions {
+  /** Prefix of the temporary folder's name. */
+  readonly folderPrefix: string;
+  /** Name of the socket and pid files in the folder, before `.sock` and `.pid`. */
+  readonly fileStem: string;
+  /** Server options after the standard ones (a later option wins over an earlier one). */
+  readonly serverArgs: readonly string[];
+  /**
+   * Run the server and the installer in their own process group: a Ctrl-C in the terminal then
+   * reaches this process only, which stops the server in order (the demo). Tests leave it in theirs.
+   */
+  readonly detached: boolean;
+  /** How long to wait for the server to accept connections. */
+  readonly startTimeoutMs: number;
+}
+
+const DEMO_OPTIONS: ThrowawayServerOptions = {
+  folderPrefix: 'git-dbsync-demo-db-',
+  fileStem: 'mariadbd',
+  serverArgs: [],
+  detached: true,
+  startTimeoutMs: 30_000,
+};
+
 export class ThrowawayServer {
   readonly socket: string;
+  /** The data directory, inside `dir`. */
+  readonly datadir: string;
   private proc: ChildProcess | null = null;
   private installer: ChildProcess | null = null;
   private removed = false;
+  private serverArgs: readonly string[];
 
-  /** TCP port on 127.0.0.1, chosen by `start`. */
+  /** TCP port on 127.0.0.1, chosen by `start` and kept by `restart`. */
   port = 0;
 
   private constructor(
     /** Temporary folder holding the data directory, socket and error log; removed by `destroy`. */
     readonly dir: string,
     private readonly bin: ServerBinaries,
+    private readonly settings: ThrowawayServerOptions,
   ) {
-    this.socket = path.join(dir, 'mariadbd.sock');
+    this.socket = path.join(dir, `${settings.fileStem}.sock`);
+    this.datadir = path.join(dir, 'data');
+    this.serverArgs = settings.serverArgs;
   }
 
   /**
    * Claim a temporary folder (nothing runs yet). Separate from `start` so the caller holds the
    * object, and can clean up, whatever happens during start-up.
    */
-  static create(): ThrowawayServer {
+  static create(options: Partial<ThrowawayServerOptions> = {}): ThrowawayServer {
     const bin = findServerBinaries();
-    return new ThrowawayServer(mkdtempSync(path.join(os.tmpdir(), 'git-dbsync-demo-db-')), bin);
+    const settings = { ...DEMO_OPTIONS, ...options };
+    return new ThrowawayServer(mkdtempSync(path.join(os.tmpdir(), settings.folderPrefix)), bin, settings);
   }
 
   /** Initialise the data directory and start the server; resolves once it accepts connections. */
   async start(signal?: AbortSignal): Promise<void> {
+    // Root may run the server only when it says so; for anyone else --user is ignored.
+    await this.install(
+      ['--no-defaults', `--datadir=${this.datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', this.user(), '--innodb-log-file-size=8M'],
+      signal,
+    );
     this.port = await freePort();
     await this.launch(signal);
+  }
+
+  /** Start again on the same data directory and port, with these server options instead of the previous ones. */
+  async restart(serverArgs: readonly string[] = this.serverArgs): Promise<void> {
+    await this.stop();
+    this.serverArgs = serverArgs;
+    await this.launch(undefined);
   }
 
   get pid(): number | undefined {
@@ -104,39 +156,37 @@ export class ThrowawayServer {
     return { host: '127.0.0.1', port: this.port, socket: this.socket, user: 'root', password: undefined, database, connectTimeoutMs: 5000 };
   }
 
+  private user(): string {
+    return `--user=${os.userInfo().username}`;
+  }
+
   private async launch(signal: AbortSignal | undefined): Promise<void> {
-    const bin = this.bin;
-    const datadir = path.join(this.dir, 'data');
-    // Root may run the server only when it says so; for anyone else --user is ignored.
-    const user = `--user=${os.userInfo().username}`;
-    await this.install(
-      ['--no-defaults', `--datadir=${datadir}`, '--auth-root-authentication-method=normal', '--skip-test-db', user, '--innodb-log-file-size=8M'],
-      signal,
-    );
     const args = [
       '--no-defaults',
-      `--datadir=${datadir}`,
+      `--datadir=${this.datadir}`,
       `--socket=${this.socket}`,
       `--port=${this.port}`,
       '--bind-address=127.0.0.1',
-      user,
-      `--pid-file=${path.join(this.dir, 'mariadbd.pid')}`,
+      this.user(),
+      `--pid-file=${path.join(this.dir, `${this.settings.fileStem}.pid`)}`,
       `--log-error=${path.join(this.dir, 'error.log')}`,
       '--skip-name-resolve',
       '--innodb-buffer-pool-size=32M',
       '--innodb-log-file-size=8M',
       '--innodb-flush-log-at-trx-commit=2',
+      ...this.serverArgs,
     ];
-    // Its own process group: a Ctrl-C in the terminal reaches git-dbsync only, which stops the server in order.
-    this.proc = spawn(bin.mariadbd, args, { stdio: 'ignore', detached: true });
-    this.proc.on('error', () => undefined);
-    const deadline = Date.now() + 30_000;
+    const proc = spawn(this.bin.mariadbd, args, { stdio: 'ignore', detached: this.settings.detached });
+    this.proc = proc;
+    proc.on('error', () => undefined);
+    const timeoutMs = this.settings.startTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
       signal?.throwIfAborted();
-      if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
+      if (proc.exitCode !== null || proc.signalCode !== null) {
         throw new DbsyncError({
           operation: OPERATION,
-          message: `mariadbd exited during start-up (${this.proc.exitCode ?? this.proc.signalCode})`,
+          message: `mariadbd exited during start-up (${proc.exitCode ?? proc.signalCode})`,
           hint: 'run `mariadbd --version` to check the installation',
         });
       }
@@ -147,7 +197,7 @@ export class ThrowawayServer {
         if (Date.now() > deadline)
           throw new DbsyncError({
             operation: OPERATION,
-            message: 'mariadbd did not accept connections within 30 s',
+            message: `mariadbd did not accept connections within ${Math.round(timeoutMs / 1000)} s`,
             hint: 'the machine may be very busy; retry',
           });
         await sleep(100);
@@ -156,18 +206,19 @@ export class ThrowawayServer {
   }
 
   /**
-   * mariadb-install-db, a script that runs a bootstrap mariadbd: in its own process group, so that
-   * on abort the whole group is killed and waited for before the folder is removed.
+   * mariadb-install-db, a script that runs a bootstrap mariadbd: when detached in its own process
+   * group, so that on abort the whole group is killed and waited for before the folder is removed.
    */
   private install(args: readonly string[], signal: AbortSignal | undefined): Promise<void> {
     signal?.throwIfAborted();
+    const detached = this.settings.detached;
     return new Promise((resolve, reject) => {
-      const child = spawn(this.bin.installDb, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const child = spawn(this.bin.installDb, args, { stdio: ['ignore', 'pipe', 'pipe'], detached });
       this.installer = child;
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      const onAbort = () => killGroup(child);
+      const onAbort = () => (detached ? killGroup(child) : child.kill('SIGKILL'));
       signal?.addEventListener('abort', onAbort);
       child.on('error', () => undefined);
       // 'close': the script and everything it started have let go of the output pipes.
@@ -195,23 +246,31 @@ export class ThrowawayServer {
     this.removed = true;
   }
 
-  /** Stop the server (it shuts down cleanly on SIGTERM) and remove its folder. */
-  async destroy(): Promise<void> {
+  /**
+   * Stop the server (it shuts down cleanly on SIGTERM) and keep its folder. With `killAfterMs`,
+   * a server still running after that long is killed.
+   */
+  async stop(killAfterMs?: number): Promise<void> {
     const p = this.proc;
     if (p && p.exitCode === null && p.signalCode === null) {
       const exited = new Promise((r) => p.once('exit', r));
       p.kill('SIGTERM');
-      const killer = setTimeout(() => p.kill('SIGKILL'), 15_000);
+      const killer = killAfterMs === undefined ? undefined : setTimeout(() => p.kill('SIGKILL'), killAfterMs);
       await exited;
       clearTimeout(killer);
     }
     this.proc = null;
+  }
+
+  /** Stop the server (killed if still running after 15 s) and remove its folder. */
+  async destroy(): Promise<void> {
+    await this.stop(15_000);
     this.removeDir();
   }
 
   /** At once, synchronously (second Ctrl-C, process exit): kill the server and remove its folder. */
   killNow(): void {
-    if (this.installer) killGroup(this.installer);
+    if (this.installer) this.settings.detached ? killGroup(this.installer) : this.installer.kill('SIGKILL');
     const p = this.proc;
     if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     this.proc = null;

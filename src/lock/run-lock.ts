@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Database } from '../db/database.js';
+import { getNamedLock, releaseNamedLock } from '../db/mariadb/named-lock.js';
 import type { Project } from '../project/project.js';
 import { acquireRepoLock, busyError, type TakenOver } from './repo-lock.js';
 
@@ -30,13 +31,12 @@ export async function acquireRunLock(opts: {
   const repo = await acquireRepoLock({ lockPath: path.join(opts.stateDir, 'run.lock'), timeoutMs: opts.timeoutMs, onCompromised: opts.onCompromised });
   try {
     const name = 'git-dbsync:' + createHash('sha256').update(opts.schema).digest('hex').slice(0, 40);
-    const rows = await opts.db.queryArrays('SELECT GET_LOCK(?, ?)', [name, Math.ceil(opts.timeoutMs / 1000)], 'acquire database lock');
-    if (String(rows[0]?.[0]) !== '1') throw busyError('database', opts.timeoutMs);
+    if (!(await getNamedLock(opts.db, name, Math.ceil(opts.timeoutMs / 1000)))) throw busyError('database', opts.timeoutMs);
     return {
       waitedMs: Date.now() - started,
       takenOver: repo.takenOver,
       release: async () => {
-        await opts.db.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => undefined);
+        await releaseNamedLock(opts.db, name).catch(() => undefined);
         await repo.release().catch(() => undefined);
       },
     };

@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Database } from '../db/database.js';
+import { READ_SESSION } from '../db/mariadb/read-session.js';
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 import { describeFsError, isFileSystemError, writeFailureHint } from '../errors/fs-error.js';
 import { CHUNK_TARGET_BYTES, tableExponent } from './chunking.js';
@@ -124,17 +125,6 @@ export interface TakeSnapshotOptions {
   /** DBSYNC_MAX_ROW_SIZE: a table with a larger row is skipped (the server's max_allowed_packet lowers it). Absent: no limit but the packet's. */
   readonly maxRowBytes?: number;
 }
-
-/** Session settings for reading: canonical SHOW CREATE output, UTC timestamps, patient network. */
-const READ_SESSION = [
-  "SET SESSION sql_mode = ''",
-  'SET SESSION sql_quote_show_create = 1',
-  "SET SESSION time_zone = '+00:00'",
-  'SET SESSION net_write_timeout = 600',
-  // Never queue behind a long transaction for long: queued LOCK TABLES would stall the application's writers too.
-  'SET SESSION lock_wait_timeout = 5',
-  'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ',
-];
 
 /**
  * Read the whole database at one point in time, also when it mixes engines:

@@ -8,8 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, chmodSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, chmodSync } from 'node:fs';
 import path from 'node:path';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { baseEnv, cli, git, tempDir } from '../support/project.js';
@@ -23,7 +22,7 @@ describe('remote-helper URLs and an encrypted remote (issue 13)', {
   let server: MariaDbServer;
   let gnupg: string;
   before(async () => {
-    gnupg = mkdtempSync(path.join(os.tmpdir(), 'dbsync-gnupg-'));
+    gnupg = tempDir('dbsync-gnupg-');
     chmodSync(gnupg, 0o700);
     execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'git-dbsync test <test@example.invalid>', 'default', 'default', 'never'], {
       env: { ...process.env, GNUPGHOME: gnupg },

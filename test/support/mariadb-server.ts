@@ -1,45 +1,47 @@
 /**
  * A throwaway MariaDB server for tests: its own data directory in a temporary folder, its own
  * socket and TCP port, started and stopped by the test (so tests can also kill and restart it).
+ * The server itself is the demo's `ThrowawayServer` (src/demo/throwaway-server.ts), started with
+ * test settings; this class adds what only tests need: root connections, the environment for
+ * git-dbsync, the stock clients.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
+import { findProgram, freePort, ThrowawayServer } from '../../src/demo/throwaway-server.js';
 
-function findBinary(names: string[]): string {
+export { freePort };
+
+/** Server options every test server gets on top of the standard ones: room for big rows, fast and unsafe writes. */
+const TEST_SERVER_ARGS = [
+  '--innodb-buffer-pool-size=64M',
+  '--max-allowed-packet=64M',
+  '--innodb-flush-log-at-trx-commit=2',
+  '--sync-binlog=0',
+  '--innodb-doublewrite=0',
+];
+
+function findClient(names: string[]): string {
   for (const n of names) {
-    for (const dir of ['/usr/sbin', '/usr/bin', '/usr/local/bin', '/usr/local/sbin']) {
-      const p = path.join(dir, n);
-      if (existsSync(p)) return p;
-    }
+    const p = findProgram(n);
+    if (p) return p;
   }
-  throw new Error(`none of ${names.join(', ')} found: install mariadb-server (apt-get install mariadb-server)`);
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
+  throw new Error(`none of ${names.join(', ')} found: install mariadb-client (apt-get install mariadb-client)`);
 }
 
 export class MariaDbServer {
   readonly dir: string;
   readonly datadir: string;
   readonly socket: string;
-  port = 0;
-  private proc: ChildProcess | null = null;
+  private extra: string[] = [];
 
-  private constructor(dir: string) {
-    this.dir = dir;
-    this.datadir = path.join(dir, 'data');
-    this.socket = path.join(dir, 'mysqld.sock');
+  private constructor(private readonly server: ThrowawayServer) {
+    this.dir = server.dir;
+    this.datadir = server.datadir;
+    this.socket = server.socket;
+  }
+
+  get port(): number {
+    return this.server.port;
   }
 
   /**
@@ -51,80 +53,40 @@ export class MariaDbServer {
     if (process.env.DBSYNC_TEST_BINLOG === '1' && !extraArgs.some((a) => a.startsWith('--log-bin') || a.startsWith('--skip-log-bin'))) {
       extraArgs = [...extraArgs, '--log-bin=mysql-bin', '--binlog-format=ROW', '--server-id=1'];
     }
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'dbsync-mariadb-'));
-    const s = new MariaDbServer(dir);
-    execFileSync(
-      findBinary(['mariadb-install-db', 'mysql_install_db']),
-      [
-        '--no-defaults',
-        `--datadir=${s.datadir}`,
-        '--auth-root-authentication-method=normal',
-        '--skip-test-db',
-        `--user=${os.userInfo().username}`,
-        '--innodb-log-file-size=8M',
-      ],
-      { stdio: 'ignore' },
-    );
-    s.port = await freePort();
-    await s.startProcess(extraArgs);
+    const server = ThrowawayServer.create({
+      folderPrefix: 'dbsync-mariadb-',
+      fileStem: 'mysqld',
+      serverArgs: [...TEST_SERVER_ARGS, ...extraArgs],
+      detached: false,
+      startTimeoutMs: 60_000,
+    });
+    const s = new MariaDbServer(server);
+    s.extra = extraArgs;
+    await s.withLogHint(() => server.start());
     return s;
   }
 
-  private extra: string[] = [];
-
-  private async startProcess(extraArgs: string[]): Promise<void> {
-    this.extra = extraArgs;
-    const args = [
-      '--no-defaults',
-      `--datadir=${this.datadir}`,
-      `--socket=${this.socket}`,
-      `--port=${this.port}`,
-      '--bind-address=127.0.0.1',
-      `--pid-file=${path.join(this.dir, 'mysqld.pid')}`,
-      `--log-error=${path.join(this.dir, 'error.log')}`,
-      `--user=${os.userInfo().username}`,
-      '--innodb-buffer-pool-size=64M',
-      '--innodb-log-file-size=8M',
-      '--skip-name-resolve',
-      '--max-allowed-packet=64M',
-      '--innodb-flush-log-at-trx-commit=2',
-      '--sync-binlog=0',
-      '--innodb-doublewrite=0',
-      ...extraArgs,
-    ];
-    this.proc = spawn(findBinary(['mariadbd', 'mysqld']), args, { stdio: 'ignore' });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (this.proc.exitCode !== null) throw new Error(`mariadbd exited with ${this.proc.exitCode}; see ${this.dir}/error.log`);
-      try {
-        const c = await mysql.createConnection({ socketPath: this.socket, user: 'root' });
-        await c.end();
-        return;
-      } catch {
-        if (Date.now() > deadline) throw new Error(`mariadbd did not start; see ${this.dir}/error.log`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+  /** A start-up failure names the server's error log (the folder is kept for it). */
+  private async withLogHint(start: () => Promise<void>): Promise<void> {
+    try {
+      await start();
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; see ${this.dir}/error.log`, { cause: err });
     }
   }
 
   async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    await exited;
-    this.proc = null;
+    await this.server.stop();
   }
 
   /** Start again on the same data directory and port. */
   async restart(extraArgs = this.extra): Promise<void> {
-    await this.stop();
-    await this.startProcess(extraArgs);
+    this.extra = extraArgs;
+    await this.withLogHint(() => this.server.restart([...TEST_SERVER_ARGS, ...extraArgs]));
   }
 
   async destroy(): Promise<void> {
-    await this.stop();
-    rmSync(this.dir, { recursive: true, force: true });
+    await this.server.destroy();
   }
 
   /** A root connection to a database (created if missing). */
@@ -151,7 +113,7 @@ export class MariaDbServer {
 
   /** Run the stock client (for oracles such as mariadb-dump), returns stdout. */
   client(bin: 'mariadb' | 'mariadb-dump', args: string[], input?: string | Buffer): Buffer {
-    return execFileSync(findBinary([bin, bin === 'mariadb' ? 'mysql' : 'mysqldump']), ['--no-defaults', `--socket=${this.socket}`, '-uroot', ...args], {
+    return execFileSync(findClient([bin, bin === 'mariadb' ? 'mysql' : 'mysqldump']), ['--no-defaults', `--socket=${this.socket}`, '-uroot', ...args], {
       input,
       maxBuffer: 1 << 30,
     });

@@ -7,13 +7,13 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ChunkWriter } from '../../src/snapshot/chunk-writer.js';
 import { planChunkReread, type ChunkPlan } from '../../src/snapshot/chunk-plan.js';
 import type { TableInfo } from '../../src/snapshot/table-info.js';
 import type { KeySpec } from '../../src/detect/binlog-rows.js';
+import { tempDir } from '../support/project.js';
 
 const table: TableInfo = {
   name: 't',
@@ -29,7 +29,7 @@ const line = (id: number) => `INSERT INTO \`t\` VALUES (${id},'row ${id}');\n`;
 const ids = Array.from({ length: 2000 }, (_, i) => (i + 1) * 10 - 5000);
 
 async function snapshot(): Promise<{ dir: string; files: string[] }> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'dbsync-chunk-plan-'));
+  const dir = tempDir('dbsync-chunk-plan-');
   mkdirSync(path.join(dir, 'data'));
   const w = new ChunkWriter({ dir, tableStem: 't', exponent: 4 });
   for (const id of ids) w.write(line(id), String(id));
@@ -102,7 +102,7 @@ it('reads the table whole for a renamed chunk (a name clash), files of two expon
     assert.match(String(runs(await plan(dir, [0]))), /not read/);
   }
   {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'dbsync-chunk-plan-'));
+    const dir = tempDir('dbsync-chunk-plan-');
     mkdirSync(path.join(dir, 'data'));
     writeFileSync(path.join(dir, 'data', 't.sql'), line(1));
     assert.match(String(runs(await plan(dir, [1]))), /single data file/);
