@@ -62,16 +62,13 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   const loop = new WatchLoop({
     runPass: async ({ push, trigger, pull }) => {
       try {
-        if (pull) return await watchPull(ctx, push);
         // Verification passes read every table: they catch what the source cannot see (sql_log_bin=0,
         // binlog filters). A source that checks every row itself (chunk checksums) is its own verification.
         const source = await changeSource();
-        return await runPass(project, {
-          push,
-          progress: display.update,
-          changeSource: source,
-          fullRead: isVerification(trigger) && !source?.verifies ? `verification pass (${trigger})` : null,
-        });
+        const read = { changeSource: source, fullRead: isVerification(trigger) && !source?.verifies ? `verification pass (${trigger})` : null };
+        // Two-way mode: the pull's first pass (our side) reads only what changed too.
+        if (pull) return await watchPull(ctx, push, read);
+        return await runPass(project, { push, progress: display.update, ...read });
       } finally {
         display.clear();
       }

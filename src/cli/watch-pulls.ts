@@ -1,5 +1,5 @@
 import type { LoopPassResult } from '../daemon/watch-loop.js';
-import { runPull } from '../pull/pull-pass.js';
+import { type PullOptions, runPull } from '../pull/pull-pass.js';
 import type { CommandContext } from './context.js';
 import { renderPull } from './render-pull.js';
 
@@ -9,9 +9,9 @@ import { renderPull } from './render-pull.js';
  * here, the local commit and the push by the loop like any pass's. A failed fetch goes back to the
  * loop as `fetchError` (the line to log), which reports it as a failed fetch.
  */
-export async function watchPull(ctx: CommandContext, push: boolean): Promise<LoopPassResult> {
+export async function watchPull(ctx: CommandContext, push: boolean, read: PullOptions['read'] = {}): Promise<LoopPassResult> {
   const { project, log } = ctx;
-  const r = await runPull(project, { push });
+  const r = await runPull(project, { push, read });
   const { lines, warnings } = renderPull(r);
   for (const w of warnings) log.warn(w);
   const news = r.outcome === 'fast-forward' || r.outcome === 'merged' || r.outcome === 'adopted-remote';

@@ -71,6 +71,9 @@ function killGroup(child: ChildProcess): void {
   }
 }
 
+/** The installs of this process, one after another (see ThrowawayServer.install). */
+let installs: Promise<void> = Promise.resolve();
+
 /** How a caller wants its server; `ThrowawayServer.create()` without options is the demo's. */
 export interface ThrowawayServerOptions {
   /** Prefix of the temporary folder's name. */
@@ -210,6 +213,15 @@ export class ThrowawayServer {
    * group, so that on abort the whole group is killed and waited for before the folder is removed.
    */
   private install(args: readonly string[], signal: AbortSignal | undefined): Promise<void> {
+    // One at a time in a process: concurrent bootstraps (tests start three servers with
+    // Promise.all) crashed mariadb-install-db on a loaded 2-core machine, as the synchronous
+    // install the tests used before never did.
+    const turn = installs.then(() => this.installNow(args, signal));
+    installs = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private installNow(args: readonly string[], signal: AbortSignal | undefined): Promise<void> {
     signal?.throwIfAborted();
     const detached = this.settings.detached;
     return new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@ import { withRunLock } from '../lock/run-lock.js';
 import { withMeta } from '../merge/conflict-file.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
-import { passLocked, stageSnapshot, writeStaged, type PassResult } from '../sync/sync-pass.js';
+import { passLocked, stageSnapshot, writeStaged, type PassOptions, type PassResult } from '../sync/sync-pass.js';
 import { writeMergedConflicts } from './conflict-store.js';
 import { keepSide } from './conflict-rule.js';
 import { readCommittedSnapshot, SnapshotReader } from './committed-snapshot.js';
@@ -59,6 +59,13 @@ export interface PullOptions {
   readonly signal?: AbortSignal;
   /** Bounded: each retry is a pass plus a new merge attempt. */
   readonly maxRetries?: number;
+  /**
+   * `watch`: the change source for the pass that commits our side first (what a pass without a
+   * pull uses), and why it must read every table instead (a verification pass). The pass after
+   * applying reads every table all the same (HEAD moved, so the recorded position does not match
+   * it: read-plan.ts), and records its position for the passes after it.
+   */
+  readonly read?: Pick<PassOptions, 'changeSource' | 'fullRead'>;
 }
 
 /** Fetch, merge, apply, push: one pull pass under the run lock. */
@@ -73,7 +80,7 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
   let first: PassResult | null = null;
   for (let attempt = 0; ; attempt++) {
     // 1. Our side: whatever the application wrote is committed first (and is "ours" below).
-    const pass = await passLocked(project, { push: false, signal: opts.signal });
+    const pass = await passLocked(project, { push: false, signal: opts.signal, ...opts.read });
     first ??= pass;
     const base = {
       pass: first,
@@ -143,12 +150,12 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
 
     if (fastForward) {
       await git.mergeFastForward(theirs);
-      const after = await passLocked(project, { push: false, signal: opts.signal });
+      const after = await passLocked(project, { push: false, signal: opts.signal, ...opts.read });
       return done({ ...base, from, incoming, commit: theirs, merge: outcome, after, outcome: 'fast-forward', outsideFiles: [] });
     }
     if (!mergeBase) {
       const kept = await adoptRemote(project, ours, theirs);
-      const after = await passLocked(project, { push: false, signal: opts.signal });
+      const after = await passLocked(project, { push: false, signal: opts.signal, ...opts.read });
       return done({ ...base, from, incoming, commit: theirs, merge: outcome, after, outcome: 'adopted-remote', keptBranch: kept, outsideFiles: [] });
     }
 
