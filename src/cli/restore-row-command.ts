@@ -1,5 +1,6 @@
 import { ExitCode } from '../errors/exit-codes.js';
 import { cellForPeople } from '../history/format-row-change.js';
+import { literalText } from '../snapshot/sql-literal.js';
 import { restoreRow, rowName, type RowRestorePlan, type RowRestoreResult } from '../restore/restore-row.js';
 import type { CommandContext } from './context.js';
 import { renderPass } from './render.js';
@@ -23,17 +24,29 @@ export async function restoreRowCommand(
   return ExitCode.Ok;
 }
 
+/**
+ * A cell for the plan: as history shows it, except bytes that are no text or hold control characters
+ * (a NUL would read as a space or as nothing): their literal, shortened, so `0x00` never looks like `''`.
+ */
+function cell(literal: string | null): string {
+  const text = literal === null ? null : literalText(literal);
+  const bytes = text !== null && (/^<\d+ bytes>$/.test(text) || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text));
+  if (literal !== null && bytes && /^(?:_[a-z0-9]+ )?0x/.test(literal))
+    return literal.length > 60 ? `${literal.slice(0, 57)}...` : literal;
+  return cellForPeople(literal);
+}
+
 /** `col=value, ...` for people: every cell but the key's. */
 function cellsText(plan: RowRestorePlan, row: Readonly<Record<string, string>>): string {
   const keys = new Set(plan.key.map(([c]) => c));
   const cells = Object.entries(row).filter(([c]) => !keys.has(c));
-  return cells.length === 0 ? '(only the key)' : cells.map(([c, v]) => `${c}=${cellForPeople(v)}`).join(', ');
+  return cells.length === 0 ? '(only the key)' : cells.map(([c, v]) => `${c}=${cell(v)}`).join(', ');
 }
 
 /** The plan (or what was done) in lines: the row now, what it becomes, the cells that change. */
 export function describeRowRestore(r: RowRestoreResult): string[] {
   const p = r.plan;
-  const name = `${p.table} ${p.key.map(([c, v]) => `${c}=${cellForPeople(v)}`).join(',')}`;
+  const name = `${p.table} ${p.key.map(([c, v]) => `${c}=${cell(v)}`).join(',')}`;
   const out = [`${p.byTime ? 'the snapshot as of then' : 'the snapshot'}: commit ${p.commit.commit.slice(0, 12)} of ${p.commit.time}: ${p.commit.subject}`];
   if (p.same) {
     out.push(`${name} is already as it was then; nothing to do`);
@@ -42,7 +55,7 @@ export function describeRowRestore(r: RowRestoreResult): string[] {
   out.push(`${name}`);
   out.push(`  now:          ${p.now ? cellsText(p, p.now) : 'absent'}`);
   out.push(`  ${r.applied ? 'restored to: ' : 'would become:'} ${p.then ? cellsText(p, p.then) : r.applied ? 'deleted (it did not exist then)' : 'would be deleted (it did not exist then)'}`);
-  if (p.now && p.then) out.push(`  cells:        ${p.cells.map((c) => `${c.column} ${cellForPeople(c.before)} -> ${cellForPeople(c.after)}`).join(', ')}`);
+  if (p.now && p.then) out.push(`  cells:        ${p.cells.map((c) => `${c.column} ${cell(c.before)} -> ${cell(c.after)}`).join(', ')}`);
   for (const s of r.secretsNotApplied) out.push(`  not restored: ${s}`);
   if (!r.applied) out.push('Run again with --yes to do it.');
   else {
