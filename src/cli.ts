@@ -126,7 +126,10 @@ const EXAMPLES: Record<string, readonly string[]> = {
   ],
   pull: ['DBSYNC_MODE=two-way git-dbsync pull', 'DBSYNC_MODE=two-way git-dbsync pull --adopt-remote   # a new computer whose history is unrelated'],
   restore: ['git-dbsync restore --at yesterday                       # the plan only', 'git-dbsync restore --at "2026-12-01 17:00" --tables ip_payments --yes'],
-  row: ['git-dbsync restore row ip_invoices 42 --at yesterday       # the plan only', 'git-dbsync restore row ip_invoice_items 7 --at "2026-12-01 17:00" --yes'],
+  row: [
+    'git-dbsync restore row ip_invoices 42 --at yesterday       # the plan only',
+    'git-dbsync restore row ip_invoice_items 7 --at "2026-12-01 17:00" --yes',
+  ],
   status: ['git-dbsync status', 'git-dbsync status --json | jq .verdict'],
   health: ['git-dbsync health', 'git-dbsync health --max-age 300'],
   log: ['git-dbsync log -n 20', 'git-dbsync log --table ip_invoices --since "3 days ago"'],
@@ -456,7 +459,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   addConfigOptions(
     restoreCmd
       .command('row')
-      .description("Bring back one row as the snapshot of a moment has it (deleted when it did not exist then); only while the live row is still what the plan read.")
+      .description(
+        'Bring back one row as the snapshot of a moment has it (deleted when it did not exist then); only while the live row is still what the plan read.',
+      )
       .argument('<table>', 'table name as in the database')
       .argument('<key>', "the row's primary key values in key order, comma-separated (43; 7,2026-01-01)")
       .argument('[rev]', 'commit, tag or branch to take the row from (default: the latest)')
@@ -470,9 +475,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       ['--into', o.into],
     ] as const)
       if (given !== undefined)
-        throw new DbsyncError({ operation: 'restore row', message: `${flag} does not go with restore row`, hint: 'restore row brings back one row of one table', exitCode: ExitCode.Config });
+        throw new DbsyncError({
+          operation: 'restore row',
+          message: `${flag} does not go with restore row`,
+          hint: 'restore row brings back one row of one table',
+          exitCode: ExitCode.Config,
+        });
     if (o.at !== undefined && rev !== undefined)
-      throw new DbsyncError({ operation: 'restore row', message: `give a revision (${rev}) or --at, not both`, hint: 'drop one of them', exitCode: ExitCode.Config });
+      throw new DbsyncError({
+        operation: 'restore row',
+        message: `give a revision (${rev}) or --at, not both`,
+        hint: 'drop one of them',
+        exitCode: ExitCode.Config,
+      });
     const atMs = o.at === undefined ? undefined : parsePointInTime(o.at, Date.now());
     if (atMs === null)
       throw new DbsyncError({

@@ -1,7 +1,7 @@
 import { ExitCode } from '../errors/exit-codes.js';
 import { cellForPeople } from '../history/format-row-change.js';
 import { literalText } from '../snapshot/sql-literal.js';
-import { restoreRow, rowName, type RowRestorePlan, type RowRestoreResult } from '../restore/restore-row.js';
+import { restoreRow, rowName, type RowRestorePlan, type RowRestoreResult } from '../record/restore-row.js';
 import type { CommandContext } from './context.js';
 import { renderPass } from './render.js';
 
@@ -31,8 +31,7 @@ export async function restoreRowCommand(
 function cell(literal: string | null): string {
   const text = literal === null ? null : literalText(literal);
   const bytes = text !== null && (/^<\d+ bytes>$/.test(text) || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text));
-  if (literal !== null && bytes && /^(?:_[a-z0-9]+ )?0x/.test(literal))
-    return literal.length > 60 ? `${literal.slice(0, 57)}...` : literal;
+  if (literal !== null && bytes && /^(?:_[a-z0-9]+ )?0x/.test(literal)) return literal.length > 60 ? `${literal.slice(0, 57)}...` : literal;
   return cellForPeople(literal);
 }
 
@@ -54,8 +53,10 @@ export function describeRowRestore(r: RowRestoreResult): string[] {
   }
   out.push(`${name}`);
   out.push(`  now:          ${p.now ? cellsText(p, p.now) : 'absent'}`);
-  out.push(`  ${r.applied ? 'restored to: ' : 'would become:'} ${p.then ? cellsText(p, p.then) : r.applied ? 'deleted (it did not exist then)' : 'would be deleted (it did not exist then)'}`);
-  if (p.now && p.then) out.push(`  cells:        ${p.cells.map((c) => `${c.column} ${cell(c.before)} -> ${cell(c.after)}`).join(', ')}`);
+  out.push(
+    `  ${r.applied ? 'restored to: ' : 'would become:'} ${p.was ? cellsText(p, p.was) : r.applied ? 'deleted (it did not exist then)' : 'would be deleted (it did not exist then)'}`,
+  );
+  if (p.now && p.was) out.push(`  cells:        ${p.cells.map((c) => `${c.column} ${cell(c.before)} -> ${cell(c.after)}`).join(', ')}`);
   for (const s of r.secretsNotApplied) out.push(`  not restored: ${s}`);
   if (!r.applied) out.push('Run again with --yes to do it.');
   else {
@@ -74,8 +75,8 @@ export function rowRestoreJson(r: RowRestoreResult): Record<string, unknown> {
     key: Object.fromEntries(p.key),
     snapshot: p.commit,
     now: p.now,
-    then: p.then,
-    cells: p.cells.map((c) => ({ column: c.column, now: c.before, then: c.after })),
+    was: p.was,
+    cells: p.cells.map((c) => ({ column: c.column, now: c.before, was: c.after })),
     same: p.same,
     applied: r.applied,
     saved: r.saved?.commit.commit ?? null,

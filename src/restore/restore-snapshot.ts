@@ -202,7 +202,6 @@ export async function restoreInto(project: Project, opts: RestoreOptions & { rea
   return { plan, saved: null, after: null, applied: true, unrestored, chosen, into };
 }
 
-
 /**
  * `restore --resume` (finish the interrupted restore: the same commit, without saving the
  * half-restored database first) or `restore --abort` (go back to the state before it, which is in

@@ -19,7 +19,9 @@ export async function commitAt(project: Project, at: number, text: string, opera
   throw new DbsyncError({
     operation,
     message: first ? `no snapshot at or before ${text} (${new Date(at).toISOString()}): the first is from ${first.time}` : 'the repository has no snapshot yet',
-    hint: first ? 'choose a later moment, or restore that first snapshot by its commit' : 'run `git-dbsync sync` first, or clone a repository that has snapshots',
+    hint: first
+      ? 'choose a later moment, or restore that first snapshot by its commit'
+      : 'run `git-dbsync sync` first, or clone a repository that has snapshots',
     exitCode: ExitCode.Config,
   });
 }

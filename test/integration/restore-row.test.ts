@@ -13,7 +13,7 @@ import { baseEnv, cli, commitCount, git, lastSubject, tempDir } from '../support
 import { loadConfig } from '../../src/config/config.js';
 import { DbsyncError } from '../../src/errors/dbsync-error.js';
 import { openProject } from '../../src/project/project.js';
-import { restoreRow } from '../../src/restore/restore-row.js';
+import { restoreRow } from '../../src/record/restore-row.js';
 
 let server: MariaDbServer;
 let c: Connection;
@@ -22,9 +22,7 @@ const DB = 'rowrestore';
 /** Every row of a table, each cell as its bytes in hex (exact, whatever the type). */
 async function exact(table: string): Promise<string[]> {
   const [r] = (await c.query(
-    table === 't'
-      ? 'SELECT id, HEX(name) AS n, HEX(note) AS no, HEX(bin) AS b, amount FROM t ORDER BY id'
-      : 'SELECT HEX(a) AS a, b, v FROM k ORDER BY a, b',
+    table === 't' ? 'SELECT id, HEX(name) AS n, HEX(note) AS no, HEX(bin) AS b, amount FROM t ORDER BY id' : 'SELECT HEX(a) AS a, b, v FROM k ORDER BY a, b',
   )) as unknown as [Array<Record<string, unknown>>];
   return r.map((x) => JSON.stringify(x));
 }
@@ -96,12 +94,12 @@ describe('restore row (issue 13)', () => {
     assert.equal(json.applied, false);
     assert.deepEqual(json.key, { id: '1' });
     assert.deepEqual(json.cells, [
-      { column: 'name', now: "'Ada Lovelace'", then: "'Ada'" },
-      { column: 'amount', now: '11.00', then: '10.00' },
+      { column: 'name', now: "'Ada Lovelace'", was: "'Ada'" },
+      { column: 'amount', now: '11.00', was: '10.00' },
     ]);
-    const hostile = JSON.parse(ok(['restore', 'row', 't', '3', '--at', moment, '--json'], env)) as { then: Record<string, string> };
-    assert.equal(hostile.then.bin, '0x00FF275C0A0D1A22', 'the exact literal of the snapshot');
-    assert.match(ok(['restore', 'row', 't', '3', '--at', moment], env), /\n  cells: .*bin NULL -> 0x00FF275C0A0D1A22/);
+    const hostile = JSON.parse(ok(['restore', 'row', 't', '3', '--at', moment, '--json'], env)) as { was: Record<string, string> };
+    assert.equal(hostile.was.bin, '0x00FF275C0A0D1A22', 'the exact literal of the snapshot');
+    assert.match(ok(['restore', 'row', 't', '3', '--at', moment], env), /\n {2}cells: .*bin NULL -> 0x00FF275C0A0D1A22/);
     assert.deepEqual([await exact('t'), commitCount(dir)], before, 'a plan changes neither the database nor the repository');
   });
 
@@ -131,7 +129,10 @@ describe('restore row (issue 13)', () => {
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
-    assert.match(cli(['restore', 'row', 't', '99', '--at', moment], env).stderr, /^git-dbsync: restore row: t has no row with the key 99, neither in the snapshot of [0-9a-f]{12} /);
+    assert.match(
+      cli(['restore', 'row', 't', '99', '--at', moment], env).stderr,
+      /^git-dbsync: restore row: t has no row with the key 99, neither in the snapshot of [0-9a-f]{12} /,
+    );
   });
 
   it('refuses, and overwrites nothing, when the application changes the row between the plan and the write', async () => {

@@ -18,7 +18,7 @@ import { describeTables, listTables } from '../snapshot/schema-reader.js';
 import type { TableInfo } from '../snapshot/table-info.js';
 import { interruptedError, readRestoreMarker } from '../state/restore-marker.js';
 import { passLocked, type PassResult } from '../sync/sync-pass.js';
-import { snapshotCommit, type ChosenCommit } from './snapshot-commit.js';
+import { snapshotCommit, type ChosenCommit } from '../restore/snapshot-commit.js';
 
 export interface RowRestoreRequest {
   readonly table: string;
@@ -49,7 +49,7 @@ export interface RowRestorePlan {
   /** The row in the database now (column -> literal, secrets as the snapshot writes them), or null: absent. */
   readonly now: Readonly<Record<string, string>> | null;
   /** The row in that snapshot, or null: it did not exist then (restoring it deletes the row). */
-  readonly then: Readonly<Record<string, string>> | null;
+  readonly was: Readonly<Record<string, string>> | null;
   /** Both present: the cells that differ; one side absent: every cell of the other. */
   readonly cells: readonly CellChange[];
   /** The row is already as it was then: nothing to write. */
@@ -167,7 +167,7 @@ async function snapshotRow(project: Project, commit: string, table: string, key:
   if (parts.length !== shape.key.length)
     throw usage(
       `the key of ${name} has ${shape.key.length} column(s) (${shape.key.map((i) => columns[i]).join(', ')}), ${parts.length} value(s) were given`,
-      'give the key columns\' values in key order, comma-separated (e.g. 43, or 7,2026-01-01)',
+      "give the key columns' values in key order, comma-separated (e.g. 43, or 7,2026-01-01)",
     );
   let found: { line: string; keyCells: string[] } | null = null;
   for (const file of dataFilesByTable(tree.keys()).get(stem) ?? []) {
@@ -249,7 +249,7 @@ async function prepare(project: Project, db: Database, snap: SnapshotRow, key: s
     byTime,
     key: snap.shape.key.map((i, j) => [snap.shape.columns[i]!, cells[j]!] as const),
     now: e.rows.before,
-    then: e.rows.after,
+    was: e.rows.after,
     cells: same ? [] : e.cells,
     same,
   };
