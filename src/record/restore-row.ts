@@ -217,6 +217,12 @@ async function prepare(project: Project, db: Database, snap: SnapshotRow, key: s
     policySettings(project.config),
     tables.map((t) => t.name),
   );
+  // Its rows are never in the snapshot: every row would read as "did not exist then" and be deleted.
+  if (policy.isSchemaOnly(info.name))
+    throw usage(
+      `table ${info.name} is kept as its definition only (schema-only: DBSYNC_SCHEMA_ONLY_TABLES or the profile), so the snapshot has none of its rows`,
+      'restore row works on tables whose rows are versioned',
+    );
   const shape = new LiveShape(info, policy.planSecrets([info]).tables.get(info.name) ?? null);
   if (liveColumns.join('\0') !== snap.shape.columns.join('\0') || (shape.keyIndex ?? []).join(',') !== snap.shape.key.join(','))
     throw usage(

@@ -124,11 +124,16 @@ describe('restore row (issue 13)', () => {
       ['restore', 'row', 't', '99', '--at', moment],
       ['restore', 'row', 't', '1,2', '--at', moment],
       ['restore', 'row', 'nope', '1', '--at', moment],
+      ['restore', 'row', 't', '1', 'no-such-rev'],
     ]) {
       const r = cli(args, env);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
+    // A schema-only table has no rows in the snapshot: every row would read as "did not exist then".
+    const schemaOnly = cli(['restore', 'row', 'k', "'z',2026-01-02", '--at', moment], { ...env, DBSYNC_SCHEMA_ONLY_TABLES: 'k' });
+    assert.equal(schemaOnly.code, 2, schemaOnly.stdout + schemaOnly.stderr);
+    assert.match(schemaOnly.stderr, /table k is kept as its definition only/);
     assert.match(
       cli(['restore', 'row', 't', '99', '--at', moment], env).stderr,
       /^git-dbsync: restore row: t has no row with the key 99, neither in the snapshot of [0-9a-f]{12} /,
@@ -158,5 +163,14 @@ describe('restore row (issue 13)', () => {
     // Run again: the new plan, and the write.
     ok(['restore', 'row', 't', '1', '--at', moment, '--yes'], env);
     assert.equal(await row(1), atA.get(1));
+
+    // A row of then does not fit a table whose columns changed since: refused, the whole table is the way.
+    await c.query('ALTER TABLE t ADD COLUMN extra INT');
+    const r = cli(['restore', 'row', 't', '1', 'HEAD~1'], env);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /the columns or the key of table t changed since [0-9a-f]{12} .* -- bring the whole table back instead: git-dbsync restore [0-9a-f]{12} --tables t\n$/,
+    );
   });
 });
