@@ -15,6 +15,12 @@ import { refusedFile, checkSchemaText } from '../snapshot/check-commit.js';
 import { dataFilesByTable, encodeTableFileName, LOAD_SETTINGS, TABLES_DIR } from '../snapshot/layout.js';
 import { isLiteral, LineSyntaxError, parseRowLine } from '../snapshot/line-codec.js';
 import { describeTables, listTables } from '../snapshot/schema-reader.js';
+import { columnFormat } from '../snapshot/column-format.js';
+import { cellsOf, prefixOf } from '../snapshot/row-line.js';
+import { unquoteString } from '../snapshot/sql-text.js';
+import { isTextType } from '../db/mariadb/column-types.js';
+import { isUnicodeCharset } from '../db/mariadb/charsets.js';
+import { isRedactedLiteral, tokenOf } from '../secrets/secret-literal.js';
 import type { TableInfo } from '../snapshot/table-info.js';
 import { interruptedError, readRestoreMarker } from '../state/restore-marker.js';
 import { passLocked, type PassResult } from '../sync/sync-pass.js';
@@ -115,7 +121,7 @@ export async function restoreRow(project: Project, req: RowRestoreRequest): Prom
       p = await prepare(project, db, snap, req.key, chosen, byTime);
       if (p.plan.same) return { plan: p.plan, applied: false, saved, after: null, secretsNotApplied: [] };
       await req.beforeApply?.(p.plan);
-      const r = await applyRowChanges(db, p.info, [{ keyCells: p.keyCells, before: p.nowLine, after: snap.line }], { policy: p.policy });
+      const r = await applyRowChanges(db, p.info, [{ keyCells: p.keyCells, before: p.nowLine, after: p.thenLine }], { policy: p.policy });
       if (r.refused.length > 0) {
         const busy = r.refusedBecause?.startsWith('the table was busy') === true;
         throw new DbsyncError({
@@ -198,6 +204,8 @@ interface Prepared {
   readonly keyCells: readonly string[];
   /** The live row as the apply engine formats it (null: absent): what the write checks the row still is. */
   readonly nowLine: string | null;
+  /** The row of then in the form the snapshot writes now (see currentForm), or null: it did not exist then. */
+  readonly thenLine: string | null;
 }
 
 /** Read the live row, formatted as the snapshot writes it (same secrets policy), and compare. */
@@ -247,8 +255,9 @@ async function prepare(project: Project, db: Database, snap: SnapshotRow, key: s
       `the key is the primary key's values in key order (${snap.shape.key.map((i) => snap.shape.columns[i]).join(', ')}); see \`git-dbsync history ${snap.name} KEY\``,
     );
   const cells = snap.keyCells ?? liveKey!;
-  const e = rowEntry(snap.name, live ? { line: live.line, shape: snap.shape } : null, snap.line ? { line: snap.line, shape: snap.shape } : null);
-  const same = live?.line === snap.line;
+  const thenLine = snap.line === null ? null : currentForm(snap.line, info);
+  const e = rowEntry(snap.name, live ? { line: live.line, shape: snap.shape } : null, thenLine ? { line: thenLine, shape: snap.shape } : null);
+  const same = live?.line === thenLine;
   const plan: RowRestorePlan = {
     table: snap.name,
     commit,
@@ -259,5 +268,36 @@ async function prepare(project: Project, db: Database, snap: SnapshotRow, key: s
     cells: same ? [] : e.cells,
     same,
   };
-  return { plan, info, policy, keyCells: cells, nowLine: live?.line ?? null };
+  return { plan, info, policy, keyCells: cells, nowLine: live?.line ?? null, thenLine };
+}
+
+/**
+ * The row of then as the snapshot writes those values now: text of a single-byte character set
+ * written by an older version in another form (`_latin1 0x416461` or `'Ada'`) is the same bytes, and
+ * is re-rendered from them by today's writer, so a row that did not change compares equal and the
+ * read-back after the write matches. Only the form changes, never the bytes; secrets (tokens,
+ * placeholders) are left as they are.
+ */
+function currentForm(line: string, info: TableInfo): string {
+  const cells = cellsOf(line);
+  let changed = false;
+  info.columns.forEach((col, i) => {
+    const lit = cells[i];
+    const cs = col.charset?.toLowerCase() ?? null;
+    if (lit === undefined || !isTextType(col.dataType) || cs === null || isUnicodeCharset(cs) || isRedactedLiteral(lit) || tokenOf(lit) !== null) return;
+    let bytes: Buffer | null = null;
+    const hex = /^_([a-z0-9]+) 0x([0-9A-F]+)$/.exec(lit);
+    if (hex && hex[1] === cs) bytes = Buffer.from(hex[2]!, 'hex');
+    else if (lit.startsWith("'")) {
+      const text = unquoteString(lit);
+      if (/^[\u0000-\u007f]*$/.test(text)) bytes = Buffer.from(text, 'latin1');
+    }
+    if (bytes === null) return;
+    const now = columnFormat(col).literal(bytes);
+    if (now !== lit) {
+      cells[i] = now;
+      changed = true;
+    }
+  });
+  return changed ? `${prefixOf(line)}(${cells.join(',')});` : line;
 }

@@ -7,6 +7,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { baseEnv, cli, commitCount, git, lastSubject, tempDir } from '../support/project.js';
@@ -55,7 +57,9 @@ describe('restore row (issue 13)', () => {
       CREATE TABLE k (a VARCHAR(10), b DATE, v INT, PRIMARY KEY (a, b)) ENGINE=MyISAM;
       INSERT INTO t VALUES (1, 'Ada', 'first', NULL, 10.00), (2, 'Bob', NULL, 0x00, 20.50);
       INSERT INTO t VALUES (3, 'O''Brien \\\\ "q"', CONCAT('a', CHAR(0), 'b\\nc\\rd', CHAR(26), 'é€'), 0x00FF275C0A0D1A22, -0.01);
-      INSERT INTO k VALUES ('x,y', '2026-01-01', 1), ('z', '2026-01-02', 2);`);
+      INSERT INTO k VALUES ('x,y', '2026-01-01', 1), ('z', '2026-01-02', 2);
+      CREATE TABLE l (id INT PRIMARY KEY, name VARCHAR(20) CHARACTER SET latin1);
+      INSERT INTO l VALUES (1, 'Ada'), (2, 'Bob');`);
     dir = tempDir();
     env = baseEnv({ ...server.env(DB), PROJECT_DIR: dir });
     ok(['sync'], env);
@@ -172,5 +176,18 @@ describe('restore row (issue 13)', () => {
       r.stderr,
       /the columns or the key of table t changed since [0-9a-f]{12} .* -- bring the whole table back instead: git-dbsync restore [0-9a-f]{12} --tables t\n$/,
     );
+  });
+  it('reads a row written in an older form (latin1 text as a quoted string) as the same bytes', async () => {
+    const file = git(dir, ['ls-files', '*data/l.sql']).trim();
+    const text = readFileSync(path.join(dir, file), 'utf8');
+    assert.match(text, /_latin1 0x416461/);
+    writeFileSync(path.join(dir, file), text.replace('_latin1 0x416461', "'Ada'"));
+    git(dir, ['commit', '-qam', 'l in an older form']);
+    const older = git(dir, ['rev-parse', 'HEAD']).trim();
+    assert.match(ok(['restore', 'row', 'l', '1', older], env), /l id=1 is already as it was then; nothing to do/);
+    await c.query("UPDATE l SET name = 'Ann' WHERE id = 1");
+    ok(['restore', 'row', 'l', '1', older, '--yes'], env);
+    const [r] = (await c.query('SELECT HEX(name) AS n FROM l WHERE id = 1')) as unknown as [Array<{ n: string }>];
+    assert.equal(r[0]!.n, '416461');
   });
 });
