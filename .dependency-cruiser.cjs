@@ -26,7 +26,7 @@ module.exports = {
       name: 'pipeline-never-imports-cli',
       comment: 'The pipeline stages return results; only the CLI renders them and decides exit codes.',
       severity: 'error',
-      from: { path: '^src/(detect|snapshot|commit|push|sync|pull|merge|apply|restore)/' },
+      from: { path: '^src/(detect|snapshot|commit|push|sync|pull|merge|apply|restore|record)/' },
       to: { path: '^src/cli(/|\\.ts$)' },
     },
     {

@@ -10,6 +10,7 @@ import { DbsyncError, messageOf } from './errors/dbsync-error.js';
 import { ExitCode } from './errors/exit-codes.js';
 import { commandContext } from './cli/context.js';
 import { restoreCommand } from './cli/restore-command.js';
+import { restoreRowCommand } from './cli/restore-row-command.js';
 import { parsePointInTime, POINT_IN_TIME_FORMS } from './restore/point-in-time.js';
 import { hookInstallCommand, hookRunCommand, hookUninstallCommand } from './cli/hook-command.js';
 import { remoteSetCommand, remoteSetFlags, remoteShowCommand } from './cli/remote-command.js';
@@ -87,6 +88,7 @@ const COMMAND_GROUPS: Record<string, readonly string[]> = {
   watch: ['database', 'repository', 'daemon', 'secrets', 'files', 'remote', 'logging'],
   pull: ['database', 'repository', 'secrets', 'remote', 'logging'],
   restore: ['database', 'repository', 'secrets', 'files', 'logging'],
+  row: ['database', 'repository', 'secrets', 'files', 'logging'],
   status: ['database', 'repository', 'remote', 'logging'],
   health: ['logging'],
   log: ['logging'],
@@ -124,6 +126,10 @@ const EXAMPLES: Record<string, readonly string[]> = {
   ],
   pull: ['DBSYNC_MODE=two-way git-dbsync pull', 'DBSYNC_MODE=two-way git-dbsync pull --adopt-remote   # a new computer whose history is unrelated'],
   restore: ['git-dbsync restore --at yesterday                       # the plan only', 'git-dbsync restore --at "2026-12-01 17:00" --tables ip_payments --yes'],
+  row: [
+    'git-dbsync restore row ip_invoices 42 --at yesterday       # the plan only',
+    'git-dbsync restore row ip_invoice_items 7 --at "2026-12-01 17:00" --yes',
+  ],
   status: ['git-dbsync status', 'git-dbsync status --json | jq .verdict'],
   health: ['git-dbsync health', 'git-dbsync health --max-age 300'],
   log: ['git-dbsync log -n 20', 'git-dbsync log --table ip_invoices --since "3 days ago"'],
@@ -347,7 +353,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return doctorCommand(loadConfig({ env, flags, cwd: currentDir() }), o, (line) => process.stdout.write(line + '\n'));
     }),
   );
-  addConfigOptions(
+  const restoreCmd = addConfigOptions(
     program
       .command('restore')
       .description('Make the database equal to the snapshot at REV (default: the latest). Unsaved changes are committed first.')
@@ -446,6 +452,55 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       tables,
       ...(o.into !== undefined ? { into: o.into } : {}),
       ...(o.filesTo !== undefined ? { filesTo: path.resolve(currentDir(), o.filesTo) } : {}),
+      ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}),
+    });
+  });
+  // restore row: one row of one table, through the apply engine (the parent's options reach it too: commander reads them there).
+  addConfigOptions(
+    restoreCmd
+      .command('row')
+      .description(
+        'Bring back one row as the snapshot of a moment has it (deleted when it did not exist then); only while the live row is still what the plan read.',
+      )
+      .argument('<table>', 'table name as in the database')
+      .argument('<key>', "the row's primary key values in key order, comma-separated (43; 7,2026-01-01)")
+      .argument('[rev]', 'commit, tag or branch to take the row from (default: the latest)')
+      .option('--at <when>', `the snapshot as of a moment instead of REV: ${POINT_IN_TIME_FORMS}`)
+      .option('--yes', 'do it (without: only print what would be done)')
+      .option('--json', 'print the plan and the outcome as one JSON object'),
+  ).action(async (table: string, key: string, rev: string | undefined, _opts: unknown, cmd: Command) => {
+    const o = { ...(cmd.parent?.opts() ?? {}), ...cmd.opts() } as { yes?: boolean; at?: string; json?: boolean; tables?: string; into?: string };
+    for (const [flag, given] of [
+      ['--tables', o.tables],
+      ['--into', o.into],
+    ] as const)
+      if (given !== undefined)
+        throw new DbsyncError({
+          operation: 'restore row',
+          message: `${flag} does not go with restore row`,
+          hint: 'restore row brings back one row of one table',
+          exitCode: ExitCode.Config,
+        });
+    if (o.at !== undefined && rev !== undefined)
+      throw new DbsyncError({
+        operation: 'restore row',
+        message: `give a revision (${rev}) or --at, not both`,
+        hint: 'drop one of them',
+        exitCode: ExitCode.Config,
+      });
+    const atMs = o.at === undefined ? undefined : parsePointInTime(o.at, Date.now());
+    if (atMs === null)
+      throw new DbsyncError({
+        operation: 'restore row',
+        message: `--at ${JSON.stringify(o.at)}: not a moment git-dbsync understands`,
+        hint: `write it as one of: ${POINT_IN_TIME_FORMS}`,
+        exitCode: ExitCode.Config,
+      });
+    const flags = { ...(cmd.parent ? flagsOf(cmd.parent) : {}), ...flagsOf(cmd), at: undefined, tables: undefined, into: undefined };
+    exitCode = await restoreRowCommand(await commandContext(flags, env, currentDir(), { create: false }), table, key, {
+      rev,
+      yes: o.yes === true,
+      json: o.json === true,
       ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}),
     });
   });

@@ -32,6 +32,7 @@ import { discardStaging } from '../snapshot/write-snapshot.js';
 import { emptyOverSnapshot } from '../sync/empty-database.js';
 import { commitStaged, passLocked, stageSnapshot, type PassResult } from '../sync/sync-pass.js';
 import { loadRows, longestLine } from './load-table.js';
+import { commitAt } from './snapshot-commit.js';
 import { interruptedError, readRestoreMarker, removeRestoreMarker, writeRestoreMarker, type RestoreMarker } from '../state/restore-marker.js';
 import { finishSwap, shadowCreate, shadowName, swapIn, tableExists } from './shadow-tables.js';
 import { fingerprintLines, SecretRestore, type DataFileSource, type UnrestoredSecret } from './secret-restore.js';
@@ -199,22 +200,6 @@ export async function restoreInto(project: Project, opts: RestoreOptions & { rea
     await rm(scratchState, { recursive: true, force: true });
   }
   return { plan, saved: null, after: null, applied: true, unrestored, chosen, into };
-}
-
-/** The snapshot commit of the branch as of `at` (commit dates, first parents; never the reflog). */
-async function commitAt(project: Project, at: number, text: string): Promise<{ commit: string; time: string; subject: string }> {
-  const path = project.snapshotPath || '.';
-  const found = await project.git.commitAt(at, path);
-  if (found) return found;
-  const first = await project.git.firstCommitTouching(path);
-  throw new DbsyncError({
-    operation: 'restore',
-    message: first ? `no snapshot at or before ${text} (${new Date(at).toISOString()}): the first is from ${first.time}` : 'the repository has no snapshot yet',
-    hint: first
-      ? 'choose a later moment, or restore that first snapshot by its commit'
-      : 'run `git-dbsync sync` first, or clone a repository that has snapshots',
-    exitCode: ExitCode.Config,
-  });
 }
 
 /**

@@ -47,7 +47,9 @@ const tree: Record<string, string[]> = {};
 async function walk(words: string[]): Promise<void> {
   const text = await help(words);
   const subs = section(text, 'Commands:').filter((c) => c !== 'help');
-  if (words.length > 0 && subs.length === 0) {
+  // A command with subcommands and arguments of its own (`restore [command] [rev]`) is a command too.
+  const ownArguments = /^Usage: .*\[command\] \S/m.test(text);
+  if (words.length > 0 && (subs.length === 0 || ownArguments)) {
     // Options: "-h, --help" -> "--help"; "--max-age <seconds>" -> "--max-age".
     const options = text
       .split('\n')
