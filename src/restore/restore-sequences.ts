@@ -10,13 +10,7 @@ import { quoteId } from '../snapshot/sql-text.js';
  * lacks (within the include/exclude filter) is dropped. Run before the tables are created: a
  * column's DEFAULT may call NEXTVAL of one. Returns the names of the sequences written or dropped.
  */
-export async function restoreSequences(
-  db: Database,
-  schema: string,
-  filter: TableFilter,
-  want: readonly Sequence[],
-  dropExtra: boolean,
-): Promise<string[]> {
+export async function restoreSequences(db: Database, schema: string, filter: TableFilter, want: readonly Sequence[], dropExtra: boolean): Promise<string[]> {
   const { sequences: names } = await listTables(db, schema, filter);
   const have = new Map((await readSequences(db, names)).map((s) => [s.name, s]));
   const text = (s: Sequence) => `${sequenceDefinition(s)}; ${sequenceState(s)}`;

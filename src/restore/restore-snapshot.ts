@@ -18,6 +18,7 @@ import {
   dataFileTable,
   HEADER_FILE,
   HEADER_TEXT,
+  EARLIER_HEADER_TEXTS,
   LOAD_SETTINGS,
   OBJECT_FILES,
   OBJECT_LOAD_ORDER,
@@ -473,7 +474,7 @@ async function targetObjects(project: Project, target: Target, kind: ObjectKind)
 async function checkTarget(project: Project, target: Target, loaded: ReadonlySet<string>): Promise<void> {
   const prefix = snapshotPrefix(project);
   const header = await project.git.readBlob(target.commit, prefix + HEADER_FILE);
-  if (header !== null && header.toString('utf8') !== HEADER_TEXT)
+  if (header !== null && header.toString('utf8') !== HEADER_TEXT && !EARLIER_HEADER_TEXTS.includes(header.toString('utf8')))
     throw refusedFile('restore', prefix + HEADER_FILE, 1, 'not the constant header', target.commit);
   for (const [stem, name] of target.tables) {
     if (!loaded.has(name)) continue;

@@ -38,12 +38,20 @@ export const LOAD_SETTINGS = [
   'SET unique_checks = 0',
 ] as const;
 
-export const HEADER_TEXT =
-  [
-    '-- git-dbsync snapshot. Load it into an empty database with the stock client, from this folder:',
-    `--   cat ${LOAD_ORDER.join(' ')} | mariadb --binary-mode DBNAME`,
-    ...LOAD_SETTINGS.map((s) => s + ';'),
-  ].join('\n') + '\n';
+function headerText(order: readonly string[]): string {
+  return (
+    [
+      '-- git-dbsync snapshot. Load it into an empty database with the stock client, from this folder:',
+      `--   cat ${order.join(' ')} | mariadb --binary-mode DBNAME`,
+      ...LOAD_SETTINGS.map((s) => s + ';'),
+    ].join('\n') + '\n'
+  );
+}
+
+export const HEADER_TEXT = headerText(LOAD_ORDER);
+
+/** The header of snapshots written before sequences.sql existed: still accepted by restore. */
+export const EARLIER_HEADER_TEXTS: readonly string[] = [headerText(LOAD_ORDER.filter((f) => f !== SEQUENCES_FILE))];
 
 /** File names keep [a-z0-9_-]; any other character (upper case too, so that names never collide on case-insensitive file systems) becomes %XX per UTF-8 byte. */
 export function encodeTableFileName(table: string): string {

@@ -211,11 +211,9 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       await writeFile(path.join(opts.stagingDir, tableSchemaPath(t.name)), create + ';\n');
       files.push(tableSchemaPath(t.name));
     }
-    // Only a database with sequences has the file: snapshots of others stay as they were.
-    if (sequences.length > 0) {
-      await writeFile(path.join(opts.stagingDir, SEQUENCES_FILE), formatSequenceFile(await readSequences(reader, sequences)));
-      files.push(SEQUENCES_FILE);
-    }
+    // Always written (empty without sequences), like the object files, so the stock client's `cat` finds it.
+    await writeFile(path.join(opts.stagingDir, SEQUENCES_FILE), formatSequenceFile(await readSequences(reader, sequences)));
+    files.push(SEQUENCES_FILE);
     const objects = {
       view: await readViews(
         reader,

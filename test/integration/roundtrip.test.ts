@@ -78,7 +78,7 @@ export async function fill(c: import('mysql2/promise').Connection): Promise<void
   await c.query(
     `INSERT INTO singlebyte VALUES (1, 'Marketing', 'Sales', 'Support', 'ascii', _swe7 x'5B6162635D'),
       (2, ?, ?, ?, ?, ?), (3, _latin1 x'4DFC6C6C6572', _cp1251 x'c0c1c2', _latin2 x'b1', _ascii x'ff', ''), (4, '', '', '', '', NULL)`,
-    ["q ' d \" b \\ nul \0 nl \n cr \r tab \t z \x1a del \x7f", 'x\\y', 'trailing  ', '\0', 'plain'],
+    ['q \' d " b \\ nul \0 nl \n cr \r tab \t z \x1a del \x7f', 'x\\y', 'trailing  ', '\0', 'plain'],
   );
   await c.query(`INSERT INTO nokey VALUES (1,'a',NULL),(1,'a',NULL),(NULL,NULL,''),(2,'b',x'00ff'),(0,'',NULL)`);
   await c.query(`INSERT INTO uniq VALUES (2,'b',NULL),(1,'z',1),(1,'a',2)`);
@@ -167,7 +167,7 @@ describe('round trip of every type and edge value', () => {
 
     // The README's stock-client command.
     execSync(
-      `cat header.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | mariadb --no-defaults --socket=${server.socket} -uroot --binary-mode copy2`,
+      `cat header.sql sequences.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | mariadb --no-defaults --socket=${server.socket} -uroot --binary-mode copy2`,
       {
         cwd: path.join(repo, 'database'),
         shell: '/bin/bash',

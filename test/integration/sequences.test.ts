@@ -76,7 +76,11 @@ describe('sequences', () => {
       `cat header.sql sequences.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | mariadb --no-defaults --socket=${server.socket} -uroot --binary-mode copy2`,
       { cwd: path.join(repo, 'database'), shell: '/bin/bash' },
     );
-    const show = (db: string) => server.client('mariadb', ['-N', db, '-e', 'SHOW CREATE SEQUENCE s_cyc; SHOW CREATE SEQUENCE s_cache; SHOW CREATE TABLE inv']).toString().replaceAll(`\`${db}\`.`, '');
+    const show = (db: string) =>
+      server
+        .client('mariadb', ['-N', db, '-e', 'SHOW CREATE SEQUENCE s_cyc; SHOW CREATE SEQUENCE s_cache; SHOW CREATE TABLE inv'])
+        .toString()
+        .replaceAll(`\`${db}\`.`, '');
     assert.equal(show('copy1'), show('src'));
     assert.equal(show('copy2'), show('src'));
     const want = await nextvals('src');

@@ -153,7 +153,10 @@ const wkt = fc.oneof(
 /** Bytes below 0x80 (text, control bytes, quotes, backslashes) or any bytes, half and half. */
 const asciiOrBytes = (maxLength: number) =>
   fc.oneof(
-    fc.oneof(hostileString(maxLength).map((s) => Buffer.from(s.replace(/[^\x00-\x7f]/gu, '?'))), fc.uint8Array({ maxLength, max: 0x7f })),
+    fc.oneof(
+      hostileString(maxLength).map((s) => Buffer.from(s.replace(/[^\x00-\x7f]/gu, '?'))),
+      fc.uint8Array({ maxLength, max: 0x7f }),
+    ),
     bytesArb(maxLength),
   );
 

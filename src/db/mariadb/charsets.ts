@@ -17,8 +17,30 @@ export function isUnicodeCharset(charset: string): boolean {
  * bytes is written as a plain quoted string and loads back as the same bytes.
  */
 export const ASCII_SINGLE_BYTE_CHARSETS: ReadonlySet<string> = new Set([
-  'armscii8', 'ascii', 'cp1250', 'cp1251', 'cp1256', 'cp1257', 'cp850', 'cp852', 'cp866', 'dec8', 'geostd8', 'greek',
-  'hebrew', 'hp8', 'keybcs2', 'koi8r', 'koi8u', 'latin1', 'latin2', 'latin5', 'latin7', 'macce', 'macroman', 'tis620',
+  'armscii8',
+  'ascii',
+  'cp1250',
+  'cp1251',
+  'cp1256',
+  'cp1257',
+  'cp850',
+  'cp852',
+  'cp866',
+  'dec8',
+  'geostd8',
+  'greek',
+  'hebrew',
+  'hp8',
+  'keybcs2',
+  'koi8r',
+  'koi8u',
+  'latin1',
+  'latin2',
+  'latin5',
+  'latin7',
+  'macce',
+  'macroman',
+  'tis620',
 ]);
 
 /** Whether ASCII text of a column in this character set (any case) may be written as a plain quoted string. */
