@@ -5,9 +5,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MariaDbServer } from '../support/mariadb-server.js';
+import { bareRemote, computers, type Computer } from '../support/computers.js';
 import { baseEnv, cli, commitCount, git, tempDir } from '../support/project.js';
 
 describe('sequences', () => {
@@ -109,5 +110,41 @@ describe('sequences', () => {
     const r = cli(['restore', '--yes'], baseEnv({ ...server.env('copy3'), PROJECT_DIR: repo }));
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, /sequences\.sql line 3 .*not what git-dbsync writes/);
+  });
+});
+
+describe('sequences in two-way mode', () => {
+  const servers: MariaDbServer[] = [];
+  let a: Computer;
+  let b: Computer;
+  before(async () => {
+    servers.push(await MariaDbServer.start(), await MariaDbServer.start());
+    const pair = await computers(servers, 'sq', bareRemote(), { DBSYNC_PROFILE: 'none' });
+    a = pair[0]!;
+    b = pair[1]!;
+  });
+  after(async () => {
+    for (const c of [a, b]) await c?.close();
+    for (const s of servers) await s.destroy();
+  });
+
+  const next = async (c: Computer) => String((await c.sql<Array<{ n: unknown }>>('SELECT NEXTVAL(s) AS n'))[0]!.n);
+
+  it('a joining computer gets the sequence; a pull leaves each live sequence as it is', async () => {
+    mkdirSync(a.dir, { recursive: true });
+    await a.sql('CREATE SEQUENCE s START WITH 10 NOCACHE');
+    await a.sql('CREATE TABLE items (id INT PRIMARY KEY DEFAULT NEXTVAL(s), name VARCHAR(40))');
+    await a.sql("INSERT INTO items (name) VALUES ('one')");
+    await a.sync();
+    await b.sync(); // joins: the snapshot, sequence included, is loaded into b's database
+    assert.deepEqual(await b.rows('items'), await a.rows('items'));
+    await b.sql("INSERT INTO items (name) VALUES ('b')"); // id 11 on b
+    await b.sync();
+    await a.sql("INSERT INTO items (id, name) VALUES (100, 'a')");
+    await a.sync(); // pulls b's row; a's sequence is not moved back or forward
+    await b.sync();
+    assert.deepEqual(await a.rows('items'), await b.rows('items'), 'the rows converged');
+    assert.equal(await next(a), '11', "a's sequence stays where a left it");
+    assert.equal(await next(b), '12', "b's sequence stays where b left it");
   });
 });
