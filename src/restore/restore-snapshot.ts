@@ -18,13 +18,17 @@ import {
   dataFileTable,
   HEADER_FILE,
   HEADER_TEXT,
+  EARLIER_HEADER_TEXTS,
   LOAD_SETTINGS,
   OBJECT_FILES,
   OBJECT_LOAD_ORDER,
+  SEQUENCES_FILE,
   TABLES_DIR,
   type ObjectKind,
 } from '../snapshot/layout.js';
 import { parseObjectFile, type DbObject } from '../snapshot/object-file.js';
+import { formatSequenceFile, parseSequenceFile, type Sequence, SequenceFileError } from '../snapshot/sequence-file.js';
+import { restoreSequences } from './restore-sequences.js';
 import { quoteId } from '../snapshot/sql-text.js';
 import { tableSelected } from '../snapshot/table-filter.js';
 import type { StagedSnapshot } from '../snapshot/take-snapshot.js';
@@ -90,6 +94,8 @@ interface Target {
   readonly columns: Map<string, string[]>;
   /** `--tables`: only these tables are restored (then no view, routine or event is, and only their triggers); null: all. */
   readonly only: ReadonlySet<string> | null;
+  /** The snapshot's sequences within the filter (sequences.sql, parsed), or null with --tables (then none is touched). */
+  readonly sequences: readonly Sequence[] | null;
 }
 
 /**
@@ -415,7 +421,20 @@ async function readTarget(project: Project, commit: string, only: readonly strin
     }
     for (const [stem, name] of tables) if (!only.includes(name)) tables.delete(stem);
   }
-  return { commit, tree, tables, outOfScope, data: dataFilesByTable(tree.keys()), columns, only: only ? new Set(only) : null };
+  const sequences = only ? null : (await sequencesAt(project, commit)).filter((s) => tableSelected(s.name, filter));
+  return { commit, tree, tables, outOfScope, data: dataFilesByTable(tree.keys()), columns, only: only ? new Set(only) : null, sequences };
+}
+
+/** The sequences of a commit's snapshot, parsed strictly (a line not in git-dbsync's form refuses the restore before anything changes). */
+async function sequencesAt(project: Project, commit: string): Promise<Sequence[]> {
+  const file = snapshotPrefix(project) + SEQUENCES_FILE;
+  const text = (await project.git.readBlob(commit, file))?.toString('utf8') ?? '';
+  try {
+    return parseSequenceFile(text);
+  } catch (e) {
+    if (e instanceof SequenceFileError) throw refusedFile('restore', file, e.line, e.why, commit);
+    throw e;
+  }
 }
 
 /** The table a trigger's CREATE statement is ON (SHOW CREATE TRIGGER's form), or null. */
@@ -440,7 +459,7 @@ async function targetObjects(project: Project, target: Target, kind: ObjectKind)
 async function checkTarget(project: Project, target: Target, loaded: ReadonlySet<string>): Promise<void> {
   const prefix = snapshotPrefix(project);
   const header = await project.git.readBlob(target.commit, prefix + HEADER_FILE);
-  if (header !== null && header.toString('utf8') !== HEADER_TEXT)
+  if (header !== null && header.toString('utf8') !== HEADER_TEXT && !EARLIER_HEADER_TEXTS.includes(header.toString('utf8')))
     throw refusedFile('restore', prefix + HEADER_FILE, 1, 'not the constant header', target.commit);
   for (const [stem, name] of target.tables) {
     if (!loaded.has(name)) continue;
@@ -579,6 +598,12 @@ async function applyPlan(project: Project, target: Target, plan: RestorePlan, se
       }
     }
 
+    // Sequences first: a table's DEFAULT may call NEXTVAL of one, which must exist when the table is created.
+    if (target.sequences) {
+      const filter = { include: project.config.includeTables, exclude: project.config.excludeTables };
+      const sequences = target.sequences;
+      await step(() => restoreSequences(db, project.config.db.database, filter, sequences, plan.dropExtra));
+    }
     const tables = [...target.tables].filter(([, name]) => wanted.has(name));
     let state: RestoreMarker = { ...marker, phase: 'load', tables: tables.map(([, name]) => name) };
     await writeRestoreMarker(project.stateDir, state);
@@ -664,6 +689,11 @@ async function verify(project: Project, target: Target, expected: ReadonlyMap<st
       const [a, b] = [await fingerprintLines(tableLines(project, target.commit, want)), await fingerprintLines(tableLines(project, head, have))];
       if (a !== b) differs.push(dataFile(stem));
     }
+  }
+  if (target.sequences) {
+    const want = formatSequenceFile(target.sequences);
+    const have = formatSequenceFile((await sequencesAt(project, head)).filter((s) => target.sequences!.some((t) => t.name === s.name)));
+    if (want !== have) differs.push(SEQUENCES_FILE);
   }
   for (const kind of OBJECT_LOAD_ORDER) {
     const have = new Map((await objectsAt(project, head, kind)).map((o) => [keyOf(o), o]));

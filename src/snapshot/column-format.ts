@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { RawCell } from '../db/database.js';
-import { isUnicodeCharset } from '../db/mariadb/charsets.js';
+import { isAsciiSingleByteCharset, isUnicodeCharset } from '../db/mariadb/charsets.js';
 import { BINARY_TYPES, NUMERIC_TYPES, TEMPORAL_TYPES } from '../db/mariadb/column-types.js';
 import { hexLiteral, quoteId, quoteString } from './sql-text.js';
 import type { ColumnInfo } from './table-info.js';
@@ -24,13 +24,14 @@ export interface ColumnFormat {
 /**
  * The literal rules, by name: `default` (generated column), `verbatim` (the bytes, e.g. numbers),
  * `quoted` (the bytes in quotes, e.g. dates), `hex` (0x..., '' when empty), `text` (a quoted
- * string when valid UTF-8, else hex), `ascii` (a quoted string when ASCII, else `_ascii 0x...`),
+ * string when valid UTF-8, else hex), `ascii` (a quoted string when every byte is below 0x80, else
+ * `_<charset> 0x...`; for the single-byte character sets whose lower half is ASCII),
  * `charset` (`_<charset> 0x...`, '' when empty), `enum` (a number when read as "<digits> ", else
  * the inner rule).
  */
 export type LiteralRule =
-  | { readonly kind: 'default' | 'verbatim' | 'quoted' | 'hex' | 'text' | 'ascii' }
-  | { readonly kind: 'charset'; readonly charset: string }
+  | { readonly kind: 'default' | 'verbatim' | 'quoted' | 'hex' | 'text' }
+  | { readonly kind: 'ascii' | 'charset'; readonly charset: string }
   | { readonly kind: 'enum'; readonly inner: LiteralRule };
 
 const nullOr = (f: (b: Buffer) => string) => (cell: RawCell) => (cell === null ? 'NULL' : f(cell));
@@ -64,16 +65,20 @@ export function columnFormat(col: ColumnInfo): ColumnFormat {
 
 /** char, varchar, text, enum, set, json, uuid, inet4/6 and anything else: a quoted string. */
 function textFormat(id: string, cs: string | null): ColumnFormat {
-  if (cs === 'ascii') {
-    // The bytes: ASCII as a quoted string, anything else (bytes above 0x7F) as hex with the character set.
+  if (cs && isAsciiSingleByteCharset(cs)) {
+    // latin1, cp1251, ascii, ...: a value made of bytes below 0x80 is the same ASCII text in the
+    // connection's utf8mb4, so it is written readably ('Marketing', control characters and the
+    // escapes exactly as in UTF-8 text) and loads back as the same bytes. A value holding any byte
+    // of 0x80 or above keeps the exact bytes in hex with the character set (`_latin1 0xE9`): what
+    // such a byte means depends on the character set, and hex loads back exactly whatever it is.
     return {
       select: `CAST(${id} AS BINARY)`,
-      literal: nullOr((b) => (b.every((x) => x < 0x80) ? quoteString(b.toString('latin1')) : `_ascii ${hexLiteral(b)}`)),
-      rule: { kind: 'ascii' },
+      literal: nullOr((b) => (b.every((x) => x < 0x80) ? quoteString(b.toString('latin1')) : `_${cs} ${hexLiteral(b)}`)),
+      rule: { kind: 'ascii', charset: cs },
     };
   }
   if (cs && !isUnicodeCharset(cs)) {
-    // Non-Unicode text (latin1, cp1251, sjis, ...): the exact bytes with their character set.
+    // Other non-Unicode text (sjis, big5, swe7, ...): the exact bytes with their character set.
     return {
       select: `CAST(${id} AS BINARY)`,
       literal: nullOr((b) => (b.length === 0 ? "''" : `_${cs} ${hexLiteral(b)}`)),

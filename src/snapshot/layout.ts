@@ -8,6 +8,8 @@ import { chunkStem, parseDataStem } from './chunking.js';
  * Plain `cat` in the order of LOAD_ORDER restores the whole snapshot with the stock client.
  */
 export const HEADER_FILE = 'header.sql';
+/** MariaDB sequences, definition and next value, one line each (sequence-file.ts); before the tables, whose DEFAULT may use them. */
+export const SEQUENCES_FILE = 'sequences.sql';
 export const TABLES_DIR = 'tables';
 export const DATA_DIR = 'data';
 /** DBSYNC_FILES: the application's files, by their path relative to DBSYNC_FILES_ROOT (see src/files). */
@@ -24,7 +26,7 @@ export type ObjectKind = keyof typeof OBJECT_FILES;
 export const OBJECT_LOAD_ORDER: readonly ObjectKind[] = ['routine', 'view', 'trigger', 'event'];
 
 /** The shell words that list the snapshot files in load order (used in the README and header). */
-export const LOAD_ORDER = [HEADER_FILE, `${TABLES_DIR}/*.sql`, `${DATA_DIR}/*.sql`, ...OBJECT_LOAD_ORDER.map((k) => OBJECT_FILES[k])];
+export const LOAD_ORDER = [HEADER_FILE, SEQUENCES_FILE, `${TABLES_DIR}/*.sql`, `${DATA_DIR}/*.sql`, ...OBJECT_LOAD_ORDER.map((k) => OBJECT_FILES[k])];
 
 /** Session settings that make loading exact; the same text the tool's own restore uses. */
 export const LOAD_SETTINGS = [
@@ -36,12 +38,20 @@ export const LOAD_SETTINGS = [
   'SET unique_checks = 0',
 ] as const;
 
-export const HEADER_TEXT =
-  [
-    '-- git-dbsync snapshot. Load it into an empty database with the stock client, from this folder:',
-    `--   cat ${LOAD_ORDER.join(' ')} | mariadb --binary-mode DBNAME`,
-    ...LOAD_SETTINGS.map((s) => s + ';'),
-  ].join('\n') + '\n';
+function headerText(order: readonly string[]): string {
+  return (
+    [
+      '-- git-dbsync snapshot. Load it into an empty database with the stock client, from this folder:',
+      `--   cat ${order.join(' ')} | mariadb --binary-mode DBNAME`,
+      ...LOAD_SETTINGS.map((s) => s + ';'),
+    ].join('\n') + '\n'
+  );
+}
+
+export const HEADER_TEXT = headerText(LOAD_ORDER);
+
+/** The header of snapshots written before sequences.sql existed: still accepted by restore. */
+export const EARLIER_HEADER_TEXTS: readonly string[] = [headerText(LOAD_ORDER.filter((f) => f !== SEQUENCES_FILE))];
 
 /** File names keep [a-z0-9_-]; any other character (upper case too, so that names never collide on case-insensitive file systems) becomes %XX per UTF-8 byte. */
 export function encodeTableFileName(table: string): string {
@@ -70,7 +80,7 @@ export function chunkDataPath(tableStem: string, exponent: number, hash: number)
 
 /** True for a path (relative to the snapshot folder) that this layout writes (chunk names included). */
 export function isSnapshotPath(rel: string): boolean {
-  if (rel === HEADER_FILE || Object.values(OBJECT_FILES).includes(rel as never)) return true;
+  if (rel === HEADER_FILE || rel === SEQUENCES_FILE || Object.values(OBJECT_FILES).includes(rel as never)) return true;
   return /^(tables|data)\/[^/]+\.sql$/.test(rel);
 }
 

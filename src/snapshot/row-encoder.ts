@@ -46,7 +46,7 @@ export class RowEncoder {
     this.keyContiguous = this.keyIndex?.every((c, i) => c === this.keyIndex![0]! + i) ?? false;
     this.litStart = new Int32Array(writer.formats.length);
     this.litEnd = new Int32Array(writer.formats.length);
-    // Per column at most: a literal's own characters (13: `DEFAULT`, `NULL`, quotes, `0x`, `_ascii `)
+    // Per column at most: a literal's own characters (13: `DEFAULT`, `NULL`, quotes, `0x`, `_ `)
     // plus the character set name, plus a comma; the value itself at most doubles (escapes, hex).
     this.fixed = this.prefix.length + 3 + this.charsets.reduce((n, c) => n + 13 + (c?.length ?? 0), 0);
   }
@@ -116,7 +116,7 @@ export class RowEncoder {
       case ASCII: {
         const q = quoted(buf, s, e, out, p);
         if (q >= 0) return q;
-        return hex(buf, s, e, out, put(out, p, ASCII_INTRO));
+        return hex(buf, s, e, out, put(out, p, this.charsets[c]!));
       }
       case CHARSET:
         if (s === e) return put(out, p, EMPTY_STRING);
@@ -197,14 +197,13 @@ function ruleCode(rule: LiteralRule): number {
 }
 
 function charsetPrefix(rule: LiteralRule): Buffer | null {
-  if (rule.kind === 'charset') return Buffer.from(`_${rule.charset} `, 'utf8');
+  if (rule.kind === 'charset' || rule.kind === 'ascii') return Buffer.from(`_${rule.charset} `, 'utf8');
   if (rule.kind === 'enum') return charsetPrefix(rule.inner);
   return null;
 }
 
 const DEFAULT_BYTES = Buffer.from('DEFAULT');
 const NULL_BYTES = Buffer.from('NULL');
-const ASCII_INTRO = Buffer.from('_ascii ');
 const EMPTY_STRING = Buffer.from("''");
 const HEX_DIGITS = Buffer.from('0123456789ABCDEF');
 /** For each byte, the letter after the backslash that quoteString writes for it, or 0. */

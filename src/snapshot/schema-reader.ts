@@ -3,6 +3,7 @@ import { portableView } from './portable-view.js';
 import type { Database } from '../db/database.js';
 import type { DbObject } from './object-file.js';
 import { settingsStatement, stripDefiner } from './object-file.js';
+import { parseSequenceDefinition, type Sequence, unsupportedSequence } from './sequence-file.js';
 import { quoteId } from './sql-text.js';
 import type { ColumnInfo, TableInfo } from './table-info.js';
 import { tableSelected } from './table-filter.js';
@@ -12,12 +13,12 @@ export interface TableFilter {
   readonly exclude: readonly string[];
 }
 
-/** Base tables and views of the database, by name, filtered by include/exclude. */
+/** Base tables, views and sequences of the database, by name, filtered by include/exclude. */
 export async function listTables(
   db: Database,
   schema: string,
   filter: TableFilter,
-): Promise<{ tables: Array<{ name: string; engine: string }>; views: string[] }> {
+): Promise<{ tables: Array<{ name: string; engine: string }>; views: string[]; sequences: string[] }> {
   const rows = await db.query<{ name: string; type: string; engine: string | null }>(
     `SELECT TABLE_NAME AS name, TABLE_TYPE AS type, ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`,
     [schema],
@@ -25,20 +26,41 @@ export async function listTables(
   );
   const tables: Array<{ name: string; engine: string }> = [];
   const views: string[] = [];
+  const sequences: string[] = [];
   for (const r of rows) {
     if (!tableSelected(r.name, filter)) continue;
     if (r.type === 'VIEW') views.push(r.name);
     else if (r.type === 'BASE TABLE' || r.type === 'SYSTEM VERSIONED') tables.push({ name: r.name, engine: r.engine ?? '' });
-    else if (r.type === 'SEQUENCE') {
-      // Not in the snapshot format yet: refuse rather than leave it out without a word.
+    else if (r.type === 'SEQUENCE') sequences.push(r.name);
+  }
+  return { tables: sortByName(tables), views: views.sort(compareNames), sequences: sequences.sort(compareNames) };
+}
+
+/**
+ * Each sequence's definition (SHOW CREATE SEQUENCE, parsed) and state (its one row: the next value
+ * not cached and the cycle count), read on the snapshot's session. See sequence-file.ts.
+ */
+export async function readSequences(db: Database, names: readonly string[]): Promise<Sequence[]> {
+  const out: Sequence[] = [];
+  for (const name of names) {
+    if (/[\r\n]/.test(name)) {
       throw new DbsyncError({
-        operation: 'list tables',
-        message: `${JSON.stringify(r.name)} is a SEQUENCE, which git-dbsync cannot snapshot yet (it would be missing from the snapshot)`,
-        hint: `leave it out with DBSYNC_EXCLUDE_TABLES=${r.name} (tables whose DEFAULT uses nextval() of it then name this database)`,
+        operation: 'read sequences',
+        message: `sequence ${JSON.stringify(name)}: a name with a line break cannot be written to sequences.sql`,
+        hint: `rename the sequence, or leave it out with DBSYNC_EXCLUDE_TABLES`,
       });
     }
+    const rows = await db.queryArrays(`SHOW CREATE SEQUENCE ${quoteId(name)}`, [], `read definition of sequence ${name}`);
+    const create = rows[0]?.[1] ?? '';
+    const def = parseSequenceDefinition(create);
+    if (!def || def.name !== name) throw unsupportedSequence(name, create);
+    const state = await db.queryArrays(`SELECT next_not_cached_value, cycle_count FROM ${quoteId(name)}`, [], `read state of sequence ${name}`);
+    const next = String(state[0]?.[0] ?? '');
+    const round = String(state[0]?.[1] ?? '');
+    if (!/^-?[0-9]{1,20}$/.test(next) || !/^[0-9]{1,20}$/.test(round)) throw unsupportedSequence(name, `state ${next} ${round}`);
+    out.push({ ...def, next: BigInt(next), round: BigInt(round) });
   }
-  return { tables: sortByName(tables), views: views.sort(compareNames) };
+  return out;
 }
 
 /**
@@ -137,12 +159,16 @@ export async function describeTables(db: Database, schema: string, tables: Reado
   });
 }
 
-/** SHOW CREATE TABLE, made deterministic: no AUTO_INCREMENT counter. */
-export async function showCreateTable(db: Database, table: string): Promise<string> {
+/**
+ * SHOW CREATE TABLE, made deterministic: no AUTO_INCREMENT counter. And portable: a DEFAULT that
+ * uses a sequence of this database (`nextval(`db`.`s`)`, as the server prints it) loses the
+ * database name, so the table loads into a database of any name.
+ */
+export async function showCreateTable(db: Database, table: string, schema: string): Promise<string> {
   const rows = await db.queryArrays(`SHOW CREATE TABLE ${quoteId(table)}`, [], `read definition of table ${table}`);
   const create = rows[0]?.[1];
   if (!create) throw new Error(`no definition for table ${table}`);
-  return create.replace(/ AUTO_INCREMENT=\d+/, '');
+  return create.replace(/ AUTO_INCREMENT=\d+/, '').replaceAll(`val(${quoteId(schema)}.`, 'val(');
 }
 
 /**

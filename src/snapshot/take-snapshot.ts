@@ -6,9 +6,10 @@ import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 import { describeFsError, isFileSystemError, writeFailureHint } from '../errors/fs-error.js';
 import { CHUNK_TARGET_BYTES, tableExponent } from './chunking.js';
 import { type ChunkedTable, ChunkWriter } from './chunk-writer.js';
-import { DATA_DIR, encodeTableFileName, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, TABLES_DIR, tableSchemaPath } from './layout.js';
+import { DATA_DIR, encodeTableFileName, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, SEQUENCES_FILE, TABLES_DIR, tableSchemaPath } from './layout.js';
 import { previousExponents, provisionalExponent, type TableChunking } from './table-chunking.js';
 import { formatObjectFile } from './object-file.js';
+import { formatSequenceFile } from './sequence-file.js';
 import { findOversizedRow, type OversizedRow } from './oversized-rows.js';
 import { RowTooLargeError } from '../errors/row-too-large.js';
 import { countLines } from '../fs/line-streams.js';
@@ -24,6 +25,7 @@ import {
   listTables,
   readEvents,
   readRoutines,
+  readSequences,
   readTriggers,
   readViews,
   showCreateTable,
@@ -164,7 +166,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       await reader.execute(sql, 'prepare snapshot session');
     }
     await checkSilentPrivileges(reader, opts.schema, reader.options.user);
-    const { tables: listed, views } = await listTables(reader, opts.schema, opts.filter);
+    const { tables: listed, views, sequences } = await listTables(reader, opts.schema, opts.filter);
     const policy = opts.policy(listed.map((t) => t.name));
     const schemaOnly = listed.filter((t) => policy.isSchemaOnly(t.name)).map((t) => t.name);
     // Rows of schema-only tables are never read, so they are not locked either (sessions are written on every page view).
@@ -185,7 +187,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     await reader.execute('START TRANSACTION WITH CONSISTENT SNAPSHOT', 'start consistent snapshot');
     // A table created, dropped, renamed or converted between the listing and the lock would be
     // missing (or read the wrong way) in a snapshot whose rows are from after it: list again.
-    checkSameTables(await listTables(reader, opts.schema, opts.filter), { tables: listed, views });
+    checkSameTables(await listTables(reader, opts.schema, opts.filter), { tables: listed, views, sequences });
 
     const tables = await describeTables(reader, opts.schema, listed);
     refuseLineBreaks(tables);
@@ -194,11 +196,14 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     await writeFile(path.join(opts.stagingDir, HEADER_FILE), HEADER_TEXT);
     const creates = new Map<string, string>();
     for (const t of tables) {
-      const create = await showCreateTable(reader, t.name);
+      const create = await showCreateTable(reader, t.name, opts.schema);
       creates.set(t.name, create);
       await writeFile(path.join(opts.stagingDir, tableSchemaPath(t.name)), create + ';\n');
       files.push(tableSchemaPath(t.name));
     }
+    // Always written (empty without sequences), like the object files, so the stock client's `cat` finds it.
+    await writeFile(path.join(opts.stagingDir, SEQUENCES_FILE), formatSequenceFile(await readSequences(reader, sequences)));
+    files.push(SEQUENCES_FILE);
     const objects = {
       view: await readViews(
         reader,
@@ -316,7 +321,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       // Once read, R holds the table until COMMIT; before that, DDL may have replaced it after the
       // unlock (RENAME of a shadow table over it, as online schema change tools do): the rows would
       // belong to another definition.
-      if ((await showCreateTable(reader, t.name)) !== creates.get(t.name)) {
+      if ((await showCreateTable(reader, t.name, opts.schema)) !== creates.get(t.name)) {
         throw new DbsyncError({
           operation: 'take snapshot',
           message: `table ${t.name} was altered, renamed or replaced while it was being read`,
@@ -373,7 +378,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
 
 /** Fail the pass when the tables (or their engines) or views differ from the first listing. */
 function checkSameTables(now: Awaited<ReturnType<typeof listTables>>, before: Awaited<ReturnType<typeof listTables>>): void {
-  const key = (l: typeof now) => JSON.stringify([l.tables.map((t) => [t.name, t.engine]), l.views]);
+  const key = (l: typeof now) => JSON.stringify([l.tables.map((t) => [t.name, t.engine]), l.views, l.sequences]);
   if (key(now) !== key(before)) {
     throw new DbsyncError({
       operation: 'take snapshot',

@@ -332,7 +332,7 @@ function checkSnapshotFile(rel: string, text: string, where: string): void {
     assert.ok(text.startsWith(`CREATE TABLE \`${schema[1]}\` (`) && text.endsWith(';\n'), `${where}: partial schema file`);
     return;
   }
-  if (['header.sql', 'views.sql', 'routines.sql', 'triggers.sql', 'events.sql'].includes(rel)) {
+  if (['header.sql', 'sequences.sql', 'views.sql', 'routines.sql', 'triggers.sql', 'events.sql'].includes(rel)) {
     assert.ok(text === '' || text.endsWith('\n'), `${where}: partial file`);
     if (rel === 'header.sql') assert.match(text, /^-- git-dbsync snapshot\./, `${where}: header`);
     return;
@@ -667,6 +667,7 @@ describe('crash anywhere: kill -9 of watch under a steady write load', () => {
     const snap = path.join(repo, 'database');
     const files = [
       'header.sql',
+      'sequences.sql',
       ...['tables', 'data'].flatMap((d) =>
         readdirSync(path.join(snap, d))
           .filter((f) => f.endsWith('.sql'))

@@ -6,10 +6,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { assertSameText, baseEnv, cli, commitCount, tempDir } from '../support/project.js';
 import { dumpOracle } from '../support/oracle.js';
+import { ASCII_SINGLE_BYTE_CHARSETS } from '../../src/db/mariadb/charsets.js';
 
 const SCHEMA = `
 SET SESSION sql_mode = '';
@@ -35,6 +37,8 @@ CREATE TABLE \`odd name; \`\`quoted\`\` ü\` (\`select\` INT PRIMARY KEY, \`key 
 CREATE TABLE Upper (id INT PRIMARY KEY) ENGINE=InnoDB;
 CREATE TABLE upper (id INT PRIMARY KEY) ENGINE=InnoDB;
 CREATE TABLE emptytable (id INT PRIMARY KEY) ENGINE=InnoDB;
+CREATE TABLE singlebyte (id INT PRIMARY KEY, l1 VARCHAR(50) CHARACTER SET latin1, cy VARCHAR(50) CHARACTER SET cp1251,
+  l2 CHAR(20) CHARACTER SET latin2, a VARCHAR(50) CHARACTER SET ascii, sw VARCHAR(50) CHARACTER SET swe7) ENGINE=InnoDB;
 CREATE VIEW v_base AS SELECT id, vc FROM everything;
 CREATE VIEW v_top AS SELECT id FROM v_base WHERE id > 1;
 `;
@@ -68,6 +72,13 @@ export async function fill(c: import('mysql2/promise').Connection): Promise<void
       (4, 'max', '-99999999999999999999999999999999999.999999999999999999999999999999', 3.4028234e38, 1.7976931348623157e308, 0, '9999-12-31', '9999-12-31 23:59:59.999999', '838:59:59.999999', 2155, '2038-01-19 03:14:07.999', 'a b', 'x,y,z'),
       (5, 'min', 0.000000000000000000000000000001, -1.17549435e-38, 4.9406564584124654e-324, 1, '1000-01-01', '1000-01-01 00:00:00', '00:00:00', 1901, NULL, '1', ''),
       (6, 'pi', 3.14159, 3.1415927, 3.141592653589793, 9007199254740993, '2024-02-29', '2024-02-29 12:34:56.5', '-00:00:01', 2000, '2024-02-29 12:34:56.5', NULL, NULL)`,
+  );
+  // ASCII in single-byte character sets (written as plain strings) next to bytes above 0x7F (hex);
+  // swe7's [ ] are Swedish letters, so swe7 always stays in hex.
+  await c.query(
+    `INSERT INTO singlebyte VALUES (1, 'Marketing', 'Sales', 'Support', 'ascii', _swe7 x'5B6162635D'),
+      (2, ?, ?, ?, ?, ?), (3, _latin1 x'4DFC6C6C6572', _cp1251 x'c0c1c2', _latin2 x'b1', _ascii x'ff', ''), (4, '', '', '', '', NULL)`,
+    ['q \' d " b \\ nul \0 nl \n cr \r tab \t z \x1a del \x7f', 'x\\y', 'trailing  ', '\0', 'plain'],
   );
   await c.query(`INSERT INTO nokey VALUES (1,'a',NULL),(1,'a',NULL),(NULL,NULL,''),(2,'b',x'00ff'),(0,'',NULL)`);
   await c.query(`INSERT INTO uniq VALUES (2,'b',NULL),(1,'z',1),(1,'a',2)`);
@@ -116,6 +127,24 @@ describe('round trip of every type and edge value', () => {
   });
   after(async () => server?.destroy());
 
+  it('writes ASCII as plain strings only for the single-byte character sets whose lower half is ASCII (all but swe7)', async () => {
+    const c = await server.connect();
+    const [rows] = await c.query<import('mysql2').RowDataPacket[]>(
+      "SELECT CHARACTER_SET_NAME AS n FROM information_schema.CHARACTER_SETS WHERE MAXLEN = 1 AND CHARACTER_SET_NAME <> 'binary' ORDER BY 1",
+    );
+    const ascii = Buffer.from(Array.from({ length: 128 }, (_, i) => i)).toString('hex');
+    const compatible: string[] = [];
+    for (const { n } of rows) {
+      const [r] = await c.query<import('mysql2').RowDataPacket[]>(
+        `SELECT HEX(CAST(CONVERT(CONVERT(UNHEX(?) USING utf8mb4) USING ${n}) AS BINARY)) AS there, HEX(CONVERT(CONVERT(UNHEX(?) USING ${n}) USING utf8mb4)) AS back`,
+        [ascii, ascii],
+      );
+      if (r[0]!.there.toLowerCase() === ascii && r[0]!.back.toLowerCase() === ascii) compatible.push(n);
+    }
+    await c.end();
+    assert.deepEqual([...ASCII_SINGLE_BYTE_CHARSETS].sort(), compatible.sort());
+  });
+
   it('snapshots, restores with the tool and with the stock client, and both equal the original', async () => {
     const env = baseEnv({ ...server.env('src'), PROJECT_DIR: repo });
     const first = cli(['sync'], env);
@@ -138,7 +167,7 @@ describe('round trip of every type and edge value', () => {
 
     // The README's stock-client command.
     execSync(
-      `cat header.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | mariadb --no-defaults --socket=${server.socket} -uroot --binary-mode copy2`,
+      `cat header.sql sequences.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | mariadb --no-defaults --socket=${server.socket} -uroot --binary-mode copy2`,
       {
         cwd: path.join(repo, 'database'),
         shell: '/bin/bash',
@@ -157,6 +186,18 @@ describe('round trip of every type and edge value', () => {
     const bits = (db: string) =>
       server.client('mariadb', ['-N', db, '-e', 'SELECT id, HEX(CAST(fl AS DOUBLE)), HEX(db), HEX(CAST(db AS CHAR)) FROM everything ORDER BY id']).toString();
     assert.equal(bits('copy1'), bits('src'));
+    // ASCII values of single-byte character sets are plain strings; other bytes hex with their character set.
+    const singlebyte = readFileSync(path.join(repo, 'database/data/singlebyte.sql'), 'utf8');
+    assert.equal(
+      singlebyte,
+      [
+        "INSERT INTO `singlebyte` VALUES (1,'Marketing','Sales','Support','ascii',_swe7 0x5B6162635D);",
+        "INSERT INTO `singlebyte` VALUES (2,'q \\' d \" b \\\\ nul \\0 nl \\n cr \\r tab \t z \\Z del \x7f','x\\\\y','trailing','\\0',_swe7 0x706C61696E);",
+        "INSERT INTO `singlebyte` VALUES (3,_latin1 0x4DFC6C6C6572,_cp1251 0xC0C1C2,_latin2 0xB1,_ascii 0xFF,'');",
+        "INSERT INTO `singlebyte` VALUES (4,'','','','',NULL);",
+        '',
+      ].join('\n'),
+    );
     // The snapshot names no database.
     assert.doesNotMatch(execSync(`cat ${repo}/database/*.sql ${repo}/database/*/*.sql`, { shell: '/bin/bash' }).toString(), /`src`\./);
   });

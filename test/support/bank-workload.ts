@@ -409,7 +409,7 @@ export async function recreateDatabase(conn: Connection, db: string): Promise<vo
 
 /**
  * Load the snapshot of `commit` into the (empty) database `db` with the stock client, exactly as the
- * README says: `cat header.sql tables/*.sql data/*.sql routines.sql views.sql ... | mariadb --binary-mode DB`,
+ * README says: `cat header.sql sequences.sql tables/*.sql data/*.sql routines.sql views.sql ... | mariadb --binary-mode DB`,
  * on a `git archive` of the commit.
  */
 export async function stockClientLoad(server: MariaDbServer, repo: string, commit: string, db: string, dir = 'database'): Promise<void> {
@@ -421,7 +421,7 @@ export async function stockClientLoad(server: MariaDbServer, repo: string, commi
       'bash',
       [
         '-c',
-        'cd "$1" && cat header.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | "$2" --no-defaults --socket="$3" -uroot --binary-mode "$4"',
+        'cd "$1" && cat header.sql sequences.sql tables/*.sql data/*.sql routines.sql views.sql triggers.sql events.sql | "$2" --no-defaults --socket="$3" -uroot --binary-mode "$4"',
         'load',
         path.join(tmp, dir),
         mariadb,

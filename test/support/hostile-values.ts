@@ -150,6 +150,16 @@ const wkt = fc.oneof(
   fc.array(fc.tuple(coord, coord), { minLength: 3, maxLength: 4 }).map((ps) => `POLYGON((${[...ps, ps[0]!].map(([x, y]) => `${x} ${y}`).join(',')}))`),
 );
 
+/** Bytes below 0x80 (text, control bytes, quotes, backslashes) or any bytes, half and half. */
+const asciiOrBytes = (maxLength: number) =>
+  fc.oneof(
+    fc.oneof(
+      hostileString(maxLength).map((s) => Buffer.from(s.replace(/[^\x00-\x7f]/gu, '?'))),
+      fc.uint8Array({ maxLength, max: 0x7f }),
+    ),
+    bytesArb(maxLength),
+  );
+
 export const COLUMNS: Column[] = [
   intCol('ti', 'TINYINT', 8, false),
   intCol('tiu', 'TINYINT', 8, true),
@@ -190,9 +200,11 @@ export const COLUMNS: Column[] = [
     ),
     lit: (b: Uint8Array) => `_ascii ${hex(b)}`,
   },
-  { name: 'l1', def: 'VARCHAR(100) CHARACTER SET latin1', arb: bytesArb(100), lit: (b: Uint8Array) => `_latin1 ${hex(b)}` },
-  { name: 'l1c', def: 'CHAR(10) CHARACTER SET latin1', arb: bytesArb(10), lit: (b: Uint8Array) => `_latin1 ${hex(b)}` },
-  { name: 'cy', def: 'VARCHAR(100) CHARACTER SET cp1251', arb: bytesArb(100), lit: (b: Uint8Array) => `_cp1251 ${hex(b)}` },
+  // Half of the single-byte values are ASCII (every control byte and escape included), which the
+  // snapshot writes as plain quoted strings; the other half any bytes, written in hex.
+  { name: 'l1', def: 'VARCHAR(100) CHARACTER SET latin1', arb: asciiOrBytes(100), lit: (b: Uint8Array) => `_latin1 ${hex(b)}` },
+  { name: 'l1c', def: 'CHAR(10) CHARACTER SET latin1', arb: asciiOrBytes(10), lit: (b: Uint8Array) => `_latin1 ${hex(b)}` },
+  { name: 'cy', def: 'VARCHAR(100) CHARACTER SET cp1251', arb: asciiOrBytes(100), lit: (b: Uint8Array) => `_cp1251 ${hex(b)}` },
   {
     name: 'en',
     def: `ENUM(${ENUM_LABELS.map(sqlString).join(',')})`,

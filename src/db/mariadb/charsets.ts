@@ -10,6 +10,44 @@ export function isUnicodeCharset(charset: string): boolean {
   return UNICODE_CHARSETS.has(charset.toLowerCase());
 }
 
+/**
+ * Single-byte character sets whose bytes 0x00-0x7F are the ASCII characters, both ways through
+ * utf8mb4 (checked on MariaDB 10.11 for every character set of MAXLEN 1: all but binary and swe7,
+ * whose @ [ \\ ] ^ ` { | } ~ are Swedish letters; test/integration/roundtrip.test.ts checks it). A value of such a column made only of those
+ * bytes is written as a plain quoted string and loads back as the same bytes.
+ */
+export const ASCII_SINGLE_BYTE_CHARSETS: ReadonlySet<string> = new Set([
+  'armscii8',
+  'ascii',
+  'cp1250',
+  'cp1251',
+  'cp1256',
+  'cp1257',
+  'cp850',
+  'cp852',
+  'cp866',
+  'dec8',
+  'geostd8',
+  'greek',
+  'hebrew',
+  'hp8',
+  'keybcs2',
+  'koi8r',
+  'koi8u',
+  'latin1',
+  'latin2',
+  'latin5',
+  'latin7',
+  'macce',
+  'macroman',
+  'tis620',
+]);
+
+/** Whether ASCII text of a column in this character set (any case) may be written as a plain quoted string. */
+export function isAsciiSingleByteCharset(charset: string): boolean {
+  return ASCII_SINGLE_BYTE_CHARSETS.has(charset.toLowerCase());
+}
+
 /** MariaDB character set -> the WHATWG encoding label TextDecoder knows it by, for showing text (MariaDB's latin1 is Windows-1252). */
 export const CHARSET_ENCODINGS: Readonly<Record<string, string>> = {
   latin1: 'windows-1252',
