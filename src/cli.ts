@@ -235,7 +235,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         .description('One pass: snapshot the database, commit what changed, push if a remote is configured (two-way mode: then pull).')
         .option('-q, --quiet', 'print nothing when all went well (for cron); warnings and errors still go to stderr')
         .option('-v, --verbose', 'log every step (the same as --log-level debug)')
-        .option('--json', 'print the result as one JSON object (backup mode)'),
+        .option('--json', 'print the result as one JSON object'),
     ),
   ).action(
     run(async (cmd) => {
@@ -244,8 +244,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         throw new DbsyncError({ operation: 'sync', message: '-q and -v exclude each other', hint: 'give one of them', exitCode: ExitCode.Config });
       const flags = { ...flagsOf(cmd), ...(o.logLevel === undefined && (o.quiet || o.verbose) ? { logLevel: o.quiet ? 'warn' : 'debug' } : {}) };
       // Two-way mode (src/pull): a new computer joins first; a pass is then a pull (publish, fetch, merge, push).
-      const ctx = await syncContext(flags, env, currentDir());
-      return ctx.config.sync.mode === 'two-way' ? pullCommand(ctx, adoptOf(cmd)) : syncCommand(ctx, { quiet: o.quiet === true, json: o.json === true });
+      // --json: the line saying a new computer joined goes into the object, not before it.
+      let joined: string | null = null;
+      const ctx = await syncContext(flags, env, currentDir(), o.json ? (line) => (joined = line) : undefined);
+      return ctx.config.sync.mode === 'two-way'
+        ? pullCommand(ctx, { ...adoptOf(cmd), json: o.json === true, joined })
+        : syncCommand(ctx, { quiet: o.quiet === true, json: o.json === true });
     }),
   );
   addConfigOptions(
@@ -255,9 +259,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   // Two-way sync: pull, conflicts, resolve, doctor (see docs/guides/two-way-sync.md).
   addConfigOptions(
     adoptOptions(
-      program.command('pull').description('Two-way mode: commit local changes, fetch the remote, merge its changes row by row into the database, push.'),
+      program
+        .command('pull')
+        .description('Two-way mode: commit local changes, fetch the remote, merge its changes row by row into the database, push.')
+        .option('--json', 'print what came in, was applied and conflicted as one JSON object'),
     ),
-  ).action(run(async (cmd) => pullCommand(await syncContext(flagsOf(cmd), env, currentDir()), adoptOf(cmd))));
+  ).action(
+    run(async (cmd) => {
+      const json = (cmd.opts() as { json?: boolean }).json === true;
+      let joined: string | null = null;
+      const ctx = await syncContext(flagsOf(cmd), env, currentDir(), json ? (line) => (joined = line) : undefined);
+      return pullCommand(ctx, { ...adoptOf(cmd), json, joined });
+    }),
+  );
   // Readable history: git only, no database needed.
   addConfigOptions(
     program
@@ -365,9 +379,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         "DBSYNC_FILES: write the snapshot's files into this folder instead of DBSYNC_FILES_ROOT (a read-only mount); nothing is removed",
       )
       .option('--resume', 'finish a restore that was interrupted')
-      .option('--abort', 'undo a restore that was interrupted: back to the state before it'),
+      .option('--abort', 'undo a restore that was interrupted: back to the state before it')
+      .option('--json', 'print the plan, or what was done, as one JSON object'),
   ).action(async (rev: string | undefined, _opts: unknown, cmd: Command) => {
     const o = cmd.opts() as {
+      json?: boolean;
       yes?: boolean;
       dropExtra?: boolean;
       resume?: boolean;
@@ -444,6 +460,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       dropExtra: o.dropExtra === true,
       continuation,
       tables,
+      json: o.json === true,
       ...(o.into !== undefined ? { into: o.into } : {}),
       ...(o.filesTo !== undefined ? { filesTo: path.resolve(currentDir(), o.filesTo) } : {}),
       ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}),
