@@ -12,6 +12,7 @@ import { bareRemote, computers, type Computer } from '../support/computers.js';
 import { baseEnv, cli, git, tempDir } from '../support/project.js';
 
 /** stdout must be exactly one JSON document: no line before or after it. */
+// biome-ignore lint/suspicious/noExplicitAny: the test reads fields of the parsed object freely
 function oneObject(stdout: string): Record<string, any> {
   assert.equal(stdout.trim().split('\n').length, 1, `one line of JSON, got:\n${stdout}`);
   return JSON.parse(stdout);
