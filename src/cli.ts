@@ -29,6 +29,7 @@ import { uiCommand } from './cli/ui-command.js';
 import { resolveCommand } from './cli/resolve-command.js';
 import { doctorCommand } from './cli/doctor-command.js';
 import { demoCommand } from './cli/demo-command.js';
+import { textconvCommand } from './cli/textconv-command.js';
 
 const EXIT_CODES_HELP = `
 Exit codes: 0 ok, 1 failed (safe to retry), 2 bad configuration or usage,
@@ -466,6 +467,21 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .summary('what the hook runs')
       .description('What the hook runs: snapshot the database and stage it into the commit being made (no commit of its own).'),
   ).action(run(async (cmd) => hookRunCommand(flagsOf(cmd), env, currentDir(), hookIo)));
+
+  // The diff driver hook install sets up: git runs it at the top of the working tree for each version of a data file.
+  addConfigOptions(
+    hook
+      .command('textconv')
+      .summary('what git log -p runs to show a data file with column names')
+      .description(
+        "What the diff driver hook install sets up runs (git log -p, git show, git diff): print a snapshot data file cell by cell with column names. Reads FILE and the snapshot folder's tables/ only.",
+      )
+      .argument('<FILE>'),
+  ).action(
+    run(async (cmd) =>
+      textconvCommand(cmd.args[0]!, (cmd.opts() as { dir?: string }).dir ?? env.DBSYNC_DIR ?? 'database', currentDir(), (text) => process.stdout.write(text)),
+    ),
+  );
 
   // settings (also `git-dbsync help settings`): the full list, which each command's --help refers to.
   program

@@ -57,6 +57,7 @@ export const COMMAND_SETTINGS: Readonly<Record<string, readonly FlaggedKey[]>> =
   'hook install': [...DB, 'projectDir', 'snapshotDir'],
   'hook uninstall': ['projectDir'],
   'hook run': [...DB, 'projectDir', 'snapshotDir'],
+  'hook textconv': ['snapshotDir'],
 };
 
 /** Two examples per command, shown at the end of its `--help`. */
@@ -80,6 +81,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   'hook install': ['git-dbsync hook install', 'git commit -m "my change"   # the hook adds a fresh snapshot'],
   'hook uninstall': ['git-dbsync hook uninstall', 'PROJECT_DIR=~/history git-dbsync hook uninstall'],
   'hook run': ['git-dbsync hook run    # what the pre-commit hook runs', 'git commit -m "my change"   # runs it'],
+  'hook textconv': ['git log -p -- database/data    # runs it for each version', 'git-dbsync hook textconv database/data/ip_invoices.sql'],
 };
 
 /** The last lines of every command's `--help`: where the other settings are. */
