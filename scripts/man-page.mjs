@@ -21,8 +21,13 @@ const roff = (text) =>
     .map((l) => (/^[.']/.test(l) ? `\\&${l}` : l))
     .join('\n');
 
+/** The commands a help text lists (`  show [REV]   ...` -> show), without `help`. */
+const listed = (text) =>
+  [...(text.split(/^Commands:$/m)[1] ?? '').split(/\n\n/)[0].matchAll(/^ {2}([a-z][a-z-]*)(?: \[options\]| <|\s|$)/gm)]
+    .map((m) => m[1])
+    .filter((c) => c !== 'help');
 const top = help([]);
-const commands = [...top.matchAll(/^ {2}([a-z][a-z-]*)(?: \[options\]| <|\s|$)/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+const commands = listed(top);
 const out = [
   `.TH GIT-DBSYNC 1 "" "git-dbsync ${pkg.version}" "git-dbsync manual"`,
   '.SH NAME',
@@ -40,7 +45,10 @@ const out = [
   '.fi',
 ];
 for (const c of commands) {
-  out.push(`.SH COMMAND: ${c.toUpperCase()}`, '.nf', roff(help([c]).trimEnd()), '.fi');
+  const text = help([c]);
+  out.push(`.SH COMMAND: ${c.toUpperCase()}`, '.nf', roff(text.trimEnd()), '.fi');
+  // remote set, hook install, ...: each subcommand's own help too.
+  for (const sub of listed(text)) out.push(`.SS ${c} ${sub}`, '.nf', roff(help([c, sub]).trimEnd()), '.fi');
 }
 out.push('.SH SEE ALSO', '.BR git (1)');
 mkdirSync(path.join(root, 'man'), { recursive: true });

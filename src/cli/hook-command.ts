@@ -8,6 +8,7 @@ import { absoluteGitPaths, commitIndexFiles } from '../hook/commit-index.js';
 import { hookBlock, type HookCommand } from '../hook/hook-script.js';
 import { hookSettings } from '../hook/hook-settings.js';
 import { installHook, uninstallHook, type InstallResult, type UninstallResult } from '../hook/install-hook.js';
+import { installDiffDriver, uninstallDiffDriver } from '../hook/diff-driver.js';
 import { refreshForCommit } from '../hook/refresh-for-commit.js';
 import type { Project } from '../project/project.js';
 import { commandContext } from './context.js';
@@ -18,7 +19,7 @@ export interface HookIo {
 }
 
 /**
- * `git-dbsync hook install`: the pre-commit hook of PROJECT_DIR's repository, in the folder git
+ * `git-dbsync hook install`: the pre-commit hook and the diff driver (src/hook/diff-driver.ts) of PROJECT_DIR's repository, in the folder git
  * runs hooks from (core.hooksPath when set, else .git/hooks). The settings given now (flags and
  * environment, never secrets) are written into it as defaults, with this node and this
  * git-dbsync, so that a commit from a shell without DB_* variables still reaches the database.
@@ -30,6 +31,8 @@ export async function hookInstallCommand(flags: FlagValues, env: NodeJS.ProcessE
   const settings = hookSettings({ env, flags, cwd, snapshotPath: project.snapshotPath });
   const r = await installHook(hooksDir, (chainTo) => hookBlock({ command, settings: settings.values, chainTo }));
   io.out(renderInstall(r));
+  await installDiffDriver(project.git, project.snapshotPath, command);
+  io.out('git log -p, git show and git diff now show data files cell by cell with column names (diff driver dbsync in .git/config)');
   if (settings.passwordOnlyInEnvironment && r.action !== 'unchanged') {
     io.err(
       'git-dbsync: note: the hook does not store the database password (DB_PASSWORD): commits need DB_PASSWORD in their environment, or install with DB_PASSWORD_FILE',
@@ -42,6 +45,7 @@ export async function hookInstallCommand(flags: FlagValues, env: NodeJS.ProcessE
 export async function hookUninstallCommand(flags: FlagValues, env: NodeJS.ProcessEnv, cwd: string, io: HookIo): Promise<number> {
   const { project } = await commandContext(flags, env, cwd, { create: false, requireDatabase: false, ownRepository: true });
   io.out(renderUninstall(await uninstallHook(await project.git.hooksDir())));
+  if (await uninstallDiffDriver(project.git)) io.out('removed the diff driver dbsync: git log -p shows data files as they are');
   return ExitCode.Ok;
 }
 

@@ -4,6 +4,7 @@ import { runPull, type PullResult } from '../pull/pull-pass.js';
 import type { CommandContext } from './context.js';
 import { profileNotice } from './profile-notice.js';
 import { recordFailure, recordSuccess } from './record.js';
+import { pullJson } from './pull-json.js';
 import { renderPull } from './render-pull.js';
 import { secretsNotice } from './secrets-notice.js';
 
@@ -17,7 +18,7 @@ export function pullExitCode(r: PullResult): number {
  * `git-dbsync pull` (and `sync` in two-way mode): commit local changes, fetch, merge the other
  * computers' changes into the database, push. Refused in backup mode: it writes to the database.
  */
-export async function pullCommand(ctx: CommandContext, opts: { adopt?: 'remote' | 'local' } = {}): Promise<number> {
+export async function pullCommand(ctx: CommandContext, opts: { adopt?: 'remote' | 'local'; json?: boolean; joined?: string | null } = {}): Promise<number> {
   if (ctx.config.sync.mode !== 'two-way') {
     throw new DbsyncError({
       operation: 'pull',
@@ -35,7 +36,9 @@ export async function pullCommand(ctx: CommandContext, opts: { adopt?: 'remote' 
     const { lines, warnings } = renderPull(r);
     for (const w of warnings) ctx.log.warn(w);
     await recordSuccess(ctx.project.stateDir, { commit: r.commit ?? r.pass.commit.commit, result: lines[0] ?? '', push: r.push });
-    for (const l of lines) ctx.out(l);
+    // --json: one object on stdout; the warnings still go to the log (stderr).
+    if (opts.json) ctx.out(JSON.stringify({ ...pullJson(r), joined: opts.joined ?? null }));
+    else for (const l of lines) ctx.out(l);
     return pullExitCode(r);
   } catch (err) {
     await recordFailure(ctx.project.stateDir, err);

@@ -4,8 +4,9 @@ import { continueRestore, restoreInto, restoreSnapshot, type RestoreResult } fro
 import { describeUnrestored } from '../restore/secret-restore.js';
 import type { CommandContext } from './context.js';
 import { renderPass } from './render.js';
+import { restoreJson } from './restore-json.js';
 
-/** `git-dbsync restore [REV] [--yes] [--drop-extra]`: without --yes it only prints the plan. */
+/** `git-dbsync restore [REV] [--yes] [--drop-extra] [--json]`: without --yes it only prints the plan (`--json`: as one object). */
 export async function restoreCommand(
   ctx: CommandContext,
   rev: string | undefined,
@@ -17,10 +18,15 @@ export async function restoreCommand(
     tables?: readonly string[] | null;
     into?: string;
     filesTo?: string;
+    json?: boolean;
   },
 ): Promise<number> {
   if (opts.continuation) {
     const c = await continueRestore(ctx.project, opts.continuation);
+    if (opts.json) {
+      ctx.out(JSON.stringify(restoreJson(c.result, { note: c.note })));
+      return ExitCode.Ok;
+    }
     if (c.result) printResult(ctx, c.result);
     ctx.out(c.note);
     return ExitCode.Ok;
@@ -34,6 +40,10 @@ export async function restoreCommand(
       tables: opts.tables ?? null,
       ...(opts.at ? { at: opts.at.ms, atText: opts.at.text } : {}),
     });
+    if (opts.json) {
+      ctx.out(JSON.stringify(restoreJson(r, { into: r.into })));
+      return ExitCode.Ok;
+    }
     if (r.chosen) ctx.out(`the snapshot as of then: commit ${r.chosen.commit.slice(0, 12)} of ${r.chosen.time}: ${r.chosen.subject}`);
     const what = `${r.plan.create.length} table(s)${r.plan.objects.length ? ` and ${r.plan.objects.length} view(s), routine(s) and trigger(s)` : ''}`;
     for (const u of r.unrestored) ctx.out(describeUnrestored(u, !r.applied));
@@ -44,17 +54,16 @@ export async function restoreCommand(
     );
     return ExitCode.Ok;
   }
-  printResult(
-    ctx,
-    await restoreSnapshot(ctx.project, {
-      rev,
-      apply: opts.yes,
-      dropExtra: opts.dropExtra,
-      tables: opts.tables ?? null,
-      filesTo: opts.filesTo ?? null,
-      ...(opts.at ? { at: opts.at.ms, atText: opts.at.text } : {}),
-    }),
-  );
+  const r = await restoreSnapshot(ctx.project, {
+    rev,
+    apply: opts.yes,
+    dropExtra: opts.dropExtra,
+    tables: opts.tables ?? null,
+    filesTo: opts.filesTo ?? null,
+    ...(opts.at ? { at: opts.at.ms, atText: opts.at.text } : {}),
+  });
+  if (opts.json) ctx.out(JSON.stringify(restoreJson(r)));
+  else printResult(ctx, r);
   return ExitCode.Ok;
 }
 

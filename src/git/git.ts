@@ -679,6 +679,11 @@ export class Git {
     await this.ok(['config', '--local', key, value], `record ${key} in .git/config`, { hint: 'make .git/config writable by this user' });
   }
 
+  /** Removes a value of the repository's own git config (nothing when unset). */
+  async configUnset(key: string): Promise<void> {
+    await this.run(['config', '--local', '--unset-all', key]);
+  }
+
   /**
    * True when the remote-tracking branches of `remote` hold a commit by `authorEmail` that touched
    * `path`: that remote already received git-dbsync's snapshots (see src/remote/push-remote.ts).

@@ -20,6 +20,8 @@ export interface RestorePlan {
   readonly objectDiffs?: ReadonlyArray<{ readonly object: string; readonly lines: readonly string[] }>;
   /** `--tables`: the tables asked for; everything else is left alone. null: a whole restore. */
   readonly only: readonly string[] | null;
+  /** The snapshot's rows of each table loaded (replaced or created), as counted while its files were checked. */
+  readonly rows?: Readonly<Record<string, number>>;
   /** DBSYNC_FILES: the files written back and removed (absent when off, and for --tables). */
   readonly files?: FilesRestorePlan | null;
 }

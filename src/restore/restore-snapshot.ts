@@ -45,6 +45,7 @@ import { refuseKeylessOverEncrypted } from '../project/keyless-guard.js';
 import type { RestorePlan } from './restore-plan.js';
 import { applyFilesRestore, planFilesRestore } from '../files/restore-files.js';
 import { parsePointInTime } from './point-in-time.js';
+import { reflogRevisionError } from './reflog-revision.js';
 
 export interface RestoreOptions {
   /** Revision to restore (default HEAD). */
@@ -106,6 +107,8 @@ interface Target {
  */
 export async function restoreSnapshot(project: Project, opts: RestoreOptions): Promise<RestoreResult> {
   const rev = opts.rev ?? 'HEAD';
+  const reflog = reflogRevisionError('restore', rev);
+  if (reflog) throw reflog;
   const chosen = opts.at === undefined ? null : await commitAt(project, opts.at, opts.atText ?? String(opts.at));
   const commit = chosen ? chosen.commit : await project.git.resolve(rev);
   if (!commit) {
@@ -147,8 +150,10 @@ export async function restoreInto(project: Project, opts: RestoreOptions & { rea
     );
   if (into === project.config.db.database)
     throw usage(`--into names the live database ${into}`, 'to restore the live database, leave out --into; for a look at old data, name a new database');
-  const chosen = opts.at === undefined ? null : await commitAt(project, opts.at, opts.atText ?? String(opts.at));
   const rev = opts.rev ?? 'HEAD';
+  const reflog = reflogRevisionError('restore --into', rev);
+  if (reflog) throw reflog;
+  const chosen = opts.at === undefined ? null : await commitAt(project, opts.at, opts.atText ?? String(opts.at));
   const commit = chosen ? chosen.commit : await project.git.resolve(rev);
   if (!commit)
     throw usage(
@@ -158,7 +163,7 @@ export async function restoreInto(project: Project, opts: RestoreOptions & { rea
   const target = await readTarget(project, commit, opts.tables ?? null);
   const secrets = await secretsOf(project, target);
   const names = [...target.tables.values()];
-  await checkTarget(project, target, new Set(names));
+  const rows = await checkTarget(project, target, new Set(names));
   const objects: string[] = [];
   for (const kind of OBJECT_LOAD_ORDER) if (kind !== 'event') for (const o of await targetObjects(project, target, kind)) objects.push(keyOf(o));
   const plan: RestorePlan = {
@@ -172,6 +177,7 @@ export async function restoreInto(project: Project, opts: RestoreOptions & { rea
     objects,
     objectsToDrop: [],
     only: target.only ? [...target.only] : null,
+    rows,
   };
   const loaded = new Set(names);
   const unrestored = secrets.report.filter((u) => loaded.has(u.table));
@@ -295,13 +301,13 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
     if (saveFirst === 'commit') await refuseKeylessOverEncrypted(project);
     plan = await makePlan(project, target, live, staged, saveFirst, opts.dropExtra);
     // Everything restore would run, read strictly before anything is changed or committed (also for the plan alone: a tampered snapshot is worth knowing about).
-    await checkTarget(project, target, new Set([...plan.replace, ...plan.create]));
+    const rows = await checkTarget(project, target, new Set([...plan.replace, ...plan.create]));
     // DBSYNC_FILES: the files too (their paths checked, the root writable), not for --tables.
     const files =
       project.config.files && !target.only
         ? await planFilesRestore(project.git, commit, project.snapshotPath, project.config.files, opts.filesTo ?? null)
         : null;
-    plan = { ...plan, files };
+    plan = { ...plan, files, rows };
     // With DBSYNC_FILES a database equal to HEAD may still have unsaved files: that pass saves them (or commits nothing).
     const saveFiles = files !== null && saveFirst === 'none' && !resumed;
     if (opts.apply && (saveFirst === 'commit' || saveFiles)) saved = await commitStaged(project, staged, { push: false });
@@ -456,16 +462,18 @@ async function targetObjects(project: Project, target: Target, kind: ObjectKind)
  * and the header must be the constant one. The first thing that is not what git-dbsync writes
  * stops the restore with a message naming the file and line, before any table is touched.
  */
-async function checkTarget(project: Project, target: Target, loaded: ReadonlySet<string>): Promise<void> {
+async function checkTarget(project: Project, target: Target, loaded: ReadonlySet<string>): Promise<Record<string, number>> {
   const prefix = snapshotPrefix(project);
+  const rows: Record<string, number> = {};
   const header = await project.git.readBlob(target.commit, prefix + HEADER_FILE);
   if (header !== null && header.toString('utf8') !== HEADER_TEXT && !EARLIER_HEADER_TEXTS.includes(header.toString('utf8')))
     throw refusedFile('restore', prefix + HEADER_FILE, 1, 'not the constant header', target.commit);
   for (const [stem, name] of target.tables) {
     if (!loaded.has(name)) continue;
     const expect = { table: name, columns: target.columns.get(stem) ?? null };
+    rows[name] = 0;
     for (const file of target.data.get(stem) ?? [])
-      await checkDataStream('restore', prefix + file, project.git.streamBlob(target.commit, prefix + file), expect, target.commit);
+      rows[name] += await checkDataStream('restore', prefix + file, project.git.streamBlob(target.commit, prefix + file), expect, target.commit);
   }
   const db = await project.connect();
   let ctx: ObjectCheckContext;
@@ -479,6 +487,7 @@ async function checkTarget(project: Project, target: Target, loaded: ReadonlySet
     const text = (await project.git.readBlob(target.commit, file))?.toString('utf8') ?? '';
     checkObjectText('restore', file, kind, text, ctx, target.commit);
   }
+  return rows;
 }
 
 async function objectsAt(project: Project, commit: string, kind: ObjectKind): Promise<DbObject[]> {

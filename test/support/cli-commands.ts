@@ -2,6 +2,7 @@
  * Prints the CLI's command tree as JSON, read from the program's own `--help` (src/cli.ts), for the
  * documentation check (test/unit/docs.test.ts): `{ "sync": ["--adopt-remote", ...], "remote set": [...] }`.
  * Run as a child process: main() ends with process.exit, which is intercepted here per call.
+ * With `--texts`: `{ "": "Usage: ...", "sync": "Usage: ...", ... }`, every help text as printed (test/unit/cli-help.test.ts).
  */
 import { main } from '../../src/cli.js';
 
@@ -44,8 +45,11 @@ function section(text: string, title: string): string[] {
 }
 
 const tree: Record<string, string[]> = {};
+/** With `--texts`: every help text instead, keyed by the command's words ('' for the top level). */
+const texts: Record<string, string> = {};
 async function walk(words: string[]): Promise<void> {
   const text = await help(words);
+  texts[words.join(' ')] = text;
   const subs = section(text, 'Commands:').filter((c) => c !== 'help');
   // A command with subcommands and arguments of its own (`restore [command] [rev]`) is a command too.
   const ownArguments = /^Usage: .*\[command\] \S/m.test(text);
@@ -61,4 +65,4 @@ async function walk(words: string[]): Promise<void> {
 }
 
 await walk([]);
-process.stdout.write(JSON.stringify(tree) + '\n');
+process.stdout.write(JSON.stringify(process.argv.includes('--texts') ? texts : tree) + '\n');
