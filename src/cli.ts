@@ -397,6 +397,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   addConfigOptions(
     restoreCmd
       .command('row')
+      .summary('one row of one table, as of then')
       .description(
         'Bring back one row as the snapshot of a moment has it (deleted when it did not exist then); only while the live row is still what the plan read.',
       )
@@ -446,11 +447,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   addConfigOptions(
     restoreCmd
       .command('invoice')
-      .description(
-        'Bring back one InvoicePlane invoice, its items, amounts and payments as the snapshot of a moment has them (InvoicePlane profile only); only while its live rows are still what the plan read.',
-      )
-      .argument('<number>', 'the invoice number as InvoicePlane shows it (INV-2026-0042)')
-      .argument('[rev]', 'commit, tag or branch to take the invoice from (default: the latest)')
+      .summary('one InvoicePlane invoice with its rows, as of then')
+      .description('Bring back one InvoicePlane invoice with its items, amounts and payments as the snapshot of a moment has them.')
+      .argument('<number>', 'the invoice number as InvoicePlane shows it')
+      .argument('[rev]', 'commit, tag or branch (default: the latest)')
       .option('--at <when>', `the snapshot as of a moment instead of REV: ${POINT_IN_TIME_FORMS}`)
       .option('--yes', 'do it (without: only print what would be done)')
       .option('--json', 'print the plan and the outcome as one JSON object'),

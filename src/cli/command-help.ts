@@ -44,7 +44,7 @@ export const COMMAND_SETTINGS: Readonly<Record<string, readonly FlaggedKey[]>> =
   pull: [...DB, 'projectDir', 'remoteUrl', 'mode', 'conflictRule', 'pullObjects'],
   restore: [...DB, 'projectDir', 'snapshotDir', 'secretKeyFile'],
   'restore row': [...DB, 'projectDir', 'snapshotDir', 'secretKeyFile'],
-  'restore invoice': [...DB, 'projectDir', 'snapshotDir', 'secretKeyFile', 'profile'],
+  'restore invoice': [...DB, 'projectDir', 'snapshotDir', 'secretKeyFile'],
   status: [...DB, 'projectDir', 'snapshotDir', 'maxUnpushed'],
   health: ['projectDir', 'pollInterval', 'maxUnpushed'],
   log: ['projectDir', 'snapshotDir'],
