@@ -160,7 +160,7 @@ export async function restoreInvoice(project: Project, req: InvoiceRestoreReques
                 ? busy
                   ? 'run it again in a moment'
                   : 'run the command again to see the new plan'
-                : `run the command again to finish (its plan shows what is left)${saved.commit.commit ? `; the invoice before the restore is in commit ${saved.commit.commit.slice(0, 12)}` : ''}`,
+                : `run the command again to finish (its plan shows what is left); the invoice before the restore is in ${saved.commit.commit ? `commit ${saved.commit.commit.slice(0, 12)}` : 'the latest commit'}`,
             exitCode: ExitCode.Failure,
           });
         }
