@@ -13,6 +13,7 @@ import { ExitCode } from './errors/exit-codes.js';
 import { commandContext } from './cli/context.js';
 import { restoreCommand } from './cli/restore-command.js';
 import { restoreRowCommand } from './cli/restore-row-command.js';
+import { restoreInvoiceCommand } from './cli/restore-invoice-command.js';
 import { parsePointInTime, POINT_IN_TIME_FORMS } from './restore/point-in-time.js';
 import { hookInstallCommand, hookRunCommand, hookUninstallCommand } from './cli/hook-command.js';
 import { remoteSetCommand, remoteSetFlags, remoteShowCommand } from './cli/remote-command.js';
@@ -396,6 +397,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   addConfigOptions(
     restoreCmd
       .command('row')
+      .summary('one row of one table, as of then')
       .description(
         'Bring back one row as the snapshot of a moment has it (deleted when it did not exist then); only while the live row is still what the plan read.',
       )
@@ -435,6 +437,53 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       });
     const flags = { ...(cmd.parent ? flagsOf(cmd.parent) : {}), ...flagsOf(cmd), at: undefined, tables: undefined, into: undefined };
     exitCode = await restoreRowCommand(await commandContext(flags, env, currentDir(), { create: false }), table, key, {
+      rev,
+      yes: o.yes === true,
+      json: o.json === true,
+      ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}),
+    });
+  });
+  // restore invoice: one InvoicePlane invoice with its items, amounts and payments (profile only).
+  addConfigOptions(
+    restoreCmd
+      .command('invoice')
+      .summary('one InvoicePlane invoice with its rows, as of then')
+      .description('Bring back one InvoicePlane invoice with its items, amounts and payments as the snapshot of a moment has them.')
+      .argument('<number>', 'the invoice number as InvoicePlane shows it')
+      .argument('[rev]', 'commit, tag or branch (default: the latest)')
+      .option('--at <when>', `the snapshot as of a moment instead of REV: ${POINT_IN_TIME_FORMS}`)
+      .option('--yes', 'do it (without: only print what would be done)')
+      .option('--json', 'print the plan and the outcome as one JSON object'),
+  ).action(async (invoiceNumber: string, rev: string | undefined, _opts: unknown, cmd: Command) => {
+    const o = { ...(cmd.parent?.opts() ?? {}), ...cmd.opts() } as { yes?: boolean; at?: string; json?: boolean; tables?: string; into?: string };
+    for (const [flag, given] of [
+      ['--tables', o.tables],
+      ['--into', o.into],
+    ] as const)
+      if (given !== undefined)
+        throw new DbsyncError({
+          operation: 'restore invoice',
+          message: `${flag} does not go with restore invoice`,
+          hint: 'restore invoice brings back the rows of one invoice',
+          exitCode: ExitCode.Config,
+        });
+    if (o.at !== undefined && rev !== undefined)
+      throw new DbsyncError({
+        operation: 'restore invoice',
+        message: `give a revision (${rev}) or --at, not both`,
+        hint: 'drop one of them',
+        exitCode: ExitCode.Config,
+      });
+    const atMs = o.at === undefined ? undefined : parsePointInTime(o.at, Date.now());
+    if (atMs === null)
+      throw new DbsyncError({
+        operation: 'restore invoice',
+        message: `--at ${JSON.stringify(o.at)}: not a moment git-dbsync understands`,
+        hint: `write it as one of: ${POINT_IN_TIME_FORMS}`,
+        exitCode: ExitCode.Config,
+      });
+    const flags = { ...(cmd.parent ? flagsOf(cmd.parent) : {}), ...flagsOf(cmd), at: undefined, tables: undefined, into: undefined };
+    exitCode = await restoreInvoiceCommand(await commandContext(flags, env, currentDir(), { create: false }), invoiceNumber, {
       rev,
       yes: o.yes === true,
       json: o.json === true,

@@ -278,7 +278,7 @@ async function prepare(project: Project, db: Database, snap: SnapshotRow, key: s
  * read-back after the write matches. Only the form changes, never the bytes; secrets (tokens,
  * placeholders) are left as they are.
  */
-function currentForm(line: string, info: TableInfo): string {
+export function currentForm(line: string, info: TableInfo): string {
   const cells = cellsOf(line);
   let changed = false;
   info.columns.forEach((col, i) => {
