@@ -296,10 +296,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .command('restore')
       .summary('make the database equal to a snapshot (plan first)')
       .description(
-        'Make the database equal to the snapshot at REV, a commit, tag or branch (default: the latest). Unsaved changes are committed first. Without --yes: the plan only.',
+        'Make the database equal to the snapshot at REV (commit, tag, branch; default: the latest), unsaved changes committed first. Without --yes: the plan.',
       )
       .argument('[REV]')
-      .option('--at <when>', 'the snapshot as of: 2026-12-01, yesterday, "3 days ago"')
+      .option('--at <when>', 'as of: 2026-12-01, yesterday, "3 days ago"')
       .option('--tables <list>', 'only these tables (a,b) and their triggers')
       .option('--into <database>', 'load into this empty database, not the live one')
       .option('--yes', 'do it (without: print the plan only)')
@@ -403,8 +403,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       )
       .argument('<table>', 'table name as in the database')
       .argument('<key>', "the row's primary key values in key order, comma-separated (43; 7,2026-01-01)")
-      .argument('[rev]', 'commit, tag or branch to take the row from (default: the latest)')
-      .option('--at <when>', `the snapshot as of a moment instead of REV: ${POINT_IN_TIME_FORMS}`)
+      .argument('[rev]', 'commit, tag or branch (default: the latest)')
+      .option('--at <when>', 'as of: 2026-12-01, yesterday, "3 days ago" (not with REV)')
       .option('--yes', 'do it (without: only print what would be done)')
       .option('--json', 'print the plan and the outcome as one JSON object'),
   ).action(async (table: string, key: string, rev: string | undefined, _opts: unknown, cmd: Command) => {
@@ -451,7 +451,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .description('Bring back one InvoicePlane invoice with its items, amounts and payments as the snapshot of a moment has them.')
       .argument('<number>', 'the invoice number as InvoicePlane shows it')
       .argument('[rev]', 'commit, tag or branch (default: the latest)')
-      .option('--at <when>', `the snapshot as of a moment instead of REV: ${POINT_IN_TIME_FORMS}`)
+      .option('--at <when>', 'as of: 2026-12-01, yesterday, "3 days ago" (not with REV)')
       .option('--yes', 'do it (without: only print what would be done)')
       .option('--json', 'print the plan and the outcome as one JSON object'),
   ).action(async (invoiceNumber: string, rev: string | undefined, _opts: unknown, cmd: Command) => {

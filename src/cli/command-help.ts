@@ -42,7 +42,7 @@ export const COMMAND_SETTINGS: Readonly<Record<string, readonly FlaggedKey[]>> =
   sync: [...DB, 'projectDir', 'snapshotDir', 'includeTables', 'excludeTables', 'remoteUrl', 'mode'],
   watch: [...DB, 'projectDir', 'snapshotDir', 'pollInterval', 'maxUnpushed', 'metricsAddr', 'uiAddr', 'remoteUrl', 'mode'],
   pull: [...DB, 'projectDir', 'remoteUrl', 'mode', 'conflictRule', 'pullObjects'],
-  restore: [...DB, 'projectDir', 'snapshotDir', 'secretKeyFile'],
+  restore: [...DB, 'projectDir', 'secretKeyFile'],
   'restore row': [...DB, 'projectDir', 'snapshotDir', 'secretKeyFile'],
   'restore invoice': [...DB, 'projectDir', 'snapshotDir', 'secretKeyFile'],
   status: [...DB, 'projectDir', 'snapshotDir', 'maxUnpushed'],
