@@ -54,6 +54,33 @@ const optionTerm = (o: Option) => o.flags.replace(/[<[]([^>\]]+)[>\]]/g, (_, nam
 const subcommandTerm = (c: Command) => [c.name(), ...c.registeredArguments.map((a) => (a.required ? a.name() : `[${a.name()}]`))].join(' ');
 
 /**
+ * The options of `restore row` and `restore invoice` (the parent `restore`'s options reach them
+ * too: commander reads them there): --tables and --into refused, REV or --at, the moment parsed.
+ */
+function recordRestoreArgs(cmd: Command, rev: string | undefined, operation: string, hint: string) {
+  const o = { ...(cmd.parent?.opts() ?? {}), ...cmd.opts() } as { yes?: boolean; at?: string; json?: boolean; tables?: string; into?: string };
+  for (const [flag, given] of [
+    ['--tables', o.tables],
+    ['--into', o.into],
+  ] as const)
+    if (given !== undefined) throw new DbsyncError({ operation, message: `${flag} does not go with ${operation}`, hint, exitCode: ExitCode.Config });
+  if (o.at !== undefined && rev !== undefined)
+    throw new DbsyncError({ operation, message: `give a revision (${rev}) or --at, not both`, hint: 'drop one of them', exitCode: ExitCode.Config });
+  const atMs = o.at === undefined ? undefined : parsePointInTime(o.at, Date.now());
+  if (atMs === null)
+    throw new DbsyncError({
+      operation,
+      message: `--at ${JSON.stringify(o.at)}: not a moment git-dbsync understands`,
+      hint: `write it as one of: ${POINT_IN_TIME_FORMS}`,
+      exitCode: ExitCode.Config,
+    });
+  return {
+    flags: { ...(cmd.parent ? flagsOf(cmd.parent) : {}), ...flagsOf(cmd), at: undefined, tables: undefined, into: undefined },
+    options: { rev, yes: o.yes === true, json: o.json === true, ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}) },
+  };
+}
+
+/**
  * Every setting that has a flag becomes an option of every command (a setting given as a flag is
  * never an error), but its `--help` shows only the ones COMMAND_SETTINGS lists for it, grouped,
  * one short line each; then two examples and where the other settings are.
@@ -408,40 +435,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .option('--yes', 'do it (without: only print what would be done)')
       .option('--json', 'print the plan and the outcome as one JSON object'),
   ).action(async (table: string, key: string, rev: string | undefined, _opts: unknown, cmd: Command) => {
-    const o = { ...(cmd.parent?.opts() ?? {}), ...cmd.opts() } as { yes?: boolean; at?: string; json?: boolean; tables?: string; into?: string };
-    for (const [flag, given] of [
-      ['--tables', o.tables],
-      ['--into', o.into],
-    ] as const)
-      if (given !== undefined)
-        throw new DbsyncError({
-          operation: 'restore row',
-          message: `${flag} does not go with restore row`,
-          hint: 'restore row brings back one row of one table',
-          exitCode: ExitCode.Config,
-        });
-    if (o.at !== undefined && rev !== undefined)
-      throw new DbsyncError({
-        operation: 'restore row',
-        message: `give a revision (${rev}) or --at, not both`,
-        hint: 'drop one of them',
-        exitCode: ExitCode.Config,
-      });
-    const atMs = o.at === undefined ? undefined : parsePointInTime(o.at, Date.now());
-    if (atMs === null)
-      throw new DbsyncError({
-        operation: 'restore row',
-        message: `--at ${JSON.stringify(o.at)}: not a moment git-dbsync understands`,
-        hint: `write it as one of: ${POINT_IN_TIME_FORMS}`,
-        exitCode: ExitCode.Config,
-      });
-    const flags = { ...(cmd.parent ? flagsOf(cmd.parent) : {}), ...flagsOf(cmd), at: undefined, tables: undefined, into: undefined };
-    exitCode = await restoreRowCommand(await commandContext(flags, env, currentDir(), { create: false }), table, key, {
-      rev,
-      yes: o.yes === true,
-      json: o.json === true,
-      ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}),
-    });
+    const r = recordRestoreArgs(cmd, rev, 'restore row', 'restore row brings back one row of one table');
+    exitCode = await restoreRowCommand(await commandContext(r.flags, env, currentDir(), { create: false }), table, key, r.options);
   });
   // restore invoice: one InvoicePlane invoice with its items, amounts and payments (profile only).
   addConfigOptions(
@@ -455,40 +450,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .option('--yes', 'do it (without: only print what would be done)')
       .option('--json', 'print the plan and the outcome as one JSON object'),
   ).action(async (invoiceNumber: string, rev: string | undefined, _opts: unknown, cmd: Command) => {
-    const o = { ...(cmd.parent?.opts() ?? {}), ...cmd.opts() } as { yes?: boolean; at?: string; json?: boolean; tables?: string; into?: string };
-    for (const [flag, given] of [
-      ['--tables', o.tables],
-      ['--into', o.into],
-    ] as const)
-      if (given !== undefined)
-        throw new DbsyncError({
-          operation: 'restore invoice',
-          message: `${flag} does not go with restore invoice`,
-          hint: 'restore invoice brings back the rows of one invoice',
-          exitCode: ExitCode.Config,
-        });
-    if (o.at !== undefined && rev !== undefined)
-      throw new DbsyncError({
-        operation: 'restore invoice',
-        message: `give a revision (${rev}) or --at, not both`,
-        hint: 'drop one of them',
-        exitCode: ExitCode.Config,
-      });
-    const atMs = o.at === undefined ? undefined : parsePointInTime(o.at, Date.now());
-    if (atMs === null)
-      throw new DbsyncError({
-        operation: 'restore invoice',
-        message: `--at ${JSON.stringify(o.at)}: not a moment git-dbsync understands`,
-        hint: `write it as one of: ${POINT_IN_TIME_FORMS}`,
-        exitCode: ExitCode.Config,
-      });
-    const flags = { ...(cmd.parent ? flagsOf(cmd.parent) : {}), ...flagsOf(cmd), at: undefined, tables: undefined, into: undefined };
-    exitCode = await restoreInvoiceCommand(await commandContext(flags, env, currentDir(), { create: false }), invoiceNumber, {
-      rev,
-      yes: o.yes === true,
-      json: o.json === true,
-      ...(atMs !== undefined ? { at: { ms: atMs, text: o.at! } } : {}),
-    });
+    const r = recordRestoreArgs(cmd, rev, 'restore invoice', 'restore invoice brings back the rows of one invoice');
+    exitCode = await restoreInvoiceCommand(await commandContext(r.flags, env, currentDir(), { create: false }), invoiceNumber, r.options);
   });
   addConfigOptions(
     program
