@@ -126,11 +126,12 @@ export class ChunkWriter {
    * Close the last file; when `exponentFor` (given the table's bytes and rows) is not the exponent
    * written with, split again with it. Returns the table's files.
    */
-  async finish(exponentFor: (bytes: number, rows: number) => number | null): Promise<ChunkedTable> {
+  async finish(exponentFor: (bytes: number, rows: number, splits: (exponent: number) => boolean) => number | null): Promise<ChunkedTable> {
     // An empty table still has its (empty) first data file.
     if (this.fd === null) this.open(this.headPath(), this.pos);
     this.closeCurrent(this.pos);
-    const exponent = exponentFor(this.bytes, this.rows);
+    // Every exponent's boundaries are among the candidates (rows that are boundaries at MIN_EXPONENT).
+    const exponent = exponentFor(this.bytes, this.rows, (e) => this.candidateHash.some((h) => isBoundary(h, e)));
     if (exponent !== this.opts.exponent) await this.resplit(exponent);
     return { files: [...this.files], rows: this.rows, bytes: this.bytes, renamed: this.renamed };
   }

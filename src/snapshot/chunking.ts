@@ -94,6 +94,27 @@ export function tableExponent(totalBytes: number, rows: number, previous: number
   return chooseExponent(previous, idealExponent(totalBytes, rows, targetBytes));
 }
 
+/**
+ * The exponent a table's data is finally written with, once it is known which exponents cut it
+ * into more than one file (`splits`): tableExponent's choice, except that a kept (previous)
+ * exponent that cuts no chunk at all gives way to the ideal one. A single file does not show the
+ * exponent that made it, so the next read of the same rows starts from no previous exponent and
+ * takes the ideal one: the layout written must be the one a re-read gives, or a table kept by a
+ * change source and the same table read again would differ (seen: a 31-row table at exponent 5
+ * stayed one file, its re-read split it at exponent 4).
+ */
+export function finalExponent(
+  totalBytes: number,
+  rows: number,
+  previous: number | null,
+  targetBytes: number,
+  splits: (exponent: number) => boolean,
+): number | null {
+  const e = tableExponent(totalBytes, rows, previous, targetBytes);
+  if (e === null || splits(e)) return e;
+  return tableExponent(totalBytes, rows, null, targetBytes);
+}
+
 /** File name stem (without `.sql`) of a chunk after the first: `<table>@<exponent>-<hash>`. */
 export function chunkStem(tableStem: string, exponent: number, hash: number): string {
   return `${tableStem}@${exponent}-${hash.toString(16).padStart(8, '0')}`;

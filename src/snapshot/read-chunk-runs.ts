@@ -130,5 +130,7 @@ export async function readChunkRuns(
   const bytes = reread.totalBytes - oldBytes + newBytes;
   if (rows < 0) return fail('the recorded row count is below the rows of the re-read chunks');
   if (tableExponent(bytes, rows, exponent, opts.chunkBytes) !== exponent) return fail(`the table's new size (${bytes} bytes) calls for another chunk exponent`);
+  // One file left: a whole read would take the ideal exponent then (finalExponent in chunking.ts).
+  if (written.length + keptFiles.length === 1 && tableExponent(bytes, rows, null, opts.chunkBytes) !== exponent) return fail('the table is down to one file');
   return { kind: 'read', files: written, keptFiles, rows, rowsRead: newRows, chunksRead: reread_.size, chunksKept: keptFiles.length };
 }

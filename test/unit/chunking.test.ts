@@ -1,6 +1,16 @@
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseExponent, chunkStem, idealExponent, isBoundary, keyHash, nameHash, parseDataStem, CHUNK_TARGET_BYTES } from '../../src/snapshot/chunking.js';
+import {
+  chooseExponent,
+  chunkStem,
+  finalExponent,
+  idealExponent,
+  isBoundary,
+  keyHash,
+  nameHash,
+  parseDataStem,
+  CHUNK_TARGET_BYTES,
+} from '../../src/snapshot/chunking.js';
 
 /** Split keys into chunks by the boundary rule; returns the first key of each chunk after the head. */
 function boundaries(keys: readonly string[], exponent: number): string[] {
@@ -65,4 +75,23 @@ it('chunk stems round-trip and never look like a plain table stem', () => {
   assert.deepEqual(parseDataStem(stem), { table: 'ip_invoices', exponent: 12 });
   assert.deepEqual(parseDataStem('ip_invoices'), { table: 'ip_invoices', exponent: null });
   assert.deepEqual(parseDataStem('a%40b'), { table: 'a%40b', exponent: null });
+});
+
+it('a kept exponent that cuts no chunk gives way to the ideal one, so a re-read writes the same files', () => {
+  // 31 rows of about 49 bytes with a 1 KiB target: ideal exponent 4; 5 is within the slack.
+  const [bytes, rows, target] = [1521, 31, 1024];
+  assert.equal(idealExponent(bytes, rows, target), 4);
+  const cutsAt = (es: number[]) => (e: number) => es.includes(e);
+  // Exponent 5 in use and it still cuts the rows: kept (stable names).
+  assert.equal(finalExponent(bytes, rows, 5, target, cutsAt([4, 5])), 5);
+  // Exponent 5 in use but no row is a boundary at 5: one file, which a re-read (no previous
+  // exponent visible) would split at 4; so 4 now.
+  assert.equal(finalExponent(bytes, rows, 5, target, cutsAt([4])), 4);
+  // And that is a fixed point: the re-read sees exponent 4 in the file names and keeps it.
+  assert.equal(finalExponent(bytes, rows, 4, target, cutsAt([4])), 4);
+  // Neither cuts: one file either way, the ideal exponent (also what a re-read picks).
+  assert.equal(finalExponent(bytes, rows, 5, target, cutsAt([])), 4);
+  assert.equal(finalExponent(bytes, rows, null, target, cutsAt([])), 4);
+  // Within the target: one file, no exponent.
+  assert.equal(finalExponent(900, rows, 5, target, cutsAt([4, 5])), null);
 });
