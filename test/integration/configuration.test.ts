@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, MariaDbServer } from '../support/mariadb-server.js';
 import { baseEnv, cli, commitCount, tempDir, type CliResult } from '../support/project.js';
@@ -334,5 +334,47 @@ describe('configuration errors', () => {
     const ok = cli(['sync'], baseEnv({ DB_SOCKET: server.socket, DB_USER: 'reader', DB_PASSWORD: 'reader-pw-1', DB_NAME: db, PROJECT_DIR: dir }));
     assert.equal(ok.code, 0, ok.stderr);
     assert.equal(commitCount(dir), 1);
+  });
+
+  it('takes the privileges the server grants: TRIGGER per table, grants through a default role, and asks the server for EVENT', async () => {
+    const { db, dir } = await fresh();
+    const c = await server.connect(db);
+    await c.query('CREATE TABLE u (id INT PRIMARY KEY) ENGINE=InnoDB');
+    await c.query('CREATE TRIGGER t_ins BEFORE INSERT ON t FOR EACH ROW SET NEW.v = NEW.v');
+    await c.query('CREATE EVENT e_tick ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM u WHERE 0');
+    const env = (user: string) => baseEnv({ DB_SOCKET: server.socket, DB_USER: user, DB_PASSWORD: `${user}-pw-1`, DB_NAME: db, PROJECT_DIR: dir });
+    const grantAll = async (user: string, sql: (account: string) => string) => {
+      for (const host of ['localhost', '127.0.0.1', '%']) await c.query(sql(`'${user}'@'${host}'`));
+    };
+
+    // TRIGGER granted on one of the two tables only: t's trigger is visible, u's would not be.
+    await createUser('tabler', 'tabler-pw-1', 'SELECT, LOCK TABLES, SHOW VIEW, EVENT, EXECUTE', db);
+    await grantAll('tabler', (a) => `GRANT TRIGGER ON \`${db}\`.t TO ${a}`);
+    const partial = cli(['sync'], env('tabler'));
+    assert.equal(partial.code, 1, partial.stderr);
+    assert.match(oneLine(partial), /lacks TRIGGER on database .* triggers would be silently missing/);
+    assert.equal(commitCount(dir), 0);
+    // On every table: the server shows every trigger, so the snapshot is complete and taken.
+    await grantAll('tabler', (a) => `GRANT TRIGGER ON \`${db}\`.u TO ${a}`);
+    const perTable = cli(['sync'], env('tabler'));
+    assert.equal(perTable.code, 0, perTable.stderr);
+    assert.match(readFileSync(path.join(dir, 'database', 'triggers.sql'), 'utf8'), /t_ins/);
+    assert.match(readFileSync(path.join(dir, 'database', 'events.sql'), 'utf8'), /e_tick/);
+
+    // TRIGGER, EVENT and EXECUTE through a default role (SHOW GRANTS lists the active role's grants).
+    await c.query('CREATE OR REPLACE ROLE dbsync_objects');
+    await c.query(`GRANT TRIGGER, EVENT, EXECUTE ON \`${db}\`.* TO dbsync_objects`);
+    await createUser('roled', 'roled-pw-1', 'SELECT, LOCK TABLES, SHOW VIEW', db);
+    await grantAll('roled', (a) => `GRANT dbsync_objects TO ${a}`);
+    await grantAll('roled', (a) => `SET DEFAULT ROLE dbsync_objects FOR ${a}`);
+    const roled = cli(['sync'], env('roled'));
+    assert.equal(roled.code, 0, roled.stderr);
+
+    // EVENT is asked of the server (SHOW EVENTS is refused without it), even when every other grant is there.
+    await createUser('noevent', 'noevent-pw-1', 'SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EXECUTE', db);
+    const noEvent = cli(['sync'], env('noevent'));
+    assert.equal(noEvent.code, 1, noEvent.stderr);
+    assert.match(oneLine(noEvent), /lacks EVENT on database .* events would be silently missing/);
+    await c.end();
   });
 });

@@ -19,3 +19,8 @@ export function isLockBusy(err: unknown): boolean {
 export function isStatementRefused(err: unknown): boolean {
   return /ACCESS_DENIED|PARSE_ERROR|NOT_SUPPORTED/.test(driverCode(err));
 }
+
+/** The server refused access to the database itself for this statement (ER_DBACCESS_DENIED_ERROR, e.g. SHOW EVENTS without EVENT). */
+export function isDatabaseAccessDenied(err: unknown): boolean {
+  return driverCode(err) === 'ER_DBACCESS_DENIED_ERROR';
+}
