@@ -98,12 +98,12 @@ async function timedPass(project: Project, source: TimedSource): Promise<Record<
     const plan = await ReadPlan.prepare(project, source, settingsDigest(project, toolVersion()), null);
     const t1 = performance.now();
     let keepMs = 0;
-    const keepRows: typeof plan.keepRows = async (reader, tables, sessionFor) => {
+    const keepRows: typeof plan.keepRows = async (reader, tables, sessionFor, all) => {
       const t = performance.now();
       try {
-        return await plan.keepRows(reader, tables, sessionFor);
+        return await plan.keepRows(reader, tables, sessionFor, all);
       } finally {
-        keepMs = performance.now() - t;
+        keepMs += performance.now() - t;
       }
     };
     const staged = await stageSnapshot(project, undefined, { keepRows });

@@ -87,6 +87,12 @@ export interface ChangeSource {
   /** This snapshot's position, read on the snapshot's own session inside its consistent-snapshot transaction; null when the source cannot tell. */
   positionOf(reader: Database, scope: SnapshotScope): Promise<string | null>;
   /**
+   * One position from the positions of disjoint parts of the same snapshot's tables (a snapshot
+   * asks in two parts, see take-snapshot.ts). Absent: positions do not depend on the tables
+   * asked about, and the parts' positions must be equal.
+   */
+  combine?(parts: readonly string[]): string | null;
+  /**
    * What may have changed from `from` to exactly `to` (both from positionOf), in the database
    * `schema`; for the tables in `keyed` (name -> the live ordering key), which keys, where the source can tell.
    */

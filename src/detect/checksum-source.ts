@@ -95,6 +95,23 @@ export class ChecksumSource implements ChangeSource {
     return JSON.stringify(position);
   }
 
+  combine(parts: readonly string[]): string | null {
+    const parsed = parts.map(parse);
+    if (parsed.some((p) => p === null)) return null;
+    const all = parsed as StoredChecksums[];
+    const tables = Object.assign({}, ...all.map((p) => p.tables)) as Record<string, StoredTable>;
+    const digests = new Set(all.map((p) => p.against?.digest ?? null));
+    // Every part compared against the same previous position, or none did (the first snapshot).
+    if (digests.size !== 1) return null;
+    const [digest] = digests;
+    const combined: StoredChecksums = {
+      checksums: 1,
+      tables,
+      ...(digest ? { against: { digest, tables: Object.assign({}, ...all.map((p) => p.against?.tables)) as Record<string, StoredTable> } } : {}),
+    };
+    return JSON.stringify(combined);
+  }
+
   async changedBetween(fromText: string, toText: string): Promise<ChangedSince> {
     const from = parse(fromText);
     const to = parse(toText);

@@ -29,14 +29,17 @@ export class ProgressTracker {
   private restEstimate = 0;
   private current: { table: string; estimate: number; rows: number } | null = null;
 
+  private readonly tables: string[];
+
   constructor(
     private readonly estimates: ReadonlyMap<string, number>,
-    private readonly tables: readonly string[],
+    tables: readonly string[],
     private readonly report: ((p: SnapshotProgress) => void) | undefined,
     private readonly now: () => number = Date.now,
     started?: number,
   ) {
     this.started = started ?? now();
+    this.tables = [...tables];
     for (const t of tables) this.restEstimate += estimates.get(t) ?? 0;
   }
 
@@ -53,6 +56,16 @@ export class ProgressTracker {
     }
     this.current.rows = rows;
     this.emit('rows');
+  }
+
+  /** Tables that turned out not to need a read after all (a change source kept them): no longer counted. */
+  drop(tables: Iterable<string>): void {
+    for (const t of tables) {
+      const i = this.tables.indexOf(t);
+      if (i < 0 || this.current?.table === t) continue;
+      this.tables.splice(i, 1);
+      this.restEstimate -= this.estimates.get(t) ?? 0;
+    }
   }
 
   tableDone(table: string, rows: number): void {

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { READ_SESSION } from '../db/mariadb/read-session.js';
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 import { describeFsError, isFileSystemError, writeFailureHint } from '../errors/fs-error.js';
-import { CHUNK_TARGET_BYTES, tableExponent } from './chunking.js';
+import { CHUNK_TARGET_BYTES, finalExponent } from './chunking.js';
 import { type ChunkedTable, ChunkWriter } from './chunk-writer.js';
 import { DATA_DIR, encodeTableFileName, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, SEQUENCES_FILE, TABLES_DIR, tableSchemaPath } from './layout.js';
 import { previousExponents, provisionalExponent, type TableChunking } from './table-chunking.js';
@@ -95,9 +95,16 @@ export interface RowsToKeep {
 /**
  * Asked inside the consistent-snapshot transaction, on the reading session, with the tables whose
  * rows would be read: which of them may keep the rows already in the working tree (not read at
- * all), with their row counts. Their definitions are still read.
+ * all), with their row counts. Their definitions are still read. Asked in up to two parts within
+ * one snapshot (the non-transactional tables while they are locked, then the MVCC tables); `all`
+ * is every table with rows in this snapshot, the same in both parts.
  */
-export type KeepRows = (reader: Database, tables: readonly TableInfo[], sessionFor: (table: TableInfo) => Database) => Promise<RowsToKeep>;
+export type KeepRows = (
+  reader: Database,
+  tables: readonly TableInfo[],
+  sessionFor: (table: TableInfo) => Database,
+  all: readonly TableInfo[],
+) => Promise<RowsToKeep>;
 
 export interface TakeSnapshotOptions {
   /** Opens a new session; two are used: one holds the table locks, one reads. */
@@ -130,29 +137,33 @@ export interface TakeSnapshotOptions {
 
 /**
  * Read the whole database at one point in time, also when it mixes engines:
- *  1. session L takes `LOCK TABLES ... READ` on every selected table (writers wait; readers don't);
- *  2. session R starts a consistent-snapshot transaction, so InnoDB tables are frozen at this point;
- *  3. R reads all definitions; L itself reads every non-transactional (MyISAM, Aria, ...) table
- *     under its lock (another session would need a new metadata lock, which queues behind any
- *     writer already waiting for `LOCK TABLES ... WRITE` or DDL: that writer waits for L, L for the read);
- *  4. L unlocks; R reads the InnoDB tables from its snapshot, writers go on meanwhile.
- * The lock is held for the definitions plus the non-transactional data only.
+ *  1. session F opens a transaction and opens every MVCC (InnoDB) table (`SELECT 1 ... WHERE 0`):
+ *     shared metadata locks that keep DDL out until F commits, but let writers go on;
+ *  2. session L takes `LOCK TABLES ... READ` on every non-transactional (MyISAM, Aria, ...) table
+ *     (their writers wait; readers don't);
+ *  3. session R starts a consistent-snapshot transaction, so InnoDB tables are frozen at this point
+ *     (and the locked tables stay as they are until step 4: both are of this one moment);
+ *  4. R reads all definitions; L itself reads every non-transactional table under its lock
+ *     (another session would need a new metadata lock, which queues behind any writer already
+ *     waiting for `LOCK TABLES ... WRITE` or DDL: that writer waits for L, L for the read);
+ *  5. L unlocks, F commits; R reads the InnoDB tables from its snapshot.
+ * The lock is held for the definitions plus the non-transactional tables' data only, and only
+ * their writers wait. Without non-transactional tables there is no LOCK TABLES at all and L is F.
  *
- * When every table read is transactional (MVCC), step 1 takes no LOCK TABLES: the snapshot
- * transaction alone freezes the rows, and writers never wait. What the lock also did, keeping DDL
- * out between the snapshot's start and the reading of the definitions (an instant ALTER or a
- * RENAME there goes unnoticed by InnoDB, which reads the old rows with the new definition), is
- * done by a metadata fence instead: L opens a transaction and opens every table (`SELECT 1 ...
- * WHERE 0`), which holds shared metadata locks until L commits after step 3. Those block DDL but
- * not writes (LOCK TABLES ... READ blocks both); the checks after step 4 stay as they are.
+ * Why the fence: between the snapshot's start and the reading of the definitions, DDL on an MVCC
+ * table (an instant ALTER or a RENAME) goes unnoticed by InnoDB, which reads the old rows with the
+ * new definition. After step 5 the checks after each InnoDB table's read catch DDL.
  */
 export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSnapshot> {
   const started = Date.now();
   const locker = await opts.connect();
   let reader: Database | undefined;
+  // Holds off DDL on the MVCC tables (see above): the locker itself, or a third session when the locker also takes LOCK TABLES.
+  let fence: Database | undefined;
   const abort = () => {
     locker.destroy();
     reader?.destroy();
+    fence?.destroy();
   };
   opts.signal?.addEventListener('abort', abort, { once: true });
   try {
@@ -165,8 +176,13 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       await locker.execute(sql, 'prepare snapshot session');
       await reader.execute(sql, 'prepare snapshot session');
     }
-    await checkSilentPrivileges(reader, opts.schema, reader.options.user);
     const { tables: listed, views, sequences } = await listTables(reader, opts.schema, opts.filter);
+    await checkSilentPrivileges(
+      reader,
+      opts.schema,
+      reader.options.user,
+      listed.map((t) => t.name),
+    );
     const policy = opts.policy(listed.map((t) => t.name));
     const schemaOnly = listed.filter((t) => policy.isSchemaOnly(t.name)).map((t) => t.name);
     // Rows of schema-only tables are never read, so they are not locked either (sessions are written on every page view).
@@ -176,13 +192,19 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     const previous = await previousExponents(opts.previousDir);
 
     const lockStart = Date.now();
-    // Only a non-transactional table needs writers stopped; DDL is kept out either way (see above).
-    const needsLock = locked.some((t) => !isMvccEngine(t.engine));
+    // Only a non-transactional table needs writers stopped, and only those tables are locked;
+    // DDL is kept out of every table read either way (see above).
+    const nonMvcc = locked.filter((t) => !isMvccEngine(t.engine));
+    const mvcc = locked.filter((t) => isMvccEngine(t.engine));
+    const needsLock = nonMvcc.length > 0;
+    if (mvcc.length > 0) {
+      // The fence needs its own session when the locker takes LOCK TABLES (which ends any transaction).
+      fence = needsLock ? await opts.connect() : locker;
+      await fence.execute('START TRANSACTION', 'hold off DDL for a consistent snapshot');
+      await fence.query(mvcc.map((t) => `SELECT 1 FROM ${quoteId(t.name)} WHERE 0`).join(' UNION ALL '), [], 'hold off DDL for a consistent snapshot');
+    }
     if (needsLock) {
-      await locker.execute(`LOCK TABLES ${locked.map((t) => `${quoteId(t.name)} READ`).join(', ')}`, 'lock tables for a consistent snapshot');
-    } else if (locked.length > 0) {
-      await locker.execute('START TRANSACTION', 'hold off DDL for a consistent snapshot');
-      await locker.query(locked.map((t) => `SELECT 1 FROM ${quoteId(t.name)} WHERE 0`).join(' UNION ALL '), [], 'hold off DDL for a consistent snapshot');
+      await locker.execute(`LOCK TABLES ${nonMvcc.map((t) => `${quoteId(t.name)} READ`).join(', ')}`, 'lock tables for a consistent snapshot');
     }
     await reader.execute('START TRANSACTION WITH CONSISTENT SNAPSHOT', 'start consistent snapshot');
     // A table created, dropped, renamed or converted between the listing and the lock would be
@@ -221,16 +243,29 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     }
 
     const rowCounts = new Map<string, number>();
-    const keep: RowsToKeep = opts.keepRows
-      ? await opts.keepRows(
-          reader,
-          tables.filter((t) => !schemaOnly.includes(t.name)),
-          // Rows of a non-transactional table are read on the locking session only (see above).
-          (t) => (isMvccEngine(t.engine) ? (reader as Database) : locker),
-        )
-      : { tables: new Map() };
-    const kept = keep.tables;
-    for (const [name, rows] of kept) rowCounts.set(name, rows);
+    // The change source is asked in two parts: the non-transactional tables while they are locked
+    // (their rows are read under the lock), the MVCC tables after the unlock, inside the snapshot
+    // (so a checksum scan of a large InnoDB table never keeps writers of the locked tables waiting).
+    const withRowsAll = tables.filter((t) => !schemaOnly.includes(t.name));
+    const kept = new Map<string, number>();
+    const chunkRereads = new Map<string, ChunkReread>();
+    const askKeep = async (part: readonly TableInfo[]) => {
+      if (!opts.keepRows || part.length === 0) return new Set<string>();
+      const r = await opts.keepRows(
+        reader as Database,
+        part,
+        // Rows of a non-transactional table are read on the locking session only (see above).
+        (t) => (isMvccEngine(t.engine) ? (reader as Database) : locker),
+        withRowsAll,
+      );
+      for (const [name, rows] of r.tables) {
+        kept.set(name, rows);
+        rowCounts.set(name, rows);
+      }
+      for (const [name, c] of r.chunks ?? []) chunkRereads.set(name, c);
+      return new Set(r.tables.keys());
+    };
+    await askKeep(withRowsAll.filter((t) => !isMvccEngine(t.engine)));
     const keptFiles: string[] = [];
     const chunked = new Map<string, { chunksRead: number; chunksKept: number }>();
     const chunkFallbacks = new Map<string, string>();
@@ -265,7 +300,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       }
     };
     const dumpRows = async (db: Database, t: TableInfo) => {
-      const reread = keep.chunks?.get(t.name);
+      const reread = chunkRereads.get(t.name);
       if (reread && opts.previousDir) {
         const onRows = (n: number) => progress.rows(t.name, n);
         const r = await readChunkRuns(db, t, reread, {
@@ -311,11 +346,13 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     };
     for (const t of withRows) if (!isMvccEngine(t.engine)) await dump(locker, t);
     if (needsLock) await locker.execute('UNLOCK TABLES', 'unlock tables');
-    else if (locked.length > 0) await locker.execute('COMMIT', 'end the DDL fence');
+    if (fence) await fence.execute('COMMIT', 'end the DDL fence');
     // The fence makes no writer wait: only LOCK TABLES counts.
     const lockMs = needsLock ? Date.now() - lockStart : 0;
+    const keptMvcc = await askKeep(withRowsAll.filter((t) => isMvccEngine(t.engine)));
+    progress.drop(keptMvcc);
     for (const t of withRows) {
-      if (!isMvccEngine(t.engine)) continue;
+      if (!isMvccEngine(t.engine) || keptMvcc.has(t.name)) continue;
       await dump(reader, t);
       if (skipped.some((r) => r.table === t.name)) continue;
       // Once read, R holds the table until COMMIT; before that, DDL may have replaced it after the
@@ -372,7 +409,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     });
   } finally {
     opts.signal?.removeEventListener('abort', abort);
-    await Promise.all([locker.close(), reader?.close()]);
+    await Promise.all([locker.close(), reader?.close(), fence === locker ? undefined : fence?.close()]);
   }
 }
 
@@ -435,7 +472,7 @@ async function dumpTable(
       lines.sort();
       for (const l of lines) chunks.write(l, l.slice(0, -1));
     }
-    result = await chunks.finish((bytes, n) => tableExponent(bytes, n, chunking.previous, chunking.chunkBytes));
+    result = await chunks.finish((bytes, n, splits) => finalExponent(bytes, n, chunking.previous, chunking.chunkBytes, splits));
   } catch (err) {
     chunks.destroy();
     throw err;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { ChangeSource } from '../detect/change-source.js';
+import type { ChangedSince, ChangeSource } from '../detect/change-source.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
 import type { Project } from '../project/project.js';
 import type { KeepRows, StagedSnapshot } from '../snapshot/take-snapshot.js';
@@ -78,6 +78,13 @@ export class ReadPlan {
   private fallback: { reason: string; warn: boolean } | null = null;
   private position: string | null = null;
   private outcome: ReadOutcome;
+  // What the parts of one snapshot's keepRows found so far (see keepRows).
+  private readonly parts: Array<string | null> = [];
+  private changed: { asked: string; answer: ChangedSince } | null = null;
+  private readonly kept = new Map<string, number>();
+  private readonly whole: Record<string, string> = {};
+  private asked = 0;
+  private chunksPlanned = 0;
 
   private constructor(
     private readonly project: Project,
@@ -141,8 +148,12 @@ export class ReadPlan {
    * not name keep their rows; integer-keyed tables split into chunks that it names with their
    * changed keys are read only in the chunks those keys fall in (chunk-plan.ts); every other
    * changed table, and every table a foreign key action may have changed, is read whole.
+   *
+   * Asked once or twice per snapshot (take-snapshot.ts: the locked tables, then the MVCC ones):
+   * the parts' positions are combined into the one recorded, and the source's answer for the
+   * same two positions is asked for once (`all` names the keyed tables of both parts).
    */
-  readonly keepRows: KeepRows = async (reader, tables, sessionFor) => {
+  readonly keepRows: KeepRows = async (reader, tables, sessionFor, all) => {
     const schema = this.project.config.db.database;
     // Read only when the source asks (the binlog source does not; planChunkReread reads its tables' layouts itself).
     const read: { layouts?: Map<string, ChunkLayout> } = {};
@@ -150,16 +161,21 @@ export class ReadPlan {
       read.layouts ??= await chunkLayouts(this.project.snapshotAbs, tables);
       return new Map([...read.layouts].map(([name, l]) => [name, l.chunks.slice(1).map((c) => c.first[0]!)]));
     };
-    this.position = await this.source.positionOf(reader, { schema, tables, boundaries, previous: this.previous?.position ?? null, sessionFor });
+    const position = await this.source.positionOf(reader, { schema, tables, boundaries, previous: this.previous?.position ?? null, sessionFor });
+    this.parts.push(position);
+    this.position = combinePositions(this.source, this.parts);
     const kept = new Map<string, number>();
     const chunks = new Map<string, ChunkReread>();
-    const whole: Record<string, string> = {};
-    if (this.position === null) {
+    if (position === null) {
       this.fallback = { reason: `${this.source.name}: the server reports no position`, warn: true };
     } else if (!this.fallback && this.previous) {
       const previous = this.previous;
-      const keyed = await keyedTables(this.project.snapshotAbs, tables, previous.rowCounts);
-      const changed = await this.source.changedBetween(previous.position, this.position, schema, undefined, keyed);
+      const keyed = await keyedTables(this.project.snapshotAbs, all, previous.rowCounts);
+      const asked = `${previous.position}\n${position}`;
+      if (this.changed?.asked !== asked) {
+        this.changed = { asked, answer: await this.source.changedBetween(previous.position, position, schema, undefined, keyed) };
+      }
+      const changed = this.changed.answer;
       if (changed.kind === 'everything') this.fallback = { reason: changed.reason, warn: true };
       else {
         const named = new Set([...changed.tables].map((t) => t.toLowerCase()));
@@ -178,25 +194,29 @@ export class ReadPlan {
           const keys = changed.keys?.get(t.name);
           const ranges = changed.ranges?.get(t.name);
           if (!spec) continue;
-          if (cascaded.has(lower)) whole[t.name] = 'a foreign key action may have changed it';
-          else if (!keys && !ranges) whole[t.name] = changed.wholeBecause?.get(t.name) ?? 'no keys from the change source';
+          if (cascaded.has(lower)) this.whole[t.name] = 'a foreign key action may have changed it';
+          else if (!keys && !ranges) this.whole[t.name] = changed.wholeBecause?.get(t.name) ?? 'no keys from the change source';
           else {
             const layout = read.layouts?.get(t.name);
             const plan = await planChunkReread({ snapshotAbs: this.project.snapshotAbs, table: t, spec, keys, ranges, previousRows: rows, layout });
             if (plan.kind === 'keep') kept.set(t.name, rows);
             else if (plan.kind === 'chunks') chunks.set(t.name, plan.reread);
-            else whole[t.name] = plan.reason;
+            else this.whole[t.name] = plan.reason;
           }
         }
       }
     }
+    this.asked += tables.length;
+    for (const [name, rows] of kept) this.kept.set(name, rows);
+    this.chunksPlanned += chunks.size;
+    const none = this.kept.size === 0 && this.chunksPlanned === 0;
     this.outcome = {
       source: this.source.name,
-      tablesRead: tables.length - kept.size,
-      tablesKept: kept.size,
-      fullBecause: kept.size === 0 && chunks.size === 0 && this.fallback ? this.fallback.reason : null,
-      warn: kept.size === 0 && chunks.size === 0 && (this.fallback?.warn ?? false),
-      ...(Object.keys(whole).length > 0 ? { wholeBecause: whole } : {}),
+      tablesRead: this.asked - this.kept.size,
+      tablesKept: this.kept.size,
+      fullBecause: none && this.fallback ? this.fallback.reason : null,
+      warn: none && (this.fallback?.warn ?? false),
+      ...(Object.keys(this.whole).length > 0 ? { wholeBecause: { ...this.whole } } : {}),
     };
     return { tables: kept, chunks };
   };
@@ -245,6 +265,19 @@ export class ReadPlan {
   async forget(): Promise<void> {
     await rm(statePath(this.project), { force: true });
   }
+}
+
+/**
+ * One position for a snapshot asked about in parts: null when a part has none; the source's own
+ * combination where it has one (checksums per table); else the parts must agree (a binary log
+ * position is the snapshot's, the same in every part).
+ */
+function combinePositions(source: ChangeSource, parts: ReadonlyArray<string | null>): string | null {
+  if (parts.some((p) => p === null)) return null;
+  const texts = parts as readonly string[];
+  if (texts.length === 1) return texts[0]!;
+  if (source.combine) return source.combine(texts);
+  return texts.every((p) => p === texts[0]) ? texts[0]! : null;
 }
 
 /** The chunk layouts of the tables split into chunk files whose key is one integer column (their ranges can be checksummed apart). */

@@ -108,6 +108,59 @@ describe('checksum change source (no binary log)', { timeout: 300_000 }, () => {
     );
   });
 
+  it('locks only the MyISAM tables, and checksums the InnoDB table after they are unlocked', async () => {
+    const dir = tempDir('dbsync-checksum-lock-');
+    const env = baseEnv({ ...server.env(DB), PROJECT_DIR: dir });
+    const project: Project = await openProject(loadConfig({ env, flags: {}, cwd: dir }), env);
+    const { source } = await selectChangeSource(project);
+    await runPass(project, { push: false, changeSource: source });
+    await c.query("UPDATE small SET name = 'uno' WHERE id = 1");
+    await c.query('UPDATE big SET b = -2 WHERE id = 18446744073709000000 + 2 * 777');
+    // Every statement of every session the pass opens, in order (real sessions, only watched).
+    const log: Array<{ session: number; sql: string }> = [];
+    let sessions = 0;
+    const connect = async () => {
+      const db = await project.connect();
+      const session = ++sessions;
+      return new Proxy(db, {
+        get(target, prop) {
+          const v: unknown = Reflect.get(target, prop, target);
+          if (typeof v !== 'function') return v;
+          return (...args: unknown[]) => {
+            if (typeof args[0] === 'string') log.push({ session, sql: args[0] });
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    };
+    const pass = await runPass({ ...project, connect }, { push: false, changeSource: source });
+    assert.deepEqual(
+      { byChunk: pass.read?.tablesByChunk, chunksRead: pass.read?.chunksRead, kept: pass.read?.tablesKept },
+      { byChunk: 1, chunksRead: 1, kept: 1 },
+    );
+    assert.match(lastSubject(dir), /big ~1/);
+    assert.match(lastSubject(dir), /small ~1/);
+
+    const at = (re: RegExp) => log.findIndex((e) => re.test(e.sql));
+    const lock = at(/^LOCK TABLES/);
+    assert.ok(lock >= 0, 'the MyISAM tables are locked');
+    assert.match(log[lock]!.sql, /`small` READ/);
+    assert.doesNotMatch(log[lock]!.sql, /`big`/, 'the InnoDB table is not locked: its writers never wait');
+    const unlock = log.findIndex((e, i) => i > lock && e.sql === 'UNLOCK TABLES' && e.session === log[lock]!.session);
+    const smallSums = at(/CRC32C.* FROM `small`/);
+    const bigSums = at(/CRC32C.* FROM `big`/);
+    assert.ok(smallSums > lock && smallSums < unlock, `the MyISAM checksums are computed under the lock (${smallSums} in ${lock}..${unlock})`);
+    assert.ok(bigSums > unlock, `the InnoDB checksums are computed after the unlock (${bigSums} after ${unlock})`);
+    // The DDL fence on the InnoDB table: opened before the lock, on a session of its own.
+    const fence = at(/^SELECT 1 FROM `big` WHERE 0/);
+    assert.ok(fence >= 0 && fence < lock && log[fence]!.session !== log[lock]!.session, 'DDL is held off the InnoDB table by a fence session');
+
+    const commits = git(dir, ['rev-list', '--count', 'HEAD']).trim();
+    const full = cli(['sync'], baseEnv({ ...env, DBSYNC_CHANGE_SOURCE: 'full' }));
+    assert.equal(full.code, 0, full.stderr);
+    assert.equal(git(dir, ['rev-list', '--count', 'HEAD']).trim(), commits, 'a full read finds nothing the two-part pass missed');
+  });
+
   it('hashes two values alike exactly when the snapshot reads the same bytes, for every column type', async () => {
     const db = await Database.connect({ host: '', port: 0, socket: server.socket, user: 'root', password: undefined, database: DB, connectTimeoutMs: 10_000 });
     try {
