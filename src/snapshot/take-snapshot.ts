@@ -137,33 +137,36 @@ export interface TakeSnapshotOptions {
 
 /**
  * Read the whole database at one point in time, also when it mixes engines:
- *  1. session F opens a transaction and opens every MVCC (InnoDB) table (`SELECT 1 ... WHERE 0`):
- *     shared metadata locks that keep DDL out until F commits, but let writers go on;
- *  2. session L takes `LOCK TABLES ... READ` on every non-transactional (MyISAM, Aria, ...) table
- *     (their writers wait; readers don't);
- *  3. session R starts a consistent-snapshot transaction, so InnoDB tables are frozen at this point
- *     (and the locked tables stay as they are until step 4: both are of this one moment);
- *  4. R reads all definitions; L itself reads every non-transactional table under its lock
- *     (another session would need a new metadata lock, which queues behind any writer already
- *     waiting for `LOCK TABLES ... WRITE` or DDL: that writer waits for L, L for the read);
- *  5. L unlocks, F commits; R reads the InnoDB tables from its snapshot.
- * The lock is held for the definitions plus the non-transactional tables' data only, and only
- * their writers wait. Without non-transactional tables there is no LOCK TABLES at all and L is F.
+ *  1. session L takes `LOCK TABLES ... READ` on every selected table (writers wait; readers don't);
+ *  2. session R starts a consistent-snapshot transaction, so InnoDB tables are frozen at this point;
+ *  3. R reads all definitions; L itself reads every non-transactional (MyISAM, Aria, ...) table
+ *     under its lock (another session would need a new metadata lock, which queues behind any
+ *     writer already waiting for `LOCK TABLES ... WRITE` or DDL: that writer waits for L, L for the read);
+ *  4. L unlocks; R reads the InnoDB tables from its snapshot, writers go on meanwhile.
+ * The lock is held for the definitions plus the non-transactional data only. A change source is
+ * asked what to read in the same two parts (KeepRows): for the non-transactional tables under the
+ * lock, for the InnoDB tables after step 4, so their checksum scans keep no writer waiting.
  *
- * Why the fence: between the snapshot's start and the reading of the definitions, DDL on an MVCC
- * table (an instant ALTER or a RENAME) goes unnoticed by InnoDB, which reads the old rows with the
- * new definition. After step 5 the checks after each InnoDB table's read catch DDL.
+ * Why InnoDB tables are locked too (not only given a metadata fence on another session): an
+ * application's `LOCK TABLES myisam WRITE, innodb WRITE` that got the first table waits for the
+ * fence while L waits for the application, and the server cannot see that the fence waits for L
+ * (our client does): no deadlock is detected and L times out (seen in test/integration/consistency.test.ts).
+ *
+ * When every table read is transactional (MVCC), step 1 takes no LOCK TABLES: the snapshot
+ * transaction alone freezes the rows, and writers never wait. What the lock also did, keeping DDL
+ * out between the snapshot's start and the reading of the definitions (an instant ALTER or a
+ * RENAME there goes unnoticed by InnoDB, which reads the old rows with the new definition), is
+ * done by a metadata fence instead: L opens a transaction and opens every table (`SELECT 1 ...
+ * WHERE 0`), which holds shared metadata locks until L commits after step 3. Those block DDL but
+ * not writes (LOCK TABLES ... READ blocks both); the checks after step 4 stay as they are.
  */
 export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSnapshot> {
   const started = Date.now();
   const locker = await opts.connect();
   let reader: Database | undefined;
-  // Holds off DDL on the MVCC tables (see above): the locker itself, or a third session when the locker also takes LOCK TABLES.
-  let fence: Database | undefined;
   const abort = () => {
     locker.destroy();
     reader?.destroy();
-    fence?.destroy();
   };
   opts.signal?.addEventListener('abort', abort, { once: true });
   try {
@@ -192,19 +195,13 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     const previous = await previousExponents(opts.previousDir);
 
     const lockStart = Date.now();
-    // Only a non-transactional table needs writers stopped, and only those tables are locked;
-    // DDL is kept out of every table read either way (see above).
-    const nonMvcc = locked.filter((t) => !isMvccEngine(t.engine));
-    const mvcc = locked.filter((t) => isMvccEngine(t.engine));
-    const needsLock = nonMvcc.length > 0;
-    if (mvcc.length > 0) {
-      // The fence needs its own session when the locker takes LOCK TABLES (which ends any transaction).
-      fence = needsLock ? await opts.connect() : locker;
-      await fence.execute('START TRANSACTION', 'hold off DDL for a consistent snapshot');
-      await fence.query(mvcc.map((t) => `SELECT 1 FROM ${quoteId(t.name)} WHERE 0`).join(' UNION ALL '), [], 'hold off DDL for a consistent snapshot');
-    }
+    // Only a non-transactional table needs writers stopped; DDL is kept out either way (see above).
+    const needsLock = locked.some((t) => !isMvccEngine(t.engine));
     if (needsLock) {
-      await locker.execute(`LOCK TABLES ${nonMvcc.map((t) => `${quoteId(t.name)} READ`).join(', ')}`, 'lock tables for a consistent snapshot');
+      await locker.execute(`LOCK TABLES ${locked.map((t) => `${quoteId(t.name)} READ`).join(', ')}`, 'lock tables for a consistent snapshot');
+    } else if (locked.length > 0) {
+      await locker.execute('START TRANSACTION', 'hold off DDL for a consistent snapshot');
+      await locker.query(locked.map((t) => `SELECT 1 FROM ${quoteId(t.name)} WHERE 0`).join(' UNION ALL '), [], 'hold off DDL for a consistent snapshot');
     }
     await reader.execute('START TRANSACTION WITH CONSISTENT SNAPSHOT', 'start consistent snapshot');
     // A table created, dropped, renamed or converted between the listing and the lock would be
@@ -346,7 +343,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     };
     for (const t of withRows) if (!isMvccEngine(t.engine)) await dump(locker, t);
     if (needsLock) await locker.execute('UNLOCK TABLES', 'unlock tables');
-    if (fence) await fence.execute('COMMIT', 'end the DDL fence');
+    else if (locked.length > 0) await locker.execute('COMMIT', 'end the DDL fence');
     // The fence makes no writer wait: only LOCK TABLES counts.
     const lockMs = needsLock ? Date.now() - lockStart : 0;
     const keptMvcc = await askKeep(withRowsAll.filter((t) => isMvccEngine(t.engine)));
@@ -409,7 +406,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     });
   } finally {
     opts.signal?.removeEventListener('abort', abort);
-    await Promise.all([locker.close(), reader?.close(), fence === locker ? undefined : fence?.close()]);
+    await Promise.all([locker.close(), reader?.close()]);
   }
 }
 
