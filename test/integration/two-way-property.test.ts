@@ -14,7 +14,8 @@
  * version of `database/conflicts/*.jsonl` in the final history (a later conflict on the same cell
  * replaces the record in the current file; both are reported).
  *
- * DBSYNC_FC_SEED, DBSYNC_FC_RUNS override the seed and the number of runs; DBSYNC_FC_SHRINK=1
+ * DBSYNC_FC_SEED, DBSYNC_FC_RUNS override the seed and the number of runs (6; 40 with
+ * DBSYNC_LONG_TESTS=1); DBSYNC_FC_SHRINK=1
  * shrinks a failure to a minimal sequence (slow: every try is real syncs).
  */
 import { after, before, describe, it } from 'node:test';
@@ -225,7 +226,8 @@ describe('two-way sync: property-based', () => {
 
   it('random concurrent edits on two computers converge and lose no value', async (t) => {
     const seed = process.env.DBSYNC_FC_SEED ? Number(process.env.DBSYNC_FC_SEED) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
-    const numRuns = Number(process.env.DBSYNC_FC_RUNS ?? 10);
+    // 6 runs of about 20 s each in `npm test` (a new seed every run, so CI runs add up); 40 with DBSYNC_LONG_TESTS=1.
+    const numRuns = Number(process.env.DBSYNC_FC_RUNS ?? (process.env.DBSYNC_LONG_TESTS === '1' ? 40 : 6));
     t.diagnostic(`fast-check seed ${seed}, ${numRuns} runs (DBSYNC_FC_SEED=${seed} DBSYNC_FC_RUNS=${numRuns} reproduce this run)`);
     const log: string[] = [];
     const started = Date.now();
