@@ -251,7 +251,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .command('history')
       .summary('every version of one row')
       .description(
-        "Every version of one row, newest first: commit, date, subject and the cells that changed. KEY: the row's primary key values in key order, comma-separated (43; 7,2026-01-01).",
+        "Every version of one row, newest first: commit, date, subject and the cells that changed. KEY: the row's primary key values in key order, comma-separated (43; 7,2026-01-01). history invoice NUMBER: an InvoicePlane invoice with its items, amounts and payments.",
       )
       .argument('<TABLE>')
       .argument('<KEY>'),

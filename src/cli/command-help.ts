@@ -77,7 +77,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   health: ['git-dbsync health', 'git-dbsync health --max-age 300'],
   log: ['git-dbsync log -n 20', 'git-dbsync log --table ip_invoices --since "3 days ago"'],
   show: ['git-dbsync show', 'git-dbsync show HEAD~3'],
-  history: ['git-dbsync history ip_invoices 42', 'git-dbsync history ip_invoice_items 7,2026-01-01'],
+  history: ['git-dbsync history ip_invoices 42', 'git-dbsync history invoice INV-2026-0042   # with its items, payments'],
   ui: ['git-dbsync ui', 'DBSYNC_UI_ADDR=127.0.0.1:8082 PROJECT_DIR=~/history git-dbsync ui'],
   conflicts: ['git-dbsync conflicts', 'git-dbsync conflicts --json'],
   resolve: ['git-dbsync resolve ip_invoices 43 --theirs', 'git-dbsync resolve ip_clients 7 --value "ACME Ltd" --column client_name'],

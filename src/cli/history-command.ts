@@ -6,6 +6,8 @@ import { tablePathsOfStem } from '../history/table-paths.js';
 import { keyMatches, splitKeyArgument } from '../resolve/key-argument.js';
 import { encodeTableFileName } from '../snapshot/layout.js';
 import type { CommandContext } from './context.js';
+import { invoiceHistory } from '../record/invoice-history.js';
+import { INVOICE_TABLES } from '../record/invoice-tables.js';
 
 /**
  * `git-dbsync history TABLE KEY`: every version of one row, newest first: the commit, its date and
@@ -17,6 +19,8 @@ export async function historyCommand(ctx: CommandContext, table: string, key: st
   const stem = encodeTableFileName(table);
   const parts = splitKeyArgument(key);
   const commits = await git.commitsTouching(tablePathsOfStem(snapshotPath, stem));
+  // `history invoice NUMBER`: the InvoicePlane form, unless the database really has a table named `invoice`.
+  if (table === 'invoice' && commits.length === 0) return invoiceHistoryCommand(ctx, key);
   if (commits.length === 0) {
     throw new DbsyncError({
       operation: 'history',
@@ -36,5 +40,32 @@ export async function historyCommand(ctx: CommandContext, table: string, key: st
   }
   if (found === 0)
     ctx.out(`no commit changed ${table} ${key} (${commits.length} commit(s) touched the table; is the key right? it is the primary key's values in key order)`);
+  return ExitCode.Ok;
+}
+
+/**
+ * `git-dbsync history invoice NUMBER`: every version of one InvoicePlane invoice with its items,
+ * their amounts, the invoice's amounts and its payments, newest first, one line per row changed.
+ */
+async function invoiceHistoryCommand(ctx: CommandContext, number: string): Promise<number> {
+  const h = await invoiceHistory(ctx.project.git, ctx.project.snapshotPath, number);
+  if (h.commitsRead === 0) {
+    throw new DbsyncError({
+      operation: 'history invoice',
+      message: `no commit has InvoicePlane's invoice tables (${INVOICE_TABLES.map((t) => t.table).join(', ')})`,
+      hint: 'history invoice is for an InvoicePlane database; for any other row: git-dbsync history TABLE KEY',
+      exitCode: ExitCode.Config,
+    });
+  }
+  if (h.invoiceIds.length === 0) {
+    ctx.out(`no invoice numbered ${number} in ${h.commitsRead} commit(s) (the number as InvoicePlane shows it, e.g. INV-2026-0042)`);
+    return ExitCode.Ok;
+  }
+  const ids = h.invoiceIds.length === 1 ? `invoice_id ${h.invoiceIds[0]}` : `invoice_id ${h.invoiceIds.join(', ')}: the number was used more than once`;
+  ctx.out(`history of invoice ${number} (${ids}), newest first:`);
+  for (const c of h.commits) {
+    ctx.out(`${c.time}  ${c.commit.slice(0, 12)}  ${c.subject}`);
+    for (const e of c.changes) ctx.out(`    ${formatRowChange(e)}`);
+  }
   return ExitCode.Ok;
 }

@@ -142,6 +142,45 @@ describe('restore invoice (issue 13)', () => {
     assert.deepEqual([await allRows(), commitCount(dir)], before, 'a plan changes neither the database nor the repository');
   });
 
+  it('history invoice NUMBER: every version of the invoice and its rows, newest first, and nothing of another invoice', () => {
+    const out = ok(['history', 'invoice', 'INV-2026-0042'], env).split('\n').filter(Boolean);
+    assert.equal(out[0], 'history of invoice INV-2026-0042 (invoice_id 1), newest first:');
+    const commitLines = out.filter((l) => /^\S+ {2}[0-9a-f]{12} {2}/.test(l));
+    assert.equal(commitLines.length, 2, out.join('\n'));
+    assert.equal(out[1], commitLines[0]);
+    // The newest commit, row by row: ip_invoices first, then items, item amounts, amounts, payments.
+    assert.deepEqual(
+      out.slice(2, out.indexOf(commitLines[1]!)).map((l) => l.replace(/^ {4}(\S+ \S+)(:| added| deleted).*$/, '$1$2')),
+      [
+        'ip_invoices invoice_id=1:',
+        'ip_invoice_items item_id=4 added',
+        'ip_invoice_items item_id=1:',
+        'ip_invoice_item_amounts item_amount_id=4 added',
+        'ip_invoice_item_amounts item_amount_id=1:',
+        'ip_invoice_amounts invoice_amount_id=1:',
+        'ip_payments payment_id=1 deleted',
+      ],
+    );
+    assert.ok(out.includes('    ip_invoices invoice_id=1: invoice_status_id 2 -> 3'));
+    assert.ok(out.includes('    ip_invoice_items item_id=1: item_price 1000.00 -> 1200.00'));
+    assert.ok(
+      out.includes(
+        "    ip_payments payment_id=1 deleted: invoice_id=1, payment_method_id=1, payment_date='2026-12-03', payment_amount=500.00, payment_note='first half'",
+      ),
+    );
+    // The first commit: the invoice and its rows added.
+    const oldest = out.slice(out.indexOf(commitLines[1]!) + 1);
+    assert.ok(
+      oldest.some((l) => l.startsWith('    ip_invoices invoice_id=1 added: ') && l.includes("invoice_number='INV-2026-0042'")),
+      oldest.join('\n'),
+    );
+    assert.equal(oldest.filter((l) => l.startsWith('    ip_invoice_items ')).length, 2);
+    // Invoice 2's item and payment changed in the same commit: not part of this history.
+    const text = out.join('\n');
+    assert.doesNotMatch(text, /item_id=3|payment_id=2|invoice_id=2[,:]|item_amount_id=3/);
+    assert.match(ok(['history', 'invoice', 'INV-9999'], env), /^no invoice numbered INV-9999 in \d+ commit\(s\)/);
+  });
+
   it('refuses an unknown number, and a database without the InvoicePlane profile, in one line, exit 2', () => {
     for (const [args, extra, re] of [
       [['restore', 'invoice', 'INV-1999-0001', '--at', moment], {}, /no invoice is numbered INV-1999-0001, neither in the snapshot/],
