@@ -7,6 +7,7 @@ import { recordFailure, recordSuccess } from './record.js';
 import { pullJson } from './pull-json.js';
 import { renderPull } from './render-pull.js';
 import { secretsNotice } from './secrets-notice.js';
+import { selectChangeSource } from '../sync/select-source.js';
 
 /** Exit code of a pull: 4 when the remote could not be reached or the push failed. */
 export function pullExitCode(r: PullResult): number {
@@ -28,7 +29,10 @@ export async function pullCommand(ctx: CommandContext, opts: { adopt?: 'remote' 
     });
   }
   try {
-    const r = await runPull(ctx.project, { adopt: opts.adopt });
+    // The pull's own pass (this computer's changes first) reads only what changed, as `sync` does.
+    const choice = await selectChangeSource(ctx.project);
+    ctx.log.debug(choice.line);
+    const r = await runPull(ctx.project, { adopt: opts.adopt, read: { changeSource: choice.source } });
     const notice = secretsNotice(r.pass.secrets);
     if (notice) ctx.log[notice.level](notice.line);
     const profile = profileNotice(r.pass.profile);

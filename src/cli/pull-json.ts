@@ -15,6 +15,8 @@ export function pullJson(r: PullResult): Record<string, unknown> {
     incoming: r.incoming,
     commit: r.commit,
     local: r.pass.commit.commit ? { commit: r.pass.commit.commit, subject: r.pass.commit.subject } : null,
+    // The pass that committed this computer's changes first: how it read the database.
+    localRead: { changeSource: r.pass.read?.source ?? null, rowsRead: r.pass.rowsRead ?? r.pass.rows, tablesKept: r.pass.read?.tablesKept ?? 0 },
     tables: (m?.applied ?? []).map((t) => ({ table: t.table, how: t.how, inserted: t.inserted, updated: t.updated, deleted: t.deleted })),
     conflicts: (m?.conflicts ?? []).map((c) => ({
       table: c.table,

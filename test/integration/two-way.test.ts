@@ -85,6 +85,13 @@ describe('two-way sync', () => {
     const n = b.commits();
     assert.match(await b.sync(), /up to date/);
     assert.equal(b.commits(), n, 'the next pass finds nothing to commit');
+    // A pull's own pass reads only what changed, as sync's does: nothing here.
+    const again = await b.run(['pull', '--json']);
+    assert.equal(again.code, 0, again.stderr);
+    const read = (JSON.parse(again.stdout) as { localRead: { changeSource: string | null; rowsRead: number; tablesKept: number } }).localRead;
+    assert.notEqual(read.changeSource, null, again.stdout);
+    assert.equal(read.rowsRead, 0, again.stdout);
+    assert.ok(read.tablesKept >= 2, again.stdout);
   });
 
   it('diverged: different rows and different cells combine; the same cell and delete-vs-update are conflicts; resolve closes them', async () => {
