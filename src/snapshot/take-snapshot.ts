@@ -279,7 +279,7 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       rowCounts.set(row.table, await previousRows(opts.previousDir, encodeTableFileName(row.table)));
       progress.tableDone(row.table, 0);
     };
-    const withRows = tables.filter((t) => !schemaOnly.includes(t.name) && !kept.has(t.name));
+    const withRows = withRowsAll.filter((t) => !kept.has(t.name));
     const readOrder = [...withRows.filter((t) => !isMvccEngine(t.engine)), ...withRows.filter((t) => isMvccEngine(t.engine))].map((t) => t.name);
     const progress = new ProgressTracker(new Map([...estimates].map(([n, e]) => [n, e.rows])), readOrder, opts.onProgress, Date.now, started);
     progress.start();
