@@ -6,6 +6,7 @@ import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { Git, type GitCredentials } from '../git/git.js';
 import { resolvePushRemote } from '../remote/push-remote.js';
+import { createRepository } from './create-repository.js';
 import { refuseForeignRepository } from './foreign-repository.js';
 import { guardWorkingSnapshot } from './snapshot-guard.js';
 
@@ -123,7 +124,7 @@ export async function openProject(
     }
     // Reach the database before creating anything: a wrong password or a stopped server must not leave a new repository behind.
     if (opts.requireDatabase !== false) await (await Database.connect({ ...config.db })).close();
-    await git.init();
+    await createRepository(dir, env, credentials);
     top = dir;
   }
   top = path.resolve(top);

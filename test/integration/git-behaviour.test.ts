@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
+import { createRepository } from '../../src/project/create-repository.js';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { baseEnv, cli, cliAsync, commitCount, git, lastSubject, tempDir } from '../support/project.js';
 
@@ -449,5 +450,19 @@ describe('git behaviour', () => {
     assert.match(outs[0]!, /^committed [0-9a-f]{12}: /);
     assert.equal(outs[1], 'no changes');
     assert.equal(commitCount(repo), 1);
+  });
+
+  it('creates one repository when eight git inits run at once, and leaves no staging folder', async () => {
+    // The race behind the CI failure of 2026-12-04 ("cannot copy ... pre-commit.sample ... File exists"),
+    // made far more likely than two syncs make it: eight `git init` at once, five times.
+    for (let round = 0; round < 5; round++) {
+      const dir = tempDir();
+      const env = baseEnv();
+      await Promise.all(Array.from({ length: 8 }, () => createRepository(dir, env, { username: undefined, token: undefined })));
+      assert.deepEqual(readdirSync(dir), ['.git'], 'only .git is left in the folder');
+      assert.equal(git(dir, ['rev-parse', '--show-toplevel']).trim(), dir);
+      assert.equal(git(dir, ['symbolic-ref', 'HEAD']).trim(), 'refs/heads/main');
+      git(dir, ['fsck', '--no-progress']);
+    }
   });
 });
