@@ -19,6 +19,8 @@ export interface BenchSizes {
   readonly sysbenchRows: number;
   /** Two computers in two-way mode (issue 6): writes on A, each waited for in B's database. */
   readonly multiSamples: number;
+  /** The employees-sized database (bench/employees-data.ts): 1 = the sample's 3.9M rows. */
+  readonly employeesScale: number;
 }
 
 export interface BenchOptions {
@@ -47,6 +49,7 @@ const QUICK: BenchSizes = {
   sysbenchTables: 2,
   sysbenchRows: 5_000,
   multiSamples: 10,
+  employeesScale: 0.02,
 };
 
 const FULL: BenchSizes = {
@@ -61,11 +64,13 @@ const FULL: BenchSizes = {
   sysbenchTables: 2,
   sysbenchRows: 50_000,
   multiSamples: 25,
+  employeesScale: 1,
 };
 
 export const USAGE = `usage: npm run bench -- [--quick] [--idle-seconds N] [--samples N] [--no-write] [--out FILE] [--keep] [--no-binlog]
   --quick           small sizes, about 2 minutes (default: full sizes, about 13 minutes on 2 cores)
-  --idle-seconds N  how long watch idles on the large database while its memory is sampled
+  --idle-seconds N  how long watch idles on the large database: its idle polls are counted and its memory
+                    sampled over that time (1800 gives the 30-minute figure, verification passes included)
   --samples N       commit-latency samples per system
   --out FILE        write the results table there instead of bench/RESULTS.md
   --no-write        print the table only
