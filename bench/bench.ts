@@ -24,7 +24,6 @@ import { idleMemoryPhase } from './phase-idle-memory.js';
 import { largeTablePhase } from './phase-large-table.js';
 import { MULTI_GOAL_MS, multiComputerPhase } from './phase-multi-computer.js';
 import { employeesPhase } from './phase-employees.js';
-import { progressPhase } from './phase-progress.js';
 import { sysbenchPhase } from './phase-sysbench.js';
 import { killAllChildren } from './processes.js';
 import { freezeProduct, ROOT } from './product.js';
@@ -184,7 +183,7 @@ function rowSpecs(z: BenchSizes, invoicesText: string): RowSpec[] {
     },
     {
       id: 'progress',
-      label: `7. progress output of the first snapshot of the ${big}`,
+      label: '7. progress output of the first snapshot of the employees-sized DB',
       goal: 'rows, tables, rate, time left on a terminal; one-line summary in logs',
       notApplicable: ['dump', 'old'],
     },
@@ -215,8 +214,7 @@ function rowSpecs(z: BenchSizes, invoicesText: string): RowSpec[] {
 const PHASE_ROWS = {
   invoiceplane: ['idle-rows-ip', 'idle-queries', 'idle-handler', 'latency-p50', 'latency-p95', 'bursts'],
   large: ['first-snapshot', 'onerow-time', 'onerow-git', 'restore-rowwise', 'restore-extended', 'rss-snapshot', 'rss-restore'],
-  employees: ['emp-first', 'emp-onerow', 'emp-rss'],
-  progress: ['progress'],
+  employees: ['emp-first', 'emp-onerow', 'emp-rss', 'progress'],
   idle: ['idle-rows-big', 'rss-idle', 'onerow-watch'],
   sysbench: ['sysbench'],
   multi: ['multi-p50', 'multi-p95', 'multi-echo'],
@@ -308,7 +306,6 @@ async function main(opts: BenchOptions): Promise<number> {
     await phase(PHASE_ROWS.invoiceplane, () => invoicePlanePhase(ctx, 'dbsync'));
     await phase(PHASE_ROWS.large, () => largeTablePhase(ctx));
     await phase(PHASE_ROWS.employees, () => employeesPhase(ctx));
-    await phase(PHASE_ROWS.progress, () => progressPhase(ctx));
     await phase(PHASE_ROWS.idle, () => idleMemoryPhase(ctx));
     await phase(PHASE_ROWS.sysbench, () => sysbenchPhase(ctx));
     await phase(PHASE_ROWS.multi, () => multiComputerPhase(ctx));

@@ -9,9 +9,10 @@ import { attempt, type BenchContext } from './bench-context.js';
 import { headOf } from './commit-latency.js';
 import { changeOneSalary, createEmployees, EMP_DB } from './employees-data.js';
 import { startWatcher, type Watcher } from './phase-invoiceplane.js';
+import { progressPhase } from './phase-progress.js';
 import { run, runOk } from './processes.js';
 import { cleanEnv, dbsyncEnv, OLD_APPROACH, oldEnv } from './product.js';
-import { fmt } from './results-table.js';
+import { failedCell, fmt } from './results-table.js';
 
 const HOUR = 3_600_000;
 
@@ -64,6 +65,8 @@ export async function employeesPhase(ctx: BenchContext): Promise<void> {
       });
       table.set('emp-first', 'dbsync', { text: fmt.seconds(r.ms), value: r.ms });
       table.set('emp-rss', 'dbsync', { text: fmt.bytes((r.peakRssKb ?? NaN) * 1024), value: (r.peakRssKb ?? NaN) * 1024 });
+      ctx.facts.set('progress-log', r.stderr);
+      ctx.facts.set('first-sync-stdout', r.stdout.trim());
       return true;
     },
   );
@@ -91,6 +94,8 @@ export async function employeesPhase(ctx: BenchContext): Promise<void> {
       if (w) await w.daemon.stop();
     }
   }
+  if (first) await progressPhase(ctx, EMP_DB);
+  else table.set('progress', 'dbsync', failedCell(new Error('the first sync of the employees-sized DB failed')));
   if (oldFirst) {
     await attempt(ctx, [['emp-onerow', 'old']], 'employees old approach one-row pass', async () => {
       const r = await runOk('old-approach.sh snapshot', 'bash', [OLD_APPROACH, 'snapshot'], { env: oldEnv(ctx.server, EMP_DB, oldRepo), timeoutMs: HOUR });

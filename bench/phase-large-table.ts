@@ -108,7 +108,6 @@ export async function largeTablePhase(ctx: BenchContext): Promise<void> {
       });
       table.set('first-snapshot', 'dbsync', { text: fmt.seconds(r.ms), value: r.ms });
       table.set('rss-snapshot', 'dbsync', { text: fmt.bytes(mb(r.peakRssKb ?? NaN)), value: mb(r.peakRssKb ?? NaN) });
-      ctx.facts.set('progress-log', r.stderr);
       ctx.facts.set('first-sync-stdout', r.stdout.trim());
       return true;
     },
