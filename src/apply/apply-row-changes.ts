@@ -3,7 +3,7 @@ import { isLockBusy } from '../db/mariadb/server-errors.js';
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 import type { RowChange } from '../merge/row-change.js';
 import { NO_POLICY, PassPolicy } from '../policy/pass-policy.js';
-import { LOAD_SETTINGS } from '../snapshot/layout.js';
+import { applySession } from '../db/mariadb/write-session.js';
 import { quoteId } from '../snapshot/sql-text.js';
 import { isMvccEngine, type TableInfo } from '../snapshot/table-info.js';
 import { describeKey, planChanges, type ApplyPlan } from './apply-plan.js';
@@ -37,24 +37,6 @@ export interface ApplyOptions {
 
 /** Largest statement sent (also capped below the server's max_allowed_packet). */
 const STATEMENT_BYTES = 1024 * 1024;
-
-/**
- * Session settings for writing: those of the tool's restore (exact values, UTC timestamps, no
- * foreign key checks: tables are applied one at a time, a child row may come before its parent),
- * but with unique checks ON: InnoDB may otherwise accept a duplicate in a unique secondary index,
- * which would corrupt the application's data instead of failing. `@dbsync_apply` lets the
- * application's triggers recognise (and skip) writes made by git-dbsync.
- */
-function applySession(lockWaitSeconds: number): string[] {
-  return [
-    ...LOAD_SETTINGS.filter((s) => !/unique_checks/.test(s)),
-    'SET unique_checks = 1',
-    // Never stall the application for long: a lock it holds makes us give up and retry later.
-    `SET SESSION lock_wait_timeout = ${lockWaitSeconds}`,
-    `SET SESSION innodb_lock_wait_timeout = ${lockWaitSeconds}`,
-    'SET @dbsync_apply = 1',
-  ];
-}
 
 /**
  * Write row-level changes (from a fast-forward or a merge) into one live table while the

@@ -1,6 +1,6 @@
 import type { Git } from '../git/git.js';
 import { diffRowLines, rowKey } from '../commit/row-diff.js';
-import { cellsOf } from '../snapshot/row-line.js';
+import { shownCellsOf } from '../snapshot/row-line.js';
 import { columnsFromCreate, primaryKeyFromCreate, tableNameFromCreate } from '../snapshot/create-table-text.js';
 import { DATA_DIR, dataFilesByTable, TABLES_DIR } from '../snapshot/layout.js';
 import { tablePathsOfStem } from './table-paths.js';
@@ -60,8 +60,8 @@ export function rowEntry(
   const rowOf = (cells: readonly string[], shape: TableShape) => Object.fromEntries(cells.map((lit, i) => [name(shape, i), lit]));
   const keyOf = (cells: readonly string[], shape: TableShape): Array<readonly [string, string]> =>
     shape.key.map((p) => [name(shape, p), cells[p] ?? ''] as const);
-  const bc = before ? cellsOf(before.line) : null;
-  const ac = after ? cellsOf(after.line) : null;
+  const bc = before ? shownCellsOf(before.line) : null;
+  const ac = after ? shownCellsOf(after.line) : null;
   if (after && ac && !before) {
     return {
       table,

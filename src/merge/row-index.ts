@@ -1,5 +1,6 @@
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 import { prefixOf } from '../snapshot/row-line.js';
+import { literalAt } from '../snapshot/line-codec.js';
 import { KEY_SEPARATOR } from './row-key.js';
 
 /**
@@ -31,32 +32,10 @@ class PrefixCache {
   }
 }
 
-/** Cell `position` of a row line: the same split as cellsOf (commas outside quoted strings, backslash escapes inside), reading only as far as needed. */
-function cellAt(line: string, prefixLength: number, position: number): string {
-  const end = line.length - 2; // the `)` of `);`
-  let start = prefixLength + 1;
-  let column = 0;
-  let inString = false;
-  for (let i = start; i < end; i++) {
-    const c = line.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 39 /* ' */) inString = false;
-    } else if (c === 39) inString = true;
-    else if (c === 44 /* , */) {
-      if (column === position) return line.slice(start, i);
-      column++;
-      start = i + 1;
-    }
-  }
-  if (column === position) return line.slice(start, end);
-  throw new Error(`the row has ${column + 1} cells, the key needs ${position + 1}`);
-}
-
 /** The key text of a row line: its key cells joined by KEY_SEPARATOR. */
 function readKeyText(line: string, prefixLength: number, positions: readonly number[]): string {
-  if (positions.length === 1) return cellAt(line, prefixLength, positions[0]!);
-  return positions.map((p) => cellAt(line, prefixLength, p)).join(KEY_SEPARATOR);
+  if (positions.length === 1) return literalAt(line, prefixLength, positions[0]!);
+  return positions.map((p) => literalAt(line, prefixLength, p)).join(KEY_SEPARATOR);
 }
 
 /** The error for a bad row of one side, naming the table, the side and the row's number. */

@@ -4,7 +4,7 @@ import { mergeTable, type Side } from '../merge/merge-table.js';
 import type { RowChange } from '../merge/row-change.js';
 import type { BusinessNumberColumn } from '../profile/profile.js';
 import type { Project } from '../project/project.js';
-import { LOAD_SETTINGS } from '../snapshot/layout.js';
+import { LOAD_SETTINGS } from '../db/mariadb/write-session.js';
 import { cellsOf, prefixOf } from '../snapshot/row-line.js';
 import { tableSelected } from '../snapshot/table-filter.js';
 import { applyTable } from './apply-table.js';

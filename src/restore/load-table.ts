@@ -80,7 +80,7 @@ export async function loadRows(
       });
     }
     // `into`: the shadow table the rows go to (the line names the real table; the rest of its prefix is kept).
-    const head = `INSERT INTO ${quoteId(expect.table)}`;
+    const head = `INSERT INTO ${quoteId(parsed.table)}`;
     const wantPrefix = opts.into === undefined ? parsed.prefix : `INSERT INTO ${quoteId(opts.into)}${parsed.prefix.slice(head.length)}`;
     prefix ??= wantPrefix;
     if (wantPrefix !== prefix)

@@ -19,13 +19,13 @@ import {
   HEADER_FILE,
   HEADER_TEXT,
   EARLIER_HEADER_TEXTS,
-  LOAD_SETTINGS,
   OBJECT_FILES,
   OBJECT_LOAD_ORDER,
   SEQUENCES_FILE,
   TABLES_DIR,
   type ObjectKind,
 } from '../snapshot/layout.js';
+import { LOAD_SETTINGS } from '../db/mariadb/write-session.js';
 import { parseObjectFile, type DbObject } from '../snapshot/object-file.js';
 import { formatSequenceFile, parseSequenceFile, type Sequence, SequenceFileError } from '../snapshot/sequence-file.js';
 import { restoreSequences } from './restore-sequences.js';

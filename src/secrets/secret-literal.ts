@@ -1,4 +1,4 @@
-import { unquoteString } from '../snapshot/sql-text.js';
+import { literalText } from '../snapshot/sql-literal.js';
 import { isToken } from './secret-cipher.js';
 
 /**
@@ -15,15 +15,12 @@ export function holdsNoSecret(literal: string): boolean {
 }
 
 /**
- * The text a cell literal of a data file stands for: a quoted string unquoted, a hex literal
- * (`0x..`, `_latin1 0x..`) decoded as UTF-8, anything else (numbers) as written. Used to match row
- * filters and to recognise placeholders and tokens the same way when writing and when restoring.
+ * The text a cell literal of a data file stands for (the one reading of literals,
+ * snapshot/sql-literal.ts), with NULL and DEFAULT as written. Used to match row filters and to
+ * recognise placeholders and tokens the same way when writing and when restoring.
  */
-export function literalText(literal: string): string {
-  if (literal.startsWith("'")) return unquoteString(literal);
-  const hex = /^(?:_[a-z0-9]+ )?0x([0-9A-Fa-f]*)$/.exec(literal);
-  if (hex) return Buffer.from(hex[1]!, 'hex').toString('utf8');
-  return literal;
+export function cellText(literal: string): string {
+  return literalText(literal) ?? literal;
 }
 
 /** A redacted cell with a marker of its value (see RedactionMarker): `dbsync:redacted:` and hex digits. */
@@ -38,13 +35,13 @@ export function redactedLiteral(marker: string | null): string {
 export function isRedactedLiteral(literal: string): boolean {
   if (literal === REDACTED_LITERAL) return true;
   if (holdsNoSecret(literal)) return false;
-  const text = literalText(literal);
+  const text = cellText(literal);
   return text === REDACTED || MARKED.test(text);
 }
 
 /** The token inside a cell literal, or null when the cell is not an encrypted value. */
 export function tokenOf(literal: string): string | null {
   if (!literal.startsWith("'dbsync:enc:")) return null;
-  const text = literalText(literal);
+  const text = cellText(literal);
   return isToken(text) ? text : null;
 }

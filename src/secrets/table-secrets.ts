@@ -1,6 +1,6 @@
 import { quoteString } from '../snapshot/sql-text.js';
 import { secretContext } from './secret-cipher.js';
-import { holdsNoSecret, isRedactedLiteral, literalText, REDACTED_LITERAL, redactedLiteral } from './secret-literal.js';
+import { holdsNoSecret, isRedactedLiteral, cellText, REDACTED_LITERAL, redactedLiteral } from './secret-literal.js';
 import { isDeclaredRule, policyFor, type SecretPolicy, type SecretsSettings } from './secret-policy.js';
 import { rowMatches, type SecretRule } from './secret-rule.js';
 
@@ -96,7 +96,7 @@ export class TableSecrets {
 
   private matching(col: SecretColumn, cells: readonly string[]): SecretRule | null {
     for (const { rule, filter, collation } of col.rules) {
-      if (filter < 0 || rowMatches(rule.rows!, literalText(cells[filter]!), collation)) return rule;
+      if (filter < 0 || rowMatches(rule.rows!, cellText(cells[filter]!), collation)) return rule;
     }
     return null;
   }

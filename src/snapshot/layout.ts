@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LOAD_SETTINGS } from '../db/mariadb/write-session.js';
 import { chunkStem, parseDataStem } from './chunking.js';
 
 /**
@@ -27,16 +28,6 @@ export const OBJECT_LOAD_ORDER: readonly ObjectKind[] = ['routine', 'view', 'tri
 
 /** The shell words that list the snapshot files in load order (used in the README and header). */
 export const LOAD_ORDER = [HEADER_FILE, SEQUENCES_FILE, `${TABLES_DIR}/*.sql`, `${DATA_DIR}/*.sql`, ...OBJECT_LOAD_ORDER.map((k) => OBJECT_FILES[k])];
-
-/** Session settings that make loading exact; the same text the tool's own restore uses. */
-export const LOAD_SETTINGS = [
-  'SET NAMES utf8mb4',
-  "SET time_zone = '+00:00'",
-  // ALLOW_INVALID_DATES: a date like 2021-02-31, stored under that mode, would otherwise load as 0000-00-00.
-  "SET sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ALLOW_INVALID_DATES'",
-  'SET foreign_key_checks = 0',
-  'SET unique_checks = 0',
-] as const;
 
 function headerText(order: readonly string[]): string {
   return (

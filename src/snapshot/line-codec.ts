@@ -42,10 +42,14 @@ export interface ParsedLine {
 
 /** What the line must be: of this table, with these columns (and as many cells). */
 export interface LineExpectation {
-  readonly table: string;
+  /** null: a row of any table (history, diffs and the history page, where a line is shown, not loaded). */
+  readonly table: string | null;
   /** The table's columns in order; null to accept any count (no schema to compare with). */
   readonly columns: readonly string[] | null;
 }
+
+/** Any row line of the grammar, of any table and any number of cells. */
+export const ANY_ROW: LineExpectation = { table: null, columns: null };
 
 const HEAD = 'INSERT INTO ';
 const VALUES = ' VALUES (';
@@ -148,7 +152,8 @@ function numberEnd(line: string, pos: number): number {
 export function parseRowLine(line: string, expect: LineExpectation): ParsedLine {
   if (!line.startsWith(HEAD)) fail('not an INSERT INTO line', 0);
   const id = readId(line, HEAD.length);
-  if (id.name !== expect.table) fail(`a row of table ${JSON.stringify(id.name)} in the file of ${JSON.stringify(expect.table)}`, HEAD.length);
+  if (expect.table !== null && id.name !== expect.table)
+    fail(`a row of table ${JSON.stringify(id.name)} in the file of ${JSON.stringify(expect.table)}`, HEAD.length);
   let pos = id.end;
   let columns: string[] | null = null;
   if (line.startsWith(' (', pos)) {
@@ -188,6 +193,24 @@ export function parseRowLine(line: string, expect: LineExpectation): ParsedLine 
   const want = expect.columns?.length;
   if (want !== undefined && cells.length !== want) fail(`${cells.length} values for ${want} columns`, tupleStart);
   return { table: id.name, columns, cells, prefix, tuple: line.slice(tupleStart, pos + 1) };
+}
+
+/**
+ * Cell `position` of a row line whose tuple's `(` is at `tupleStart`, reading only as far as
+ * needed (the merge reads key cells of every row of both sides): the cells before it are read with
+ * the same grammar as parseRowLine, so a malformed line is refused here too.
+ */
+export function literalAt(line: string, tupleStart: number, position: number): string {
+  if (line.charCodeAt(tupleStart) !== 40) fail('expected "(" to start the values', tupleStart);
+  let pos = tupleStart + 1;
+  for (let column = 0; ; column++) {
+    const end = literalEnd(line, pos);
+    if (column === position) return line.slice(pos, end);
+    const c = line.charCodeAt(end);
+    if (c === 41) fail(`the row has ${column + 1} cells, the key needs ${position + 1}`, end);
+    if (c !== 44) fail('expected "," or ")" after a literal', end);
+    pos = end + 1;
+  }
 }
 
 /** Whole-literal check (one cell on its own, e.g. a conflict record's value or a `--value`). */

@@ -1,6 +1,7 @@
 import type { RawCell } from '../db/database.js';
 import { columnFormat, type ColumnFormat } from './column-format.js';
-import { quoteId, readQuotedId } from './sql-text.js';
+import { ANY_ROW, LineSyntaxError, parseRowLine } from './line-codec.js';
+import { quoteId, quoteString } from './sql-text.js';
 import type { TableInfo } from './table-info.js';
 
 /**
@@ -74,46 +75,29 @@ export function tupleOf(line: string, prefix: string): string {
   return line.slice(prefix.length, -1);
 }
 
-/** The statement prefix (`INSERT INTO `t` [(cols)] VALUES `) of a row line. */
+/** The statement prefix (`INSERT INTO `t` [(cols)] VALUES `) of a row line (read by the one line codec, line-codec.ts). */
 export function prefixOf(line: string): string {
-  const head = 'INSERT INTO ';
-  if (!line.startsWith(head)) throw new Error(`not a row line: ${line.slice(0, 60)}`);
-  let pos = readQuotedId(line, head.length).end;
-  if (line.startsWith(' (', pos)) {
-    pos += 2;
-    for (;;) {
-      pos = readQuotedId(line, pos).end;
-      if (line[pos] === ',') pos += 1;
-      else if (line[pos] === ')') {
-        pos += 1;
-        break;
-      } else throw new Error('malformed column list');
-    }
-  }
-  if (!line.startsWith(' VALUES ', pos)) throw new Error('missing VALUES');
-  return line.slice(0, pos + ' VALUES '.length);
+  return parseRowLine(line.trimEnd(), ANY_ROW).prefix;
 }
 
-/** Split a row line into its cell literals (as written), e.g. ["1", "'a\\'b'", "NULL"]. */
+/**
+ * Split a row line into its cell literals (as written), e.g. ["1", "'a\\'b'", "NULL"]: the one
+ * line codec (line-codec.ts), any table; a line outside its grammar throws LineSyntaxError.
+ */
 export function cellsOf(line: string): string[] {
-  const body = line.trimEnd();
-  const tuple = tupleOf(body, prefixOf(body));
-  const cells: string[] = [];
-  let i = 1;
-  let start = 1;
-  let inString = false;
-  const end = tuple.length - 1;
-  for (; i < end; i++) {
-    const c = tuple[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === "'") inString = false;
-    } else if (c === "'") inString = true;
-    else if (c === ',') {
-      cells.push(tuple.slice(start, i));
-      start = i + 1;
-    }
+  return [...parseRowLine(line.trimEnd(), ANY_ROW).cells];
+}
+
+/**
+ * The cells of a line that is shown, not loaded (history, the history page): a line outside the
+ * grammar (the repository is untrusted input) becomes one cell saying so, instead of failing the
+ * whole listing.
+ */
+export function shownCellsOf(line: string): string[] {
+  try {
+    return cellsOf(line);
+  } catch (err) {
+    if (!(err instanceof LineSyntaxError)) throw err;
+    return [quoteString(`(not a row line: ${err.message})`)];
   }
-  cells.push(tuple.slice(start, end));
-  return cells;
 }

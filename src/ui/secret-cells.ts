@@ -1,6 +1,6 @@
 import { rowMatches, type SecretRule } from '../secrets/secret-rule.js';
 import type { RowHistoryEntry } from '../history/commit-row-changes.js';
-import { holdsNoSecret, isRedactedLiteral, literalText, tokenOf } from '../secrets/secret-literal.js';
+import { holdsNoSecret, isRedactedLiteral, cellText, tokenOf } from '../secrets/secret-literal.js';
 
 /** What a secret cell held in clear (DBSYNC_SECRETS=keep) shows instead of its value. */
 export const HIDDEN_SECRET = '[secret]';
@@ -19,7 +19,7 @@ export function hideSecrets(rules: readonly SecretRule[], table: string, row: Re
     if (lit === undefined || holdsNoSecret(lit) || isRedactedLiteral(lit) || tokenOf(lit) !== null) continue;
     if (rule.rows) {
       const filter = row[rule.rows.column];
-      if (filter === undefined || !rowMatches(rule.rows, literalText(filter))) continue;
+      if (filter === undefined || !rowMatches(rule.rows, cellText(filter))) continue;
     }
     out[rule.column] = HIDDEN_SECRET;
   }

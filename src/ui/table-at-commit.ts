@@ -1,7 +1,7 @@
 import { streamLines } from '../fs/line-streams.js';
 import { columnsFromCreate, primaryKeyFromCreate } from '../snapshot/create-table-text.js';
 import { DATA_DIR, dataFilesByTable, encodeTableFileName, TABLES_DIR, tableSchemaPath } from '../snapshot/layout.js';
-import { cellsOf } from '../snapshot/row-line.js';
+import { shownCellsOf } from '../snapshot/row-line.js';
 import { PageError } from './page-error.js';
 import { tableNameOfStem, type PageContext } from './page-context.js';
 import { hideSecrets } from './secret-cells.js';
@@ -49,7 +49,7 @@ export async function tableAtCommit(ctx: PageContext, commit: string, table: str
     for await (const line of streamLines(git.streamBlob(commit, prefix + rel))) {
       if (!line.startsWith('INSERT ')) continue;
       if (n >= from && n < to) {
-        const cells = cellsOf(line);
+        const cells = shownCellsOf(line);
         rows.push(hideSecrets(ctx.secretRules, table, Object.fromEntries(cells.map((lit, i) => [columns[i] ?? `#${i + 1}`, lit]))));
       }
       n++;

@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import type { Connection } from 'mysql2/promise';
-import { LOAD_SETTINGS } from '../../src/snapshot/layout.js';
+import { LOAD_SETTINGS } from '../../src/db/mariadb/write-session.js';
 import { LineSyntaxError, parseRowLine } from '../../src/snapshot/line-codec.js';
 import { bareRemote, Computer } from '../support/computers.js';
 import { MariaDbServer } from '../support/mariadb-server.js';

@@ -34,6 +34,9 @@ async function group(n: number, rows: number, extra: Record<string, string> = {}
 
 const TABLES = ['accounts', 'events'];
 
+/** A pass of `watch` in two-way mode, from its debug log: tables in the snapshot, tables it read. */
+const PULL_PASS = /pass done [^\n]*tables=(\d+) [^\n]*tablesRead=(\d+)[^\n]*trigger=(pull|change)/g;
+
 describe('two-way sync: convergence', () => {
   before(async () => {
     servers = await Promise.all([MariaDbServer.start(), MariaDbServer.start(), MariaDbServer.start()]);
@@ -222,6 +225,10 @@ describe('two-way sync: convergence', () => {
         },
         30_000,
       );
+      // Pull passes come every second: wait (a while, under load) for one that read only what changed,
+      // rather than count on one falling into the few seconds above (CI of 2026-12-04 saw none there).
+      const keptSome = () => [...log.matchAll(PULL_PASS)].some((m) => Number(m[2]) < Number(m[1]));
+      await waitFor('a pull pass that keeps unchanged tables', keptSome, 20_000).catch(() => undefined);
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('close', r));
@@ -229,11 +236,16 @@ describe('two-way sync: convergence', () => {
     assert.match(log, /pulled 1 commit\(s\) from origin\/main \(fast-forward/);
     assert.doesNotMatch(log, /ERROR/);
     // Pull passes read only what changed, as other passes do: some read fewer tables than there are.
-    const pullPasses = [...log.matchAll(/pass done [^\n]*tables=(\d+) [^\n]*tablesRead=(\d+)[^\n]*trigger=(pull|change)/g)];
+    const passLines = log
+      .split('\n')
+      .filter((l) => /read every|pass done|pulled|change source/.test(l))
+      .join('\n');
+    t.diagnostic(passLines);
+    const pullPasses = [...log.matchAll(PULL_PASS)];
     assert.ok(pullPasses.length > 0, 'pull passes logged');
     assert.ok(
       pullPasses.some((m) => Number(m[2]) < Number(m[1])),
-      `a pull pass kept unchanged tables: ${pullPasses.map((m) => m[0]).join(' | ')}`,
+      `a pull pass kept unchanged tables: ${pullPasses.map((m) => m[0]).join(' | ')}\n${passLines}`,
     );
   });
 

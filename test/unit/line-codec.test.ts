@@ -7,8 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isLiteral, LineSyntaxError, parseRowLine, type ParsedLine } from '../../src/snapshot/line-codec.js';
-import { RowWriter } from '../../src/snapshot/row-line.js';
+import { ANY_ROW, isLiteral, LineSyntaxError, literalAt, parseRowLine, type ParsedLine } from '../../src/snapshot/line-codec.js';
+import { cellsOf, prefixOf, RowWriter, shownCellsOf } from '../../src/snapshot/row-line.js';
 import { unquoteString } from '../../src/snapshot/sql-text.js';
 import type { ColumnInfo, TableInfo } from '../../src/snapshot/table-info.js';
 
@@ -84,6 +84,28 @@ describe('strict line codec', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
+  });
+
+  it('is the one reader: cellsOf, prefixOf and literalAt (the merge) read exactly what parseRowLine reads', () => {
+    fc.assert(
+      fc.property(rowArb, ({ info, line }) => {
+        const p = parseRowLine(line, expectOf(info));
+        assert.deepEqual(cellsOf(line + '\n'), p.cells);
+        assert.deepEqual(parseRowLine(line, ANY_ROW).cells, p.cells);
+        assert.equal(prefixOf(line), p.prefix);
+        const at = fc.sample(fc.nat({ max: p.cells.length - 1 }), 1)[0]!;
+        assert.equal(literalAt(line, p.prefix.length, at), p.cells[at]);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+    const line = "INSERT INTO `t` VALUES (1,'a\\tb',NULL);";
+    // An escape the writer never writes is refused by every reader (the old splitters passed it).
+    assert.throws(() => cellsOf(line), LineSyntaxError);
+    assert.equal(literalAt(line, 'INSERT INTO `t` VALUES '.length, 0), '1');
+    assert.throws(() => literalAt(line, 'INSERT INTO `t` VALUES '.length, 2), /an escape the snapshot never writes/);
+    assert.throws(() => literalAt("INSERT INTO `t` VALUES (1,'x');", 'INSERT INTO `t` VALUES '.length, 2), /the row has 2 cells, the key needs 3/);
+    // Shown, not loaded: one cell that says what is wrong, instead of an error for the whole listing.
+    assert.deepEqual(shownCellsOf(line), ["'(not a row line: an escape the snapshot never writes)'"]);
   });
 
   const injections = [

@@ -307,7 +307,7 @@ describe('mergeTable: keys', () => {
   it('refuses malformed lines, duplicate keys and unknown key columns with a message naming the side and row', () => {
     assert.throws(
       () => merge(base, [base[0]!, 'garbage'], base),
-      (e: unknown) => e instanceof DbsyncError && /ours row 2: not a row line/.test(e.message),
+      (e: unknown) => e instanceof DbsyncError && /ours row 2: not an INSERT INTO line/.test(e.message),
     );
     assert.throws(
       () => merge(base, base, [base[0]!, base[0]!]),

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { DbsyncError } from '../../src/errors/dbsync-error.js';
 import { INVOICEPLANE } from '../../src/profile/invoiceplane.js';
 import { SecretCipher, secretContext } from '../../src/secrets/secret-cipher.js';
-import { isRedactedLiteral, literalText, REDACTED_LITERAL, tokenOf } from '../../src/secrets/secret-literal.js';
+import { cellText, isRedactedLiteral, REDACTED_LITERAL, tokenOf } from '../../src/secrets/secret-literal.js';
 import { parsePolicyList, policyFor, secretRules, type SecretsSettings } from '../../src/secrets/secret-policy.js';
 import { TableSecrets } from '../../src/secrets/table-secrets.js';
 import { collationKey } from '../../src/secrets/secret-rule.js';
@@ -145,9 +145,10 @@ describe('secrets policy', () => {
   });
 
   it('reads cell literals the same way when writing and restoring', () => {
-    assert.equal(literalText("'a\\'b'"), "a'b");
-    assert.equal(literalText('_latin1 0x6162'), 'ab');
-    assert.equal(literalText('42'), '42');
+    assert.equal(cellText("'a\\'b'"), "a'b");
+    assert.equal(cellText('_latin1 0x6162'), 'ab');
+    assert.equal(cellText('42'), '42');
+    assert.equal(cellText('NULL'), 'NULL');
   });
 });
 
