@@ -567,6 +567,11 @@ export class Git {
     return out;
   }
 
+  /** Commits reachable from `rev` (its whole history). */
+  async countCommits(rev: string): Promise<number> {
+    return Number((await this.ok(['rev-list', '--count', rev], 'count commits')).trim());
+  }
+
   /** Commits reachable from `to` but not from `from`. */
   async countBetween(from: string, to: string): Promise<number> {
     return Number((await this.ok(['rev-list', '--count', `${from}..${to}`], 'count commits')).trim());

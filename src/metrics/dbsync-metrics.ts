@@ -60,7 +60,7 @@ export class DbsyncMetrics {
   });
   private readonly lastSuccess = new Gauge({
     name: 'dbsync_last_success_timestamp_seconds',
-    help: 'Unix time of the last successful pass, and push.',
+    help: 'Unix time of the last successful pass, and push (0: never).',
     labelNames: ['what'],
     registers: [this.registry],
   });

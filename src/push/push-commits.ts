@@ -34,7 +34,12 @@ export async function pushCommits(git: Git, remote: string | null): Promise<Push
       message: `${remote}/${branch} has commits this computer lacks; nothing was overwritten. Merge them (git pull in ${git.workTree}) and the next pass pushes again`,
     };
   }
-  const pending = tracking && (await git.isAncestor(tracking, head)) ? (await git.aheadBehind(head, tracking)).ahead : undefined;
+  // Never pushed (no remote-tracking branch): as far as this computer knows, every commit waits.
+  const pending = tracking
+    ? (await git.isAncestor(tracking, head))
+      ? (await git.aheadBehind(head, tracking)).ahead
+      : undefined
+    : await git.countCommits(head).catch(() => undefined);
   const { cause, hint } = pushFailure(r.stderr);
   return { status: 'failed', message: `push to ${remote} failed: ${cause} -- ${hint}`, pending };
 }

@@ -6,6 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { freePort, MariaDbServer } from '../support/mariadb-server.js';
 import { background } from '../support/background.js';
@@ -80,6 +81,38 @@ describe('Prometheus metrics (issue 13)', () => {
           `^git-dbsync: serve metrics: cannot listen on 127\\.0\\.0\\.1:${port} \\(EADDRINUSE\\) -- another process uses that port: choose another DBSYNC_METRICS_ADDR$`,
         ),
       );
+    } finally {
+      watch.child.kill('SIGTERM');
+      await watch.waitExit(30_000);
+    }
+  });
+
+  it('a remote that refuses pushes shows as a push backlog whose age grows', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    // A remote that does not exist: every push fails, the commits wait.
+    const remote = path.join(tempDir(), 'missing.git');
+    const env = baseEnv({ ...server.env('me'), PROJECT_DIR: dir, POLL_INTERVAL: '0.5', DBSYNC_METRICS_ADDR: `127.0.0.1:${port}`, GIT_REMOTE_URL: remote });
+    const watch = background(['watch'], env);
+    const scrape = async () => parsePrometheusTextFormat(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    try {
+      await watch.waitForLog(new RegExp(`metrics at http://127\\.0\\.0\\.1:${port}/metrics`));
+      await waitFor('the first snapshot', () => commitCount(dir) === 1, 30_000);
+      let age = 0;
+      await waitFor(
+        'a push backlog in the metrics',
+        async () => {
+          const m = await scrape();
+          age = value(m, 'dbsync_push_backlog_age_seconds');
+          return value(m, 'dbsync_push_backlog_commits') >= 1 && age > 0;
+        },
+        30_000,
+      );
+      await waitFor('the backlog age to grow', async () => value(await scrape(), 'dbsync_push_backlog_age_seconds') > age + 1, 30_000);
+      const m = await scrape();
+      assert.equal(value(m, 'dbsync_push_backlog_commits'), 1, 'the one snapshot commit waits');
+      assert.equal(value(m, 'dbsync_last_success_timestamp_seconds', { what: 'push' }), 0, 'no push ever succeeded (0: never)');
+      assert.equal(value(m, 'dbsync_verdict', { level: 'ok' }), 0, 'not OK while nothing reaches the remote');
     } finally {
       watch.child.kill('SIGTERM');
       await watch.waitExit(30_000);
