@@ -6,9 +6,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { MariaDbServer } from '../support/mariadb-server.js';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { background } from '../support/background.js';
+import { freePort, MariaDbServer } from '../support/mariadb-server.js';
 import { bareRemote, computers, type Computer } from '../support/computers.js';
-import { git } from '../support/project.js';
+import { git, waitFor } from '../support/project.js';
 
 let servers: MariaDbServer[] = [];
 const open: Computer[] = [];
@@ -132,6 +134,20 @@ describe('two-way sync', () => {
     );
     const status = await b.run(['status']);
     assert.match(status.stdout, /conflicts: 2 open in items/);
+    // The daemon's metrics say the same (issue 13): dbsync_conflicts_open, scraped from a real `watch`.
+    const port = await freePort();
+    const watch = background(['watch'], { ...b.env, POLL_INTERVAL: '0.5', DBSYNC_METRICS_ADDR: `127.0.0.1:${port}` });
+    try {
+      await watch.waitForLog(/metrics at http/);
+      const conflictsOpen = async () => {
+        const families = parsePrometheusTextFormat(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+        return Number(families.find((f) => f.name === 'dbsync_conflicts_open')?.metrics[0]?.value ?? NaN);
+      };
+      await waitFor('dbsync_conflicts_open = 2', async () => (await conflictsOpen()) === 2, 30_000);
+    } finally {
+      watch.child.kill('SIGTERM');
+      await watch.waitExit(30_000);
+    }
 
     // The other computer fast-forwards to the merge: both databases are equal, no echo commits.
     const pa = await a.run(['pull']);
