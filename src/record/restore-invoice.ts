@@ -86,7 +86,8 @@ interface SnapshotTable {
 
 /**
  * `git-dbsync restore invoice NUMBER [REV | --at WHEN] [--yes]` (InvoicePlane profile): the invoice
- * and its items, item amounts, amounts and payments back as the snapshot of that moment has them,
+ * and its rows of every table in INVOICE_TABLES (items, item amounts, tax rates, custom field values,
+ * amounts, payments) back as the snapshot of that moment has them,
  * through the same apply engine as restore row. Rows of other invoices are never written: a row of
  * then whose key another invoice uses now is refused. With --yes: unsaved changes are committed
  * first; just before the write every table's live rows are read again and must still be what the

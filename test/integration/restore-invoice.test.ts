@@ -37,6 +37,10 @@ INSERT INTO ip_invoice_amounts (invoice_amount_id, invoice_id, invoice_sign, inv
   VALUES (1, 1, '1', 1020.50, 1020.50, 500.00, 520.50), (2, 2, '1', 100.00, 100.00, 0, 100.00);
 INSERT INTO ip_payments (payment_id, invoice_id, payment_method_id, payment_date, payment_amount, payment_note)
   VALUES (1, 1, 1, '2026-12-03', 500.00, 'first half'), (2, 2, 1, '2026-12-03', 10.00, '');
+INSERT INTO ip_tax_rates (tax_rate_id, tax_rate_name, tax_rate_percent) VALUES (1, 'VAT', 20.00), (2, 'Reduced', 7.00);
+INSERT INTO ip_invoice_tax_rates (invoice_tax_rate_id, invoice_id, tax_rate_id, include_item_tax, invoice_tax_rate_amount) VALUES (1, 1, 1, 0, 0.00), (2, 2, 1, 0, 0.00);
+INSERT INTO ip_custom_fields (custom_field_id, custom_field_table, custom_field_label) VALUES (1, 'ip_invoice_custom', 'Project');
+INSERT INTO ip_invoice_custom (invoice_custom_id, invoice_id, invoice_custom_fieldid, invoice_custom_fieldvalue) VALUES (1, 1, 1, 'Website'), (2, 2, 1, 'Support');
 `;
 
 /** Every row of the invoice tables with the invoice it belongs to (item amounts through their item). */
@@ -45,6 +49,8 @@ const TABLES: Record<string, string> = {
   ip_invoice_items: 'SELECT t.invoice_id AS inv, t.* FROM ip_invoice_items t ORDER BY t.item_id',
   ip_invoice_item_amounts:
     'SELECT i.invoice_id AS inv, t.* FROM ip_invoice_item_amounts t LEFT JOIN ip_invoice_items i ON i.item_id = t.item_id ORDER BY t.item_amount_id',
+  ip_invoice_tax_rates: 'SELECT t.invoice_id AS inv, t.* FROM ip_invoice_tax_rates t ORDER BY t.invoice_tax_rate_id',
+  ip_invoice_custom: 'SELECT t.invoice_id AS inv, t.* FROM ip_invoice_custom t ORDER BY t.invoice_custom_id',
   ip_invoice_amounts: 'SELECT t.invoice_id AS inv, t.* FROM ip_invoice_amounts t ORDER BY t.invoice_amount_id',
   ip_payments: 'SELECT t.invoice_id AS inv, t.* FROM ip_payments t ORDER BY t.payment_id',
 };
@@ -102,7 +108,10 @@ describe('restore invoice (issue 13)', () => {
       UPDATE ip_invoice_amounts SET invoice_item_subtotal = 1270.50, invoice_total = 1270.50, invoice_paid = 0, invoice_balance = 1270.50 WHERE invoice_id = 1;
       UPDATE ip_invoices SET invoice_status_id = 3 WHERE invoice_id = 1;
       UPDATE ip_invoice_items SET item_price = 60.00 WHERE item_id = 3;
-      UPDATE ip_payments SET payment_amount = 15.00 WHERE payment_id = 2;`);
+      UPDATE ip_payments SET payment_amount = 15.00 WHERE payment_id = 2;
+      UPDATE ip_invoice_tax_rates SET tax_rate_id = 2 WHERE invoice_tax_rate_id = 1;
+      DELETE FROM ip_invoice_custom WHERE invoice_custom_id = 1;
+      UPDATE ip_invoice_custom SET invoice_custom_fieldvalue = 'Support 2027' WHERE invoice_custom_id = 2;`);
     ok(['sync'], env);
   });
   after(async () => {
@@ -123,7 +132,7 @@ describe('restore invoice (issue 13)', () => {
     ]);
     assert.equal(
       out[6],
-      'rows: ip_invoices 1 to update; ip_invoice_items 1 to update, 1 to delete; ip_invoice_item_amounts 1 to update, 1 to delete; ip_invoice_amounts 1 to update; ip_payments 1 to insert',
+      'rows: ip_invoices 1 to update; ip_invoice_items 1 to update, 1 to delete; ip_invoice_item_amounts 1 to update, 1 to delete; ip_invoice_tax_rates 1 to update; ip_invoice_custom 1 to insert; ip_invoice_amounts 1 to update; ip_payments 1 to insert',
     );
     assert.equal(out[7], 'Run again with --yes to do it.');
     // By revision: the same plan.
@@ -148,7 +157,7 @@ describe('restore invoice (issue 13)', () => {
     const commitLines = out.filter((l) => /^\S+ {2}[0-9a-f]{12} {2}/.test(l));
     assert.equal(commitLines.length, 2, out.join('\n'));
     assert.equal(out[1], commitLines[0]);
-    // The newest commit, row by row: ip_invoices first, then items, item amounts, amounts, payments.
+    // The newest commit, row by row: ip_invoices first, then items, item amounts, tax rates, custom fields, amounts, payments.
     assert.deepEqual(
       out.slice(2, out.indexOf(commitLines[1]!)).map((l) => l.replace(/^ {4}(\S+ \S+)(:| added| deleted).*$/, '$1$2')),
       [
@@ -157,10 +166,14 @@ describe('restore invoice (issue 13)', () => {
         'ip_invoice_items item_id=1:',
         'ip_invoice_item_amounts item_amount_id=4 added',
         'ip_invoice_item_amounts item_amount_id=1:',
+        'ip_invoice_tax_rates invoice_tax_rate_id=1:',
+        'ip_invoice_custom invoice_custom_id=1 deleted',
         'ip_invoice_amounts invoice_amount_id=1:',
         'ip_payments payment_id=1 deleted',
       ],
     );
+    // The invoice's own tax rate and custom field value (invoice 2's custom value changed too: not listed).
+    assert.ok(out.includes('    ip_invoice_tax_rates invoice_tax_rate_id=1: tax_rate_id 1 -> 2'), out.join('\n'));
     assert.ok(out.includes('    ip_invoices invoice_id=1: invoice_status_id 2 -> 3'));
     assert.ok(out.includes('    ip_invoice_items item_id=1: item_price 1000.00 -> 1200.00'));
     assert.ok(
@@ -177,7 +190,7 @@ describe('restore invoice (issue 13)', () => {
     assert.equal(oldest.filter((l) => l.startsWith('    ip_invoice_items ')).length, 2);
     // Invoice 2's item and payment changed in the same commit: not part of this history.
     const text = out.join('\n');
-    assert.doesNotMatch(text, /item_id=3|payment_id=2|invoice_id=2[,:]|item_amount_id=3/);
+    assert.doesNotMatch(text, /item_id=3|payment_id=2|invoice_id=2[,:]|item_amount_id=3|invoice_custom_id=2|invoice_tax_rate_id=2/);
     assert.match(ok(['history', 'invoice', 'INV-9999'], env), /^no invoice numbered INV-9999 in \d+ commit\(s\)/);
   });
 
