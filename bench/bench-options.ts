@@ -13,8 +13,9 @@ export interface BenchSizes {
   readonly idleWindowS: number;
   /** Seconds `watch` idles on the large database while its memory is sampled. */
   readonly idleMemoryS: number;
-  /** sysbench oltp_read_write: seconds per run (4 runs), tables and rows per table. */
+  /** sysbench oltp_read_write: seconds per run, alternating pairs (without, with), tables and rows per table. */
   readonly sysbenchS: number;
+  readonly sysbenchPairs: number;
   readonly sysbenchTables: number;
   readonly sysbenchRows: number;
   /** Two computers in two-way mode (issue 6): writes on A, each waited for in B's database. */
@@ -46,6 +47,7 @@ const QUICK: BenchSizes = {
   idleWindowS: 3,
   idleMemoryS: 6,
   sysbenchS: 3,
+  sysbenchPairs: 2,
   sysbenchTables: 2,
   sysbenchRows: 5_000,
   multiSamples: 10,
@@ -61,6 +63,7 @@ const FULL: BenchSizes = {
   idleWindowS: 20,
   idleMemoryS: 120,
   sysbenchS: 30,
+  sysbenchPairs: 4,
   sysbenchTables: 2,
   sysbenchRows: 50_000,
   multiSamples: 25,

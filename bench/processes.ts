@@ -37,6 +37,27 @@ export function memoryOf(pid: number): { rssKb: number; hwmKb: number } | null {
   }
 }
 
+/**
+ * CPU seconds a process has used so far, its waited-for children included (utime + stime +
+ * cutime + cstime of /proc/PID/stat): for `watch`, its own work and that of the git processes it
+ * ran. Null when the process is gone.
+ */
+export function cpuSecondsOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: the fields after it start past the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime..cstime are fields 14-17.
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : null;
+  } catch {
+    return null;
+  }
+}
+
+/** USER_HZ: clock ticks per second in /proc (100 on Linux for every architecture Node runs on here). */
+const CLOCK_TICKS = 100;
+
 /** Samples a process's VmHWM every few milliseconds (the kernel keeps the peak; sampling only has to catch it before the exit). */
 export class MemorySampler {
   peakKb = 0;
