@@ -7,6 +7,7 @@ import type { UiRestore } from '../ui/ui-restore.js';
 import { startUiServer, type UiServer } from '../ui/ui-server.js';
 import { newUiToken } from '../ui/ui-token.js';
 import type { CommandContext } from './context.js';
+import { errnoCode } from '../errors/fs-error.js';
 
 /**
  * Start the history page (src/ui) on DBSYNC_UI_ADDR (default UI_DEFAULT_ADDR) and print its
@@ -31,7 +32,7 @@ export async function startHistoryPage(ctx: CommandContext, opts: { readonly all
     log: ctx.log,
     ...(restore ? { restore } : {}),
   }).catch((err: unknown) => {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errnoCode(err);
     throw new DbsyncError({
       operation: 'start the history page',
       message: `cannot listen on ${addr.host}:${addr.port} (${code ?? String(err)})`,

@@ -16,6 +16,7 @@ import { describeChanges, type ChangedRow } from './describe-changes.js';
 import { rowOfLine, SnapshotRows } from './snapshot-rows.js';
 import { schemaWords } from './schema-words.js';
 import type { Profile } from '../profile/profile.js';
+import { errnoCode } from '../errors/fs-error.js';
 
 export interface CommitResult {
   /** The new commit, or null when the snapshot equals the last commit. */
@@ -137,7 +138,7 @@ async function summarizeWith(
       const { size } = await stat(file);
       return size > maxBytes ? { skipped: true, size } : await readFile(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (errnoCode(err) === 'ENOENT') return null;
       throw err;
     }
   };

@@ -6,6 +6,7 @@ import { ExitCode } from '../errors/exit-codes.js';
 import { PROFILE_NAMES } from '../profile/profiles.js';
 import { loadSecretsConfig, secretsSettingSchemas } from '../secrets/secrets-config.js';
 import type { SecretsConfig } from '../secrets/secret-policy.js';
+import { errnoCode } from '../errors/fs-error.js';
 
 /** The validated, frozen configuration every stage reads. Built only by `loadConfig`; the types of its choices come from the SETTINGS schemas. */
 export interface Config {
@@ -714,7 +715,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     try {
       password = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
-      throw configError(`DB_PASSWORD_FILE=${JSON.stringify(values.dbPasswordFile)}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw configError(`DB_PASSWORD_FILE=${JSON.stringify(values.dbPasswordFile)}: cannot read the file (${errnoCode(err) ?? 'error'})`);
     }
   }
 
@@ -731,7 +732,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     try {
       accessSync(file, constants.R_OK);
     } catch (err) {
-      throw configError(`${name}=${JSON.stringify(values[key])}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw configError(`${name}=${JSON.stringify(values[key])}: cannot read the file (${errnoCode(err) ?? 'error'})`);
     }
     sshFiles[key] = file;
   }
@@ -816,7 +817,7 @@ function filesConfig(values: SettingValues, cwd: string): FilesConfig | null {
     if (!statSync(root).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     accessSync(root, constants.R_OK | constants.X_OK);
   } catch (err) {
-    throw configError(`DBSYNC_FILES_ROOT=${JSON.stringify(values.filesRoot)}: not a readable folder (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw configError(`DBSYNC_FILES_ROOT=${JSON.stringify(values.filesRoot)}: not a readable folder (${errnoCode(err) ?? 'error'})`);
   }
   return Object.freeze({ root, patterns: Object.freeze(values.files), maxFileBytes: values.filesMaxSize, maxTotalBytes: values.filesMaxTotal });
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
-import { describeFsError, isDiskFull, isNotWritable, writeFailureHint } from '../errors/fs-error.js';
+import { describeFsError, isDiskFull, isNotWritable, writeFailureHint, errnoCode } from '../errors/fs-error.js';
 import type { ProbeReading } from '../detect/change-probe.js';
 import type { PassResult } from '../sync/sync-pass.js';
 import { type LoopClock, REAL_CLOCK } from './loop-clock.js';
@@ -59,7 +59,7 @@ export function backoffMs(intervalMs: number, failures: number, maxMs: number): 
 
 function asDbsyncError(err: unknown): DbsyncError {
   if (err instanceof DbsyncError) return err;
-  const code = (err as NodeJS.ErrnoException).code ?? '';
+  const code = errnoCode(err) ?? '';
   // A file-system failure outside the stages' own handling still says what to fix.
   const hint = isDiskFull(err) || isNotWritable(err) ? writeFailureHint(err, 'the repository', 'the last commit is intact; retrying') : 'retrying; see the log';
   return new DbsyncError({ operation: 'pass', message: code ? `${describeFsError(err)}: ${messageOf(err)}` : messageOf(err), hint, cause: err });

@@ -10,7 +10,16 @@ const FS_ERRORS: Readonly<Record<string, string>> = {
   EIO: 'input/output error',
 };
 
-const codeOf = (err: unknown): string => (err as NodeJS.ErrnoException | null)?.code ?? '';
+/**
+ * The `code` of a Node system error (ENOENT, EEXIST, ...), read without a type cast: anything can be
+ * thrown, so a value that is not an object with a string code gives undefined.
+ */
+export function errnoCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  return typeof err.code === 'string' ? err.code : undefined;
+}
+
+const codeOf = (err: unknown): string => errnoCode(err) ?? '';
 
 /** A file-system error in words plus its code, e.g. "no space left on device (ENOSPC)"; the message otherwise. */
 export function describeFsError(err: unknown): string {

@@ -1,5 +1,6 @@
 import { copyFile, mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { errnoCode } from '../errors/fs-error.js';
 
 /** Suffix of temporary files; a crash may leave one, the next pass removes it. */
 export const TEMP_SUFFIX = '.dbsync-tmp';
@@ -32,7 +33,7 @@ export async function moveIntoPlace(from: string, to: string): Promise<void> {
   try {
     await rename(from, to);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    if (errnoCode(err) !== 'EXDEV') throw err;
     const tmp = to + TEMP_SUFFIX;
     await copyFile(from, tmp);
     await fsyncPath(tmp);
@@ -64,7 +65,7 @@ export function processAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return errnoCode(err) === 'EPERM';
   }
 }
 

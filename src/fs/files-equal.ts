@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { errnoCode } from '../errors/fs-error.js';
 
 const BUFFER_BYTES = 1 << 20;
 /** One pair of read buffers kept between calls: a pass compares hundreds of chunk files, and fresh buffers each time would pile up until a GC. */
@@ -13,7 +14,7 @@ export async function filesEqual(a: string, b: string): Promise<boolean> {
     fb = await open(b, 'r');
   } catch (err) {
     await fa?.close();
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (errnoCode(err) === 'ENOENT') return false;
     throw err;
   }
   try {

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { collectGarbage, HUGE_VALUE_BYTES } from '../memory/collect-garbage.js';
+import { errnoCode } from '../errors/fs-error.js';
 
 /** The lines of a stream (without their line breaks), read as they come: memory stays at one buffer. */
 export function readLines(input: Readable): AsyncIterable<string> {
@@ -23,7 +24,7 @@ export async function* fileLines(file: string): AsyncIterable<string> {
   try {
     yield* streamLines(createReadStream(file));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errnoCode(err) !== 'ENOENT') throw err;
   }
 }
 

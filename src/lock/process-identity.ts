@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { errnoCode } from '../errors/fs-error.js';
 
 /**
  * Who holds a lock, written into the lock file so that the next process can tell an abandoned
@@ -26,7 +27,7 @@ function procStat(pid: number): { startTicks: string } | null | 'unknown' {
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errnoCode(err);
     // No /proc at all (macOS, BSD): the caller falls back to a signal check.
     if (code === 'ENOENT') return readableProc() ? null : 'unknown';
     return 'unknown';
@@ -97,7 +98,7 @@ export function ownerState(owner: ProcessIdentity): 'gone' | 'alive' | 'unknown'
     process.kill(owner.pid, 0);
     return 'unknown';
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH' ? 'gone' : 'unknown';
+    return errnoCode(err) === 'ESRCH' ? 'gone' : 'unknown';
   }
 }
 

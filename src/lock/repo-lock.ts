@@ -1,6 +1,6 @@
 import { type FileHandle, mkdir, open, readFile, rm, rmdir, stat, unlink, utimes } from 'node:fs/promises';
 import { DbsyncError } from '../errors/dbsync-error.js';
-import { describeFsError, writeFailureHint } from '../errors/fs-error.js';
+import { describeFsError, writeFailureHint, errnoCode } from '../errors/fs-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { currentProcess, ownerState, parseIdentity, sameProcess, type ProcessIdentity } from './process-identity.js';
 
@@ -86,7 +86,7 @@ async function removeAbandoned(lockPath: string, seen: SeenLock): Promise<boolea
   try {
     await mkdir(mutex);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (errnoCode(err) !== 'EEXIST') throw err;
     const st = await stat(mutex).catch(() => null);
     if (st && Date.now() - st.mtimeMs > TAKEOVER_STALE_MS) await rmdir(mutex).catch(() => undefined);
     return false;
@@ -110,7 +110,7 @@ async function tryCreate(lockPath: string, content: string): Promise<number | nu
   try {
     fh = await open(lockPath, 'wx');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return null;
+    if (errnoCode(err) === 'EEXIST') return null;
     throw err;
   }
   try {

@@ -1,3 +1,4 @@
+import { errnoCode } from '../errors/fs-error.js';
 import type { OutgoingRequest } from './alert-request.js';
 
 /** How long one alert or heartbeat may take: a slow endpoint must not hold up the daemon. */
@@ -16,10 +17,10 @@ export async function sendRequest(req: OutgoingRequest, timeoutMs = REQUEST_TIME
     await res.arrayBuffer().catch(() => undefined);
     return res.ok ? { ok: true, status: res.status } : { ok: false, reason: `HTTP ${res.status}` };
   } catch (err) {
-    const e = err as Error;
-    if (e.name === 'TimeoutError') return { ok: false, reason: `no answer within ${timeoutMs / 1000} s` };
+    const name = err instanceof Error ? err.name : '';
+    if (name === 'TimeoutError') return { ok: false, reason: `no answer within ${timeoutMs / 1000} s` };
     // fetch wraps the network error (ECONNREFUSED, ENOTFOUND, ...) as its cause.
-    const network = e.cause as NodeJS.ErrnoException | undefined;
-    return { ok: false, reason: network?.code ?? e.name ?? 'request failed' };
+    const cause = err instanceof Error ? err.cause : undefined;
+    return { ok: false, reason: errnoCode(cause) ?? (name || 'request failed') };
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { Git, type GitCredentials } from '../git/git.js';
+import { errnoCode } from '../errors/fs-error.js';
 
 /**
  * Creates the git repository of `dir` so that two processes doing so at the same moment cannot
@@ -22,7 +23,7 @@ export async function createRepository(dir: string, env: NodeJS.ProcessEnv, cred
     try {
       await rename(path.join(staging, '.git'), path.join(dir, '.git'));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = errnoCode(err);
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST')
         throw new DbsyncError({
           operation: 'create git repository',

@@ -9,6 +9,7 @@ import { resolvePushRemote } from '../remote/push-remote.js';
 import { createRepository } from './create-repository.js';
 import { refuseForeignRepository } from './foreign-repository.js';
 import { guardWorkingSnapshot } from './snapshot-guard.js';
+import { errnoCode } from '../errors/fs-error.js';
 
 /** Everything a stage needs to find: the repository, its paths, the database. Built once per command. */
 export interface Project {
@@ -142,7 +143,7 @@ export async function openProject(
     await mkdir(stateDir, { recursive: true });
     await mkdir(snapshotAbs, { recursive: true });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errnoCode(err);
     throw new DbsyncError({
       operation: 'open project',
       message: `cannot create folders in ${dir} (${code})`,

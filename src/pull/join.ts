@@ -10,6 +10,7 @@ import { refuseUntrustedCommits } from './trusted-commits.js';
 import { pushFailure } from '../push/push-commits.js';
 import { restoreSnapshot, type RestoreResult } from '../restore/restore-snapshot.js';
 import { listTables } from '../snapshot/schema-reader.js';
+import { errnoCode } from '../errors/fs-error.js';
 
 /** A new computer joined: the remote was cloned (or fetched into an empty repository) and its latest snapshot restored. */
 export interface JoinResult {
@@ -33,7 +34,7 @@ async function folderIsEmpty(dir: string): Promise<boolean | null> {
   try {
     return (await readdir(dir)).length === 0;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (errnoCode(err) === 'ENOENT') return null;
     throw err;
   }
 }

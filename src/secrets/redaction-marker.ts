@@ -3,6 +3,7 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unli
 import path from 'node:path';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { TEMP_SUFFIX } from '../fs/atomic-file.js';
+import { errnoCode } from '../errors/fs-error.js';
 
 /** The local key's file in the state folder (`.git/dbsync/`: inside .git, so never committed or pushed). */
 export const MARKER_KEY_FILE = 'redaction-marker.key';
@@ -40,7 +41,7 @@ export class RedactionMarker {
     try {
       this.key = readFileSync(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (errnoCode(err) !== 'ENOENT') throw err;
       mkdirSync(this.stateDir, { recursive: true });
       const tmp = `${file}.${process.pid}${TEMP_SUFFIX}`;
       const fd = openSync(tmp, 'w', 0o600);
@@ -53,7 +54,7 @@ export class RedactionMarker {
       try {
         linkSync(tmp, file);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if (errnoCode(e) !== 'EEXIST') throw e;
       } finally {
         unlinkSync(tmp);
       }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { DbsyncError } from '../errors/dbsync-error.js';
 import { MIN_KEY_BYTES } from './secret-cipher.js';
 import { parsePolicyList, type SecretPolicy, type SecretsConfig, type SecretsMode } from './secret-policy.js';
+import { errnoCode } from '../errors/fs-error.js';
 
 /** Validation of DBSYNC_SECRETS and DBSYNC_SECRET_POLICY (used by the SETTINGS table). */
 export const secretsSettingSchemas = {
@@ -43,7 +44,7 @@ export function loadSecretsConfig(
       bytes = readFileSync(keyFile);
     } catch (err) {
       if ((err as DbsyncError).name === 'DbsyncError') throw err;
-      throw configError(`${shown}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw configError(`${shown}: cannot read the file (${errnoCode(err) ?? 'error'})`);
     }
     // An editor or `echo` adds a newline; the key is the same with or without it.
     const end = bytes.length - (bytes.subarray(-2).toString('latin1') === '\r\n' ? 2 : bytes.subarray(-1).toString('latin1') === '\n' ? 1 : 0);

@@ -278,7 +278,7 @@ async function clearCrashLeftovers(project: Project, takenOver: TakenOver | null
   } catch (err) {
     throw new DbsyncError({
       operation: 'remove files left by a crash',
-      message: `cannot remove a lock or temporary file in ${gitDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      message: `cannot remove a lock or temporary file in ${gitDir} (${describeFsError(err)})`,
       hint: 'make the .git folder writable by this user; when no git command is running, *.lock files left in it can be removed by hand',
       cause: err,
     });
