@@ -11,17 +11,22 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { freePort } from '../support/mariadb-server.js';
-import { CACHE_DIR, localImages, missingCommands, Podman, run, type RunResult } from '../support/podman.js';
+import { CACHE_DIR, invoicePlaneImage, localImages, missingCommands, Podman, run, type RunResult } from '../support/podman.js';
 import { git, ROOT, tempDir, waitFor } from '../support/project.js';
+import { INVOICEPLANE_TARBALL } from '../support/invoiceplane-app.js';
+import { InvoicePlaneUser } from '../support/invoiceplane-user.js';
 
 const enabled = process.env.DBSYNC_CONTAINER_TESTS === '1';
 const SKIP = 'container test: set DBSYNC_CONTAINER_TESTS=1 to run it (`npm run test:container`; needs root, podman, runc, debootstrap, docker-compose)';
 const TOOLS = ['podman', 'runc', 'debootstrap', 'docker-compose'];
+// The real InvoicePlane in the stack needs only the shared bundle here (PHP is inside its image).
+const IP_SKIP = existsSync(INVOICEPLANE_TARBALL) ? null : `the real InvoicePlane is not here (${INVOICEPLANE_TARBALL} is missing): the stack runs without it`;
 
 function commitCount(dir: string): number {
   try {
@@ -38,6 +43,8 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
   let composeUp = false;
   const dirs: string[] = [];
   const timings: string[] = [];
+  /** What the first test started, for the InvoicePlane test that runs in the same stack. */
+  const stack = { port: 0, password: '', projectDir: '', webPort: 0, invoiceplane: false };
   const say = (msg: string) => {
     timings.push(msg);
     process.stderr.write(`# container test: ${msg}\n`);
@@ -63,7 +70,7 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
   async function logsOf(service: string): Promise<string> {
     const id = await containerOf(service).catch(() => '');
     if (!id) return `(${service}: no container)`;
-    const r = await podman!.run(['logs', '--tail', '40', id]);
+    const r = await podman!.run(['logs', '--tail', '400', id]);
     return `--- ${service} logs ---\n${r.stdout}${r.stderr}`;
   }
 
@@ -93,6 +100,14 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
     const p = podman!;
     const t0 = Date.now();
     const images = await localImages(p, { mariadbContext: path.join(ROOT, 'test', 'container', 'mariadb'), say });
+    const ipImage = IP_SKIP
+      ? null
+      : await invoicePlaneImage(p, {
+          debian: images.debian,
+          context: path.join(ROOT, 'test', 'container', 'invoiceplane'),
+          tarball: INVOICEPLANE_TARBALL,
+          say,
+        });
 
     const image = 'localhost/git-dbsync:container-test';
     let t = Date.now();
@@ -136,10 +151,21 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
     const dbsyncSecret = path.join(base, 'dbsync_db_password.txt');
     writeFileSync(dbsyncSecret, `dbsync-${randomBytes(9).toString('hex')}\n`, { mode: 0o600 });
     const port = await freePort();
+    const webPort = await freePort();
     const override = {
       services: {
-        // Not started (its image is not available offline); host networking so that no network is created for it.
-        invoiceplane: { network_mode: 'host' },
+        // The real InvoicePlane from the shared bundle (test/container/invoiceplane), with the compose
+        // file's entrypoint (the password from the secret), volumes and MYSQL_* settings; only the
+        // database address (host networking) and the command (PHP's built-in server: the stand-in
+        // image has no nginx) differ. Without the bundle it is not started.
+        invoiceplane: ipImage
+          ? {
+              image: ipImage,
+              network_mode: 'host',
+              environment: { MYSQL_HOST: '127.0.0.1', MYSQL_PORT: String(port), IP_URL: `http://127.0.0.1:${webPort}`, PHP_CLI_SERVER_WORKERS: '4' },
+              command: ['php', '-d', 'date.timezone=UTC', '-S', `127.0.0.1:${webPort}`, '-t', '/var/www/html'],
+            }
+          : { network_mode: 'host' },
         mariadb: {
           image: images.mariadb,
           network_mode: 'host',
@@ -150,7 +176,7 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
         'git-dbsync': {
           image,
           network_mode: 'host',
-          environment: { DB_HOST: '127.0.0.1', DB_PORT: String(port), POLL_INTERVAL: '1' },
+          environment: { DB_HOST: '127.0.0.1', DB_PORT: String(port), POLL_INTERVAL: '1', DBSYNC_LOG_LEVEL: 'debug' },
           volumes: [`${projectDir}:/project`, `${sshDir}:/root/.ssh:ro`],
         },
       },
@@ -158,12 +184,22 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
     };
     const overrideFile = path.join(base, 'override.yml');
     writeFileSync(overrideFile, JSON.stringify(override, null, 2)); // JSON is YAML
-    composeArgs = ['--project-name', project, '--file', path.join(ROOT, 'docker-compose.yml'), '--file', overrideFile];
+    // Host networking cannot go with published ports, and an override can add to a list but not
+    // empty it: InvoicePlane's `ports:` (the only line that differs) is left out of a copy of the
+    // compose file, read with the repository as its project folder (for build: . and ./docker).
+    const composeText = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Compose's own variable syntax, as the file has it
+    const published = '    ports:\n      - "${IP_PORT:-8080}:80"\n';
+    assert.ok(composeText.includes(published), "docker-compose.yml publishes InvoicePlane's port as the test expects");
+    const composeFile = path.join(base, 'docker-compose.yml');
+    writeFileSync(composeFile, composeText.replace(published, ''));
+    composeArgs = ['--project-name', project, '--project-directory', ROOT, '--file', composeFile, '--file', overrideFile];
 
     await p.startService();
     t = Date.now();
     composeUp = true;
-    const up = compose(['up', '--detach', '--no-build', 'mariadb', 'git-dbsync']);
+    // As `docker compose up -d` starts it: every service (InvoicePlane only when its image exists).
+    const up = compose(['up', '--detach', '--no-build', 'mariadb', 'git-dbsync', ...(ipImage ? ['invoiceplane'] : [])]);
     // Podman runs health checks from systemd timers, which this machine lacks: run MariaDB's check
     // (the compose file's) while `up` waits for `condition: service_healthy`.
     const upState: { result: RunResult | null } = { result: null };
@@ -183,6 +219,7 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
       `docker-compose up failed:\n${upResult.stderr}\n${await logsOf('mariadb')}\n${await logsOf('git-dbsync')}\n${p.serviceLog()}`,
     );
     say(`compose up (MariaDB healthy, git-dbsync started): ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    Object.assign(stack, { port, password, projectDir, webPort, invoiceplane: ipImage !== null });
 
     const dbsync = await containerOf('git-dbsync');
     const failWith = async (msg: string) => `${msg}\n${await logsOf('git-dbsync')}\n${await logsOf('mariadb')}`;
@@ -237,5 +274,110 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
     const logs = await logsOf('git-dbsync');
     assert.match(logs, /change source: binlog \(mysql-bin\.\d+\)/, logs);
     say(`total: ${((Date.now() - t0) / 1000).toFixed(1)} s (cache ${CACHE_DIR})`);
+  });
+  it('runs the real InvoicePlane in the stack: its setup, a client, an invoice and an upload committed in its words', {
+    skip: IP_SKIP ?? false,
+    timeout: 600_000,
+  }, async () => {
+    assert.ok(stack.invoiceplane, 'the stack of the first test runs InvoicePlane');
+    const p = podman!;
+    const base = `http://127.0.0.1:${stack.webPort}`;
+    const ipLogs = () => logsOf('invoiceplane');
+    await waitFor(
+      'InvoicePlane answering',
+      async () => {
+        try {
+          const r = await fetch(`${base}/index.php/welcome`, { redirect: 'manual' });
+          await r.arrayBuffer();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+    ).catch(async (e: Error) => assert.fail(`${e.message}\n${await ipLogs()}`));
+
+    // The web setup, with the database settings the start script wrote from the compose file.
+    const user = new InvoicePlaneUser(base, {
+      db_hostname: '127.0.0.1',
+      db_port: String(stack.port),
+      db_username: 'invoiceplane',
+      db_password: stack.password,
+      db_database: 'invoiceplane',
+    });
+    const subjects = () => git(stack.projectDir, ['log', '--format=%s']);
+    const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    // Each action's commit is awaited before the next click, as a person's pace gives (actions
+    // closer than DBSYNC_MAX_DELAY share one commit, whose subject then names the largest event).
+    const step = async (what: string, action: () => Promise<void>, committed: RegExp) => {
+      try {
+        await action();
+      } catch (err) {
+        assert.fail(`${what}: ${(err as Error).message}\n${await ipLogs()}`);
+      }
+      await waitFor(`the commit of: ${what}`, () => committed.test(subjects()), 60_000).catch(async (e: Error) =>
+        assert.fail(`${e.message}\n${subjects()}\n${await logsOf('git-dbsync')}`),
+      );
+    };
+    const t = Date.now();
+    await step(
+      'the web setup up to the last database upgrade',
+      async () => {
+        await user.setupLanguage();
+        await user.setupInstallTables();
+        await user.setupUpgradeTables();
+      },
+      /^InvoicePlane upgraded [\d.]+ -> 1\.7\.0/m,
+    );
+    assert.match(subjects(), /^InvoicePlane [\d.]+ installed/m);
+    await step('the admin user', () => user.setupCreateUser(), /^User "Admin" added/m);
+    await step('a client', () => user.login().then(() => user.createClient('nw', 'Nordwind Trading')), /^Client "Nordwind Trading" added$/m);
+    await user.createInvoice('inv', 'nw');
+    const number = await user.invoiceNumber('inv');
+    await waitFor('the draft invoice committed', () => new RegExp(`^Invoice ${esc(number)} \\(Nordwind Trading\\) added`, 'm').test(subjects()), 60_000);
+    await step(
+      'an item',
+      () => user.saveInvoice('inv', { add: [{ item_name: 'Consulting', item_quantity: '2', item_price: '450' }] }),
+      new RegExp(`^Invoice ${esc(number)} \\(Nordwind Trading\\): 1 item added`, 'm'),
+    );
+    // An attachment uploaded to the invoice lands in the uploads volume, which git-dbsync reads.
+    const db = await mysql.createConnection({ host: '127.0.0.1', port: stack.port, user: 'invoiceplane', password: stack.password, database: 'invoiceplane' });
+    let urlKey: string;
+    try {
+      const [[row]] = (await db.query('SELECT invoice_url_key AS k FROM ip_invoices WHERE invoice_id = ?', [user.ids.inv])) as unknown as [[{ k: string }]];
+      urlKey = row.k;
+    } finally {
+      await db.end();
+    }
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    await step(
+      'an upload',
+      async () => {
+        const answer = await user.b.upload(`upload/upload_file/${user.ids.nw}/${urlKey}`, {
+          name: 'signed-order.png',
+          type: 'image/png',
+          bytes: new Uint8Array(png),
+        });
+        assert.equal(user.b.status, 200, `upload refused: ${answer}`);
+      },
+      /^File "signed-order\.png" \(Nordwind Trading\) uploaded/m,
+    );
+    say(`InvoicePlane setup and a day's first actions through the stack, each committed: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    const uploaded = `database/files/uploads/customer_files/${urlKey}_signed-order.png`;
+    // What the commits say is what they hold.
+    const head = (file: string) => git(stack.projectDir, ['show', `HEAD:database/data/${file}`]);
+    assert.match(head('ip_clients.sql'), /'Nordwind Trading'/);
+    assert.match(head('ip_invoice_items.sql'), /'Consulting'/);
+    // The file is committed byte for byte, in the same commit as the ip_uploads row that names it.
+    const fileCommit = git(stack.projectDir, ['log', '-1', '--format=%H', '--', uploaded]).trim();
+    assert.deepEqual(execFileSync('git', ['-C', stack.projectDir, 'show', `${fileCommit}:${uploaded}`]), png);
+    const touched = git(stack.projectDir, ['show', '--name-only', '--format=', fileCommit]);
+    assert.match(touched, /^database\/data\/ip_uploads[^\n]*\.sql$/m, `the upload's row is in the same commit:\n${touched}`);
+    // ipconfig.php (the database password, ENCRYPTION_KEY) is in no git object; the password in none.
+    const objects = execFileSync('git', ['-C', stack.projectDir, 'cat-file', '--batch-all-objects', '--batch'], { maxBuffer: 1 << 30 }).toString('latin1');
+    assert.ok(!objects.includes(stack.password), 'the database password is in no git object');
+    assert.ok(!git(stack.projectDir, ['log', '--all', '--name-only', '--format=']).includes('ipconfig.php'), 'ipconfig.php was never committed');
+    const health = await p.run(['exec', await containerOf('git-dbsync'), 'git-dbsync', 'health']);
+    assert.equal(health.code, 0, health.stdout + health.stderr);
   });
 });

@@ -12,13 +12,13 @@ import { ROOT, tempDir } from './project.js';
 
 /** The shared bundle: `../shared/invoiceplane-app` from the repository root. */
 export const INVOICEPLANE_BUNDLE = path.resolve(ROOT, '..', 'shared', 'invoiceplane-app');
-const TARBALL = path.join(INVOICEPLANE_BUNDLE, 'invoiceplane-1.7.0-offline.tar.gz');
+export const INVOICEPLANE_TARBALL = path.join(INVOICEPLANE_BUNDLE, 'invoiceplane-1.7.0-offline.tar.gz');
 /** PHP extensions InvoicePlane 1.7.0 needs to run its setup and pages (without PDF and e-mail). */
 const PHP_EXTENSIONS = ['mysqli', 'mbstring', 'xml', 'gd', 'intl', 'curl', 'zip', 'bcmath'];
 
 /** Why the real-app tests cannot run here (one line), or null when they can. */
 export function invoicePlaneSkipReason(): string | null {
-  if (!existsSync(TARBALL)) return `the real InvoicePlane is not here (${TARBALL} is missing): end-to-end tests skipped`;
+  if (!existsSync(INVOICEPLANE_TARBALL)) return `the real InvoicePlane is not here (${INVOICEPLANE_TARBALL} is missing): end-to-end tests skipped`;
   const php = spawnSync('php', ['-m'], { encoding: 'utf8' });
   if (php.status !== 0) return 'php is not installed (apt-get install php8.2-cli ...; see .ci/run): end-to-end tests on the real InvoicePlane skipped';
   const loaded = new Set(php.stdout.split('\n').map((l) => l.trim().toLowerCase()));
@@ -60,7 +60,7 @@ export class InvoicePlaneApp {
     await c.query(`GRANT ALL ON ${IP_DB}.* TO '${IP_DB_USER}'@'127.0.0.1'`);
     await c.end();
     const dir = tempDir('dbsync-invoiceplane-');
-    execFileSync('tar', ['-xzf', TARBALL, '-C', dir]);
+    execFileSync('tar', ['-xzf', INVOICEPLANE_TARBALL, '-C', dir]);
     const appDir = path.join(dir, 'invoiceplane');
     const webPort = await freePort();
     const example = readFileSync(path.join(appDir, 'ipconfig.php.example'), 'utf8');

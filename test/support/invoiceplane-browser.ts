@@ -163,6 +163,17 @@ export class IpBrowser {
     return this.open('POST', this.url(p), new URLSearchParams(pairs).toString(), headers, opts.ajax);
   }
 
+  /**
+   * Upload a file as InvoicePlane's Dropzone does (a multipart POST with the file as `file`, the
+   * CSRF token beside it, X-Requested-With).
+   */
+  upload(p: string, file: { name: string; type: string; bytes: Uint8Array<ArrayBuffer> }): Promise<string> {
+    const form = new FormData();
+    form.append('_ip_csrf', this.cookie('ip_csrf_cookie') ?? '');
+    form.append('file', new Blob([file.bytes], { type: file.type }), file.name);
+    return this.open('POST', this.url(p), form, { 'X-Requested-With': 'XMLHttpRequest' }, true);
+  }
+
   /** Submit a page's form as a browser would: its fields, with overrides, and the named button. */
   submit(html: string, opts: { form?: number; overrides?: Record<string, string>; button?: string } = {}): Promise<string> {
     const f = parseForms(html)[opts.form ?? 0];
@@ -184,7 +195,7 @@ export class IpBrowser {
     return this.post(f.action ?? this.lastUrl, data);
   }
 
-  private async open(method: string, url: string, body: string | null, headers: Record<string, string>, ajax = false): Promise<string> {
+  private async open(method: string, url: string, body: string | FormData | null, headers: Record<string, string>, ajax = false): Promise<string> {
     let current = url;
     let m = method;
     let b = body;

@@ -270,3 +270,24 @@ export async function localImages(p: Podman, opts: { mariadbContext: string; say
   }
   return { debian, node, mariadb };
 }
+
+/**
+ * The real InvoicePlane 1.7.0 as an image (test/container/invoiceplane: Debian's PHP 8.2 on the
+ * local Debian base, the public image's start-script interface), from the shared offline bundle,
+ * made once and then reused from the cache; the name carries a hash of the context and the bundle.
+ */
+export async function invoicePlaneImage(p: Podman, opts: { debian: string; context: string; tarball: string; say: (msg: string) => void }): Promise<string> {
+  const name = `localhost/git-dbsync-test/invoiceplane:1.7.0-${hashOf([...filesOf(opts.context), readFileSync(opts.tarball)])}`;
+  if (await p.imageExists(name)) return name;
+  const t0 = Date.now();
+  const ctx = mkdtempSync(path.join(p.runDir, 'invoiceplane-'));
+  try {
+    cpSync(opts.context, ctx, { recursive: true });
+    copyFileSync(opts.tarball, path.join(ctx, 'invoiceplane.tar.gz'));
+    await p.ok(['build', '--network=host', '--format', 'docker', '--build-arg', `BASE_IMAGE=${opts.debian}`, '-t', name, ctx]);
+  } finally {
+    rmSync(ctx, { recursive: true, force: true });
+  }
+  opts.say(`InvoicePlane image (the shared bundle, Debian PHP 8.2): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return name;
+}
