@@ -427,3 +427,29 @@ function renderTitle(rule: EntityRule, row: Row, names: Map<string, ReadonlyMap<
   }
   return out;
 }
+
+/**
+ * A row of an entity table and one of its columns in the application's words (`Invoice 1 (ACME)`
+ * and `terms`), for texts other than commit messages (the open conflicts); null when no entity
+ * rule names the table. Secret columns are never shown, as in messages.
+ */
+export async function rowInWords(input: {
+  readonly rules: MessageRules;
+  readonly table: string;
+  readonly row: Row;
+  readonly column: string | null;
+  readonly lookup: RowLookup;
+  readonly secrets?: readonly SecretRule[];
+}): Promise<{ title: string; field: string | null } | null> {
+  const rule = input.rules.entities.find((r) => r.table === input.table);
+  if (!rule) return null;
+  const secret: IsSecret = (table, column) => (input.secrets ?? []).some((s) => s.table === table && s.column === column);
+  const names = new Map<string, ReadonlyMap<string, Row>>();
+  for (const l of Object.values(rule.lookups ?? {})) {
+    const v = textOf(input.row, l.from);
+    if (v !== '') names.set(`${l.table}\0${l.key}`, await input.lookup.rows(l.table, l.key, new Set([v])));
+  }
+  const c = input.column;
+  const field = c === null ? null : (rule.tracked?.find((t) => t.column === c)?.word ?? rule.fields?.[c] ?? c);
+  return { title: renderTitle(rule, input.row, names, secret), field };
+}

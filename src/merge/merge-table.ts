@@ -20,6 +20,11 @@ export interface MergeTableInput {
   readonly theirs: Iterable<string>;
   /** The side the database keeps for every conflict of this merge (the conflict rule, already resolved). */
   readonly keep: Side;
+  /**
+   * Columns that hold the time of the row's last save (Profile.lastModified): changed differently on
+   * both sides, they take the later value (the greater literal) and are no conflict.
+   */
+  readonly latestWins?: readonly string[];
 }
 
 export interface MergeTableResult {
@@ -71,10 +76,11 @@ export function mergeTable(input: MergeTableInput): MergeTableResult {
 
   const changes: RowChange[] = [];
   const conflicts: Conflict[] = [];
+  const latest = new Set((input.latestWins ?? []).map((c) => columns.indexOf(c)).filter((i) => i >= 0));
   /** The merged line of a key whose ours and theirs lines differ; notes the change and the conflicts. */
   const resolve: Resolve = (key, b, o, t) => {
     const keyCells = keyCellsOf(key);
-    const m = mergeRow(table, columns, keep, b, o, t, (column, kind, bv, ov, tv) =>
+    const m = mergeRow(table, columns, keep, latest, b, o, t, (column, kind, bv, ov, tv) =>
       conflicts.push({ table, keyCells, kind, column: column < 0 ? null : columns[column]!, base: bv, ours: ov, theirs: tv, kept: keep }),
     );
     if (m !== o) changes.push({ keyCells, before: o ?? null, after: m ?? null });
@@ -199,6 +205,7 @@ function mergeRow(
   table: string,
   columns: readonly string[],
   keep: Side,
+  latest: ReadonlySet<number>,
   b: string | undefined,
   o: string | undefined,
   t: string | undefined,
@@ -218,7 +225,7 @@ function mergeRow(
     record(-1, 'update-delete', b, o, null);
     return keep === 'ours' ? o : undefined;
   }
-  return mergeCells(table, columns, keep, b, o, t, (i, bc, oc, tc) => record(i, 'cell', bc, oc, tc));
+  return mergeCells(table, columns, keep, latest, b, o, t, (i, bc, oc, tc) => record(i, 'cell', bc, oc, tc));
 }
 
 /** Cell-by-cell merge of a row both sides updated differently; `conflict` gets the column index and the three literals. */
@@ -226,6 +233,7 @@ function mergeCells(
   table: string,
   columns: readonly string[],
   keep: Side,
+  latest: ReadonlySet<number>,
   b: string,
   o: string,
   t: string,
@@ -257,6 +265,7 @@ function mergeCells(
     let cell: string;
     if (x === y || y === z) cell = x;
     else if (x === z) cell = y;
+    else if (latest.has(i)) cell = laterTime(x, y);
     else {
       conflict(i, z, x, y);
       cell = keep === 'ours' ? x : y;
@@ -269,6 +278,19 @@ function mergeCells(
   if (likeTheirs) return t;
   // The same text RowWriter.line writes for these cells (without its newline).
   return `${prefixOf(o)}(${out.join(',')});`;
+}
+
+/**
+ * The later of two time literals of one column ('2026-12-04 23:51:35' or a bare number): the greater,
+ * compared as numbers when both are bare, else as text (DATETIME/TIMESTAMP literals of one column
+ * have one fixed-width format, so text order is time order); NULL is earlier than any time.
+ */
+function laterTime(x: string, y: string): string {
+  if (x === 'NULL') return y;
+  if (y === 'NULL') return x;
+  const bare = /^-?[0-9]+(\.[0-9]+)?$/;
+  if (bare.test(x) && bare.test(y)) return Number(y) > Number(x) ? y : x;
+  return y > x ? y : x;
 }
 
 /** Merged lines sorted by key (the sides were not, so neither is their union). */

@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import type { BusinessNumberColumn, Profile } from '../profile/profile.js';
+import type { BusinessNumberColumn, Profile, TableColumn } from '../profile/profile.js';
 import { resolveProfile } from '../profile/resolve-profile.js';
 import { planSecrets, type SecretsPlan } from '../secrets/plan-secrets.js';
 import { NO_SECRETS_CONFIG, secretRules, secretsSettings, type SecretsSettings } from '../secrets/secret-policy.js';
@@ -74,6 +74,11 @@ export class PassPolicy {
   /** Columns the application means to be unique (two-way sync reports duplicates as conflicts). */
   get businessNumbers(): readonly BusinessNumberColumn[] {
     return this.profile?.businessNumbers?.columns ?? [];
+  }
+
+  /** Columns the application sets to the time of each save (a merge keeps the later time; see Profile.lastModified). */
+  get lastModified(): readonly TableColumn[] {
+    return this.profile?.lastModified ?? [];
   }
 }
 

@@ -12,6 +12,13 @@ export const INVOICEPLANE: Profile = {
   secrets: INVOICEPLANE_SECRETS,
   messages: INVOICEPLANE_MESSAGES,
   // Invoice and quote numbers come from ip_invoice_groups' next id, which every computer counts up on its own.
+  // Set to NOW() by every save of the row: two saves on two computers are no conflict (the later time is kept).
+  lastModified: [
+    { table: 'ip_invoices', column: 'invoice_date_modified' },
+    { table: 'ip_quotes', column: 'quote_date_modified' },
+    { table: 'ip_clients', column: 'client_date_modified' },
+    { table: 'ip_users', column: 'user_date_modified' },
+  ],
   businessNumbers: {
     columns: [
       { table: 'ip_invoices', column: 'invoice_number', entity: 'Invoice' },

@@ -27,6 +27,17 @@ export interface Profile {
    * 'duplicate-number' conflict, and start-up prints `advice` once.
    */
   readonly businessNumbers?: BusinessNumbers;
+  /**
+   * Columns the application sets to the time of every save (InvoicePlane's `*_date_modified`):
+   * when both computers saved the same row, two-way sync keeps the later time instead of recording
+   * a conflict (it is no value a user chose; the fields they did change merge or conflict as usual).
+   */
+  readonly lastModified?: readonly TableColumn[];
+}
+
+export interface TableColumn {
+  readonly table: string;
+  readonly column: string;
 }
 
 /** A column whose values the application means to be unique, though the schema does not say so. */

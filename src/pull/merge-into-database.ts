@@ -2,7 +2,7 @@ import type { Conflict } from '../merge/conflict.js';
 import { findDuplicateNumbers } from '../merge/duplicate-numbers.js';
 import { mergeTable, type Side } from '../merge/merge-table.js';
 import type { RowChange } from '../merge/row-change.js';
-import type { BusinessNumberColumn } from '../profile/profile.js';
+import type { BusinessNumberColumn, TableColumn } from '../profile/profile.js';
 import type { Project } from '../project/project.js';
 import { LOAD_SETTINGS } from '../db/mariadb/write-session.js';
 import { cellsOf, prefixOf } from '../snapshot/row-line.js';
@@ -62,6 +62,8 @@ export interface MergeInput {
   readonly schemaOnly: ReadonlySet<string>;
   /** The profile's business-number columns: rows of a merged table sharing a number become 'duplicate-number' conflicts. */
   readonly businessNumbers?: readonly BusinessNumberColumn[];
+  /** The profile's last-save time columns: both sides' saves keep the later time, no conflict (Profile.lastModified). */
+  readonly lastModified?: readonly TableColumn[];
 }
 
 /**
@@ -133,6 +135,7 @@ export async function mergeIntoDatabase(project: Project, reader: SnapshotReader
                 (await reader.lines(ours, o))[0] ?? (await reader.lines(theirs, t))[0],
               );
         const theirLines = await reader.lines(theirs, t);
+        const latestWins = (input.lastModified ?? []).filter((c) => c.table === name).map((c) => c.column);
         let ourLines = await reader.lines(ours, o);
         const duplicates = (merged: readonly string[]): Conflict[] =>
           (input.businessNumbers ?? [])
@@ -141,7 +144,16 @@ export async function mergeIntoDatabase(project: Project, reader: SnapshotReader
         // A refused table (the application wrote to a changed row since our snapshot) is merged
         // again at once against the live rows: a few milliseconds, where a new pass would take longer.
         for (let round = 0; ; round++) {
-          const merged = mergeTable({ table: name, columns, keyColumns: mergeKeyColumns(info), base: baseLines, ours: ourLines, theirs: theirLines, keep });
+          const merged = mergeTable({
+            table: name,
+            columns,
+            keyColumns: mergeKeyColumns(info),
+            base: baseLines,
+            ours: ourLines,
+            theirs: theirLines,
+            keep,
+            latestWins,
+          });
           if (merged.changes.length === 0) {
             conflicts.push(...merged.conflicts, ...duplicates(merged.merged));
             break;

@@ -139,7 +139,8 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     // The pass's schema-only tables (DBSYNC_SCHEMA_ONLY_TABLES or the profile's), also without a profile.
     const schemaOnly = new Set(pass.schemaOnly ?? pass.profile?.schemaOnly ?? []);
     const businessNumbers = pass.policy?.businessNumbers ?? [];
-    const outcome = await mergeIntoDatabase(project, reader, { base: b, ours: o, theirs: t, keep, schemaOnly, businessNumbers });
+    const lastModified = pass.policy?.lastModified ?? [];
+    const outcome = await mergeIntoDatabase(project, reader, { base: b, ours: o, theirs: t, keep, schemaOnly, businessNumbers, lastModified });
     if (outcome.refused.length > 0) {
       // The application wrote to those tables after our snapshot: commit that and merge again.
       if (attempt >= maxRetries) throw keptChanging(outcome, attempt + 1);

@@ -36,8 +36,15 @@ const WHAT: Record<ConflictRecord['kind'], string> = {
  * Open conflicts in the user's words, two lines each: where (table, key by column name, column),
  * what each side had, which value the database kept; then the command that closes it.
  * `keyColumns`: the key's column names per table (unknown tables: the key's values only).
+ * `words`: the row and column in the application's words (`Invoice 1 (ACME): terms`, from the
+ * profile's message rules), said instead of the table, key and column when known; the command
+ * that closes the conflict still names them.
  */
-export function describeConflicts(open: OpenConflicts, keyColumns: (table: string) => readonly string[] | null): string[] {
+export function describeConflicts(
+  open: OpenConflicts,
+  keyColumns: (table: string) => readonly string[] | null,
+  words: (c: ConflictRecord) => string | null = () => null,
+): string[] {
   const lines: string[] = [];
   const n = open.rows.length + open.schema.length;
   if (n === 0) return ['no open conflicts'];
@@ -55,8 +62,9 @@ export function describeConflicts(open: OpenConflicts, keyColumns: (table: strin
     const key = names && names.length === c.keyCells.length ? c.keyCells.map((k, i) => `${names[i]}=${shown(k)}`).join(', ') : c.keyCells.map(shown).join(', ');
     const v = c.kind === 'cell' ? shown : shownRow;
     const kept = c.kept === 'ours' ? c.ours : c.theirs;
+    const where = words(c) ?? `${c.table} (${key})${c.column ? ` column ${c.column}` : ''}`;
     lines.push(
-      `- ${c.table} (${key})${c.column ? ` column ${c.column}` : ''}: ${WHAT[c.kind]}; base ${v(c.base)}, ours ${v(c.ours)} (${c.oursCommit.slice(0, 12)}), theirs ${v(c.theirs)} (${c.theirsCommit.slice(0, 12)}); the database kept ${c.kept}: ${v(kept)}`,
+      `- ${where}: ${WHAT[c.kind]}; base ${v(c.base)}, ours ${v(c.ours)} (${c.oursCommit.slice(0, 12)}), theirs ${v(c.theirs)} (${c.theirsCommit.slice(0, 12)}); the database kept ${c.kept}: ${v(kept)}`,
     );
     const arg = keyArgument(c.keyCells);
     const quoted = /^[A-Za-z0-9_.:@%+=-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;

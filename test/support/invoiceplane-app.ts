@@ -7,8 +7,9 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { background, type Background } from './background.js';
 import { freePort, MariaDbServer } from './mariadb-server.js';
-import { ROOT, tempDir } from './project.js';
+import { ROOT, tempDir, waitFor } from './project.js';
 
 /** The shared bundle: `../shared/invoiceplane-app` from the repository root. */
 export const INVOICEPLANE_BUNDLE = path.resolve(ROOT, '..', 'shared', 'invoiceplane-app');
@@ -51,9 +52,9 @@ export class InvoicePlaneApp {
     return { db_hostname: '127.0.0.1', db_port: String(this.db.port), db_username: IP_DB_USER, db_password: IP_DB_PASSWORD, db_database: IP_DB };
   }
 
-  /** A fresh server, an empty database and the app served (not yet set up). */
-  static async start(): Promise<InvoicePlaneApp> {
-    const db = await MariaDbServer.start(['--sql-mode=NO_ENGINE_SUBSTITUTION']);
+  /** A fresh server (with `serverArgs`), an empty database and the app served (not yet set up). */
+  static async start(opts: { serverArgs?: string[] } = {}): Promise<InvoicePlaneApp> {
+    const db = await MariaDbServer.start(['--sql-mode=NO_ENGINE_SUBSTITUTION', ...(opts.serverArgs ?? [])]);
     const c = await db.connect();
     await c.query(`CREATE DATABASE ${IP_DB} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
     await c.query(`CREATE USER '${IP_DB_USER}'@'127.0.0.1' IDENTIFIED BY '${IP_DB_PASSWORD}'`);
@@ -113,6 +114,20 @@ export class InvoicePlaneApp {
     appendFileSync(path.join(this.appDir, 'ipconfig.php'), '\nSESS_DRIVER=database\nSESS_SAVE_PATH=ip_sessions\n');
   }
 
+  /**
+   * This installation set up as `other` was (its ipconfig.php: SETUP_COMPLETED, ENCRYPTION_KEY),
+   * with its own address and database port: a second office whose database came from the first
+   * one's history, not from InvoicePlane's web setup.
+   */
+  adoptConfigOf(other: InvoicePlaneApp): void {
+    const config = readFileSync(path.join(other.appDir, 'ipconfig.php'), 'utf8');
+    if (!/^SETUP_COMPLETED=true$/m.test(config)) throw new Error(`${other.baseUrl} is not set up`);
+    writeFileSync(
+      path.join(this.appDir, 'ipconfig.php'),
+      config.replace(/^IP_URL=.*$/m, `IP_URL=${this.baseUrl}`).replace(/^DB_PORT=.*$/m, `DB_PORT=${this.db.port}`),
+    );
+  }
+
   /** ERROR lines of InvoicePlane's own log (application/logs), for failure messages. */
   logErrors(): string[] {
     const dir = path.join(this.appDir, 'application', 'logs');
@@ -135,4 +150,20 @@ export class InvoicePlaneApp {
     this.php = null;
     await this.db.destroy();
   }
+}
+
+/**
+ * `git-dbsync watch` on an InvoicePlane database (env: the database, PROJECT_DIR, mode, ...) at
+ * POLL_INTERVAL=1 with debug lines (each skipped poll is logged: tests wait for one after an action)
+ * and DBSYNC_MAX_DELAY=10 (InvoicePlane's upgrade runs for seconds without a pause).
+ */
+export async function watchInvoicePlane(env: NodeJS.ProcessEnv): Promise<Background> {
+  const watch = background(['watch'], { POLL_INTERVAL: '1', DBSYNC_LOG_LEVEL: 'debug', DBSYNC_MAX_DELAY: '10', ...env });
+  await watch.waitForLog(/INFO watching database/, 60_000);
+  return watch;
+}
+
+/** Watch's stderr since `from` holds a skipped poll: the probe saw nothing new, so what an action committed is done. */
+export async function settledAfter(watch: Background, from: number): Promise<void> {
+  await waitFor('watch to settle (a skipped poll)', () => watch.stderr().slice(from).includes('poll skipped'), 60_000);
 }

@@ -6,7 +6,7 @@
 import { ajaxJson, alerts, field, fieldsOf, IpBrowser, pageText, parseForms } from './invoiceplane-browser.js';
 
 export const ADMIN_EMAIL = 'admin@example.com';
-const ADMIN_PASSWORD = 'Adm1n-Passw0rd!';
+export const ADMIN_PASSWORD = 'Adm1n-Passw0rd!';
 
 /** InvoicePlane's default date format (m/d/Y), today. */
 function todayUi(): string {
@@ -203,7 +203,10 @@ export class InvoicePlaneUser {
   }
 
   /** The Save button of an invoice page: its fields, the rows on the page changed by `edit`, new rows added. */
-  async saveInvoice(key: string, opts: { add?: Array<Record<string, string>>; edit?: (rows: ItemRow[]) => void; status?: string } = {}): Promise<void> {
+  async saveInvoice(
+    key: string,
+    opts: { add?: Array<Record<string, string>>; edit?: (rows: ItemRow[]) => void; status?: string; fields?: Record<string, string> } = {},
+  ): Promise<void> {
     const id = this.ids[key]!;
     const page = await this.b.get(`invoices/view/${id}`);
     const rows = existingItemRows(page);
@@ -224,6 +227,8 @@ export class InvoicePlaneUser {
       ...customFields(page),
       ['payment_method', field(page, 'payment_method')],
     ];
+    // Fields the user typed into (invoice_terms, invoice_date_due, ...).
+    for (const pair of data) if (opts.fields && pair[0] in opts.fields) pair[1] = opts.fields[pair[0]]!;
     ok(ajaxJson(await this.b.post('invoices/ajax/save', data, { ajax: true })), 'invoices/ajax/save');
     await this.b.get(`invoices/view/${id}`);
   }

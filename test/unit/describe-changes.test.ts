@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeChanges, type Row, type ChangedRow, type RowLookup } from '../../src/commit/describe-changes.js';
+import { describeChanges, rowInWords, type Row, type ChangedRow, type RowLookup } from '../../src/commit/describe-changes.js';
+import { describeConflicts } from '../../src/resolve/describe-conflicts.js';
 import { commitMessage, commitSubject } from '../../src/commit/change-summary.js';
 import { diffRowLines, diffRows } from '../../src/commit/row-diff.js';
 import { displayText, literalText } from '../../src/snapshot/sql-literal.js';
@@ -492,5 +493,50 @@ describe('messages that say what the user did (issue 12)', () => {
       /^ip_invoices: schema changed \(added column invoice_po_number\), 0 added, 2 changed \(2 by the schema change\), 0 deleted$/m,
     );
     assert.equal(commitSubject({ ...summary, described: undefined }), 'Schema: ip_invoices added column invoice_po_number, ip_clients +1');
+  });
+});
+
+describe('rowInWords and describeConflicts: open conflicts in the application words', () => {
+  it('names an invoice by its number and client and a column by its word; other tables keep table, key and column', async () => {
+    const lookup = new FakeRows({ ip_clients: [acme] });
+    const inv = invoice(7, 'INV-2026-0007', 2);
+    assert.deepEqual(await rowInWords({ rules: INVOICEPLANE_MESSAGES, table: 'ip_invoices', row: inv, column: 'invoice_terms', lookup }), {
+      title: 'Invoice INV-2026-0007 (ACME Ltd)',
+      field: 'terms',
+    });
+    assert.deepEqual(await rowInWords({ rules: INVOICEPLANE_MESSAGES, table: 'ip_invoices', row: inv, column: 'invoice_status_id', lookup }), {
+      title: 'Invoice INV-2026-0007 (ACME Ltd)',
+      field: 'status',
+    });
+    assert.equal(await rowInWords({ rules: INVOICEPLANE_MESSAGES, table: 'ip_invoice_items', row: inv, column: 'item_name', lookup }), null);
+
+    const base = { oursCommit: 'a'.repeat(40), theirsCommit: 'b'.repeat(40), mergedAt: '2026-12-05T00:00:00Z' };
+    const cell = {
+      ...base,
+      table: 'ip_invoices',
+      keyCells: ['7'],
+      kind: 'cell' as const,
+      column: 'invoice_terms',
+      base: "'Net 30'",
+      ours: "'Net 7'",
+      theirs: "'Net 14'",
+      kept: 'theirs' as const,
+    };
+    const other = { ...cell, table: 'items', column: 'qty', base: '3', ours: '20', theirs: '10' };
+    const lines = describeConflicts(
+      { rows: [cell, other], schema: [] },
+      (t) => (t === 'ip_invoices' ? ['invoice_id'] : ['id']),
+      (c) => (c.table === 'ip_invoices' ? 'Invoice INV-2026-0007 (ACME Ltd): terms' : null),
+    );
+    assert.equal(
+      lines[1],
+      `- Invoice INV-2026-0007 (ACME Ltd): terms: both computers changed this value; base "Net 30", ours "Net 7" (aaaaaaaaaaaa), theirs "Net 14" (bbbbbbbbbbbb); the database kept theirs: "Net 14"`,
+    );
+    assert.equal(
+      lines[2],
+      '    git-dbsync resolve ip_invoices 7 --column invoice_terms --ours|--theirs|--value V',
+      'the command still names table, key and column',
+    );
+    assert.match(lines[3]!, /^- items \(id=7\) column qty: both computers changed this value; base 3, ours 20/);
   });
 });

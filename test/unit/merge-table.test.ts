@@ -444,3 +444,48 @@ describe('diffTable (fast-forward)', () => {
     assert.deepEqual(diffTable({ table: 'log', columns: ['a'], keyColumns: [], from: [dup], to: [dup, dup] }), [{ keyCells: ['1'], before: null, after: dup }]);
   });
 });
+
+describe('mergeTable: last-save time columns (Profile.lastModified)', () => {
+  const M: TableInfo = {
+    name: 'ip_invoices',
+    engine: 'MyISAM',
+    columns: [col('invoice_id', 'int'), col('invoice_terms', 'text'), col('invoice_date_due', 'date'), col('invoice_date_modified', 'datetime')],
+    orderKey: ['invoice_id'],
+  };
+  const r = writer(M);
+  const columns = M.columns.map((c) => c.name);
+  const run = (base: string, ours: string, theirs: string, keep: 'ours' | 'theirs', latestWins?: string[]) =>
+    mergeTable({ table: M.name, columns, keyColumns: M.orderKey, base: [base], ours: [ours], theirs: [theirs], keep, latestWins });
+  const base = r('1', 'Net 30', '2027-01-01', '2026-12-04 10:00:00');
+  const ours = r('1', 'Net 30', '2027-01-31', '2026-12-04 10:05:09');
+  const theirs = r('1', 'Net 14', '2027-01-01', '2026-12-04 10:04:59');
+
+  it('both saved, different fields: the fields combine and the later save time is kept, no conflict, whichever side is kept', () => {
+    for (const keep of ['ours', 'theirs'] as const) {
+      const m = run(base, ours, theirs, keep, ['invoice_date_modified']);
+      assert.deepEqual(m.conflicts, [], keep);
+      assert.deepEqual(m.merged, [r('1', 'Net 14', '2027-01-31', '2026-12-04 10:05:09')], keep);
+      const swapped = run(base, theirs, ours, keep, ['invoice_date_modified']);
+      assert.deepEqual(swapped.merged, [r('1', 'Net 14', '2027-01-31', '2026-12-04 10:05:09')], `${keep}, sides swapped`);
+    }
+  });
+
+  it('without the profile column: the two save times are a cell conflict, as before', () => {
+    const m = run(base, ours, theirs, 'theirs');
+    assert.deepEqual(
+      m.conflicts.map((c) => c.column),
+      ['invoice_date_modified'],
+    );
+  });
+
+  it('the same field changed on both is still a conflict; NULL is earlier than a time', () => {
+    const o = r('1', 'Net 7', '2027-01-01', null);
+    const t = r('1', 'Net 60', '2027-01-01', '2026-12-04 10:04:59');
+    const m = run(base, o, t, 'theirs', ['invoice_date_modified']);
+    assert.deepEqual(
+      m.conflicts.map((c) => [c.column, c.kept]),
+      [['invoice_terms', 'theirs']],
+    );
+    assert.deepEqual(m.merged, [t]);
+  });
+});
