@@ -27,6 +27,8 @@ export interface Profile {
    * 'duplicate-number' conflict, and start-up prints `advice` once.
    */
   readonly businessNumbers?: BusinessNumbers;
+  /** What the history page's search looks in (an invoice number, a client's name): each match leads to its record page. */
+  readonly search?: readonly BusinessNumberColumn[];
 }
 
 /** A column whose values the application means to be unique, though the schema does not say so. */
