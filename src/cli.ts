@@ -272,7 +272,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     run(async (cmd) => {
       // --allow-restore, or its environment form DBSYNC_UI_ALLOW_RESTORE=1 (one config module decides it).
       const allowRestore =
-        (cmd.opts() as { allowRestore?: boolean }).allowRestore === true || loadConfig({ env, flags: flagsOf(cmd), cwd: currentDir() }).ui.allowRestore;
+        (cmd.opts() as { allowRestore?: boolean }).allowRestore === true ||
+        loadConfig({ env, flags: flagsOf(cmd), cwd: currentDir(), requireDatabase: false }).ui.allowRestore;
       const ctx = await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: allowRestore, readOnly: !allowRestore });
       return uiCommand(ctx, { allowRestore });
     }),
