@@ -100,7 +100,10 @@ try {
   );
   const origin = new URL(url).origin;
   const page = async (p: string) => {
-    const r = await fetch(origin + p, { headers: { cookie: 'dbsync_ui=bench-token-0123456789' } });
+    const get = () => fetch(origin + p, { headers: { cookie: 'dbsync_ui=bench-token-0123456789' } });
+    // A kept-alive connection the server closed while idle (its 5 s keep-alive timeout, passed while a
+    // slow `git log` baseline ran) fails once; the request is sent again on a new one.
+    const r = await get().catch(get);
     if (r.status !== 200) throw new Error(`${p}: ${r.status} ${(await r.text()).slice(0, 300)}`);
     return r.text();
   };

@@ -8,7 +8,7 @@ export function shortTime(iso: string): string {
 
 /** The search form (also in every page's header). */
 export function searchForm(q: string): Html {
-  return html`<form class="search" method="get" action="/search" role="search"><input type="search" name="q" value="${q}" placeholder="Invoice number, client" aria-label="Search" size="18"><button type="submit">Search</button></form>`;
+  return html`<form class="search" method="get" action="/search" role="search"><input type="search" name="q" value="${q}" placeholder="Invoice no., client" aria-label="Search" size="18"><button type="submit">Search</button></form>`;
 }
 
 /** A whole page: the verdict header, the navigation, the title and the body. No script: links and forms only. */

@@ -150,7 +150,8 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
         'git-dbsync': {
           image,
           network_mode: 'host',
-          environment: { DB_HOST: '127.0.0.1', DB_PORT: String(port), POLL_INTERVAL: '1' },
+          // Host networking: the history page on a free port of this machine's loopback, not 0.0.0.0:8081.
+          environment: { DB_HOST: '127.0.0.1', DB_PORT: String(port), POLL_INTERVAL: '1', DBSYNC_UI_ADDR: '127.0.0.1:0' },
           volumes: [`${projectDir}:/project`, `${sshDir}:/root/.ssh:ro`],
         },
       },

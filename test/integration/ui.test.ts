@@ -175,9 +175,9 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
     assert.match(none, /No invoice, quote, client in the last snapshot contains/);
   });
 
-  it('watch serves the same page when DBSYNC_UI_ADDR is set, with DBSYNC_UI_TOKEN, and stops it with the loop', async () => {
+  it('watch serves the same page when DBSYNC_UI_ADDR is set, with DBSYNC_UI_TOKEN and DBSYNC_UI_ALLOW_RESTORE, and stops it with the loop', async () => {
     const fixed = 'watch-token-0123456789abcdef';
-    const watch = background(['watch'], { ...env, POLL_INTERVAL: '0.2', DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_UI_TOKEN: fixed });
+    const watch = background(['watch'], { ...env, POLL_INTERVAL: '0.2', DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_UI_TOKEN: fixed, DBSYNC_UI_ALLOW_RESTORE: '1' });
     try {
       await waitFor('the address', () => /history page: (http:\S+)/.test(watch.stdout()), 30_000);
       const at = new URL(/history page: (http:\S+)/.exec(watch.stdout())![1]!);
@@ -186,6 +186,9 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
       assert.equal(home.status, 200);
       assert.ok((await home.text()).includes('Invoice INV-2026-0042 (ACME Ltd): status draft -&#62; sent'));
       assert.equal((await fetch(`${at.origin}/`)).status, 403);
+      // DBSYNC_UI_ALLOW_RESTORE=1 reaches the page watch serves: the commit page offers the restore.
+      const commitPage = await (await fetch(`${at.origin}/commit/${commits.client}`, { headers: { cookie: `dbsync_ui=${fixed}` } })).text();
+      assert.ok(commitPage.includes('class="restore" href="/restore?'), 'restore offered');
       await watch.waitForLog(/watching database/);
       assert.ok(!watch.stderr().includes(fixed), 'the token is not in the log');
       watch.child.kill('SIGTERM');
