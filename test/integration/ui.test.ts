@@ -387,7 +387,7 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
         /<tr class="differs"><th>invoice_status_id<\/th><td data-column="invoice_status_id">4<\/td><td data-column="invoice_status_id">2<\/td><\/tr>/,
       );
       assert.equal((plan.text.match(/<tr class="differs">/g) ?? []).length, 1, 'one cell changes');
-      assert.match(plan.text, /Invoice INV-2026-0042 \(ACME Ltd\): status paid -&#62; sent/, "in the profile's words");
+      assert.match(plan.text, /Invoice INV-2026-0042 \(ACME (?:Ltd|Limited)\): status paid -&#62; sent/, "in the profile's words");
       const csrf = /name="csrf" value="([^"]+)"/.exec(plan.text)![1]!;
       const form = /<form method="post" action="\/restore-row"[\s\S]*?<\/form>/.exec(plan.text)![0];
       const fields = Object.fromEntries([...form.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/&#38;/g, '&')]));
@@ -428,7 +428,32 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
       // One commit on top: the restored row, in the profile's words, touching that table's file only.
       assert.equal(git(repo, ['rev-parse', 'HEAD~1']).trim(), head);
       assert.equal(git(repo, ['diff', '--name-only', head, 'HEAD']).trim(), 'database/data/ip_invoices.sql');
-      assert.match(git(repo, ['log', '-1', '--format=%s']), /Invoice INV-2026-0042 \(ACME Ltd\): status paid -> sent/);
+      assert.match(git(repo, ['log', '-1', '--format=%s']), /Invoice INV-2026-0042 \(ACME (?:Ltd|Limited)\): status paid -> sent/);
+
+      // The whole invoice as it was when it was made: through restore invoice, its payment goes, its status is draft again.
+      const again = await page(`/restore-invoice?number=INV-2026-0042&at=${commits.invoice}`);
+      const invoiceForm = /<form method="post" action="\/restore-invoice"[\s\S]*?<\/form>/.exec(again.text)![0];
+      const invoiceFields = Object.fromEntries([...invoiceForm.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+      assert.deepEqual(invoiceFields, { csrf, number: 'INV-2026-0042', at: commits.invoice! });
+      const before2 = git(repo, ['rev-parse', 'HEAD']).trim();
+      const invoiceDone = await fetch(`${at}/restore-invoice`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...cookie },
+        body: new URLSearchParams(invoiceFields),
+      });
+      const invoiceText = await invoiceDone.text();
+      assert.equal(invoiceDone.status, 200, invoiceText);
+      assert.match(invoiceText, /<p id="restored">Invoice INV-2026-0042 restored\. Recorded as/);
+      assert.deepEqual((await conn.query('SELECT payment_id FROM ip_payments'))[0], [], 'the payment made since is gone');
+      const [invoiceNow] = (await conn.query('SELECT invoice_status_id FROM ip_invoices WHERE invoice_id = 1'))[0] as Array<{ invoice_status_id: number }>;
+      assert.equal(invoiceNow!.invoice_status_id, 1, 'draft, as then');
+      assert.equal(await rowsOf('ip_clients'), beforeRows.ip_clients, 'clients untouched');
+      assert.equal(
+        git(repo, ['diff', '--stat', commits.invoice!, 'HEAD', '--', 'database/data/ip_payments.sql', 'database/data/ip_invoice_items.sql']),
+        '',
+        'as in that commit',
+      );
+      assert.notEqual(git(repo, ['rev-parse', 'HEAD']).trim(), before2, 'a commit records it');
       assert.ok(!restoring.stderr().includes(fixed) && !restoring.stderr().includes(csrf), 'no token in the log');
     } finally {
       await restoring.kill();
