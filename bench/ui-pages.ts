@@ -7,7 +7,7 @@
  *
  *   node --import tsx bench/ui-pages.ts [--commits 10000]
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,16 +83,17 @@ async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dbsync-ui-bench-'));
+let ui: ChildProcess | undefined;
 try {
   const t0 = performance.now();
   makeRepository(dir);
   console.log(`repository: ${COMMITS} commits in ${((performance.now() - t0) / 1000).toFixed(1)} s (${dir})`);
   const env = { ...process.env, PROJECT_DIR: dir, DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_UI_TOKEN: 'bench-token-0123456789', DBSYNC_LOG_LEVEL: 'warn' };
   for (const k of Object.keys(env)) if (/^(DB_|GIT_)/.test(k)) delete env[k as keyof typeof env];
-  const ui = spawn(process.execPath, [path.join(ROOT, 'bin/git-dbsync.js'), 'ui'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  ui = spawn(process.execPath, [path.join(ROOT, 'bin/git-dbsync.js'), 'ui'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve) =>
-    ui.stdout.on('data', (d: Buffer) => {
+    ui!.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /history page: (\S+)/.exec(out);
       if (m) resolve(m[1]!);
@@ -100,7 +101,10 @@ try {
   );
   const origin = new URL(url).origin;
   const page = async (p: string) => {
-    const r = await fetch(origin + p, { headers: { cookie: 'dbsync_ui=bench-token-0123456789' } });
+    const get = () => fetch(origin + p, { headers: { cookie: 'dbsync_ui=bench-token-0123456789' } });
+    // A kept-alive connection the server closed while idle (its 5 s keep-alive timeout, passed while a
+    // slow `git log` baseline ran) fails once; the request is sent again on a new one.
+    const r = await get().catch(get);
     if (r.status !== 200) throw new Error(`${p}: ${r.status} ${(await r.text()).slice(0, 300)}`);
     return r.text();
   };
@@ -168,5 +172,7 @@ try {
   for (const [name, ms, base] of rows)
     console.log(`| ${name} | ${ms.toFixed(0)} | ${base === null ? '' : base.toFixed(0)} | ${base === null ? '' : (ms / base).toFixed(1)} |`);
 } finally {
+  // Also when a page failed: the server must not outlive the bench.
+  ui?.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });
 }

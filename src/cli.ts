@@ -267,10 +267,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .description(
         'The history page in a browser: timeline, commits and records with column names, any table as of a date. Read-only; needs the printed token.',
       )
-      .option('--allow-restore', 'also offer table restores, plan first (needs the database)'),
+      .option('--allow-restore', 'also offer restores and conflict resolution, plan first (needs the database; DBSYNC_UI_ALLOW_RESTORE=1)'),
   ).action(
     run(async (cmd) => {
-      const allowRestore = (cmd.opts() as { allowRestore?: boolean }).allowRestore === true;
+      // --allow-restore, or its environment form DBSYNC_UI_ALLOW_RESTORE=1 (one config module decides it).
+      const allowRestore =
+        (cmd.opts() as { allowRestore?: boolean }).allowRestore === true ||
+        loadConfig({ env, flags: flagsOf(cmd), cwd: currentDir(), requireDatabase: false }).ui.allowRestore;
       const ctx = await commandContext(flagsOf(cmd), env, currentDir(), { create: false, requireDatabase: allowRestore, readOnly: !allowRestore });
       return uiCommand(ctx, { allowRestore });
     }),

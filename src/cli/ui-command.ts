@@ -2,6 +2,9 @@ import { UI_DEFAULT_ADDR } from '../config/config.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { pageContextSource } from '../ui/page-context.js';
+import { restoreInvoice } from '../record/restore-invoice.js';
+import { restoreRow } from '../record/restore-row.js';
+import { resolveConflict } from '../resolve/resolve-conflict.js';
 import { restoreSnapshot } from '../restore/restore-snapshot.js';
 import type { UiRestore } from '../ui/ui-restore.js';
 import { startUiServer, type UiServer } from '../ui/ui-server.js';
@@ -17,11 +20,15 @@ import { errnoCode } from '../errors/fs-error.js';
 export async function startHistoryPage(ctx: CommandContext, opts: { readonly allowRestore?: boolean } = {}): Promise<UiServer> {
   const addr = ctx.config.ui.addr ?? UI_DEFAULT_ADDR;
   const token = ctx.config.ui.token ?? newUiToken();
-  // The same table restore as `git-dbsync restore REV --tables T` (--yes for apply).
+  // The same code as the commands: `restore REV --tables T`, `restore row`, `restore invoice` (--yes for apply), `resolve`.
+  const { project } = ctx;
   const restore: UiRestore | undefined = opts.allowRestore
     ? {
-        plan: (commit, table) => restoreSnapshot(ctx.project, { rev: commit, tables: [table], apply: false, dropExtra: false }),
-        apply: (commit, table) => restoreSnapshot(ctx.project, { rev: commit, tables: [table], apply: true, dropExtra: false }),
+        plan: (commit, table) => restoreSnapshot(project, { rev: commit, tables: [table], apply: false, dropExtra: false }),
+        apply: (commit, table) => restoreSnapshot(project, { rev: commit, tables: [table], apply: true, dropExtra: false }),
+        row: (table, key, commit, apply) => restoreRow(project, { table, key, rev: commit, apply }),
+        invoice: (number, commit, apply) => restoreInvoice(project, { number, rev: commit, apply }),
+        resolve: (req) => resolveConflict(project, req),
       }
     : undefined;
   const server = await startUiServer({
@@ -41,14 +48,15 @@ export async function startHistoryPage(ctx: CommandContext, opts: { readonly all
       cause: err,
     });
   });
-  ctx.log.info(`history page at ${server.origin}/ (${restore ? 'restore allowed, plan first' : 'read-only'})`);
+  ctx.log.info(`history page at ${server.origin}/ (${restore ? 'restores and conflict resolution allowed, plan first' : 'read-only'})`);
   ctx.out(`history page: ${server.url}`);
   return server;
 }
 
 /**
  * `git-dbsync ui`: the history page until SIGINT/SIGTERM. The project is opened read-only (git and
- * the state file only), unless `--allow-restore`: then a table can be restored from the page.
+ * the state file only), unless `--allow-restore` (DBSYNC_UI_ALLOW_RESTORE=1): then tables and records
+ * can be brought back and conflicts resolved from the page.
  */
 export async function uiCommand(ctx: CommandContext, opts: { readonly allowRestore?: boolean } = {}): Promise<number> {
   const server = await startHistoryPage(ctx, opts);

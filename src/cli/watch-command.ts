@@ -173,8 +173,9 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   const how = probe ? `change probe, full verification every ${config.verifyIntervalMs / 1000} s` : 'a full pass every poll';
   log.info(`watching database ${config.db.database} every ${config.pollIntervalMs / 1000} s into ${project.top}/${project.snapshotPath} (${how})`);
   const stopMetrics = await judge.serve();
-  // DBSYNC_UI_ADDR set: the history page beside the loop (read-only; the same page as `ui`).
-  const historyPage = config.ui.addr ? await startHistoryPage(ctx) : null;
+  // DBSYNC_UI_ADDR set: the history page beside the loop (the same page as `ui`; read-only unless DBSYNC_UI_ALLOW_RESTORE=1:
+  // its restores and resolutions take the run lock as a pass does, so they wait for the loop's pass and it for them).
+  const historyPage = config.ui.addr ? await startHistoryPage(ctx, { allowRestore: config.ui.allowRestore }) : null;
   await loop.run();
   await (waker as BinlogWaker | null)?.stop();
   await historyPage?.close();

@@ -86,8 +86,15 @@ export interface Config {
   readonly notify: { readonly urls: readonly NotifyTarget[]; readonly heartbeatUrl: string | undefined };
   /** DBSYNC_METRICS_ADDR: where `watch` serves Prometheus metrics; undefined: not served. */
   readonly metricsAddr: { readonly host: string; readonly port: number } | undefined;
-  /** The history page (`ui`): DBSYNC_UI_ADDR (undefined: `ui` uses UI_DEFAULT_ADDR) and DBSYNC_UI_TOKEN (a secret: never logged; undefined: a random one). */
-  readonly ui: { readonly addr: { readonly host: string; readonly port: number } | undefined; readonly token: string | undefined };
+  /**
+   * The history page (`ui`): DBSYNC_UI_ADDR (undefined: `ui` uses UI_DEFAULT_ADDR), DBSYNC_UI_TOKEN (a secret: never logged; undefined: a
+   * random one) and DBSYNC_UI_ALLOW_RESTORE (the page may write the database: restores and conflict resolutions, plan first).
+   */
+  readonly ui: {
+    readonly addr: { readonly host: string; readonly port: number } | undefined;
+    readonly token: string | undefined;
+    readonly allowRestore: boolean;
+  };
 }
 
 /** DBSYNC_FILES_ROOT + DBSYNC_FILES: which files are copied into the snapshot's files/ folder, and their limits. */
@@ -558,6 +565,12 @@ export const SETTINGS = {
       .regex(/^[A-Za-z0-9._~-]{16,256}$/, 'must be 16 to 256 characters of A-Z a-z 0-9 . _ ~ - (it goes into the address)'),
     doc: 'The token the history page (`ui`) asks for; not set: a new random one at each start, printed once in the address. 16 to 256 characters of `A-Z a-z 0-9 . _ ~ -`. Environment only, never logged: a flag would show it in `ps`.',
   },
+  uiAllowRestore: {
+    env: ['DBSYNC_UI_ALLOW_RESTORE'],
+    default: '0',
+    schema: z.enum(['0', '1'], { message: 'must be 0 or 1' }).transform((v) => v === '1'),
+    doc: '1: the history page may write the database (the environment form of `ui --allow-restore`, and the only way for the page `watch` serves): bring a table or a record back, and resolve conflicts, each after its plan and a confirmation with the token and a CSRF token. Needs the database settings. 0: the page only reads.',
+  },
   logFormat: {
     flag: 'logFormat',
     env: ['DBSYNC_LOG_FORMAT'],
@@ -632,6 +645,7 @@ const SETTINGS_SCHEMA = z.object({
   metricsAddr: SETTINGS.metricsAddr.schema.optional(),
   uiAddr: SETTINGS.uiAddr.schema.optional(),
   uiToken: SETTINGS.uiToken.schema.optional(),
+  uiAllowRestore: SETTINGS.uiAllowRestore.schema,
   logFormat: SETTINGS.logFormat.schema,
 } satisfies { readonly [K in SettingKey]: SettingField<K> });
 
@@ -799,7 +813,7 @@ export function loadConfig(opts: { env: NodeJS.ProcessEnv; flags: FlagValues; cw
     log: Object.freeze({ level: values.logLevel, format: values.logFormat }),
     maxUnpushedMs: Math.round(values.maxUnpushed * 1000),
     metricsAddr: values.metricsAddr,
-    ui: Object.freeze({ addr: values.uiAddr, token: values.uiToken }),
+    ui: Object.freeze({ addr: values.uiAddr, token: values.uiToken, allowRestore: values.uiAllowRestore }),
     notify: Object.freeze({ urls: Object.freeze(values.notifyUrl), heartbeatUrl: values.heartbeatUrl }),
   });
 }

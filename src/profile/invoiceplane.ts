@@ -29,4 +29,9 @@ export const INVOICEPLANE: Profile = {
       "InvoicePlane numbers invoices and quotes from ip_invoice_groups' next id, which each computer counts up on its own: " +
       'give each computer its own invoice group with its own prefix (Settings > Invoice Groups, e.g. A-{{{id}}} and B-{{{id}}}) so two computers never hand out the same number',
   },
+  search: [
+    { table: 'ip_invoices', column: 'invoice_number', entity: 'Invoice' },
+    { table: 'ip_quotes', column: 'quote_number', entity: 'Quote' },
+    { table: 'ip_clients', column: 'client_name', entity: 'Client' },
+  ],
 };

@@ -27,6 +27,8 @@ export interface Profile {
    * 'duplicate-number' conflict, and start-up prints `advice` once.
    */
   readonly businessNumbers?: BusinessNumbers;
+  /** What the history page's search looks in (an invoice number, a client's name): each match leads to its record page. */
+  readonly search?: readonly BusinessNumberColumn[];
   /**
    * Columns the application sets to the time of every save (InvoicePlane's `*_date_modified`):
    * when both computers saved the same row, two-way sync keeps the later time instead of recording

@@ -24,7 +24,8 @@ function shownRow(line: string | null): string {
   }
 }
 
-const WHAT: Record<ConflictRecord['kind'], string> = {
+/** What each kind of conflict means, in one clause. */
+export const CONFLICT_WHAT: Record<ConflictRecord['kind'], string> = {
   cell: 'both computers changed this value',
   'delete-update': 'the merging computer deleted the row, the other changed it',
   'update-delete': 'the merging computer changed the row, the other deleted it',
@@ -64,7 +65,7 @@ export function describeConflicts(
     const kept = c.kept === 'ours' ? c.ours : c.theirs;
     const where = words(c) ?? `${c.table} (${key})${c.column ? ` column ${c.column}` : ''}`;
     lines.push(
-      `- ${where}: ${WHAT[c.kind]}; base ${v(c.base)}, ours ${v(c.ours)} (${c.oursCommit.slice(0, 12)}), theirs ${v(c.theirs)} (${c.theirsCommit.slice(0, 12)}); the database kept ${c.kept}: ${v(kept)}`,
+      `- ${where}: ${CONFLICT_WHAT[c.kind]}; base ${v(c.base)}, ours ${v(c.ours)} (${c.oursCommit.slice(0, 12)}), theirs ${v(c.theirs)} (${c.theirsCommit.slice(0, 12)}); the database kept ${c.kept}: ${v(kept)}`,
     );
     const arg = keyArgument(c.keyCells);
     const quoted = /^[A-Za-z0-9_.:@%+=-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;

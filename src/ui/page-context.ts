@@ -2,6 +2,7 @@ import type { Git } from '../git/git.js';
 import { PassPolicy, policySettings } from '../policy/pass-policy.js';
 import type { Profile } from '../profile/profile.js';
 import type { Project } from '../project/project.js';
+import { readConflicts, type OpenConflicts } from '../pull/conflict-store.js';
 import type { SecretRule } from '../secrets/secret-rule.js';
 import { TABLES_DIR } from '../snapshot/layout.js';
 
@@ -17,6 +18,8 @@ export interface PageContext {
   readonly profile: Profile | null;
   /** Columns that hold secrets (the profile's and DBSYNC_SECRET_POLICY's): never shown in clear. */
   readonly secretRules: readonly SecretRule[];
+  /** The open conflicts of the last commit (two-way mode), read from its conflicts files through git, as `git-dbsync conflicts` reads them. */
+  readonly openConflicts: () => Promise<OpenConflicts>;
 }
 
 /** A table file stem back to the table's name (the encoding of layout.ts: %XX per UTF-8 byte); null for a shortened long name. */
@@ -47,6 +50,7 @@ export async function pageContext(project: Project): Promise<PageContext> {
     maxUnpushedMs: config.maxUnpushedMs,
     profile: policy.profile,
     secretRules: policy.secretRules(),
+    openConflicts: () => readConflicts(project),
   };
 }
 

@@ -6,6 +6,11 @@ export function shortTime(iso: string): string {
   return iso.slice(0, 16).replace('T', ' ');
 }
 
+/** The search form (also in every page's header). */
+export function searchForm(q: string): Html {
+  return html`<form class="search" method="get" action="/search" role="search"><input type="search" name="q" value="${q}" placeholder="Invoice no., client" aria-label="Search" size="18"><button type="submit">Search</button></form>`;
+}
+
 /** A whole page: the verdict header, the navigation, the title and the body. No script: links and forms only. */
 export function pageLayout(opts: { readonly title: string; readonly header: HeaderVerdict; readonly body: Html }): string {
   const { verdict, lastSnapshot } = opts.header;
@@ -20,7 +25,7 @@ export function pageLayout(opts: { readonly title: string; readonly header: Head
 </head>
 <body>
 <header class="top">
-<nav><a class="brand" href="/">git-dbsync history</a><a href="/">Timeline</a><a href="/asof">As of a date</a></nav>
+<nav><a class="brand" href="/">git-dbsync history</a><a href="/">Timeline</a><a href="/asof">As of a date</a><a href="/record">A record</a><a href="/conflicts">Conflicts</a>${searchForm('')}</nav>
 <p class="verdict ${verdict.level}" id="verdict">${verdict.line}${
     lastSnapshot ? html`<small>last snapshot ${shortTime(lastSnapshot.time)}: ${lastSnapshot.subject}</small>` : ''
   }</p>

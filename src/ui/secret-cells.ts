@@ -38,3 +38,13 @@ export function hideEntrySecrets(rules: readonly SecretRule[], e: RowHistoryEntr
   }));
   return { ...e, cells, rows: { before, after } };
 }
+
+/**
+ * One cell of a secret column on its own (a conflict's value, without the rest of its row): hidden
+ * when any rule names the column, whichever rows the rule picks (the row is not at hand), unless the
+ * file holds it redacted or encrypted already.
+ */
+export function hideSecretCell(rules: readonly SecretRule[], table: string, column: string, literal: string): string {
+  if (!rules.some((r) => r.table === table && r.column === column)) return literal;
+  return holdsNoSecret(literal) || isRedactedLiteral(literal) || tokenOf(literal) !== null ? literal : HIDDEN_SECRET;
+}

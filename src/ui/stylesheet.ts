@@ -41,5 +41,12 @@ del { color: var(--bad); } ins { color: var(--ok); text-decoration: none; }
 .empty { color: var(--muted); font-style: italic; }
 pre.plan { background: var(--soft); padding: .6rem; border: 1px solid var(--line); white-space: pre-wrap; }
 form.confirm button { background: var(--bad); color: #fff; border-color: var(--bad); font-weight: 600; }
+form.search { display: inline-flex; gap: .3rem; margin-left: auto; } form.search input { width: 12rem; }
+section.conflict { border: 1px solid var(--line); border-radius: 6px; padding: .2rem .8rem .6rem; margin: 0 0 1rem; }
+table.sides td.none, table.plan-row td.none { color: var(--muted); font-style: italic; }
+table.sides tr.differs td, table.plan-row tr.differs td { background: var(--chg); font-weight: 600; }
+.kept { display: block; font-size: .75rem; color: var(--ok); }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; } .actions form { display: inline-flex; gap: .3rem; }
+ul.matches li { margin: .3rem 0; } p.restore { font-size: .9rem; }
 @media (max-width: 40rem) { body { font-size: 14px; } main { padding: .6rem; } ol.commits li { flex-direction: column; gap: .1rem; } ol.commits li time { flex: none; } }
 `;

@@ -1,4 +1,5 @@
 import { streamLines } from '../fs/line-streams.js';
+import { tableShape, type TableShape } from '../history/commit-row-changes.js';
 import { columnsFromCreate, primaryKeyFromCreate } from '../snapshot/create-table-text.js';
 import { DATA_DIR, dataFilesByTable, encodeTableFileName, TABLES_DIR, tableSchemaPath } from '../snapshot/layout.js';
 import { shownCellsOf } from '../snapshot/row-line.js';
@@ -56,4 +57,31 @@ export async function tableAtCommit(ctx: PageContext, commit: string, table: str
     }
   }
   return { columns, keyColumns: primaryKeyFromCreate(create), rows, total: n, schemaOnly: files.length === 0 };
+}
+
+/**
+ * The row lines of a table at `commit` that `wanted` picks (given the line and its cells), with the
+ * table's shape then; read from git, stopping after `max` lines found.
+ */
+export async function rowLinesAt(
+  ctx: PageContext,
+  commit: string,
+  table: string,
+  wanted: (cells: readonly string[], shape: TableShape) => boolean,
+  max = Infinity,
+): Promise<{ readonly shape: TableShape; readonly lines: string[] }> {
+  const { git } = ctx;
+  const prefix = ctx.snapshotPath ? `${ctx.snapshotPath}/` : '';
+  const shape = tableShape((await git.readBlob(commit, prefix + tableSchemaPath(table)))?.toString('utf8') ?? '');
+  const files =
+    dataFilesByTable([...(await git.listTree(commit, prefix + DATA_DIR)).keys()].map((p) => p.slice(prefix.length))).get(encodeTableFileName(table)) ?? [];
+  const lines: string[] = [];
+  for (const rel of files) {
+    for await (const line of streamLines(git.streamBlob(commit, prefix + rel))) {
+      if (!line.startsWith('INSERT ')) continue;
+      if (wanted(shownCellsOf(line), shape)) lines.push(line);
+      if (lines.length >= max) return { shape, lines };
+    }
+  }
+  return { shape, lines };
 }

@@ -7,8 +7,12 @@ import type { PageContext } from './page-context.js';
 import { PageError } from './page-error.js';
 import { pageLayout } from './page-layout.js';
 import { recordBody, recordForm } from './record-page.js';
+import { conflictsBody, resolvedBody } from './conflicts-page.js';
+import { invoiceRestoreBody, rowRestoreBody } from './record-restore-page.js';
 import { restoreDoneBody, restorePlanBody } from './restore-page.js';
+import { searchBody, searchRecords } from './search-page.js';
 import type { UiRestore } from './ui-restore.js';
+import type { Choice } from '../resolve/resolve-conflict.js';
 import { recordVersions } from './record-versions.js';
 import { tableAtCommit, tablesAt } from './table-at-commit.js';
 import { readTimeline } from './timeline.js';
@@ -56,12 +60,57 @@ async function restoreTarget(ctx: PageContext, at: string, table: string) {
   return target;
 }
 
-/** POST /restore (the confirmation of a plan; the server has checked the token and the CSRF token): restore, then say what was done. */
-export async function routeRestore(ctx: PageContext, form: URLSearchParams, restore: UiRestore): Promise<string> {
-  const table = (form.get('table') ?? '').trim();
-  const target = await restoreTarget(ctx, (form.get('at') ?? '').trim(), table);
-  const result = await restore.apply(target.commit, table);
-  return pageLayout({ title: `${table} restored`, header: await headerVerdict(ctx), body: restoreDoneBody(table, result) });
+/** The POST paths the page answers when it may write (each needs the token cookie and the CSRF token; the server checks both). */
+export const POST_PATHS: ReadonlySet<string> = new Set(['/restore', '/restore-row', '/restore-invoice', '/resolve']);
+
+/** A commit the form or link names (`ID`, or `ID^`: the one before it, for a version that deleted the row), as a full id. */
+async function namedCommit(ctx: PageContext, at: string): Promise<string> {
+  const m = /^([0-9a-f]{7,40})(\^?)$/i.exec(at);
+  const commit = m ? await ctx.git.resolve(`${m[1]}${m[2] ? '^1' : ''}^{commit}`) : null;
+  if (!commit) throw new PageError(404, `no commit ${JSON.stringify(at)}`);
+  return commit;
+}
+
+function field(form: URLSearchParams, name: string): string {
+  const v = (form.get(name) ?? '').trim();
+  if (v.length > MAX_PARAM) throw new PageError(400, `${name}: at most ${MAX_PARAM} characters`);
+  return v;
+}
+
+/**
+ * A POST (the confirmation of a plan, or a conflict's button; the server has checked the token and
+ * the CSRF token): do it through the same code as the command, then say what was done.
+ */
+export async function routePost(ctx: PageContext, path: string, form: URLSearchParams, restore: UiRestore): Promise<string> {
+  const page = async (title: string, body: Html) => pageLayout({ title, header: await headerVerdict(ctx), body });
+  if (path === '/restore') {
+    const table = field(form, 'table');
+    const target = await restoreTarget(ctx, field(form, 'at'), table);
+    const result = await restore.apply(target.commit, table);
+    return page(`${table} restored`, restoreDoneBody(table, result));
+  }
+  if (path === '/restore-row') {
+    const [table, key] = [field(form, 'table'), field(form, 'key')];
+    if (!table || !key) throw new PageError(400, 'name a table and a key');
+    const r = await restore.row(table, key, await namedCommit(ctx, field(form, 'at')), true);
+    return page(`${table} ${key} restored`, await rowRestoreBody(ctx, r, null));
+  }
+  if (path === '/restore-invoice') {
+    const number = field(form, 'number');
+    if (!number) throw new PageError(400, 'name an invoice number');
+    const r = await restore.invoice(number, await namedCommit(ctx, field(form, 'at')), true);
+    return page(`Invoice ${number} restored`, await invoiceRestoreBody(ctx, r, null));
+  }
+  if (path === '/resolve') {
+    const [table, key, column, choice] = [field(form, 'table'), field(form, 'key'), field(form, 'column'), field(form, 'choice')];
+    if (!table) throw new PageError(400, 'name a table');
+    const chosen: Choice | null =
+      choice === 'ours' || choice === 'theirs' ? { side: choice } : choice === 'value' && form.get('value') !== null ? { value: form.get('value')! } : null;
+    if (chosen === null) throw new PageError(400, 'choose ours, theirs or a value');
+    const r = await restore.resolve({ table, key: key === '' ? null : key, ...(column ? { column } : {}), choice: chosen });
+    return page('Conflict resolved', resolvedBody(r));
+  }
+  throw new PageError(404, `no page ${path}`);
 }
 
 /** The HTML of the page at `url` (a GET), or a PageError. Reads git and the state file only (a restore plan reads the database too). */
@@ -102,7 +151,7 @@ export async function routePage(ctx: PageContext, url: URL, opts: RouteOptions =
     if (!table || !key) return page('Record history', recordForm(table, key, await listed));
     const start = pageNumber(url, 'from');
     const [versions, tables] = await Promise.all([recordVersions(ctx, table, key, start), listed]);
-    return page(`${table} ${key}`, await recordBody(ctx, table, key, versions, start, tables));
+    return page(`${table} ${key}`, await recordBody(ctx, table, key, versions, start, tables, { restore: opts.restore !== undefined }));
   }
 
   if (path === '/asof') {
@@ -113,6 +162,30 @@ export async function routePage(ctx: PageContext, url: URL, opts: RouteOptions =
     const p = pageNumber(url);
     const shown = table ? { table, page: p, data: await tableAtCommit(ctx, c.commit, table, p) } : null;
     return page(`As of ${c.time.slice(0, 16).replace('T', ' ')}`, asOfBody(at || c.commit, c, tables, shown));
+  }
+
+  if (path === '/conflicts') {
+    return page('Open conflicts', await conflictsBody(ctx, await ctx.openConflicts(), opts.restore?.csrf ?? null));
+  }
+
+  if (path === '/search') {
+    const q = param(url, 'q');
+    return page(q ? `Search: ${q}` : 'Search', searchBody(ctx, q, q ? await searchRecords(ctx, q) : []));
+  }
+
+  if (path === '/restore-row' || path === '/restore-invoice') {
+    if (!opts.restore) throw new PageError(404, 'restore from the page is off: start it with `git-dbsync ui --allow-restore` (or DBSYNC_UI_ALLOW_RESTORE=1)');
+    const commit = await namedCommit(ctx, param(url, 'at'));
+    if (path === '/restore-row') {
+      const [table, key] = [param(url, 'table'), param(url, 'key')];
+      if (!table || !key) throw new PageError(400, 'name a table and a key');
+      const plan = await opts.restore.run.row(table, key, commit, false);
+      return page(`Bring ${table} ${key} back?`, await rowRestoreBody(ctx, plan, opts.restore.csrf));
+    }
+    const number = param(url, 'number');
+    if (!number) throw new PageError(400, 'name an invoice number');
+    const plan = await opts.restore.run.invoice(number, commit, false);
+    return page(`Bring invoice ${number} back?`, await invoiceRestoreBody(ctx, plan, opts.restore.csrf));
   }
 
   if (path === '/restore') {

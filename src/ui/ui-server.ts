@@ -8,7 +8,7 @@ import { PageError } from './page-error.js';
 import { STYLESHEET } from './stylesheet.js';
 import { cookieToken, newUiToken, sameToken, tokenCookie } from './ui-token.js';
 import type { UiRestore } from './ui-restore.js';
-import { routePage, routeRestore, type RouteOptions } from './ui-routes.js';
+import { POST_PATHS, routePage, routePost, type RouteOptions } from './ui-routes.js';
 
 /**
  * Headers of every answer: no script may run (the pages have none), nothing loads from elsewhere,
@@ -43,7 +43,7 @@ function errorPage(status: number, message: string): string {
  * Answer one request. Every request must carry the token: in the query (`?token=`, the printed
  * address) once, after which it is moved into an HttpOnly, SameSite=Strict cookie and the browser
  * is sent to the same address without it; or in that cookie. Anything else gets 403 and nothing
- * else. Only GET and HEAD: the page never writes.
+ * else. Only GET and HEAD, unless the page may write: then also the POSTs of POST_PATHS.
  */
 async function answer(
   context: () => Promise<PageContext>,
@@ -65,20 +65,19 @@ async function answer(
     send(res, 403, 'text/html; charset=utf-8', errorPage(403, 'This page needs its token: open the address `git-dbsync ui` printed when it started.'));
     return;
   }
-  const restoring = req.method === 'POST' && url.pathname === '/restore' && restore !== undefined;
+  const restoring = req.method === 'POST' && POST_PATHS.has(url.pathname) && restore !== undefined;
   if (req.method !== 'GET' && req.method !== 'HEAD' && !restoring) {
     send(res, 405, 'text/html; charset=utf-8', errorPage(405, 'The history page only reads.'), { Allow: 'GET, HEAD' });
     return;
   }
   if (restoring) {
     // Besides the cookie (which other sites never send: SameSite=Strict): the form's CSRF token, and no other origin.
-    const origin = req.headers.origin;
     const form = await readForm(req);
-    if (form === null || !sameToken(form.get('csrf'), restore.csrf) || (origin !== undefined && origin !== `http://${req.headers.host ?? ''}`)) {
-      send(res, 403, 'text/html; charset=utf-8', errorPage(403, 'The confirmation must come from the restore plan of this page: open the plan again.'));
+    if (form === null || !sameToken(form.get('csrf'), restore.csrf) || !sameOrigin(req)) {
+      send(res, 403, 'text/html; charset=utf-8', errorPage(403, 'The confirmation must come from a plan or a button of this page: open it again.'));
       return;
     }
-    await respond(res, log, url, async () => routeRestore(await context(), form, restore.run));
+    await respond(res, log, url, async () => routePost(await context(), url.pathname, form, restore.run));
     return;
   }
   if (url.pathname === '/style.css') {
@@ -88,7 +87,20 @@ async function answer(
   await respond(res, log, url, async () => routePage(await context(), url, restore ? { restore } : {}));
 }
 
-/** Longest form accepted (a restore confirmation is three short fields). */
+/**
+ * Whether a POST comes from this page, as far as the browser says: no Origin (not a browser), this
+ * page's own, or `null` from the same origin (a browser sends `Origin: null` for a form posted from a
+ * page with `Referrer-Policy: no-referrer`, as these are; its Sec-Fetch-Site still tells the site).
+ * Never from a page of another site (Sec-Fetch-Site: cross-site or same-site).
+ */
+function sameOrigin(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') return false;
+  const origin = req.headers.origin;
+  return origin === undefined || origin === `http://${req.headers.host ?? ''}` || (origin === 'null' && site === 'same-origin');
+}
+
+/** Longest form accepted (a confirmation is a few short fields; a conflict's value is at most a few hundred characters). */
 const MAX_FORM_BYTES = 8192;
 
 /** A urlencoded form body, or null when it is too long or of another type. */
@@ -125,7 +137,7 @@ export async function startUiServer(opts: {
   readonly port: number;
   readonly token: string;
   readonly log: Logger;
-  /** `ui --allow-restore`: restore one table from a commit page, after its plan; absent: only GET and HEAD. */
+  /** `ui --allow-restore`: restores (a table, a row, an invoice) after their plan, and conflict resolution; absent: only GET and HEAD. */
   readonly restore?: UiRestore;
 }): Promise<UiServer> {
   // The restore form's CSRF token: one per start, in the plan's form, never in a cookie.

@@ -176,7 +176,8 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
         'git-dbsync': {
           image,
           network_mode: 'host',
-          environment: { DB_HOST: '127.0.0.1', DB_PORT: String(port), POLL_INTERVAL: '1', DBSYNC_LOG_LEVEL: 'debug' },
+          // Host networking: the history page on a free port of this machine's loopback, not 0.0.0.0:8081.
+          environment: { DB_HOST: '127.0.0.1', DB_PORT: String(port), POLL_INTERVAL: '1', DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_LOG_LEVEL: 'debug' },
           volumes: [`${projectDir}:/project`, `${sshDir}:/root/.ssh:ro`],
         },
       },
@@ -185,14 +186,21 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
     const overrideFile = path.join(base, 'override.yml');
     writeFileSync(overrideFile, JSON.stringify(override, null, 2)); // JSON is YAML
     // Host networking cannot go with published ports, and an override can add to a list but not
-    // empty it: InvoicePlane's `ports:` (the only line that differs) is left out of a copy of the
-    // compose file, read with the repository as its project folder (for build: . and ./docker).
-    const composeText = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Compose's own variable syntax, as the file has it
-    const published = '    ports:\n      - "${IP_PORT:-8080}:80"\n';
-    assert.ok(composeText.includes(published), "docker-compose.yml publishes InvoicePlane's port as the test expects");
+    // empty it: the two `ports:` blocks (InvoicePlane's and the history page's, the only lines that
+    // differ) are left out of a copy of the compose file, read with the repository as its project
+    // folder (for build: . and ./docker).
+    let composeText = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    for (const published of [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Compose's own variable syntax, as the file has it
+      '    ports:\n      - "${IP_PORT:-8080}:80"\n',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Compose's own variable syntax, as the file has it
+      '    ports:\n      - "127.0.0.1:${UI_PORT:-8081}:8081"\n',
+    ]) {
+      assert.ok(composeText.includes(published), `docker-compose.yml publishes ${JSON.stringify(published)} as the test expects`);
+      composeText = composeText.replace(published, '');
+    }
     const composeFile = path.join(base, 'docker-compose.yml');
-    writeFileSync(composeFile, composeText.replace(published, ''));
+    writeFileSync(composeFile, composeText);
     composeArgs = ['--project-name', project, '--project-directory', ROOT, '--file', composeFile, '--file', overrideFile];
 
     await p.startService();

@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { baseEnv, cli, ROOT, tempDir } from '../support/project.js';
 import { MariaDbServer } from '../support/mariadb-server.js';
+import { loadConfig } from '../../src/config/config.js';
 
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 
@@ -26,6 +27,7 @@ interface Service {
   secrets?: Array<{ source: string }>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
+  ports?: Array<string | { published: number | string; target: number; host_ip?: string }>;
 }
 interface ComposeConfig {
   services: Record<string, Service>;
@@ -213,5 +215,28 @@ describe('docker-compose.yml', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+  it('serves the history page at http://localhost:8081: 0.0.0.0 in the container, published on 127.0.0.1 only, the token still required', () => {
+    const c = parse(result.stdout);
+    const dbsync = c.services['git-dbsync']!;
+    const env = dbsync.environment ?? {};
+    assert.equal(env.DBSYNC_UI_ADDR, '0.0.0.0:8081', 'every interface inside the container (else the published port reaches nothing)');
+    assert.equal(env.DBSYNC_UI_TOKEN, '', 'no token written in the file: a random one, printed in the container log, unless .env sets one');
+    assert.equal(env.DBSYNC_UI_ALLOW_RESTORE, '0', 'read-only unless .env allows writes');
+    assert.deepEqual((dbsync.ports ?? []).map(String), ['127.0.0.1:8081:8081/tcp'], 'published on the host loopback only');
+    for (const [name, s] of Object.entries(c.services))
+      for (const p of (s.ports ?? []).map(String)) if (p.endsWith(':8081/tcp')) assert.equal(name, 'git-dbsync');
+    // The values are ones git-dbsync takes: watch serves the page there, with a token from .env if set.
+    const ui = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('DBSYNC_UI_')));
+    const config = loadConfig({ env: { ...ui, DBSYNC_UI_TOKEN: 'a-token-from-dot-env-0123' }, flags: {}, cwd: ROOT, requireDatabase: false });
+    assert.deepEqual(config.ui, { addr: { host: '0.0.0.0', port: 8081 }, token: 'a-token-from-dot-env-0123', allowRestore: false });
+    assert.equal(loadConfig({ env: ui, flags: {}, cwd: ROOT, requireDatabase: false }).ui.token, undefined, 'empty: a random token at each start');
+    // Where the token is: said next to the setting.
+    assert.match(readFileSync(COMPOSE_FILE, 'utf8'), /printed once in the container's\s+# log \(`docker compose logs git-dbsync/);
+    const other = composeConfig(COMPOSE_FILE, { UI_PORT: '9081', DBSYNC_UI_ALLOW_RESTORE: '1' });
+    assert.equal(other.code, 0, other.stderr);
+    const moved = parse(other.stdout).services['git-dbsync']!;
+    assert.deepEqual((moved.ports ?? []).map(String), ['127.0.0.1:9081:8081/tcp'], 'another host port, still on the loopback');
+    assert.equal(moved.environment?.DBSYNC_UI_ALLOW_RESTORE, '1');
   });
 });

@@ -146,6 +146,9 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
       `/asof?at=${commits.first}&table=ip_users`,
       '/asof?table=ip_users',
       '/asof?table=ip_settings',
+      '/search?q=admin',
+      '/search?q=acme',
+      '/conflicts',
     ]) {
       const r = await get(p, token);
       assert.equal(r.status, 200, p);
@@ -161,9 +164,20 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
     assert.ok(seen.some((t) => /<td data-column="user_password">&#39;dbsync:redacted:[0-9a-f]{12}&#39;<\/td>/.test(t)));
   });
 
-  it('watch serves the same page when DBSYNC_UI_ADDR is set, with DBSYNC_UI_TOKEN, and stops it with the loop', async () => {
+  it('search by invoice number or client name leads to the record page (InvoicePlane profile)', async () => {
+    const found = await (await get('/search?q=inv-2026-0042', token)).text();
+    assert.ok(found.includes('<a href="/record?table=ip_invoices&#38;key=1">Invoice INV-2026-0042</a>'), found);
+    const clients = await (await get('/search?q=acme', token)).text();
+    assert.ok(clients.includes('<a href="/record?table=ip_clients&#38;key=1">Client ACME Limited</a>'), 'the name the last snapshot has');
+    assert.ok(!clients.includes('ip_invoices&#38;key'), 'a client name finds clients only');
+    assert.ok(clients.includes('href="/?q=acme"'), 'and the changes whose description names it');
+    const none = await (await get('/search?q=no-such-thing', token)).text();
+    assert.match(none, /No invoice, quote, client in the last snapshot contains/);
+  });
+
+  it('watch serves the same page when DBSYNC_UI_ADDR is set, with DBSYNC_UI_TOKEN and DBSYNC_UI_ALLOW_RESTORE, and stops it with the loop', async () => {
     const fixed = 'watch-token-0123456789abcdef';
-    const watch = background(['watch'], { ...env, POLL_INTERVAL: '0.2', DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_UI_TOKEN: fixed });
+    const watch = background(['watch'], { ...env, POLL_INTERVAL: '0.2', DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_UI_TOKEN: fixed, DBSYNC_UI_ALLOW_RESTORE: '1' });
     try {
       await waitFor('the address', () => /history page: (http:\S+)/.test(watch.stdout()), 30_000);
       const at = new URL(/history page: (http:\S+)/.exec(watch.stdout())![1]!);
@@ -172,6 +186,9 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
       assert.equal(home.status, 200);
       assert.ok((await home.text()).includes('Invoice INV-2026-0042 (ACME Ltd): status draft -&#62; sent'));
       assert.equal((await fetch(`${at.origin}/`)).status, 403);
+      // DBSYNC_UI_ALLOW_RESTORE=1 reaches the page watch serves: the commit page offers the restore.
+      const commitPage = await (await fetch(`${at.origin}/commit/${commits.client}`, { headers: { cookie: `dbsync_ui=${fixed}` } })).text();
+      assert.ok(commitPage.includes('class="restore" href="/restore?'), 'restore offered');
       await watch.waitForLog(/watching database/);
       assert.ok(!watch.stderr().includes(fixed), 'the token is not in the log');
       watch.child.kill('SIGTERM');
@@ -273,6 +290,15 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
       await visit('as-of-first', `/asof?at=${commits.first}&table=ip_users`);
       await visit('record-user', '/record?table=ip_users&key=1');
       assert.equal(await page.locator('li.version').count(), 1);
+      // Search from the header: an invoice number, then its record page.
+      await page.fill('header form.search input[name="q"]', 'INV-2026-0042');
+      await page.click('header form.search button');
+      await page.waitForURL(/\/search\?q=INV-2026-0042$/);
+      pages.push(['search', await page.content()]);
+      await page.screenshot({ path: path.join(shots, 'search.png'), fullPage: true });
+      await page.click('ul.matches a');
+      assert.match(page.url(), /\/record\?table=ip_invoices&key=1$/);
+      assert.equal(await page.locator('li.version').count(), 3);
       await page.setViewportSize({ width: 390, height: 844 });
       await visit('timeline-phone', '/');
     } finally {
@@ -322,6 +348,112 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
       assert.notEqual(git(repo, ['rev-parse', 'HEAD']).trim(), before, 'a commit records the restored state');
       assert.equal(git(repo, ['diff', '--stat', commits.client!, 'HEAD', '--', 'database/data/ip_clients.sql']), '', 'the table file as in that commit');
       assert.equal(git(repo, ['diff', '--stat', before, 'HEAD', '--', 'database/data/ip_invoices.sql']), '', 'other tables untouched');
+      assert.ok(!restoring.stderr().includes(fixed) && !restoring.stderr().includes(csrf), 'no token in the log');
+    } finally {
+      await restoring.kill();
+    }
+  });
+
+  it('DBSYNC_UI_ALLOW_RESTORE=1: a record brought back from its page through restore row, plan first; exactly the planned row changes', async () => {
+    const fixed = 'record-token-0123456789abcdef';
+    const restoring = background(['ui'], { ...env, DBSYNC_UI_ADDR: '127.0.0.1:0', DBSYNC_UI_TOKEN: fixed, DBSYNC_UI_ALLOW_RESTORE: '1' });
+    try {
+      await waitFor('the address', () => /history page: (http:\S+)/.test(restoring.stdout()), 30_000);
+      const at = new URL(/history page: (http:\S+)/.exec(restoring.stdout())![1]!).origin;
+      const cookie = { cookie: `dbsync_ui=${fixed}` };
+      const page = async (p: string) => {
+        const r = await fetch(at + p, { headers: cookie });
+        const text = await r.text();
+        for (const secret of [HASH, SALT, KEPT_EMAIL]) assert.ok(!text.includes(secret), `${p} shows a secret`);
+        return { status: r.status, text };
+      };
+      const record = await page('/record?table=ip_invoices&key=1');
+      assert.ok(record.text.includes(`/restore-row?table=ip_invoices&#38;key=1&#38;at=${commits.sent}`), 'each version offers it');
+      assert.ok(record.text.includes(`/restore-invoice?number=INV-2026-0042&#38;at=${commits.invoice}`), 'and the whole invoice');
+      // A row with secrets: its plan shows none of them.
+      assert.equal((await page(`/restore-row?table=ip_users&key=1&at=${commits.first}`)).status, 200);
+
+      // The invoice as it was when it was created: the payment would go (plan only).
+      const invoicePlan = await page(`/restore-invoice?number=INV-2026-0042&at=${commits.invoice}`);
+      assert.equal(invoicePlan.status, 200, invoicePlan.text);
+      assert.match(invoicePlan.text, /ip_payments payment_id=1: is deleted/);
+      assert.ok(invoicePlan.text.includes('action="/restore-invoice"'));
+
+      // The invoice row back to "sent": the plan, by column.
+      const plan = await page(`/restore-row?table=ip_invoices&key=1&at=${commits.sent}`);
+      assert.equal(plan.status, 200, plan.text);
+      assert.match(
+        plan.text,
+        /<tr class="differs"><th>invoice_status_id<\/th><td data-column="invoice_status_id">4<\/td><td data-column="invoice_status_id">2<\/td><\/tr>/,
+      );
+      assert.equal((plan.text.match(/<tr class="differs">/g) ?? []).length, 1, 'one cell changes');
+      assert.match(plan.text, /Invoice INV-2026-0042 \(ACME (?:Ltd|Limited)\): status paid -&#62; sent/, "in the profile's words");
+      const csrf = /name="csrf" value="([^"]+)"/.exec(plan.text)![1]!;
+      const form = /<form method="post" action="\/restore-row"[\s\S]*?<\/form>/.exec(plan.text)![0];
+      const fields = Object.fromEntries([...form.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!.replace(/&#38;/g, '&')]));
+      assert.deepEqual(fields, { csrf, table: 'ip_invoices', key: '1', at: commits.sent! });
+
+      const rowsOf = async (table: string) => JSON.stringify((await conn.query(`SELECT * FROM ${table}`))[0]);
+      const tables = ['ip_invoices', 'ip_invoice_items', 'ip_invoice_amounts', 'ip_payments', 'ip_clients', 'ip_users'];
+      const beforeRows = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await rowsOf(t)] as const)));
+      const head = git(repo, ['rev-parse', 'HEAD']).trim();
+      const post = (body: Record<string, string>, headers: Record<string, string>) =>
+        fetch(`${at}/restore-row`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          body: new URLSearchParams(body),
+        });
+      assert.equal((await post(fields, {})).status, 403, 'no token');
+      assert.equal((await post({ ...fields, csrf: 'y'.repeat(csrf.length) }, cookie)).status, 403, 'a wrong CSRF token');
+      assert.equal((await post({ table: 'ip_invoices', key: '1', at: commits.sent! }, cookie)).status, 403, 'no CSRF token');
+      assert.equal(git(repo, ['rev-parse', 'HEAD']).trim(), head, 'nothing happened yet');
+
+      const done = await post(fields, cookie);
+      const text = await done.text();
+      assert.equal(done.status, 200, text);
+      assert.match(text, /<p id="restored">ip_invoices 1 restored\. Recorded as <a href="\/commit\/([0-9a-f]{40})">/);
+      const [status] = (await conn.query('SELECT invoice_status_id FROM ip_invoices WHERE invoice_id = 1'))[0] as Array<{ invoice_status_id: number }>;
+      assert.equal(status!.invoice_status_id, 2, 'the row is as the plan said');
+      for (const t of tables.filter((x) => x !== 'ip_invoices')) assert.equal(await rowsOf(t), beforeRows[t], `${t} untouched`);
+      const [was, now] = [
+        JSON.parse(beforeRows.ip_invoices!) as Array<Record<string, unknown>>,
+        JSON.parse(await rowsOf('ip_invoices')) as Array<Record<string, unknown>>,
+      ];
+      assert.deepEqual(
+        now,
+        was.map((r) => (r.invoice_id === 1 ? { ...r, invoice_status_id: 2 } : r)),
+        'only that cell of that row',
+      );
+      // One commit on top: the restored row, in the profile's words, touching that table's file only.
+      assert.equal(git(repo, ['rev-parse', 'HEAD~1']).trim(), head);
+      assert.equal(git(repo, ['diff', '--name-only', head, 'HEAD']).trim(), 'database/data/ip_invoices.sql');
+      assert.match(git(repo, ['log', '-1', '--format=%s']), /Invoice INV-2026-0042 \(ACME (?:Ltd|Limited)\): status paid -> sent/);
+
+      // The whole invoice as it was when it was made: through restore invoice, its payment goes, its status is draft again.
+      const again = await page(`/restore-invoice?number=INV-2026-0042&at=${commits.invoice}`);
+      const invoiceForm = /<form method="post" action="\/restore-invoice"[\s\S]*?<\/form>/.exec(again.text)![0];
+      const invoiceFields = Object.fromEntries([...invoiceForm.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+      assert.deepEqual(invoiceFields, { csrf, number: 'INV-2026-0042', at: commits.invoice! });
+      const before2 = git(repo, ['rev-parse', 'HEAD']).trim();
+      const invoiceDone = await fetch(`${at}/restore-invoice`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...cookie },
+        body: new URLSearchParams(invoiceFields),
+      });
+      const invoiceText = await invoiceDone.text();
+      assert.equal(invoiceDone.status, 200, invoiceText);
+      assert.match(invoiceText, /<p id="restored">Invoice INV-2026-0042 restored\. Recorded as/);
+      assert.deepEqual((await conn.query('SELECT payment_id FROM ip_payments'))[0], [], 'the payment made since is gone');
+      const [invoiceNow] = (await conn.query('SELECT invoice_status_id FROM ip_invoices WHERE invoice_id = 1'))[0] as Array<{ invoice_status_id: number }>;
+      assert.equal(invoiceNow!.invoice_status_id, 1, 'draft, as then');
+      assert.equal(await rowsOf('ip_clients'), beforeRows.ip_clients, 'clients untouched');
+      assert.equal(
+        git(repo, ['diff', '--stat', commits.invoice!, 'HEAD', '--', 'database/data/ip_payments.sql', 'database/data/ip_invoice_items.sql']),
+        '',
+        'as in that commit',
+      );
+      assert.notEqual(git(repo, ['rev-parse', 'HEAD']).trim(), before2, 'a commit records it');
       assert.ok(!restoring.stderr().includes(fixed) && !restoring.stderr().includes(csrf), 'no token in the log');
     } finally {
       await restoring.kill();
