@@ -6,7 +6,7 @@ import { withMeta } from '../merge/conflict-file.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { passLocked, stageSnapshot, writeStaged, type PassOptions, type PassResult } from '../sync/sync-pass.js';
-import { writeMergedConflicts } from './conflict-store.js';
+import { addObjectConflicts, writeMergedConflicts } from './conflict-store.js';
 import { keepSide } from './conflict-rule.js';
 import { readCommittedSnapshot, SnapshotReader } from './committed-snapshot.js';
 import { refuseUntrustedCommits } from './trusted-commits.js';
@@ -148,13 +148,18 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     const incoming = mergeBase ? await git.countBetween(mergeBase, theirs) : await git.countBetween(ours, theirs);
     const outsideFiles = mergeBase ? await git.changedOutside(mergeBase, theirs, project.snapshotPath) : [];
 
+    // Views, routines, triggers and events not applied: recorded in conflicts/@objects.jsonl for `conflicts` and `resolve`.
+    const objectMeta = { oursCommit: ours, theirsCommit: theirs, mergedAt: new Date().toISOString() };
+    const objectRecords = outcome.objectConflicts.map((c) => ({ object: c.object, why: c.why, kept: c.kept, ...objectMeta }));
     if (fastForward) {
       await git.mergeFastForward(theirs);
+      await addObjectConflicts(project, objectRecords);
       const after = await passLocked(project, { push: false, signal: opts.signal, ...opts.read });
       return done({ ...base, from, incoming, commit: theirs, merge: outcome, after, outcome: 'fast-forward', outsideFiles: [] });
     }
     if (!mergeBase) {
       const kept = await adoptRemote(project, ours, theirs);
+      await addObjectConflicts(project, objectRecords);
       const after = await passLocked(project, { push: false, signal: opts.signal, ...opts.read });
       return done({ ...base, from, incoming, commit: theirs, merge: outcome, after, outcome: 'adopted-remote', keptBranch: kept, outsideFiles: [] });
     }
@@ -169,6 +174,7 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
       { base: mergeBase, ours, theirs },
       withMeta(outcome.conflicts, meta),
       outcome.schemaConflicts.map((s) => ({ ...s, ...meta })),
+      objectRecords.map((c) => ({ ...c, ...meta })),
     );
     const commit = await commitMerge(project, { ours, theirs, message: mergeMessage({ from, commits: incoming, outcome, takenAt }) });
     return done({ ...base, from, incoming, commit, merge: outcome, after: null, outcome: 'merged', outsideFiles });
