@@ -230,6 +230,18 @@ describe('hostile repository', () => {
     assert.match(ours.stdout, /^Resolve definition conflict of view v1: ours; the database already had it/);
     assert.deepEqual(await b.sql('SELECT id FROM v1 ORDER BY id'), [{ id: 3 }], 'ours kept');
     assert.match((await b.run(['conflicts'])).stdout, /^no open conflicts$/m);
+    // Diverged (a local row change too): the merge commit carries the record.
+    await b.sql("UPDATE t1 SET v = 'local' WHERE id = 1");
+    git(attacker, ['fetch', '-q', 'origin']);
+    git(attacker, ['reset', '-q', '--hard', 'origin/main']);
+    tamper(attacker, { 'database/views.sql': (t) => t.replace(/`id` > [0-9]/, '`id` > 1') });
+    git(attacker, ['push', '-q', 'origin', 'HEAD:main']);
+    const merged = await b.run(['pull']);
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.equal(git(b.dir, ['rev-list', '--parents', '-n', '1', 'HEAD']).trim().split(' ').length, 3, 'a merge commit');
+    assert.match(git(b.dir, ['show', 'HEAD:database/conflicts/@objects.jsonl']), /"object":"view v1","why":"review","kept":"ours"/);
+    assert.equal((await b.run(['resolve', 'view', 'v1', '--theirs'])).code, 0);
+    assert.deepEqual(await b.sql('SELECT id FROM v1 ORDER BY id'), [{ id: 2 }, { id: 3 }], 'theirs applied after the merge');
 
     const two = await twoWay({ DBSYNC_PULL_OBJECTS: 'apply' });
     tamper(two.attacker, { 'database/views.sql': (t) => t.replace(/`id` > 1/, '`id` > 2') });
