@@ -155,12 +155,14 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
       await git.mergeFastForward(theirs);
       await addObjectConflicts(project, objectRecords);
       const after = await passLocked(project, { push: false, signal: opts.signal, ...opts.read });
+      await commitObjectRecords(project, objectRecords.length);
       return done({ ...base, from, incoming, commit: theirs, merge: outcome, after, outcome: 'fast-forward', outsideFiles: [] });
     }
     if (!mergeBase) {
       const kept = await adoptRemote(project, ours, theirs);
       await addObjectConflicts(project, objectRecords);
       const after = await passLocked(project, { push: false, signal: opts.signal, ...opts.read });
+      await commitObjectRecords(project, objectRecords.length);
       return done({ ...base, from, incoming, commit: theirs, merge: outcome, after, outcome: 'adopted-remote', keptBranch: kept, outsideFiles: [] });
     }
 
@@ -179,6 +181,24 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     const commit = await commitMerge(project, { ours, theirs, message: mergeMessage({ from, commits: incoming, outcome, takenAt }) });
     return done({ ...base, from, incoming, commit, merge: outcome, after: null, outcome: 'merged', outsideFiles });
   }
+}
+
+/**
+ * The pass after a fast-forward commits the records written before it whenever it commits the
+ * database's own (kept) definitions; should it find nothing to commit, they are committed alone, so
+ * that `conflicts` (which reads HEAD) lists them.
+ */
+async function commitObjectRecords(project: Project, n: number): Promise<void> {
+  if (n === 0) return;
+  const { git } = project;
+  const where = project.snapshotPath || '.';
+  await git.addAll(where);
+  const head = await git.head();
+  if (!head || (await git.stagedChanges(head, where)).length === 0) return;
+  await git.commitOnly(where, `${n} pulled definition(s) not applied, recorded for review\n\nSee git-dbsync conflicts.\n`, {
+    name: project.config.git.authorName,
+    email: project.config.git.authorEmail,
+  });
 }
 
 /** --adopt-remote: keep our history on a branch, move ours to theirs (the database already equals theirs). */
