@@ -294,7 +294,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       .command('resolve')
       .summary('close a conflict with the value chosen')
       .description(
-        "Close a conflict: write the chosen value into the database, remove the record, commit and push. KEY: the row's key values in order, comma-separated (43; 7,2026-01-01); none for a table-level conflict.",
+        "Close a conflict: write the chosen value into the database, remove the record, commit and push. KEY: the row's key values in order, comma-separated (43; 7,2026-01-01); none for a table-level conflict. A view, routine, trigger or event a pull did not apply: resolve TYPE NAME (resolve view v1 --theirs applies it).",
       )
       .argument('<TABLE>')
       .argument('[KEY]')

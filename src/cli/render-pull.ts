@@ -53,8 +53,8 @@ export function renderPull(r: PullResult): { lines: string[]; warnings: string[]
     for (const c of m.objectConflicts) {
       warnings.push(
         c.why === 'review'
-          ? `${c.object} was changed on the other computer (${c.theirsCommit.slice(0, 12)}) and NOT applied: views, routines, triggers and events are code, applied only with DBSYNC_PULL_OBJECTS=apply -- review it (git show ${c.theirsCommit.slice(0, 12)} -- '*.sql'), then recreate it by hand or pull with DBSYNC_PULL_OBJECTS=apply`
-          : `${c.object} was changed differently on both computers: kept ${c.kept === 'ours' ? "this computer's" : "the other computer's"} version`,
+          ? `${c.object} was changed on the other computer (${c.theirsCommit.slice(0, 12)}) and NOT applied: views, routines, triggers and events are code, applied only with DBSYNC_PULL_OBJECTS=apply -- recorded as a conflict: review it (the diff below, \`git-dbsync conflicts\`), then \`git-dbsync resolve ${c.object} --theirs\` applies it, --ours keeps this computer's`
+          : `${c.object} was changed differently on both computers: kept ${c.kept === 'ours' ? "this computer's" : "the other computer's"} version (recorded: \`git-dbsync conflicts\`)`,
       );
     }
     // The code recorded for review, as a diff from this database's version (it is not applied).

@@ -12,7 +12,7 @@ import { runPass } from '../sync/sync-pass.js';
 import type { CommandContext } from './context.js';
 import { recordFailure, recordSuccess } from './record.js';
 import { BackupJudge } from './backup-judge.js';
-import { readConflicts } from '../pull/conflict-store.js';
+import { openCount, readConflicts } from '../pull/conflict-store.js';
 import { renderPass } from './render.js';
 import { logPass } from './log-pass.js';
 import { ProgressDisplay } from './progress-display.js';
@@ -136,7 +136,7 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
     });
     if (metrics && config.sync.mode === 'two-way')
       void readConflicts(project).then(
-        (c) => metrics.openConflicts(c.rows.length + c.schema.length),
+        (c) => metrics.openConflicts(openCount(c)),
         () => metrics.openConflicts(null),
       );
     void recordSuccess(project.stateDir, { commit: r.commit.commit, result: renderPass(r), push: r.push, checked: true }).then(checkAlerts);

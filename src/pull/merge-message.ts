@@ -44,7 +44,7 @@ export function mergeMessage(o: { from: string; commits: number; outcome: MergeO
   for (const c of outcome.objectConflicts) {
     body.push(
       c.why === 'review'
-        ? `Not applied (DBSYNC_PULL_OBJECTS=conflict): ${c.object} as changed in ${c.theirsCommit.slice(0, 12)}; kept ours, review it`
+        ? `Not applied (DBSYNC_PULL_OBJECTS=conflict): ${c.object} as changed in ${c.theirsCommit.slice(0, 12)}; kept ours, recorded for review (git-dbsync conflicts)`
         : `Changed on both sides: ${c.object}; kept ${c.kept}`,
     );
   }

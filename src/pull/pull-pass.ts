@@ -6,7 +6,7 @@ import { withMeta } from '../merge/conflict-file.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { passLocked, stageSnapshot, writeStaged, type PassOptions, type PassResult } from '../sync/sync-pass.js';
-import { writeMergedConflicts } from './conflict-store.js';
+import { addObjectConflicts, writeMergedConflicts } from './conflict-store.js';
 import { keepSide } from './conflict-rule.js';
 import { readCommittedSnapshot, SnapshotReader } from './committed-snapshot.js';
 import { refuseUntrustedCommits } from './trusted-commits.js';
@@ -149,14 +149,21 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
     const incoming = mergeBase ? await git.countBetween(mergeBase, theirs) : await git.countBetween(ours, theirs);
     const outsideFiles = mergeBase ? await git.changedOutside(mergeBase, theirs, project.snapshotPath) : [];
 
+    // Views, routines, triggers and events not applied: recorded in conflicts/@objects.jsonl for `conflicts` and `resolve`.
+    const objectMeta = { oursCommit: ours, theirsCommit: theirs, mergedAt: new Date().toISOString() };
+    const objectRecords = outcome.objectConflicts.map((c) => ({ object: c.object, why: c.why, kept: c.kept, ...objectMeta }));
     if (fastForward) {
       await git.mergeFastForward(theirs);
+      await addObjectConflicts(project, objectRecords);
       const after = await passLocked(project, { push: false, signal: opts.signal, ...opts.read });
+      await commitObjectRecords(project, objectRecords.length);
       return done({ ...base, from, incoming, commit: theirs, merge: outcome, after, outcome: 'fast-forward', outsideFiles: [] });
     }
     if (!mergeBase) {
       const kept = await adoptRemote(project, ours, theirs);
+      await addObjectConflicts(project, objectRecords);
       const after = await passLocked(project, { push: false, signal: opts.signal, ...opts.read });
+      await commitObjectRecords(project, objectRecords.length);
       return done({ ...base, from, incoming, commit: theirs, merge: outcome, after, outcome: 'adopted-remote', keptBranch: kept, outsideFiles: [] });
     }
 
@@ -170,10 +177,29 @@ export async function pullLocked(project: Project, opts: PullOptions): Promise<P
       { base: mergeBase, ours, theirs },
       withMeta(outcome.conflicts, meta),
       outcome.schemaConflicts.map((s) => ({ ...s, ...meta })),
+      objectRecords.map((c) => ({ ...c, ...meta })),
     );
     const commit = await commitMerge(project, { ours, theirs, message: mergeMessage({ from, commits: incoming, outcome, takenAt }) });
     return done({ ...base, from, incoming, commit, merge: outcome, after: null, outcome: 'merged', outsideFiles });
   }
+}
+
+/**
+ * The pass after a fast-forward commits the records written before it whenever it commits the
+ * database's own (kept) definitions; should it find nothing to commit, they are committed alone, so
+ * that `conflicts` (which reads HEAD) lists them.
+ */
+async function commitObjectRecords(project: Project, n: number): Promise<void> {
+  if (n === 0) return;
+  const { git } = project;
+  const where = project.snapshotPath || '.';
+  await git.addAll(where);
+  const head = await git.head();
+  if (!head || (await git.stagedChanges(head, where)).length === 0) return;
+  await git.commitOnly(where, `${n} pulled definition(s) not applied, recorded for review\n\nSee git-dbsync conflicts.\n`, {
+    name: project.config.git.authorName,
+    email: project.config.git.authorEmail,
+  });
 }
 
 /** --adopt-remote: keep our history on a branch, move ours to theirs (the database already equals theirs). */

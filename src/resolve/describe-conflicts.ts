@@ -1,6 +1,6 @@
 import { displayText, literalText } from '../snapshot/sql-literal.js';
 import type { ConflictRecord } from '../merge/conflict-file.js';
-import type { OpenConflicts } from '../pull/conflict-store.js';
+import { openCount, type OpenConflicts } from '../pull/conflict-store.js';
 import { duplicateNumberSentence } from '../profile/duplicate-number-words.js';
 import { cellsOf } from '../snapshot/row-line.js';
 import { keyArgument } from './key-argument.js';
@@ -47,7 +47,7 @@ export function describeConflicts(
   words: (c: ConflictRecord) => string | null = () => null,
 ): string[] {
   const lines: string[] = [];
-  const n = open.rows.length + open.schema.length;
+  const n = openCount(open);
   if (n === 0) return ['no open conflicts'];
   lines.push(`${n} open conflict(s) ("ours" is the computer that made the merge, "theirs" what it pulled; the other value is kept here until you resolve):`);
   for (const c of open.rows) {
@@ -78,6 +78,15 @@ export function describeConflicts(
       `- table ${s.table} not merged (${s.mergedAt}): ${s.reason}; the database has ${s.kept === 'ours' ? "the merging computer's" : "the other computer's"} table; ours ${s.oursCommit.slice(0, 12)}, theirs ${s.theirsCommit.slice(0, 12)}`,
     );
     lines.push(`    once settled: git-dbsync resolve ${s.table} --${s.kept}`);
+  }
+  for (const o of open.objects) {
+    const [ours, theirs] = [o.oursCommit.slice(0, 12), o.theirsCommit.slice(0, 12)];
+    lines.push(
+      o.why === 'review'
+        ? `- ${o.object}: changed on the other computer (theirs ${theirs}) and not applied (DBSYNC_PULL_OBJECTS=conflict); the database keeps this computer's version (ours ${ours})`
+        : `- ${o.object}: both computers changed it differently; the database kept ${o.kept} (ours ${ours}, theirs ${theirs})`,
+    );
+    lines.push(`    review: git diff ${ours} ${theirs} -- '*.sql'; then git-dbsync resolve ${o.object} --theirs (apply theirs) or --ours (keep ours)`);
   }
   return lines;
 }

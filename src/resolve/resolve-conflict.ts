@@ -2,7 +2,7 @@ import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { withRunLock } from '../lock/run-lock.js';
 import { findConflicts, type ConflictRecord } from '../merge/conflict-file.js';
-import type { Project } from '../project/project.js';
+import { snapshotPrefix, type Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { LOAD_SETTINGS } from '../db/mariadb/write-session.js';
 import { encodeTableFileName } from '../snapshot/layout.js';
@@ -12,7 +12,10 @@ import { CONFLICTS_DIR } from '../merge/conflict-file.js';
 import { passLocked, stageSnapshot, writeStaged } from '../sync/sync-pass.js';
 import { applyTable } from '../pull/apply-table.js';
 import { readCommittedSnapshot, SnapshotReader } from '../pull/committed-snapshot.js';
-import { readConflicts, writeSchemaConflicts, writeTableConflicts } from '../pull/conflict-store.js';
+import { readConflicts, writeObjectConflicts, writeSchemaConflicts, writeTableConflicts, type ObjectConflictRecord } from '../pull/conflict-store.js';
+import { applyObjects } from '../pull/merge-objects.js';
+import { OBJECT_FILES, type ObjectKind } from '../snapshot/layout.js';
+import { checkObjectText, objectCheckContext } from '../snapshot/check-commit.js';
 import { LiveSchema, mergeKeyColumns } from '../pull/live-schema.js';
 import { keyArgument, keyMatches, splitKeyArgument } from './key-argument.js';
 import { valueLiteral } from './value-literal.js';
@@ -54,7 +57,8 @@ export async function resolveConflict(project: Project, req: ResolveRequest): Pr
   return withRunLock(project, async () => {
     for (let attempt = 0; ; attempt++) {
       await passLocked(project, { push: false });
-      const r = req.key === null ? await resolveSchema(project, req) : await resolveRow(project, req);
+      const object = await openObjectConflict(project, req);
+      const r = object ? await resolveObject(project, req, object) : req.key === null ? await resolveSchema(project, req) : await resolveRow(project, req);
       if (r !== 'refused') return { ...r, push: await pushCommits(project.git, project.remote) };
       if (attempt >= 3) {
         throw new DbsyncError({
@@ -240,6 +244,65 @@ async function resolveSchema(project: Project, req: ResolveRequest): Promise<Omi
   const subject = `Resolve table conflict in ${req.table}: ${rec.kept}`;
   const commit = await commitResolution(project, subject, []);
   return { closed: [], changed: false, row: null, commit, subject };
+}
+
+/**
+ * The open definition conflict `resolve TYPE NAME` (two words, or one quoted "TYPE NAME") names, if
+ * any; a table of that name with open row conflicts goes first.
+ */
+async function openObjectConflict(project: Project, req: ResolveRequest): Promise<ObjectConflictRecord | null> {
+  const open = await readConflicts(project);
+  if (req.key !== null && open.rows.some((c) => c.table === req.table)) return null;
+  const name = req.key === null ? req.table : `${req.table} ${req.key}`;
+  return open.objects.find((o) => o.object === name) ?? null;
+}
+
+/**
+ * A view, routine, trigger or event recorded in conflicts/@objects.jsonl: the side the database
+ * already has only closes the record; the other side's definition is read from its commit, checked
+ * as a pulled one (src/snapshot/check-commit.ts) and created (or the object dropped, when that side
+ * has none). The snapshot then records it, with the record removed, in one commit.
+ */
+async function resolveObject(project: Project, req: ResolveRequest, rec: ObjectConflictRecord): Promise<Omit<ResolveResult, 'push'>> {
+  if (!('side' in req.choice)) throw usage(`--value cannot settle ${rec.object} (a definition)`, `git-dbsync resolve ${rec.object} --theirs|--ours`);
+  const side = req.choice.side;
+  let changed = false;
+  if (side !== rec.kept) {
+    const commit = side === 'theirs' ? rec.theirsCommit : rec.oursCommit;
+    // The record is repository content too: only a commit this branch already holds (checked when it
+    // was pulled, and signed when DBSYNC_TRUSTED_SIGNERS is set) is read, and its definition checked again.
+    if (!/^[0-9a-f]{40}$/.test(commit) || !(await project.git.isAncestor(commit, (await project.git.head())!))) {
+      throw new DbsyncError({
+        operation: 'resolve',
+        message: `the recorded ${side} commit ${commit.slice(0, 12)} of ${rec.object} in ${CONFLICTS_DIR}/ is not in this branch's history; nothing was changed`,
+        hint: 'the conflict file was altered: see its git log',
+        exitCode: ExitCode.Unsafe,
+      });
+    }
+    const space = rec.object.indexOf(' ');
+    const [type, name] = [rec.object.slice(0, space), rec.object.slice(space + 1)];
+    const kind: ObjectKind = type === 'procedure' || type === 'function' ? 'routine' : (type as ObjectKind);
+    const file = snapshotPrefix(project) + OBJECT_FILES[kind];
+    const text = (await project.git.readBlob(commit, file))?.toString('utf8') ?? '';
+    const db = await project.connect();
+    try {
+      for (const s of LOAD_SETTINGS) await db.execute(s, 'prepare session');
+      const ctx = await objectCheckContext(db, project.config.db.database);
+      const found = checkObjectText('resolve', file, kind, text, ctx, commit).find((o) => o.type === type && o.name === name);
+      await applyObjects(db, { create: found ? [found] : [], drop: found ? [] : [rec.object], triggers: [], conflicts: [] }, false);
+      changed = true;
+    } finally {
+      await db.close();
+    }
+  }
+  const open = await readConflicts(project);
+  await writeObjectConflicts(
+    project,
+    open.objects.filter((o) => o.object !== rec.object),
+  );
+  const subject = `Resolve definition conflict of ${rec.object}: ${side}`;
+  const commit = await commitResolution(project, subject, []);
+  return { closed: [], changed, row: null, commit, subject };
 }
 
 /** Snapshot (the chosen value is in it now) and conflicts file, committed together. */

@@ -26,6 +26,7 @@ import {
   type ObjectKind,
 } from '../snapshot/layout.js';
 import { LOAD_SETTINGS } from '../db/mariadb/write-session.js';
+import { atomicRenameMissing, parseServerVersion } from '../db/mariadb/server-version.js';
 import { parseObjectFile, type DbObject } from '../snapshot/object-file.js';
 import { formatSequenceFile, parseSequenceFile, type Sequence, SequenceFileError } from '../snapshot/sequence-file.js';
 import { restoreSequences } from './restore-sequences.js';
@@ -478,6 +479,7 @@ async function checkTarget(project: Project, target: Target, loaded: ReadonlySet
   const db = await project.connect();
   let ctx: ObjectCheckContext;
   try {
+    await refuseWithoutAtomicRename(db);
     ctx = await objectCheckContext(db, project.config.db.database);
   } finally {
     await db.close();
@@ -488,6 +490,22 @@ async function checkTarget(project: Project, target: Target, loaded: ReadonlySet
     checkObjectText('restore', file, kind, text, ctx, target.commit);
   }
   return rows;
+}
+
+/**
+ * The crash-safe swap needs MariaDB 10.6+ (server-version.ts): on an older MariaDB or on MySQL the
+ * restore stops here, before anything is committed or changed, rather than swap without the guarantee.
+ */
+async function refuseWithoutAtomicRename(db: Database): Promise<void> {
+  const text = String((await db.queryArrays('SELECT VERSION()', [], 'read the server version'))[0]?.[0] ?? '');
+  const missing = atomicRenameMissing(parseServerVersion(text));
+  if (!missing) return;
+  throw new DbsyncError({
+    operation: 'restore',
+    message: `${missing}: restore swaps the restored tables in with one atomic RENAME TABLE, which needs MariaDB 10.6 or later; nothing was changed`,
+    hint: 'restore on a MariaDB 10.6+ server (then copy the data over), or load the snapshot with the stock client (README, Restore), which is not crash-safe',
+    exitCode: ExitCode.Config,
+  });
 }
 
 async function objectsAt(project: Project, commit: string, kind: ObjectKind): Promise<DbObject[]> {

@@ -9,7 +9,7 @@ import { refuseKeylessOverEncrypted } from '../project/keyless-guard.js';
 import { policyDecider, policySettings } from '../policy/pass-policy.js';
 import { discardStaging } from '../snapshot/write-snapshot.js';
 import { readState, type RunState } from '../state/state-store.js';
-import { readConflicts } from '../pull/conflict-store.js';
+import { openCount, readConflicts } from '../pull/conflict-store.js';
 import { isSnapshotPath } from '../snapshot/layout.js';
 import { selectChangeSource } from '../sync/select-source.js';
 import { verdictOf, type Verdict } from './verdict.js';
@@ -160,7 +160,7 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
     skipped,
     restore,
     conflicts: await readConflicts(project)
-      .then((c) => ({ open: c.rows.length + c.schema.length, tables: [...new Set([...c.rows, ...c.schema].map((x) => x.table))] }))
+      .then((c) => ({ open: openCount(c), tables: [...new Set([...c.rows, ...c.schema].map((x) => x.table))] }))
       .catch(() => null),
   };
 }

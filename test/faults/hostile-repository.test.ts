@@ -192,7 +192,7 @@ describe('hostile repository', () => {
     });
   }
 
-  it('a pulled view change is recorded for review, and applied only with DBSYNC_PULL_OBJECTS=apply', async () => {
+  it('a pulled view change is recorded as a conflict for review (conflicts lists it, resolve --theirs applies it, --ours keeps ours), and applied only with DBSYNC_PULL_OBJECTS=apply', async () => {
     const { b, attacker } = await twoWay();
     tamper(attacker, { 'database/views.sql': (t) => t.replace(/`id` > 1/, '`id` > 2') });
     git(attacker, ['push', '-q', 'origin', 'HEAD:main']);
@@ -206,6 +206,42 @@ describe('hostile repository', () => {
       r.stdout,
     );
     assert.deepEqual(await b.sql('SELECT id FROM v1 ORDER BY id'), [{ id: 2 }, { id: 3 }], 'the view is as it was');
+    // Recorded as a conflict (conflicts/@objects.jsonl, committed): `conflicts` lists it, `resolve` settles it.
+    assert.equal(git(b.dir, ['status', '--porcelain']).trim(), '', 'the record is committed');
+    const listed = await b.run(['conflicts']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^- view v1: changed on the other computer \(theirs [0-9a-f]{12}\) and not applied/m, listed.stdout);
+    assert.match(listed.stdout, /git-dbsync resolve view v1 --theirs \(apply theirs\) or --ours \(keep ours\)/);
+    const theirs = await b.run(['resolve', 'view', 'v1', '--theirs']);
+    assert.equal(theirs.code, 0, theirs.stderr);
+    assert.match(theirs.stdout, /^Resolve definition conflict of view v1: theirs; the database now has it; committed [0-9a-f]{12}/);
+    assert.deepEqual(await b.sql('SELECT id FROM v1 ORDER BY id'), [{ id: 3 }], 'theirs applied');
+    assert.match((await b.run(['conflicts'])).stdout, /^no open conflicts$/m);
+    assert.match(git(b.dir, ['show', 'HEAD:database/views.sql']), /`id` > 2/, 'the snapshot records the applied view');
+    // Another change of theirs, kept out with --ours: nothing changes but the record.
+    git(attacker, ['fetch', '-q', 'origin']);
+    git(attacker, ['reset', '-q', '--hard', 'origin/main']);
+    tamper(attacker, { 'database/views.sql': (t) => t.replace(/`id` > 2/, '`id` > 0') });
+    git(attacker, ['push', '-q', 'origin', 'HEAD:main']);
+    assert.equal((await b.run(['pull'])).code, 0);
+    assert.match((await b.run(['conflicts'])).stdout, /^- view v1: changed on the other computer/m);
+    const ours = await b.run(['resolve', 'view', 'v1', '--ours']);
+    assert.equal(ours.code, 0, ours.stderr);
+    assert.match(ours.stdout, /^Resolve definition conflict of view v1: ours; the database already had it/);
+    assert.deepEqual(await b.sql('SELECT id FROM v1 ORDER BY id'), [{ id: 3 }], 'ours kept');
+    assert.match((await b.run(['conflicts'])).stdout, /^no open conflicts$/m);
+    // Diverged (a local row change too): the merge commit carries the record.
+    await b.sql("UPDATE t1 SET v = 'local' WHERE id = 1");
+    git(attacker, ['fetch', '-q', 'origin']);
+    git(attacker, ['reset', '-q', '--hard', 'origin/main']);
+    tamper(attacker, { 'database/views.sql': (t) => t.replace(/`id` > [0-9]/, '`id` > 1') });
+    git(attacker, ['push', '-q', 'origin', 'HEAD:main']);
+    const merged = await b.run(['pull']);
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.equal(git(b.dir, ['rev-list', '--parents', '-n', '1', 'HEAD']).trim().split(' ').length, 3, 'a merge commit');
+    assert.match(git(b.dir, ['show', 'HEAD:database/conflicts/@objects.jsonl']), /"object":"view v1","why":"review","kept":"ours"/);
+    assert.equal((await b.run(['resolve', 'view', 'v1', '--theirs'])).code, 0);
+    assert.deepEqual(await b.sql('SELECT id FROM v1 ORDER BY id'), [{ id: 2 }, { id: 3 }], 'theirs applied after the merge');
 
     const two = await twoWay({ DBSYNC_PULL_OBJECTS: 'apply' });
     tamper(two.attacker, { 'database/views.sql': (t) => t.replace(/`id` > 1/, '`id` > 2') });

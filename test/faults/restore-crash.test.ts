@@ -175,3 +175,41 @@ describe('kill -9 during restore', () => {
     console.log(`restore-crash: seed ${SEED}, ${TRIALS} trials, restore ${duration} ms: ${JSON.stringify(seen)}`);
   });
 });
+
+/**
+ * The swap above is atomic only on MariaDB 10.6+ (src/db/mariadb/server-version.ts). On a server
+ * that reports an older MariaDB or MySQL (the throwaway server started with --version=...), restore
+ * refuses with one line and exit 2, before it commits or changes anything.
+ */
+describe('restore on a server without the atomic multi-table RENAME TABLE', () => {
+  for (const reported of ['10.5.27-MariaDB', '8.0.36']) {
+    it(`refuses on a server that reports ${reported}: one line, exit 2, nothing committed or changed`, async () => {
+      const s = await MariaDbServer.start([`--version=${reported}`]);
+      try {
+        const c = await s.connect();
+        await c.query('CREATE DATABASE oldsrv');
+        await c.query('CREATE TABLE oldsrv.t (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=MyISAM');
+        await c.query("INSERT INTO oldsrv.t VALUES (1,'old')");
+        const [[v]] = (await c.query('SELECT VERSION() AS v')) as unknown as [[{ v: string }]];
+        assert.equal(v.v, reported, 'the server reports the version under test');
+        const repo = path.join(tempDir('dbsync-old-server-'), 'project');
+        mkdirSync(repo, { recursive: true });
+        const e = baseEnv({ ...s.env('oldsrv'), PROJECT_DIR: repo, DBSYNC_PROFILE: 'none' });
+        assert.equal(cli(['sync'], e).code, 0, 'backing up works on any server');
+        const first = git(repo, ['rev-parse', 'HEAD']).trim();
+        await c.query("UPDATE oldsrv.t SET v = 'new'");
+        const r = cli(['restore', first, '--yes'], e);
+        assert.equal(r.code, 2, r.stderr);
+        assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+        assert.match(r.stderr, /restore swaps the restored tables in with one atomic RENAME TABLE, which needs MariaDB 10\.6 or later; nothing was changed/);
+        assert.match(r.stderr, reported.includes('MariaDB') ? /the server is MariaDB 10\.5 / : /the server is not MariaDB \(VERSION\(\) is "8\.0\.36"\)/);
+        assert.equal(git(repo, ['rev-parse', 'HEAD']).trim(), first, 'nothing committed');
+        const [rows] = await c.query('SELECT v FROM oldsrv.t');
+        assert.deepEqual(rows, [{ v: 'new' }], 'the table is as it was');
+        await c.end();
+      } finally {
+        await s.destroy();
+      }
+    });
+  }
+});

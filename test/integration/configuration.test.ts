@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import mysql from 'mysql2/promise';
 import { freePort, MariaDbServer } from '../support/mariadb-server.js';
 import { baseEnv, cli, commitCount, tempDir, type CliResult } from '../support/project.js';
 
@@ -376,5 +377,31 @@ describe('configuration errors', () => {
     assert.equal(noEvent.code, 1, noEvent.stderr);
     assert.match(oneLine(noEvent), /lacks EVENT on database .* events would be silently missing/);
     await c.end();
+  });
+
+  it('judges the account the server authenticated, as the server does: grants of user@127.0.0.1 count over TCP, not over the socket (user@localhost) (issue 11)', async () => {
+    const { db, dir } = await fresh();
+    const c = await server.connect(db);
+    await c.query('CREATE TRIGGER t_split BEFORE INSERT ON t FOR EACH ROW SET NEW.v = NEW.v');
+    // Two accounts of one user name: everything on 127.0.0.1, no TRIGGER or EXECUTE on localhost.
+    await c.query("CREATE OR REPLACE USER 'split'@'127.0.0.1' IDENTIFIED BY 'split-pw-1'");
+    await c.query(`GRANT SELECT, LOCK TABLES, SHOW VIEW, TRIGGER, EVENT, EXECUTE ON \`${db}\`.* TO 'split'@'127.0.0.1'`);
+    await c.query("CREATE OR REPLACE USER 'split'@'localhost' IDENTIFIED BY 'split-pw-1'");
+    await c.query(`GRANT SELECT, LOCK TABLES, SHOW VIEW, EVENT ON \`${db}\`.* TO 'split'@'localhost'`);
+    await c.end();
+    const user = { DB_USER: 'split', DB_PASSWORD: 'split-pw-1', DB_NAME: db, PROJECT_DIR: dir };
+    // Over TCP the server authenticates split@127.0.0.1, whose grants let it see every trigger: taken.
+    const tcp = cli(['sync'], baseEnv({ ...user, DB_HOST: '127.0.0.1', DB_PORT: String(server.port) }));
+    assert.equal(tcp.code, 0, tcp.stderr);
+    assert.match(readFileSync(path.join(dir, 'database', 'triggers.sql'), 'utf8'), /t_split/);
+    // Over the socket it is split@localhost, to whom the server shows no trigger (the other account's
+    // grants do not apply): refused, rather than a snapshot silently without t_split.
+    const viaSocket = await mysql.createConnection({ socketPath: server.socket, user: 'split', password: 'split-pw-1', database: db });
+    const [seen] = await viaSocket.query('SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()');
+    await viaSocket.end();
+    assert.deepEqual(seen, [], 'the server hides the trigger from split@localhost');
+    const socket = cli(['sync'], baseEnv({ ...user, DB_SOCKET: server.socket }));
+    assert.equal(socket.code, 1, socket.stderr);
+    assert.match(oneLine(socket), /user "split" lacks TRIGGER and EXECUTE on database "[^"]+", so triggers and .* would be silently missing/);
   });
 });
