@@ -524,7 +524,7 @@ describe('rowInWords and describeConflicts: open conflicts in the application wo
     };
     const other = { ...cell, table: 'items', column: 'qty', base: '3', ours: '20', theirs: '10' };
     const lines = describeConflicts(
-      { rows: [cell, other], schema: [] },
+      { rows: [cell, other], schema: [], objects: [] },
       (t) => (t === 'ip_invoices' ? ['invoice_id'] : ['id']),
       (c) => (c.table === 'ip_invoices' ? 'Invoice INV-2026-0007 (ACME Ltd): terms' : null),
     );
