@@ -190,6 +190,12 @@ export class ReadPlan {
             kept.set(t.name, rows);
             continue;
           }
+          // A versioned table whose history is kept: any change is read whole, history included
+          // (an UPDATE that changes no value still adds a history row; DELETE HISTORY changes no current row).
+          if (t.history) {
+            this.whole[t.name] = 'system-versioned: read whole with its history';
+            continue;
+          }
           const spec = keyed.get(t.name);
           const keys = changed.keys?.get(t.name);
           const ranges = changed.ranges?.get(t.name);
