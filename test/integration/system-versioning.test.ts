@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { bareRemote, computers, type Computer } from '../support/computers.js';
-import { baseEnv, cli, commitCount, git, tempDir } from '../support/project.js';
+import { baseEnv, cli, commitCount, git, lastSubject, tempDir } from '../support/project.js';
 
 /** Every version of each table's rows, row start and end included, in a fixed order. */
 const VERSIONS: Record<string, string> = {
@@ -142,6 +142,8 @@ describe('system-versioned tables', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(commitCount(repo), before + 1, `${source}: ${r.stdout}`);
       assert.deepEqual(git(repo, ['show', '--name-only', '--format=', 'HEAD']).trim().split('\n'), ['database/history/imp.sql']);
+      // No current row changed: the message says so instead of counting history rows as edits.
+      assert.equal(lastSubject(repo), 'imp: history rows only, no current row changed');
       const v = await versions('src');
       assert.equal(readFileSync(path.join(repo, 'database/history/imp.sql'), 'utf8').split('\n').filter(Boolean).length, v.imp!.length);
     }
