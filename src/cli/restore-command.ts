@@ -2,6 +2,7 @@ import { ExitCode } from '../errors/exit-codes.js';
 import { describePlan } from '../restore/restore-plan.js';
 import { continueRestore, restoreInto, restoreSnapshot, type RestoreResult } from '../restore/restore-snapshot.js';
 import { describeUnrestored } from '../restore/secret-restore.js';
+import { historyNotRestoredNote } from '../restore/history-restore.js';
 import type { CommandContext } from './context.js';
 import { renderPass } from './render.js';
 import { restoreJson } from './restore-json.js';
@@ -47,6 +48,7 @@ export async function restoreCommand(
     if (r.chosen) ctx.out(`the snapshot as of then: commit ${r.chosen.commit.slice(0, 12)} of ${r.chosen.time}: ${r.chosen.subject}`);
     const what = `${r.plan.create.length} table(s)${r.plan.objects.length ? ` and ${r.plan.objects.length} view(s), routine(s) and trigger(s)` : ''}`;
     for (const u of r.unrestored) ctx.out(describeUnrestored(u, !r.applied));
+    if (r.historyNotRestored?.length) ctx.out(historyNotRestoredNote(r.historyNotRestored));
     ctx.out(
       r.applied
         ? `restored snapshot ${r.plan.commit.slice(0, 12)} into database ${r.into}: ${what}; the live database and the repository are untouched (events are not created in a copy)`
@@ -73,5 +75,6 @@ function printResult(ctx: CommandContext, r: RestoreResult): void {
   // One line per secret rule whose values the database does not get back, with what to do about it.
   for (const u of r.unrestored) ctx.out(describeUnrestored(u, !r.applied));
   if (r.saved?.commit.commit) ctx.out(`saved unsaved changes first: ${renderPass(r.saved)}`);
+  if (r.historyNotRestored?.length) ctx.out(historyNotRestoredNote(r.historyNotRestored));
   if (r.applied) ctx.out(r.after?.commit.commit ? `restored; ${renderPass(r.after)}` : 'restored; the database equals the snapshot');
 }

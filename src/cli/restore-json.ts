@@ -34,6 +34,7 @@ export function restoreJson(r: RestoreResult | null, extra: { into?: string | nu
     objects: p ? { recreate: p.objects, extra: p.objectsToDrop } : null,
     files: p?.files ? { to: p.files.to, add: p.files.add, change: p.files.change, remove: p.files.remove, outside: p.files.outside } : null,
     unrestored: (r?.unrestored ?? []).map((u) => ({ table: u.table, column: u.column, why: u.why, count: u.count, hint: u.hint })),
+    historyNotRestored: r?.historyNotRestored ?? [],
     saved: commitOf(r?.saved ?? null),
     after: commitOf(r?.after ?? null),
   };

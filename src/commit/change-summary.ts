@@ -30,6 +30,8 @@ export interface ChangeSummary {
   readonly objects: readonly ObjectChange[];
   /** DBSYNC_FILES: the files changed, and the one-line reasons of files left out (absent when off). */
   readonly files?: { readonly changes: readonly FileChange[]; readonly skipped: readonly string[] };
+  /** System-versioned tables whose history rows alone changed (no current row did): an UPDATE that changed no value, DELETE HISTORY. */
+  readonly historyOnly?: readonly string[];
   /** The change in the application's words (a profile's message rules); absent without a profile. */
   readonly described?: {
     readonly items: readonly string[];
@@ -106,6 +108,7 @@ export function commitSubject(s: ChangeSummary): string {
     return shortList([...schema, ...s.described.brief, ...tail], '; ');
   }
   const items = [...schema, ...others.map(tableShort), ...s.objects.map(objectShort), ...[filesShort(s)].filter((f): f is string => f !== null)];
+  if (items.length === 0 && s.historyOnly?.length) return `${shortList(s.historyOnly, ', ')}: history rows only, no current row changed`;
   if (items.length === 0) return 'snapshot';
   return shortList(items, ', ');
 }
@@ -136,6 +139,7 @@ export function commitMessage(s: ChangeSummary, takenAt: Date, notBackedUp: read
     const bySchema = t.bySchema ? ` (${t.bySchema} by the schema change)` : '';
     body.push(`${t.table}: ${what}${t.rows.added} added, ${t.rows.changed} changed${bySchema}, ${t.rows.deleted} deleted`);
   }
+  for (const t of s.historyOnly ?? []) body.push(`${t}: history rows only, no current row changed`);
   for (const o of s.objects) body.push(`${o.type} ${o.name}: ${o.change}`);
   for (const f of s.files?.changes ?? []) body.push(`file ${f.path}: ${f.change}`);
   for (const reason of s.files?.skipped ?? []) body.push(`file ${reason}`);

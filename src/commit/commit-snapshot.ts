@@ -5,7 +5,7 @@ import type { Git, GitIdentity } from '../git/git.js';
 import { snapshotPrefix } from '../project/project.js';
 import { fileLines, streamLines } from '../fs/line-streams.js';
 import type { BlobBatch } from '../git/blob-batch.js';
-import { dataFileTable, encodeTableFileName, FILES_DIR, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
+import { dataFileTable, encodeTableFileName, historyFileTable, FILES_DIR, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile } from '../snapshot/object-file.js';
 import { columnsFromCreate, tableNameFromCreate } from '../snapshot/create-table-text.js';
 import type { TableInfo } from '../snapshot/table-info.js';
@@ -154,6 +154,7 @@ async function summarizeWith(
   };
   // A table's data may be split into several files (chunks): its changed files are diffed together.
   const dataChanges = new Map<string, { old: string[]; new: string[] }>();
+  const historyStems = new Set<string>();
   for (const { status, path: full } of staged) {
     const rel = full.slice(prefix.length);
     const schema = /^tables\/(.+)\.sql$/.exec(rel);
@@ -168,6 +169,13 @@ async function summarizeWith(
           entry.schemaColumns = w.columns;
         }
       }
+      continue;
+    }
+    // A versioned table's history file (src/snapshot/system-versioning.ts): its history rows are not
+    // edits of their own; the current rows' change is the event. Named only when nothing else changed.
+    const history = historyFileTable(rel);
+    if (history !== null) {
+      historyStems.add(history);
       continue;
     }
     const table = dataFileTable(rel);
@@ -237,6 +245,10 @@ async function summarizeWith(
     }
   }
   const list = [...tables.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const historyOnly = [...historyStems]
+    .filter((stem) => !tables.has(stem))
+    .map((stem) => byFile.get(stem)?.name ?? stem)
+    .sort();
   const summary = {
     tables: list.map((t) => ({
       table: t.name,
@@ -246,6 +258,7 @@ async function summarizeWith(
       ...(t.bySchema ? { bySchema: t.bySchema } : {}),
     })),
     objects,
+    ...(historyOnly.length > 0 ? { historyOnly } : {}),
   };
   if (!opts.profile || rowChanges.size === 0 || describedRows > MAX_DESCRIBED_ROWS) return summary;
   return { ...summary, described: await describeRows(opts, opts.profile, head, rowChanges) };

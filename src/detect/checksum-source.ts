@@ -1,13 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { ChangedSince, ChangeSource, KeyRange, SnapshotScope, SourceAvailability } from './change-source.js';
-import { coarsen, type RangeSum, tableSums, type TableSums } from './range-checksums.js';
+import { coarsen, historySum, type RangeSum, tableSums, type TableSums } from './range-checksums.js';
 
 /** A table's recorded checksums: the ranges' bounds (decimal), and per range `rows:sum`. */
 interface StoredTable {
   readonly def: string;
   readonly bounds: readonly string[];
   readonly sums: readonly string[];
+  /**
+   * A system-versioned table whose history is kept: `rows:sum` over every version with its row
+   * start and end (history-checksum): a history row added or purged (an UPDATE that changes no
+   * value, DELETE HISTORY) changes no current row.
+   */
+  readonly history?: string;
   /** In `against` only: old bounds that are chunk boundaries now and whose row is there. */
   readonly present?: readonly string[];
 }
@@ -84,8 +90,9 @@ export class ChecksumSource implements ChangeSource {
       const comparable = oldBounds !== null && (now.length > 0 || oldBounds.length === 0);
       const union = comparable ? [...new Set([...now, ...oldBounds])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)) : [...now];
       const fine = await tableSums(scope.sessionFor(t), t, union);
-      tables[t.name] = store(fine.def, now, coarsen(fine, now));
-      if (comparable) against[t.name] = withMins(store(fine.def, oldBounds, coarsen(fine, oldBounds)), fine, now, oldBounds);
+      const history = t.history ? { history: await historySum(scope.sessionFor(t), t) } : {};
+      tables[t.name] = { ...store(fine.def, now, coarsen(fine, now)), ...history };
+      if (comparable) against[t.name] = { ...withMins(store(fine.def, oldBounds, coarsen(fine, oldBounds)), fine, now, oldBounds), ...history };
     }
     const position: StoredChecksums = {
       checksums: 1,
@@ -122,7 +129,8 @@ export class ChecksumSource implements ChangeSource {
     for (const name of Object.keys(to.tables)) {
       const old = from.tables[name];
       const now = to.against.tables[name];
-      if (!old || !now || old.def !== now.def || old.sums.length !== now.sums.length) {
+      // The history changed (or began or stopped being kept): the table is read whole with it.
+      if (!old || !now || old.def !== now.def || old.sums.length !== now.sums.length || old.history !== now.history) {
         tables.add(name);
         continue;
       }

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { filesEqual } from '../fs/files-equal.js';
 import { TEMP_SUFFIX } from '../fs/atomic-file.js';
-import { DATA_DIR, dataFileTable, encodeTableFileName, isSnapshotPath, TABLES_DIR } from '../snapshot/layout.js';
+import { DATA_DIR, dataFileTable, encodeTableFileName, HISTORY_DIR, historyFileTable, isSnapshotPath, TABLES_DIR } from '../snapshot/layout.js';
 import type { StagedSnapshot } from '../snapshot/take-snapshot.js';
 
 /** Which files of the working tree's snapshot folder must change to equal a staged snapshot. */
@@ -17,7 +17,7 @@ export interface ChangeSet {
 export async function listWorkingSnapshot(snapshotAbs: string): Promise<{ files: string[]; temps: string[] }> {
   const files: string[] = [];
   const temps: string[] = [];
-  for (const sub of ['', TABLES_DIR, DATA_DIR]) {
+  for (const sub of ['', TABLES_DIR, DATA_DIR, HISTORY_DIR]) {
     const entries = await readdir(path.join(snapshotAbs, sub), { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       if (!e.isFile()) continue;
@@ -39,7 +39,8 @@ export async function detectChanges(staged: StagedSnapshot, snapshotAbs: string)
   const keptFiles = new Set(staged.keptFiles ?? []);
   const kept = (rel: string) => {
     if (keptFiles.has(rel)) return true;
-    const stem = dataFileTable(rel);
+    // A kept table's history file (system-versioning.ts) too: it was not read either.
+    const stem = dataFileTable(rel) ?? historyFileTable(rel);
     return stem !== null && keptStems.has(stem);
   };
   const write: string[] = [];

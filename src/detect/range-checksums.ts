@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import { columnFormat } from '../snapshot/column-format.js';
 import { quoteId } from '../snapshot/sql-text.js';
 import type { TableInfo } from '../snapshot/table-info.js';
+import { historyTable } from '../snapshot/system-versioning.js';
 
 /** The checksum of a set of rows: how many, and the sum of a 64-bit hash of each (exact, as a decimal string's value). */
 export interface RangeSum {
@@ -109,4 +110,20 @@ export function coarsen(fine: TableSums, bounds: readonly bigint[]): RangeSum[] 
     out[j] = { rows: out[j]!.rows + s.rows, sum: out[j]!.sum + s.sum };
   }
   return out;
+}
+
+/**
+ * A system-versioned table's checksum over every version of its rows (`FOR SYSTEM_TIME ALL`), the
+ * row start and end included, as `rows:sum` (the same row hash as tableSums). Only for a table
+ * whose history is kept (TableInfo.history).
+ */
+export async function historySum(db: Database, table: TableInfo): Promise<string> {
+  if (!table.history) throw new Error(`table ${table.name} keeps no history`);
+  const h = historyTable(table, table.history, false);
+  const [[rows, sum] = []] = await db.queryArrays(
+    `SELECT CAST(COUNT(*) AS CHAR), CAST(IFNULL(SUM(${rowHash(h)}), 0) AS CHAR) FROM ${quoteId(table.name)} FOR SYSTEM_TIME ALL`,
+    [],
+    `checksum the history of table ${table.name}`,
+  );
+  return `${rows ?? 0}:${sum ?? 0}`;
 }

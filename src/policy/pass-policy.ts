@@ -26,6 +26,14 @@ export const NO_POLICY: PolicySettings = Object.freeze({ profile: 'none', schema
  * two-way mode, where each computer's own key would mark the same value differently and every
  * pull would look like a changed secret.
  */
+/**
+ * Whether snapshots keep the history rows of system-versioned tables (src/snapshot/system-versioning.ts):
+ * not in two-way mode, where each server writes its own history (history is per computer).
+ */
+export function keepsHistory(config: Pick<Config, 'sync'>): boolean {
+  return config.sync.mode !== 'two-way';
+}
+
 export function policySettings(config: Pick<Config, 'profile' | 'schemaOnlyTables' | 'secrets' | 'sync'>, stateDir?: string): PolicySettings {
   const marker = stateDir !== undefined && config.sync.mode !== 'two-way' ? new RedactionMarker(stateDir) : null;
   return { profile: config.profile, schemaOnlyTables: config.schemaOnlyTables, secrets: secretsSettings(config.secrets, marker) };

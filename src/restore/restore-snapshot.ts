@@ -19,6 +19,7 @@ import {
   HEADER_FILE,
   HEADER_TEXT,
   EARLIER_HEADER_TEXTS,
+  HISTORY_DIR,
   OBJECT_FILES,
   OBJECT_LOAD_ORDER,
   SEQUENCES_FILE,
@@ -47,6 +48,8 @@ import type { RestorePlan } from './restore-plan.js';
 import { applyFilesRestore, planFilesRestore } from '../files/restore-files.js';
 import { parsePointInTime } from './point-in-time.js';
 import { reflogRevisionError } from './reflog-revision.js';
+import { checkHistoryFile, insertsHistory, type TargetHistory } from './history-restore.js';
+import { historyColumns, systemPeriod } from '../snapshot/system-versioning.js';
 
 export interface RestoreOptions {
   /** Revision to restore (default HEAD). */
@@ -80,6 +83,8 @@ export interface RestoreResult {
   readonly applied: boolean;
   /** Secret values of the restored tables that are placeholders in the database (redacted, or encrypted without the key), per rule. */
   readonly unrestored: readonly UnrestoredSecret[];
+  /** System-versioned tables whose current rows were restored without their history (the server cannot insert history). */
+  readonly historyNotRestored?: readonly string[];
 }
 
 /** What restore needs to know about the target commit. */
@@ -98,6 +103,8 @@ interface Target {
   readonly only: ReadonlySet<string> | null;
   /** The snapshot's sequences within the filter (sequences.sql, parsed), or null with --tables (then none is touched). */
   readonly sequences: readonly Sequence[] | null;
+  /** file stem -> the history file of a system-versioned table (src/snapshot/system-versioning.ts) */
+  readonly history: Map<string, TargetHistory>;
 }
 
 /**
@@ -199,8 +206,9 @@ export async function restoreInto(project: Project, opts: RestoreOptions & { rea
   const scratchState = await mkdtemp(path.join(tmpdir(), 'dbsync-restore-into-'));
   const db = { ...project.config.db, database: into };
   const scratch: Project = { ...project, stateDir: scratchState, config: { ...project.config, db }, connect: () => Database.connect(db) };
+  let historyNotRestored: string[];
   try {
-    await applyPlan(scratch, target, plan, secrets, {
+    historyNotRestored = await applyPlan(scratch, target, plan, secrets, {
       commit,
       before: null,
       dropExtra: false,
@@ -212,7 +220,7 @@ export async function restoreInto(project: Project, opts: RestoreOptions & { rea
   } finally {
     await rm(scratchState, { recursive: true, force: true });
   }
-  return { plan, saved: null, after: null, applied: true, unrestored, chosen, into };
+  return { plan, saved: null, after: null, applied: true, unrestored, chosen, into, historyNotRestored };
 }
 
 /**
@@ -322,7 +330,7 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
   const head = await project.git.head();
   // The state before, for --abort: the commit just saved, HEAD when the database equalled it, none when it was empty.
   const before = resumed ? resumed.before : (saved?.commit.commit ?? (plan.saveFirst === 'empty' ? null : head));
-  await applyPlan(project, target, plan, secrets, {
+  const historyNotRestored = await applyPlan(project, target, plan, secrets, {
     commit,
     before,
     dropExtra: opts.dropExtra,
@@ -337,8 +345,8 @@ async function restoreLocked(project: Project, commit: string, opts: RestoreOpti
   const after = await passLocked(project, { push: false, allowEmpty: true, allowKeyless: true, duringRestore: true, subjectPrefix: `Restore of ${what}:` });
   // The restored state is committed: the database is a whole snapshot again.
   await removeRestoreMarker(project.stateDir);
-  await verify(project, target, secrets.restore.expected);
-  return { plan, saved, after, applied: true, unrestored };
+  await verify(project, target, secrets.restore.expected, new Set(historyNotRestored));
+  return { plan, saved, after, applied: true, unrestored, historyNotRestored };
 }
 
 /** The secrets side of a restore: what to decrypt, what stays a placeholder, which files hold either. */
@@ -377,6 +385,8 @@ function stemsOf(tree: SnapshotTree): string[] {
 }
 
 const schemaFile = (stem: string) => `${TABLES_DIR}/${stem}.sql`;
+/** A system-versioned table's history file (layout.ts tableHistoryPath, by stem). */
+const historyFile = (stem: string) => `${HISTORY_DIR}/${stem}.sql`;
 /** A table's first data file; with its chunks, see Target.data. Also the key of its SecretRestore.expected entry. */
 const dataFile = (stem: string) => `${DATA_DIR}/${stem}.sql`;
 
@@ -429,7 +439,17 @@ async function readTarget(project: Project, commit: string, only: readonly strin
     for (const [stem, name] of tables) if (!only.includes(name)) tables.delete(stem);
   }
   const sequences = only ? null : (await sequencesAt(project, commit)).filter((s) => tableSelected(s.name, filter));
-  return { commit, tree, tables, outOfScope, data: dataFilesByTable(tree.keys()), columns, only: only ? new Set(only) : null, sequences };
+  const history = new Map<string, TargetHistory>();
+  for (const stem of tables.keys()) {
+    const file = historyFile(stem);
+    if (!tree.has(file)) continue;
+    const create = (await project.git.readBlob(commit, snapshotPrefix(project) + schemaFile(stem)))?.toString('utf8') ?? '';
+    const period = systemPeriod(create);
+    // Only a table versioned by time has a history file: any other is not what git-dbsync writes.
+    if (!period) throw refusedFile('restore', snapshotPrefix(project) + file, 1, 'a history file of a table that is not system-versioned by time', commit);
+    history.set(stem, { file, period, columns: historyColumns(columns.get(stem) ?? [], period) });
+  }
+  return { commit, tree, tables, outOfScope, data: dataFilesByTable(tree.keys()), columns, only: only ? new Set(only) : null, sequences, history };
 }
 
 /** The sequences of a commit's snapshot, parsed strictly (a line not in git-dbsync's form refuses the restore before anything changes). */
@@ -475,6 +495,13 @@ async function checkTarget(project: Project, target: Target, loaded: ReadonlySet
     rows[name] = 0;
     for (const file of target.data.get(stem) ?? [])
       rows[name] += await checkDataStream('restore', prefix + file, project.git.streamBlob(target.commit, prefix + file), expect, target.commit);
+    const history = target.history.get(stem);
+    if (history) {
+      const file = prefix + history.file;
+      const lines = () => project.git.streamBlob(target.commit, file);
+      const data = () => tableLines(project, target.commit, target.data.get(stem) ?? []);
+      await checkHistoryFile('restore', file, lines, data, name, expect.columns, history, target.commit);
+    }
   }
   const db = await project.connect();
   let ctx: ObjectCheckContext;
@@ -533,6 +560,8 @@ async function makePlan(
     // A table differs when its definition or its set of data files (names and contents) does.
     else if (
       target.tree.get(schemaFile(stem)) !== live.get(schemaFile(stem)) ||
+      // A versioned table's history counts too (where the snapshot has one: none in two-way mode).
+      (target.history.has(stem) && target.tree.get(historyFile(stem)) !== live.get(historyFile(stem))) ||
       !sameData(target.data.get(stem) ?? [], target.tree, liveData.get(stem) ?? [], live)
     )
       replace.push(name);
@@ -597,7 +626,7 @@ async function step<T>(what: () => Promise<T>): Promise<T> {
  * shadow-tables.ts), then objects. The marker (restore-marker.ts) is written before the first
  * shadow and records the phase, so a kill at any moment is finished or undone by --resume/--abort.
  */
-async function applyPlan(project: Project, target: Target, plan: RestorePlan, secrets: TargetSecrets, marker: RestoreMarker): Promise<void> {
+async function applyPlan(project: Project, target: Target, plan: RestorePlan, secrets: TargetSecrets, marker: RestoreMarker): Promise<string[]> {
   const prefix = snapshotPrefix(project);
   const db = await project.connect();
   try {
@@ -611,9 +640,15 @@ async function applyPlan(project: Project, target: Target, plan: RestorePlan, se
     const maxBatch = Math.max(64 * 1024, Math.min(maxRow, 256 * 1024));
     const wanted = new Set([...plan.replace, ...plan.create]);
     const toLoad = [...target.tables].filter(([stem, name]) => wanted.has(name) && (target.data.get(stem) ?? []).length > 0);
+    // System-versioned tables with a history file are loaded from it (current rows included) where
+    // the server can insert history; elsewhere from their data files, and one line says so.
+    const withHistory = [...target.tables].filter(([stem, name]) => wanted.has(name) && target.history.has(stem));
+    const history = withHistory.length > 0 && (await insertsHistory(db));
+    const historyNotRestored = history ? [] : withHistory.map(([, name]) => name);
 
     // Check every row fits in a packet before anything is dropped (only files larger than a packet can hold such a row).
     const files = toLoad.flatMap(([stem, name]) => target.data.get(stem)!.map((file) => ({ file, name })));
+    if (history) for (const [stem, name] of withHistory) files.push({ file: target.history.get(stem)!.file, name });
     const sizes = await project.git.blobSizes(files.map((f) => target.tree.get(f.file)!));
     for (const [i, { file, name }] of files.entries()) {
       if (sizes[i]! <= maxRow) continue;
@@ -646,7 +681,17 @@ async function applyPlan(project: Project, target: Target, plan: RestorePlan, se
       await step(() => db.execute(`DROP TABLE IF EXISTS ${quoteId(shadowName(name))}`, `drop the shadow table of ${name}`));
       await step(() => db.execute(shadow.sql, `create table ${name}`));
       const chunks = target.data.get(stem) ?? [];
-      if (chunks.length > 0) {
+      const versions = history ? target.history.get(stem) : undefined;
+      if (versions) {
+        // Every version with its own row start and end (checked in checkTarget: literals only, the
+        // history columns, its current rows those of the data files); the current rows' end DEFAULT.
+        const expect = { table: name, columns: versions.columns };
+        await step(() => db.execute('SET SESSION system_versioning_insert_history = 1', `load the history of ${name}`));
+        await step(() =>
+          loadRows(db, name, project.git.streamBlob(target.commit, prefix + versions.file), maxBatch, maxRow, { expect, into: shadowName(name) }),
+        );
+        await step(() => db.execute('SET SESSION system_versioning_insert_history = 0', `load the history of ${name}`));
+      } else if (chunks.length > 0) {
         // Every chunk of the table in one load (one transaction), the first file first.
         const file = { file: dataFile(stem), table: name, columns: columnsFromCreate(create) };
         const loader = secrets.restore.loader(
@@ -682,6 +727,7 @@ async function applyPlan(project: Project, target: Target, plan: RestorePlan, se
         await step(() => db.execute(withoutSemicolon(o.create), `create ${key}`));
       }
     }
+    return historyNotRestored;
   } finally {
     await db.close();
   }
@@ -699,7 +745,7 @@ async function dropObject(db: Database, key: string): Promise<void> {
  * file in `expected` (secrets that could not be restored, or written under another policy now) must
  * equal what restore loaded, as the current secrets policy writes it.
  */
-async function verify(project: Project, target: Target, expected: ReadonlyMap<string, string>): Promise<void> {
+async function verify(project: Project, target: Target, expected: ReadonlyMap<string, string>, withoutHistory: ReadonlySet<string>): Promise<void> {
   const head = await project.git.head();
   if (!head) return;
   const now = await treeAt(project, head);
@@ -718,6 +764,9 @@ async function verify(project: Project, target: Target, expected: ReadonlyMap<st
       const [a, b] = [await fingerprintLines(tableLines(project, target.commit, want)), await fingerprintLines(tableLines(project, head, have))];
       if (a !== b) differs.push(dataFile(stem));
     }
+    // A history file read back (none in two-way mode, nor where the server could not insert history) must be the snapshot's.
+    const historyRead = target.history.has(stem) && now.has(historyFile(stem)) && !withoutHistory.has(target.tables.get(stem)!);
+    if (historyRead && now.get(historyFile(stem)) !== target.tree.get(historyFile(stem))) differs.push(historyFile(stem));
   }
   if (target.sequences) {
     const want = formatSequenceFile(target.sequences);

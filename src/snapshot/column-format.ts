@@ -45,6 +45,14 @@ export function columnFormat(col: ColumnInfo): ColumnFormat {
   const id = quoteId(col.name);
   const t = col.dataType.toLowerCase();
   if (col.generated) return { select: null, literal: () => 'DEFAULT', rule: { kind: 'default' } };
+  // A history file's row end (system-versioning.ts): NULL (it is NOT NULL) marks a current row, written DEFAULT.
+  // Read by the reference writer only: the byte-level one writes NULL for a NULL cell.
+  if (col.currentRowEnd !== undefined)
+    return {
+      select: `IF(${id} = ${col.currentRowEnd}, NULL, ${id})`,
+      literal: (cell) => (cell === null ? 'DEFAULT' : `'${cell.toString('latin1')}'`),
+      rule: { kind: 'quoted' },
+    };
   if (NUMERIC_TYPES.has(t)) return { select: id, literal: nullOr((b) => b.toString('latin1')), rule: { kind: 'verbatim' } };
   // FLOAT is printed by the server with 6 significant digits, which loses precision; as DOUBLE it
   // prints the exact stored value, which converts back to the same FLOAT. A FLOAT can hold -0 (a

@@ -13,6 +13,13 @@ export const HEADER_FILE = 'header.sql';
 export const SEQUENCES_FILE = 'sequences.sql';
 export const TABLES_DIR = 'tables';
 export const DATA_DIR = 'data';
+/**
+ * System-versioned tables (WITH SYSTEM VERSIONING): every version of each row, history and current,
+ * with its row start and row end, one file per table, `history/<table>.sql` (system-versioning.ts).
+ * A folder of its own: no encoded table name or chunk name can make a data file's path collide with
+ * it, and `data/*.sql` (the stock client's load, the current rows) never picks it up.
+ */
+export const HISTORY_DIR = 'history';
 /** DBSYNC_FILES: the application's files, by their path relative to DBSYNC_FILES_ROOT (see src/files). */
 export const FILES_DIR = 'files';
 export const OBJECT_FILES = {
@@ -64,6 +71,17 @@ export function tableDataPath(table: string): string {
   return `${DATA_DIR}/${encodeTableFileName(table)}.sql`;
 }
 
+/** A system-versioned table's history file (every version of its rows, see system-versioning.ts). */
+export function tableHistoryPath(table: string): string {
+  return `${HISTORY_DIR}/${encodeTableFileName(table)}.sql`;
+}
+
+/** The encoded table name (file stem) a history file belongs to, or null for a path that is no history file. */
+export function historyFileTable(rel: string): string | null {
+  const m = /^history\/([^/]+)\.sql$/.exec(rel);
+  return m ? m[1]! : null;
+}
+
 /** A further chunk of a table's data (its first chunk is tableDataPath). */
 export function chunkDataPath(tableStem: string, exponent: number, hash: number): string {
   return `${DATA_DIR}/${chunkStem(tableStem, exponent, hash)}.sql`;
@@ -72,7 +90,7 @@ export function chunkDataPath(tableStem: string, exponent: number, hash: number)
 /** True for a path (relative to the snapshot folder) that this layout writes (chunk names included). */
 export function isSnapshotPath(rel: string): boolean {
   if (rel === HEADER_FILE || rel === SEQUENCES_FILE || Object.values(OBJECT_FILES).includes(rel as never)) return true;
-  return /^(tables|data)\/[^/]+\.sql$/.test(rel);
+  return /^(tables|data|history)\/[^/]+\.sql$/.test(rel);
 }
 
 /** The encoded table name (file stem) a data file belongs to, or null for a path that is no data file. */

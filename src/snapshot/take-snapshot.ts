@@ -6,7 +6,19 @@ import { DbsyncError, messageOf } from '../errors/dbsync-error.js';
 import { describeFsError, isFileSystemError, writeFailureHint } from '../errors/fs-error.js';
 import { CHUNK_TARGET_BYTES, finalExponent } from './chunking.js';
 import { type ChunkedTable, ChunkWriter } from './chunk-writer.js';
-import { DATA_DIR, encodeTableFileName, HEADER_FILE, HEADER_TEXT, OBJECT_FILES, SEQUENCES_FILE, TABLES_DIR, tableSchemaPath } from './layout.js';
+import {
+  DATA_DIR,
+  encodeTableFileName,
+  HEADER_FILE,
+  HEADER_TEXT,
+  HISTORY_DIR,
+  OBJECT_FILES,
+  SEQUENCES_FILE,
+  TABLES_DIR,
+  tableHistoryPath,
+  tableSchemaPath,
+} from './layout.js';
+import { systemPeriod, writeHistoryFile } from './system-versioning.js';
 import { previousExponents, provisionalExponent, type TableChunking } from './table-chunking.js';
 import { formatObjectFile } from './object-file.js';
 import { formatSequenceFile } from './sequence-file.js';
@@ -131,6 +143,11 @@ export interface TakeSnapshotOptions {
   readonly reader?: RowReader;
   /** Which tables' rows may be kept from the working tree instead of read (a change source's answer). Absent: every table is read. */
   readonly keepRows?: KeepRows;
+  /**
+   * Keep the history rows of system-versioned tables (history/<table>.sql, see system-versioning.ts).
+   * Off in two-way mode (history is per computer). Absent: off.
+   */
+  readonly history?: boolean;
   /** DBSYNC_MAX_ROW_SIZE: a table with a larger row is skipped (the server's max_allowed_packet lowers it). Absent: no limit but the packet's. */
   readonly maxRowBytes?: number;
 }
@@ -208,18 +225,24 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     // missing (or read the wrong way) in a snapshot whose rows are from after it: list again.
     checkSameTables(await listTables(reader, opts.schema, opts.filter), { tables: listed, views, sequences });
 
-    const tables = await describeTables(reader, opts.schema, listed);
-    refuseLineBreaks(tables);
-    const secrets = policy.planSecrets(tables.filter((t) => !schemaOnly.includes(t.name)));
+    const described = await describeTables(reader, opts.schema, listed);
+    refuseLineBreaks(described);
+    const secrets = policy.planSecrets(described.filter((t) => !schemaOnly.includes(t.name)));
     const files: string[] = [HEADER_FILE];
     await writeFile(path.join(opts.stagingDir, HEADER_FILE), HEADER_TEXT);
     const creates = new Map<string, string>();
-    for (const t of tables) {
+    for (const t of described) {
       const create = await showCreateTable(reader, t.name, opts.schema);
       creates.set(t.name, create);
       await writeFile(path.join(opts.stagingDir, tableSchemaPath(t.name)), create + ';\n');
       files.push(tableSchemaPath(t.name));
     }
+    // System-versioned tables whose history is kept (see system-versioning.ts for which are not).
+    const tables = described.map((t) => {
+      const period = opts.history && !schemaOnly.includes(t.name) && !secrets.tables.has(t.name) ? systemPeriod(creates.get(t.name)!) : null;
+      return period ? { ...t, history: period } : t;
+    });
+    if (tables.some((t) => t.history)) await mkdir(path.join(opts.stagingDir, HISTORY_DIR), { recursive: true });
     // Always written (empty without sequences), like the object files, so the stock client's `cat` finds it.
     await writeFile(path.join(opts.stagingDir, SEQUENCES_FILE), formatSequenceFile(await readSequences(reader, sequences)));
     files.push(SEQUENCES_FILE);
@@ -290,6 +313,11 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
       }
       try {
         await dumpRows(db, t);
+        // Every version of a versioned table's rows, on the same session, in the same snapshot (or under the same lock).
+        if (t.history) {
+          await writeHistoryFile(db, t, path.join(opts.stagingDir, tableHistoryPath(t.name)), opts.signal);
+          files.push(tableHistoryPath(t.name));
+        }
       } catch (err) {
         // The reader's own check (a row the size query did not count as large, e.g. text the read converts).
         if (!(err instanceof RowTooLargeError)) throw err;
@@ -298,7 +326,9 @@ export async function takeSnapshot(opts: TakeSnapshotOptions): Promise<StagedSna
     };
     const dumpRows = async (db: Database, t: TableInfo) => {
       const reread = chunkRereads.get(t.name);
-      if (reread && opts.previousDir) {
+      // A versioned table whose history is kept is read whole, with its history (one file, not in chunks).
+      if (reread && t.history) chunkFallbacks.set(t.name, 'system-versioned: read whole with its history');
+      else if (reread && opts.previousDir) {
         const onRows = (n: number) => progress.rows(t.name, n);
         const r = await readChunkRuns(db, t, reread, {
           stagingDir: opts.stagingDir,

@@ -6,7 +6,7 @@ import { gitMessage } from '../git/git.js';
 import type { Project } from '../project/project.js';
 import { takeSnapshot } from '../snapshot/take-snapshot.js';
 import { refuseKeylessOverEncrypted } from '../project/keyless-guard.js';
-import { policyDecider, policySettings } from '../policy/pass-policy.js';
+import { keepsHistory, policyDecider, policySettings } from '../policy/pass-policy.js';
 import { discardStaging } from '../snapshot/write-snapshot.js';
 import { readState, type RunState } from '../state/state-store.js';
 import { openCount, readConflicts } from '../pull/conflict-store.js';
@@ -73,6 +73,7 @@ export async function collectStatus(project: Project): Promise<StatusReport> {
       previousDir: project.snapshotAbs,
       chunkBytes: config.chunkBytes,
       maxRowBytes: config.maxRowBytes,
+      history: keepsHistory(config),
     });
     skipped = (staged.skipped ?? []).map(describeOversized);
     try {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { access, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ChangedSince, ChangeSource } from '../detect/change-source.js';
 import { writeFileAtomic } from '../fs/atomic-file.js';
@@ -9,6 +9,7 @@ import type { Database } from '../db/database.js';
 import { planChunkReread, readChunkLayout, type ChunkLayout, type ChunkReread } from '../snapshot/chunk-plan.js';
 import { keySpecOf } from '../detect/key-spec.js';
 import type { TableInfo } from '../snapshot/table-info.js';
+import { tableHistoryPath } from '../snapshot/layout.js';
 import { keyedTables } from './keyed-tables.js';
 
 /**
@@ -186,8 +187,17 @@ export class ReadPlan {
           // A table without a recorded count was not in the last snapshot with rows: read it.
           if (rows === undefined) continue;
           const lower = t.name.toLowerCase();
-          if (!named.has(lower) && !cascaded.has(lower)) {
+          // A versioned table without its history file in the working tree (written by an earlier
+          // version of git-dbsync, or before history was kept) is read, so the file comes into being.
+          const historyMissing = t.history !== undefined && !(await exists(path.join(this.project.snapshotAbs, tableHistoryPath(t.name))));
+          if (!named.has(lower) && !cascaded.has(lower) && !historyMissing) {
             kept.set(t.name, rows);
+            continue;
+          }
+          // A versioned table whose history is kept: any change is read whole, history included
+          // (an UPDATE that changes no value still adds a history row; DELETE HISTORY changes no current row).
+          if (t.history) {
+            this.whole[t.name] = 'system-versioned: read whole with its history';
             continue;
           }
           const spec = keyed.get(t.name);
@@ -349,3 +359,9 @@ export async function cascadeChildren(reader: Database, schema: string, changed:
   }
   return out;
 }
+
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );

@@ -8,7 +8,7 @@ import { refuseDuringRestore } from '../state/restore-marker.js';
 import type { Project } from '../project/project.js';
 import { pushCommits, type PushResult } from '../push/push-commits.js';
 import { takeSnapshot, type StagedSnapshot } from '../snapshot/take-snapshot.js';
-import { policyDecider, policySettings, type PassPolicy } from '../policy/pass-policy.js';
+import { keepsHistory, policyDecider, policySettings, type PassPolicy } from '../policy/pass-policy.js';
 import type { SnapshotProgress } from '../snapshot/snapshot-progress.js';
 import { discardStaging, writeSnapshot } from '../snapshot/write-snapshot.js';
 import { removeAbandonedTemps } from '../fs/atomic-file.js';
@@ -311,5 +311,6 @@ export async function stageSnapshot(
     maxRowBytes: project.config.maxRowBytes,
     onProgress: opts.progress,
     keepRows: opts.keepRows,
+    history: keepsHistory(project.config),
   });
 }
