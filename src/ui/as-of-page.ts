@@ -5,7 +5,7 @@ import { html, query, type Html } from './html.js';
 import type { PageContext } from './page-context.js';
 import { PageError } from './page-error.js';
 import { shortTime } from './page-layout.js';
-import { AS_OF_PAGE_SIZE, type TableAtCommit } from './table-at-commit.js';
+import { AS_OF_PAGE_SIZE, type AsOfSort, type TableAtCommit } from './table-at-commit.js';
 
 export interface AsOfCommit {
   readonly commit: string;
@@ -47,7 +47,8 @@ export function asOfBody(
   tables: readonly string[],
   shown: { readonly table: string; readonly page: number; readonly data: TableAtCommit } | null,
 ): Html {
-  const link = (table: string, page = 0) => `/asof${query({ at: c.commit, table, page: page || undefined })}`;
+  const link = (table: string, page = 0, sort: AsOfSort | null = null) =>
+    `/asof${query({ at: c.commit, table, page: page || undefined, sort: sort?.column, dir: sort?.descending ? 'desc' : undefined })}`;
   const form = html`<form class="filters" method="get" action="/asof">
 <label>At <input name="at" value="${at}" placeholder="2026-12-01 17:00, yesterday, a commit id" size="24"></label>
 <label>Table <select name="table"><option value="">(choose)</option>${tables.map(
@@ -58,6 +59,14 @@ export function asOfBody(
 <p>The snapshot of <time datetime="${c.time}">${shortTime(c.time)}</time>: <a href="/commit/${c.commit}">${c.subject}</a> <span class="id">${c.commit.slice(0, 12)}</span></p>`;
   if (!shown) return html`${form}<h2>Tables</h2><ul class="tables">${tables.map((t) => html`<li><a href="${link(t)}">${t}</a></li>`)}</ul>`;
   const { data, table, page } = shown;
+  const sorted = (p: number) => link(table, p, data.sort);
+  // A column's header orders by it; again: the other way round.
+  const header = (col: string) => {
+    const on = data.sort?.column === col;
+    const descending = on && !data.sort?.descending;
+    const mark = on ? (data.sort?.descending ? ' \u25BC' : ' \u25B2') : '';
+    return html`<th${on ? html` aria-sort="${data.sort?.descending ? 'descending' : 'ascending'}"` : ''}><a href="${link(table, 0, { column: col, descending })}" title="order by ${col}">${col}</a>${mark}</th>`;
+  };
   const pages = Math.max(1, Math.ceil(data.total / AS_OF_PAGE_SIZE));
   const recordHref = (row: Readonly<Record<string, string>>) =>
     data.keyColumns.length > 0 && data.keyColumns.every((k) => row[k] !== undefined)
@@ -71,6 +80,6 @@ export function asOfBody(
   });
   return html`${form}
 <h2>${table} <span class="muted">(${data.total} rows${data.schemaOnly ? ', definition only: its rows are not versioned' : ''})</span></h2>
-<div class="scroll"><table class="as-of" data-table="${table}"><thead><tr><th></th>${data.columns.map((col) => html`<th>${col}</th>`)}</tr></thead><tbody>${rows}</tbody></table></div>
-<nav class="pager">${page > 0 ? html`<a href="${link(table, page - 1)}" rel="prev">Previous</a>` : ''}${page + 1 < pages ? html`<a href="${link(table, page + 1)}" rel="next">Next</a>` : ''}<span class="muted">page ${page + 1} of ${pages}</span></nav>`;
+<div class="scroll"><table class="as-of" data-table="${table}"><thead><tr><th></th>${data.columns.map(header)}</tr></thead><tbody>${rows}</tbody></table></div>
+<nav class="pager">${page > 0 ? html`<a href="${sorted(page - 1)}" rel="prev">Previous</a>` : ''}${page + 1 < pages ? html`<a href="${sorted(page + 1)}" rel="next">Next</a>` : ''}<span class="muted">page ${page + 1} of ${pages}</span></nav>`;
 }

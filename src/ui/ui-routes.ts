@@ -160,7 +160,9 @@ export async function routePage(ctx: PageContext, url: URL, opts: RouteOptions =
     const tables = await tablesAt(ctx, c.commit);
     const table = param(url, 'table');
     const p = pageNumber(url);
-    const shown = table ? { table, page: p, data: await tableAtCommit(ctx, c.commit, table, p) } : null;
+    const column = param(url, 'sort');
+    const sort = column ? { column, descending: param(url, 'dir') === 'desc' } : null;
+    const shown = table ? { table, page: p, data: await tableAtCommit(ctx, c.commit, table, p, sort) } : null;
     return page(`As of ${c.time.slice(0, 16).replace('T', ' ')}`, asOfBody(at || c.commit, c, tables, shown));
   }
 

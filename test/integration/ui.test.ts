@@ -32,7 +32,10 @@ INSERT INTO ip_users (user_id, user_type, user_active, user_date_created, user_d
 INSERT INTO ip_payment_methods (payment_method_id, payment_method_name) VALUES (1, 'bank transfer'), (2, 'cash');
 INSERT INTO ip_invoice_groups (invoice_group_id, invoice_group_name, invoice_group_identifier_format, invoice_group_next_id, invoice_group_left_pad)
   VALUES (1, 'Invoice Default', 'INV-{{{year}}}-{{{id}}}', 42, 4);
-INSERT INTO ip_settings (setting_key, setting_value) VALUES ('default_language', 'english'), ('currency_symbol', 'EUR');
+INSERT INTO ip_settings (setting_key, setting_value) VALUES ('default_language', 'english'), ('currency_symbol', 'EUR'),
+  ('date_format', 'd.m.Y'), ('invoices_due_after', '14'), ('quotes_expire_after', '30'), ('currency_symbol_placement', 'after'),
+  ('thousands_separator', '.'), ('decimal_point', ','), ('tax_rate_decimal_places', '2'), ('default_invoice_group', '1'),
+  ('number_format', 'number_format_comma_decimal'), ('first_day_of_week', '1');
 `;
 
 /** Where screenshots go: DBSYNC_ARTEFACTS_DIR, or a new folder in the system's temporary folder (kept after the run). */
@@ -162,6 +165,34 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
     );
     // Redacted as the file has it: the placeholder with its change marker (an HMAC under a local key, never the value).
     assert.ok(seen.some((t) => /<td data-column="user_password">&#39;dbsync:redacted:[0-9a-f]{12}&#39;<\/td>/.test(t)));
+  });
+
+  it('the as-of view orders a table by any column, numbers by value, and never by a hidden secret column', async () => {
+    const cells = (text: string, column: string) => [...text.matchAll(new RegExp(`<td data-column="${column}">([^<]*)</td>`, 'g'))].map((m) => m[1]!);
+    const page = async (p: string) => {
+      const r = await get(p, token);
+      assert.equal(r.status, 200, p);
+      return r.text();
+    };
+    const plain = await page('/asof?table=ip_settings');
+    const keys = cells(plain, 'setting_key');
+    assert.ok(keys.length >= 3, `ip_settings has rows to order: ${keys.length}`);
+    const ascending = await page('/asof?table=ip_settings&sort=setting_key');
+    assert.deepEqual(cells(ascending, 'setting_key'), [...keys].sort(), 'by name, ascending');
+    assert.match(ascending, /<th aria-sort="ascending"><a href="[^"]*sort=setting_key&#38;dir=desc"/, 'the header links the other direction');
+    const descending = await page('/asof?table=ip_settings&sort=setting_key&dir=desc');
+    assert.deepEqual(cells(descending, 'setting_key'), [...keys].sort().reverse(), 'by name, descending');
+    const ids = cells(plain, 'setting_id').map(Number);
+    const byId = cells(await page('/asof?table=ip_settings&sort=setting_id&dir=desc'), 'setting_id').map(Number);
+    assert.deepEqual(
+      byId,
+      [...ids].sort((a, b) => b - a),
+      'numbers by value, not as text',
+    );
+    // A column with a secret rule keeps the snapshot's order: sorting by it would hint at hidden values.
+    const bySecret = await page('/asof?table=ip_users&sort=user_email&dir=desc');
+    assert.ok(!bySecret.includes('aria-sort'), 'no order by a secret column');
+    assert.deepEqual(cells(bySecret, 'user_id'), cells(await page('/asof?table=ip_users'), 'user_id'));
   });
 
   it('search by invoice number or client name leads to the record page (InvoicePlane profile)', async () => {
