@@ -64,7 +64,11 @@ export async function recordBody(
 <p><a href="/commit/${v.commit}">${v.subject}</a> <span class="id">${v.commit.slice(0, 12)}</span>${described.has(v.commit) ? html`<br><span class="words">${described.get(v.commit)!}</span>` : ''}</p>
 <div class="scroll">${cells}</div>${opts.restore ? restoreLinks(ctx, table, key, v) : ''}</li>`;
   };
+  const newest = r.versions[0]?.change;
+  const row = newest && (newest.rows.after ?? newest.rows.before);
+  const number = table === 'ip_invoices' && ctx.profile?.name === 'invoiceplane' ? literalText(row?.invoice_number ?? 'NULL') : null;
   return html`${recordForm(table, key, tables)}
+${number ? html`<p><a class="whole-invoice" href="/invoice${query({ number })}">Invoice ${number} with its items and payments</a></p>` : ''}
 ${r.versions.length === 0 ? html`<p class="empty">No version of ${table} ${key} in ${start === 0 ? 'the history' : 'these commits'} (the key is the primary key's values in key order).</p>` : ''}
 <ol class="versions">${r.versions.map(version)}</ol>
 <nav class="pager">${start > 0 ? html`<a href="/record${query({ table, key })}">Newest</a>` : ''}${r.next !== null ? html`<a href="/record${query({ table, key, from: r.next })}" rel="next">Older</a>` : ''}</nav>`;

@@ -73,7 +73,12 @@ ${
         matches.length === 0
           ? html`<p class="empty">No ${kinds.length ? kinds.join(', ') : 'record'} in the last snapshot contains “${q}”.</p>`
           : html`<ul class="matches">${matches.map(
-              (m) => html`<li data-table="${m.table}"><a href="${m.link}">${m.entity} ${m.text}</a> <span class="muted">${m.table} ${m.key}</span></li>`,
+              (m) =>
+                html`<li data-table="${m.table}"><a href="${m.link}">${m.entity} ${m.text}</a> <span class="muted">${m.table} ${m.key}</span>${
+                  m.table === 'ip_invoices' && ctx.profile?.name === 'invoiceplane'
+                    ? html` · <a class="whole-invoice" href="/invoice${query({ number: m.text })}">with its items and payments</a>`
+                    : ''
+                }</li>`,
             )}</ul>`
       }
 <p><a href="/${query({ q })}">Every change whose description mentions “${q}”</a> (records deleted since are found there).</p>`

@@ -1,5 +1,6 @@
 import { parsePointInTime, POINT_IN_TIME_FORMS } from '../restore/point-in-time.js';
 import { asOfBody, asOfCommit } from './as-of-page.js';
+import { invoiceBody } from './invoice-page.js';
 import { commitBody } from './commit-page.js';
 import { headerVerdict } from './header-verdict.js';
 import type { Html } from './html.js';
@@ -143,6 +144,12 @@ export async function routePage(ctx: PageContext, url: URL, opts: RouteOptions =
     const [info] = commit ? await ctx.git.commitsTouching([], { max: 1, rev: commit }) : [];
     if (!info) throw new PageError(404, `no commit ${commitMatch[1]}`);
     return page(info.subject, await commitBody(ctx, info, { restore: opts.restore !== undefined }));
+  }
+
+  if (path === '/invoice') {
+    const number = param(url, 'number');
+    if (!number) throw new PageError(400, 'name the invoice: /invoice?number=INV-2026-0042');
+    return page(`Invoice ${number}`, await invoiceBody(ctx, number, { restore: opts.restore !== undefined }));
   }
 
   if (path === '/record') {

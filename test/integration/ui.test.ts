@@ -195,6 +195,24 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
     assert.deepEqual(cells(bySecret, 'user_id'), cells(await page('/asof?table=ip_users'), 'user_id'));
   });
 
+  it('the invoice page shows every version of an invoice with its items and payments, newest first, and is linked from search and the record page', async () => {
+    const r = await get('/invoice?number=INV-2026-0042', token);
+    assert.equal(r.status, 200);
+    const text = await r.text();
+    const versions = [...text.matchAll(/<li class="version" data-commit="([0-9a-f]{40})">/g)].map((m) => m[1]);
+    assert.deepEqual(versions, [commits.paid, commits.sent, commits.invoice], 'the commits that changed the invoice or its rows, newest first');
+    const paid = text.slice(text.indexOf(`data-commit="${commits.paid}"`), text.indexOf(`data-commit="${commits.sent}"`));
+    assert.ok(paid.includes('data-table="ip_payments"') && paid.includes('data-table="ip_invoices"'), 'the payment beside the status change');
+    assert.ok(!paid.includes('data-table="ip_clients"'), "another record's change in the same commit is left out");
+    const created = text.slice(text.indexOf(`data-commit="${commits.invoice}"`));
+    for (const t of ['ip_invoices', 'ip_invoice_items', 'ip_invoice_amounts']) assert.ok(created.includes(`data-table="${t}"`), t);
+    assert.ok(created.includes('Consulting'), 'the item by its cells');
+    assert.match(await (await get('/invoice?number=INV-2026-9999', token)).text(), /No invoice numbered “INV-2026-9999”/);
+    assert.equal((await get('/invoice', token)).status, 400);
+    assert.ok((await (await get('/search?q=inv-2026-0042', token)).text()).includes('href="/invoice?number=INV-2026-0042"'), 'from search');
+    assert.ok((await (await get('/record?table=ip_invoices&key=1', token)).text()).includes('href="/invoice?number=INV-2026-0042"'), 'from the record page');
+  });
+
   it('search by invoice number or client name leads to the record page (InvoicePlane profile)', async () => {
     const found = await (await get('/search?q=inv-2026-0042', token)).text();
     assert.ok(found.includes('<a href="/record?table=ip_invoices&#38;key=1">Invoice INV-2026-0042</a>'), found);
