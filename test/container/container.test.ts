@@ -335,7 +335,9 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
         await user.setupInstallTables();
         await user.setupUpgradeTables();
       },
-      /^InvoicePlane upgraded [\d.]+ -> 1\.7\.0/m,
+      // One commit when the whole setup fell into one pass (a quiet machine), else the installation
+      // and then the upgrades up to 1.7.0.
+      /^InvoicePlane (?:1\.7\.0 installed|upgraded [\d.]+ -> 1\.7\.0)/m,
     );
     assert.match(subjects(), /^InvoicePlane [\d.]+ installed/m);
     await step('the admin user', () => user.setupCreateUser(), /^User "Admin" added/m);
