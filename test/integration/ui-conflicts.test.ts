@@ -10,25 +10,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { background, type Background } from '../support/background.js';
 import { bareRemote, Computer } from '../support/computers.js';
 import { MariaDbServer } from '../support/mariadb-server.js';
 import { baseEnv, git, tempDir, waitFor } from '../support/project.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+import { artefactDir, CHROMIUM, launchChromium } from '../support/chromium.js';
 const PIN = 'PIN-NEVER-SHOWN-4711';
 const ITEMS = `
 CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(40) NOT NULL, qty INT NOT NULL, pin VARCHAR(40)) ENGINE=InnoDB;
 INSERT INTO items VALUES (1,'apple',1,NULL),(2,'pear',2,NULL),(3,'plum',3,NULL),(4,'fig',4,'${PIN}'),(5,'kiwi',5,NULL);
 `;
-
-function artefactDir(): string {
-  const dir = process.env.DBSYNC_ARTEFACTS_DIR ?? path.join(os.tmpdir(), `git-dbsync-artefacts-ui-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
 
 describe('the history page: conflicts (two-way mode)', { timeout: 300_000 }, () => {
   let server: MariaDbServer;
@@ -143,24 +136,10 @@ describe('the history page: conflicts (two-way mode)', { timeout: 300_000 }, () 
       assert.equal((await post('/resolve', form, cookie)).status, 200);
       assert.equal((await post('/resolve', { csrf, table: 'items', key: '5', column: 'name', choice: 'value', value: 'kiwi (both)' }, cookie)).status, 200);
     } else {
-      const { chromium } = await import('playwright-core');
-      const shots = artefactDir();
-      const context = await chromium.launchPersistentContext(tempDir('dbsync-chromium-'), {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        viewport: { width: 1100, height: 800 },
-      });
+      const shots = artefactDir('ui');
+      const browser = await launchChromium({ width: 1100, height: 800 });
       try {
-        const p = context.pages()[0] ?? (await context.newPage());
+        const p = browser.page;
         await p.goto(`${origin}/?token=${fixed}`);
         await p.goto(`${origin}/conflicts`);
         await p.screenshot({ path: path.join(shots, 'conflicts.png'), fullPage: true });
@@ -176,7 +155,7 @@ describe('the history page: conflicts (two-way mode)', { timeout: 300_000 }, () 
         assert.match((await p.textContent('#resolved')) ?? '', /^Resolve conflict in items \(5\) name: value kiwi \(both\)/);
         for (const html of [await p.content()]) assert.ok(!html.includes(PIN));
       } finally {
-        await context.close();
+        await browser.close();
       }
     }
     assert.equal((await row(3))!.qty, 20, 'ours written into the database');

@@ -9,8 +9,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Connection } from 'mysql2/promise';
 import { background, type Background } from '../support/background.js';
@@ -18,7 +17,7 @@ import { MariaDbServer } from '../support/mariadb-server.js';
 import { baseEnv, cli, git, ROOT, tempDir, waitFor } from '../support/project.js';
 
 const SCHEMA = readFileSync(path.join(ROOT, 'assets/invoiceplane/schema.sql'), 'utf8');
-const CHROMIUM = '/usr/bin/chromium';
+import { artefactDir, CHROMIUM, launchChromium } from '../support/chromium.js';
 const DB = 'invoiceplane';
 
 /** Secret values: the password hash and salt are redacted (the default); the e-mail address is declared a secret kept in clear. */
@@ -37,13 +36,6 @@ INSERT INTO ip_settings (setting_key, setting_value) VALUES ('default_language',
   ('thousands_separator', '.'), ('decimal_point', ','), ('tax_rate_decimal_places', '2'), ('default_invoice_group', '1'),
   ('number_format', 'number_format_comma_decimal'), ('first_day_of_week', '1');
 `;
-
-/** Where screenshots go: DBSYNC_ARTEFACTS_DIR, or a new folder in the system's temporary folder (kept after the run). */
-function artefactDir(): string {
-  const dir = process.env.DBSYNC_ARTEFACTS_DIR ?? path.join(os.tmpdir(), `git-dbsync-artefacts-ui-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  mkdirSync(dir, { recursive: true });
-  return dir;
-}
 
 describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
   let server: MariaDbServer;
@@ -250,27 +242,12 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
 
   const browserSkip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium): browser checks skipped`;
   it('shows the timeline, a commit, a record and a table as of a commit in Chromium; no secret in any page', { skip: browserSkip }, async () => {
-    const { chromium } = await import('playwright-core');
-    const shots = artefactDir();
+    const shots = artefactDir('ui');
     console.log(`ui screenshots: ${shots}`);
-    const context = await chromium.launchPersistentContext(tempDir('dbsync-chromium-'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1100, height: 800 },
-    });
+    const browser = await launchChromium({ width: 1100, height: 800 });
     const pages: Array<[string, string]> = [];
     try {
-      const page = context.pages()[0] ?? (await context.newPage());
+      const { page } = browser;
       const visit = async (name: string, p: string) => {
         const r = await page.goto(p.startsWith('http') ? p : origin + p);
         assert.equal(r?.status(), 200, `${name}: ${p}`);
@@ -351,7 +328,7 @@ describe('the history page (git-dbsync ui)', { timeout: 300_000 }, () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await visit('timeline-phone', '/');
     } finally {
-      await context.close();
+      await browser.close();
     }
     for (const [name, text] of pages) for (const secret of [HASH, SALT, KEPT_EMAIL]) assert.ok(!text.includes(secret), `${name} shows a secret`);
     assert.ok(pages.length >= 10);
