@@ -281,6 +281,16 @@ describe('git-dbsync image with docker-compose.yml (podman)', { skip: enabled ? 
     // The compose file's MariaDB runs with the binary log, so git-dbsync (as its own user) reads only what changed.
     const logs = await logsOf('git-dbsync');
     assert.match(logs, /change source: binlog \(mysql-bin\.\d+\)/, logs);
+    // The compose file has watch serve the history page (DBSYNC_UI_ADDR); the address with its token
+    // is in the container log, as the compose file says, and the page lists the commits.
+    const served = /history page: (http:\/\/\S+)/.exec(logs);
+    assert.ok(served, `the history page address in the log:\n${logs}`);
+    const pageAt = new URL(served[1]!);
+    // The link sets the token as a cookie and redirects; a script sends the cookie itself.
+    const home = await fetch(`${pageAt.origin}/`, { headers: { cookie: `dbsync_ui=${pageAt.searchParams.get('token')}` } });
+    assert.equal(home.status, 200);
+    assert.match(await home.text(), /items ~1/, 'the timeline shows the commit of the changed row');
+    assert.equal((await fetch(pageAt.origin + '/')).status, 403, 'not without the token');
     say(`total: ${((Date.now() - t0) / 1000).toFixed(1)} s (cache ${CACHE_DIR})`);
   });
   it('runs the real InvoicePlane in the stack: its setup, a client, an invoice and an upload committed in its words', {
