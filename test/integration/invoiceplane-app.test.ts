@@ -17,7 +17,7 @@ import path from 'node:path';
 import { background, type Background } from '../support/background.js';
 import { IP_DB, InvoicePlaneApp, invoicePlaneSkipReason } from '../support/invoiceplane-app.js';
 import { InvoicePlaneUser } from '../support/invoiceplane-user.js';
-import { baseEnv, commitCount, git, tempDir, waitFor } from '../support/project.js';
+import { baseEnv, commitCount, git, lastSubjects, tempDir, waitFor } from '../support/project.js';
 
 const skip = invoicePlaneSkipReason();
 
@@ -68,13 +68,7 @@ async function drive(steps: readonly Step[], user: InvoicePlaneUser, repo: strin
     else await settled(watch, from);
     if (step === steps.at(-1)) await settled(watch, watch.stderr().length);
     const n = commitCount(repo) - before;
-    const subjects =
-      n > 0
-        ? git(repo, ['log', `-${n}`, '--format=%s'])
-            .trim()
-            .split('\n')
-            .reverse()
-        : [];
+    const subjects = lastSubjects(repo, n);
     out.push({ action: step.action, subjects });
     // Every step runs: the failures are listed together at the end (one run shows them all).
     if (n !== step.commits) problems.push(`"${step.action}" made ${n} commit(s), not ${step.commits}: ${JSON.stringify(subjects)}`);

@@ -21,7 +21,7 @@ import { artefactDir, CHROMIUM, launchChromium } from '../support/chromium.js';
 import type { Background } from '../support/background.js';
 import { IP_DB, InvoicePlaneApp, invoicePlaneSkipReason, settledAfter, watchInvoicePlane } from '../support/invoiceplane-app.js';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, InvoicePlaneUser } from '../support/invoiceplane-user.js';
-import { baseEnv, commitCount, git, runCli, tempDir, waitFor } from '../support/project.js';
+import { baseEnv, commitCount, git, lastSubjects, runCli, tempDir, waitFor } from '../support/project.js';
 
 const skip =
   invoicePlaneSkipReason() ?? (existsSync(CHROMIUM) ? null : `${CHROMIUM} is not installed (apt-get install chromium): the InvoicePlane browser test skipped`);
@@ -78,13 +78,7 @@ describe('the real InvoicePlane in Chromium: a restore under the running app', {
       if (commits > 0) await waitFor(`a commit for "${name}"`, () => commitCount(repo) > before, 60_000);
       await settledAfter(watch!, from);
       const n = commitCount(repo) - before;
-      const subjects =
-        n > 0
-          ? git(repo, ['log', `-${n}`, '--format=%s'])
-              .trim()
-              .split('\n')
-              .reverse()
-          : [];
+      const subjects = lastSubjects(repo, n);
       assert.equal(n, commits, `"${name}" made ${n} commit(s): ${JSON.stringify(subjects)}`);
       return subjects;
     };

@@ -75,6 +75,16 @@ export function commitCount(repo: string): number {
   return r.status === 0 ? Number(r.stdout.trim()) : 0;
 }
 
+/** The subjects of the newest `n` commits, oldest first ([] for none). */
+export function lastSubjects(repo: string, n: number): string[] {
+  return n > 0
+    ? git(repo, ['log', `-${n}`, '--format=%s'])
+        .trim()
+        .split('\n')
+        .reverse()
+    : [];
+}
+
 export function lastSubject(repo: string): string {
   return git(repo, ['log', '-1', '--format=%s']).trim();
 }
