@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import type { Git, GitIdentity } from '../git/git.js';
 import { snapshotPrefix } from '../project/project.js';
-import { fileLines, streamLines } from '../fs/line-streams.js';
+import { digestLines, fileDigestLines } from './line-digest.js';
 import type { BlobBatch } from '../git/blob-batch.js';
 import { dataFileTable, encodeTableFileName, historyFileTable, FILES_DIR, OBJECT_FILES, TABLES_DIR, type ObjectKind } from '../snapshot/layout.js';
 import { parseObjectFile } from '../snapshot/object-file.js';
@@ -277,8 +277,9 @@ async function streamedDiff(
   oldKeyPositions: readonly number[],
   keepLines: number,
 ): Promise<{ counts: TableChange['rows']; lines: RowLineChanges | null }> {
-  const oldSources: LineSource[] = head ? files.old.map((rel) => () => streamLines(opts.git.streamBlob(head, prefix + rel))) : [];
-  const newSources: LineSource[] = files.new.map((rel) => () => fileLines(path.join(opts.snapshotAbs, rel)));
+  // Huge lines (rows with values of many megabytes) are compared by their digests: see line-digest.ts.
+  const oldSources: LineSource[] = head ? files.old.map((rel) => () => digestLines(opts.git.streamBlob(head, prefix + rel))) : [];
+  const newSources: LineSource[] = files.new.map((rel) => () => fileDigestLines(path.join(opts.snapshotAbs, rel)));
   const counts = { added: 0, changed: 0, deleted: 0 };
   const keep = () => counts.added + counts.changed + counts.deleted <= keepLines;
   const lines = { added: [] as string[], changed: [] as Array<readonly [string, string]>, deleted: [] as string[] };

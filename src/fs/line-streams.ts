@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { collectGarbage, HUGE_VALUE_BYTES } from '../memory/collect-garbage.js';
 import { errnoCode } from '../errors/fs-error.js';
+import { ByteLine } from './byte-line.js';
 
 /** The lines of a stream (without their line breaks), read as they come: memory stays at one buffer. */
 export function readLines(input: Readable): AsyncIterable<string> {
@@ -70,42 +70,77 @@ export async function countLines(input: Readable): Promise<number> {
 
 /**
  * The lines of a stream like readLines (a line break is LF, or CR LF), for lines that may be huge
- * (a row holding a 64 MB value): each chunk is decoded once and a line is joined once from its
- * pieces. readline grows a long line by concatenation and flattens it again at the break, which
- * held about four times the line in memory. A lone CR stays in the line (readline would split there;
- * a data line never holds one, and the strict reader refuses it).
+ * (a row holding a 64 MB value): split as bytes, each line decoded once. readline grows a long line
+ * by concatenation and flattens it again at the break, which held about four times the line in
+ * memory. A lone CR stays in the line (readline would split there; a data line never holds one,
+ * and the strict reader refuses it).
  */
-export async function* leanLines(input: Readable): AsyncIterable<string> {
-  const decoder = new StringDecoder('utf8');
-  let parts: string[] = [];
+export function leanLines(input: Readable): AsyncIterable<string> {
+  return dataLines(input, Number.POSITIVE_INFINITY) as AsyncIterable<string>;
+}
+
+const GARBAGE_EVERY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * As leanLines, but a line longer than `hugeBytes` is not made a string at all: it comes as a
+ * ByteLine, its bytes held once (see byte-line.ts). A line is cut only at an LF byte, which never
+ * occurs inside a multi-byte UTF-8 character, so decoding whole lines equals decoding the stream.
+ */
+export async function* dataLines(input: Readable, hugeBytes = HUGE_VALUE_BYTES): AsyncIterable<string | ByteLine> {
+  let parts: Buffer[] = [];
   let length = 0;
-  const line = (last: string): string => {
-    parts.push(last);
-    // A huge line: first let the garbage of the last one go (see collect-garbage.ts).
-    if (length + last.length > HUGE_VALUE_BYTES) collectGarbage();
-    length = 0;
-    const joined = parts.length === 1 ? parts[0]! : parts.join('');
+  let big: ReturnType<typeof ByteLine.builder> | null = null;
+  const line = (last: Buffer): string | ByteLine => {
+    if (!big && length + last.length > hugeBytes) toBytes();
+    if (big) {
+      big.push(last);
+      const done = big.done();
+      big = null;
+      return done;
+    }
+    const joined = parts.length === 0 ? last : Buffer.concat([...parts, last]);
     parts = [];
-    return joined.endsWith('\r') ? joined.slice(0, -1) : joined;
+    length = 0;
+    const text = joined.toString('utf8');
+    return text.endsWith('\r') ? text.slice(0, -1) : text;
+  };
+  let bigBytes = 0;
+  const keep = (rest: Buffer) => {
+    if (big) {
+      big.push(rest);
+      // The stream's chunks are garbage once copied: let them go every 16 MB, or they pile up to the line's size.
+      bigBytes += rest.length;
+      if (bigBytes >= GARBAGE_EVERY_BYTES) {
+        bigBytes = 0;
+        collectGarbage();
+      }
+      return;
+    }
+    parts.push(rest);
+    length += rest.length;
+    if (length > hugeBytes) toBytes();
+  };
+  /** A huge line: first let the garbage of the last one go (see collect-garbage.ts), then gather it in blocks. */
+  const toBytes = () => {
+    collectGarbage();
+    big = ByteLine.builder();
+    for (const p of parts) big.push(p);
+    parts = [];
+    length = 0;
   };
   for await (const chunk of input) {
-    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer);
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     let from = 0;
     for (;;) {
-      const nl = text.indexOf('\n', from);
+      const nl = buf.indexOf(0x0a, from);
       if (nl < 0) break;
-      yield line(text.slice(from, nl));
+      yield line(buf.subarray(from, nl));
       from = nl + 1;
     }
-    if (from < text.length) {
-      parts.push(text.slice(from));
-      length += text.length - from;
-    }
+    if (from < buf.length) keep(buf.subarray(from));
   }
-  const rest = decoder.end();
-  if (rest) parts.push(rest);
-  if (parts.length > 0) {
-    const last = line('');
-    if (last !== '') yield last;
+  if (big || parts.length > 0) {
+    const last = line(Buffer.alloc(0));
+    if (typeof last !== 'string' || last !== '') yield last;
   }
 }

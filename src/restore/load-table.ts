@@ -1,4 +1,6 @@
-import { leanLines } from '../fs/line-streams.js';
+import { dataLines } from '../fs/line-streams.js';
+import { ByteLine } from '../fs/byte-line.js';
+import { byteLiteralPieces, parseByteLine } from '../snapshot/line-codec-bytes.js';
 import { collectGarbage } from '../memory/collect-garbage.js';
 import type { Readable } from 'node:stream';
 import type { Database } from '../db/database.js';
@@ -64,24 +66,10 @@ export async function loadRows(
     size = 0;
   };
   await db.execute('START TRANSACTION', `load rows into ${table}`);
-  for await (const raw of leanLines(lines)) {
-    // Only what the strict codec accepts is sent (the caller checked every file before the first
-    // change; reading it again here keeps the statement text exactly the checked text).
-    let parsed: ParsedLine;
-    try {
-      parsed = parseRowLine(raw, expect);
-    } catch (err) {
-      if (!(err instanceof LineSyntaxError)) throw err;
-      throw new DbsyncError({
-        operation: `load rows into ${table}`,
-        message: `a row line is not what git-dbsync writes (${err.message})`,
-        hint: 'the repository was altered: restore a commit you trust',
-        exitCode: ExitCode.Unsafe,
-      });
-    }
+  const samePrefix = (parsedTable: string, parsedPrefix: string): string => {
     // `into`: the shadow table the rows go to (the line names the real table; the rest of its prefix is kept).
-    const head = `INSERT INTO ${quoteId(parsed.table)}`;
-    const wantPrefix = opts.into === undefined ? parsed.prefix : `INSERT INTO ${quoteId(opts.into)}${parsed.prefix.slice(head.length)}`;
+    const head = `INSERT INTO ${quoteId(parsedTable)}`;
+    const wantPrefix = opts.into === undefined ? parsedPrefix : `INSERT INTO ${quoteId(opts.into)}${parsedPrefix.slice(head.length)}`;
     prefix ??= wantPrefix;
     if (wantPrefix !== prefix)
       throw new DbsyncError({
@@ -90,10 +78,9 @@ export async function loadRows(
         hint: 'the repository was altered: restore a commit you trust',
         exitCode: ExitCode.Unsafe,
       });
-    const tuple = mapLine ? tupleOf(mapLine(raw), parsed.prefix) : parsed.tuple;
-    // Sizes in bytes, as the server counts them: text of 3-byte characters is 3 times its length.
-    const prefixBytes = Buffer.byteLength(prefix);
-    const tupleBytes = Buffer.byteLength(tuple);
+    return prefix;
+  };
+  const fitsPacket = (prefixBytes: number, tupleBytes: number) => {
     if (prefixBytes + tupleBytes > maxRowBytes) {
       throw new DbsyncError({
         operation: `load rows into ${table}`,
@@ -101,9 +88,34 @@ export async function loadRows(
         hint: 'raise max_allowed_packet on the server (e.g. SET GLOBAL max_allowed_packet=1073741824) and restore again',
       });
     }
+  };
+  for await (const read of dataLines(lines)) {
+    if (read instanceof ByteLine && !mapLine) {
+      // A huge line (see byte-line.ts): read in place, its large values sent in pieces.
+      const parsed = strictly(table, () => parseByteLine(read, expect));
+      const rowPrefix = samePrefix(parsed.table, parsed.prefix);
+      fitsPacket(Buffer.byteLength(rowPrefix), read.length - Buffer.byteLength(parsed.prefix) - 1);
+      await flush();
+      const cells = parsed.cells.map((r) => (r.end - r.start <= PIECE_CHARS ? read.text(r.start, r.end) : () => byteLiteralPieces(read, r, PIECE_CHARS)));
+      await loadInPieces(db, table, rowPrefix, cells);
+      rows++;
+      continue;
+    }
+    // With secrets to decrypt (mapLine works on text), a huge line is made a string after all.
+    const raw = read instanceof ByteLine ? read.text(0, read.length) : read;
+    // Only what the strict codec accepts is sent (the caller checked every file before the first
+    // change; reading it again here keeps the statement text exactly the checked text).
+    const parsed: ParsedLine = strictly(table, () => parseRowLine(raw, expect));
+    samePrefix(parsed.table, parsed.prefix);
+    const tuple = mapLine ? tupleOf(mapLine(raw), parsed.prefix) : parsed.tuple;
+    // Sizes in bytes, as the server counts them: text of 3-byte characters is 3 times its length.
+    const prefixBytes = Buffer.byteLength(prefix!);
+    const tupleBytes = Buffer.byteLength(tuple);
+    fitsPacket(prefixBytes, tupleBytes);
     if (!mapLine && tupleBytes > PIECEWISE_BYTES) {
       await flush();
-      await loadInPieces(db, table, prefix, parsed.cells);
+      const cells = parsed.cells.map((c) => (c.length <= PIECE_CHARS ? c : () => splitLiteral(c, PIECE_CHARS)));
+      await loadInPieces(db, table, prefix!, cells);
       rows++;
       continue;
     }
@@ -117,17 +129,20 @@ export async function loadRows(
   return rows;
 }
 
+/** A cell of a row loaded in pieces: its literal, or (a large value) how to cut it into pieces. */
+type PieceCell = string | (() => { pieces: Iterable<string>; charset: string | null });
+
 /** Insert one row whose large values go in pieces (see PIECEWISE_BYTES); `prefix`: `INSERT INTO ... VALUES `. */
-async function loadInPieces(db: Database, table: string, prefix: string, cells: readonly string[]): Promise<void> {
+async function loadInPieces(db: Database, table: string, prefix: string, cells: readonly PieceCell[]): Promise<void> {
   const operation = `load rows into ${table}`;
   const values: string[] = [];
   const used: string[] = [];
   for (const [i, cell] of cells.entries()) {
-    if (cell.length <= PIECE_CHARS) {
+    if (typeof cell === 'string') {
       values.push(cell);
       continue;
     }
-    const { pieces, charset } = splitLiteral(cell, PIECE_CHARS);
+    const { pieces, charset } = cell();
     const name = `@dbsync_value_${i}`;
     used.push(name);
     let k = 0;
@@ -135,6 +150,9 @@ async function loadInPieces(db: Database, table: string, prefix: string, cells: 
       // Each piece is a literal on its own (checked again: only literals of the grammar are ever sent).
       if (!isLiteral(piece)) throw new Error(`a piece of a value of ${table} is not a literal (splitLiteral)`);
       await db.execute(k++ === 0 ? `SET ${name} = ${piece}` : `SET ${name} = CONCAT(${name}, ${piece})`, operation);
+      // Each piece leaves its text, statement and packet behind (three times its size): let them go
+      // before the next, or a value's pieces pile up as garbage the size of the value several times.
+      collectGarbage();
     }
     values.push(charset === null ? name : `CONVERT(${name} USING ${charset})`);
   }
@@ -142,6 +160,21 @@ async function loadInPieces(db: Database, table: string, prefix: string, cells: 
   for (const name of used) await db.execute(`SET ${name} = NULL`, operation);
   // The statements' strings and packets are garbage of the row's size (see collect-garbage.ts).
   collectGarbage();
+}
+
+/** A line read by the strict codec; a refusal becomes the user's error. */
+function strictly<T>(table: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof LineSyntaxError)) throw err;
+    throw new DbsyncError({
+      operation: `load rows into ${table}`,
+      message: `a row line is not what git-dbsync writes (${err.message})`,
+      hint: 'the repository was altered: restore a commit you trust',
+      exitCode: ExitCode.Unsafe,
+    });
+  }
 }
 
 /** A load error without the server's quotation of the statement (`near '...'`, `value: '...'`), which could hold a decrypted secret. */

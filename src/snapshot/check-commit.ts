@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream';
-import { leanLines } from '../fs/line-streams.js';
+import { dataLines } from '../fs/line-streams.js';
+import { ByteLine } from '../fs/byte-line.js';
+import { parseByteLine } from './line-codec-bytes.js';
 import type { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
@@ -36,7 +38,7 @@ export function checkSchemaText(operation: string, file: string, stem: string, t
 /** Every line of a table's data files (one after the other), read strictly; line numbers per file. */
 export async function checkDataStream(operation: string, file: string, lines: Readable, expect: LineExpectation, commit: string): Promise<number> {
   let n = 0;
-  for await (const line of leanLines(lines)) {
+  for await (const line of dataLines(lines)) {
     n++;
     checkDataLine(operation, file, n, line, expect, commit);
   }
@@ -44,9 +46,10 @@ export async function checkDataStream(operation: string, file: string, lines: Re
 }
 
 /** One line of a data file; an empty line is refused too (the writer never writes one). */
-export function checkDataLine(operation: string, file: string, lineNo: number, line: string, expect: LineExpectation, commit: string): void {
+export function checkDataLine(operation: string, file: string, lineNo: number, line: string | ByteLine, expect: LineExpectation, commit: string): void {
   try {
-    parseRowLine(line, expect);
+    if (line instanceof ByteLine) parseByteLine(line, expect);
+    else parseRowLine(line, expect);
   } catch (err) {
     if (err instanceof LineSyntaxError) throw refusedFile(operation, file, lineNo, `${err.message} at column ${err.column + 1}`, commit);
     throw err;

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { isBoundary, keyHash, keyHashOfBytes, MIN_EXPONENT, nameHash } from './chunking.js';
 import { chunkDataPath, DATA_DIR } from './layout.js';
+import type { LineSink } from './row-encoder.js';
 
 /**
  * Lines are gathered in a block of this size and written with one system call per block: one
@@ -112,15 +113,48 @@ export class ChunkWriter {
    */
   addLine(end: number, keyBytes: Buffer, keyStart: number, keyEnd: number): void {
     const start = this.pos;
-    let h: number | null = null;
-    if (this.rows > 0 || this.opts.continuation === true) {
-      h = keyHashOfBytes(keyBytes, keyStart, keyEnd);
-      // As in `write`, a key equal to the previous row's never starts a chunk (only a boundary needs the comparison).
-      if (isBoundary(h, MIN_EXPONENT) && this.samePreviousKey(keyBytes, keyStart, keyEnd)) h = null;
-    }
+    const h = this.keyHashOf(keyBytes, keyStart, keyEnd);
     this.rememberKey(keyBytes, keyStart, keyEnd);
     this.accept(start, end, h, () => nameHash(keyBytes.toString('utf8', keyStart, keyEnd)));
   }
+
+  /** The hash of a row's key, or null for the first row and for a key equal to the previous row's (never a boundary). */
+  private keyHashOf(keyBytes: Buffer, keyStart: number, keyEnd: number): number | null {
+    if (this.rows === 0 && this.opts.continuation !== true) return null;
+    const h = keyHashOfBytes(keyBytes, keyStart, keyEnd);
+    // As in `write`, a key equal to the previous row's never starts a chunk (only a boundary needs the comparison).
+    return isBoundary(h, MIN_EXPONENT) && this.samePreviousKey(keyBytes, keyStart, keyEnd) ? null : h;
+  }
+
+  /**
+   * A huge row's line in parts (RowEncoder.encodeInParts), never whole in memory: its key first,
+   * then its bytes, written through the block as they come. Same chunks as `addLine`.
+   */
+  readonly sink: LineSink = {
+    begin: (keyBytes, keyStart, keyEnd) => {
+      this.room(BLOCK_BYTES);
+      this.lineBytes = 0;
+      const h = this.keyHashOf(keyBytes, keyStart, keyEnd);
+      this.rememberKey(keyBytes, keyStart, keyEnd);
+      this.startLine(this.pos, h, () => nameHash(keyBytes.toString('utf8', keyStart, keyEnd)));
+    },
+    part: (bytes, start, end) => {
+      for (let from = start; from < end; ) {
+        if (this.pos === this.block.length) {
+          this.flush(this.pos);
+          this.flushed = 0;
+          this.pos = 0;
+        }
+        const n = Math.min(end - from, this.block.length - this.pos);
+        bytes.copy(this.block, this.pos, from, from + n);
+        this.pos += n;
+        from += n;
+        this.lineBytes += n;
+      }
+    },
+    end: () => this.endLine(this.lineBytes),
+  };
+  private lineBytes = 0;
 
   /**
    * Close the last file; when `exponentFor` (given the table's bytes and rows) is not the exponent
@@ -153,6 +187,13 @@ export class ChunkWriter {
    * differs from the previous row's (null for the first row and for a repeated key).
    */
   private accept(start: number, end: number, h: number | null, name: () => number): void {
+    this.startLine(start, h, name);
+    this.pos = end;
+    this.endLine(end - start);
+  }
+
+  /** A line starts at `start` of the block: open the file it goes to (a new chunk when its key is a boundary). */
+  private startLine(start: number, h: number | null, name: () => number): void {
     if (h !== null && isBoundary(h, MIN_EXPONENT)) {
       const n = name();
       this.candidateOffset.push(this.bytes);
@@ -162,8 +203,10 @@ export class ChunkWriter {
         this.open(chunkDataPath(this.opts.tableStem, this.opts.exponent, this.unique(n)), start);
     }
     if (this.fd === null) this.open(this.headPath(), start);
-    this.pos = end;
-    this.bytes += end - start;
+  }
+
+  private endLine(bytes: number): void {
+    this.bytes += bytes;
     this.rows++;
   }
 

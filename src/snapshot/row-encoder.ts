@@ -92,6 +92,89 @@ export class RowEncoder {
     return p;
   }
 
+  /**
+   * The same line as `encode`, handed to `sink` in parts of at most about PART_BYTES (with its key
+   * first): for a huge row, whose line would otherwise be one buffer of twice its size beside the
+   * driver's copy of the row. Returns false, writing nothing, when the row has a value this cannot
+   * write in parts (a key or a cell whose rule is not HEX, TEXT, ASCII or CHARSET larger than a
+   * part, or a table keyed by whole lines): the caller then uses `encode`. `partBytes`: smaller in
+   * the differential test, so that small values take the sliced path too.
+   */
+  encodeInParts(row: RawRow, sink: LineSink, partBytes = PART_BYTES): boolean {
+    const { buf, start, end } = row;
+    const n = this.codes.length;
+    const size = (c: number) => (this.cellIndex[c]! < 0 || start[this.cellIndex[c]!]! < 0 ? 0 : end[this.cellIndex[c]!]! - start[this.cellIndex[c]!]!);
+    if (this.keyIndex === null) return false;
+    for (let c = 0; c < n; c++) {
+      if (size(c) <= partBytes / 4) continue;
+      const code = this.codes[c]! & 15;
+      if (this.keyIndex.includes(c) || (code !== HEX && code !== TEXT && code !== ASCII && code !== CHARSET)) return false;
+    }
+    // The key first (the chunk a line goes to depends on it): its columns' literals joined with ','.
+    const out = Buffer.allocUnsafe(partBytes + this.prefix.length + 256);
+    let k = 0;
+    for (const [i, c] of this.keyIndex.entries()) {
+      if (i > 0) out[k++] = 0x2c;
+      k = this.small(c, row, out, k);
+    }
+    sink.begin(Buffer.from(out.subarray(0, k)), 0, k);
+    let p = put(out, 0, this.prefix);
+    for (let c = 0; c < n; c++) {
+      if (c > 0) out[p++] = 0x2c;
+      if (size(c) <= partBytes / 4) {
+        p = this.small(c, row, out, p);
+        if (p > partBytes / 2) {
+          sink.part(out, 0, p);
+          p = 0;
+        }
+        continue;
+      }
+      const cell = this.cellIndex[c]!;
+      const s = start[cell]!;
+      const e = end[cell]!;
+      const code = this.codes[c]! & 15;
+      let asText = false;
+      if (code === TEXT) asText = isAscii(buf, s, e) || isUtf8(buf.subarray(s, e));
+      else if (code === ASCII) asText = isAscii(buf, s, e);
+      if (!asText && (code === ASCII || code === CHARSET)) p = put(out, p, this.charsets[c]!);
+      out[p++] = asText ? 0x27 : 0x30;
+      if (!asText) out[p++] = 0x78;
+      sink.part(out, 0, p);
+      // The value in slices: hex digits or escaped text, each slice written and sent before the next.
+      const step = partBytes / 2;
+      for (let from = s; from < e; from += step) {
+        const to = Math.min(e, from + step);
+        const q = asText ? Math.abs(quoted(buf, from, to, out, 0)) : hex(buf, from, to, out, 0);
+        // quoted() and hex() write their own delimiters: send only the value's part.
+        sink.part(out, asText ? 1 : 2, asText ? q - 1 : q);
+      }
+      p = 0;
+      if (asText) out[p++] = 0x27;
+    }
+    out[p++] = 0x29;
+    out[p++] = 0x3b;
+    out[p++] = 0x0a;
+    sink.part(out, 0, p);
+    sink.end();
+    return true;
+  }
+
+  /** Write column `c`'s literal (a small value) at `p`; returns where it ends. */
+  private small(c: number, row: RawRow, out: Buffer, p: number): number {
+    const cell = this.cellIndex[c]!;
+    const s = cell < 0 ? -1 : row.start[cell]!;
+    let code = this.codes[c]!;
+    if (code === DEFAULT) return put(out, p, DEFAULT_BYTES);
+    if (s < 0) return put(out, p, NULL_BYTES);
+    const e = row.end[cell]!;
+    if (code === ENUM) {
+      const number = enumNumber(row.buf, s, e);
+      if (number >= 0) return copyPlain(row.buf, s, number, out, p);
+      code = this.codes[c]! >> 4;
+    }
+    return this.cell(code, c, row.buf, s, e, out, p);
+  }
+
   private cell(code: number, c: number, buf: Buffer, s: number, e: number, out: Buffer, p: number): number {
     switch (code & 15) {
       case VERBATIM: {
@@ -160,6 +243,21 @@ export class RowEncoder {
       this.keyEnd = p;
     }
   }
+}
+
+/** What encodeInParts hands a huge row's line to: its key, then its bytes in order, then its end. */
+export interface LineSink {
+  begin(keyBytes: Buffer, keyStart: number, keyEnd: number): void;
+  part(bytes: Buffer, start: number, end: number): void;
+  end(): void;
+}
+
+/** The size of the parts encodeInParts writes (a value is cut into slices of half this, as hex doubles it). */
+const PART_BYTES = 256 * 1024;
+
+function isAscii(buf: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (buf[i]! & 0x80) return false;
+  return true;
 }
 
 // Rule codes: the low 4 bits; an enum keeps its inner rule in the high 4 bits.

@@ -9,9 +9,13 @@ import type { TableInfo } from './table-info.js';
 /**
  * Which code turns rows into lines: `fast` (the default) writes them from the driver's buffers
  * (RowEncoder, Database.streamRows); `reference` keeps the string formatter (RowWriter,
- * Database.streamRaw), which the fast one must match byte for byte (the differential test runs both).
+ * Database.streamRaw), which the fast one must match byte for byte (the differential test runs both);
+ * `parts` (tests only) writes every row as the fast reader writes a huge one, in small parts.
  */
-export type RowReader = 'fast' | 'reference';
+export type RowReader = 'fast' | 'reference' | 'parts';
+
+/** The part size of the `parts` reader: small, so that most values are cut into slices. */
+const TEST_PART_BYTES = 64;
 
 /**
  * Stream the rows of `sql` (a SELECT of `writer.selectList`, ordered by the table's key) into
@@ -31,15 +35,23 @@ export async function streamTableRows(
   const { signal } = opts;
   const operation = `read table ${table.name}`;
   let rows = 0;
-  if (!writer.transforms && (opts.reader ?? 'fast') === 'fast') {
+  const reader = opts.reader ?? 'fast';
+  if (!writer.transforms && reader !== 'reference') {
     const encoder = new RowEncoder(writer);
+    const inParts = reader === 'parts';
     await db.streamRows(
       sql,
       writer.selectedCells,
       (row) => {
         if (signal?.aborted) throw new Error('cancelled');
-        // A huge row: let the driver's parts of its packet go before its line is made (see collect-garbage.ts).
-        if (row.bytes > HUGE_VALUE_BYTES) collectGarbage();
+        // A huge row: let the driver's parts of its packet go (see collect-garbage.ts), then write its line in parts.
+        if (row.bytes > HUGE_VALUE_BYTES || inParts) {
+          if (!inParts) collectGarbage();
+          if (encoder.encodeInParts(row, chunks.sink, inParts ? TEST_PART_BYTES : undefined)) {
+            if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);
+            return;
+          }
+        }
         const out = chunks.room(encoder.maxBytes(row));
         chunks.addLine(encoder.encode(row, out, chunks.at), encoder.keyBuf, encoder.keyStart, encoder.keyEnd);
         if (++rows % PROGRESS_EVERY_ROWS === 0) opts.onRows?.(rows);

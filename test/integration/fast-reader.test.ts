@@ -1,5 +1,6 @@
 /**
- * The fast reader (Database.streamRows + RowEncoder + ChunkWriter.addLine) against the reference
+ * The fast reader (Database.streamRows + RowEncoder + ChunkWriter.addLine, and the same writing a
+ * row in parts as it does a huge one: RowEncoder.encodeInParts + ChunkWriter.sink) against the reference
  * (Database.streamRaw + RowWriter + ChunkWriter.write): a snapshot taken both ways from the same
  * database must be the same files, byte for byte (data chunks, their names, schema files), with
  * the same row counts. Over random values of every column type (the hostile-data generators),
@@ -73,24 +74,30 @@ function firstDifference(a: Buffer, b: Buffer): string {
   return '(same lines, different bytes)';
 }
 
-/** Snapshot `db` with both readers; every file must be identical. Returns the number of data files compared. */
+/**
+ * Snapshot `db` with the reference and with the fast reader, whole lines and in parts (the way a
+ * huge row is written, here with parts of 64 bytes so that most values are cut into slices);
+ * every file must be identical. Returns the number of data files compared.
+ */
 async function assertSameBothWays(db: string, label: string): Promise<number> {
   const ref = await snapshot(db, 'reference');
-  const fast = await snapshot(db, 'fast');
+  const others = [await snapshot(db, 'fast'), await snapshot(db, 'parts')];
   try {
-    assert.equal(fast.error, ref.error, `${label}: both readers fail alike (or neither does)`);
-    if (ref.staged === null || fast.staged === null) return 0;
-    assert.deepEqual(fast.staged.files, ref.staged.files, `${label}: the same files (chunk names included)`);
-    assert.deepEqual([...fast.staged.rowCounts], [...ref.staged.rowCounts], `${label}: the same row counts`);
-    for (const rel of ref.staged.files) {
-      const a: Buffer = readFileSync(path.join(ref.staged.dir, rel));
-      const b: Buffer = readFileSync(path.join(fast.staged.dir, rel));
-      if (!a.equals(b)) assert.fail(`${label}: ${rel} differs (${a.length} vs ${b.length} bytes), ${firstDifference(a, b)}`);
+    for (const [i, fast] of others.entries()) {
+      const how = `${label} (${i === 0 ? 'fast' : 'in parts'})`;
+      assert.equal(fast.error, ref.error, `${how}: both readers fail alike (or neither does)`);
+      if (ref.staged === null || fast.staged === null) return 0;
+      assert.deepEqual(fast.staged.files, ref.staged.files, `${how}: the same files (chunk names included)`);
+      assert.deepEqual([...fast.staged.rowCounts], [...ref.staged.rowCounts], `${how}: the same row counts`);
+      for (const rel of ref.staged.files) {
+        const a: Buffer = readFileSync(path.join(ref.staged.dir, rel));
+        const b: Buffer = readFileSync(path.join(fast.staged.dir, rel));
+        if (!a.equals(b)) assert.fail(`${how}: ${rel} differs (${a.length} vs ${b.length} bytes), ${firstDifference(a, b)}`);
+      }
     }
-    return ref.staged.files.filter((f) => f.startsWith('data/')).length;
+    return ref.staged!.files.filter((f) => f.startsWith('data/')).length;
   } finally {
-    rmSync(ref.dir, { recursive: true, force: true });
-    rmSync(fast.dir, { recursive: true, force: true });
+    for (const s of [ref, ...others]) rmSync(s.dir, { recursive: true, force: true });
   }
 }
 

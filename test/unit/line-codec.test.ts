@@ -7,7 +7,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ANY_ROW, isLiteral, LineSyntaxError, literalAt, parseRowLine, type ParsedLine } from '../../src/snapshot/line-codec.js';
+import { ANY_ROW, isLiteral, LineSyntaxError, literalAt, parseRowLine, type LineExpectation, type ParsedLine } from '../../src/snapshot/line-codec.js';
+import { byteLiteralPieces, parseByteLine } from '../../src/snapshot/line-codec-bytes.js';
+import { ByteLine } from '../../src/fs/byte-line.js';
 import { cellsOf, prefixOf, RowWriter, shownCellsOf } from '../../src/snapshot/row-line.js';
 import { unquoteString } from '../../src/snapshot/sql-text.js';
 import type { ColumnInfo, TableInfo } from '../../src/snapshot/table-info.js';
@@ -151,18 +153,89 @@ describe('strict line codec', () => {
     }),
   );
 
+  type Mutation = { op: 'insert' | 'delete' | 'replace'; at: number; text: string; len?: number };
+  const mutate = (line: string, muts: readonly Mutation[]): string => {
+    let m = line;
+    for (const mu of muts) {
+      const at = mu.at % (m.length + 1);
+      if (mu.op === 'insert') m = m.slice(0, at) + mu.text + m.slice(at);
+      else if (mu.op === 'delete') m = m.slice(0, at) + m.slice(at + (mu.len ?? 1));
+      else m = m.slice(0, at) + mu.text + m.slice(at + 1);
+    }
+    return m;
+  };
+
+  /** A line as the huge-line reader holds it: its UTF-8 bytes in blocks of 8 (so that literals cross blocks), pushed in random slices. */
+  const byteLineOf = (line: string, cut: number): ByteLine => {
+    const bytes = Buffer.from(line, 'utf8');
+    const b = ByteLine.builder(3);
+    for (let i = 0; i < bytes.length; i += cut) b.push(bytes.subarray(i, i + cut));
+    return b.done();
+  };
+  /** What the string reader makes of a line, or its refusal's message; cells as the bytes they are (a lone surrogate is U+FFFD in bytes). */
+  const readAsString = (line: string, expect: LineExpectation) => {
+    try {
+      const p = parseRowLine(line, expect);
+      return { table: p.table, columns: p.columns, prefix: p.prefix, cells: p.cells.map((c) => Buffer.from(c, 'utf8').toString('utf8')) };
+    } catch (err) {
+      assert.ok(err instanceof LineSyntaxError, String(err));
+      return err.message;
+    }
+  };
+  const readAsBytes = (line: ByteLine, expect: LineExpectation) => {
+    try {
+      const p = parseByteLine(line, expect);
+      return { table: p.table, columns: p.columns, prefix: p.prefix, cells: p.cells.map((c) => line.text(c.start, c.end)) };
+    } catch (err) {
+      assert.ok(err instanceof LineSyntaxError, String(err));
+      return err.message;
+    }
+  };
+
+  it('the byte reader of huge lines reads every line, and every mutated line, as the string reader does', () => {
+    let refused = 0;
+    fc.assert(
+      fc.property(rowArb, fc.array(mutation, { maxLength: 3 }), fc.integer({ min: 1, max: 40 }), ({ info, line }, muts, cut) => {
+        // A lone surrogate has no UTF-8 form: the string reader sees it, the bytes hold U+FFFD instead.
+        const m = Buffer.from(mutate(line, muts).replace(/\r$/, ''), 'utf8').toString('utf8');
+        const asString = readAsString(m, expectOf(info));
+        assert.deepEqual(readAsBytes(byteLineOf(m, cut), expectOf(info)), asString, m);
+        assert.deepEqual(readAsBytes(byteLineOf(m, cut), ANY_ROW), readAsString(m, ANY_ROW), m);
+        if (typeof asString === 'string') refused++;
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+    assert.ok(refused > 0, 'some mutated lines were refused by both');
+  });
+
+  it('the byte reader cuts a long literal into pieces that are literals and join to the value', () => {
+    fc.assert(
+      fc.property(rowArb, fc.integer({ min: 16, max: 64 }), ({ info, line }, max) => {
+        const bytes = byteLineOf(line, 7);
+        const p = parseByteLine(bytes, expectOf(info));
+        for (const cell of p.cells) {
+          const whole = bytes.text(cell.start, cell.end);
+          const { pieces, charset } = byteLiteralPieces(bytes, cell, max);
+          const list = [...pieces];
+          for (const piece of list) assert.ok(isLiteral(piece), `piece ${JSON.stringify(piece)} of ${whole}`);
+          if (list.length === 1 && charset === null) assert.equal(list[0], whole);
+          else if (whole.startsWith("'")) assert.equal(list.map((x) => unquoteString(x)).join(''), unquoteString(whole));
+          else {
+            assert.equal(charset, whole.startsWith('_') ? whole.slice(1, whole.indexOf(' ')) : null);
+            assert.equal(list.map((x) => x.slice(2)).join(''), whole.slice(whole.indexOf('0x') + 2));
+          }
+        }
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+  });
+
   it('reads a mutated line as a line the writer could have written, or refuses it', () => {
     let accepted = 0;
     let refused = 0;
     fc.assert(
       fc.property(rowArb, fc.array(mutation, { minLength: 1, maxLength: 3 }), ({ info, line }, muts) => {
-        let m = line;
-        for (const mu of muts) {
-          const at = mu.at % (m.length + 1);
-          if (mu.op === 'insert') m = m.slice(0, at) + mu.text + m.slice(at);
-          else if (mu.op === 'delete') m = m.slice(0, at) + m.slice(at + ('len' in mu ? mu.len : 1));
-          else m = m.slice(0, at) + mu.text + m.slice(at + 1);
-        }
+        const m = mutate(line, muts);
         let p: ParsedLine;
         try {
           p = parseRowLine(m, expectOf(info));
@@ -206,7 +279,11 @@ describe('strict line codec', () => {
       "INSERT INTO `t1` VALUES (2,'x')",
       '',
     ];
-    for (const l of bad) assert.throws(() => parseRowLine(l, expect), LineSyntaxError, l);
+    for (const l of bad) {
+      assert.throws(() => parseRowLine(l, expect), LineSyntaxError, l);
+      // The byte reader of huge lines refuses each for the same reason.
+      assert.equal(readAsBytes(byteLineOf(l, 5), expect), readAsString(l, expect), l);
+    }
     assert.deepEqual(parseRowLine('INSERT INTO `t1` VALUES (-2.5e-7,_latin1 0xE9);', expect).cells, ['-2.5e-7', '_latin1 0xE9']);
   });
 });

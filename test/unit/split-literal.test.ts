@@ -2,9 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { isLiteral, splitLiteral } from '../../src/snapshot/line-codec.js';
+import { isLiteral, LineSyntaxError, splitLiteral } from '../../src/snapshot/line-codec.js';
+import { cellsOf } from '../../src/snapshot/row-line.js';
+import { ByteLine } from '../../src/fs/byte-line.js';
+import { digestLines } from '../../src/commit/line-digest.js';
 import { hexLiteral, quoteString, unquoteString } from '../../src/snapshot/sql-text.js';
-import { leanLines } from '../../src/fs/line-streams.js';
+import { dataLines, leanLines } from '../../src/fs/line-streams.js';
 
 describe('splitLiteral (huge values loaded in pieces)', () => {
   it('cuts a quoted string into literals whose values join to the whole, never inside an escape or a surrogate pair', () => {
@@ -50,5 +53,43 @@ describe('leanLines', () => {
       for await (const l of leanLines(Readable.from(chunks))) lines.push(l);
       assert.deepEqual(lines, ["INSERT INTO `t` VALUES (1,'é😀');", 'second', '', 'third without break'], `chunks of ${size}`);
     }
+  });
+});
+
+describe('dataLines (huge lines as bytes)', () => {
+  it('gives a line longer than the limit as a ByteLine of its bytes, the others as strings, whatever the chunk boundaries', async () => {
+    const long = "INSERT INTO `t` VALUES (1,'é😀 a long value');";
+    const text = `short\r\n${long}\r\n${long}\nx\n${long}`;
+    const bytes = Buffer.from(text);
+    for (const size of [1, 3, 7, 64]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      const got: string[] = [];
+      for await (const l of dataLines(Readable.from(chunks), 10)) got.push(l instanceof ByteLine ? `bytes:${l.text(0, l.length)}` : l);
+      assert.deepEqual(got, ['short', `bytes:${long}`, `bytes:${long}`, 'x', `bytes:${long}`], `chunks of ${size}`);
+    }
+  });
+});
+
+describe('digestLines (huge lines in the commit diff)', () => {
+  const read = async (text: string) => {
+    const out: string[] = [];
+    for await (const l of digestLines(Readable.from([Buffer.from(text)]), 64)) out.push(l);
+    return out;
+  };
+  it('keeps short lines and short cells, stands a long cell for its size and SHA-256: equal exactly when the values are', async () => {
+    const big = (c: string) => `0x${c.repeat(5000)}`;
+    const [a, b, c, short] = await read(
+      `INSERT INTO \`t\` VALUES (7,${big('AB')},'x');\nINSERT INTO \`t\` VALUES (7,${big('AB')},'x');\nINSERT INTO \`t\` VALUES (7,${big('AC')},'x');\nINSERT INTO \`t\` VALUES (1,'y');\n`,
+    );
+    assert.equal(a, b);
+    assert.notEqual(a, c);
+    assert.equal(short, "INSERT INTO `t` VALUES (1,'y');");
+    assert.match(a!, /^INSERT INTO `t` VALUES \(7,'\(10002 bytes written, SHA-256 [0-9a-f]{64}\)','x'\);$/);
+    // Still a row line of the same key, for the diff's matching by key.
+    assert.deepEqual(cellsOf(a!).slice(0, 1), ['7']);
+  });
+  it('refuses a huge line that is not a row line, as the string reader would', async () => {
+    await assert.rejects(read(`INSERT INTO \`t\` VALUES (7,${'1'.repeat(100)}+1);\n`), LineSyntaxError);
   });
 });
