@@ -2,8 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { ByteLine } from '../fs/byte-line.js';
 import { dataLines } from '../fs/line-streams.js';
-import { ANY_ROW } from '../snapshot/line-codec.js';
-import { parseByteLine } from '../snapshot/line-codec-bytes.js';
+import { ANY_ROW, parseRowRanges } from '../snapshot/line-codec.js';
 import { quoteString } from '../snapshot/sql-text.js';
 
 /** A cell of a huge line longer than this stands for its digest in a diff. */
@@ -31,9 +30,9 @@ export function fileDigestLines(file: string): AsyncIterable<string> {
 }
 
 function digestOf(line: ByteLine): string {
-  const parsed = parseByteLine(line, ANY_ROW);
+  const parsed = parseRowRanges(line, ANY_ROW);
   const cells = parsed.cells.map(({ start, end }) =>
-    end - start <= DIGEST_CELL_BYTES ? line.text(start, end) : quoteString(`(${end - start} bytes written, SHA-256 ${line.sha256(start, end)})`),
+    end - start <= DIGEST_CELL_BYTES ? line.slice(start, end) : quoteString(`(${end - start} bytes written, SHA-256 ${line.sha256(start, end)})`),
   );
   return `${parsed.prefix}(${cells.join(',')});`;
 }

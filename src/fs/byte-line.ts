@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
  * A line too long to be held as a string (a row holding a value of many megabytes): its bytes in
  * fixed blocks, as read. A string would cost the line again in memory each time it is joined or
  * flattened (a 128 MB line of hex held 4-6 times over); here the line is held once and read in
- * place (line-codec-bytes.ts reads it with the strict grammar, load-table.ts sends its values in
+ * place (line-codec.ts reads it with the strict grammar, as it reads a string, load-table.ts sends its values in
  * pieces, line-digest.ts stands it for a short line in diffs).
  */
 /**
@@ -26,16 +26,31 @@ export class ByteLine {
     this.mask = (1 << shift) - 1;
   }
 
-  /** The byte at `i`, or -1 past either end (as charCodeAt's NaN, it matches no character). */
-  at(i: number): number {
+  /** The byte at `i`, or -1 past either end (as a string's NaN there, it matches no character). */
+  charCodeAt(i: number): number {
     if (i < 0 || i >= this.length) return -1;
     return this.blocks[i >>> this.shift]![i & this.mask]!;
   }
 
   /** Whether the bytes at `i` are the ASCII text `s`. */
   startsWith(s: string, i: number): boolean {
-    for (let k = 0; k < s.length; k++) if (this.at(i + k) !== s.charCodeAt(k)) return false;
+    for (let k = 0; k < s.length; k++) if (this.charCodeAt(i + k) !== s.charCodeAt(k)) return false;
     return true;
+  }
+
+  /** Where the next `s` (one ASCII character) is from `from`, or -1. */
+  indexOf(s: string, from: number): number {
+    if (s.length !== 1 || s.charCodeAt(0) > 0x7f) throw new Error('ByteLine.indexOf looks for one ASCII character');
+    const c = s.charCodeAt(0);
+    for (let i = Math.max(0, from); i < this.length; ) {
+      const block = this.blocks[i >>> this.shift]!;
+      const at = i & this.mask;
+      const n = Math.min(block.length - at, this.length - i);
+      const found = block.subarray(at, at + n).indexOf(c);
+      if (found >= 0) return i + found;
+      i += n;
+    }
+    return -1;
   }
 
   /** Bytes [start, end) as one buffer (a copy): for parts of the line, never the whole of a huge one. */
@@ -53,8 +68,8 @@ export class ByteLine {
     return out;
   }
 
-  /** Bytes [start, end) decoded as UTF-8 (the cut must fall between characters: see line-codec-bytes.ts). */
-  text(start: number, end: number): string {
+  /** Bytes [start, end) decoded as UTF-8 (cut between characters: see literalPieces in line-codec.ts). */
+  slice(start: number, end: number): string {
     return this.bytes(start, end).toString('utf8');
   }
 

@@ -1,12 +1,20 @@
 import { dataLines } from '../fs/line-streams.js';
 import { ByteLine } from '../fs/byte-line.js';
-import { byteLiteralPieces, parseByteLine } from '../snapshot/line-codec-bytes.js';
 import { collectGarbage } from '../memory/collect-garbage.js';
 import type { Readable } from 'node:stream';
 import type { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
-import { isLiteral, LineSyntaxError, parseRowLine, splitLiteral, type LineExpectation, type ParsedLine } from '../snapshot/line-codec.js';
+import {
+  isLiteral,
+  LineSyntaxError,
+  literalPieces,
+  parseRowLine,
+  parseRowRanges,
+  splitLiteral,
+  type LineExpectation,
+  type ParsedLine,
+} from '../snapshot/line-codec.js';
 import { tupleOf } from '../snapshot/row-line.js';
 import { quoteId } from '../snapshot/sql-text.js';
 
@@ -89,20 +97,22 @@ export async function loadRows(
       });
     }
   };
+  let huge = false;
   for await (const read of dataLines(lines)) {
+    huge ||= read instanceof ByteLine;
     if (read instanceof ByteLine && !mapLine) {
       // A huge line (see byte-line.ts): read in place, its large values sent in pieces.
-      const parsed = strictly(table, () => parseByteLine(read, expect));
+      const parsed = strictly(table, () => parseRowRanges(read, expect));
       const rowPrefix = samePrefix(parsed.table, parsed.prefix);
       fitsPacket(Buffer.byteLength(rowPrefix), read.length - Buffer.byteLength(parsed.prefix) - 1);
       await flush();
-      const cells = parsed.cells.map((r) => (r.end - r.start <= PIECE_CHARS ? read.text(r.start, r.end) : () => byteLiteralPieces(read, r, PIECE_CHARS)));
+      const cells = parsed.cells.map((r) => (r.end - r.start <= PIECE_CHARS ? read.slice(r.start, r.end) : () => literalPieces(read, r, PIECE_CHARS)));
       await loadInPieces(db, table, rowPrefix, cells);
       rows++;
       continue;
     }
     // With secrets to decrypt (mapLine works on text), a huge line is made a string after all.
-    const raw = read instanceof ByteLine ? read.text(0, read.length) : read;
+    const raw = read instanceof ByteLine ? read.slice(0, read.length) : read;
     // Only what the strict codec accepts is sent (the caller checked every file before the first
     // change; reading it again here keeps the statement text exactly the checked text).
     const parsed: ParsedLine = strictly(table, () => parseRowLine(raw, expect));
@@ -126,6 +136,9 @@ export async function loadRows(
   }
   await flush();
   await db.execute('COMMIT', `load rows into ${table}`);
+  // The last huge line is garbage only now (the loop held it): let it go before whatever comes next
+  // reads another (restore reads the database again at the end; see collect-garbage.ts).
+  if (huge) collectGarbage();
   return rows;
 }
 

@@ -1,14 +1,14 @@
 import type { Readable } from 'node:stream';
 import { dataLines } from '../fs/line-streams.js';
 import { ByteLine } from '../fs/byte-line.js';
-import { parseByteLine } from './line-codec-bytes.js';
+import { collectGarbage } from '../memory/collect-garbage.js';
 import type { Database } from '../db/database.js';
 import { DbsyncError } from '../errors/dbsync-error.js';
 import { ExitCode } from '../errors/exit-codes.js';
 import { columnsFromCreate } from './create-table-text.js';
 import { checkCreateTable, checkObjectFile, DefinitionError, type ObjectCheckContext } from './definition-check.js';
 import type { ObjectKind } from './layout.js';
-import { LineSyntaxError, parseRowLine, type LineExpectation } from './line-codec.js';
+import { LineSyntaxError, parseRowLine, parseRowRanges, type LineExpectation } from './line-codec.js';
 import type { DbObject } from './object-file.js';
 
 /**
@@ -38,17 +38,21 @@ export function checkSchemaText(operation: string, file: string, stem: string, t
 /** Every line of a table's data files (one after the other), read strictly; line numbers per file. */
 export async function checkDataStream(operation: string, file: string, lines: Readable, expect: LineExpectation, commit: string): Promise<number> {
   let n = 0;
+  let huge = false;
   for await (const line of dataLines(lines)) {
     n++;
+    huge ||= line instanceof ByteLine;
     checkDataLine(operation, file, n, line, expect, commit);
   }
+  // The last huge line checked is garbage only now: let it go before the next is read (see collect-garbage.ts).
+  if (huge) collectGarbage();
   return n;
 }
 
 /** One line of a data file; an empty line is refused too (the writer never writes one). */
 export function checkDataLine(operation: string, file: string, lineNo: number, line: string | ByteLine, expect: LineExpectation, commit: string): void {
   try {
-    if (line instanceof ByteLine) parseByteLine(line, expect);
+    if (line instanceof ByteLine) parseRowRanges(line, expect);
     else parseRowLine(line, expect);
   } catch (err) {
     if (err instanceof LineSyntaxError) throw refusedFile(operation, file, lineNo, `${err.message} at column ${err.column + 1}`, commit);

@@ -16,6 +16,24 @@
  * accepted, so every accepted string has one meaning under any sql_mode the loader could run in.
  */
 
+/**
+ * What the reader reads: a line as a string, or a huge line held as bytes (ByteLine,
+ * src/fs/byte-line.ts) with the same few string methods over its UTF-8 bytes. Every character the
+ * grammar names is ASCII, and an ASCII byte never occurs inside a multi-byte UTF-8 character, so
+ * one reader accepts the same lines either way. Where no huge line is read, every call here sees
+ * strings only and runs as it always did.
+ */
+export interface LineText {
+  readonly length: number;
+  /** The code unit at `i` (for bytes, the byte); past the end, a value no character test matches. */
+  charCodeAt(i: number): number;
+  startsWith(text: string, at: number): boolean;
+  /** The next `text` (one ASCII character) from `from`, or -1. */
+  indexOf(text: string, from: number): number;
+  /** [start, end) as a string: cut only between characters. */
+  slice(start: number, end: number): string;
+}
+
 /** Why a line was refused, with the 0-based column where reading stopped. */
 export class LineSyntaxError extends Error {
   constructor(
@@ -62,7 +80,7 @@ function fail(message: string, column: number): never {
   throw new LineSyntaxError(message, column);
 }
 
-function readId(line: string, pos: number): { name: string; end: number } {
+function readId(line: LineText, pos: number): { name: string; end: number } {
   if (line.charCodeAt(pos) !== 96) fail('expected a `quoted` name', pos);
   let name = '';
   let i = pos + 1;
@@ -78,7 +96,7 @@ function readId(line: string, pos: number): { name: string; end: number } {
 }
 
 /** The end of the literal starting at `pos` (the index after it); throws when none starts there. */
-export function literalEnd(line: string, pos: number): number {
+export function literalEnd(line: LineText, pos: number): number {
   const c = line.charCodeAt(pos);
   if (c === 39) return stringEnd(line, pos);
   if (c === 48 && line.charCodeAt(pos + 1) === 120) return hexEnd(line, pos);
@@ -97,7 +115,7 @@ export function literalEnd(line: string, pos: number): number {
   fail('expected a literal (a number, a quoted string, 0x.., _charset 0x.., NULL or DEFAULT)', pos);
 }
 
-function stringEnd(line: string, pos: number): number {
+function stringEnd(line: LineText, pos: number): number {
   let i = pos + 1;
   const n = line.length;
   while (i < n) {
@@ -116,14 +134,14 @@ function stringEnd(line: string, pos: number): number {
   fail('unterminated string', pos);
 }
 
-function hexEnd(line: string, pos: number): number {
+function hexEnd(line: LineText, pos: number): number {
   let i = pos + 2;
   while (isUpperHex(line.charCodeAt(i))) i++;
   if (i === pos + 2) fail('empty hex literal', pos);
   return i;
 }
 
-function numberEnd(line: string, pos: number): number {
+function numberEnd(line: LineText, pos: number): number {
   let i = pos;
   if (line.charCodeAt(i) === 45) i++;
   const digits = (at: number): number => {
@@ -144,13 +162,19 @@ function numberEnd(line: string, pos: number): number {
   return i;
 }
 
-/**
- * Read one line (without its line break) strictly. `expect` names the table the file belongs to
- * and its columns: a line of another table, with another column list or another number of cells
- * is refused too.
- */
-export function parseRowLine(line: string, expect: LineExpectation): ParsedLine {
-  if (!line.startsWith(HEAD)) fail('not an INSERT INTO line', 0);
+/** A row line read as positions: where its prefix ends, its tuple starts, and each cell starts and ends. */
+interface LineShape {
+  readonly table: string;
+  readonly columns: string[] | null;
+  readonly prefixEnd: number;
+  readonly tupleStart: number;
+  readonly starts: number[];
+  readonly ends: number[];
+}
+
+/** The one strict reading of a row line (see parseRowLine), into positions. */
+function scanRowLine(line: LineText, expect: LineExpectation): LineShape {
+  if (!line.startsWith(HEAD, 0)) fail('not an INSERT INTO line', 0);
   const id = readId(line, HEAD.length);
   if (expect.table !== null && id.name !== expect.table)
     fail(`a row of table ${JSON.stringify(id.name)} in the file of ${JSON.stringify(expect.table)}`, HEAD.length);
@@ -173,13 +197,14 @@ export function parseRowLine(line: string, expect: LineExpectation): ParsedLine 
       fail("a column list other than the table's columns", id.end);
   }
   if (!line.startsWith(VALUES, pos)) fail('expected " VALUES ("', pos);
-  const prefix = line.slice(0, pos + VALUES.length - 1);
   const tupleStart = pos + VALUES.length - 1;
   pos += VALUES.length;
-  const cells: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
   for (;;) {
     const end = literalEnd(line, pos);
-    cells.push(line.slice(pos, end));
+    starts.push(pos);
+    ends.push(end);
     pos = end;
     const c = line.charCodeAt(pos);
     if (c === 44) {
@@ -191,8 +216,41 @@ export function parseRowLine(line: string, expect: LineExpectation): ParsedLine 
   }
   if (pos + 2 !== line.length || line.charCodeAt(pos + 1) !== 59) fail('expected ");" to end the line', pos);
   const want = expect.columns?.length;
-  if (want !== undefined && cells.length !== want) fail(`${cells.length} values for ${want} columns`, tupleStart);
-  return { table: id.name, columns, cells, prefix, tuple: line.slice(tupleStart, pos + 1) };
+  if (want !== undefined && starts.length !== want) fail(`${starts.length} values for ${want} columns`, tupleStart);
+  return { table: id.name, columns, prefixEnd: tupleStart, tupleStart, starts, ends };
+}
+
+/**
+ * Read one line (without its line break) strictly. `expect` names the table the file belongs to
+ * and its columns: a line of another table, with another column list or another number of cells
+ * is refused too.
+ */
+export function parseRowLine(line: string, expect: LineExpectation): ParsedLine {
+  const shape = scanRowLine(line, expect);
+  const cells = shape.starts.map((start, i) => line.slice(start, shape.ends[i]));
+  return { table: shape.table, columns: shape.columns, cells, prefix: line.slice(0, shape.prefixEnd), tuple: line.slice(shape.tupleStart, line.length - 1) };
+}
+
+/** A cell of a line read by parseRowRanges: the literal at [start, end). */
+export interface CellRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A row line read with its cells as positions (a huge line, whose values are never made strings whole). */
+export interface ParsedRanges {
+  readonly table: string;
+  readonly columns: readonly string[] | null;
+  readonly cells: readonly CellRange[];
+  /** `INSERT INTO `t` [(cols)] VALUES `. */
+  readonly prefix: string;
+}
+
+/** parseRowLine for a line of any form (a ByteLine too), its cells as positions. */
+export function parseRowRanges(line: LineText, expect: LineExpectation): ParsedRanges {
+  const shape = scanRowLine(line, expect);
+  const cells = shape.starts.map((start, i) => ({ start, end: shape.ends[i]! }));
+  return { table: shape.table, columns: shape.columns, cells, prefix: line.slice(0, shape.prefixEnd) };
 }
 
 /**
@@ -226,49 +284,59 @@ export function isLiteral(text: string): boolean {
 /**
  * A long literal cut into literals of at most about `maxChars` characters each, for loading a huge
  * value in pieces (load-table.ts joins them with CONCAT on the server, so no statement holds the
- * whole value). Cuts fall between characters of the value: never inside an escape (`\n`) or a
- * UTF-16 surrogate pair, and between two hex digits of the same byte never; each piece is itself a
- * literal of the grammar above. `charset`: the introducer of a `_charset 0x..` literal, whose
- * pieces are plain hex (the joined bytes get the character set back with CONVERT ... USING), else null.
- * Only for a literal parseRowLine accepted.
+ * whole value). Cuts fall between characters of the value: never inside an escape (`\n`), a UTF-16
+ * surrogate pair or (a ByteLine) a multi-byte UTF-8 character, and between two hex digits of the
+ * same byte never; each piece is itself a literal of the grammar above. `charset`: the introducer
+ * of a `_charset 0x..` literal, whose pieces are plain hex (the joined bytes get the character set
+ * back with CONVERT ... USING), else null. Only for a literal parseRowLine accepted.
  */
 export function splitLiteral(literal: string, maxChars: number): { pieces: Iterable<string>; charset: string | null } {
+  return literalPieces(literal, { start: 0, end: literal.length }, maxChars);
+}
+
+/** splitLiteral of the literal at `cell` of a line (a ByteLine's, for a huge value). */
+export function literalPieces(line: LineText, cell: CellRange, maxChars: number): { pieces: Iterable<string>; charset: string | null } {
   const step = Math.max(2, maxChars - (maxChars % 2));
-  const c = literal.charCodeAt(0);
-  if (c === 39) return { pieces: stringPieces(literal, step), charset: null };
+  const { start, end } = cell;
+  const c = line.charCodeAt(start);
+  if (c === 39) return { pieces: stringPieces(line, start, end, step), charset: null };
   let charset: string | null = null;
-  let hexStart = 0;
+  let hexStart = start;
   if (c === 95) {
-    const space = literal.indexOf(' ');
-    charset = literal.slice(1, space);
+    const space = line.indexOf(' ', start);
+    charset = line.slice(start + 1, space);
     hexStart = space + 1;
   }
-  // An odd number of digits means a leading 0 on the whole value: not cut (the writer never writes one).
-  if (literal.charCodeAt(hexStart) !== 48 || literal.charCodeAt(hexStart + 1) !== 120 || (literal.length - hexStart) % 2 !== 0)
-    return { pieces: [literal], charset: null };
-  return { pieces: hexPieces(literal, hexStart + 2, step), charset };
+  // An odd number of digits means a leading 0 on the whole value: not cut (the writer never writes
+  // one); nor is a number, which the writer never writes long.
+  if (line.charCodeAt(hexStart) !== 48 || line.charCodeAt(hexStart + 1) !== 120 || (end - hexStart) % 2 !== 0)
+    return { pieces: [line.slice(start, end)], charset: null };
+  return { pieces: hexPieces(line, hexStart + 2, end, step), charset };
 }
 
 /** The pieces one at a time: all of them at once would hold a second copy of the value. */
-function* stringPieces(literal: string, step: number): Generator<string> {
-  const end = literal.length - 1;
-  if (end <= 1) {
-    yield literal;
+function* stringPieces(line: LineText, start: number, stop: number, step: number): Generator<string> {
+  const end = stop - 1;
+  if (end - start <= 1) {
+    yield line.slice(start, stop);
     return;
   }
-  let from = 1;
+  let from = start + 1;
   while (from < end) {
     let i = from;
-    const stop = Math.min(end, from + step);
-    while (i < stop) i += literal.charCodeAt(i) === 92 ? 2 : 1;
-    // A high surrogate must stay with its low one.
-    const last = literal.charCodeAt(i - 1);
-    if (i < end && last >= 0xd800 && last <= 0xdbff) i++;
-    yield `'${literal.slice(from, i)}'`;
+    const until = Math.min(end, from + step);
+    while (i < until) i += line.charCodeAt(i) === 92 ? 2 : 1;
+    // A high surrogate stays with its low one; a UTF-8 continuation byte with its character (in a
+    // string, a character U+0080..U+00BF: the piece only grows by it).
+    if (i < end && isHighSurrogate(line.charCodeAt(i - 1))) i++;
+    while (i < end && (line.charCodeAt(i) & 0xffc0) === 0x80) i++;
+    yield `'${line.slice(from, i)}'`;
     from = i;
   }
 }
 
-function* hexPieces(literal: string, digitsStart: number, step: number): Generator<string> {
-  for (let from = digitsStart; from < literal.length; from += step) yield `0x${literal.slice(from, Math.min(literal.length, from + step))}`;
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+
+function* hexPieces(line: LineText, digitsStart: number, end: number, step: number): Generator<string> {
+  for (let from = digitsStart; from < end; from += step) yield `0x${line.slice(from, Math.min(end, from + step))}`;
 }

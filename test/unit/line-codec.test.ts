@@ -7,8 +7,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ANY_ROW, isLiteral, LineSyntaxError, literalAt, parseRowLine, type LineExpectation, type ParsedLine } from '../../src/snapshot/line-codec.js';
-import { byteLiteralPieces, parseByteLine } from '../../src/snapshot/line-codec-bytes.js';
+import {
+  ANY_ROW,
+  isLiteral,
+  LineSyntaxError,
+  literalAt,
+  literalPieces,
+  parseRowLine,
+  parseRowRanges,
+  type LineExpectation,
+  type ParsedLine,
+} from '../../src/snapshot/line-codec.js';
 import { ByteLine } from '../../src/fs/byte-line.js';
 import { cellsOf, prefixOf, RowWriter, shownCellsOf } from '../../src/snapshot/row-line.js';
 import { unquoteString } from '../../src/snapshot/sql-text.js';
@@ -184,8 +193,8 @@ describe('strict line codec', () => {
   };
   const readAsBytes = (line: ByteLine, expect: LineExpectation) => {
     try {
-      const p = parseByteLine(line, expect);
-      return { table: p.table, columns: p.columns, prefix: p.prefix, cells: p.cells.map((c) => line.text(c.start, c.end)) };
+      const p = parseRowRanges(line, expect);
+      return { table: p.table, columns: p.columns, prefix: p.prefix, cells: p.cells.map((c) => line.slice(c.start, c.end)) };
     } catch (err) {
       assert.ok(err instanceof LineSyntaxError, String(err));
       return err.message;
@@ -212,10 +221,10 @@ describe('strict line codec', () => {
     fc.assert(
       fc.property(rowArb, fc.integer({ min: 16, max: 64 }), ({ info, line }, max) => {
         const bytes = byteLineOf(line, 7);
-        const p = parseByteLine(bytes, expectOf(info));
+        const p = parseRowRanges(bytes, expectOf(info));
         for (const cell of p.cells) {
-          const whole = bytes.text(cell.start, cell.end);
-          const { pieces, charset } = byteLiteralPieces(bytes, cell, max);
+          const whole = bytes.slice(cell.start, cell.end);
+          const { pieces, charset } = literalPieces(bytes, cell, max);
           const list = [...pieces];
           for (const piece of list) assert.ok(isLiteral(piece), `piece ${JSON.stringify(piece)} of ${whole}`);
           if (list.length === 1 && charset === null) assert.equal(list[0], whole);
