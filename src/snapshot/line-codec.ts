@@ -326,16 +326,19 @@ function* stringPieces(line: LineText, start: number, stop: number, step: number
     let i = from;
     const until = Math.min(end, from + step);
     while (i < until) i += line.charCodeAt(i) === 92 ? 2 : 1;
-    // A high surrogate stays with its low one; a UTF-8 continuation byte with its character (in a
-    // string, a character U+0080..U+00BF: the piece only grows by it).
-    if (i < end && isHighSurrogate(line.charCodeAt(i - 1))) i++;
-    while (i < end && (line.charCodeAt(i) & 0xffc0) === 0x80) i++;
+    // A high surrogate stays with its low one; in bytes (a ByteLine), a character's UTF-8
+    // continuation bytes (at most 3) stay with it. Past 3 the bytes are not UTF-8 anyway, and each
+    // such byte decodes on its own (to U+FFFD) wherever the cut falls.
+    if (typeof line === 'string') {
+      if (i < end && isHighSurrogate(line.charCodeAt(i - 1)) && isLowSurrogate(line.charCodeAt(i))) i++;
+    } else for (let k = 0; k < 3 && i < end && (line.charCodeAt(i) & 0xc0) === 0x80; k++) i++;
     yield `'${line.slice(from, i)}'`;
     from = i;
   }
 }
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
 function* hexPieces(line: LineText, digitsStart: number, end: number, step: number): Generator<string> {
   for (let from = digitsStart; from < end; from += step) yield `0x${line.slice(from, Math.min(end, from + step))}`;

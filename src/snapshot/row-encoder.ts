@@ -110,14 +110,19 @@ export class RowEncoder {
       const code = this.codes[c]! & 15;
       if (this.keyIndex.includes(c) || (code !== HEX && code !== TEXT && code !== ASCII && code !== CHARSET)) return false;
     }
-    // The key first (the chunk a line goes to depends on it): its columns' literals joined with ','.
-    const out = Buffer.allocUnsafe(partBytes + this.prefix.length + 256);
+    // The key first (the chunk a line goes to depends on it): its columns' literals joined with ',',
+    // in a buffer of the most they can take (a literal is at most twice its value plus 13 and the
+    // character set name: see `fixed`).
+    let keyRoom = 0;
+    for (const c of this.keyIndex) keyRoom += 2 * size(c) + 16 + (this.charsets[c]?.length ?? 0);
+    const key = Buffer.allocUnsafe(keyRoom);
     let k = 0;
     for (const [i, c] of this.keyIndex.entries()) {
-      if (i > 0) out[k++] = 0x2c;
-      k = this.small(c, row, out, k);
+      if (i > 0) key[k++] = 0x2c;
+      k = this.small(c, row, key, k);
     }
-    sink.begin(Buffer.from(out.subarray(0, k)), 0, k);
+    sink.begin(key, 0, k);
+    const out = Buffer.allocUnsafe(partBytes + this.prefix.length + 256);
     let p = put(out, 0, this.prefix);
     for (let c = 0; c < n; c++) {
       if (c > 0) out[p++] = 0x2c;

@@ -2,11 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { isLiteral, LineSyntaxError, splitLiteral } from '../../src/snapshot/line-codec.js';
+import { isLiteral, LineSyntaxError, literalPieces, splitLiteral } from '../../src/snapshot/line-codec.js';
 import { cellsOf } from '../../src/snapshot/row-line.js';
 import { ByteLine } from '../../src/fs/byte-line.js';
 import { digestLines } from '../../src/commit/line-digest.js';
 import { hexLiteral, quoteString, unquoteString } from '../../src/snapshot/sql-text.js';
+import { literalText } from '../../src/snapshot/sql-literal.js';
 import { dataLines, leanLines } from '../../src/fs/line-streams.js';
 
 describe('splitLiteral (huge values loaded in pieces)', () => {
@@ -39,6 +40,27 @@ describe('splitLiteral (huge values loaded in pieces)', () => {
       }),
       { numRuns: 300, seed: 12 },
     );
+  });
+});
+
+describe('literalPieces: the size of pieces', () => {
+  it('cuts a string of characters U+0080..U+00BF like any other (they are whole characters in a string)', () => {
+    const pieces = [...splitLiteral(quoteString('°'.repeat(1000)), 10).pieces];
+    assert.ok(pieces.length >= 100, `${pieces.length} pieces`);
+    assert.ok(pieces.every((p) => p.length <= 12));
+    assert.equal(pieces.map((p) => unquoteString(p)).join(''), '°'.repeat(1000));
+  });
+  it('keeps a lone high surrogate from taking the escape after it into its piece', () => {
+    const literal = "'a\uD800\\nbc'";
+    for (let max = 2; max < 8; max++) for (const p of splitLiteral(literal, max).pieces) assert.ok(isLiteral(p), `${JSON.stringify(p)} (max ${max})`);
+  });
+  it('cuts a run of bytes that are not UTF-8 (continuation bytes only) in a huge line too', () => {
+    const b = ByteLine.builder(3);
+    b.push(Buffer.concat([Buffer.from("'"), Buffer.alloc(1000, 0x80), Buffer.from("'")]));
+    const line = b.done();
+    const pieces = [...literalPieces(line, { start: 0, end: line.length }, 20).pieces];
+    assert.ok(pieces.length >= 40 && pieces.every((p) => p.length <= 25), `${pieces.length} pieces`);
+    assert.equal(pieces.map((p) => unquoteString(p)).join(''), Buffer.alloc(1000, 0x80).toString('utf8'));
   });
 });
 
@@ -78,16 +100,29 @@ describe('digestLines (huge lines in the commit diff)', () => {
     return out;
   };
   it('keeps short lines and short cells, stands a long cell for its size and SHA-256: equal exactly when the values are', async () => {
-    const big = (c: string) => `0x${c.repeat(5000)}`;
+    const big = (c: string) => `0x${c.repeat(40000)}`;
     const [a, b, c, short] = await read(
       `INSERT INTO \`t\` VALUES (7,${big('AB')},'x');\nINSERT INTO \`t\` VALUES (7,${big('AB')},'x');\nINSERT INTO \`t\` VALUES (7,${big('AC')},'x');\nINSERT INTO \`t\` VALUES (1,'y');\n`,
     );
     assert.equal(a, b);
     assert.notEqual(a, c);
     assert.equal(short, "INSERT INTO `t` VALUES (1,'y');");
-    assert.match(a!, /^INSERT INTO `t` VALUES \(7,'\(10002 bytes written, SHA-256 [0-9a-f]{64}\)','x'\);$/);
-    // Still a row line of the same key, for the diff's matching by key.
-    assert.deepEqual(cellsOf(a!).slice(0, 1), ['7']);
+    const cells = cellsOf(a!);
+    assert.deepEqual([cells[0], cells[2]], ['7', "'x'"], 'the same row, by the same key');
+    assert.match(literalText(cells[1]!)!, /^\(80002 bytes written, SHA-256 [0-9a-f]{64}\)$/, 'shown as a note of size and digest');
+  });
+  it('no real value equals a digest, and a key cell stays as written', async () => {
+    const value = `0x${'AB'.repeat(40000)}`;
+    const [huge] = await read(`INSERT INTO \`t\` VALUES (7,${value});\n`);
+    const note = literalText(cellsOf(huge!)[1]!)!;
+    // The same note as a quoted string (a value anyone could store) is another row.
+    const [forged] = await read(`INSERT INTO \`t\` VALUES (7,${quoteString(note)});\n`);
+    assert.notEqual(forged, huge);
+    // A key of 6 KB (a VARBINARY(3072) key as hex) is kept on a huge line, so the row matches its smaller self.
+    const key = `0x${'CD'.repeat(3072)}`;
+    const [bigRow, smallRow] = await read(`INSERT INTO \`t\` VALUES (${key},${value});\nINSERT INTO \`t\` VALUES (${key},'x');\n`);
+    assert.equal(cellsOf(bigRow!)[0], key);
+    assert.equal(cellsOf(smallRow!)[0], key);
   });
   it('refuses a huge line that is not a row line, as the string reader would', async () => {
     await assert.rejects(read(`INSERT INTO \`t\` VALUES (7,${'1'.repeat(100)}+1);\n`), LineSyntaxError);
