@@ -39,13 +39,13 @@ export async function syncCommand(ctx: CommandContext, opts: { quiet?: boolean; 
     const r = await runPass(ctx.project, { progress: display.update, changeSource: choice.source }).finally(() => display.clear());
     logPass(ctx.log, r);
     await recordSuccess(ctx.project.stateDir, { commit: r.commit.commit, result: renderPass(r), push: r.push });
-    await BackupJudge.create(ctx, { metrics: false }).judge();
+    await (await BackupJudge.create(ctx, { metrics: false })).judge();
     if (opts.json) ctx.out(JSON.stringify(passJson(r)));
     else if (!opts.quiet) ctx.out(renderPass(r));
     return r.push && (r.push.status === 'failed' || r.push.status === 'diverged') ? ExitCode.NotPushed : ExitCode.Ok;
   } catch (err) {
     await recordFailure(ctx.project.stateDir, err);
-    await BackupJudge.create(ctx, { metrics: false }).judge();
+    await (await BackupJudge.create(ctx, { metrics: false })).judge();
     throw err;
   }
 }

@@ -83,7 +83,7 @@ export async function watchCommand(ctx: CommandContext, signals: NodeJS.EventEmi
   });
   const since = () => new Date().toISOString();
   // Alerts, heartbeat and metrics: judged after every pass and every 10 s of idle polls.
-  const judge = BackupJudge.create(ctx, { metrics: true });
+  const judge = await BackupJudge.create(ctx, { metrics: true });
   const metrics = judge.metrics;
   const checkAlerts = () => judge.judge();
   const daemonState = (state: string) =>

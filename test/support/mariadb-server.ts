@@ -6,6 +6,7 @@
  * git-dbsync, the stock clients.
  */
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import mysql from 'mysql2/promise';
 import { findProgram, freePort, ThrowawayServer } from '../../src/demo/throwaway-server.js';
 
@@ -59,6 +60,8 @@ export class MariaDbServer {
       serverArgs: [...TEST_SERVER_ARGS, ...extraArgs],
       detached: false,
       startTimeoutMs: 60_000,
+      // One mariadb-install-db per machine and MariaDB version, kept in the temporary folder.
+      templateFolder: os.tmpdir(),
     });
     const s = new MariaDbServer(server);
     s.extra = extraArgs;
