@@ -11,8 +11,8 @@ import {
   literalPieces,
   parseRowLine,
   parseRowRanges,
-  splitLiteral,
   type LineExpectation,
+  type LineText,
   type ParsedLine,
 } from '../snapshot/line-codec.js';
 import { tupleOf } from '../snapshot/row-line.js';
@@ -97,18 +97,25 @@ export async function loadRows(
       });
     }
   };
+  /**
+   * One row whose large values go in pieces (a huge line, or a line over PIECEWISE_BYTES), read as
+   * positions so that no value is copied whole; `lineBytes`: the line's size in bytes.
+   */
+  const loadPiecewise = async (line: LineText, lineBytes: number) => {
+    const parsed = strictly(table, () => parseRowRanges(line, expect));
+    const rowPrefix = samePrefix(parsed.table, parsed.prefix);
+    fitsPacket(Buffer.byteLength(rowPrefix), lineBytes - Buffer.byteLength(parsed.prefix) - 1);
+    await flush();
+    const cells = parsed.cells.map((r) => (r.end - r.start <= PIECE_CHARS ? line.slice(r.start, r.end) : () => literalPieces(line, r, PIECE_CHARS)));
+    await loadInPieces(db, table, rowPrefix, cells);
+    rows++;
+  };
   let huge = false;
   for await (const read of dataLines(lines)) {
     huge ||= read instanceof ByteLine;
     if (read instanceof ByteLine && !mapLine) {
-      // A huge line (see byte-line.ts): read in place, its large values sent in pieces.
-      const parsed = strictly(table, () => parseRowRanges(read, expect));
-      const rowPrefix = samePrefix(parsed.table, parsed.prefix);
-      fitsPacket(Buffer.byteLength(rowPrefix), read.length - Buffer.byteLength(parsed.prefix) - 1);
-      await flush();
-      const cells = parsed.cells.map((r) => (r.end - r.start <= PIECE_CHARS ? read.slice(r.start, r.end) : () => literalPieces(read, r, PIECE_CHARS)));
-      await loadInPieces(db, table, rowPrefix, cells);
-      rows++;
+      // A huge line (see byte-line.ts): read in place.
+      await loadPiecewise(read, read.length);
       continue;
     }
     // With secrets to decrypt (mapLine works on text), a huge line is made a string after all.
@@ -123,10 +130,7 @@ export async function loadRows(
     const tupleBytes = Buffer.byteLength(tuple);
     fitsPacket(prefixBytes, tupleBytes);
     if (!mapLine && tupleBytes > PIECEWISE_BYTES) {
-      await flush();
-      const cells = parsed.cells.map((c) => (c.length <= PIECE_CHARS ? c : () => splitLiteral(c, PIECE_CHARS)));
-      await loadInPieces(db, table, prefix!, cells);
-      rows++;
+      await loadPiecewise(raw, Buffer.byteLength(parsed.prefix) + tupleBytes + 1);
       continue;
     }
     if (size + tupleBytes + 1 > maxBytes - prefixBytes) await flush();
@@ -161,7 +165,7 @@ async function loadInPieces(db: Database, table: string, prefix: string, cells: 
     let k = 0;
     for (const piece of pieces) {
       // Each piece is a literal on its own (checked again: only literals of the grammar are ever sent).
-      if (!isLiteral(piece)) throw new Error(`a piece of a value of ${table} is not a literal (splitLiteral)`);
+      if (!isLiteral(piece)) throw new Error(`a piece of a value of ${table} is not a literal (literalPieces)`);
       await db.execute(k++ === 0 ? `SET ${name} = ${piece}` : `SET ${name} = CONCAT(${name}, ${piece})`, operation);
       // Each piece leaves its text, statement and packet behind (three times its size): let them go
       // before the next, or a value's pieces pile up as garbage the size of the value several times.

@@ -288,13 +288,9 @@ export function isLiteral(text: string): boolean {
  * surrogate pair or (a ByteLine) a multi-byte UTF-8 character, and between two hex digits of the
  * same byte never; each piece is itself a literal of the grammar above. `charset`: the introducer
  * of a `_charset 0x..` literal, whose pieces are plain hex (the joined bytes get the character set
- * back with CONVERT ... USING), else null. Only for a literal parseRowLine accepted.
+ * back with CONVERT ... USING), else null. `cell`: where the literal is in `line` (a string or a
+ * ByteLine); only for a literal parseRowLine accepted.
  */
-export function splitLiteral(literal: string, maxChars: number): { pieces: Iterable<string>; charset: string | null } {
-  return literalPieces(literal, { start: 0, end: literal.length }, maxChars);
-}
-
-/** splitLiteral of the literal at `cell` of a line (a ByteLine's, for a huge value). */
 export function literalPieces(line: LineText, cell: CellRange, maxChars: number): { pieces: Iterable<string>; charset: string | null } {
   const step = Math.max(2, maxChars - (maxChars % 2));
   const { start, end } = cell;

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { isLiteral, LineSyntaxError, literalPieces, splitLiteral } from '../../src/snapshot/line-codec.js';
+import { isLiteral, LineSyntaxError, literalPieces } from '../../src/snapshot/line-codec.js';
 import { cellsOf } from '../../src/snapshot/row-line.js';
 import { ByteLine } from '../../src/fs/byte-line.js';
 import { digestLines } from '../../src/commit/line-digest.js';
@@ -10,7 +10,10 @@ import { hexLiteral, quoteString, unquoteString } from '../../src/snapshot/sql-t
 import { literalText } from '../../src/snapshot/sql-literal.js';
 import { dataLines, leanLines } from '../../src/fs/line-streams.js';
 
-describe('splitLiteral (huge values loaded in pieces)', () => {
+/** A whole literal cut into pieces. */
+const splitLiteral = (literal: string, max: number) => literalPieces(literal, { start: 0, end: literal.length }, max);
+
+describe('literalPieces (huge values loaded in pieces)', () => {
   it('cuts a quoted string into literals whose values join to the whole, never inside an escape or a surrogate pair', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.integer({ min: 2, max: 40 }), (s, max) => {
